@@ -1,0 +1,1 @@
+//! A KQL engine: lexer → parser → evaluator (being built).
