@@ -231,7 +231,6 @@ pub enum StrOp {
     EndsWith,
     EndsWithCs,
     MatchesRegex,
-    Like,
 }
 
 impl StrOp {
@@ -250,7 +249,6 @@ impl StrOp {
         (StrOp::EndsWith, "endswith"),
         (StrOp::EndsWithCs, "endswith_cs"),
         (StrOp::MatchesRegex, "matches regex"),
-        (StrOp::Like, "like"),
     ];
 
     /// The operator's KQL spelling.

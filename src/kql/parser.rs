@@ -770,9 +770,6 @@ impl<'a> Parser<'a> {
                 if base == "notcontains" {
                     return Some((BinOp::Str(StrOp::Contains, true), 1));
                 }
-                if base == "notlike" {
-                    return Some((BinOp::Str(StrOp::Like, true), 1));
-                }
                 let op = StrOp::ALL.iter().find(|(_, n)| *n == base)?.0;
                 return Some((BinOp::Str(op, neg), 1));
             }
