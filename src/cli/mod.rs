@@ -1,1 +1,3 @@
 //! Command-line definitions and dispatch.
+
+pub mod query;
