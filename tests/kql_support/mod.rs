@@ -186,3 +186,25 @@ pub fn column(t: &Table, name: &str) -> Vec<String> {
     let i = t.column_index(name).unwrap_or_else(|| panic!("no column {name} in {:?}", t.column_names()));
     t.rows.iter().map(|r| r[i].to_string()).collect()
 }
+
+/// Round-trips the query through the printer, then runs it over an empty catalog (datatable/print
+/// queries) and returns the last result table.
+pub fn eval(query: &str) -> Table {
+    assert_round_trip(query);
+    let mut tables = kql::run(query, &Catalog::new(), &options()).unwrap_or_else(|e| panic!("query failed:\n{e}\n{query}"));
+    tables.pop().expect("at least one result")
+}
+
+/// The single value of a one-row result column.
+pub fn scalar(t: &Table, name: &str) -> tenantless::kql::Value {
+    assert_eq!(t.rows.len(), 1, "expected one row");
+    t.get(0, name).cloned().unwrap_or_else(|| panic!("no column {name} in {:?}", t.column_names()))
+}
+
+/// Runs a query expected to fail; returns the error text.
+pub fn eval_err(query: &str) -> String {
+    match kql::run(query, &Catalog::new(), &options()) {
+        Ok(_) => panic!("query unexpectedly succeeded: {query}"),
+        Err(e) => e.to_string(),
+    }
+}
