@@ -299,7 +299,7 @@ impl<'a> Parser<'a> {
             self.bump();
             return Ok(Source::Print(self.named_list()?));
         }
-        if self.at_word("union") && !is_call {
+        if self.at_word("union") {
             self.bump();
             return Ok(Source::Union(self.union_spec()?));
         }
