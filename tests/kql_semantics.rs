@@ -11,7 +11,15 @@ const XY: &str = "let X = datatable(Key:string, Value1:long) ['a',1, 'b',2, 'b',
                   let Y = datatable(Key:string, Value2:long) ['b',10, 'c',20, 'c',30, 'd',40];\n";
 
 fn rows(t: &tenantless::kql::Table) -> Vec<String> {
-    t.rows.iter().map(|r| r.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(",")).collect()
+    t.rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect()
 }
 
 // join-operator / join-innerunique: the default kind dedups left keys; `b,2` survives.
@@ -25,20 +33,48 @@ fn join_innerunique_default_dedups_left_keys() {
 // join-operator: the other kinds on the same documented tables.
 #[test]
 fn join_kinds_match_docs() {
-    let count = |kind: &str| eval(&format!("{XY}X | join kind={kind} Y on Key")).rows.len();
+    let count = |kind: &str| {
+        eval(&format!("{XY}X | join kind={kind} Y on Key"))
+            .rows
+            .len()
+    };
     assert_eq!(count("inner"), 4);
     assert_eq!(count("leftouter"), 5);
     assert_eq!(count("rightouter"), 5);
     assert_eq!(count("fullouter"), 6);
-    assert_eq!(rows(&eval(&format!("{XY}X | join kind=leftanti Y on Key"))), ["a,1"]);
-    assert_eq!(rows(&eval(&format!("{XY}X | join kind=anti Y on Key"))), ["a,1"]);
-    assert_eq!(rows(&eval(&format!("{XY}X | join kind=rightanti Y on Key"))), ["d,40"]);
-    assert_eq!(rows(&eval(&format!("{XY}X | join kind=rightantisemi Y on Key"))), ["d,40"]);
-    assert_eq!(rows(&eval(&format!("{XY}X | join kind=leftsemi Y on Key"))), ["b,2", "b,3", "c,4"]);
-    assert_eq!(rows(&eval(&format!("{XY}X | join kind=rightsemi Y on Key"))), ["b,10", "c,20", "c,30"]);
-    let lo = eval(&format!("{XY}X | join kind=leftouter Y on Key | where Key == 'a'"));
+    assert_eq!(
+        rows(&eval(&format!("{XY}X | join kind=leftanti Y on Key"))),
+        ["a,1"]
+    );
+    assert_eq!(
+        rows(&eval(&format!("{XY}X | join kind=anti Y on Key"))),
+        ["a,1"]
+    );
+    assert_eq!(
+        rows(&eval(&format!("{XY}X | join kind=rightanti Y on Key"))),
+        ["d,40"]
+    );
+    assert_eq!(
+        rows(&eval(&format!("{XY}X | join kind=rightantisemi Y on Key"))),
+        ["d,40"]
+    );
+    assert_eq!(
+        rows(&eval(&format!("{XY}X | join kind=leftsemi Y on Key"))),
+        ["b,2", "b,3", "c,4"]
+    );
+    assert_eq!(
+        rows(&eval(&format!("{XY}X | join kind=rightsemi Y on Key"))),
+        ["b,10", "c,20", "c,30"]
+    );
+    let lo = eval(&format!(
+        "{XY}X | join kind=leftouter Y on Key | where Key == 'a'"
+    ));
     assert_eq!(lo.get(0, "Value2"), Some(&Value::Null));
-    assert_eq!(lo.get(0, "Key1"), Some(&Value::str("")), "strings are never null");
+    assert_eq!(
+        lo.get(0, "Key1"),
+        Some(&Value::str("")),
+        "strings are never null"
+    );
 }
 
 // join-operator: `$left.A == $right.B` conditions, and clashing names get the `1` suffix.
@@ -49,7 +85,16 @@ fn join_left_right_condition_and_suffixes() {
          let B = datatable(TimeGenerated:datetime, Who:string, Caller:string) [datetime(2026-01-02), 'x', 'y'];\n\
          A | join kind=inner (B) on $left.Caller == $right.Who",
     );
-    assert_eq!(t.column_names(), ["TimeGenerated", "Caller", "TimeGenerated1", "Who", "Caller1"]);
+    assert_eq!(
+        t.column_names(),
+        [
+            "TimeGenerated",
+            "Caller",
+            "TimeGenerated1",
+            "Who",
+            "Caller1"
+        ]
+    );
     assert_eq!(rows(&t).len(), 1);
 }
 
@@ -64,8 +109,20 @@ fn has_versus_contains() {
          m = 'hello world' hassuffix 'llo', n = 'abc123' matches regex '[a-z]+[0-9]+'",
     );
     let expect = [
-        ("a", true), ("b", true), ("c", true), ("d", false), ("e", true), ("f", true), ("g", false),
-        ("h", false), ("i", true), ("j", false), ("k", true), ("l", true), ("m", true), ("n", true),
+        ("a", true),
+        ("b", true),
+        ("c", true),
+        ("d", false),
+        ("e", true),
+        ("f", true),
+        ("g", false),
+        ("h", false),
+        ("i", true),
+        ("j", false),
+        ("k", true),
+        ("l", true),
+        ("m", true),
+        ("n", true),
     ];
     for (col, want) in expect {
         assert_eq!(scalar(&t, col), Value::Bool(want), "column {col}");
@@ -82,7 +139,17 @@ fn in_family_case_rules() {
          e = 'def' in (T), f = 'zzz' !in (T), g = 'North America' has_any ('amer', 'north'), \
          h = 'North America' has_all ('north', 'america'), i = 2 in (1, 2.0, 3)",
     );
-    for (col, want) in [("a", true), ("b", false), ("c", false), ("d", true), ("e", true), ("f", true), ("g", true), ("h", true), ("i", true)] {
+    for (col, want) in [
+        ("a", true),
+        ("b", false),
+        ("c", false),
+        ("d", true),
+        ("e", true),
+        ("f", true),
+        ("g", true),
+        ("h", true),
+        ("i", true),
+    ] {
         assert_eq!(scalar(&t, col), Value::Bool(want), "column {col}");
     }
 }
@@ -104,8 +171,17 @@ fn datetime_diff_documented_examples() {
          nanosecond = datetime_diff('nanosecond', datetime(2017-10-30 23:00:00.0000000), datetime(2017-10-30 23:00:00.0000007))",
     );
     let expect = [
-        ("year", 17), ("quarter", 2), ("month", 13), ("week", 5), ("day", 29), ("hour", 2), ("minute", 5),
-        ("second", 10), ("millisecond", 100), ("microsecond", 100), ("nanosecond", -700),
+        ("year", 17),
+        ("quarter", 2),
+        ("month", 13),
+        ("week", 5),
+        ("day", 29),
+        ("hour", 2),
+        ("minute", 5),
+        ("second", 10),
+        ("millisecond", 100),
+        ("microsecond", 100),
+        ("nanosecond", -700),
     ];
     for (col, want) in expect {
         assert_eq!(scalar(&t, col), Value::Long(want), "period {col}");
@@ -138,9 +214,27 @@ fn summarize_default_names() {
     );
     assert_eq!(
         t.column_names(),
-        ["TimeGenerated", "count_", "dcount_Caller", "set_Caller", "list_Caller", "min_n", "max_n", "sum_n", "avg_n", "set_Caller1", "countif_"]
+        [
+            "TimeGenerated",
+            "count_",
+            "dcount_Caller",
+            "set_Caller",
+            "list_Caller",
+            "min_n",
+            "max_n",
+            "sum_n",
+            "avg_n",
+            "set_Caller1",
+            "countif_"
+        ]
     );
-    assert_eq!(column(&t, "TimeGenerated"), ["2026-01-01T10:00:00.0000000Z", "2026-01-01T11:00:00.0000000Z"]);
+    assert_eq!(
+        column(&t, "TimeGenerated"),
+        [
+            "2026-01-01T10:00:00.0000000Z",
+            "2026-01-01T11:00:00.0000000Z"
+        ]
+    );
     assert_eq!(column(&t, "count_"), ["2", "1"]);
     assert_eq!(column(&t, "set_Caller"), [r#"["a","b"]"#, r#"["a"]"#]);
     assert_eq!(column(&t, "avg_n"), ["1.5", "3"]);
@@ -155,7 +249,18 @@ fn null_comparison_and_aggregation() {
          | summarize c = count(), cx = count(x), s = sum(x), dc = dcount(x), mx = max(x), ms = make_set(x), \
          eqs = countif(eq), nes = countif(ne), lts = countif(isnull(lt)), empties = countif(isempty(s)), nulls = countif(isnull(s))",
     );
-    for (col, want) in [("c", 3), ("cx", 2), ("s", 4), ("dc", 2), ("mx", 3), ("eqs", 1), ("nes", 2), ("lts", 1), ("empties", 1), ("nulls", 0)] {
+    for (col, want) in [
+        ("c", 3),
+        ("cx", 2),
+        ("s", 4),
+        ("dc", 2),
+        ("mx", 3),
+        ("eqs", 1),
+        ("nes", 2),
+        ("lts", 1),
+        ("empties", 1),
+        ("nulls", 0),
+    ] {
         assert_eq!(scalar(&t, col), Value::Long(want), "column {col}");
     }
     assert_eq!(scalar(&t, "ms").to_string(), "[1,3]");
@@ -185,16 +290,26 @@ fn empty_input_aggregate_defaults() {
 // mv-expand-operator: empty array → no row; null → one row with null; parallel columns pad with null.
 #[test]
 fn mv_expand_empty_null_and_parallel() {
-    let t = eval("datatable(a:long, b:dynamic) [1, dynamic([]), 2, dynamic(null), 3, dynamic([10, 20])] | mv-expand b");
+    let t = eval(
+        "datatable(a:long, b:dynamic) [1, dynamic([]), 2, dynamic(null), 3, dynamic([10, 20])] | mv-expand b",
+    );
     assert_eq!(rows(&t), ["2,", "3,10", "3,20"]);
     let p = eval("print a = dynamic([1, 2, 3]), b = dynamic(['x']) | mv-expand a, b");
     assert_eq!(rows(&p), ["1,x", "2,", "3,"]);
-    let typed = eval("print a = dynamic(['1', 'x']) | mv-expand with_itemindex=i a to typeof(long)");
+    let typed =
+        eval("print a = dynamic(['1', 'x']) | mv-expand with_itemindex=i a to typeof(long)");
     assert_eq!(rows(&typed), ["1,0", ",1"]);
-    let bag = eval("print d = dynamic({'k1': 1, 'k2': 2}) | mv-expand kind=array d | extend k = tostring(d[0])");
+    let bag = eval(
+        "print d = dynamic({'k1': 1, 'k2': 2}) | mv-expand kind=array d | extend k = tostring(d[0])",
+    );
     assert_eq!(column(&bag, "k"), ["k1", "k2"]);
-    let path = eval("print TargetResources = dynamic([{'modifiedProperties': [1, 2]}]) | mv-expand TargetResources[0].modifiedProperties");
-    assert_eq!(column(&path, "TargetResources_0_modifiedProperties"), ["1", "2"]);
+    let path = eval(
+        "print TargetResources = dynamic([{'modifiedProperties': [1, 2]}]) | mv-expand TargetResources[0].modifiedProperties",
+    );
+    assert_eq!(
+        column(&path, "TargetResources_0_modifiedProperties"),
+        ["1", "2"]
+    );
 }
 
 // between-operator: inclusive on both ends; a timespan right bound with a datetime left bound.
@@ -271,6 +386,8 @@ fn arg_max_star() {
     );
     assert_eq!(t.column_names(), ["Account", "TimeGenerated", "Ip"]);
     assert_eq!(column(&t, "Ip"), ["2.2.2.2", "3.3.3.3"]);
-    let m = eval("datatable(k:string, v:long, w:string) ['a', 1, 'x', 'a', 5, 'y'] | summarize arg_min(v, w) by k");
+    let m = eval(
+        "datatable(k:string, v:long, w:string) ['a', 1, 'x', 'a', 5, 'y'] | summarize arg_min(v, w) by k",
+    );
     assert_eq!(rows(&m), ["a,1,x"]);
 }

@@ -81,21 +81,36 @@ fn usage(msg: impl Into<String>) -> (u8, String) {
     (EXIT_USAGE, format!("error: {}", msg.into()))
 }
 
-fn execute_inner(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), (u8, String)> {
+fn execute_inner(
+    args: &QueryArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<(), (u8, String)> {
     let query = match (&args.query, &args.file) {
-        (Some(_), Some(_)) => return Err(usage("give the query either as an argument or with -f, not both")),
+        (Some(_), Some(_)) => {
+            return Err(usage(
+                "give the query either as an argument or with -f, not both",
+            ));
+        }
         (Some(q), None) => q.clone(),
-        (None, Some(f)) => std::fs::read_to_string(f).map_err(|e| usage(format!("cannot read {}: {e}", f.display())))?,
+        (None, Some(f)) => std::fs::read_to_string(f)
+            .map_err(|e| usage(format!("cannot read {}: {e}", f.display())))?,
         (None, None) => return Err(usage("no query: pass QUERY or -f FILE.kql")),
     };
     let mut params = BTreeMap::new();
     for p in &args.params {
-        let (k, v) = p.split_once('=').ok_or_else(|| usage(format!("--param `{p}` must be NAME=VALUE")))?;
+        let (k, v) = p
+            .split_once('=')
+            .ok_or_else(|| usage(format!("--param `{p}` must be NAME=VALUE")))?;
         params.insert(k.to_string(), v.to_string());
     }
     let now = resolve_now(args.now.as_deref(), &args.data).map_err(usage)?;
     let catalog = kql::load_jsonl_dir(&args.data).map_err(|e| usage(e.to_string()))?;
-    let options = RunOptions { now, params, row_limit: args.row_limit };
+    let options = RunOptions {
+        now,
+        params,
+        row_limit: args.row_limit,
+    };
     let (tables, stats) = kql::run_with_stats(&query, &catalog, &options).map_err(|e| match e {
         KqlError::Data(_) => (EXIT_USAGE, e.to_string()),
         other => (EXIT_QUERY, other.to_string()),
@@ -118,7 +133,8 @@ fn execute_inner(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             OutputFormat::Json => format::to_ndjson(t),
             OutputFormat::Csv => format::to_csv(t),
         };
-        out.write_all(text.as_bytes()).map_err(|e| usage(format!("cannot write output: {e}")))?;
+        out.write_all(text.as_bytes())
+            .map_err(|e| usage(format!("cannot write output: {e}")))?;
     }
     Ok(())
 }
@@ -126,17 +142,24 @@ fn execute_inner(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
 /// `--now`, else manifest.json's `time_range.end`, else the current time.
 pub fn resolve_now(now: Option<&str>, data: &Path) -> Result<DateTime<Utc>, String> {
     if let Some(text) = now {
-        let ticks = value::parse_datetime(text).ok_or_else(|| format!("--now `{text}` is not an RFC 3339 datetime"))?;
-        return value::chrono_from_ticks(ticks).ok_or_else(|| format!("--now `{text}` is out of range"));
+        let ticks = value::parse_datetime(text)
+            .ok_or_else(|| format!("--now `{text}` is not an RFC 3339 datetime"))?;
+        return value::chrono_from_ticks(ticks)
+            .ok_or_else(|| format!("--now `{text}` is out of range"));
     }
     let manifest = data.join("manifest.json");
     if let Ok(text) = std::fs::read_to_string(&manifest) {
-        let json: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| format!("{}: invalid JSON: {e}", manifest.display()))?;
+        let json: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: invalid JSON: {e}", manifest.display()))?;
         if let Some(end) = json.pointer("/time_range/end").and_then(|v| v.as_str()) {
-            let ticks = value::parse_datetime(end)
-                .ok_or_else(|| format!("{}: time_range.end `{end}` is not a datetime", manifest.display()))?;
-            return value::chrono_from_ticks(ticks).ok_or_else(|| "time_range.end out of range".to_string());
+            let ticks = value::parse_datetime(end).ok_or_else(|| {
+                format!(
+                    "{}: time_range.end `{end}` is not a datetime",
+                    manifest.display()
+                )
+            })?;
+            return value::chrono_from_ticks(ticks)
+                .ok_or_else(|| "time_range.end out of range".to_string());
         }
     }
     Ok(Utc::now())

@@ -11,10 +11,16 @@ pub struct Script {
 }
 
 /// One statement.
+// A script holds a handful of statements; boxing the common variant would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Statement {
     /// `let name = value`.
-    Let { name: String, value: LetValue, span: Span },
+    Let {
+        name: String,
+        value: LetValue,
+        span: Span,
+    },
     /// A tabular (or scalar) expression whose result is returned.
     Query(Pipeline),
 }
@@ -23,7 +29,7 @@ pub enum Statement {
 #[derive(Debug, Clone, PartialEq)]
 pub enum LetValue {
     /// A scalar expression or a tabular pipeline; which one is decided when names resolve.
-    Pipeline(Pipeline),
+    Pipeline(Box<Pipeline>),
     /// A user function: `(a:string, T:(*)) { lets…; body }`, optionally written as `view () {…}`.
     Function(FunctionDef),
 }
@@ -66,13 +72,21 @@ pub enum Source {
     /// A table, tabular `let`, function call, parenthesised pipeline — or a scalar expression.
     Expr(Expr),
     /// `datatable (a:string, …) [ values… ]`
-    Datatable { columns: Vec<(String, KqlType)>, values: Vec<Expr> },
+    Datatable {
+        columns: Vec<(String, KqlType)>,
+        values: Vec<Expr>,
+    },
     /// `print a = 1, b`
     Print(Vec<NamedExpr>),
     /// `union [isfuzzy=true] A, B`
     Union(UnionSpec),
     /// `range x from a to b step c`
-    Range { name: String, from: Expr, to: Expr, step: Expr },
+    Range {
+        name: String,
+        from: Expr,
+        to: Expr,
+        step: Expr,
+    },
 }
 
 /// Arguments of `union`.
@@ -103,17 +117,30 @@ pub enum Operator {
     ProjectRename(Vec<(String, String)>),
     /// Patterns, in order.
     ProjectReorder(Vec<String>),
-    Summarize { aggs: Vec<NamedExpr>, by: Vec<NamedExpr> },
+    Summarize {
+        aggs: Vec<NamedExpr>,
+        by: Vec<NamedExpr>,
+    },
     Join(JoinSpec),
     Union(UnionSpec),
     MvExpand(MvExpandSpec),
     /// `mv-apply items on ( ops… )`: the ops run per input row over that row's expanded rows.
-    MvApply { expand: MvExpandSpec, body: Vec<Operator> },
-    Parse { kind: Option<String>, expr: Expr, pattern: Vec<ParsePart> },
+    MvApply {
+        expand: MvExpandSpec,
+        body: Vec<Operator>,
+    },
+    Parse {
+        kind: Option<String>,
+        expr: Expr,
+        pattern: Vec<ParsePart>,
+    },
     /// `distinct *` is an empty list.
     Distinct(Vec<NamedExpr>),
     Sort(Vec<SortKey>),
-    Top { count: Expr, key: SortKey },
+    Top {
+        count: Expr,
+        key: SortKey,
+    },
     Take(Expr),
     Count,
     As(String),
@@ -305,13 +332,28 @@ pub enum Expr {
     Member(Box<Expr>, String, Span),
     /// `a[i]`
     Index(Box<Expr>, Box<Expr>, Span),
-    Call { name: String, args: Vec<Expr>, span: Span },
+    Call {
+        name: String,
+        args: Vec<Expr>,
+        span: Span,
+    },
     Unary(UnOp, Box<Expr>, Span),
     Binary(BinOp, Box<Expr>, Box<Expr>, Span),
     /// `x [!]between (lo .. hi)`
-    Between { expr: Box<Expr>, lo: Box<Expr>, hi: Box<Expr>, negated: bool, span: Span },
+    Between {
+        expr: Box<Expr>,
+        lo: Box<Expr>,
+        hi: Box<Expr>,
+        negated: bool,
+        span: Span,
+    },
     /// `x in (a, b)`, `x in (T | …)`, `x has_any (…)`
-    In { expr: Box<Expr>, op: InOp, list: Vec<Expr>, span: Span },
+    In {
+        expr: Box<Expr>,
+        op: InOp,
+        list: Vec<Expr>,
+        span: Span,
+    },
     /// A parenthesised pipeline with at least one operator, used as a value (`toscalar(T | …)`).
     Tabular(Box<Pipeline>),
 }

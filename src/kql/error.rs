@@ -48,7 +48,9 @@ pub enum KqlError {
     #[error("{0} is not supported by tenantless yet")]
     Unsupported(String),
     /// The configured output row limit was exceeded.
-    #[error("row limit exceeded: {0} produced more than {1} rows (raise it with RunOptions::row_limit)")]
+    #[error(
+        "row limit exceeded: {0} produced more than {1} rows (raise it with RunOptions::row_limit)"
+    )]
     RowLimit(String, usize),
     /// Bad input data (JSONL, schema, manifest).
     #[error("data error: {0}")]
@@ -75,7 +77,11 @@ pub fn locate(source: &str, offset: usize) -> (usize, usize, &str) {
         .unwrap_or(source.len());
     let prefix = source.get(line_start..offset).unwrap_or("");
     let col = prefix.chars().count() + 1;
-    (line_no, col, source[line_start..line_end].trim_end_matches('\r'))
+    (
+        line_no,
+        col,
+        source[line_start..line_end].trim_end_matches('\r'),
+    )
 }
 
 /// Renders `message` at `span` as `line:col: message`, the line, and a caret line.
@@ -111,10 +117,16 @@ impl KqlError {
     }
 
     /// A semantic error; rendered with a caret when the span is known and the source is available.
-    pub fn semantic(source: Option<&str>, span: Option<Span>, message: impl Into<String>) -> KqlError {
+    pub fn semantic(
+        source: Option<&str>,
+        span: Option<Span>,
+        message: impl Into<String>,
+    ) -> KqlError {
         let message = message.into();
         let rendered = match (source, span) {
-            (Some(src), Some(sp)) if sp.end > sp.start && sp.end <= src.len() => render(src, sp, &message),
+            (Some(src), Some(sp)) if sp.end > sp.start && sp.end <= src.len() => {
+                render(src, sp, &message)
+            }
             _ => format!("error: {message}"),
         };
         KqlError::Semantic { message, rendered }
@@ -167,7 +179,10 @@ mod tests {
 
     #[test]
     fn suggests_closest() {
-        assert_eq!(suggest("ResultTyp", ["ResultType", "Result"]), Some("ResultType"));
+        assert_eq!(
+            suggest("ResultTyp", ["ResultType", "Result"]),
+            Some("ResultType")
+        );
         assert_eq!(suggest("zzzzzz", ["ResultType"]), None);
     }
 }

@@ -47,7 +47,11 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { now: Utc::now(), params: BTreeMap::new(), row_limit: DEFAULT_ROW_LIMIT }
+        RunOptions {
+            now: Utc::now(),
+            params: BTreeMap::new(),
+            row_limit: DEFAULT_ROW_LIMIT,
+        }
     }
 }
 

@@ -11,7 +11,12 @@ use super::value::{KqlType, parse_datetime, parse_timespan};
 /// Parses a whole query text.
 pub fn parse(src: &str) -> Result<Script, KqlError> {
     let tokens = lex(src)?;
-    let mut p = Parser { src, tokens, pos: 0, depth: 0 };
+    let mut p = Parser {
+        src,
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
     p.script()
 }
 
@@ -80,7 +85,11 @@ impl<'a> Parser<'a> {
 
     fn error<T>(&self, expected: &str) -> Result<T, KqlError> {
         let found = self.peek().describe();
-        Err(KqlError::syntax(self.src, self.span(), format!("expected {expected}, found {found}")))
+        Err(KqlError::syntax(
+            self.src,
+            self.span(),
+            format!("expected {expected}, found {found}"),
+        ))
     }
 
     fn at_sym(&self, s: &str) -> bool {
@@ -110,11 +119,19 @@ impl<'a> Parser<'a> {
     }
 
     fn expect_sym(&mut self, s: &str) -> Result<(), KqlError> {
-        if self.eat_sym(s) { Ok(()) } else { self.error(&format!("`{s}`")) }
+        if self.eat_sym(s) {
+            Ok(())
+        } else {
+            self.error(&format!("`{s}`"))
+        }
     }
 
     fn expect_word(&mut self, w: &str) -> Result<(), KqlError> {
-        if self.eat_word(w) { Ok(()) } else { self.error(&format!("`{w}`")) }
+        if self.eat_word(w) {
+            Ok(())
+        } else {
+            self.error(&format!("`{w}`"))
+        }
     }
 
     /// An identifier, or a bracket-quoted name `['name']`.
@@ -124,7 +141,10 @@ impl<'a> Parser<'a> {
                 self.bump();
                 Ok(w)
             }
-            Tok::Sym("[") if matches!(self.peek_at(1), Tok::Str(_)) && matches!(self.peek_at(2), Tok::Sym("]")) => {
+            Tok::Sym("[")
+                if matches!(self.peek_at(1), Tok::Str(_))
+                    && matches!(self.peek_at(2), Tok::Sym("]")) =>
+            {
                 self.bump();
                 let name = match self.bump().tok {
                     Tok::Str(s) => s,
@@ -140,7 +160,11 @@ impl<'a> Parser<'a> {
     fn enter(&mut self) -> Result<(), KqlError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(KqlError::syntax(self.src, self.span(), "query nests too deeply"));
+            return Err(KqlError::syntax(
+                self.src,
+                self.span(),
+                "query nests too deeply",
+            ));
         }
         Ok(())
     }
@@ -178,11 +202,19 @@ impl<'a> Parser<'a> {
             let value = if self.at_function_def() {
                 LetValue::Function(self.function_def()?)
             } else {
-                LetValue::Pipeline(self.pipeline()?)
+                LetValue::Pipeline(Box::new(self.pipeline()?))
             };
-            return Ok(Statement::Let { name, value, span: start.to(self.prev_span()) });
+            return Ok(Statement::Let {
+                name,
+                value,
+                span: start.to(self.prev_span()),
+            });
         }
-        if self.at_word("set") || self.at_word("declare") || self.at_word("alias") || self.at_word("pattern") {
+        if self.at_word("set")
+            || self.at_word("declare")
+            || self.at_word("alias")
+            || self.at_word("pattern")
+        {
             let word = format!("`{}` statements", self.peek().describe().trim_matches('`'));
             return Err(KqlError::Unsupported(word));
         }
@@ -227,7 +259,11 @@ impl<'a> Parser<'a> {
             } else {
                 ParamType::Scalar(self.type_name()?)
             };
-            let default = if self.eat_sym("=") { Some(self.expr()?) } else { None };
+            let default = if self.eat_sym("=") {
+                Some(self.expr()?)
+            } else {
+                None
+            };
             params.push(Param { name, ty, default });
             if !self.eat_sym(",") {
                 break;
@@ -243,8 +279,13 @@ impl<'a> Parser<'a> {
     fn type_name(&mut self) -> Result<KqlType, KqlError> {
         let span = self.span();
         let name = self.ident()?;
-        KqlType::parse(&name)
-            .ok_or_else(|| KqlError::syntax(self.src, span, format!("expected a type name, found `{name}`")))
+        KqlType::parse(&name).ok_or_else(|| {
+            KqlError::syntax(
+                self.src,
+                span,
+                format!("expected a type name, found `{name}`"),
+            )
+        })
     }
 
     /// A source and its operators.
@@ -257,14 +298,22 @@ impl<'a> Parser<'a> {
             ops.push(self.operator()?);
         }
         self.depth -= 1;
-        Ok(Pipeline { source, ops, span: start.to(self.prev_span()) })
+        Ok(Pipeline {
+            source,
+            ops,
+            span: start.to(self.prev_span()),
+        })
     }
 
     /// A pipeline used where an expression is expected: a bare expression stays an expression.
     fn pipeline_expr(&mut self) -> Result<Expr, KqlError> {
         let p = self.pipeline()?;
         Ok(match p {
-            Pipeline { source: Source::Expr(e), ops, .. } if ops.is_empty() => e,
+            Pipeline {
+                source: Source::Expr(e),
+                ops,
+                ..
+            } if ops.is_empty() => e,
             other => Expr::Tabular(Box::new(other)),
         })
     }
@@ -312,12 +361,20 @@ impl<'a> Parser<'a> {
             let to = self.expr()?;
             self.expect_word("step")?;
             let step = self.expr()?;
-            return Ok(Source::Range { name, from, to, step });
+            return Ok(Source::Range {
+                name,
+                from,
+                to,
+                step,
+            });
         }
-        if (self.at_word("externaldata") || self.at_word("evaluate") || self.at_word("find") || self.at_word("search"))
+        if (self.at_word("externaldata")
+            || self.at_word("evaluate")
+            || self.at_word("find")
+            || self.at_word("search"))
             && !is_call
         {
-            return Err(KqlError::Unsupported(format!("{}", self.peek().describe())));
+            return Err(KqlError::Unsupported(self.peek().describe()));
         }
         Ok(Source::Expr(self.expr()?))
     }
@@ -352,13 +409,21 @@ impl<'a> Parser<'a> {
                 tables.push(p);
             } else {
                 let e = self.postfix()?;
-                tables.push(Pipeline { source: Source::Expr(e), ops: vec![], span: start.to(self.prev_span()) });
+                tables.push(Pipeline {
+                    source: Source::Expr(e),
+                    ops: vec![],
+                    span: start.to(self.prev_span()),
+                });
             }
             if !self.eat_sym(",") {
                 break;
             }
         }
-        Ok(UnionSpec { options, with_source, tables })
+        Ok(UnionSpec {
+            options,
+            with_source,
+            tables,
+        })
     }
 
     /// `[name =] expr, …`
@@ -383,9 +448,15 @@ impl<'a> Parser<'a> {
         if is_assign {
             let name = self.ident()?;
             self.expect_sym("=")?;
-            return Ok(NamedExpr { name: Some(name), expr: self.expr()? });
+            return Ok(NamedExpr {
+                name: Some(name),
+                expr: self.expr()?,
+            });
         }
-        Ok(NamedExpr { name: None, expr: self.expr()? })
+        Ok(NamedExpr {
+            name: None,
+            expr: self.expr()?,
+        })
     }
 
     /// Column name patterns with `*` wildcards (`project-away Foo*, Bar`).
@@ -448,14 +519,21 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
-        Ok(SortKey { expr, desc, nulls_first })
+        Ok(SortKey {
+            expr,
+            desc,
+            nulls_first,
+        })
     }
 
     fn operator(&mut self) -> Result<Operator, KqlError> {
         let span = self.span();
         let name = match self.peek() {
             Tok::Ident(w) => w.to_ascii_lowercase(),
-            _ => return self.error("a tabular operator (where, extend, project, summarize, join, …)"),
+            _ => {
+                return self
+                    .error("a tabular operator (where, extend, project, summarize, join, …)");
+            }
         };
         if UNSUPPORTED_OPERATORS.contains(&name.as_str()) {
             return Err(KqlError::Unsupported(format!("`{name}`")));
@@ -491,8 +569,16 @@ impl<'a> Parser<'a> {
             }
             "summarize" => {
                 self.skip_hints()?;
-                let aggs = if self.at_word("by") { Vec::new() } else { self.named_list()? };
-                let by = if self.eat_word("by") { self.named_list()? } else { Vec::new() };
+                let aggs = if self.at_word("by") {
+                    Vec::new()
+                } else {
+                    self.named_list()?
+                };
+                let by = if self.eat_word("by") {
+                    self.named_list()?
+                } else {
+                    Vec::new()
+                };
                 Operator::Summarize { aggs, by }
             }
             "join" => Operator::Join(self.join()?),
@@ -533,7 +619,11 @@ impl<'a> Parser<'a> {
                         }
                         Tok::Ident(_) => {
                             let c = self.ident()?;
-                            let ty = if self.eat_sym(":") { Some(self.type_name()?) } else { None };
+                            let ty = if self.eat_sym(":") {
+                                Some(self.type_name()?)
+                            } else {
+                                None
+                            };
                             pattern.push(ParsePart::Column(c, ty));
                         }
                         _ => break,
@@ -542,7 +632,11 @@ impl<'a> Parser<'a> {
                 if pattern.is_empty() {
                     return self.error("a parse pattern");
                 }
-                Operator::Parse { kind, expr, pattern }
+                Operator::Parse {
+                    kind,
+                    expr,
+                    pattern,
+                }
             }
             "distinct" => {
                 if self.eat_sym("*") {
@@ -562,7 +656,10 @@ impl<'a> Parser<'a> {
             "top" => {
                 let count = self.expr()?;
                 self.expect_word("by")?;
-                Operator::Top { count, key: self.sort_key()? }
+                Operator::Top {
+                    count,
+                    key: self.sort_key()?,
+                }
             }
             "take" | "limit" => Operator::Take(self.expr()?),
             "count" => Operator::Count,
@@ -571,7 +668,10 @@ impl<'a> Parser<'a> {
                 Operator::As(self.ident()?)
             }
             "serialize" => {
-                if matches!(self.peek(), Tok::Eof | Tok::Sym("|") | Tok::Sym(";") | Tok::Sym(")")) {
+                if matches!(
+                    self.peek(),
+                    Tok::Eof | Tok::Sym("|") | Tok::Sym(";") | Tok::Sym(")")
+                ) {
                     Operator::Serialize(Vec::new())
                 } else {
                     Operator::Serialize(self.named_list()?)
@@ -582,7 +682,9 @@ impl<'a> Parser<'a> {
                 return Err(KqlError::syntax(
                     self.src,
                     span,
-                    format!("unknown tabular operator `{name}`; expected where, extend, project, summarize, join, union, mv-expand, mv-apply, parse, distinct, sort, top, take, count, as"),
+                    format!(
+                        "unknown tabular operator `{name}`; expected where, extend, project, summarize, join, union, mv-expand, mv-apply, parse, distinct, sort, top, take, count, as"
+                    ),
                 ));
             }
         };
@@ -626,7 +728,11 @@ impl<'a> Parser<'a> {
             p
         } else {
             let e = self.postfix()?;
-            Pipeline { source: Source::Expr(e), ops: vec![], span: start.to(self.prev_span()) }
+            Pipeline {
+                source: Source::Expr(e),
+                ops: vec![],
+                span: start.to(self.prev_span()),
+            }
         };
         self.expect_word("on")?;
         let mut on = Vec::new();
@@ -637,7 +743,12 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        Ok(JoinSpec { kind, hints, right: Box::new(right), on })
+        Ok(JoinSpec {
+            kind,
+            hints,
+            right: Box::new(right),
+            on,
+        })
     }
 
     fn join_conditions(&self, e: Expr, out: &mut Vec<JoinCond>) -> Result<(), KqlError> {
@@ -664,7 +775,11 @@ impl<'a> Parser<'a> {
                         out.push(JoinCond::Eq { left: a, right: b });
                         Ok(())
                     }
-                    _ => Err(KqlError::syntax(self.src, span, "join condition must be `Col` or `$left.A == $right.B`")),
+                    _ => Err(KqlError::syntax(
+                        self.src,
+                        span,
+                        "join condition must be `Col` or `$left.A == $right.B`",
+                    )),
                 }
             }
             other => Err(KqlError::syntax(
@@ -679,7 +794,9 @@ impl<'a> Parser<'a> {
         let mut kind = None;
         let mut item_index = None;
         loop {
-            if (self.at_word("kind") || self.at_word("bagexpansion")) && matches!(self.peek_at(1), Tok::Sym("=")) {
+            if (self.at_word("kind") || self.at_word("bagexpansion"))
+                && matches!(self.peek_at(1), Tok::Sym("="))
+            {
                 self.bump();
                 self.bump();
                 kind = Some(self.ident()?.to_ascii_lowercase());
@@ -703,13 +820,26 @@ impl<'a> Parser<'a> {
             } else {
                 None
             };
-            items.push(MvItem { name, expr, to_type });
+            items.push(MvItem {
+                name,
+                expr,
+                to_type,
+            });
             if !self.eat_sym(",") {
                 break;
             }
         }
-        let limit = if self.eat_word("limit") { Some(self.expr()?) } else { None };
-        Ok(MvExpandSpec { kind, item_index, items, limit })
+        let limit = if self.eat_word("limit") {
+            Some(self.expr()?)
+        } else {
+            None
+        };
+        Ok(MvExpandSpec {
+            kind,
+            item_index,
+            items,
+            limit,
+        })
     }
 
     // ---- expressions ----
@@ -815,7 +945,12 @@ impl<'a> Parser<'a> {
                 }
                 self.expect_sym(")")?;
                 let span = lhs.span().to(self.prev_span());
-                lhs = Expr::In { expr: Box::new(lhs), op, list, span };
+                lhs = Expr::In {
+                    expr: Box::new(lhs),
+                    op,
+                    list,
+                    span,
+                };
                 continue;
             }
             if word == "between" || word == "!between" {
@@ -951,14 +1086,22 @@ impl<'a> Parser<'a> {
                         Literal::DateTime(None)
                     } else {
                         Literal::DateTime(Some(parse_datetime(&raw).ok_or_else(|| {
-                            KqlError::syntax(self.src, span, format!("invalid datetime literal `{raw}`"))
+                            KqlError::syntax(
+                                self.src,
+                                span,
+                                format!("invalid datetime literal `{raw}`"),
+                            )
                         })?))
                     }
                 } else if is_null {
                     Literal::TimeSpan(None)
                 } else {
                     Literal::TimeSpan(Some(parse_timespan_arg(&raw).ok_or_else(|| {
-                        KqlError::syntax(self.src, span, format!("invalid timespan literal `{raw}`"))
+                        KqlError::syntax(
+                            self.src,
+                            span,
+                            format!("invalid timespan literal `{raw}`"),
+                        )
                     })?))
                 };
                 Ok(Expr::Literal(lit, span))
@@ -973,7 +1116,10 @@ impl<'a> Parser<'a> {
                 self.bump();
                 Ok(Expr::Star(span))
             }
-            Tok::Sym("[") if matches!(self.peek_at(1), Tok::Str(_)) && matches!(self.peek_at(2), Tok::Sym("]")) => {
+            Tok::Sym("[")
+                if matches!(self.peek_at(1), Tok::Str(_))
+                    && matches!(self.peek_at(2), Tok::Sym("]")) =>
+            {
                 let name = self.ident()?;
                 Ok(Expr::Ident(name, span.to(self.prev_span())))
             }
@@ -1005,7 +1151,10 @@ impl<'a> Parser<'a> {
             "dynamic" => {
                 let json = self.json_value()?;
                 self.expect_sym(")")?;
-                return Ok(Expr::Literal(Literal::Dynamic(json), start.to(self.prev_span())));
+                return Ok(Expr::Literal(
+                    Literal::Dynamic(json),
+                    start.to(self.prev_span()),
+                ));
             }
             "typeof" => {
                 let t = self.type_name()?;
@@ -1025,7 +1174,11 @@ impl<'a> Parser<'a> {
             }
         }
         self.expect_sym(")")?;
-        Ok(Expr::Call { name, args, span: start.to(self.prev_span()) })
+        Ok(Expr::Call {
+            name,
+            args,
+            span: start.to(self.prev_span()),
+        })
     }
 
     /// A JSON-like literal inside `dynamic(...)`.
@@ -1050,7 +1203,13 @@ impl<'a> Parser<'a> {
                 while !self.at_sym("}") {
                     let key = match self.bump().tok {
                         Tok::Str(s) | Tok::Ident(s) => s,
-                        _ => return Err(KqlError::syntax(self.src, self.prev_span(), "expected a property name")),
+                        _ => {
+                            return Err(KqlError::syntax(
+                                self.src,
+                                self.prev_span(),
+                                "expected a property name",
+                            ));
+                        }
                     };
                     self.expect_sym(":")?;
                     map.insert(key, self.json_value()?);
@@ -1063,11 +1222,21 @@ impl<'a> Parser<'a> {
             }
             Tok::Str(s) => J::String(s),
             Tok::Long(v) => J::from(v),
-            Tok::Real(v) => serde_json::Number::from_f64(v).map(J::Number).unwrap_or(J::Null),
+            Tok::Real(v) => serde_json::Number::from_f64(v)
+                .map(J::Number)
+                .unwrap_or(J::Null),
             Tok::Sym("-") => match self.bump().tok {
                 Tok::Long(v) => J::from(v.wrapping_neg()),
-                Tok::Real(v) => serde_json::Number::from_f64(-v).map(J::Number).unwrap_or(J::Null),
-                _ => return Err(KqlError::syntax(self.src, self.prev_span(), "expected a number")),
+                Tok::Real(v) => serde_json::Number::from_f64(-v)
+                    .map(J::Number)
+                    .unwrap_or(J::Null),
+                _ => {
+                    return Err(KqlError::syntax(
+                        self.src,
+                        self.prev_span(),
+                        "expected a number",
+                    ));
+                }
             },
             Tok::Ident(w) if w == "true" => J::Bool(true),
             Tok::Ident(w) if w == "false" => J::Bool(false),
@@ -1078,7 +1247,10 @@ impl<'a> Parser<'a> {
                 return Err(KqlError::syntax(
                     self.src,
                     span,
-                    format!("expected a dynamic literal value, found {}", other.describe()),
+                    format!(
+                        "expected a dynamic literal value, found {}",
+                        other.describe()
+                    ),
                 ));
             }
         };
@@ -1122,6 +1294,9 @@ mod tests {
     #[test]
     fn evaluate_is_reported_unsupported() {
         let err = parse("T | evaluate autocluster()").expect_err("fails");
-        assert_eq!(err.to_string(), "`evaluate autocluster` is not supported by tenantless yet");
+        assert_eq!(
+            err.to_string(),
+            "`evaluate autocluster` is not supported by tenantless yet"
+        );
     }
 }

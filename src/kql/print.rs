@@ -5,27 +5,82 @@
 use std::fmt::{self, Display, Formatter, Write};
 
 use super::ast::*;
-use super::value::{TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_MINUTE, TICKS_PER_MS, TICKS_PER_SECOND, format_datetime, format_timespan};
+use super::value::{
+    TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_MINUTE, TICKS_PER_MS, TICKS_PER_SECOND,
+    format_datetime, format_timespan,
+};
 
 const KEYWORDS: &[&str] = &[
-    "true", "false", "null", "and", "or", "by", "on", "with", "let", "asc", "desc", "nulls", "to", "limit", "in", "has",
-    "contains", "between", "kind", "from", "step", "datatable", "print", "union", "range", "view", "set", "declare",
-    "alias", "pattern", "hint", "evaluate", "externaldata", "find", "search", "typeof", "dynamic", "like",
-    "startswith", "endswith", "matches", "hasprefix", "hassuffix", "has_cs", "contains_cs", "has_any", "has_all",
+    "true",
+    "false",
+    "null",
+    "and",
+    "or",
+    "by",
+    "on",
+    "with",
+    "let",
+    "asc",
+    "desc",
+    "nulls",
+    "to",
+    "limit",
+    "in",
+    "has",
+    "contains",
+    "between",
+    "kind",
+    "from",
+    "step",
+    "datatable",
+    "print",
+    "union",
+    "range",
+    "view",
+    "set",
+    "declare",
+    "alias",
+    "pattern",
+    "hint",
+    "evaluate",
+    "externaldata",
+    "find",
+    "search",
+    "typeof",
+    "dynamic",
+    "like",
+    "startswith",
+    "endswith",
+    "matches",
+    "hasprefix",
+    "hassuffix",
+    "has_cs",
+    "contains_cs",
+    "has_any",
+    "has_all",
 ];
 
 fn is_plain_ident(name: &str) -> bool {
     let mut chars = name.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$');
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$');
     first_ok
-        && name.chars().skip(1).all(|c| c.is_alphanumeric() || c == '_')
+        && name
+            .chars()
+            .skip(1)
+            .all(|c| c.is_alphanumeric() || c == '_')
         && !KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(name))
         && !StrOp::ALL.iter().any(|(_, n)| n.eq_ignore_ascii_case(name))
 }
 
 /// Writes a name, quoting it as `['name']` when it isn't a plain identifier.
 fn write_name(f: &mut impl Write, name: &str) -> fmt::Result {
-    if is_plain_ident(name) { f.write_str(name) } else { write!(f, "[{}]", quote(name)) }
+    if is_plain_ident(name) {
+        f.write_str(name)
+    } else {
+        write!(f, "[{}]", quote(name))
+    }
 }
 
 /// A double-quoted KQL string literal.
@@ -66,7 +121,11 @@ fn timespan_literal(t: i64) -> String {
 }
 
 fn comma<T: Display>(items: &[T]) -> String {
-    items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Display for Script {
@@ -151,7 +210,12 @@ impl Display for Source {
             }
             Source::Print(items) => write!(f, "print {}", comma(items)),
             Source::Union(spec) => write!(f, "union {spec}"),
-            Source::Range { name, from, to, step } => {
+            Source::Range {
+                name,
+                from,
+                to,
+                step,
+            } => {
                 f.write_str("range ")?;
                 write_name(f, name)?;
                 write!(f, " from {from} to {to} step {step}")
@@ -323,7 +387,11 @@ impl Display for Operator {
                 let ops: Vec<String> = body.iter().map(|o| o.to_string()).collect();
                 write!(f, "mv-apply {expand} on ({})", ops.join(" | "))
             }
-            Operator::Parse { kind, expr, pattern } => {
+            Operator::Parse {
+                kind,
+                expr,
+                pattern,
+            } => {
                 f.write_str("parse ")?;
                 if let Some(k) = kind {
                     write!(f, "kind={k} ")?;
@@ -404,7 +472,9 @@ fn binop_text(op: BinOp) -> String {
 /// Operands that are themselves operator expressions get parentheses.
 fn operand(e: &Expr) -> String {
     match e {
-        Expr::Binary(..) | Expr::Between { .. } | Expr::In { .. } | Expr::Unary(..) => format!("({e})"),
+        Expr::Binary(..) | Expr::Between { .. } | Expr::In { .. } | Expr::Unary(..) => {
+            format!("({e})")
+        }
         _ => e.to_string(),
     }
 }
@@ -417,7 +487,11 @@ impl Display for Expr {
             Expr::Star(_) => f.write_str("*"),
             Expr::Member(base, name, _) => {
                 write!(f, "{}.", operand(base))?;
-                if is_plain_ident(name) { f.write_str(name) } else { write!(f, "[{}]", quote(name)) }
+                if is_plain_ident(name) {
+                    f.write_str(name)
+                } else {
+                    write!(f, "[{}]", quote(name))
+                }
             }
             Expr::Index(base, idx, _) => write!(f, "{}[{idx}]", operand(base)),
             Expr::Call { name, args, .. } => {
@@ -435,8 +509,16 @@ impl Display for Expr {
                 let sym = if *op == UnOp::Neg { "-" } else { "+" };
                 write!(f, "{sym}{}", operand(inner))
             }
-            Expr::Binary(op, l, r, _) => write!(f, "{} {} {}", operand(l), binop_text(*op), operand(r)),
-            Expr::Between { expr, lo, hi, negated, .. } => write!(
+            Expr::Binary(op, l, r, _) => {
+                write!(f, "{} {} {}", operand(l), binop_text(*op), operand(r))
+            }
+            Expr::Between {
+                expr,
+                lo,
+                hi,
+                negated,
+                ..
+            } => write!(
                 f,
                 "{} {}between ({} .. {})",
                 operand(expr),

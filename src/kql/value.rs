@@ -355,7 +355,8 @@ pub fn parse_timespan(text: &str) -> Option<i64> {
         Some(s) => (s.parse::<f64>().ok()? * TICKS_PER_SECOND as f64).round() as i64,
         None => 0,
     };
-    let total = days * TICKS_PER_DAY + hours * TICKS_PER_HOUR + minutes * TICKS_PER_MINUTE + sec_ticks;
+    let total =
+        days * TICKS_PER_DAY + hours * TICKS_PER_HOUR + minutes * TICKS_PER_MINUTE + sec_ticks;
     Some(if neg { -total } else { total })
 }
 
@@ -475,9 +476,11 @@ pub fn sort_order(a: &Value, b: &Value) -> Ordering {
         (false, true) => return Ordering::Greater,
         _ => {}
     }
-    compare_values(a, b).unwrap_or_else(|| type_rank(a).cmp(&type_rank(b)).then_with(|| {
-        a.to_kql_string().cmp(&b.to_kql_string())
-    }))
+    compare_values(a, b).unwrap_or_else(|| {
+        type_rank(a)
+            .cmp(&type_rank(b))
+            .then_with(|| a.to_kql_string().cmp(&b.to_kql_string()))
+    })
 }
 
 fn type_rank(v: &Value) -> u8 {
@@ -531,18 +534,26 @@ pub fn convert(value: &Value, ty: KqlType) -> Value {
             Value::Long(v) => Value::Real(*v as f64),
             Value::Real(v) => Value::Real(*v),
             Value::Bool(b) => Value::Real(*b as i64 as f64),
-            Value::String(s) => s.trim().parse::<f64>().map(Value::Real).unwrap_or(Value::Null),
+            Value::String(s) => s
+                .trim()
+                .parse::<f64>()
+                .map(Value::Real)
+                .unwrap_or(Value::Null),
             _ => Value::Null,
         },
         KqlType::DateTime => match value {
             Value::DateTime(t) => Value::DateTime(*t),
-            Value::String(s) => parse_datetime(s).map(Value::DateTime).unwrap_or(Value::Null),
+            Value::String(s) => parse_datetime(s)
+                .map(Value::DateTime)
+                .unwrap_or(Value::Null),
             _ => Value::Null,
         },
         KqlType::TimeSpan => match value {
             Value::TimeSpan(t) => Value::TimeSpan(*t),
             Value::Long(t) => Value::TimeSpan(*t),
-            Value::String(s) => parse_timespan(s).map(Value::TimeSpan).unwrap_or(Value::Null),
+            Value::String(s) => parse_timespan(s)
+                .map(Value::TimeSpan)
+                .unwrap_or(Value::Null),
             _ => Value::Null,
         },
         KqlType::Dynamic => match value {
@@ -577,13 +588,20 @@ mod tests {
     fn timespans_format_like_kusto() {
         assert_eq!(format_timespan(TICKS_PER_HOUR), "01:00:00");
         assert_eq!(format_timespan(TICKS_PER_DAY + 1), "1.00:00:00.0000001");
-        assert_eq!(parse_timespan("1.02:03:04"), Some(TICKS_PER_DAY + 2 * TICKS_PER_HOUR + 3 * TICKS_PER_MINUTE + 4 * TICKS_PER_SECOND));
+        assert_eq!(
+            parse_timespan("1.02:03:04"),
+            Some(TICKS_PER_DAY + 2 * TICKS_PER_HOUR + 3 * TICKS_PER_MINUTE + 4 * TICKS_PER_SECOND)
+        );
         assert_eq!(parse_timespan_literal("1.5h"), Some(TICKS_PER_HOUR * 3 / 2));
     }
 
     #[test]
     fn negative_index_counts_from_end() {
-        let arr = Value::Array(Arc::new(vec![Value::Long(1), Value::Long(2), Value::Long(3)]));
+        let arr = Value::Array(Arc::new(vec![
+            Value::Long(1),
+            Value::Long(2),
+            Value::Long(3),
+        ]));
         assert_eq!(arr.get_index(-1), Value::Long(3));
         assert_eq!(arr.get_index(3), Value::Null);
         assert_eq!(arr.get_index(-4), Value::Null);

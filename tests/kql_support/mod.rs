@@ -54,7 +54,15 @@ fn ndjson(records: &[serde_json::Value]) -> String {
     records.iter().map(|r| format!("{r}\n")).collect()
 }
 
-fn sp_signin(time: &str, id: &str, name: &str, resource: &str, resource_id: &str, result: &str, ip: &str) -> serde_json::Value {
+fn sp_signin(
+    time: &str,
+    id: &str,
+    name: &str,
+    resource: &str,
+    resource_id: &str,
+    result: &str,
+    ip: &str,
+) -> serde_json::Value {
     json!({
         "TimeGenerated": time, "Category": "ServicePrincipalSignInLogs", "ResultType": result,
         "CorrelationId": format!("corr-{time}"), "ServicePrincipalId": id, "ServicePrincipalName": name,
@@ -102,17 +110,97 @@ pub fn seed_fixture() -> TempDir {
     dir.write(
         "AADServicePrincipalSignInLogs.jsonl",
         &ndjson(&[
-            sp_signin("2026-11-28T08:00:00Z", DEPLOY_SP_ID, "Deploy-SP", "Windows Azure Service Management API", ARM_RESOURCE, "0", "20.50.2.1"),
-            sp_signin("2026-11-28T08:00:05Z", DEPLOY_SP_ID, "Deploy-SP", "Windows Azure Service Management API", ARM_RESOURCE, "0", "20.50.2.1"),
-            sp_signin("2026-11-28T08:00:09Z", DEPLOY_SP_ID, "Deploy-SP", "Windows Azure Service Management API", ARM_RESOURCE, "0", "20.50.2.1"),
-            sp_signin("2026-11-28T08:01:00Z", DEPLOY_SP_ID, "Deploy-SP", "Windows Azure Service Management API", ARM_RESOURCE, "0", "20.50.2.1"),
-            sp_signin("2026-11-28T08:30:00Z", DEPLOY_SP_ID, "Deploy-SP", "Microsoft Graph", "00000003-0000-0000-c000-000000000000", "0", "20.50.2.1"),
-            sp_signin("2026-11-28T09:00:00Z", "44444444-4444-4444-8444-444444444444", "Azure Sentinel Alerts Evidence SIEM", "Log Analytics API", "ca7f3f0b-7d91-482c-8e09-c5d840d0eac5", "0", "52.1.1.1"),
-            sp_signin("2026-11-28T09:30:00Z", GRAPH_SP_ID, "CA-Automation", "Microsoft Graph", "00000003-0000-0000-c000-000000000000", "0", "40.1.1.1"),
-            sp_signin("2026-11-28T10:00:00Z", "55555555-5555-4555-8555-555555555555", "Stale-SP", "Microsoft Graph", "00000003-0000-0000-c000-000000000000", "7000215", "203.0.113.9"),
-            sp_signin("2026-11-28T10:05:00Z", "55555555-5555-4555-8555-555555555555", "Stale-SP", "Azure Key Vault", "cfa8b339-82a2-471a-a3c9-0fc0be7a4093", "7000215", "203.0.113.9"),
+            sp_signin(
+                "2026-11-28T08:00:00Z",
+                DEPLOY_SP_ID,
+                "Deploy-SP",
+                "Windows Azure Service Management API",
+                ARM_RESOURCE,
+                "0",
+                "20.50.2.1",
+            ),
+            sp_signin(
+                "2026-11-28T08:00:05Z",
+                DEPLOY_SP_ID,
+                "Deploy-SP",
+                "Windows Azure Service Management API",
+                ARM_RESOURCE,
+                "0",
+                "20.50.2.1",
+            ),
+            sp_signin(
+                "2026-11-28T08:00:09Z",
+                DEPLOY_SP_ID,
+                "Deploy-SP",
+                "Windows Azure Service Management API",
+                ARM_RESOURCE,
+                "0",
+                "20.50.2.1",
+            ),
+            sp_signin(
+                "2026-11-28T08:01:00Z",
+                DEPLOY_SP_ID,
+                "Deploy-SP",
+                "Windows Azure Service Management API",
+                ARM_RESOURCE,
+                "0",
+                "20.50.2.1",
+            ),
+            sp_signin(
+                "2026-11-28T08:30:00Z",
+                DEPLOY_SP_ID,
+                "Deploy-SP",
+                "Microsoft Graph",
+                "00000003-0000-0000-c000-000000000000",
+                "0",
+                "20.50.2.1",
+            ),
+            sp_signin(
+                "2026-11-28T09:00:00Z",
+                "44444444-4444-4444-8444-444444444444",
+                "Azure Sentinel Alerts Evidence SIEM",
+                "Log Analytics API",
+                "ca7f3f0b-7d91-482c-8e09-c5d840d0eac5",
+                "0",
+                "52.1.1.1",
+            ),
+            sp_signin(
+                "2026-11-28T09:30:00Z",
+                GRAPH_SP_ID,
+                "CA-Automation",
+                "Microsoft Graph",
+                "00000003-0000-0000-c000-000000000000",
+                "0",
+                "40.1.1.1",
+            ),
+            sp_signin(
+                "2026-11-28T10:00:00Z",
+                "55555555-5555-4555-8555-555555555555",
+                "Stale-SP",
+                "Microsoft Graph",
+                "00000003-0000-0000-c000-000000000000",
+                "7000215",
+                "203.0.113.9",
+            ),
+            sp_signin(
+                "2026-11-28T10:05:00Z",
+                "55555555-5555-4555-8555-555555555555",
+                "Stale-SP",
+                "Azure Key Vault",
+                "cfa8b339-82a2-471a-a3c9-0fc0be7a4093",
+                "7000215",
+                "203.0.113.9",
+            ),
             // Outside the rules' one-day window.
-            sp_signin("2026-11-20T10:00:00Z", "55555555-5555-4555-8555-555555555555", "Stale-SP", "Microsoft Graph", "00000003-0000-0000-c000-000000000000", "7000222", "203.0.113.9"),
+            sp_signin(
+                "2026-11-20T10:00:00Z",
+                "55555555-5555-4555-8555-555555555555",
+                "Stale-SP",
+                "Microsoft Graph",
+                "00000003-0000-0000-c000-000000000000",
+                "7000222",
+                "203.0.113.9",
+            ),
         ]),
     );
     dir.write(
@@ -158,17 +246,22 @@ pub fn catalog(dir: &TempDir) -> Catalog {
 /// Options with the fixtures' now and the seed placeholders bound.
 pub fn options() -> RunOptions {
     let mut o = RunOptions {
-        now: chrono::DateTime::parse_from_rfc3339(NOW).expect("valid").with_timezone(&chrono::Utc),
+        now: chrono::DateTime::parse_from_rfc3339(NOW)
+            .expect("valid")
+            .with_timezone(&chrono::Utc),
         ..RunOptions::default()
     };
-    o.params.insert("VM or application name".into(), "vm-web-01".into());
-    o.params.insert("LogicAppName".into(), "la-sentinel-alerts".into());
+    o.params
+        .insert("VM or application name".into(), "vm-web-01".into());
+    o.params
+        .insert("LogicAppName".into(), "la-sentinel-alerts".into());
     o
 }
 
 /// Runs a query and returns its single result table.
 pub fn run_one(query: &str, catalog: &Catalog, options: &RunOptions) -> Table {
-    let mut tables = kql::run(query, catalog, options).unwrap_or_else(|e| panic!("query failed:\n{e}\n{query}"));
+    let mut tables =
+        kql::run(query, catalog, options).unwrap_or_else(|e| panic!("query failed:\n{e}\n{query}"));
     assert_eq!(tables.len(), 1, "expected one result table");
     tables.remove(0)
 }
@@ -177,13 +270,19 @@ pub fn run_one(query: &str, catalog: &Catalog, options: &RunOptions) -> Table {
 pub fn assert_round_trip(query: &str) {
     let first = kql::parse(query).unwrap_or_else(|e| panic!("parse failed:\n{e}"));
     let printed = first.to_string();
-    let second = kql::parse(&printed).unwrap_or_else(|e| panic!("reparse failed:\n{e}\nprinted:\n{printed}"));
-    assert_eq!(first, second, "round trip changed the AST; printed:\n{printed}");
+    let second = kql::parse(&printed)
+        .unwrap_or_else(|e| panic!("reparse failed:\n{e}\nprinted:\n{printed}"));
+    assert_eq!(
+        first, second,
+        "round trip changed the AST; printed:\n{printed}"
+    );
 }
 
 /// Column values as strings.
 pub fn column(t: &Table, name: &str) -> Vec<String> {
-    let i = t.column_index(name).unwrap_or_else(|| panic!("no column {name} in {:?}", t.column_names()));
+    let i = t
+        .column_index(name)
+        .unwrap_or_else(|| panic!("no column {name} in {:?}", t.column_names()));
     t.rows.iter().map(|r| r[i].to_string()).collect()
 }
 
@@ -191,14 +290,17 @@ pub fn column(t: &Table, name: &str) -> Vec<String> {
 /// queries) and returns the last result table.
 pub fn eval(query: &str) -> Table {
     assert_round_trip(query);
-    let mut tables = kql::run(query, &Catalog::new(), &options()).unwrap_or_else(|e| panic!("query failed:\n{e}\n{query}"));
+    let mut tables = kql::run(query, &Catalog::new(), &options())
+        .unwrap_or_else(|e| panic!("query failed:\n{e}\n{query}"));
     tables.pop().expect("at least one result")
 }
 
 /// The single value of a one-row result column.
 pub fn scalar(t: &Table, name: &str) -> tenantless::kql::Value {
     assert_eq!(t.rows.len(), 1, "expected one row");
-    t.get(0, name).cloned().unwrap_or_else(|| panic!("no column {name} in {:?}", t.column_names()))
+    t.get(0, name)
+        .cloned()
+        .unwrap_or_else(|| panic!("no column {name} in {:?}", t.column_names()))
 }
 
 /// Runs a query expected to fail; returns the error text.

@@ -66,4 +66,15 @@ AuditLogs
 | project timestamp = ModifiedCredTime, AccountCustomEntity = ServicePrincipalName, IPCustomEntity = ActorIP"#;
 
 /// All ten, in document order.
-pub const ALL: [&str; 10] = [MI_SIGNINS, KEYVAULT_BY_SP, SP_ARM_SIGNINS, ACTIVITY_BY_SP, SENTINEL_SP_SIGNINS, LOGIC_APP_SECURITY, GRAPH_SIGNINS, AUDIT_BY_SP, RULE_FAILED_SIGNINS, RULE_CREDENTIAL_AFTER_SIGNIN];
+pub const ALL: [&str; 10] = [
+    MI_SIGNINS,
+    KEYVAULT_BY_SP,
+    SP_ARM_SIGNINS,
+    ACTIVITY_BY_SP,
+    SENTINEL_SP_SIGNINS,
+    LOGIC_APP_SECURITY,
+    GRAPH_SIGNINS,
+    AUDIT_BY_SP,
+    RULE_FAILED_SIGNINS,
+    RULE_CREDENTIAL_AFTER_SIGNIN,
+];

@@ -68,9 +68,32 @@ pub fn lookup(name: &str) -> Option<(AggKind, &'static str)> {
 
 /// Names of all aggregates (for error messages).
 pub const NAMES: &[&str] = &[
-    "count", "countif", "dcount", "dcountif", "sum", "sumif", "avg", "avgif", "min", "max", "minif", "maxif",
-    "make_set", "makeset", "make_set_if", "make_list", "makelist", "make_list_if", "make_bag", "arg_max", "arg_min",
-    "take_any", "any", "anyif", "stdev", "variance",
+    "count",
+    "countif",
+    "dcount",
+    "dcountif",
+    "sum",
+    "sumif",
+    "avg",
+    "avgif",
+    "min",
+    "max",
+    "minif",
+    "maxif",
+    "make_set",
+    "makeset",
+    "make_set_if",
+    "make_list",
+    "makelist",
+    "make_list_if",
+    "make_bag",
+    "arg_max",
+    "arg_min",
+    "take_any",
+    "any",
+    "anyif",
+    "stdev",
+    "variance",
 ];
 
 /// Default cap for make_set/make_list, and the deprecated names' smaller cap (…/make-set-aggregation-function).
@@ -96,14 +119,26 @@ pub struct Agg {
 pub enum State {
     Count(i64),
     Distinct(HashSet<Value>),
-    Sum { long: i64, real: f64, is_real: bool, seen: bool },
-    Avg { sum: f64, n: i64 },
+    Sum {
+        long: i64,
+        real: f64,
+        is_real: bool,
+        seen: bool,
+    },
+    Avg {
+        sum: f64,
+        n: i64,
+    },
     Best(Option<Value>),
     Set(HashSet<Value>, Vec<Value>),
     List(Vec<Value>),
     Bag(Bag),
     Arg(Option<(Value, Vec<Value>)>),
-    Moments { n: f64, sum: f64, sumsq: f64 },
+    Moments {
+        n: f64,
+        sum: f64,
+        sumsq: f64,
+    },
 }
 
 impl Agg {
@@ -112,16 +147,28 @@ impl Agg {
         match self.kind {
             AggKind::Count | AggKind::CountIf => State::Count(0),
             AggKind::DCount | AggKind::DCountIf => State::Distinct(HashSet::new()),
-            AggKind::Sum | AggKind::SumIf => State::Sum { long: 0, real: 0.0, is_real: false, seen: false },
+            AggKind::Sum | AggKind::SumIf => State::Sum {
+                long: 0,
+                real: 0.0,
+                is_real: false,
+                seen: false,
+            },
             AggKind::Avg | AggKind::AvgIf => State::Avg { sum: 0.0, n: 0 },
-            AggKind::Min | AggKind::Max | AggKind::MinIf | AggKind::MaxIf | AggKind::TakeAny | AggKind::AnyIf => {
-                State::Best(None)
-            }
+            AggKind::Min
+            | AggKind::Max
+            | AggKind::MinIf
+            | AggKind::MaxIf
+            | AggKind::TakeAny
+            | AggKind::AnyIf => State::Best(None),
             AggKind::MakeSet | AggKind::MakeSetIf => State::Set(HashSet::new(), Vec::new()),
             AggKind::MakeList | AggKind::MakeListIf => State::List(Vec::new()),
             AggKind::MakeBag => State::Bag(Vec::new()),
             AggKind::ArgMax | AggKind::ArgMin => State::Arg(None),
-            AggKind::Stdev | AggKind::Variance => State::Moments { n: 0.0, sum: 0.0, sumsq: 0.0 },
+            AggKind::Stdev | AggKind::Variance => State::Moments {
+                n: 0.0,
+                sum: 0.0,
+                sumsq: 0.0,
+            },
         }
     }
 
@@ -138,16 +185,10 @@ impl Agg {
     pub fn update(&self, state: &mut State, row: &[Value]) {
         use AggKind::*;
         match (self.kind, state) {
-            (Count, State::Count(n)) => {
-                if self.args.is_empty() || !self.arg(0, row).is_null() {
-                    *n += 1;
-                }
+            (Count, State::Count(n)) if self.args.is_empty() || !self.arg(0, row).is_null() => {
+                *n += 1
             }
-            (CountIf, State::Count(n)) => {
-                if self.pred(0, row) {
-                    *n += 1;
-                }
-            }
+            (CountIf, State::Count(n)) if self.pred(0, row) => *n += 1,
             (DCount | DCountIf, State::Distinct(set)) => {
                 if self.kind == DCountIf && !self.pred(1, row) {
                     return;
@@ -157,7 +198,15 @@ impl Agg {
                     set.insert(v);
                 }
             }
-            (Sum | SumIf, State::Sum { long, real, is_real, seen }) => {
+            (
+                Sum | SumIf,
+                State::Sum {
+                    long,
+                    real,
+                    is_real,
+                    seen,
+                },
+            ) => {
                 if self.kind == SumIf && !self.pred(1, row) {
                     return;
                 }
@@ -252,7 +301,11 @@ impl Agg {
                 if v.is_null() {
                     return;
                 }
-                let want = if self.kind == ArgMax { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Less };
+                let want = if self.kind == ArgMax {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Less
+                };
                 let replace = match best {
                     None => true,
                     Some((b, _)) => compare_values(&v, b) == Some(want),
@@ -277,7 +330,12 @@ impl Agg {
         let one = match state {
             State::Count(n) => Value::Long(n),
             State::Distinct(s) => Value::Long(s.len() as i64),
-            State::Sum { long, real, is_real, seen } => {
+            State::Sum {
+                long,
+                real,
+                is_real,
+                seen,
+            } => {
                 if !seen {
                     Value::Long(0)
                 } else if is_real {
@@ -289,7 +347,11 @@ impl Agg {
                 }
             }
             State::Avg { sum, n } => {
-                if n == 0 { Value::Null } else { Value::Real(sum / n as f64) }
+                if n == 0 {
+                    Value::Null
+                } else {
+                    Value::Real(sum / n as f64)
+                }
             }
             State::Best(b) => b.unwrap_or(Value::Null),
             State::Set(_, mut out) => {
@@ -310,7 +372,11 @@ impl Agg {
                     Value::Real(0.0)
                 } else {
                     let var = (sumsq - sum * sum / n) / (n - 1.0);
-                    Value::Real(if self.kind == AggKind::Stdev { var.sqrt() } else { var })
+                    Value::Real(if self.kind == AggKind::Stdev {
+                        var.sqrt()
+                    } else {
+                        var
+                    })
                 }
             }
         };

@@ -46,7 +46,11 @@ pub(crate) struct Env {
 
 impl Env {
     fn get(&self, name: &str) -> Option<&Binding> {
-        self.vars.iter().rev().find(|(n, _)| n == name).map(|(_, b)| b)
+        self.vars
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b)
     }
 
     fn bind(&mut self, name: &str, b: Binding) {
@@ -54,7 +58,11 @@ impl Env {
     }
 
     fn names(&self, pred: impl Fn(&Binding) -> bool) -> Vec<&str> {
-        self.vars.iter().filter(|(_, b)| pred(b)).map(|(n, _)| n.as_str()).collect()
+        self.vars
+            .iter()
+            .filter(|(_, b)| pred(b))
+            .map(|(n, _)| n.as_str())
+            .collect()
     }
 }
 
@@ -137,7 +145,9 @@ impl<'a> Evaluator<'a> {
             Expr::Tabular(_) => true,
             Expr::Ident(name, _) => match env.get(name) {
                 Some(Binding::Tabular(_)) => true,
-                Some(Binding::Function(def)) => def.params.is_empty() && self.function_is_tabular(def, env),
+                Some(Binding::Function(def)) => {
+                    def.params.is_empty() && self.function_is_tabular(def, env)
+                }
                 Some(_) => false,
                 None => self.catalog.get(name).is_some(),
             },
@@ -156,15 +166,35 @@ impl<'a> Evaluator<'a> {
         let mut inner = env.clone();
         for p in &def.params {
             match p.ty {
-                ParamType::Tabular(_) => inner.bind(&p.name, Binding::Tabular(Arc::new(Table::default()))),
+                ParamType::Tabular(_) => {
+                    inner.bind(&p.name, Binding::Tabular(Arc::new(Table::default())))
+                }
                 ParamType::Scalar(_) => inner.bind(&p.name, Binding::Scalar(Value::Null)),
             }
         }
         for stmt in &def.body {
-            if let Statement::Let { name, value: LetValue::Pipeline(p), .. } = stmt {
-                let tab = !p.ops.is_empty() || !matches!(&p.source, Source::Expr(e) if !self.is_tabular(e, &inner));
-                inner.bind(name, if tab { Binding::Tabular(Arc::new(Table::default())) } else { Binding::Scalar(Value::Null) });
-            } else if let Statement::Let { name, value: LetValue::Function(f), .. } = stmt {
+            if let Statement::Let {
+                name,
+                value: LetValue::Pipeline(p),
+                ..
+            } = stmt
+            {
+                let tab = !p.ops.is_empty()
+                    || !matches!(&p.source, Source::Expr(e) if !self.is_tabular(e, &inner));
+                inner.bind(
+                    name,
+                    if tab {
+                        Binding::Tabular(Arc::new(Table::default()))
+                    } else {
+                        Binding::Scalar(Value::Null)
+                    },
+                );
+            } else if let Statement::Let {
+                name,
+                value: LetValue::Function(f),
+                ..
+            } = stmt
+            {
                 inner.bind(name, Binding::Function(Arc::new(f.clone())));
             }
         }
@@ -181,34 +211,58 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Evaluates a pipeline to a table.
-    pub(crate) fn eval_pipeline(&self, p: &Pipeline, env: &mut Env) -> Result<Arc<Table>, KqlError> {
+    pub(crate) fn eval_pipeline(
+        &self,
+        p: &Pipeline,
+        env: &mut Env,
+    ) -> Result<Arc<Table>, KqlError> {
         let record = self.record.take();
         let mut t = self.eval_source(&p.source, p.span, env)?;
         if let Some(q) = record {
-            self.stats.borrow_mut().push(StageStat { query: q, stage: p.source.to_string(), rows: t.rows.len() });
+            self.stats.borrow_mut().push(StageStat {
+                query: q,
+                stage: p.source.to_string(),
+                rows: t.rows.len(),
+            });
         }
         for op in &p.ops {
             t = self.apply(op, t, env)?;
             self.check_limit(t.rows.len(), &format!("`{}`", op_name(op)))?;
             if let Some(q) = record {
-                self.stats.borrow_mut().push(StageStat { query: q, stage: op.to_string(), rows: t.rows.len() });
+                self.stats.borrow_mut().push(StageStat {
+                    query: q,
+                    stage: op.to_string(),
+                    rows: t.rows.len(),
+                });
             }
         }
         Ok(t)
     }
 
-    fn eval_source(&self, source: &Source, span: Span, env: &mut Env) -> Result<Arc<Table>, KqlError> {
+    fn eval_source(
+        &self,
+        source: &Source,
+        span: Span,
+        env: &mut Env,
+    ) -> Result<Arc<Table>, KqlError> {
         match source {
             Source::Expr(e) => self.eval_tabular_expr(e, env),
             Source::Datatable { columns, values } => {
-                let cols: Vec<Column> = columns.iter().map(|(n, t)| Column::new(n.clone(), *t)).collect();
+                let cols: Vec<Column> = columns
+                    .iter()
+                    .map(|(n, t)| Column::new(n.clone(), *t))
+                    .collect();
                 if cols.is_empty() {
                     return Err(self.err(span, "datatable needs at least one column"));
                 }
                 if values.len() % cols.len() != 0 {
                     return Err(self.err(
                         span,
-                        format!("datatable has {} values, not a multiple of its {} columns", values.len(), cols.len()),
+                        format!(
+                            "datatable has {} values, not a multiple of its {} columns",
+                            values.len(),
+                            cols.len()
+                        ),
                     ));
                 }
                 let mut rows = Vec::new();
@@ -220,7 +274,10 @@ impl<'a> Evaluator<'a> {
                     }
                     rows.push(row);
                 }
-                Ok(Arc::new(Table { columns: cols, rows }))
+                Ok(Arc::new(Table {
+                    columns: cols,
+                    rows,
+                }))
             }
             Source::Print(items) => {
                 let mut cols = Vec::new();
@@ -231,10 +288,18 @@ impl<'a> Evaluator<'a> {
                     cols.push(Column::new(name, v.kql_type().unwrap_or(KqlType::String)));
                     row.push(v);
                 }
-                Ok(Arc::new(Table { columns: cols, rows: vec![row] }))
+                Ok(Arc::new(Table {
+                    columns: cols,
+                    rows: vec![row],
+                }))
             }
             Source::Union(spec) => self.union(None, spec, env),
-            Source::Range { name, from, to, step } => {
+            Source::Range {
+                name,
+                from,
+                to,
+                step,
+            } => {
                 let from = self.compile(from, &[], env)?.eval(&[]);
                 let to = self.compile(to, &[], env)?.eval(&[]);
                 let step = self.compile(step, &[], env)?.eval(&[]);
@@ -247,25 +312,41 @@ impl<'a> Evaluator<'a> {
                     }
                     rows.push(vec![cur.clone()]);
                     self.check_limit(rows.len(), "`range`")?;
-                    let next = CExpr::Bin(BinOp::Add, Box::new(CExpr::Const(cur.clone())), Box::new(CExpr::Const(step.clone()))).eval(&[]);
-                    if super::value::compare_values(&next, &cur) != Some(std::cmp::Ordering::Greater) {
+                    let next = CExpr::Bin(
+                        BinOp::Add,
+                        Box::new(CExpr::Const(cur.clone())),
+                        Box::new(CExpr::Const(step.clone())),
+                    )
+                    .eval(&[]);
+                    if super::value::compare_values(&next, &cur)
+                        != Some(std::cmp::Ordering::Greater)
+                    {
                         break;
                     }
                     cur = next;
                 }
                 let ty = from.kql_type().unwrap_or(KqlType::Long);
-                Ok(Arc::new(Table { columns: vec![Column::new(name.clone(), ty)], rows }))
+                Ok(Arc::new(Table {
+                    columns: vec![Column::new(name.clone(), ty)],
+                    rows,
+                }))
             }
         }
     }
 
     /// Resolves a table name, tabular `let`, function call, or nested pipeline.
-    pub(crate) fn eval_tabular_expr(&self, e: &Expr, env: &mut Env) -> Result<Arc<Table>, KqlError> {
+    pub(crate) fn eval_tabular_expr(
+        &self,
+        e: &Expr,
+        env: &mut Env,
+    ) -> Result<Arc<Table>, KqlError> {
         match e {
             Expr::Tabular(p) => self.eval_pipeline(p, env),
             Expr::Ident(name, span) => match env.get(name).cloned() {
                 Some(Binding::Tabular(t)) => Ok(t),
-                Some(Binding::Function(def)) if def.params.is_empty() => self.call_tabular(&def, &[], *span, env),
+                Some(Binding::Function(def)) if def.params.is_empty() => {
+                    self.call_tabular(&def, &[], *span, env)
+                }
                 Some(_) => Err(self.err(*span, format!("`{name}` is a scalar, not a table"))),
                 None => match self.catalog.get(name) {
                     Some(t) => Ok(t.clone()),
@@ -283,7 +364,10 @@ impl<'a> Evaluator<'a> {
                 }
                 _ => Err(self.err(*span, format!("`{name}(…)` is not a tabular function"))),
             },
-            other => Err(self.err(other.span(), format!("expected a table, found the scalar expression `{other}`"))),
+            other => Err(self.err(
+                other.span(),
+                format!("expected a table, found the scalar expression `{other}`"),
+            )),
         }
     }
 
@@ -299,12 +383,25 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Calls a user function in tabular context.
-    fn call_tabular(&self, def: &FunctionDef, args: &[Expr], span: Span, env: &mut Env) -> Result<Arc<Table>, KqlError> {
+    fn call_tabular(
+        &self,
+        def: &FunctionDef,
+        args: &[Expr],
+        span: Span,
+        env: &mut Env,
+    ) -> Result<Arc<Table>, KqlError> {
         if self.depth.get() > MAX_CALL_DEPTH {
             return Err(self.err(span, "function calls nest too deeply (recursion?)"));
         }
         if args.len() > def.params.len() {
-            return Err(self.err(span, format!("function takes {} arguments, got {}", def.params.len(), args.len())));
+            return Err(self.err(
+                span,
+                format!(
+                    "function takes {} arguments, got {}",
+                    def.params.len(),
+                    args.len()
+                ),
+            ));
         }
         let mut inner = env.clone();
         for (i, p) in def.params.iter().enumerate() {
@@ -324,7 +421,12 @@ impl<'a> Evaluator<'a> {
         result
     }
 
-    fn run_body(&self, def: &FunctionDef, span: Span, inner: &mut Env) -> Result<Arc<Table>, KqlError> {
+    fn run_body(
+        &self,
+        def: &FunctionDef,
+        span: Span,
+        inner: &mut Env,
+    ) -> Result<Arc<Table>, KqlError> {
         let mut last = None;
         for stmt in &def.body {
             match stmt {
@@ -345,19 +447,45 @@ impl<'a> Evaluator<'a> {
         let c = match e {
             Expr::Literal(l, _) => CExpr::Const(literal_value(l)),
             Expr::Ident(name, span) => self.resolve_ident(name, *span, cols, env)?,
-            Expr::Star(span) => return Err(self.err(*span, "`*` is only valid as an argument of count() or arg_max()")),
-            Expr::Member(base, key, span) => {
-                if let Expr::Ident(side, _) = base.as_ref() {
-                    if side == "$left" || side == "$right" {
-                        return Err(self.err(*span, "`$left`/`$right` are only valid in a join's `on` clause"));
-                    }
-                }
-                CExpr::Member(Box::new(self.compile(base, cols, env)?), Arc::from(key.as_str()))
+            Expr::Star(span) => {
+                return Err(self.err(
+                    *span,
+                    "`*` is only valid as an argument of count() or arg_max()",
+                ));
             }
-            Expr::Index(base, idx, _) => CExpr::Index(Box::new(self.compile(base, cols, env)?), Box::new(self.compile(idx, cols, env)?)),
-            Expr::Unary(op, inner, _) => CExpr::Unary(*op, Box::new(self.compile(inner, cols, env)?)),
-            Expr::Binary(op, l, r, _) => CExpr::Bin(*op, Box::new(self.compile(l, cols, env)?), Box::new(self.compile(r, cols, env)?)),
-            Expr::Between { expr, lo, hi, negated, .. } => CExpr::Between {
+            Expr::Member(base, key, span) => {
+                if let Expr::Ident(side, _) = base.as_ref()
+                    && (side == "$left" || side == "$right")
+                {
+                    return Err(self.err(
+                        *span,
+                        "`$left`/`$right` are only valid in a join's `on` clause",
+                    ));
+                }
+                CExpr::Member(
+                    Box::new(self.compile(base, cols, env)?),
+                    Arc::from(key.as_str()),
+                )
+            }
+            Expr::Index(base, idx, _) => CExpr::Index(
+                Box::new(self.compile(base, cols, env)?),
+                Box::new(self.compile(idx, cols, env)?),
+            ),
+            Expr::Unary(op, inner, _) => {
+                CExpr::Unary(*op, Box::new(self.compile(inner, cols, env)?))
+            }
+            Expr::Binary(op, l, r, _) => CExpr::Bin(
+                *op,
+                Box::new(self.compile(l, cols, env)?),
+                Box::new(self.compile(r, cols, env)?),
+            ),
+            Expr::Between {
+                expr,
+                lo,
+                hi,
+                negated,
+                ..
+            } => CExpr::Between {
                 expr: Box::new(self.compile(expr, cols, env)?),
                 lo: Box::new(self.compile(lo, cols, env)?),
                 hi: Box::new(self.compile(hi, cols, env)?),
@@ -366,14 +494,23 @@ impl<'a> Evaluator<'a> {
             Expr::In { expr, op, list, .. } => self.compile_in(expr, *op, list, cols, env)?,
             Expr::Call { name, args, span } => self.compile_call(name, args, *span, cols, env)?,
             Expr::Tabular(p) => {
-                return Err(self.err(p.span, "a tabular expression cannot be used as a scalar; wrap it in toscalar(…)"));
+                return Err(self.err(
+                    p.span,
+                    "a tabular expression cannot be used as a scalar; wrap it in toscalar(…)",
+                ));
             }
         };
         // Fold constant sub-expressions once (never `new_guid`, which must vary per row).
         Ok(fold(c))
     }
 
-    fn resolve_ident(&self, name: &str, span: Span, cols: &[Column], env: &Env) -> Result<CExpr, KqlError> {
+    fn resolve_ident(
+        &self,
+        name: &str,
+        span: Span,
+        cols: &[Column],
+        env: &Env,
+    ) -> Result<CExpr, KqlError> {
         if let Some(Binding::Expr(c)) = env.get(name) {
             return Ok(c.clone());
         }
@@ -382,8 +519,14 @@ impl<'a> Evaluator<'a> {
         }
         match env.get(name) {
             Some(Binding::Scalar(v)) => Ok(CExpr::Const(v.clone())),
-            Some(Binding::Tabular(_)) => Err(self.err(span, format!("`{name}` is a table; use it with `in (…)` or toscalar(…)"))),
-            Some(Binding::Function(_)) => Err(self.err(span, format!("`{name}` is a function; call it as `{name}(…)`"))),
+            Some(Binding::Tabular(_)) => Err(self.err(
+                span,
+                format!("`{name}` is a table; use it with `in (…)` or toscalar(…)"),
+            )),
+            Some(Binding::Function(_)) => Err(self.err(
+                span,
+                format!("`{name}` is a function; call it as `{name}(…)`"),
+            )),
             _ => {
                 if self.catalog.get(name).is_some() {
                     return Err(self.err(span, format!("`{name}` is a table, not a column")));
@@ -398,7 +541,14 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn compile_in(&self, expr: &Expr, op: InOp, list: &[Expr], cols: &[Column], env: &Env) -> Result<CExpr, KqlError> {
+    fn compile_in(
+        &self,
+        expr: &Expr,
+        op: InOp,
+        list: &[Expr],
+        cols: &[Column],
+        env: &Env,
+    ) -> Result<CExpr, KqlError> {
         let target = Box::new(self.compile(expr, cols, env)?);
         let mut items = Vec::new();
         for item in list {
@@ -413,29 +563,57 @@ impl<'a> Evaluator<'a> {
         }
         let all_const = items.iter().all(CExpr::is_const);
         Ok(match op {
-            InOp::HasAny | InOp::HasAll => CExpr::HasAny { expr: target, items, all: op == InOp::HasAll },
+            InOp::HasAny | InOp::HasAll => CExpr::HasAny {
+                expr: target,
+                items,
+                all: op == InOp::HasAll,
+            },
             _ => {
                 let ci = matches!(op, InOp::InCi | InOp::NotInCi);
                 let negated = matches!(op, InOp::NotIn | InOp::NotInCi);
                 if all_const {
                     let vals: Vec<Value> = items.iter().map(|c| c.eval(&[])).collect();
-                    CExpr::InSet { expr: target, set: build_in_set(&vals, ci), ci, negated }
+                    CExpr::InSet {
+                        expr: target,
+                        set: build_in_set(&vals, ci),
+                        ci,
+                        negated,
+                    }
                 } else {
-                    CExpr::InList { expr: target, items, ci, negated }
+                    CExpr::InList {
+                        expr: target,
+                        items,
+                        ci,
+                        negated,
+                    }
                 }
             }
         })
     }
 
-    fn compile_call(&self, name: &str, args: &[Expr], span: Span, cols: &[Column], env: &Env) -> Result<CExpr, KqlError> {
+    fn compile_call(
+        &self,
+        name: &str,
+        args: &[Expr],
+        span: Span,
+        cols: &[Column],
+        env: &Env,
+    ) -> Result<CExpr, KqlError> {
         if let Some(Binding::Function(def)) = env.get(name) {
             return self.inline_function(&def.clone(), args, span, cols, env);
         }
         let lower = name.to_ascii_lowercase();
         let arity = |min: usize, max: usize| -> Result<(), KqlError> {
             if args.len() < min || args.len() > max {
-                let want = if min == max { format!("{min}") } else { format!("{min} to {max}") };
-                Err(self.err(span, format!("`{name}` takes {want} arguments, got {}", args.len())))
+                let want = if min == max {
+                    format!("{min}")
+                } else {
+                    format!("{min} to {max}")
+                };
+                Err(self.err(
+                    span,
+                    format!("`{name}` takes {want} arguments, got {}", args.len()),
+                ))
             } else {
                 Ok(())
             }
@@ -446,9 +624,14 @@ impl<'a> Evaluator<'a> {
                 let t = if self.is_tabular(&args[0], env) {
                     self.eval_tabular_expr(&args[0], &mut env.clone())?
                 } else {
-                    return Ok(self.compile(&args[0], cols, env)?);
+                    return self.compile(&args[0], cols, env);
                 };
-                let v = t.rows.first().and_then(|r| r.first()).cloned().unwrap_or(Value::Null);
+                let v = t
+                    .rows
+                    .first()
+                    .and_then(|r| r.first())
+                    .cloned()
+                    .unwrap_or(Value::Null);
                 return Ok(CExpr::Const(v));
             }
             "column_ifexists" | "columnifexists" => {
@@ -463,7 +646,11 @@ impl<'a> Evaluator<'a> {
                 arity(0, 1)?;
                 let base = CExpr::Const(Value::DateTime(self.now));
                 return Ok(match args.first() {
-                    Some(off) => CExpr::Bin(BinOp::Add, Box::new(base), Box::new(self.compile(off, cols, env)?)),
+                    Some(off) => CExpr::Bin(
+                        BinOp::Add,
+                        Box::new(base),
+                        Box::new(self.compile(off, cols, env)?),
+                    ),
                     None => base,
                 });
             }
@@ -478,7 +665,10 @@ impl<'a> Evaluator<'a> {
             _ => {}
         }
         if aggregate::lookup(&lower).is_some() {
-            return Err(self.err(span, format!("aggregate `{name}()` can only be used in summarize")));
+            return Err(self.err(
+                span,
+                format!("aggregate `{name}()` can only be used in summarize"),
+            ));
         }
         let alias = match lower.as_str() {
             "long" | "int" => "tolong",
@@ -489,9 +679,17 @@ impl<'a> Evaluator<'a> {
             other => other,
         };
         let Some(def) = functions::lookup(alias) else {
-            let known = functions::NAMES.iter().copied().chain(["toscalar", "column_ifexists", "now", "ago"]);
+            let known = functions::NAMES.iter().copied().chain([
+                "toscalar",
+                "column_ifexists",
+                "now",
+                "ago",
+            ]);
             return Err(match suggest(&lower, known) {
-                Some(s) if s != lower => self.err(span, format!("unknown function `{name}`; did you mean `{s}`?")),
+                Some(s) if s != lower => self.err(
+                    span,
+                    format!("unknown function `{name}`; did you mean `{s}`?"),
+                ),
                 _ => KqlError::Unsupported(format!("function `{name}()`")),
             });
         };
@@ -503,17 +701,35 @@ impl<'a> Evaluator<'a> {
         if alias == "new_guid" {
             return Ok(CExpr::Call("new_guid", def.f, cargs));
         }
-        let static_name: &'static str = functions::NAMES.iter().find(|n| **n == alias).copied().unwrap_or("fn");
+        let static_name: &'static str = functions::NAMES
+            .iter()
+            .find(|n| **n == alias)
+            .copied()
+            .unwrap_or("fn");
         Ok(CExpr::Call(static_name, def.f, cargs))
     }
 
     /// Inlines a scalar user function: parameters bind to the caller's compiled arguments.
-    fn inline_function(&self, def: &FunctionDef, args: &[Expr], span: Span, cols: &[Column], env: &Env) -> Result<CExpr, KqlError> {
+    fn inline_function(
+        &self,
+        def: &FunctionDef,
+        args: &[Expr],
+        span: Span,
+        cols: &[Column],
+        env: &Env,
+    ) -> Result<CExpr, KqlError> {
         if self.depth.get() > MAX_CALL_DEPTH {
             return Err(self.err(span, "function calls nest too deeply (recursion?)"));
         }
         if args.len() > def.params.len() {
-            return Err(self.err(span, format!("function takes {} arguments, got {}", def.params.len(), args.len())));
+            return Err(self.err(
+                span,
+                format!(
+                    "function takes {} arguments, got {}",
+                    def.params.len(),
+                    args.len()
+                ),
+            ));
         }
         let mut inner = env.clone();
         for (i, p) in def.params.iter().enumerate() {
@@ -521,7 +737,9 @@ impl<'a> Evaluator<'a> {
                 return Err(self.err(span, format!("missing argument `{}`", p.name)));
             };
             let b = match p.ty {
-                ParamType::Tabular(_) => Binding::Tabular(self.eval_tabular_expr(arg, &mut env.clone())?),
+                ParamType::Tabular(_) => {
+                    Binding::Tabular(self.eval_tabular_expr(arg, &mut env.clone())?)
+                }
                 ParamType::Scalar(_) => Binding::Expr(self.compile(arg, cols, env)?),
             };
             inner.bind(&p.name, b);
@@ -531,12 +749,22 @@ impl<'a> Evaluator<'a> {
             let mut last = None;
             for stmt in &def.body {
                 match stmt {
-                    Statement::Let { name, value: LetValue::Function(f), .. } => {
+                    Statement::Let {
+                        name,
+                        value: LetValue::Function(f),
+                        ..
+                    } => {
                         inner.bind(name, Binding::Function(Arc::new(f.clone())));
                     }
-                    Statement::Let { name, value: LetValue::Pipeline(p), .. } => {
+                    Statement::Let {
+                        name,
+                        value: LetValue::Pipeline(p),
+                        ..
+                    } => {
                         let b = match (&p.source, p.ops.is_empty()) {
-                            (Source::Expr(e), true) if !self.is_tabular(e, &inner) => Binding::Expr(self.compile(e, cols, &inner)?),
+                            (Source::Expr(e), true) if !self.is_tabular(e, &inner) => {
+                                Binding::Expr(self.compile(e, cols, &inner)?)
+                            }
                             _ => Binding::Tabular(self.eval_pipeline(p, &mut inner.clone())?),
                         };
                         inner.bind(name, b);
@@ -545,7 +773,11 @@ impl<'a> Evaluator<'a> {
                 }
             }
             match last {
-                Some(Pipeline { source: Source::Expr(e), ops, .. }) if ops.is_empty() && !self.is_tabular(e, &inner) => {
+                Some(Pipeline {
+                    source: Source::Expr(e),
+                    ops,
+                    ..
+                }) if ops.is_empty() && !self.is_tabular(e, &inner) => {
                     self.compile(e, cols, &inner)
                 }
                 Some(_) => Err(self.err(span, "a tabular function cannot be used as a scalar")),
@@ -567,7 +799,11 @@ fn fold(c: CExpr) -> CExpr {
         CExpr::Call(name, _, args) => *name != "new_guid" && args.iter().all(CExpr::is_const),
         _ => false,
     };
-    if foldable { CExpr::Const(c.eval(&[])) } else { c }
+    if foldable {
+        CExpr::Const(c.eval(&[]))
+    } else {
+        c
+    }
 }
 
 /// The runtime value of a literal.
