@@ -57,7 +57,8 @@ pub fn lookup(name: &str) -> Option<(AggKind, &'static str)> {
         "make_bag" => (AggKind::MakeBag, "bag_"),
         "arg_max" => (AggKind::ArgMax, "max_"),
         "arg_min" => (AggKind::ArgMin, "min_"),
-        "take_any" => (AggKind::TakeAny, "take_any_"),
+        // take_any(X) keeps the name X; the deprecated any(X) adds `any_` (…/take-any-aggregation-function).
+        "take_any" => (AggKind::TakeAny, ""),
         "any" => (AggKind::TakeAny, "any_"),
         "anyif" => (AggKind::AnyIf, "anyif_"),
         "stdev" => (AggKind::Stdev, "stdev_"),
@@ -124,6 +125,7 @@ pub enum State {
         real: f64,
         is_real: bool,
         seen: bool,
+        timespan: bool,
     },
     Avg {
         sum: f64,
@@ -152,6 +154,7 @@ impl Agg {
                 real: 0.0,
                 is_real: false,
                 seen: false,
+                timespan: false,
             },
             AggKind::Avg | AggKind::AvgIf => State::Avg { sum: 0.0, n: 0 },
             AggKind::Min
@@ -205,6 +208,7 @@ impl Agg {
                     real,
                     is_real,
                     seen,
+                    timespan,
                 },
             ) => {
                 if self.kind == SumIf && !self.pred(1, row) {
@@ -219,6 +223,7 @@ impl Agg {
                     Value::TimeSpan(v) => {
                         *long = long.wrapping_add(v);
                         *seen = true;
+                        *timespan = true;
                     }
                     other => {
                         if let Some(f) = other.as_f64() {
@@ -264,7 +269,8 @@ impl Agg {
                     return;
                 }
                 let v = self.arg(0, row);
-                if !v.is_null() {
+                // Prefers a non-null, non-empty value when one exists (…/take-any-aggregation-function).
+                if !super::super::functions::is_empty(&v) {
                     *best = Some(v);
                 }
             }
@@ -335,12 +341,13 @@ impl Agg {
                 real,
                 is_real,
                 seen,
+                timespan,
             } => {
                 if !seen {
                     Value::Long(0)
                 } else if is_real {
                     Value::Real(real)
-                } else if self.sums_timespan() {
+                } else if timespan {
                     Value::TimeSpan(long)
                 } else {
                     Value::Long(long)
@@ -382,14 +389,9 @@ impl Agg {
         };
         vec![one]
     }
-
-    fn sums_timespan(&self) -> bool {
-        false
-    }
 }
 
-/// make_set flattens one level of arrays? No: Kusto adds arrays' elements only for make_set of a
-/// dynamic array column when documented; we add the value itself unless it is null.
+/// The values make_set adds for one row: the value itself, nothing for null.
 fn flatten_once(v: Value) -> Vec<Value> {
     if v.is_null() { Vec::new() } else { vec![v] }
 }

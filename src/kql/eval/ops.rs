@@ -440,6 +440,12 @@ impl Evaluator<'_> {
                         },
                         (None, _) => format!("{prefix}{}", base.clone().unwrap_or_default()),
                     };
+                    let first = if first.is_empty() {
+                        unnamed += 1;
+                        format!("Column{unnamed}")
+                    } else {
+                        first
+                    };
                     let mut names = vec![first];
                     names.extend(self.arg_extra_names(kind, args, cols, &key_cols));
                     all_aggs.push(agg);
