@@ -1,1 +1,51 @@
-//! Command-line definitions and dispatch.
+//! Command-line definitions and dispatch; domain logic lives in the library modules.
+
+pub mod generate;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code for bad input: scenario, arguments, data.
+pub const EXIT_INPUT: u8 = 2;
+/// Exit code for a failure while running (I/O, query error).
+pub const EXIT_FAILURE: u8 = 1;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tenantless",
+    version,
+    about = "Simulate Entra ID non-human identity logs across five Log Analytics tables, and run KQL over them."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate scenarios into <Table>.jsonl files and manifest.json.
+    Generate(generate::GenerateArgs),
+}
+
+/// The bundled default scenario, found from the working directory or the crate root.
+pub fn default_scenario() -> PathBuf {
+    let relative = PathBuf::from("scenarios/seed.yaml");
+    if relative.exists() {
+        relative
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Some(Command::Generate(args)) => generate::run(&args),
+        None => {
+            // No arguments: the README's first command. Generate the default scenario into output/.
+            let args = generate::GenerateArgs::defaults();
+            generate::run(&args)
+        }
+    }
+}
