@@ -3,7 +3,7 @@
 use crate::ids::IdSource;
 use crate::manifest::{Label, LabelRecord, MANIFEST_FILE, Manifest, ScenarioEntry, TOOL_NAME, TableStats, TimeRange};
 use crate::scenario::{self, LoadedScenario, ScenarioError};
-use crate::sim::{Event, EventSink, Simulation};
+use crate::sim::{Event, EventSink, Origin, Simulation};
 use crate::sink::{CountingWriter, SinkError, StagedDir, check_target};
 use crate::tables::{self, RecordWriter, Table};
 use crate::timefmt::{format_ts, to_ticks};
@@ -80,7 +80,7 @@ struct LabelBuild {
 }
 
 impl EventSink for TableFiles {
-    fn event(&mut self, event: &Event<'_>, label: Option<usize>) -> std::io::Result<()> {
+    fn event(&mut self, event: &Event<'_>, origin: Origin) -> std::io::Result<()> {
         let rendered = tables::render(event, &mut self.writer);
         let i = rendered.table.index();
         let file = &mut self.files[i];
@@ -88,7 +88,7 @@ impl EventSink for TableFiles {
         file.write_all(b"\n")?;
         self.stats[i].records += 1;
         self.stats[i].billed_bytes += rendered.billed_size;
-        if let Some(l) = label.and_then(|l| self.labels.get_mut(l)) {
+        if let Some(l) = origin.label().and_then(|l| self.labels.get_mut(l)) {
             l.first = Some(l.first.map_or(event.time, |f| f.min(event.time)));
             l.last = Some(l.last.map_or(event.time, |f| f.max(event.time)));
             l.records.insert(LabelRecord::from(&rendered.key));

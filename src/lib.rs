@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod estimate;
 pub mod generate;
 pub mod ids;
 pub mod kql;

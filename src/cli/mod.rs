@@ -1,5 +1,6 @@
 //! Command-line definitions and dispatch; domain logic lives in the library modules.
 
+pub mod estimate;
 pub mod generate;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Simulate scenarios into <Table>.jsonl files and manifest.json.
     Generate(generate::GenerateArgs),
+    /// Estimate rows, billed GB and cost per table and category from scenarios.
+    Estimate(estimate::EstimateArgs),
 }
 
 /// The bundled default scenario, found from the working directory or the crate root.
@@ -42,6 +45,7 @@ pub fn default_scenario() -> PathBuf {
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::Generate(args)) => generate::run(&args),
+        Some(Command::Estimate(args)) => estimate::run(&args),
         None => {
             // No arguments: the README's first command. Generate the default scenario into output/.
             let args = generate::GenerateArgs::defaults();

@@ -41,10 +41,33 @@ pub struct LabelSeed {
     pub benign: bool,
 }
 
+/// Which workload or anomaly an event comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Workload {
+        tenant: usize,
+        workload: usize,
+    },
+    /// `label` indexes [`Simulation::labels`].
+    Anomaly {
+        tenant: usize,
+        anomaly: usize,
+        label: usize,
+    },
+}
+
+impl Origin {
+    pub fn label(self) -> Option<usize> {
+        match self {
+            Origin::Anomaly { label, .. } => Some(label),
+            Origin::Workload { .. } => None,
+        }
+    }
+}
+
 /// Receives events in time order (by run start; a run's own events follow its start).
 pub trait EventSink {
-    /// `label` indexes [`Simulation::labels`] when the event belongs to an injected anomaly.
-    fn event(&mut self, event: &Event<'_>, label: Option<usize>) -> std::io::Result<()>;
+    fn event(&mut self, event: &Event<'_>, origin: Origin) -> std::io::Result<()>;
 }
 
 pub struct Simulation<'t> {
@@ -121,38 +144,39 @@ impl<'t> Simulation<'t> {
         while let Some(Reverse((t, si))) = heap.pop() {
             progress(t);
             events.clear();
-            let label = match &mut sources[si] {
+            let origin = match &mut sources[si] {
                 Source::Workload {
-                    tenant,
-                    workload,
+                    tenant: ti,
+                    workload: wi,
                     streams,
                     index,
                 } => {
-                    let tenant = &self.tenants[*tenant];
-                    workloads::run(
-                        &self.ids,
-                        tenant,
-                        &tenant.workloads[*workload],
-                        *index,
-                        t,
-                        &mut streams.1,
-                        &mut events,
-                    );
+                    let tenant = &self.tenants[*ti];
+                    workloads::run(&self.ids, tenant, &tenant.workloads[*wi], *index, t, &mut streams.1, &mut events);
                     *index += 1;
-                    None
+                    Origin::Workload {
+                        tenant: *ti,
+                        workload: *wi,
+                    }
                 }
                 Source::Anomaly {
-                    tenant, anomaly, label, ..
+                    tenant: ti,
+                    anomaly,
+                    label,
+                    ..
                 } => {
-                    let tenant = &self.tenants[*tenant];
-                    let a = &tenant.anomalies[*anomaly];
+                    let tenant = &self.tenants[*ti];
                     let mut rng = self.ids.rng(&format!("{}/anomaly/{anomaly}", tenant.scenario), "events");
-                    workloads::anomaly(&self.ids, tenant, a, &mut rng, &mut events);
-                    Some(*label)
+                    workloads::anomaly(&self.ids, tenant, &tenant.anomalies[*anomaly], &mut rng, &mut events);
+                    Origin::Anomaly {
+                        tenant: *ti,
+                        anomaly: *anomaly,
+                        label: *label,
+                    }
                 }
             };
             for event in &events {
-                sink.event(event, label)?;
+                sink.event(event, origin)?;
             }
             if let Some(next) = next_time(self.tenants, &mut sources[si]) {
                 heap.push(Reverse((next, si)));

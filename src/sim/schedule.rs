@@ -154,7 +154,8 @@ impl Iterator for Runs {
                         // Integer runs per hour with the fraction carried forward, so the total is
                         // exactly floor(expected) and `estimate` can count without sampling.
                         let expected = expected_runs_in_hour(*runs, *profile, *hour) + *carry;
-                        let count = expected.floor();
+                        // The epsilon keeps float drift in the accumulated fractions from dropping a whole run.
+                        let count = (expected + 1e-9).floor();
                         *carry = expected - count;
                         let hour_start = *hour;
                         *hour += TimeDelta::hours(1);

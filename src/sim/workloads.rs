@@ -48,6 +48,14 @@ fn pick_credential(
     (credential, failure)
 }
 
+/// Whether `workload`'s identity signs in with a credential that is not valid at `t` (the run then
+/// fails and produces no activity).
+pub fn credential_fails(tenant: &Tenant, workload: &Workload, t: DateTime<Utc>) -> bool {
+    pick_credential(&tenant.identities[workload.identity], workload.credential, t)
+        .1
+        .is_some()
+}
+
 /// Builds a sign-in event; `origin` is ignored for managed identities, whose sign-ins carry no IP.
 #[allow(clippy::too_many_arguments)]
 fn sign_in<'t>(

@@ -50,6 +50,74 @@ impl Table {
     }
 }
 
+/// A diagnostic-settings category: what a platform team switches on, and what it pays for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Category {
+    /// Entra ID `ManagedIdentitySignInLogs` → AADManagedIdentitySignInLogs.
+    ManagedIdentitySignInLogs,
+    /// Entra ID `ServicePrincipalSignInLogs` → AADServicePrincipalSignInLogs.
+    ServicePrincipalSignInLogs,
+    /// Entra ID `AuditLogs` → AuditLogs.
+    AuditLogs,
+    /// Key Vault `AuditEvent` → AzureDiagnostics.
+    KeyVaultAuditEvent,
+    /// Logic Apps `WorkflowRuntime` → AzureDiagnostics.
+    LogicAppsWorkflowRuntime,
+    /// The subscription's Activity log (`Administrative`) → AzureActivity.
+    ActivityLog,
+}
+
+impl Category {
+    pub const ALL: [Category; 6] = [
+        Category::ManagedIdentitySignInLogs,
+        Category::ServicePrincipalSignInLogs,
+        Category::AuditLogs,
+        Category::KeyVaultAuditEvent,
+        Category::LogicAppsWorkflowRuntime,
+        Category::ActivityLog,
+    ];
+
+    /// The name as diagnostic settings show it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::ManagedIdentitySignInLogs => "ManagedIdentitySignInLogs",
+            Category::ServicePrincipalSignInLogs => "ServicePrincipalSignInLogs",
+            Category::AuditLogs => "AuditLogs",
+            Category::KeyVaultAuditEvent => "KeyVault/AuditEvent",
+            Category::LogicAppsWorkflowRuntime => "LogicApps/WorkflowRuntime",
+            Category::ActivityLog => "ActivityLog/Administrative",
+        }
+    }
+
+    pub fn table(self) -> Table {
+        match self {
+            Category::ManagedIdentitySignInLogs => Table::AADManagedIdentitySignInLogs,
+            Category::ServicePrincipalSignInLogs => Table::AADServicePrincipalSignInLogs,
+            Category::AuditLogs => Table::AuditLogs,
+            Category::KeyVaultAuditEvent | Category::LogicAppsWorkflowRuntime => Table::AzureDiagnostics,
+            Category::ActivityLog => Table::AzureActivity,
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The category an event is logged under.
+    pub fn of(event: &Event<'_>) -> Category {
+        match &event.kind {
+            EventKind::SignIn(s) if s.identity.kind == crate::scenario::model::IdentityKind::ServicePrincipal => {
+                Category::ServicePrincipalSignInLogs
+            }
+            EventKind::SignIn(_) => Category::ManagedIdentitySignInLogs,
+            EventKind::KeyVault(_) => Category::KeyVaultAuditEvent,
+            EventKind::LogicApp(_) => Category::LogicAppsWorkflowRuntime,
+            EventKind::Arm(_) => Category::ActivityLog,
+            EventKind::Audit(_) => Category::AuditLogs,
+        }
+    }
+}
+
 /// The column and value that identify a record in ground-truth labels.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct RecordKey {
