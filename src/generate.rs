@@ -23,6 +23,8 @@ pub struct GenerateOptions {
     pub out: PathBuf,
     /// Re-anchor the simulated period to end at this instant.
     pub end: Option<DateTime<Utc>>,
+    /// Simulate this many days from each scenario's start instead of its own period.
+    pub days: Option<u32>,
     pub force: bool,
 }
 
@@ -36,12 +38,20 @@ pub enum GenerateError {
     Write { path: PathBuf, source: std::io::Error },
     #[error("two scenarios are both named `{0}`; scenario names must differ so their IDs do not collide")]
     DuplicateScenario(String),
+    #[error("--days must be between 1 and 366, not {0}")]
+    Days(u32),
     #[error("no scenario given")]
     NoScenario,
 }
 
-/// Loads every scenario, re-anchored to `end` when given, with their tenants shifted alike.
-pub fn load_scenarios(paths: &[PathBuf], ids: IdSource, end: Option<DateTime<Utc>>) -> Result<Vec<LoadedScenario>, GenerateError> {
+/// Loads every scenario; `days` replaces each period's length, then `end` re-anchors all periods
+/// alike so that the latest one ends at that instant.
+pub fn load_scenarios(
+    paths: &[PathBuf],
+    ids: IdSource,
+    days: Option<u32>,
+    end: Option<DateTime<Utc>>,
+) -> Result<Vec<LoadedScenario>, GenerateError> {
     if paths.is_empty() {
         return Err(GenerateError::NoScenario);
     }
@@ -53,6 +63,14 @@ pub fn load_scenarios(paths: &[PathBuf], ids: IdSource, end: Option<DateTime<Utc
             return Err(GenerateError::DuplicateScenario(scenario.tenant.scenario));
         }
         loaded.push(scenario);
+    }
+    if let Some(days) = days {
+        if !(1..=366).contains(&days) {
+            return Err(GenerateError::Days(days));
+        }
+        for s in &mut loaded {
+            s.tenant.end = s.tenant.start + chrono::TimeDelta::days(i64::from(days));
+        }
     }
     if let Some(end) = end {
         let latest = loaded.iter().map(|s| s.tenant.end).max().unwrap_or(end);
@@ -101,7 +119,7 @@ impl EventSink for TableFiles {
 pub fn generate(options: &GenerateOptions, mut progress: impl FnMut(f64)) -> Result<Manifest, GenerateError> {
     let ids = IdSource::new(options.seed);
     check_target(&options.out, |dir| Manifest::read(dir).is_some(), options.force)?;
-    let loaded = load_scenarios(&options.scenarios, ids, options.end)?;
+    let loaded = load_scenarios(&options.scenarios, ids, options.days, options.end)?;
     let tenants: Vec<_> = loaded.iter().map(|s| s.tenant.clone()).collect();
     let simulation = Simulation::new(&tenants, ids);
     let (start, end) = simulation.period();

@@ -82,6 +82,7 @@ fn exact_billed_bytes_equal_generated_billed_size() {
                 seed: DEFAULT_SEED,
                 out: target.clone(),
                 end: None,
+                days: None,
                 force: false,
             },
             |_| {},

@@ -22,6 +22,9 @@ pub struct GenerateArgs {
     /// Shift the simulated period so that it ends at this instant (RFC 3339, or `now`).
     #[arg(long, value_parser = parse_end)]
     pub end: Option<DateTime<Utc>>,
+    /// Simulate this many days from the scenario's start instead of its own period.
+    #[arg(long)]
+    pub days: Option<u32>,
     /// Replace a non-empty output directory that is not a previous tenantless output.
     #[arg(long)]
     pub force: bool,
@@ -34,6 +37,7 @@ impl GenerateArgs {
             seed: DEFAULT_SEED,
             out: PathBuf::from("output"),
             end: None,
+            days: None,
             force: false,
         }
     }
@@ -59,6 +63,7 @@ pub fn run(args: &GenerateArgs) -> ExitCode {
         seed: args.seed,
         out: args.out.clone(),
         end: args.end,
+        days: args.days,
         force: args.force,
     };
     // Hidden automatically when stderr is not a terminal.

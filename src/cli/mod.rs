@@ -1,5 +1,6 @@
 //! Command-line definitions and dispatch; domain logic lives in the library modules.
 
+pub mod bench;
 pub mod estimate;
 pub mod generate;
 
@@ -29,6 +30,8 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// Estimate rows, billed GB and cost per table and category from scenarios.
     Estimate(estimate::EstimateArgs),
+    /// Measure generation and estimation speed (use a release build).
+    Bench(bench::BenchArgs),
 }
 
 /// The bundled default scenario, found from the working directory or the crate root.
@@ -46,6 +49,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::Generate(args)) => generate::run(&args),
         Some(Command::Estimate(args)) => estimate::run(&args),
+        Some(Command::Bench(args)) => bench::run(&args),
         None => {
             // No arguments: the README's first command. Generate the default scenario into output/.
             let args = generate::GenerateArgs::defaults();

@@ -43,8 +43,6 @@ pub struct EstimateOptions {
 pub enum EstimateError {
     #[error("{0}")]
     Load(#[from] GenerateError),
-    #[error("--days must be between 1 and 366, not {0}")]
-    Days(u32),
     #[error("--price-per-gb must be a finite number >= 0, not {0}")]
     Price(f64),
     #[error("--free-gb-per-day must be a finite number >= 0, not {0}")]
@@ -80,11 +78,6 @@ pub fn parse_category(text: &str) -> Result<Category, String> {
 }
 
 pub fn estimate(options: &EstimateOptions) -> Result<Estimate, EstimateError> {
-    if let Some(days) = options.days
-        && !(1..=366).contains(&days)
-    {
-        return Err(EstimateError::Days(days));
-    }
     if !options.price_per_gb.is_finite() || options.price_per_gb < 0.0 {
         return Err(EstimateError::Price(options.price_per_gb));
     }
@@ -92,13 +85,11 @@ pub fn estimate(options: &EstimateOptions) -> Result<Estimate, EstimateError> {
         return Err(EstimateError::FreeAllowance(options.free_gb_per_day));
     }
     let ids = IdSource::new(options.seed);
-    let loaded = load_scenarios(&options.scenarios, ids, None)?;
+    let loaded = load_scenarios(&options.scenarios, ids, options.days, None)?;
     let mut tenants: Vec<Tenant> = loaded.into_iter().map(|s| s.tenant).collect();
+    // The horizon is whole days: the longest period, rounded up, for every scenario.
     let longest = tenants.iter().map(|t| t.end - t.start).max().unwrap_or(TimeDelta::days(1));
-    let days = options.days.map_or_else(
-        || (longest.num_seconds() as f64 / 86_400.0).ceil().max(1.0) as usize,
-        |d| d as usize,
-    );
+    let days = (longest.num_seconds() as f64 / 86_400.0).ceil().max(1.0) as usize;
     for tenant in &mut tenants {
         tenant.end = tenant.start + TimeDelta::days(days as i64);
     }
