@@ -50,6 +50,27 @@ impl IdSource {
         guid_from_bytes(bytes)
     }
 
+    /// `len` lower-case hex digits derived from `key` with a fast non-cryptographic hash: for
+    /// per-record values (secret versions) where a SHA-256 per record would cost too much.
+    pub fn hex_id(&self, key: &str, len: usize) -> String {
+        // FNV-1a over seed and key, then splitmix64 to stretch it.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in self.seed.to_le_bytes().iter().chain(key.as_bytes()) {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        let mut out = String::with_capacity(len + 16);
+        while out.len() < len {
+            h = h.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = h;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^= z >> 31;
+            out.push_str(&format!("{z:016x}"));
+        }
+        out.truncate(len);
+        out
+    }
+
     /// A stable public IP address in one of `prefixes` (first two octets).
     pub fn public_ip(&self, path: &str, purpose: &str, prefixes: &[[u8; 2]]) -> Ipv4Addr {
         ip_in(&mut self.rng(path, purpose), prefixes)

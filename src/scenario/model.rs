@@ -262,11 +262,28 @@ pub struct AnomalySpec {
     /// credential_added_to_active_sp: who added it, and what.
     pub actor: Option<S<String>>,
     pub credential_type: Option<S<CredentialType>>,
+    /// rename_then_credential: the service principal's new display name.
+    pub new_name: Option<S<String>>,
+    /// keyvault_mass_read, signin_from_unusual_ip (managed identities), new_resource_access: the vault.
+    pub vault: Option<S<String>>,
+    /// ca_policy_deleted_by_app: the Conditional Access policy deleted.
+    pub policy: Option<S<String>>,
+    /// activity_without_signin: `server/database` written.
+    pub sql_database: Option<S<String>>,
 }
 
+/// What an injected anomaly simulates. Each kind has a near-miss (`benign: true`) reading documented
+/// in the README.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AnomalyKind {
     FailedSignins,
     CredentialAddedToActiveSp,
+    RenameThenCredential,
+    SigninFromUnusualIp,
+    NewResourceAccess,
+    CaPolicyDeletedByApp,
+    KeyvaultMassRead,
+    SigninWithoutActivity,
+    ActivityWithoutSignin,
 }

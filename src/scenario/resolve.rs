@@ -729,25 +729,65 @@ fn resolve_schedule(ctx: &Ctx, spec: &ScheduleSpec, at: &S<WorkloadKind>, period
 
 fn resolve_anomaly(ctx: &Ctx, spec: &AnomalySpec, tenant: &Tenant) -> R<Anomaly> {
     let identity = lookup(ctx, "identity", &spec.identity, &tenant.identities, |i| &i.name)?;
+    let is_sp = tenant.identities[identity].kind == IdentityKind::ServicePrincipal;
     let at = ctx.datetime(&spec.at)?;
-    let path = format!("{}/anomaly/{}", tenant.scenario, spec.at.value);
+    if at < tenant.start || at >= tenant.end {
+        return Err(ctx
+            .err(&spec.at, format!("`{}` lies outside the simulated period", spec.at.value))
+            .with_hint(format!(
+                "the period runs from {} to {}",
+                crate::timefmt::format_ts(tenant.start),
+                crate::timefmt::format_ts(tenant.end)
+            )));
+    }
+    let path = format!("{}/anomaly/{}/{}", tenant.scenario, spec.identity.value, spec.at.value);
     let ip = match &spec.ip {
         Some(ip) => ip
             .value
             .trim()
             .parse::<Ipv4Addr>()
             .map_err(|_| ctx.err(ip, format!("`{}` is not an IPv4 address", ip.value)))?,
+        // Addresses outside Azure's ranges: where stolen credentials are replayed from.
         None => ctx.ids.public_ip(&path, "ip", &[[185, 220], [45, 134], [91, 219]]),
     };
-    let not_applicable = |field: &Option<S<String>>, name: &str| -> R<()> {
-        match field {
-            Some(f) => Err(ctx.err(f, format!("`{name}` does not apply to this anomaly kind"))),
-            None => Ok(()),
+    let kind_label = format!("{:?}", spec.kind.value);
+    let require_sp = || -> R<()> {
+        if is_sp {
+            Ok(())
+        } else {
+            Err(ctx
+                .err(&spec.identity, format!("a {kind_label} anomaly needs a service principal"))
+                .with_hint("name an identity of kind service_principal"))
         }
     };
+    let count = |default: u32, max: i64| -> R<u32> { spec.count.as_ref().map_or(Ok(default), |c| ctx.positive(c, "count", max)) };
+    let resource = |default: &'static str| -> R<&'static crate::catalog::FirstPartyApp> {
+        match &spec.resource {
+            None => Ok(catalog::first_party(default).expect("default resource is in the catalog")),
+            Some(r) => catalog::first_party(&r.value).ok_or_else(|| {
+                let keys: Vec<&str> = catalog::FIRST_PARTY_APPS.iter().map(|a| a.key).collect();
+                ctx.err(r, format!("unknown resource app `{}`", r.value))
+                    .with_hint(format!("known: {}", keys.join(", ")))
+            }),
+        }
+    };
+    let vault = |needed: bool| -> R<Option<usize>> {
+        match &spec.vault {
+            Some(v) => lookup(ctx, "key vault", v, &tenant.key_vaults, |k| &k.name).map(Some),
+            None if needed => Err(ctx
+                .err(&spec.kind, format!("a {kind_label} anomaly here needs `vault`"))
+                .with_hint("name a declared key vault")),
+            None => Ok(None),
+        }
+    };
+    let actor = || {
+        spec.actor
+            .as_ref()
+            .map_or_else(|| format!("admin@{}", tenant.domain), |a| a.value.clone())
+    };
+    let credential_type = spec.credential_type.as_ref().map_or(CredentialType::ClientSecret, |c| c.value);
     let detail = match spec.kind.value {
         AnomalyKind::FailedSignins => {
-            not_applicable(&spec.actor, "actor")?;
             let reason = spec.reason.as_ref().ok_or_else(|| {
                 ctx.err(&spec.kind, "a failed_signins anomaly needs `reason`")
                     .with_hint(reason_hint())
@@ -756,45 +796,129 @@ fn resolve_anomaly(ctx: &Ctx, spec: &AnomalySpec, tenant: &Tenant) -> R<Anomaly>
                 ctx.err(reason, format!("unknown sign-in failure `{}`", reason.value))
                     .with_hint(reason_hint())
             })?;
-            let count = match &spec.count {
-                Some(c) => ctx.positive(c, "count", 10_000)?,
-                None => 5,
-            };
-            let resource = match &spec.resource {
-                None => catalog::arm(),
-                Some(r) => catalog::first_party(&r.value).ok_or_else(|| {
-                    let keys: Vec<&str> = catalog::FIRST_PARTY_APPS.iter().map(|a| a.key).collect();
-                    ctx.err(r, format!("unknown resource app `{}`", r.value))
-                        .with_hint(format!("known: {}", keys.join(", ")))
-                })?,
-            };
             AnomalyDetail::FailedSignins {
                 code: failure.code,
                 description: failure.description,
-                count,
+                count: count(5, 10_000)?,
                 ip,
-                resource,
+                resource: resource("arm")?,
             }
         }
         AnomalyKind::CredentialAddedToActiveSp => {
-            not_applicable(&spec.reason, "reason")?;
-            not_applicable(&spec.resource, "resource")?;
-            if tenant.identities[identity].kind != IdentityKind::ServicePrincipal {
-                return Err(ctx
-                    .err(&spec.identity, "credentials are added to service principals only")
-                    .with_hint("name an identity of kind service_principal"));
-            }
-            let actor = spec
-                .actor
-                .as_ref()
-                .map_or_else(|| format!("admin@{}", tenant.domain), |a| a.value.clone());
+            require_sp()?;
             AnomalyDetail::CredentialAdded {
-                actor_upn: actor,
+                actor_upn: actor(),
                 actor_ip: ip,
-                credential_type: spec.credential_type.as_ref().map_or(CredentialType::ClientSecret, |c| c.value),
+                credential_type,
+            }
+        }
+        AnomalyKind::RenameThenCredential => {
+            require_sp()?;
+            let new_name = spec
+                .new_name
+                .as_ref()
+                .map_or_else(|| format!("{}-legacy", tenant.identities[identity].name), |n| n.value.clone());
+            AnomalyDetail::RenameThenCredential {
+                actor_upn: actor(),
+                actor_ip: ip,
+                new_name,
+                credential_type,
+                add_credential: !spec.benign,
+            }
+        }
+        AnomalyKind::SigninFromUnusualIp => {
+            let vault = vault(!is_sp)?;
+            AnomalyDetail::UnusualIp {
+                ip,
+                resource: resource(if is_sp { "arm" } else { "key_vault" })?,
+                vault,
+            }
+        }
+        AnomalyKind::NewResourceAccess => {
+            let resource = resource("graph")?;
+            let vault = vault(resource.key == "key_vault")?;
+            AnomalyDetail::NewResourceAccess { resource, vault }
+        }
+        AnomalyKind::CaPolicyDeletedByApp => {
+            require_sp()?;
+            let policy = spec.policy.as_ref().ok_or_else(|| {
+                ctx.err(&spec.kind, "a ca_policy_deleted_by_app anomaly needs `policy`")
+                    .with_hint("name a declared conditional access policy")
+            })?;
+            AnomalyDetail::CaPolicyDeleted {
+                policy: lookup(ctx, "conditional access policy", policy, &tenant.ca_policies, |p| &p.name)?,
+            }
+        }
+        AnomalyKind::KeyvaultMassRead => AnomalyDetail::KeyVaultMassRead {
+            vault: vault(true)?.unwrap_or_default(),
+            count: count(25, 10_000)?,
+        },
+        AnomalyKind::SigninWithoutActivity => {
+            require_sp()?;
+            AnomalyDetail::SigninWithoutActivity {
+                count: count(3, 1_000)?,
+                resource: resource("arm")?,
+            }
+        }
+        AnomalyKind::ActivityWithoutSignin => {
+            require_sp()?;
+            let target = spec.sql_database.as_ref().ok_or_else(|| {
+                ctx.err(&spec.kind, "an activity_without_signin anomaly needs `sql_database`")
+                    .with_hint("e.g. sql-prod-01/appdb")
+            })?;
+            let (server, database) = target
+                .value
+                .split_once('/')
+                .ok_or_else(|| ctx.err(target, format!("`{}` is not `server/database`", target.value)))?;
+            let sql_server = tenant
+                .sql_servers
+                .iter()
+                .position(|s| s.name == server && s.databases.iter().any(|d| d == database))
+                .ok_or_else(|| {
+                    ctx.err(target, format!("no SQL database `{}` is declared", target.value))
+                        .with_hint("declare it under `resources: sql_servers:`")
+                })?;
+            AnomalyDetail::ActivityWithoutSignin {
+                sql_server,
+                database: database.to_owned(),
+                ip,
             }
         }
     };
+    // Fields that only some kinds use must not be silently ignored on the others.
+    let used: &[&str] = match spec.kind.value {
+        AnomalyKind::FailedSignins => &["reason", "count", "ip", "resource"],
+        AnomalyKind::CredentialAddedToActiveSp => &["actor", "ip", "credential_type"],
+        AnomalyKind::RenameThenCredential => &["actor", "ip", "credential_type", "new_name"],
+        AnomalyKind::SigninFromUnusualIp => &["ip", "resource", "vault"],
+        AnomalyKind::NewResourceAccess => &["resource", "vault"],
+        AnomalyKind::CaPolicyDeletedByApp => &["policy"],
+        AnomalyKind::KeyvaultMassRead => &["vault", "count"],
+        AnomalyKind::SigninWithoutActivity => &["count", "resource"],
+        AnomalyKind::ActivityWithoutSignin => &["sql_database", "ip"],
+    };
+    let given: [(&str, Option<(u32, u32)>); 10] = [
+        ("reason", loc(&spec.reason)),
+        ("count", loc(&spec.count)),
+        ("ip", loc(&spec.ip)),
+        ("resource", loc(&spec.resource)),
+        ("actor", loc(&spec.actor)),
+        ("credential_type", loc(&spec.credential_type)),
+        ("new_name", loc(&spec.new_name)),
+        ("vault", loc(&spec.vault)),
+        ("policy", loc(&spec.policy)),
+        ("sql_database", loc(&spec.sql_database)),
+    ];
+    if let Some((field, Some((line, column)))) = given.iter().find(|(f, l)| l.is_some() && !used.contains(f)) {
+        return Err(ScenarioError::new(
+            ctx.file,
+            ctx.source,
+            *line as usize,
+            *column as usize,
+            format!("`{field}` does not apply to a {kind_label} anomaly"),
+        )
+        .with_hint(format!("this kind takes: {}", used.join(", "))));
+    }
     Ok(Anomaly {
         kind: spec.kind.value,
         identity,
@@ -802,6 +926,10 @@ fn resolve_anomaly(ctx: &Ctx, spec: &AnomalySpec, tenant: &Tenant) -> R<Anomaly>
         benign: spec.benign,
         detail,
     })
+}
+
+fn loc<T>(field: &Option<S<T>>) -> Option<(u32, u32)> {
+    field.as_ref().map(|f| (f.referenced.line() as u32, f.referenced.column() as u32))
 }
 
 fn reason_hint() -> String {

@@ -209,6 +209,34 @@ pub enum AnomalyDetail {
         actor_ip: Ipv4Addr,
         credential_type: CredentialType,
     },
+    /// A user renames the application, then (unless it is the benign rename alone) adds a credential.
+    RenameThenCredential {
+        actor_upn: String,
+        actor_ip: Ipv4Addr,
+        new_name: String,
+        credential_type: CredentialType,
+        add_credential: bool,
+    },
+    /// A successful sign-in (service principal) or a Key Vault call with a replayed token (managed
+    /// identity, whose sign-ins carry no address) from `ip`.
+    UnusualIp {
+        ip: Ipv4Addr,
+        resource: &'static FirstPartyApp,
+        vault: Option<usize>,
+    },
+    /// A sign-in to a resource the identity does not normally use, then activity there.
+    NewResourceAccess {
+        resource: &'static FirstPartyApp,
+        vault: Option<usize>,
+    },
+    /// An app deletes a Conditional Access policy through Microsoft Graph.
+    CaPolicyDeleted { policy: usize },
+    /// A listing of the vault and `count` secret reads within seconds.
+    KeyVaultMassRead { vault: usize, count: u32 },
+    /// `count` successful sign-ins with nothing done with the tokens.
+    SigninWithoutActivity { count: u32, resource: &'static FirstPartyApp },
+    /// A deployment written by the service principal with no sign-in of its own before it.
+    ActivityWithoutSignin { sql_server: usize, database: String, ip: Ipv4Addr },
 }
 
 impl Tenant {

@@ -123,5 +123,17 @@ pub enum AuditAction<'t> {
         key_id: Uuid,
         certificate: bool,
         existing: Vec<(Uuid, bool)>,
+        /// The application's display name at that time (after a rename, the new one).
+        display_name: String,
     },
+    /// A user renames the application (and so its service principal).
+    Renamed {
+        actor_upn: String,
+        actor_id: Uuid,
+        actor_ip: Ipv4Addr,
+        old_name: String,
+        new_name: String,
+    },
+    /// The app grants an app role to its own service principal through Microsoft Graph.
+    AppRoleAssigned,
 }

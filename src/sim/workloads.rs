@@ -2,8 +2,8 @@
 
 use super::event::*;
 use crate::catalog::{self, FirstPartyApp};
-use crate::ids::{IdSource, SimRng, base64url, random_guid, random_hex_upper};
-use crate::scenario::model::{CredentialType, IdentityKind};
+use crate::ids::{IdSource, SimRng, base64url, random_guid};
+use crate::scenario::model::{CredentialType, GraphOperationKind, IdentityKind};
 use crate::scenario::tenant::*;
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::{Rng, RngExt};
@@ -115,32 +115,24 @@ pub fn run<'t>(
                 return;
             }
             now += ms(rng, 150, 2_500);
-            let secret = secrets[(run_index % secrets.len() as u64) as usize].clone();
+            let secret = &secrets[(run_index % secrets.len() as u64) as usize];
             // A private endpoint makes the vault see the caller's private address (seed, MI scenario).
             let caller_ip = if vault.private_endpoint {
                 identity.private_ip
             } else {
                 identity.egress_ip
             };
-            let secret_version = random_hex_upper(
-                &mut ids.rng(&format!("{}/{}/{}", tenant.scenario, vault.name, secret), "version"),
-                16,
-            )
-            .to_lowercase();
-            out.push(Event {
-                time: now,
+            out.push(keyvault_call(
+                ids,
                 tenant,
-                kind: EventKind::KeyVault(KeyVaultOp {
-                    identity,
-                    vault,
-                    operation: "SecretGet",
-                    secret,
-                    secret_version,
-                    caller_ip,
-                    correlation_id: random_guid(rng),
-                    duration_ms: rng.random_range(5..60),
-                }),
-            });
+                identity,
+                vault,
+                "SecretGet",
+                secret,
+                caller_ip,
+                now,
+                rng,
+            ));
         }
         WorkloadAction::ArmDeployment {
             sql_server,
@@ -168,52 +160,8 @@ pub fn run<'t>(
                 now += ms(rng, 2_000, 40_000);
             }
             let (Some(signin), None) = (active_signin, failure) else { return };
-            let deployment = format!("{}-{}", database, t.format("%Y%m%d%H%M%S"));
-            let deploy_id = tenant.arm_id(&server.placement, "Microsoft.Resources/deployments", &deployment);
-            let db_id = tenant.arm_id(
-                &server.placement,
-                "Microsoft.Sql/servers",
-                &format!("{}/databases/{}", server.name, database),
-            );
-            let correlation_id = random_guid(rng);
-            let (deploy_op, db_op) = (random_guid(rng), random_guid(rng));
-            let mut when = signin.issued_at + ms(rng, 1_000, 8_000);
-            let deployment_target = (
-                DEPLOYMENT_WRITE,
-                "Create Deployment",
-                deploy_id.as_str(),
-                deployment.as_str(),
-                deploy_op,
-            );
-            let database_target = (DATABASE_WRITE, "Create/Update Database", db_id.as_str(), database.as_str(), db_op);
-            for step in &ARM_DEPLOYMENT_STEPS {
-                let (operation, display_name, resource_id, resource_name, operation_id) =
-                    if step.database { database_target } else { deployment_target };
-                let ArmStep {
-                    status, substatus, gap_ms, ..
-                } = *step;
-                out.push(Event {
-                    time: when,
-                    tenant,
-                    kind: EventKind::Arm(ArmActivity {
-                        identity,
-                        sql_server: server,
-                        operation,
-                        display_name,
-                        resource_id: resource_id.to_owned(),
-                        resource_name: resource_name.to_owned(),
-                        status,
-                        substatus,
-                        caller_ip: agent_ip,
-                        correlation_id,
-                        operation_id,
-                        event_data_id: random_guid(rng),
-                        signin: signin.clone(),
-                        http_method: "PUT",
-                    }),
-                });
-                when += ms(rng, gap_ms / 2, gap_ms.max(2) + gap_ms / 2 + 1);
-            }
+            let start = signin.issued_at + ms(rng, 1_000, 8_000);
+            deployment(tenant, identity, server, database, signin, agent_ip, start, rng, out);
         }
         WorkloadAction::LogicAppRun { logic_app } => {
             let la = &tenant.logic_apps[*logic_app];
@@ -351,9 +299,149 @@ fn audit_suffix(rng: &mut SimRng) -> String {
     format!("{letters}_{}", rng.random_range(10_000_000..999_999_999u32))
 }
 
+/// One Key Vault data-plane call; an empty `secret` is a listing of the vault's secrets.
+#[allow(clippy::too_many_arguments)]
+fn keyvault_call<'t>(
+    ids: &IdSource,
+    tenant: &'t Tenant,
+    identity: &'t Identity,
+    vault: &'t KeyVault,
+    operation: &'static str,
+    secret: &str,
+    caller_ip: Ipv4Addr,
+    time: DateTime<Utc>,
+    rng: &mut SimRng,
+) -> Event<'t> {
+    Event {
+        time,
+        tenant,
+        kind: EventKind::KeyVault(KeyVaultOp {
+            identity,
+            vault,
+            operation,
+            secret: secret.to_owned(),
+            secret_version: ids.hex_id(&format!("{}/{}/{secret}", tenant.scenario, vault.name), 32),
+            caller_ip,
+            correlation_id: random_guid(rng),
+            duration_ms: rng.random_range(5..60),
+        }),
+    }
+}
+
+/// The six AzureActivity records of a pipeline's SQL database deployment, starting at `start`.
+#[allow(clippy::too_many_arguments)]
+fn deployment<'t>(
+    tenant: &'t Tenant,
+    identity: &'t Identity,
+    server: &'t SqlServer,
+    database: &str,
+    signin: SignInRef,
+    caller_ip: Ipv4Addr,
+    start: DateTime<Utc>,
+    rng: &mut SimRng,
+    out: &mut Vec<Event<'t>>,
+) {
+    let name = format!("{}-{}", database, start.format("%Y%m%d%H%M%S"));
+    let deploy_id = tenant.arm_id(&server.placement, "Microsoft.Resources/deployments", &name);
+    let db_id = tenant.arm_id(
+        &server.placement,
+        "Microsoft.Sql/servers",
+        &format!("{}/databases/{}", server.name, database),
+    );
+    let correlation_id = random_guid(rng);
+    let (deploy_op, db_op) = (random_guid(rng), random_guid(rng));
+    let mut when = start;
+    for step in &ARM_DEPLOYMENT_STEPS {
+        let (operation, display_name, resource_id, resource_name, operation_id) = if step.database {
+            (DATABASE_WRITE, "Create/Update Database", db_id.as_str(), database, db_op)
+        } else {
+            (DEPLOYMENT_WRITE, "Create Deployment", deploy_id.as_str(), name.as_str(), deploy_op)
+        };
+        out.push(Event {
+            time: when,
+            tenant,
+            kind: EventKind::Arm(ArmActivity {
+                identity,
+                sql_server: server,
+                operation,
+                display_name,
+                resource_id: resource_id.to_owned(),
+                resource_name: resource_name.to_owned(),
+                status: step.status,
+                substatus: step.substatus,
+                caller_ip,
+                correlation_id,
+                operation_id,
+                event_data_id: random_guid(rng),
+                signin: signin.clone(),
+                http_method: "PUT",
+            }),
+        });
+        when += ms(rng, step.gap_ms / 2, step.gap_ms.max(2) + step.gap_ms / 2 + 1);
+    }
+}
+
+fn audit<'t>(tenant: &'t Tenant, target: &'t Identity, action: AuditAction<'t>, time: DateTime<Utc>, rng: &mut SimRng) -> Event<'t> {
+    Event {
+        time,
+        tenant,
+        kind: EventKind::Audit(DirectoryAudit {
+            target,
+            action,
+            correlation_id: random_guid(rng),
+            id_suffix: audit_suffix(rng),
+        }),
+    }
+}
+
+/// `actor` is the user's UPN and address.
+fn credential_added<'t>(
+    ids: &IdSource,
+    tenant: &Tenant,
+    identity: &Identity,
+    actor: (&str, Ipv4Addr),
+    certificate: bool,
+    display_name: &str,
+    rng: &mut SimRng,
+) -> AuditAction<'t> {
+    AuditAction::CredentialAdded {
+        actor_upn: actor.0.to_owned(),
+        actor_id: ids.guid(&format!("{}/{}", tenant.scenario, actor.0), "user"),
+        actor_ip: actor.1,
+        key_id: random_guid(rng),
+        certificate,
+        existing: identity
+            .credentials
+            .iter()
+            .map(|c| (c.key_id, c.kind == CredentialType::Certificate))
+            .collect(),
+        display_name: display_name.to_owned(),
+    }
+}
+
+/// A sign-in that succeeds with the identity's first credential valid at `time`.
+fn good_sign_in<'t>(
+    tenant: &'t Tenant,
+    identity: &'t Identity,
+    resource: &'static FirstPartyApp,
+    ip: Ipv4Addr,
+    time: DateTime<Utc>,
+    rng: &mut SimRng,
+) -> Event<'t> {
+    let credential = identity
+        .credentials
+        .iter()
+        .find(|c| c.valid_at(time))
+        .or(identity.credentials.first());
+    sign_in(tenant, identity, resource, credential, None, ip, time, rng)
+}
+
 /// Emits the events of one injected anomaly.
 pub fn anomaly<'t>(ids: &IdSource, tenant: &'t Tenant, anomaly: &'t Anomaly, rng: &mut SimRng, out: &mut Vec<Event<'t>>) {
     let identity = &tenant.identities[anomaly.identity];
+    let mut now = anomaly.at;
+    let kv_app = catalog::first_party("key_vault").expect("catalog has Key Vault");
+    let graph = catalog::first_party("graph").expect("catalog has Graph");
     match &anomaly.detail {
         AnomalyDetail::FailedSignins {
             code,
@@ -363,13 +451,9 @@ pub fn anomaly<'t>(ids: &IdSource, tenant: &'t Tenant, anomaly: &'t Anomaly, rng
             resource,
         } => {
             let credential = identity.credentials.first();
-            let mut now = anomaly.at;
             for _ in 0..*count {
                 let mut event = sign_in(tenant, identity, resource, credential, Some((code, description)), *ip, now, rng);
-                if let EventKind::SignIn(s) = &mut event.kind {
-                    // The attacker calls from outside Azure: geo-locate by the address, not the identity.
-                    s.origin = Some((*ip, external_region(*ip)));
-                }
+                relocate(&mut event, *ip);
                 out.push(event);
                 now += ms(rng, 5_000, 90_000);
             }
@@ -379,29 +463,138 @@ pub fn anomaly<'t>(ids: &IdSource, tenant: &'t Tenant, anomaly: &'t Anomaly, rng
             actor_ip,
             credential_type,
         } => {
-            let existing = identity
-                .credentials
-                .iter()
-                .map(|c| (c.key_id, c.kind == CredentialType::Certificate))
-                .collect();
-            out.push(Event {
-                time: anomaly.at,
+            let action = credential_added(
+                ids,
                 tenant,
-                kind: EventKind::Audit(DirectoryAudit {
-                    target: identity,
-                    action: AuditAction::CredentialAdded {
-                        actor_upn: actor_upn.clone(),
-                        actor_id: ids.guid(&format!("{}/{actor_upn}", tenant.scenario), "user"),
-                        actor_ip: *actor_ip,
-                        key_id: random_guid(rng),
-                        certificate: *credential_type == CredentialType::Certificate,
-                        existing,
-                    },
-                    correlation_id: random_guid(rng),
-                    id_suffix: audit_suffix(rng),
-                }),
-            });
+                identity,
+                (actor_upn, *actor_ip),
+                *credential_type == CredentialType::Certificate,
+                &identity.name,
+                rng,
+            );
+            out.push(audit(tenant, identity, action, now, rng));
         }
+        AnomalyDetail::RenameThenCredential {
+            actor_upn,
+            actor_ip,
+            new_name,
+            credential_type,
+            add_credential,
+        } => {
+            let actor_id = ids.guid(&format!("{}/{actor_upn}", tenant.scenario), "user");
+            let rename = AuditAction::Renamed {
+                actor_upn: actor_upn.clone(),
+                actor_id,
+                actor_ip: *actor_ip,
+                old_name: identity.name.clone(),
+                new_name: new_name.clone(),
+            };
+            out.push(audit(tenant, identity, rename, now, rng));
+            if *add_credential {
+                now += ms(rng, 120_000, 900_000);
+                let action = credential_added(
+                    ids,
+                    tenant,
+                    identity,
+                    (actor_upn, *actor_ip),
+                    *credential_type == CredentialType::Certificate,
+                    new_name,
+                    rng,
+                );
+                out.push(audit(tenant, identity, action, now, rng));
+            }
+        }
+        AnomalyDetail::UnusualIp { ip, resource, vault } => {
+            if identity.kind == IdentityKind::ServicePrincipal {
+                let mut event = good_sign_in(tenant, identity, resource, *ip, now, rng);
+                relocate(&mut event, *ip);
+                out.push(event);
+            } else if let Some(vault) = vault {
+                // A managed identity's token replayed from outside: only the resource sees the address.
+                let vault = &tenant.key_vaults[*vault];
+                let secret = vault.secrets.first().map_or("secret", String::as_str);
+                out.push(keyvault_call(ids, tenant, identity, vault, "SecretGet", secret, *ip, now, rng));
+            }
+        }
+        AnomalyDetail::NewResourceAccess { resource, vault } => {
+            out.push(good_sign_in(tenant, identity, resource, identity.egress_ip, now, rng));
+            now += ms(rng, 500, 4_000);
+            match (resource.key, vault) {
+                ("key_vault", Some(vault)) => {
+                    let vault = &tenant.key_vaults[*vault];
+                    let secret = vault.secrets.first().map_or("secret", String::as_str);
+                    let ip = if vault.private_endpoint {
+                        identity.private_ip
+                    } else {
+                        identity.egress_ip
+                    };
+                    out.push(keyvault_call(ids, tenant, identity, vault, "SecretGet", secret, ip, now, rng));
+                }
+                ("graph", _) => out.push(audit(tenant, identity, AuditAction::AppRoleAssigned, now, rng)),
+                _ => {}
+            }
+        }
+        AnomalyDetail::CaPolicyDeleted { policy } => {
+            out.push(good_sign_in(tenant, identity, graph, identity.egress_ip, now, rng));
+            now += ms(rng, 300, 2_500);
+            let action = AuditAction::ConditionalAccess {
+                operation: GraphOperationKind::DeleteConditionalAccessPolicy,
+                policy: &tenant.ca_policies[*policy],
+            };
+            out.push(audit(tenant, identity, action, now, rng));
+        }
+        AnomalyDetail::KeyVaultMassRead { vault, count } => {
+            let vault = &tenant.key_vaults[*vault];
+            if identity.kind != IdentityKind::ServicePrincipal {
+                out.push(sign_in(tenant, identity, catalog::arm(), None, None, identity.egress_ip, now, rng));
+                now += ms(rng, 800, 3_000);
+            }
+            out.push(good_sign_in(tenant, identity, kv_app, identity.egress_ip, now, rng));
+            let ip = if vault.private_endpoint {
+                identity.private_ip
+            } else {
+                identity.egress_ip
+            };
+            now += ms(rng, 200, 1_500);
+            out.push(keyvault_call(ids, tenant, identity, vault, "SecretList", "", ip, now, rng));
+            for k in 0..*count as usize {
+                now += ms(rng, 150, 1_500);
+                let secret = vault.secrets.get(k).cloned().unwrap_or_else(|| format!("secret-{:03}", k + 1));
+                out.push(keyvault_call(ids, tenant, identity, vault, "SecretGet", &secret, ip, now, rng));
+            }
+        }
+        AnomalyDetail::SigninWithoutActivity { count, resource } => {
+            for _ in 0..*count {
+                out.push(good_sign_in(tenant, identity, resource, identity.egress_ip, now, rng));
+                now += ms(rng, 30_000, 600_000);
+            }
+        }
+        AnomalyDetail::ActivityWithoutSignin { sql_server, database, ip } => {
+            // A token obtained elsewhere (no sign-in in this tenant's logs) used against ARM.
+            let signin = SignInRef {
+                issued_at: now - TimeDelta::minutes(20),
+                token_id: token_id(rng),
+                certificate: false,
+            };
+            deployment(
+                tenant,
+                identity,
+                &tenant.sql_servers[*sql_server],
+                database,
+                signin,
+                *ip,
+                now,
+                rng,
+                out,
+            );
+        }
+    }
+}
+
+/// Geo-locates a sign-in by its (external) address rather than by the identity's region.
+fn relocate(event: &mut Event<'_>, ip: Ipv4Addr) {
+    if let EventKind::SignIn(s) = &mut event.kind {
+        s.origin = Some((ip, external_region(ip)));
     }
 }
 

@@ -109,14 +109,23 @@ pub fn render_keyvault(event: &Event<'_>, op: &KeyVaultOp<'_>, w: &mut RecordWri
     w.string_fmt("CallerIPAddress", format_args!("{}", op.caller_ip));
     w.string("CorrelationId", &correlation_id);
     let vault_host = vault.name.to_lowercase();
-    w.string_fmt(
-        "id_s",
-        format_args!("https://{vault_host}.vault.azure.net/secrets/{}/{}", op.secret, op.secret_version),
-    );
-    w.string_fmt(
-        "requestUri_s",
-        format_args!("https://{vault_host}.vault.azure.net/secrets/{}/?api-version=7.5", op.secret),
-    );
+    if op.secret.is_empty() {
+        // A listing (`SecretList`) names the collection, not one secret.
+        w.string_fmt("id_s", format_args!("https://{vault_host}.vault.azure.net/secrets"));
+        w.string_fmt(
+            "requestUri_s",
+            format_args!("https://{vault_host}.vault.azure.net/secrets?api-version=7.5"),
+        );
+    } else {
+        w.string_fmt(
+            "id_s",
+            format_args!("https://{vault_host}.vault.azure.net/secrets/{}/{}", op.secret, op.secret_version),
+        );
+        w.string_fmt(
+            "requestUri_s",
+            format_args!("https://{vault_host}.vault.azure.net/secrets/{}/?api-version=7.5", op.secret),
+        );
+    }
     w.string("clientInfo_s", "PowerShell/7.4.6 Az.KeyVault/6.3.1");
     w.real("httpStatusCode_d", 200.0);
     w.boolean("isAccessPolicyMatch_b", true);
