@@ -1,7 +1,7 @@
 //! `generate`: scenarios → simulation → five NDJSON tables + manifest, written atomically.
 
 use crate::ids::IdSource;
-use crate::manifest::{Label, LabelRecord, MANIFEST_FILE, Manifest, ScenarioEntry, TOOL_NAME, TableStats, TimeRange};
+use crate::manifest::{IdentityEntry, Label, LabelRecord, MANIFEST_FILE, Manifest, ScenarioEntry, TOOL_NAME, TableStats, TimeRange};
 use crate::scenario::{self, LoadedScenario, ScenarioError};
 use crate::sim::{Event, EventSink, Origin, Simulation};
 use crate::sink::{CountingWriter, SinkError, StagedDir, check_target};
@@ -171,6 +171,8 @@ pub fn generate(options: &GenerateOptions, mut progress: impl FnMut(f64)) -> Res
             benign: seed.benign,
             identity: seed.identity.clone(),
             identity_id: seed.identity_id.clone(),
+            aliases: seed.aliases.clone(),
+            ips: seed.ips.clone(),
             window: TimeRange {
                 start: build.first.map(format_ts).unwrap_or_default(),
                 end: build.last.map(format_ts).unwrap_or_default(),
@@ -196,6 +198,18 @@ pub fn generate(options: &GenerateOptions, mut progress: impl FnMut(f64)) -> Res
         },
         tables: Table::ALL.iter().map(|t| (t.name().to_owned(), stats[t.index()])).collect(),
         anomalies,
+        identities: tenants
+            .iter()
+            .flat_map(|t| {
+                t.identities.iter().map(move |i| IdentityEntry {
+                    scenario: t.scenario.clone(),
+                    name: i.name.clone(),
+                    kind: format!("{:?}", i.kind),
+                    app_id: i.app_id.to_string(),
+                    service_principal_id: i.sp_object_id.to_string(),
+                })
+            })
+            .collect(),
     };
     let manifest_path = staged.path().join(MANIFEST_FILE);
     let mut text = serde_json::to_string_pretty(&manifest).map_err(|e| GenerateError::Write {

@@ -14,3 +14,4 @@ pub mod sim;
 pub mod sink;
 pub mod tables;
 pub mod timefmt;
+pub mod verify;

@@ -19,6 +19,18 @@ pub struct Manifest {
     /// Per table (all five, also when empty): records, bytes written, billed bytes.
     pub tables: BTreeMap<String, TableStats>,
     pub anomalies: Vec<Label>,
+    /// Every identity with its IDs, so that queries' placeholders can be bound by name.
+    #[serde(default)]
+    pub identities: Vec<IdentityEntry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct IdentityEntry {
+    pub scenario: String,
+    pub name: String,
+    pub kind: String,
+    pub app_id: String,
+    pub service_principal_id: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -56,6 +68,12 @@ pub struct Label {
     pub identity: String,
     /// The identity's service principal object id.
     pub identity_id: String,
+    /// Other names the identity appears under in the anomaly's records (e.g. after a rename).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Addresses the anomaly comes from (attacker or actor IPs).
+    #[serde(default)]
+    pub ips: Vec<String>,
     pub window: TimeRange,
     pub records: Vec<LabelRecord>,
 }

@@ -239,6 +239,29 @@ pub enum AnomalyDetail {
     ActivityWithoutSignin { sql_server: usize, database: String, ip: Ipv4Addr },
 }
 
+impl Anomaly {
+    /// Other names the identity appears under in this anomaly's records.
+    pub fn aliases(&self) -> Vec<String> {
+        match &self.detail {
+            AnomalyDetail::RenameThenCredential { new_name, .. } => vec![new_name.clone()],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Addresses the anomaly's records come from.
+    pub fn ips(&self) -> Vec<String> {
+        match &self.detail {
+            AnomalyDetail::FailedSignins { ip, .. }
+            | AnomalyDetail::UnusualIp { ip, .. }
+            | AnomalyDetail::ActivityWithoutSignin { ip, .. } => vec![ip.to_string()],
+            AnomalyDetail::CredentialAdded { actor_ip, .. } | AnomalyDetail::RenameThenCredential { actor_ip, .. } => {
+                vec![actor_ip.to_string()]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
 impl Tenant {
     /// `ResourceServicePrincipalId`: the first-party app's service principal in this tenant.
     pub fn first_party_sp_id(&self, app: &FirstPartyApp) -> Uuid {

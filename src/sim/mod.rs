@@ -38,6 +38,8 @@ pub struct LabelSeed {
     pub kind: AnomalyKind,
     pub identity: String,
     pub identity_id: String,
+    pub aliases: Vec<String>,
+    pub ips: Vec<String>,
     pub benign: bool,
 }
 
@@ -86,6 +88,8 @@ impl<'t> Simulation<'t> {
                     kind: a.kind,
                     identity: t.identities[a.identity].name.clone(),
                     identity_id: t.identities[a.identity].sp_object_id.to_string(),
+                    aliases: a.aliases(),
+                    ips: a.ips(),
                     benign: a.benign,
                 })
             })
