@@ -1,1 +1,77 @@
-//! A KQL engine: lexer → parser → evaluator (being built).
+//! A KQL (Kusto Query Language) engine: lexer → parser (AST with spans) → evaluator over in-memory
+//! tables loaded from NDJSON.
+//!
+//! ```no_run
+//! use tenantless::kql::{self, RunOptions};
+//! let catalog = kql::load_jsonl_dir(std::path::Path::new("output")).unwrap();
+//! let tables = kql::run("AuditLogs | take 5", &catalog, &RunOptions::default()).unwrap();
+//! println!("{}", kql::format::to_text(&tables[0], 40));
+//! ```
+
+pub mod ast;
+pub mod datetime;
+pub mod error;
+pub mod eval;
+pub mod format;
+pub mod functions;
+pub mod lexer;
+pub mod params;
+pub mod parser;
+pub mod print;
+pub mod table;
+pub mod value;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+pub use ast::Script;
+pub use error::KqlError;
+pub use eval::StageStat;
+pub use table::{Catalog, Column, Table, load_jsonl_dir, table_from_ndjson};
+pub use value::{KqlType, Value};
+
+/// Default cap on rows any operator may produce.
+pub const DEFAULT_ROW_LIMIT: usize = 10_000_000;
+
+/// Options for one run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// What `now()` and `ago()` see; one value for the whole query, as in Kusto.
+    pub now: DateTime<Utc>,
+    /// Placeholder bindings: `<Name>` and `{{Name}}` in the query text.
+    pub params: BTreeMap<String, String>,
+    /// Maximum rows any operator may produce before the run stops with [`KqlError::RowLimit`].
+    pub row_limit: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { now: Utc::now(), params: BTreeMap::new(), row_limit: DEFAULT_ROW_LIMIT }
+    }
+}
+
+/// Parses a query text (after placeholder substitution, if any).
+pub fn parse(query: &str) -> Result<Script, KqlError> {
+    parser::parse(query)
+}
+
+/// Runs a query text: one result table per top-level query statement.
+pub fn run(query: &str, catalog: &Catalog, options: &RunOptions) -> Result<Vec<Table>, KqlError> {
+    run_with_stats(query, catalog, options).map(|(tables, _)| tables)
+}
+
+/// Like [`run`], also returning the row count after each stage of each top-level query.
+pub fn run_with_stats(
+    query: &str,
+    catalog: &Catalog,
+    options: &RunOptions,
+) -> Result<(Vec<Table>, Vec<StageStat>), KqlError> {
+    let text = params::substitute(query, &options.params);
+    let script = parser::parse(&text)?;
+    let now = value::ticks_from_chrono(&options.now);
+    let ev = eval::Evaluator::new(&text, catalog, now, options.row_limit);
+    let tables = ev.run_script(&script)?;
+    let stats = ev.stats.borrow().clone();
+    Ok((tables, stats))
+}

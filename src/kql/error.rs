@@ -1,0 +1,173 @@
+//! Errors with source positions, rendered with the offending line and a caret.
+
+use std::fmt;
+
+/// A byte range in the query text.
+///
+/// Spans compare equal to every other span on purpose: ASTs are compared structurally (parse → print →
+/// parse must give an equal AST), and printed text naturally has different offsets.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end` (byte offsets).
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+impl PartialEq for Span {
+    fn eq(&self, _other: &Span) -> bool {
+        true
+    }
+}
+
+/// Everything that can go wrong running a query.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum KqlError {
+    /// The text does not parse; `rendered` holds the line with a caret.
+    #[error("{rendered}")]
+    Syntax {
+        message: String,
+        line: usize,
+        column: usize,
+        rendered: String,
+    },
+    /// A name that does not resolve, a type error, or another problem found before rows are processed.
+    #[error("{rendered}")]
+    Semantic { message: String, rendered: String },
+    /// A valid KQL construct tenantless does not implement.
+    #[error("{0} is not supported by tenantless yet")]
+    Unsupported(String),
+    /// The configured output row limit was exceeded.
+    #[error("row limit exceeded: {0} produced more than {1} rows (raise it with RunOptions::row_limit)")]
+    RowLimit(String, usize),
+    /// Bad input data (JSONL, schema, manifest).
+    #[error("data error: {0}")]
+    Data(String),
+}
+
+/// Line (1-based), column (1-based, in characters) and the line's text for a byte offset.
+pub fn locate(source: &str, offset: usize) -> (usize, usize, &str) {
+    let offset = offset.min(source.len());
+    let mut line_start = 0;
+    let mut line_no = 1;
+    for (i, c) in source.char_indices() {
+        if i >= offset {
+            break;
+        }
+        if c == '\n' {
+            line_start = i + 1;
+            line_no += 1;
+        }
+    }
+    let line_end = source[line_start..]
+        .find('\n')
+        .map(|e| line_start + e)
+        .unwrap_or(source.len());
+    let prefix = source.get(line_start..offset).unwrap_or("");
+    let col = prefix.chars().count() + 1;
+    (line_no, col, source[line_start..line_end].trim_end_matches('\r'))
+}
+
+/// Renders `message` at `span` as `line:col: message`, the line, and a caret line.
+pub fn render(source: &str, span: Span, message: &str) -> String {
+    let (line, col, text) = locate(source, span.start);
+    let width = source
+        .get(span.start..span.end.min(span.start + text.len()))
+        .map(|s| s.chars().take_while(|c| *c != '\n').count())
+        .unwrap_or(1)
+        .max(1);
+    let pad: String = text
+        .chars()
+        .take(col - 1)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    format!(
+        "error at {line}:{col}: {message}\n  {text}\n  {pad}{}",
+        "^".repeat(width)
+    )
+}
+
+impl KqlError {
+    /// A syntax error at `span`.
+    pub fn syntax(source: &str, span: Span, message: impl Into<String>) -> KqlError {
+        let message = message.into();
+        let (line, column, _) = locate(source, span.start);
+        KqlError::Syntax {
+            rendered: render(source, span, &message),
+            message,
+            line,
+            column,
+        }
+    }
+
+    /// A semantic error; rendered with a caret when the span is known and the source is available.
+    pub fn semantic(source: Option<&str>, span: Option<Span>, message: impl Into<String>) -> KqlError {
+        let message = message.into();
+        let rendered = match (source, span) {
+            (Some(src), Some(sp)) if sp.end > sp.start && sp.end <= src.len() => render(src, sp, &message),
+            _ => format!("error: {message}"),
+        };
+        KqlError::Semantic { message, rendered }
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The closest candidate to `name`, if reasonably close.
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, c)| *d <= (name.len().max(c.len()) / 2).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caret_points_at_column() {
+        let src = "T\n| wher x";
+        let r = render(src, Span::new(4, 8), "unknown operator");
+        assert!(r.starts_with("error at 2:3:"), "{r}");
+        assert!(r.ends_with("\n  | wher x\n    ^^^^"), "{r}");
+    }
+
+    #[test]
+    fn suggests_closest() {
+        assert_eq!(suggest("ResultTyp", ["ResultType", "Result"]), Some("ResultType"));
+        assert_eq!(suggest("zzzzzz", ["ResultType"]), None);
+    }
+}

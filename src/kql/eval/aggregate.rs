@@ -1,0 +1,329 @@
+//! Aggregation functions for `summarize` (…/summarize-operator, …/aggregation-functions).
+//! Nulls are ignored; empty-input defaults: count/dcount/sum 0, make_* `[]`, others null.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::super::value::{Bag, Value, compare_values, sort_order};
+use super::expr::CExpr;
+
+/// Which aggregate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggKind {
+    Count,
+    CountIf,
+    DCount,
+    DCountIf,
+    Sum,
+    SumIf,
+    Avg,
+    AvgIf,
+    Min,
+    Max,
+    MinIf,
+    MaxIf,
+    MakeSet,
+    MakeSetIf,
+    MakeList,
+    MakeListIf,
+    MakeBag,
+    ArgMax,
+    ArgMin,
+    TakeAny,
+    AnyIf,
+    Stdev,
+    Variance,
+}
+
+/// Aggregate names with their kind, default output prefix, arity and default max size.
+pub fn lookup(name: &str) -> Option<(AggKind, &'static str)> {
+    Some(match name {
+        "count" => (AggKind::Count, "count_"),
+        "countif" => (AggKind::CountIf, "countif_"),
+        "dcount" => (AggKind::DCount, "dcount_"),
+        "dcountif" => (AggKind::DCountIf, "dcountif_"),
+        "sum" => (AggKind::Sum, "sum_"),
+        "sumif" => (AggKind::SumIf, "sumif_"),
+        "avg" => (AggKind::Avg, "avg_"),
+        "avgif" => (AggKind::AvgIf, "avgif_"),
+        "min" => (AggKind::Min, "min_"),
+        "max" => (AggKind::Max, "max_"),
+        "minif" => (AggKind::MinIf, "minif_"),
+        "maxif" => (AggKind::MaxIf, "maxif_"),
+        "make_set" | "makeset" => (AggKind::MakeSet, "set_"),
+        "make_set_if" => (AggKind::MakeSetIf, "set_"),
+        "make_list" | "makelist" => (AggKind::MakeList, "list_"),
+        "make_list_if" => (AggKind::MakeListIf, "list_"),
+        "make_bag" => (AggKind::MakeBag, "bag_"),
+        "arg_max" => (AggKind::ArgMax, "max_"),
+        "arg_min" => (AggKind::ArgMin, "min_"),
+        "take_any" => (AggKind::TakeAny, "take_any_"),
+        "any" => (AggKind::TakeAny, "any_"),
+        "anyif" => (AggKind::AnyIf, "anyif_"),
+        "stdev" => (AggKind::Stdev, "stdev_"),
+        "variance" => (AggKind::Variance, "variance_"),
+        _ => return None,
+    })
+}
+
+/// Names of all aggregates (for error messages).
+pub const NAMES: &[&str] = &[
+    "count", "countif", "dcount", "dcountif", "sum", "sumif", "avg", "avgif", "min", "max", "minif", "maxif",
+    "make_set", "makeset", "make_set_if", "make_list", "makelist", "make_list_if", "make_bag", "arg_max", "arg_min",
+    "take_any", "any", "anyif", "stdev", "variance",
+];
+
+/// Default cap for make_set/make_list, and the deprecated names' smaller cap (…/make-set-aggregation-function).
+pub fn default_max(name: &str) -> usize {
+    match name {
+        "makeset" | "makelist" => 128,
+        _ => 1_048_576,
+    }
+}
+
+/// A compiled aggregate: its kind, argument expressions, and (for arg_max/arg_min) returned columns.
+#[derive(Debug, Clone)]
+pub struct Agg {
+    pub kind: AggKind,
+    pub args: Vec<CExpr>,
+    pub max_size: usize,
+    /// For arg_max/arg_min: expressions returned with the extreme row.
+    pub extra: Vec<CExpr>,
+}
+
+/// Running state for one aggregate in one group.
+#[derive(Debug, Clone)]
+pub enum State {
+    Count(i64),
+    Distinct(HashSet<Value>),
+    Sum { long: i64, real: f64, is_real: bool, seen: bool },
+    Avg { sum: f64, n: i64 },
+    Best(Option<Value>),
+    Set(HashSet<Value>, Vec<Value>),
+    List(Vec<Value>),
+    Bag(Bag),
+    Arg(Option<(Value, Vec<Value>)>),
+    Moments { n: f64, sum: f64, sumsq: f64 },
+}
+
+impl Agg {
+    /// A fresh state.
+    pub fn init(&self) -> State {
+        match self.kind {
+            AggKind::Count | AggKind::CountIf => State::Count(0),
+            AggKind::DCount | AggKind::DCountIf => State::Distinct(HashSet::new()),
+            AggKind::Sum | AggKind::SumIf => State::Sum { long: 0, real: 0.0, is_real: false, seen: false },
+            AggKind::Avg | AggKind::AvgIf => State::Avg { sum: 0.0, n: 0 },
+            AggKind::Min | AggKind::Max | AggKind::MinIf | AggKind::MaxIf | AggKind::TakeAny | AggKind::AnyIf => {
+                State::Best(None)
+            }
+            AggKind::MakeSet | AggKind::MakeSetIf => State::Set(HashSet::new(), Vec::new()),
+            AggKind::MakeList | AggKind::MakeListIf => State::List(Vec::new()),
+            AggKind::MakeBag => State::Bag(Vec::new()),
+            AggKind::ArgMax | AggKind::ArgMin => State::Arg(None),
+            AggKind::Stdev | AggKind::Variance => State::Moments { n: 0.0, sum: 0.0, sumsq: 0.0 },
+        }
+    }
+
+    fn arg(&self, i: usize, row: &[Value]) -> Value {
+        self.args.get(i).map(|a| a.eval(row)).unwrap_or(Value::Null)
+    }
+
+    /// The `*if` predicate (last argument for countif/anyif, second for the others).
+    fn pred(&self, i: usize, row: &[Value]) -> bool {
+        self.arg(i, row).is_true()
+    }
+
+    /// Folds one row into the state.
+    pub fn update(&self, state: &mut State, row: &[Value]) {
+        use AggKind::*;
+        match (self.kind, state) {
+            (Count, State::Count(n)) => {
+                if self.args.is_empty() || !self.arg(0, row).is_null() {
+                    *n += 1;
+                }
+            }
+            (CountIf, State::Count(n)) => {
+                if self.pred(0, row) {
+                    *n += 1;
+                }
+            }
+            (DCount | DCountIf, State::Distinct(set)) => {
+                if self.kind == DCountIf && !self.pred(1, row) {
+                    return;
+                }
+                let v = self.arg(0, row);
+                if !v.is_null() {
+                    set.insert(v);
+                }
+            }
+            (Sum | SumIf, State::Sum { long, real, is_real, seen }) => {
+                if self.kind == SumIf && !self.pred(1, row) {
+                    return;
+                }
+                match self.arg(0, row) {
+                    Value::Long(v) => {
+                        *long = long.wrapping_add(v);
+                        *real += v as f64;
+                        *seen = true;
+                    }
+                    Value::TimeSpan(v) => {
+                        *long = long.wrapping_add(v);
+                        *seen = true;
+                    }
+                    other => {
+                        if let Some(f) = other.as_f64() {
+                            *real += f;
+                            *is_real = true;
+                            *seen = true;
+                        }
+                    }
+                }
+            }
+            (Avg | AvgIf, State::Avg { sum, n }) => {
+                if self.kind == AvgIf && !self.pred(1, row) {
+                    return;
+                }
+                if let Some(f) = self.arg(0, row).as_f64() {
+                    *sum += f;
+                    *n += 1;
+                }
+            }
+            (Min | Max | MinIf | MaxIf, State::Best(best)) => {
+                if matches!(self.kind, MinIf | MaxIf) && !self.pred(1, row) {
+                    return;
+                }
+                let v = self.arg(0, row);
+                if v.is_null() {
+                    return;
+                }
+                let want = if matches!(self.kind, Min | MinIf) {
+                    std::cmp::Ordering::Less
+                } else {
+                    std::cmp::Ordering::Greater
+                };
+                let replace = match best {
+                    None => true,
+                    Some(b) => compare_values(&v, b) == Some(want),
+                };
+                if replace {
+                    *best = Some(v);
+                }
+            }
+            (TakeAny | AnyIf, State::Best(best)) => {
+                if best.is_some() || (self.kind == AnyIf && !self.pred(1, row)) {
+                    return;
+                }
+                let v = self.arg(0, row);
+                if !v.is_null() {
+                    *best = Some(v);
+                }
+            }
+            (MakeSet | MakeSetIf, State::Set(seen, out)) => {
+                if self.kind == MakeSetIf && !self.pred(1, row) {
+                    return;
+                }
+                for v in flatten_once(self.arg(0, row)) {
+                    if out.len() < self.max_size && seen.insert(v.clone()) {
+                        out.push(v);
+                    }
+                }
+            }
+            (MakeList | MakeListIf, State::List(out)) => {
+                if self.kind == MakeListIf && !self.pred(1, row) {
+                    return;
+                }
+                let v = self.arg(0, row);
+                if !v.is_null() && out.len() < self.max_size {
+                    out.push(v);
+                }
+            }
+            (MakeBag, State::Bag(bag)) => {
+                if let Value::Bag(b) = self.arg(0, row) {
+                    for (k, v) in b.iter() {
+                        if !bag.iter().any(|(x, _)| x == k) {
+                            bag.push((k.clone(), v.clone()));
+                        }
+                    }
+                }
+            }
+            (ArgMax | ArgMin, State::Arg(best)) => {
+                let v = self.arg(0, row);
+                if v.is_null() {
+                    return;
+                }
+                let want = if self.kind == ArgMax { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Less };
+                let replace = match best {
+                    None => true,
+                    Some((b, _)) => compare_values(&v, b) == Some(want),
+                };
+                if replace {
+                    *best = Some((v, self.extra.iter().map(|e| e.eval(row)).collect()));
+                }
+            }
+            (Stdev | Variance, State::Moments { n, sum, sumsq }) => {
+                if let Some(f) = self.arg(0, row).as_f64() {
+                    *n += 1.0;
+                    *sum += f;
+                    *sumsq += f * f;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Final values (one, or 1 + extra for arg_max/arg_min).
+    pub fn finish(&self, state: State) -> Vec<Value> {
+        let one = match state {
+            State::Count(n) => Value::Long(n),
+            State::Distinct(s) => Value::Long(s.len() as i64),
+            State::Sum { long, real, is_real, seen } => {
+                if !seen {
+                    Value::Long(0)
+                } else if is_real {
+                    Value::Real(real)
+                } else if self.sums_timespan() {
+                    Value::TimeSpan(long)
+                } else {
+                    Value::Long(long)
+                }
+            }
+            State::Avg { sum, n } => {
+                if n == 0 { Value::Null } else { Value::Real(sum / n as f64) }
+            }
+            State::Best(b) => b.unwrap_or(Value::Null),
+            State::Set(_, mut out) => {
+                // Order is undefined in Kusto; sorting makes output deterministic.
+                out.sort_by(sort_order);
+                Value::Array(Arc::new(out))
+            }
+            State::List(out) => Value::Array(Arc::new(out)),
+            State::Bag(b) => Value::Bag(Arc::new(b)),
+            State::Arg(best) => {
+                let (v, extra) = best.unwrap_or((Value::Null, vec![Value::Null; self.extra.len()]));
+                let mut out = vec![v];
+                out.extend(extra);
+                return out;
+            }
+            State::Moments { n, sum, sumsq } => {
+                if n < 2.0 {
+                    Value::Real(0.0)
+                } else {
+                    let var = (sumsq - sum * sum / n) / (n - 1.0);
+                    Value::Real(if self.kind == AggKind::Stdev { var.sqrt() } else { var })
+                }
+            }
+        };
+        vec![one]
+    }
+
+    fn sums_timespan(&self) -> bool {
+        false
+    }
+}
+
+/// make_set flattens one level of arrays? No: Kusto adds arrays' elements only for make_set of a
+/// dynamic array column when documented; we add the value itself unless it is null.
+fn flatten_once(v: Value) -> Vec<Value> {
+    if v.is_null() { Vec::new() } else { vec![v] }
+}

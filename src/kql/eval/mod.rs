@@ -1,0 +1,613 @@
+//! The evaluator: runs a parsed [`Script`] against a [`Catalog`].
+//!
+//! Row-based: each tabular operator takes a table and produces a new one. Expressions are compiled
+//! against the input schema once per operator ([`expr::CExpr`]); joins and summarize use hash maps.
+
+pub mod aggregate;
+pub mod expr;
+mod ops;
+
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+
+use super::ast::*;
+use super::error::{KqlError, Span, suggest};
+use super::functions;
+use super::table::{Catalog, Column, Table};
+use super::value::{KqlType, Value};
+use expr::{CExpr, build_in_set};
+
+/// Row count after one pipeline stage (for `--explain`-style reporting).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageStat {
+    /// Index of the top-level query statement (0-based, counting only queries).
+    pub query: usize,
+    /// The stage, printed back as KQL (`AuditLogs`, `where …`).
+    pub stage: String,
+    /// Rows produced by the stage.
+    pub rows: usize,
+}
+
+/// A name bound by `let`, `as`, or a function parameter.
+#[derive(Debug, Clone)]
+pub(crate) enum Binding {
+    Scalar(Value),
+    Tabular(Arc<Table>),
+    Function(Arc<FunctionDef>),
+    /// A scalar function parameter inlined as the caller's compiled argument.
+    Expr(CExpr),
+}
+
+/// Lexically scoped bindings; later bindings shadow earlier ones.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Env {
+    vars: Vec<(String, Binding)>,
+}
+
+impl Env {
+    fn get(&self, name: &str) -> Option<&Binding> {
+        self.vars.iter().rev().find(|(n, _)| n == name).map(|(_, b)| b)
+    }
+
+    fn bind(&mut self, name: &str, b: Binding) {
+        self.vars.push((name.to_string(), b));
+    }
+
+    fn names(&self, pred: impl Fn(&Binding) -> bool) -> Vec<&str> {
+        self.vars.iter().filter(|(_, b)| pred(b)).map(|(n, _)| n.as_str()).collect()
+    }
+}
+
+const MAX_CALL_DEPTH: usize = 64;
+
+/// Evaluation context shared by all statements of one run.
+pub(crate) struct Evaluator<'a> {
+    pub src: &'a str,
+    pub catalog: &'a Catalog,
+    pub now: i64,
+    pub row_limit: usize,
+    pub stats: RefCell<Vec<StageStat>>,
+    record: Cell<Option<usize>>,
+    depth: Cell<usize>,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(src: &'a str, catalog: &'a Catalog, now: i64, row_limit: usize) -> Evaluator<'a> {
+        Evaluator {
+            src,
+            catalog,
+            now,
+            row_limit,
+            stats: RefCell::new(Vec::new()),
+            record: Cell::new(None),
+            depth: Cell::new(0),
+        }
+    }
+
+    pub(crate) fn err(&self, span: Span, msg: impl Into<String>) -> KqlError {
+        KqlError::semantic(Some(self.src), Some(span), msg)
+    }
+
+    pub(crate) fn check_limit(&self, rows: usize, what: &str) -> Result<(), KqlError> {
+        if rows > self.row_limit {
+            Err(KqlError::RowLimit(what.to_string(), self.row_limit))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Runs all statements, returning one table per query statement.
+    pub fn run_script(&self, script: &Script) -> Result<Vec<Table>, KqlError> {
+        let mut env = Env::default();
+        let mut out = Vec::new();
+        for stmt in &script.statements {
+            match stmt {
+                Statement::Let { name, value, .. } => {
+                    let b = self.let_binding(value, &mut env)?;
+                    env.bind(name, b);
+                }
+                Statement::Query(p) => {
+                    self.record.set(Some(out.len()));
+                    let t = self.eval_pipeline(p, &mut env);
+                    self.record.set(None);
+                    let t = t?;
+                    out.push(Arc::try_unwrap(t).unwrap_or_else(|arc| (*arc).clone()));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn let_binding(&self, value: &LetValue, env: &mut Env) -> Result<Binding, KqlError> {
+        match value {
+            LetValue::Function(def) => Ok(Binding::Function(Arc::new(def.clone()))),
+            LetValue::Pipeline(p) => match (&p.source, p.ops.is_empty()) {
+                (Source::Expr(e), true) if !self.is_tabular(e, env) => {
+                    let c = self.compile(e, &[], env)?;
+                    Ok(Binding::Scalar(c.eval(&[])))
+                }
+                _ => Ok(Binding::Tabular(self.eval_pipeline(p, env)?)),
+            },
+        }
+    }
+
+    /// Whether an expression denotes a table (as opposed to a scalar).
+    pub(crate) fn is_tabular(&self, e: &Expr, env: &Env) -> bool {
+        match e {
+            Expr::Tabular(_) => true,
+            Expr::Ident(name, _) => match env.get(name) {
+                Some(Binding::Tabular(_)) => true,
+                Some(Binding::Function(def)) => def.params.is_empty() && self.function_is_tabular(def, env),
+                Some(_) => false,
+                None => self.catalog.get(name).is_some(),
+            },
+            Expr::Call { name, .. } => match env.get(name) {
+                Some(Binding::Function(def)) => self.function_is_tabular(def, env),
+                _ => name == "table",
+            },
+            _ => false,
+        }
+    }
+
+    fn function_is_tabular(&self, def: &FunctionDef, env: &Env) -> bool {
+        if self.depth.get() > MAX_CALL_DEPTH {
+            return false;
+        }
+        let mut inner = env.clone();
+        for p in &def.params {
+            match p.ty {
+                ParamType::Tabular(_) => inner.bind(&p.name, Binding::Tabular(Arc::new(Table::default()))),
+                ParamType::Scalar(_) => inner.bind(&p.name, Binding::Scalar(Value::Null)),
+            }
+        }
+        for stmt in &def.body {
+            if let Statement::Let { name, value: LetValue::Pipeline(p), .. } = stmt {
+                let tab = !p.ops.is_empty() || !matches!(&p.source, Source::Expr(e) if !self.is_tabular(e, &inner));
+                inner.bind(name, if tab { Binding::Tabular(Arc::new(Table::default())) } else { Binding::Scalar(Value::Null) });
+            } else if let Statement::Let { name, value: LetValue::Function(f), .. } = stmt {
+                inner.bind(name, Binding::Function(Arc::new(f.clone())));
+            }
+        }
+        self.depth.set(self.depth.get() + 1);
+        let result = match def.body.last() {
+            Some(Statement::Query(p)) => match (&p.source, p.ops.is_empty()) {
+                (Source::Expr(e), true) => self.is_tabular(e, &inner),
+                _ => true,
+            },
+            _ => false,
+        };
+        self.depth.set(self.depth.get() - 1);
+        result
+    }
+
+    /// Evaluates a pipeline to a table.
+    pub(crate) fn eval_pipeline(&self, p: &Pipeline, env: &mut Env) -> Result<Arc<Table>, KqlError> {
+        let record = self.record.take();
+        let mut t = self.eval_source(&p.source, p.span, env)?;
+        if let Some(q) = record {
+            self.stats.borrow_mut().push(StageStat { query: q, stage: p.source.to_string(), rows: t.rows.len() });
+        }
+        for op in &p.ops {
+            t = self.apply(op, t, env)?;
+            self.check_limit(t.rows.len(), &format!("`{}`", op_name(op)))?;
+            if let Some(q) = record {
+                self.stats.borrow_mut().push(StageStat { query: q, stage: op.to_string(), rows: t.rows.len() });
+            }
+        }
+        Ok(t)
+    }
+
+    fn eval_source(&self, source: &Source, span: Span, env: &mut Env) -> Result<Arc<Table>, KqlError> {
+        match source {
+            Source::Expr(e) => self.eval_tabular_expr(e, env),
+            Source::Datatable { columns, values } => {
+                let cols: Vec<Column> = columns.iter().map(|(n, t)| Column::new(n.clone(), *t)).collect();
+                if cols.is_empty() {
+                    return Err(self.err(span, "datatable needs at least one column"));
+                }
+                if values.len() % cols.len() != 0 {
+                    return Err(self.err(
+                        span,
+                        format!("datatable has {} values, not a multiple of its {} columns", values.len(), cols.len()),
+                    ));
+                }
+                let mut rows = Vec::new();
+                for chunk in values.chunks(cols.len()) {
+                    let mut row = Vec::with_capacity(cols.len());
+                    for (v, c) in chunk.iter().zip(&cols) {
+                        let value = self.compile(v, &[], env)?.eval(&[]);
+                        row.push(super::value::convert(&value, c.ty));
+                    }
+                    rows.push(row);
+                }
+                Ok(Arc::new(Table { columns: cols, rows }))
+            }
+            Source::Print(items) => {
+                let mut cols = Vec::new();
+                let mut row = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    let v = self.compile(&item.expr, &[], env)?.eval(&[]);
+                    let name = item.name.clone().unwrap_or_else(|| format!("print_{i}"));
+                    cols.push(Column::new(name, v.kql_type().unwrap_or(KqlType::String)));
+                    row.push(v);
+                }
+                Ok(Arc::new(Table { columns: cols, rows: vec![row] }))
+            }
+            Source::Union(spec) => self.union(None, spec, env),
+            Source::Range { name, from, to, step } => {
+                let from = self.compile(from, &[], env)?.eval(&[]);
+                let to = self.compile(to, &[], env)?.eval(&[]);
+                let step = self.compile(step, &[], env)?.eval(&[]);
+                let mut rows = Vec::new();
+                let mut cur = from.clone();
+                loop {
+                    match super::value::compare_values(&cur, &to) {
+                        Some(std::cmp::Ordering::Greater) | None => break,
+                        _ => {}
+                    }
+                    rows.push(vec![cur.clone()]);
+                    self.check_limit(rows.len(), "`range`")?;
+                    let next = CExpr::Bin(BinOp::Add, Box::new(CExpr::Const(cur.clone())), Box::new(CExpr::Const(step.clone()))).eval(&[]);
+                    if super::value::compare_values(&next, &cur) != Some(std::cmp::Ordering::Greater) {
+                        break;
+                    }
+                    cur = next;
+                }
+                let ty = from.kql_type().unwrap_or(KqlType::Long);
+                Ok(Arc::new(Table { columns: vec![Column::new(name.clone(), ty)], rows }))
+            }
+        }
+    }
+
+    /// Resolves a table name, tabular `let`, function call, or nested pipeline.
+    pub(crate) fn eval_tabular_expr(&self, e: &Expr, env: &mut Env) -> Result<Arc<Table>, KqlError> {
+        match e {
+            Expr::Tabular(p) => self.eval_pipeline(p, env),
+            Expr::Ident(name, span) => match env.get(name).cloned() {
+                Some(Binding::Tabular(t)) => Ok(t),
+                Some(Binding::Function(def)) if def.params.is_empty() => self.call_tabular(&def, &[], *span, env),
+                Some(_) => Err(self.err(*span, format!("`{name}` is a scalar, not a table"))),
+                None => match self.catalog.get(name) {
+                    Some(t) => Ok(t.clone()),
+                    None => Err(self.unknown_table(name, *span, env)),
+                },
+            },
+            Expr::Call { name, args, span } => match env.get(name).cloned() {
+                Some(Binding::Function(def)) => self.call_tabular(&def, args, *span, env),
+                _ if name == "table" && args.len() == 1 => {
+                    let n = self.compile(&args[0], &[], env)?.eval(&[]).to_kql_string();
+                    match self.catalog.get(&n) {
+                        Some(t) => Ok(t.clone()),
+                        None => Err(self.unknown_table(&n, *span, env)),
+                    }
+                }
+                _ => Err(self.err(*span, format!("`{name}(…)` is not a tabular function"))),
+            },
+            other => Err(self.err(other.span(), format!("expected a table, found the scalar expression `{other}`"))),
+        }
+    }
+
+    fn unknown_table(&self, name: &str, span: Span, env: &Env) -> KqlError {
+        let mut candidates: Vec<&str> = self.catalog.names().collect();
+        candidates.extend(env.names(|b| matches!(b, Binding::Tabular(_))));
+        let hint = match suggest(name, candidates.iter().copied()) {
+            Some(s) => format!("; did you mean `{s}`?"),
+            None if candidates.is_empty() => "; no tables are loaded".to_string(),
+            None => format!("; available: {}", candidates.join(", ")),
+        };
+        self.err(span, format!("unknown table `{name}`{hint}"))
+    }
+
+    /// Calls a user function in tabular context.
+    fn call_tabular(&self, def: &FunctionDef, args: &[Expr], span: Span, env: &mut Env) -> Result<Arc<Table>, KqlError> {
+        if self.depth.get() > MAX_CALL_DEPTH {
+            return Err(self.err(span, "function calls nest too deeply (recursion?)"));
+        }
+        if args.len() > def.params.len() {
+            return Err(self.err(span, format!("function takes {} arguments, got {}", def.params.len(), args.len())));
+        }
+        let mut inner = env.clone();
+        for (i, p) in def.params.iter().enumerate() {
+            let arg = args.get(i).or(p.default.as_ref());
+            let Some(arg) = arg else {
+                return Err(self.err(span, format!("missing argument `{}`", p.name)));
+            };
+            let b = match p.ty {
+                ParamType::Tabular(_) => Binding::Tabular(self.eval_tabular_expr(arg, env)?),
+                ParamType::Scalar(_) => Binding::Scalar(self.compile(arg, &[], env)?.eval(&[])),
+            };
+            inner.bind(&p.name, b);
+        }
+        self.depth.set(self.depth.get() + 1);
+        let result = self.run_body(def, span, &mut inner);
+        self.depth.set(self.depth.get() - 1);
+        result
+    }
+
+    fn run_body(&self, def: &FunctionDef, span: Span, inner: &mut Env) -> Result<Arc<Table>, KqlError> {
+        let mut last = None;
+        for stmt in &def.body {
+            match stmt {
+                Statement::Let { name, value, .. } => {
+                    let b = self.let_binding(value, inner)?;
+                    inner.bind(name, b);
+                }
+                Statement::Query(p) => last = Some(self.eval_pipeline(p, inner)?),
+            }
+        }
+        last.ok_or_else(|| self.err(span, "function body has no result expression"))
+    }
+
+    // ---- expression compilation ----
+
+    /// Compiles a scalar expression against the given input columns.
+    pub(crate) fn compile(&self, e: &Expr, cols: &[Column], env: &Env) -> Result<CExpr, KqlError> {
+        let c = match e {
+            Expr::Literal(l, _) => CExpr::Const(literal_value(l)),
+            Expr::Ident(name, span) => self.resolve_ident(name, *span, cols, env)?,
+            Expr::Star(span) => return Err(self.err(*span, "`*` is only valid as an argument of count() or arg_max()")),
+            Expr::Member(base, key, span) => {
+                if let Expr::Ident(side, _) = base.as_ref() {
+                    if side == "$left" || side == "$right" {
+                        return Err(self.err(*span, "`$left`/`$right` are only valid in a join's `on` clause"));
+                    }
+                }
+                CExpr::Member(Box::new(self.compile(base, cols, env)?), Arc::from(key.as_str()))
+            }
+            Expr::Index(base, idx, _) => CExpr::Index(Box::new(self.compile(base, cols, env)?), Box::new(self.compile(idx, cols, env)?)),
+            Expr::Unary(op, inner, _) => CExpr::Unary(*op, Box::new(self.compile(inner, cols, env)?)),
+            Expr::Binary(op, l, r, _) => CExpr::Bin(*op, Box::new(self.compile(l, cols, env)?), Box::new(self.compile(r, cols, env)?)),
+            Expr::Between { expr, lo, hi, negated, .. } => CExpr::Between {
+                expr: Box::new(self.compile(expr, cols, env)?),
+                lo: Box::new(self.compile(lo, cols, env)?),
+                hi: Box::new(self.compile(hi, cols, env)?),
+                negated: *negated,
+            },
+            Expr::In { expr, op, list, .. } => self.compile_in(expr, *op, list, cols, env)?,
+            Expr::Call { name, args, span } => self.compile_call(name, args, *span, cols, env)?,
+            Expr::Tabular(p) => {
+                return Err(self.err(p.span, "a tabular expression cannot be used as a scalar; wrap it in toscalar(…)"));
+            }
+        };
+        // Fold constant sub-expressions once (never `new_guid`, which must vary per row).
+        Ok(fold(c))
+    }
+
+    fn resolve_ident(&self, name: &str, span: Span, cols: &[Column], env: &Env) -> Result<CExpr, KqlError> {
+        if let Some(Binding::Expr(c)) = env.get(name) {
+            return Ok(c.clone());
+        }
+        if let Some(i) = cols.iter().position(|c| c.name == name) {
+            return Ok(CExpr::Col(i));
+        }
+        match env.get(name) {
+            Some(Binding::Scalar(v)) => Ok(CExpr::Const(v.clone())),
+            Some(Binding::Tabular(_)) => Err(self.err(span, format!("`{name}` is a table; use it with `in (…)` or toscalar(…)"))),
+            Some(Binding::Function(_)) => Err(self.err(span, format!("`{name}` is a function; call it as `{name}(…)`"))),
+            _ => {
+                if self.catalog.get(name).is_some() {
+                    return Err(self.err(span, format!("`{name}` is a table, not a column")));
+                }
+                let mut candidates: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
+                candidates.extend(env.names(|b| matches!(b, Binding::Scalar(_))));
+                let hint = suggest(name, candidates.iter().copied())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                Err(self.err(span, format!("unknown column or variable `{name}`{hint}")))
+            }
+        }
+    }
+
+    fn compile_in(&self, expr: &Expr, op: InOp, list: &[Expr], cols: &[Column], env: &Env) -> Result<CExpr, KqlError> {
+        let target = Box::new(self.compile(expr, cols, env)?);
+        let mut items = Vec::new();
+        for item in list {
+            if self.is_tabular(item, env) {
+                // `x in (T)` uses T's first column (…/in-operator).
+                let t = self.eval_tabular_expr(item, &mut env.clone())?;
+                let vals: Vec<Value> = t.rows.iter().filter_map(|r| r.first().cloned()).collect();
+                items.push(CExpr::Const(Value::Array(Arc::new(vals))));
+            } else {
+                items.push(self.compile(item, cols, env)?);
+            }
+        }
+        let all_const = items.iter().all(CExpr::is_const);
+        Ok(match op {
+            InOp::HasAny | InOp::HasAll => CExpr::HasAny { expr: target, items, all: op == InOp::HasAll },
+            _ => {
+                let ci = matches!(op, InOp::InCi | InOp::NotInCi);
+                let negated = matches!(op, InOp::NotIn | InOp::NotInCi);
+                if all_const {
+                    let vals: Vec<Value> = items.iter().map(|c| c.eval(&[])).collect();
+                    CExpr::InSet { expr: target, set: build_in_set(&vals, ci), ci, negated }
+                } else {
+                    CExpr::InList { expr: target, items, ci, negated }
+                }
+            }
+        })
+    }
+
+    fn compile_call(&self, name: &str, args: &[Expr], span: Span, cols: &[Column], env: &Env) -> Result<CExpr, KqlError> {
+        if let Some(Binding::Function(def)) = env.get(name) {
+            return self.inline_function(&def.clone(), args, span, cols, env);
+        }
+        let lower = name.to_ascii_lowercase();
+        let arity = |min: usize, max: usize| -> Result<(), KqlError> {
+            if args.len() < min || args.len() > max {
+                let want = if min == max { format!("{min}") } else { format!("{min} to {max}") };
+                Err(self.err(span, format!("`{name}` takes {want} arguments, got {}", args.len())))
+            } else {
+                Ok(())
+            }
+        };
+        match lower.as_str() {
+            "toscalar" => {
+                arity(1, 1)?;
+                let t = if self.is_tabular(&args[0], env) {
+                    self.eval_tabular_expr(&args[0], &mut env.clone())?
+                } else {
+                    return Ok(self.compile(&args[0], cols, env)?);
+                };
+                let v = t.rows.first().and_then(|r| r.first()).cloned().unwrap_or(Value::Null);
+                return Ok(CExpr::Const(v));
+            }
+            "column_ifexists" | "columnifexists" => {
+                arity(2, 2)?;
+                let col = self.compile(&args[0], &[], env)?.eval(&[]).to_kql_string();
+                return match cols.iter().position(|c| *c.name == *col) {
+                    Some(i) => Ok(CExpr::Col(i)),
+                    None => self.compile(&args[1], cols, env),
+                };
+            }
+            "now" => {
+                arity(0, 1)?;
+                let base = CExpr::Const(Value::DateTime(self.now));
+                return Ok(match args.first() {
+                    Some(off) => CExpr::Bin(BinOp::Add, Box::new(base), Box::new(self.compile(off, cols, env)?)),
+                    None => base,
+                });
+            }
+            "ago" => {
+                arity(1, 1)?;
+                return Ok(CExpr::Bin(
+                    BinOp::Sub,
+                    Box::new(CExpr::Const(Value::DateTime(self.now))),
+                    Box::new(self.compile(&args[0], cols, env)?),
+                ));
+            }
+            _ => {}
+        }
+        if aggregate::lookup(&lower).is_some() {
+            return Err(self.err(span, format!("aggregate `{name}()` can only be used in summarize")));
+        }
+        let alias = match lower.as_str() {
+            "long" | "int" => "tolong",
+            "real" | "double" => "toreal",
+            "bool" | "boolean" => "tobool",
+            "guid" => "toguid",
+            "string" => "tostring",
+            other => other,
+        };
+        let Some(def) = functions::lookup(alias) else {
+            let known = functions::NAMES.iter().copied().chain(["toscalar", "column_ifexists", "now", "ago"]);
+            return Err(match suggest(&lower, known) {
+                Some(s) if s != lower => self.err(span, format!("unknown function `{name}`; did you mean `{s}`?")),
+                _ => KqlError::Unsupported(format!("function `{name}()`")),
+            });
+        };
+        arity(def.min, def.max)?;
+        let mut cargs = Vec::with_capacity(args.len());
+        for a in args {
+            cargs.push(self.compile(a, cols, env)?);
+        }
+        if alias == "new_guid" {
+            return Ok(CExpr::Call("new_guid", def.f, cargs));
+        }
+        let static_name: &'static str = functions::NAMES.iter().find(|n| **n == alias).copied().unwrap_or("fn");
+        Ok(CExpr::Call(static_name, def.f, cargs))
+    }
+
+    /// Inlines a scalar user function: parameters bind to the caller's compiled arguments.
+    fn inline_function(&self, def: &FunctionDef, args: &[Expr], span: Span, cols: &[Column], env: &Env) -> Result<CExpr, KqlError> {
+        if self.depth.get() > MAX_CALL_DEPTH {
+            return Err(self.err(span, "function calls nest too deeply (recursion?)"));
+        }
+        if args.len() > def.params.len() {
+            return Err(self.err(span, format!("function takes {} arguments, got {}", def.params.len(), args.len())));
+        }
+        let mut inner = env.clone();
+        for (i, p) in def.params.iter().enumerate() {
+            let Some(arg) = args.get(i).or(p.default.as_ref()) else {
+                return Err(self.err(span, format!("missing argument `{}`", p.name)));
+            };
+            let b = match p.ty {
+                ParamType::Tabular(_) => Binding::Tabular(self.eval_tabular_expr(arg, &mut env.clone())?),
+                ParamType::Scalar(_) => Binding::Expr(self.compile(arg, cols, env)?),
+            };
+            inner.bind(&p.name, b);
+        }
+        self.depth.set(self.depth.get() + 1);
+        let result = (|| {
+            let mut last = None;
+            for stmt in &def.body {
+                match stmt {
+                    Statement::Let { name, value: LetValue::Function(f), .. } => {
+                        inner.bind(name, Binding::Function(Arc::new(f.clone())));
+                    }
+                    Statement::Let { name, value: LetValue::Pipeline(p), .. } => {
+                        let b = match (&p.source, p.ops.is_empty()) {
+                            (Source::Expr(e), true) if !self.is_tabular(e, &inner) => Binding::Expr(self.compile(e, cols, &inner)?),
+                            _ => Binding::Tabular(self.eval_pipeline(p, &mut inner.clone())?),
+                        };
+                        inner.bind(name, b);
+                    }
+                    Statement::Query(p) => last = Some(p),
+                }
+            }
+            match last {
+                Some(Pipeline { source: Source::Expr(e), ops, .. }) if ops.is_empty() && !self.is_tabular(e, &inner) => {
+                    self.compile(e, cols, &inner)
+                }
+                Some(_) => Err(self.err(span, "a tabular function cannot be used as a scalar")),
+                None => Err(self.err(span, "function body has no result expression")),
+            }
+        })();
+        self.depth.set(self.depth.get() - 1);
+        result
+    }
+}
+
+/// Evaluates constant sub-expressions at compile time.
+fn fold(c: CExpr) -> CExpr {
+    let foldable = match &c {
+        CExpr::Member(b, _) => b.is_const(),
+        CExpr::Index(b, i) => b.is_const() && i.is_const(),
+        CExpr::Unary(_, e) => e.is_const(),
+        CExpr::Bin(_, l, r) => l.is_const() && r.is_const(),
+        CExpr::Call(name, _, args) => *name != "new_guid" && args.iter().all(CExpr::is_const),
+        _ => false,
+    };
+    if foldable { CExpr::Const(c.eval(&[])) } else { c }
+}
+
+/// The runtime value of a literal.
+pub(crate) fn literal_value(l: &Literal) -> Value {
+    match l {
+        Literal::Null => Value::Null,
+        Literal::Bool(b) => Value::Bool(*b),
+        Literal::Long(v) => Value::Long(*v),
+        Literal::Real(v) => Value::Real(*v),
+        Literal::String(s) => Value::str(s),
+        Literal::DateTime(t) => t.map(Value::DateTime).unwrap_or(Value::Null),
+        Literal::TimeSpan(t) => t.map(Value::TimeSpan).unwrap_or(Value::Null),
+        Literal::Dynamic(j) => Value::from_json(j),
+        Literal::Type(t) => Value::str(t.name()),
+    }
+}
+
+/// A short operator name for messages.
+pub(crate) fn op_name(op: &Operator) -> &'static str {
+    match op {
+        Operator::Where(_) => "where",
+        Operator::Extend(_) => "extend",
+        Operator::Project(_) => "project",
+        Operator::ProjectAway(_) => "project-away",
+        Operator::ProjectKeep(_) => "project-keep",
+        Operator::ProjectRename(_) => "project-rename",
+        Operator::ProjectReorder(_) => "project-reorder",
+        Operator::Summarize { .. } => "summarize",
+        Operator::Join(_) => "join",
+        Operator::Union(_) => "union",
+        Operator::MvExpand(_) => "mv-expand",
+        Operator::MvApply { .. } => "mv-apply",
+        Operator::Parse { .. } => "parse",
+        Operator::Distinct(_) => "distinct",
+        Operator::Sort(_) => "sort",
+        Operator::Top { .. } => "top",
+        Operator::Take(_) => "take",
+        Operator::Count => "count",
+        Operator::As(_) => "as",
+        Operator::Serialize(_) => "serialize",
+        Operator::GetSchema => "getschema",
+    }
+}

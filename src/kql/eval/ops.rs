@@ -1,0 +1,937 @@
+//! Tabular operators.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::super::ast::*;
+use super::super::error::{KqlError, suggest};
+use super::super::functions::regex;
+use super::super::table::{Column, Table};
+use super::super::value::{KqlType, Value, convert, sort_order};
+use super::aggregate::{self, Agg, AggKind};
+use super::expr::CExpr;
+use super::{Binding, Env, Evaluator};
+
+/// A column name derived from an expression, as Kusto does: `a.b[0]` → `a_b_0`, `bin(T, 1h)` → `T`.
+pub(crate) fn derive_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Ident(n, _) => Some(n.clone()),
+        Expr::Member(b, k, _) => Some(format!("{}_{k}", derive_name(b)?)),
+        Expr::Index(b, i, _) => match i.as_ref() {
+            Expr::Literal(Literal::Long(n), _) => Some(format!("{}_{n}", derive_name(b)?)),
+            Expr::Literal(Literal::String(k), _) => Some(format!("{}_{k}", derive_name(b)?)),
+            _ => derive_name(b),
+        },
+        Expr::Call { args, .. } => args.first().and_then(derive_name),
+        _ => None,
+    }
+}
+
+fn col_type(rows: &[Vec<Value>], idx: usize) -> KqlType {
+    rows.iter()
+        .filter_map(|r| r.get(idx))
+        .find_map(Value::kql_type)
+        .unwrap_or(KqlType::Dynamic)
+}
+
+/// Glob match with `*` wildcards.
+fn glob(pattern: &str, name: &str) -> bool {
+    if !pattern.contains('*') {
+        return pattern == name;
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let mut rest = name;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(p) => rest = &rest[p + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+/// The null to pad a missing cell of a column type with (strings are never null: empty instead).
+fn null_of(ty: KqlType) -> Value {
+    if ty == KqlType::String { Value::str("") } else { Value::Null }
+}
+
+/// Adds `name` to `names`, renaming clashes `name1`, `name2`, … (as join does for right-side columns).
+fn unique_name(name: &str, names: &[String]) -> String {
+    if !names.iter().any(|n| n == name) {
+        return name.to_string();
+    }
+    (1..).map(|i| format!("{name}{i}")).find(|c| !names.iter().any(|n| n == c)).unwrap_or_default()
+}
+
+impl Evaluator<'_> {
+    fn missing_column(&self, name: &str, cols: &[Column], span: super::super::error::Span) -> KqlError {
+        let hint = suggest(name, cols.iter().map(|c| c.name.as_str()))
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        self.err(span, format!("unknown column `{name}`{hint}"))
+    }
+
+    fn const_long(&self, e: &Expr, env: &Env) -> Result<i64, KqlError> {
+        match self.compile(e, &[], env)?.eval(&[]) {
+            Value::Long(n) => Ok(n),
+            Value::Real(f) => Ok(f as i64),
+            _ => Err(self.err(e.span(), "expected a constant number")),
+        }
+    }
+
+    /// Applies one operator.
+    pub(crate) fn apply(&self, op: &Operator, t: Arc<Table>, env: &mut Env) -> Result<Arc<Table>, KqlError> {
+        let cols = &t.columns;
+        Ok(Arc::new(match op {
+            Operator::Where(pred) => {
+                let c = self.compile(pred, cols, env)?;
+                let rows = t.rows.iter().filter(|r| c.eval(r).is_true()).cloned().collect();
+                Table { columns: cols.clone(), rows }
+            }
+            Operator::Extend(items) => self.extend(&t, items, env)?,
+            Operator::Serialize(items) => {
+                if items.is_empty() {
+                    return Ok(t);
+                }
+                self.extend(&t, items, env)?
+            }
+            Operator::Project(items) => self.project(&t, items, env)?,
+            Operator::ProjectAway(pats) | Operator::ProjectKeep(pats) => {
+                let keep_matching = matches!(op, Operator::ProjectKeep(_));
+                for p in pats {
+                    if !p.contains('*') && !cols.iter().any(|c| &c.name == p) {
+                        return Err(self.missing_column(p, cols, super::super::error::Span::default()));
+                    }
+                }
+                let idx: Vec<usize> = (0..cols.len())
+                    .filter(|&i| pats.iter().any(|p| glob(p, &cols[i].name)) == keep_matching)
+                    .collect();
+                select(&t, &idx)
+            }
+            Operator::ProjectReorder(pats) => {
+                let mut idx: Vec<usize> = Vec::new();
+                for p in pats {
+                    for (i, c) in cols.iter().enumerate() {
+                        if glob(p, &c.name) && !idx.contains(&i) {
+                            idx.push(i);
+                        }
+                    }
+                }
+                idx.extend((0..cols.len()).filter(|i| !idx.contains(i)).collect::<Vec<_>>());
+                select(&t, &idx)
+            }
+            Operator::ProjectRename(pairs) => {
+                let mut out = (*t).clone();
+                for (new, old) in pairs {
+                    match out.column_index(old) {
+                        Some(i) => out.columns[i].name = new.clone(),
+                        None => return Err(self.missing_column(old, cols, super::super::error::Span::default())),
+                    }
+                }
+                out
+            }
+            Operator::Summarize { aggs, by } => self.summarize(&t, aggs, by, env)?,
+            Operator::Join(spec) => self.join(&t, spec, env)?,
+            Operator::Union(spec) => return self.union(Some(t), spec, env),
+            Operator::MvExpand(spec) => self.mv_expand(&t, spec, env)?,
+            Operator::MvApply { expand, body } => self.mv_apply(&t, expand, body, env)?,
+            Operator::Parse { kind, expr, pattern } => self.parse_op(&t, kind.as_deref(), expr, pattern, env)?,
+            Operator::Distinct(items) => {
+                let base = if items.is_empty() { (*t).clone() } else { self.project(&t, items, env)? };
+                let mut seen = HashSet::new();
+                let rows = base.rows.into_iter().filter(|r| seen.insert(r.clone())).collect();
+                Table { columns: base.columns, rows }
+            }
+            Operator::Sort(keys) => self.sort(&t, keys, env)?,
+            Operator::Top { count, key } => {
+                let n = self.const_long(count, env)?.max(0) as usize;
+                let mut sorted = self.sort(&t, std::slice::from_ref(key), env)?;
+                sorted.rows.truncate(n);
+                sorted
+            }
+            Operator::Take(n) => {
+                let n = self.const_long(n, env)?.max(0) as usize;
+                Table { columns: cols.clone(), rows: t.rows.iter().take(n).cloned().collect() }
+            }
+            Operator::Count => Table {
+                columns: vec![Column::new("Count", KqlType::Long)],
+                rows: vec![vec![Value::Long(t.rows.len() as i64)]],
+            },
+            Operator::As(name) => {
+                env.bind(name, Binding::Tabular(t.clone()));
+                return Ok(t);
+            }
+            Operator::GetSchema => Table {
+                columns: vec![
+                    Column::new("ColumnName", KqlType::String),
+                    Column::new("ColumnOrdinal", KqlType::Long),
+                    Column::new("DataType", KqlType::String),
+                    Column::new("ColumnType", KqlType::String),
+                ],
+                rows: cols
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        vec![Value::str(&c.name), Value::Long(i as i64), Value::str(c.ty.name()), Value::str(c.ty.name())]
+                    })
+                    .collect(),
+            },
+        }))
+    }
+
+    /// `extend`: later items see earlier ones; an existing name is replaced in place.
+    fn extend(&self, t: &Table, items: &[NamedExpr], env: &Env) -> Result<Table, KqlError> {
+        let mut cols = t.columns.clone();
+        let mut plan: Vec<(usize, CExpr)> = Vec::new();
+        let mut unnamed = 0;
+        for item in items {
+            let c = self.compile(&item.expr, &cols, env)?;
+            let name = match &item.name {
+                Some(n) => n.clone(),
+                None => derive_name(&item.expr).unwrap_or_else(|| {
+                    unnamed += 1;
+                    format!("Column{unnamed}")
+                }),
+            };
+            let idx = match cols.iter().position(|c| c.name == name) {
+                Some(i) => i,
+                None => {
+                    cols.push(Column::new(name, KqlType::Dynamic));
+                    cols.len() - 1
+                }
+            };
+            plan.push((idx, c));
+        }
+        let width = cols.len();
+        let rows: Vec<Vec<Value>> = t
+            .rows
+            .iter()
+            .map(|r| {
+                let mut row = r.clone();
+                row.resize(width, Value::Null);
+                for (idx, c) in &plan {
+                    row[*idx] = c.eval(&row);
+                }
+                row
+            })
+            .collect();
+        for (idx, c) in &plan {
+            cols[*idx].ty = match c {
+                CExpr::Col(src) if *src < t.columns.len() => t.columns[*src].ty,
+                _ => col_type(&rows, *idx),
+            };
+        }
+        Ok(Table { columns: cols, rows })
+    }
+
+    fn project(&self, t: &Table, items: &[NamedExpr], env: &Env) -> Result<Table, KqlError> {
+        let mut cols = Vec::new();
+        let mut exprs = Vec::new();
+        let mut unnamed = 0;
+        for item in items {
+            let c = self.compile(&item.expr, &t.columns, env)?;
+            let name = match &item.name {
+                Some(n) => n.clone(),
+                None => derive_name(&item.expr).unwrap_or_else(|| {
+                    unnamed += 1;
+                    format!("Column{unnamed}")
+                }),
+            };
+            let ty = match &c {
+                CExpr::Col(i) => t.columns[*i].ty,
+                _ => KqlType::Dynamic,
+            };
+            cols.push(Column::new(name, ty));
+            exprs.push(c);
+        }
+        let rows: Vec<Vec<Value>> = t.rows.iter().map(|r| exprs.iter().map(|c| c.eval(r)).collect()).collect();
+        for (i, c) in exprs.iter().enumerate() {
+            if !matches!(c, CExpr::Col(_)) {
+                cols[i].ty = col_type(&rows, i);
+            }
+        }
+        Ok(Table { columns: cols, rows })
+    }
+
+    fn sort(&self, t: &Table, keys: &[SortKey], env: &Env) -> Result<Table, KqlError> {
+        let compiled: Vec<(CExpr, bool, bool)> = keys
+            .iter()
+            .map(|k| {
+                let desc = k.desc.unwrap_or(true);
+                // Defaults (…/sort-operator): nulls last when descending, first when ascending.
+                let nulls_first = k.nulls_first.unwrap_or(!desc);
+                self.compile(&k.expr, &t.columns, env).map(|c| (c, desc, nulls_first))
+            })
+            .collect::<Result<_, _>>()?;
+        let mut keyed: Vec<(Vec<Value>, &Vec<Value>)> =
+            t.rows.iter().map(|r| (compiled.iter().map(|(c, _, _)| c.eval(r)).collect(), r)).collect();
+        keyed.sort_by(|(a, _), (b, _)| {
+            for (i, (_, desc, nulls_first)) in compiled.iter().enumerate() {
+                let (x, y) = (&a[i], &b[i]);
+                let ord = match (x.is_null(), y.is_null()) {
+                    (true, true) => std::cmp::Ordering::Equal,
+                    (true, false) => if *nulls_first { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater },
+                    (false, true) => if *nulls_first { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Less },
+                    _ => {
+                        let o = sort_order(x, y);
+                        if *desc { o.reverse() } else { o }
+                    }
+                };
+                if ord != std::cmp::Ordering::Equal {
+                    return ord;
+                }
+            }
+            std::cmp::Ordering::Equal
+        });
+        Ok(Table { columns: t.columns.clone(), rows: keyed.into_iter().map(|(_, r)| r.clone()).collect() })
+    }
+
+    // ---- summarize ----
+
+    fn summarize(&self, t: &Table, aggs: &[NamedExpr], by: &[NamedExpr], env: &Env) -> Result<Table, KqlError> {
+        let cols = &t.columns;
+        let mut key_cols = Vec::new();
+        let mut key_exprs = Vec::new();
+        let mut unnamed = 0;
+        for k in by {
+            let c = self.compile(&k.expr, cols, env)?;
+            let name = match &k.name {
+                Some(n) => n.clone(),
+                None => derive_name(&k.expr).unwrap_or_else(|| {
+                    unnamed += 1;
+                    format!("Column{unnamed}")
+                }),
+            };
+            let ty = match &c {
+                CExpr::Col(i) => cols[*i].ty,
+                _ => KqlType::Dynamic,
+            };
+            key_cols.push(Column::new(name, ty));
+            key_exprs.push(c);
+        }
+        // Each output item: the aggregates it uses and how to produce its column(s).
+        let mut all_aggs: Vec<Agg> = Vec::new();
+        enum OutItem {
+            Direct { agg: usize, names: Vec<String> },
+            Computed { name: String, expr: CExpr },
+        }
+        let mut outputs = Vec::new();
+        for item in aggs {
+            if let Expr::Call { name, args, span } = &item.expr {
+                let lower = name.to_ascii_lowercase();
+                if let (Some((kind, prefix)), false) = (aggregate::lookup(&lower), matches!(env.get(name), Some(Binding::Function(_)))) {
+                    let agg = self.compile_agg(kind, &lower, args, *span, cols, &key_cols, env)?;
+                    let base = args.first().and_then(derive_name);
+                    let first = match (&item.name, kind) {
+                        (Some(n), _) => n.clone(),
+                        (None, AggKind::Count) | (None, AggKind::CountIf) => prefix.to_string(),
+                        (None, AggKind::ArgMax | AggKind::ArgMin) => match &args.first() {
+                            Some(Expr::Ident(n, _)) => n.clone(),
+                            _ => format!("{prefix}{}", base.clone().unwrap_or_default()),
+                        },
+                        (None, _) => format!("{prefix}{}", base.clone().unwrap_or_default()),
+                    };
+                    let mut names = vec![first];
+                    names.extend(self.arg_extra_names(kind, args, cols, &key_cols));
+                    all_aggs.push(agg);
+                    outputs.push(OutItem::Direct { agg: all_aggs.len() - 1, names });
+                    continue;
+                }
+            }
+            // An expression over aggregates: replace each aggregate call with a slot reference.
+            let mut slots = Vec::new();
+            let rewritten = self.extract_aggs(&item.expr, cols, &key_cols, env, &mut all_aggs, &mut slots)?;
+            if slots.is_empty() {
+                return Err(self.err(item.expr.span(), "summarize needs an aggregate function here (count(), sum(), …)"));
+            }
+            let slot_cols: Vec<Column> = (0..all_aggs.len()).map(|i| Column::new(format!("__agg{i}"), KqlType::Dynamic)).collect();
+            let expr = self.compile(&rewritten, &slot_cols, env)?;
+            let name = item.name.clone().unwrap_or_else(|| {
+                unnamed += 1;
+                format!("Column{unnamed}")
+            });
+            outputs.push(OutItem::Computed { name, expr });
+        }
+        // Hash aggregation.
+        let mut index: HashMap<Vec<Value>, usize> = HashMap::new();
+        let mut groups: Vec<(Vec<Value>, Vec<aggregate::State>)> = Vec::new();
+        for row in &t.rows {
+            let key: Vec<Value> = key_exprs.iter().map(|k| k.eval(row)).collect();
+            let gi = match index.get(&key) {
+                Some(&i) => i,
+                None => {
+                    groups.push((key.clone(), all_aggs.iter().map(Agg::init).collect()));
+                    index.insert(key, groups.len() - 1);
+                    groups.len() - 1
+                }
+            };
+            let states = &mut groups[gi].1;
+            for (a, s) in all_aggs.iter().zip(states.iter_mut()) {
+                a.update(s, row);
+            }
+        }
+        // Without `by`, empty input still gives one row of defaults (…/summarize-operator).
+        if groups.is_empty() && key_exprs.is_empty() {
+            groups.push((Vec::new(), all_aggs.iter().map(Agg::init).collect()));
+        }
+        let mut out_cols = key_cols.clone();
+        for o in &outputs {
+            match o {
+                OutItem::Direct { names, .. } => out_cols.extend(names.iter().map(|n| Column::new(n.clone(), KqlType::Dynamic))),
+                OutItem::Computed { name, .. } => out_cols.push(Column::new(name.clone(), KqlType::Dynamic)),
+            }
+        }
+        let mut rows = Vec::with_capacity(groups.len());
+        for (key, states) in groups {
+            let finished: Vec<Vec<Value>> = all_aggs.iter().zip(states).map(|(a, s)| a.finish(s)).collect();
+            let slot_row: Vec<Value> = finished.iter().map(|v| v[0].clone()).collect();
+            let mut row = key;
+            for o in &outputs {
+                match o {
+                    OutItem::Direct { agg, .. } => row.extend(finished[*agg].iter().cloned()),
+                    OutItem::Computed { expr, .. } => row.push(expr.eval(&slot_row)),
+                }
+            }
+            rows.push(row);
+        }
+        for i in 0..out_cols.len() {
+            if out_cols[i].ty == KqlType::Dynamic {
+                let ty = col_type(&rows, i);
+                out_cols[i].ty = if rows.is_empty() { KqlType::Long } else { ty };
+            }
+        }
+        Ok(Table { columns: dedupe_names(out_cols), rows })
+    }
+
+    fn arg_extra_names(&self, kind: AggKind, args: &[Expr], cols: &[Column], keys: &[Column]) -> Vec<String> {
+        if !matches!(kind, AggKind::ArgMax | AggKind::ArgMin) {
+            return Vec::new();
+        }
+        let first = match args.first() {
+            Some(Expr::Ident(n, _)) => Some(n.as_str()),
+            _ => None,
+        };
+        let mut names = Vec::new();
+        for a in &args[1..] {
+            match a {
+                Expr::Star(_) => names.extend(
+                    cols.iter()
+                        .filter(|c| Some(c.name.as_str()) != first && !keys.iter().any(|k| k.name == c.name))
+                        .map(|c| c.name.clone()),
+                ),
+                other => names.push(derive_name(other).unwrap_or_else(|| "Column".to_string())),
+            }
+        }
+        names
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn compile_agg(
+        &self,
+        kind: AggKind,
+        name: &str,
+        args: &[Expr],
+        span: super::super::error::Span,
+        cols: &[Column],
+        keys: &[Column],
+        env: &Env,
+    ) -> Result<Agg, KqlError> {
+        let (min, max) = match kind {
+            AggKind::Count => (0, 1),
+            AggKind::CountIf => (1, 1),
+            AggKind::DCount => (1, 2),
+            AggKind::MakeSet | AggKind::MakeList => (1, 2),
+            AggKind::MakeSetIf | AggKind::MakeListIf => (2, 3),
+            AggKind::ArgMax | AggKind::ArgMin => (2, 64),
+            AggKind::DCountIf => (2, 3),
+            AggKind::SumIf | AggKind::AvgIf | AggKind::MinIf | AggKind::MaxIf | AggKind::AnyIf => (2, 2),
+            _ => (1, 1),
+        };
+        if args.len() < min || args.len() > max {
+            return Err(self.err(span, format!("`{name}` takes {min} to {max} arguments, got {}", args.len())));
+        }
+        let mut cargs = Vec::new();
+        let mut extra = Vec::new();
+        let mut max_size = aggregate::default_max(name);
+        for (i, a) in args.iter().enumerate() {
+            let is_extra = matches!(kind, AggKind::ArgMax | AggKind::ArgMin) && i > 0;
+            if let Expr::Star(_) = a {
+                if kind == AggKind::Count && i == 0 {
+                    continue;
+                }
+                if is_extra {
+                    let first = match args.first() {
+                        Some(Expr::Ident(n, _)) => Some(n.as_str()),
+                        _ => None,
+                    };
+                    extra.extend(
+                        cols.iter()
+                            .enumerate()
+                            .filter(|(_, c)| Some(c.name.as_str()) != first && !keys.iter().any(|k| k.name == c.name))
+                            .map(|(j, _)| CExpr::Col(j)),
+                    );
+                    continue;
+                }
+                return Err(self.err(a.span(), "`*` is not valid here"));
+            }
+            let c = self.compile(a, cols, env)?;
+            let is_size = (matches!(kind, AggKind::MakeSet | AggKind::MakeList) && i == 1)
+                || (matches!(kind, AggKind::MakeSetIf | AggKind::MakeListIf) && i == 2);
+            if is_size {
+                max_size = c.eval(&[]).as_i64().unwrap_or(max_size as i64).max(0) as usize;
+            } else if kind == AggKind::DCount && i == 1 || kind == AggKind::DCountIf && i == 2 {
+                // accuracy level: counts are exact here.
+            } else if is_extra {
+                extra.push(c);
+            } else {
+                cargs.push(c);
+            }
+        }
+        Ok(Agg { kind, args: cargs, max_size, extra })
+    }
+
+    fn extract_aggs(
+        &self,
+        e: &Expr,
+        cols: &[Column],
+        keys: &[Column],
+        env: &Env,
+        all: &mut Vec<Agg>,
+        slots: &mut Vec<usize>,
+    ) -> Result<Expr, KqlError> {
+        Ok(match e {
+            Expr::Call { name, args, span } => {
+                let lower = name.to_ascii_lowercase();
+                if let Some((kind, _)) = aggregate::lookup(&lower) {
+                    let agg = self.compile_agg(kind, &lower, args, *span, cols, keys, env)?;
+                    all.push(agg);
+                    slots.push(all.len() - 1);
+                    Expr::Ident(format!("__agg{}", all.len() - 1), *span)
+                } else {
+                    let mut new_args = Vec::new();
+                    for a in args {
+                        new_args.push(self.extract_aggs(a, cols, keys, env, all, slots)?);
+                    }
+                    Expr::Call { name: name.clone(), args: new_args, span: *span }
+                }
+            }
+            Expr::Binary(op, l, r, s) => Expr::Binary(
+                *op,
+                Box::new(self.extract_aggs(l, cols, keys, env, all, slots)?),
+                Box::new(self.extract_aggs(r, cols, keys, env, all, slots)?),
+                *s,
+            ),
+            Expr::Unary(op, x, s) => Expr::Unary(*op, Box::new(self.extract_aggs(x, cols, keys, env, all, slots)?), *s),
+            other => other.clone(),
+        })
+    }
+
+    // ---- join (…/join-operator) ----
+
+    fn join(&self, left: &Table, spec: &JoinSpec, env: &mut Env) -> Result<Table, KqlError> {
+        let right = self.eval_pipeline(&spec.right, &mut env.clone())?;
+        let kind = spec.kind.as_deref().unwrap_or("innerunique");
+        let mut lk = Vec::new();
+        let mut rk = Vec::new();
+        for cond in &spec.on {
+            let (l, r) = match cond {
+                JoinCond::Column(c) => (c.as_str(), c.as_str()),
+                JoinCond::Eq { left, right } => (left.as_str(), right.as_str()),
+            };
+            lk.push(left.column_index(l).ok_or_else(|| self.missing_column(l, &left.columns, spec.right.span))?);
+            rk.push(right.column_index(r).ok_or_else(|| {
+                let e = self.missing_column(r, &right.columns, spec.right.span);
+                KqlError::semantic(None, None, format!("right side of join: {e}"))
+            })?);
+        }
+        let key = |row: &Vec<Value>, idx: &[usize]| -> Option<Vec<Value>> {
+            let k: Vec<Value> = idx.iter().map(|&i| row[i].clone()).collect();
+            // Null keys never match.
+            if k.iter().any(Value::is_null) { None } else { Some(k) }
+        };
+        let mut table: HashMap<Vec<Value>, Vec<usize>> = HashMap::new();
+        for (i, r) in right.rows.iter().enumerate() {
+            if let Some(k) = key(r, &rk) {
+                table.entry(k).or_default().push(i);
+            }
+        }
+        let kind = match kind {
+            "anti" | "leftantisemi" => "leftanti",
+            "rightantisemi" => "rightanti",
+            k => k,
+        };
+        let left_only = |rows: Vec<Vec<Value>>| Table { columns: left.columns.clone(), rows };
+        match kind {
+            "leftsemi" => return Ok(left_only(left.rows.iter().filter(|r| key(r, &lk).is_some_and(|k| table.contains_key(&k))).cloned().collect())),
+            "leftanti" => return Ok(left_only(left.rows.iter().filter(|r| !key(r, &lk).is_some_and(|k| table.contains_key(&k))).cloned().collect())),
+            "rightsemi" | "rightanti" => {
+                let lkeys: HashSet<Vec<Value>> = left.rows.iter().filter_map(|r| key(r, &lk)).collect();
+                let want = kind == "rightsemi";
+                let rows = right.rows.iter().filter(|r| key(r, &rk).is_some_and(|k| lkeys.contains(&k)) == want).cloned().collect();
+                return Ok(Table { columns: right.columns.clone(), rows });
+            }
+            "innerunique" | "inner" | "leftouter" | "rightouter" | "fullouter" => {}
+            other => return Err(KqlError::Unsupported(format!("join kind `{other}`"))),
+        }
+        // Output: all left columns, then right columns with clashes renamed `X1` (…/join-operator).
+        let mut names: Vec<String> = left.columns.iter().map(|c| c.name.clone()).collect();
+        let mut columns = left.columns.clone();
+        for c in &right.columns {
+            let n = unique_name(&c.name, &names);
+            names.push(n.clone());
+            columns.push(Column::new(n, c.ty));
+        }
+        let left_nulls: Vec<Value> = left.columns.iter().map(|c| null_of(c.ty)).collect();
+        let right_nulls: Vec<Value> = right.columns.iter().map(|c| null_of(c.ty)).collect();
+        let mut rows = Vec::new();
+        let mut right_matched = vec![false; right.rows.len()];
+        let mut seen_left_keys = HashSet::new();
+        for l in &left.rows {
+            let k = key(l, &lk);
+            // innerunique keeps only the first left row per key (…/join-innerunique).
+            if kind == "innerunique" {
+                match &k {
+                    Some(k) if !seen_left_keys.insert(k.clone()) => continue,
+                    None => continue,
+                    _ => {}
+                }
+            }
+            let matches = k.as_ref().and_then(|k| table.get(k));
+            match matches {
+                Some(ms) => {
+                    for &ri in ms {
+                        right_matched[ri] = true;
+                        let mut row = l.clone();
+                        row.extend(right.rows[ri].iter().cloned());
+                        rows.push(row);
+                    }
+                    self.check_limit(rows.len(), "`join`")?;
+                }
+                None if kind == "leftouter" || kind == "fullouter" => {
+                    let mut row = l.clone();
+                    row.extend(right_nulls.iter().cloned());
+                    rows.push(row);
+                }
+                None => {}
+            }
+        }
+        if kind == "rightouter" || kind == "fullouter" {
+            for (ri, r) in right.rows.iter().enumerate() {
+                if !right_matched[ri] {
+                    let mut row = left_nulls.clone();
+                    row.extend(r.iter().cloned());
+                    rows.push(row);
+                }
+            }
+            self.check_limit(rows.len(), "`join`")?;
+        }
+        Ok(Table { columns, rows })
+    }
+
+    // ---- union ----
+
+    pub(crate) fn union(&self, first: Option<Arc<Table>>, spec: &UnionSpec, env: &mut Env) -> Result<Arc<Table>, KqlError> {
+        let fuzzy = spec.options.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case("isfuzzy") && matches!(v, Expr::Literal(Literal::Bool(true), _))
+        });
+        let mut inputs: Vec<(String, Arc<Table>)> = Vec::new();
+        if let Some(t) = first {
+            inputs.push((String::new(), t));
+        }
+        for p in &spec.tables {
+            let label = p.source.to_string();
+            match self.eval_pipeline(p, &mut env.clone()) {
+                Ok(t) => inputs.push((label, t)),
+                Err(_) if fuzzy => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let mut columns: Vec<Column> = Vec::new();
+        if let Some(ws) = &spec.with_source {
+            columns.push(Column::new(ws.clone(), KqlType::String));
+        }
+        for (_, t) in &inputs {
+            for c in &t.columns {
+                if !columns.iter().any(|x| x.name == c.name) {
+                    columns.push(c.clone());
+                }
+            }
+        }
+        let mut rows = Vec::new();
+        for (label, t) in &inputs {
+            let map: Vec<Option<usize>> = columns.iter().map(|c| t.column_index(&c.name)).collect();
+            for r in &t.rows {
+                let row: Vec<Value> = map
+                    .iter()
+                    .enumerate()
+                    .map(|(ci, m)| match m {
+                        Some(i) => r[*i].clone(),
+                        None if spec.with_source.is_some() && ci == 0 => Value::str(label),
+                        None => null_of(columns[ci].ty),
+                    })
+                    .collect();
+                rows.push(row);
+            }
+            self.check_limit(rows.len(), "`union`")?;
+        }
+        Ok(Arc::new(Table { columns, rows }))
+    }
+
+    // ---- mv-expand (…/mv-expand-operator) ----
+
+    /// Plans the expanded columns: (output index, compiled expression, cast), growing `cols`.
+    fn plan_expand(&self, cols: &mut Vec<Column>, spec: &MvExpandSpec, env: &Env) -> Result<Vec<(usize, CExpr, Option<KqlType>)>, KqlError> {
+        let mut plan = Vec::new();
+        let input = cols.clone();
+        for item in &spec.items {
+            let c = self.compile(&item.expr, &input, env)?;
+            let name = item.name.clone().or_else(|| derive_name(&item.expr)).unwrap_or_else(|| "Column1".to_string());
+            let ty = item.to_type.unwrap_or(KqlType::Dynamic);
+            let idx = match cols.iter().position(|x| x.name == name) {
+                Some(i) => {
+                    cols[i].ty = ty;
+                    i
+                }
+                None => {
+                    cols.push(Column::new(name, ty));
+                    cols.len() - 1
+                }
+            };
+            plan.push((idx, c, item.to_type));
+        }
+        if let Some(ix) = &spec.item_index {
+            cols.push(Column::new(ix.clone(), KqlType::Long));
+        }
+        Ok(plan)
+    }
+
+    fn expand_rows(
+        &self,
+        row: &[Value],
+        width: usize,
+        plan: &[(usize, CExpr, Option<KqlType>)],
+        spec: &MvExpandSpec,
+        limit: usize,
+        out: &mut Vec<Vec<Value>>,
+    ) {
+        let array_kind = spec.kind.as_deref() == Some("array");
+        let lists: Vec<Vec<Value>> = plan
+            .iter()
+            .map(|(_, c, _)| {
+                let v = c.eval(row);
+                let v = match v {
+                    Value::String(s) if s.starts_with('[') || s.starts_with('{') => super::super::value::parse_json_str(&s),
+                    other => other,
+                };
+                match v {
+                    Value::Array(items) => items.as_ref().clone(),
+                    Value::Bag(bag) => bag
+                        .iter()
+                        .map(|(k, v)| {
+                            if array_kind {
+                                Value::Array(Arc::new(vec![Value::String(k.clone()), v.clone()]))
+                            } else {
+                                Value::Bag(Arc::new(vec![(k.clone(), v.clone())]))
+                            }
+                        })
+                        .collect(),
+                    // A null expands to one row holding null; an empty array/bag to none.
+                    other => vec![other],
+                }
+            })
+            .collect();
+        let n = lists.iter().map(Vec::len).max().unwrap_or(0).min(limit);
+        for i in 0..n {
+            let mut r = row.to_vec();
+            r.resize(width, Value::Null);
+            for ((idx, _, cast), list) in plan.iter().zip(&lists) {
+                let v = list.get(i).cloned().unwrap_or(Value::Null);
+                r[*idx] = match cast {
+                    Some(t) => convert(&v, *t),
+                    None => v,
+                };
+            }
+            if spec.item_index.is_some() {
+                r[width - 1] = Value::Long(i as i64);
+            }
+            out.push(r);
+        }
+    }
+
+    fn mv_expand(&self, t: &Table, spec: &MvExpandSpec, env: &Env) -> Result<Table, KqlError> {
+        let mut cols = t.columns.clone();
+        let plan = self.plan_expand(&mut cols, spec, env)?;
+        let limit = match &spec.limit {
+            Some(e) => self.const_long(e, env)?.max(0) as usize,
+            None => i32::MAX as usize,
+        };
+        let mut rows = Vec::new();
+        for r in &t.rows {
+            self.expand_rows(r, cols.len(), &plan, spec, limit, &mut rows);
+            self.check_limit(rows.len(), "`mv-expand`")?;
+        }
+        Ok(Table { columns: cols, rows })
+    }
+
+    /// `mv-apply`: per input row, the sub-query runs over that row's expanded rows; columns the
+    /// sub-query dropped (e.g. by summarize) are re-attached from the input row.
+    fn mv_apply(&self, t: &Table, spec: &MvExpandSpec, body: &[Operator], env: &Env) -> Result<Table, KqlError> {
+        let mut cols = t.columns.clone();
+        let plan = self.plan_expand(&mut cols, spec, env)?;
+        let expanded: HashSet<usize> = plan.iter().map(|(i, _, _)| *i).collect();
+        let mut out: Option<Table> = None;
+        for r in &t.rows {
+            let mut rows = Vec::new();
+            self.expand_rows(r, cols.len(), &plan, spec, usize::MAX, &mut rows);
+            let mut sub = Arc::new(Table { columns: cols.clone(), rows });
+            let mut inner = env.clone();
+            for op in body {
+                sub = self.apply(op, sub, &mut inner)?;
+            }
+            // Re-attach input columns missing from the sub-query output.
+            let missing: Vec<usize> = (0..t.columns.len())
+                .filter(|i| !expanded.contains(i) && sub.column_index(&t.columns[*i].name).is_none())
+                .collect();
+            let mut columns: Vec<Column> = missing.iter().map(|&i| t.columns[i].clone()).collect();
+            columns.extend(sub.columns.iter().cloned());
+            let rows: Vec<Vec<Value>> = sub
+                .rows
+                .iter()
+                .map(|sr| {
+                    let mut row: Vec<Value> = missing.iter().map(|&i| r[i].clone()).collect();
+                    row.extend(sr.iter().cloned());
+                    row
+                })
+                .collect();
+            match &mut out {
+                None => out = Some(Table { columns, rows }),
+                Some(acc) => {
+                    let map: Vec<Option<usize>> = acc.columns.iter().map(|c| columns.iter().position(|x| x.name == c.name)).collect();
+                    for row in rows {
+                        acc.rows.push(map.iter().map(|m| m.map(|i| row[i].clone()).unwrap_or(Value::Null)).collect());
+                    }
+                    self.check_limit(acc.rows.len(), "`mv-apply`")?;
+                }
+            }
+        }
+        Ok(out.unwrap_or_else(|| {
+            let mut columns: Vec<Column> = t.columns.iter().enumerate().filter(|(i, _)| !expanded.contains(i)).map(|(_, c)| c.clone()).collect();
+            columns.extend(plan.iter().map(|(i, _, _)| cols[*i].clone()));
+            Table::with_columns(columns)
+        }))
+    }
+
+    // ---- parse (…/parse-operator) ----
+
+    fn parse_op(&self, t: &Table, kind: Option<&str>, expr: &Expr, pattern: &[ParsePart], env: &Env) -> Result<Table, KqlError> {
+        let source = self.compile(expr, &t.columns, env)?;
+        let regex_mode = kind == Some("regex");
+        let mut re = String::from("(?s)^");
+        let mut targets: Vec<(String, Option<KqlType>)> = Vec::new();
+        let last_col = pattern.iter().rposition(|p| matches!(p, ParsePart::Column(..)));
+        let ends_with_col = last_col == Some(pattern.len() - 1);
+        for (i, part) in pattern.iter().enumerate() {
+            match part {
+                ParsePart::Star => re.push_str(".*?"),
+                ParsePart::Literal(s) => re.push_str(&if regex_mode { s.clone() } else { regex::escape(s) }),
+                ParsePart::Column(name, ty) => {
+                    let greedy = ends_with_col && Some(i) == last_col;
+                    let body = match ty {
+                        Some(KqlType::Long | KqlType::Int) => r"-?\d+",
+                        Some(KqlType::Real) => r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?",
+                        _ if greedy => ".*",
+                        _ => ".*?",
+                    };
+                    re.push_str(&format!("({body})"));
+                    targets.push((name.clone(), *ty));
+                }
+            }
+        }
+        if matches!(pattern.last(), Some(ParsePart::Column(..))) {
+            re.push('$');
+        }
+        let compiled = regex(&re).ok_or_else(|| self.err(expr.span(), format!("invalid parse pattern (regex `{re}`)")))?;
+        let mut cols = t.columns.clone();
+        let mut idx = Vec::new();
+        for (name, ty) in &targets {
+            let ty = ty.unwrap_or(KqlType::String);
+            match cols.iter().position(|c| &c.name == name) {
+                Some(i) => {
+                    cols[i].ty = ty;
+                    idx.push(i);
+                }
+                None => {
+                    cols.push(Column::new(name.clone(), ty));
+                    idx.push(cols.len() - 1);
+                }
+            }
+        }
+        let rows = t
+            .rows
+            .iter()
+            .map(|r| {
+                let mut row = r.clone();
+                row.resize(cols.len(), Value::Null);
+                let text = source.eval(r).to_kql_string();
+                let caps = compiled.captures(&text);
+                for (k, &ci) in idx.iter().enumerate() {
+                    let ty = cols[ci].ty;
+                    row[ci] = match caps.as_ref().and_then(|c| c.get(k + 1)) {
+                        Some(m) => convert(&Value::str(m.as_str()), ty),
+                        None => null_of(ty),
+                    };
+                }
+                row
+            })
+            .collect();
+        Ok(Table { columns: cols, rows })
+    }
+}
+
+fn select(t: &Table, idx: &[usize]) -> Table {
+    Table {
+        columns: idx.iter().map(|&i| t.columns[i].clone()).collect(),
+        rows: t.rows.iter().map(|r| idx.iter().map(|&i| r[i].clone()).collect()).collect(),
+    }
+}
+
+/// Summarize output names must be unique; later duplicates get a numeric suffix.
+fn dedupe_names(cols: Vec<Column>) -> Vec<Column> {
+    let mut names: Vec<String> = Vec::new();
+    cols.into_iter()
+        .map(|mut c| {
+            c.name = unique_name(&c.name, &names);
+            names.push(c.name.clone());
+            c
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_patterns() {
+        assert!(glob("Foo*", "FooBar"));
+        assert!(glob("*Bar", "FooBar"));
+        assert!(glob("F*B*r", "FooBar"));
+        assert!(!glob("Foo", "FooBar"));
+    }
+
+    #[test]
+    fn unique_names_get_suffix() {
+        let names = vec!["Key".to_string(), "Key1".to_string()];
+        assert_eq!(unique_name("Key", &names), "Key2");
+        assert_eq!(unique_name("Other", &names), "Other");
+    }
+}

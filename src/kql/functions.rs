@@ -1,0 +1,624 @@
+//! Scalar functions and string predicates. Every function takes already-evaluated arguments and
+//! never fails: bad input gives null (or an empty string), as Kusto's conversions do.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use regex::Regex;
+use sha2::{Digest, Sha256};
+
+use super::datetime;
+use super::value::{
+    Bag, KqlType, TICKS_PER_DAY, TICKS_PER_HOUR, Value, convert, parse_json_str,
+};
+
+/// A scalar function implementation.
+pub type ScalarFn = fn(&[Value]) -> Value;
+
+/// A registered function: implementation and arity bounds.
+#[derive(Clone, Copy)]
+pub struct FnDef {
+    pub f: ScalarFn,
+    pub min: usize,
+    pub max: usize,
+}
+
+macro_rules! table {
+    ($($name:literal => ($f:expr, $min:expr, $max:expr)),* $(,)?) => {
+        /// All scalar function names (for suggestions).
+        pub const NAMES: &[&str] = &[$($name),*];
+        /// Looks a scalar function up by (lower-case) name.
+        pub fn lookup(name: &str) -> Option<FnDef> {
+            match name {
+                $($name => Some(FnDef { f: $f, min: $min, max: $max }),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+const MANY: usize = 64;
+
+table! {
+    "tostring" => (|a| Value::String(a[0].to_kql_string()), 1, 1),
+    "toint" => (|a| convert(&a[0], KqlType::Long), 1, 1),
+    "tolong" => (|a| convert(&a[0], KqlType::Long), 1, 1),
+    "toreal" => (|a| convert(&a[0], KqlType::Real), 1, 1),
+    "todouble" => (|a| convert(&a[0], KqlType::Real), 1, 1),
+    "todecimal" => (|a| convert(&a[0], KqlType::Real), 1, 1),
+    "tobool" => (|a| convert(&a[0], KqlType::Bool), 1, 1),
+    "toboolean" => (|a| convert(&a[0], KqlType::Bool), 1, 1),
+    "todatetime" => (|a| convert(&a[0], KqlType::DateTime), 1, 1),
+    "totimespan" => (|a| convert(&a[0], KqlType::TimeSpan), 1, 1),
+    "totime" => (|a| convert(&a[0], KqlType::TimeSpan), 1, 1),
+    "toguid" => (|a| convert(&a[0], KqlType::Guid), 1, 1),
+    "parse_json" => (parse_json, 1, 1),
+    "todynamic" => (parse_json, 1, 1),
+    "isnull" => (|a| Value::Bool(a[0].is_null()), 1, 1),
+    "isnotnull" => (|a| Value::Bool(!a[0].is_null()), 1, 1),
+    "isempty" => (|a| Value::Bool(is_empty(&a[0])), 1, 1),
+    "isnotempty" => (|a| Value::Bool(!is_empty(&a[0])), 1, 1),
+    "isnan" => (|a| Value::Bool(a[0].as_f64().is_some_and(f64::is_nan)), 1, 1),
+    "iff" => (iff, 3, 3),
+    "iif" => (iff, 3, 3),
+    "case" => (case, 3, MANY),
+    "coalesce" => (coalesce, 1, MANY),
+    "not" => (|a| match &a[0] { Value::Bool(b) => Value::Bool(!b), _ => Value::Null }, 1, 1),
+    "strcat" => (|a| Value::str(&a.iter().map(|v| v.to_kql_string()).collect::<Vec<_>>().concat()), 1, MANY),
+    "strcat_delim" => (strcat_delim, 2, MANY),
+    "strlen" => (|a| Value::Long(a[0].to_kql_string().chars().count() as i64), 1, 1),
+    "substring" => (substring, 2, 3),
+    "split" => (split, 2, 3),
+    "trim" => (|a| trim(a, true, true), 2, 2),
+    "trim_start" => (|a| trim(a, true, false), 2, 2),
+    "trim_end" => (|a| trim(a, false, true), 2, 2),
+    "tolower" => (|a| Value::str(&a[0].to_kql_string().to_lowercase()), 1, 1),
+    "toupper" => (|a| Value::str(&a[0].to_kql_string().to_uppercase()), 1, 1),
+    "replace" => (|a| replace_regex(&a[2], &a[0], &a[1]), 3, 3),
+    "replace_regex" => (|a| replace_regex(&a[0], &a[1], &a[2]), 3, 3),
+    "replace_string" => (|a| Value::str(&a[0].to_kql_string().replace(&*a[1].to_kql_string(), &a[2].to_kql_string())), 3, 3),
+    "extract" => (extract, 3, 4),
+    "extract_all" => (extract_all, 2, 3),
+    "indexof" => (indexof, 2, 5),
+    "countof" => (countof, 2, 3),
+    "reverse" => (|a| Value::str(&a[0].to_kql_string().chars().rev().collect::<String>()), 1, 1),
+    "strrep" => (|a| Value::str(&a[0].to_kql_string().repeat(a[1].as_i64().unwrap_or(0).clamp(0, 10_000) as usize)), 2, 3),
+    "array_length" => (|a| match dynamic(&a[0]) { Value::Array(x) => Value::Long(x.len() as i64), _ => Value::Null }, 1, 1),
+    "pack" => (pack, 0, MANY),
+    "bag_pack" => (pack, 0, MANY),
+    "pack_array" => (|a| Value::Array(Arc::new(a.to_vec())), 0, MANY),
+    "set_difference" => (set_difference, 2, MANY),
+    "set_union" => (set_union, 2, MANY),
+    "set_intersect" => (set_intersect, 2, MANY),
+    "set_has_element" => (|a| Value::Bool(elements(&a[0]).iter().any(|v| v == &a[1])), 2, 2),
+    "array_concat" => (|a| Value::Array(Arc::new(a.iter().flat_map(elements).collect())), 1, MANY),
+    "array_index_of" => (|a| elements(&a[0]).iter().position(|v| v == &a[1]).map(|p| Value::Long(p as i64)).unwrap_or(Value::Long(-1)), 2, 2),
+    "array_slice" => (array_slice, 3, 3),
+    "bag_keys" => (|a| match dynamic(&a[0]) { Value::Bag(b) => Value::Array(Arc::new(b.iter().map(|(k, _)| Value::String(k.clone())).collect())), _ => Value::Null }, 1, 1),
+    "bag_merge" => (bag_merge, 1, MANY),
+    "bin" => (bin, 2, 2),
+    "floor" => (bin, 2, 2),
+    "startofday" => (|a| dt_fn(&a[0], |t| Some(datetime::start_of_day(t))), 1, 1),
+    "startofweek" => (|a| dt_fn(&a[0], |t| Some(datetime::start_of_week(t))), 1, 1),
+    "startofmonth" => (|a| dt_fn(&a[0], datetime::start_of_month), 1, 1),
+    "startofyear" => (|a| dt_fn(&a[0], datetime::start_of_year), 1, 1),
+    "endofday" => (|a| dt_fn(&a[0], |t| Some(datetime::start_of_day(t) + TICKS_PER_DAY - 1)), 1, 1),
+    "endofweek" => (|a| dt_fn(&a[0], |t| Some(datetime::start_of_week(t) + 7 * TICKS_PER_DAY - 1)), 1, 1),
+    "endofmonth" => (|a| dt_fn(&a[0], |t| datetime::start_of_month(t).and_then(|s| datetime::add_months(s, 1)).map(|e| e - 1)), 1, 1),
+    "datetime_add" => (datetime_add, 3, 3),
+    "datetime_diff" => (datetime_diff, 3, 3),
+    "datetime_part" => (|a| match datetime_arg(&a[1]) { Some(t) => opt_long(datetime::datetime_part(&a[0].to_kql_string(), t)), None => Value::Null }, 2, 2),
+    "format_datetime" => (|a| match datetime_arg(&a[0]) { Some(t) => datetime::format_datetime(t, &a[1].to_kql_string()).map(|s| Value::str(&s)).unwrap_or(Value::Null), None => Value::str("") }, 2, 2),
+    "hourofday" => (|a| match datetime_arg(&a[0]) { Some(t) => Value::Long(t.rem_euclid(TICKS_PER_DAY) / TICKS_PER_HOUR), None => Value::Null }, 1, 1),
+    "dayofweek" => (|a| match datetime_arg(&a[0]) { Some(t) => Value::TimeSpan(datetime::weekday(t) * TICKS_PER_DAY), None => Value::Null }, 1, 1),
+    "dayofmonth" => (|a| part(&a[0], "day"), 1, 1),
+    "dayofyear" => (|a| part(&a[0], "dayofyear"), 1, 1),
+    "getmonth" => (|a| part(&a[0], "month"), 1, 1),
+    "monthofyear" => (|a| part(&a[0], "month"), 1, 1),
+    "getyear" => (|a| part(&a[0], "year"), 1, 1),
+    "week_of_year" => (|a| part(&a[0], "week_of_year"), 1, 1),
+    "unixtime_seconds_todatetime" => (|a| a[0].as_f64().map(|s| Value::DateTime((s * 1e7) as i64)).unwrap_or(Value::Null), 1, 1),
+    "unixtime_milliseconds_todatetime" => (|a| a[0].as_f64().map(|s| Value::DateTime((s * 1e4) as i64)).unwrap_or(Value::Null), 1, 1),
+    "abs" => (|a| match &a[0] { Value::Long(v) => Value::Long(v.wrapping_abs()), Value::Real(v) => Value::Real(v.abs()), Value::TimeSpan(v) => Value::TimeSpan(v.wrapping_abs()), _ => Value::Null }, 1, 1),
+    "round" => (round, 1, 2),
+    "ceiling" => (|a| a[0].as_f64().map(|v| Value::Real(v.ceil())).unwrap_or(Value::Null), 1, 1),
+    "sqrt" => (|a| a[0].as_f64().map(|v| Value::Real(v.sqrt())).unwrap_or(Value::Null), 1, 1),
+    "exp" => (|a| a[0].as_f64().map(|v| Value::Real(v.exp())).unwrap_or(Value::Null), 1, 1),
+    "log" => (|a| a[0].as_f64().map(|v| Value::Real(v.ln())).unwrap_or(Value::Null), 1, 1),
+    "log10" => (|a| a[0].as_f64().map(|v| Value::Real(v.log10())).unwrap_or(Value::Null), 1, 1),
+    "pow" => (|a| match (a[0].as_f64(), a[1].as_f64()) { (Some(x), Some(y)) => Value::Real(x.powf(y)), _ => Value::Null }, 2, 2),
+    "sign" => (|a| a[0].as_f64().map(|v| Value::Long(if v > 0.0 { 1 } else if v < 0.0 { -1 } else { 0 })).unwrap_or(Value::Null), 1, 1),
+    "min_of" => (|a| extreme(a, std::cmp::Ordering::Less), 1, MANY),
+    "max_of" => (|a| extreme(a, std::cmp::Ordering::Greater), 1, MANY),
+    "hash" => (hash, 1, 2),
+    "hash_sha256" => (|a| { let mut h = Sha256::new(); h.update(a[0].to_kql_string().as_bytes()); Value::str(&h.finalize().iter().map(|b| format!("{b:02x}")).collect::<String>()) }, 1, 1),
+    "gettype" => (gettype, 1, 1),
+    "ipv4_is_private" => (ipv4_is_private, 1, 1),
+    "tohex" => (|a| a[0].as_i64().map(|v| Value::str(&format!("{v:x}"))).unwrap_or(Value::Null), 1, 2),
+}
+
+fn opt_long(v: Option<i64>) -> Value {
+    v.map(Value::Long).unwrap_or(Value::Null)
+}
+
+fn part(v: &Value, name: &str) -> Value {
+    match datetime_arg(v) {
+        Some(t) => opt_long(datetime::datetime_part(name, t)),
+        None => Value::Null,
+    }
+}
+
+/// A datetime argument: datetimes, or strings that parse as one.
+fn datetime_arg(v: &Value) -> Option<i64> {
+    match convert(v, KqlType::DateTime) {
+        Value::DateTime(t) => Some(t),
+        _ => None,
+    }
+}
+
+fn dt_fn(v: &Value, f: impl Fn(i64) -> Option<i64>) -> Value {
+    datetime_arg(v).and_then(f).map(Value::DateTime).unwrap_or(Value::Null)
+}
+
+/// Strings holding JSON are parsed when a function expects dynamic input.
+fn dynamic(v: &Value) -> Value {
+    match v {
+        Value::String(s) if s.starts_with('[') || s.starts_with('{') => parse_json_str(s),
+        other => other.clone(),
+    }
+}
+
+/// The elements of a dynamic array (a scalar counts as one element, null as none).
+pub fn elements(v: &Value) -> Vec<Value> {
+    match dynamic(v) {
+        Value::Array(items) => items.as_ref().clone(),
+        Value::Null => Vec::new(),
+        other => vec![other],
+    }
+}
+
+/// Null or the empty string.
+pub fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        _ => false,
+    }
+}
+
+fn parse_json(a: &[Value]) -> Value {
+    match &a[0] {
+        Value::String(s) => parse_json_str(s),
+        other => other.clone(),
+    }
+}
+
+fn iff(a: &[Value]) -> Value {
+    if a[0].is_true() { a[1].clone() } else { a[2].clone() }
+}
+
+fn case(a: &[Value]) -> Value {
+    let mut i = 0;
+    while i + 1 < a.len() {
+        if a[i].is_true() {
+            return a[i + 1].clone();
+        }
+        i += 2;
+    }
+    a.last().cloned().unwrap_or(Value::Null)
+}
+
+/// First non-null (and, for strings, non-empty) argument.
+fn coalesce(a: &[Value]) -> Value {
+    a.iter().find(|v| !is_empty(v)).cloned().unwrap_or_else(|| a[0].clone())
+}
+
+fn strcat_delim(a: &[Value]) -> Value {
+    let d = a[0].to_kql_string();
+    let parts: Vec<String> = a[1..].iter().map(|v| v.to_kql_string().to_string()).collect();
+    Value::str(&parts.join(&d))
+}
+
+fn substring(a: &[Value]) -> Value {
+    let s = a[0].to_kql_string();
+    let chars: Vec<char> = s.chars().collect();
+    let start = a[1].as_i64().unwrap_or(0).clamp(0, chars.len() as i64) as usize;
+    let len = match a.get(2) {
+        Some(l) => l.as_i64().unwrap_or(0).max(0) as usize,
+        None => chars.len(),
+    };
+    let end = start.saturating_add(len).min(chars.len());
+    Value::str(&chars[start..end].iter().collect::<String>())
+}
+
+fn split(a: &[Value]) -> Value {
+    let s = a[0].to_kql_string();
+    let d = a[1].to_kql_string();
+    let parts: Vec<Value> = if d.is_empty() {
+        vec![Value::String(s.clone())]
+    } else {
+        s.split(&*d).map(Value::str).collect()
+    };
+    match a.get(2).and_then(Value::as_i64) {
+        Some(i) => {
+            let arr = Value::Array(Arc::new(parts));
+            match arr.get_index(i) {
+                Value::Null => Value::Array(Arc::new(Vec::new())),
+                v => Value::Array(Arc::new(vec![v])),
+            }
+        }
+        None => Value::Array(Arc::new(parts)),
+    }
+}
+
+thread_local! {
+    static REGEX_CACHE: RefCell<HashMap<String, Option<Regex>>> = RefCell::new(HashMap::new());
+}
+
+/// Compiles a regex once per distinct pattern (patterns are almost always constants).
+pub fn regex(pattern: &str) -> Option<Regex> {
+    REGEX_CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(r) = cache.get(pattern) {
+            return r.clone();
+        }
+        if cache.len() > 1000 {
+            cache.clear();
+        }
+        let compiled = Regex::new(pattern).ok();
+        cache.insert(pattern.to_string(), compiled.clone());
+        compiled
+    })
+}
+
+fn trim(a: &[Value], start: bool, end: bool) -> Value {
+    let pat = a[0].to_kql_string();
+    let s = a[1].to_kql_string();
+    let mut out: String = s.to_string();
+    if start {
+        if let Some(r) = regex(&format!("^(?:{pat})+")) {
+            out = r.replace(&out, "").into_owned();
+        }
+    }
+    if end {
+        if let Some(r) = regex(&format!("(?:{pat})+$")) {
+            out = r.replace(&out, "").into_owned();
+        }
+    }
+    Value::str(&out)
+}
+
+/// Converts Kusto's `\1` back-references to the regex crate's `${1}`.
+fn rewrite_pattern(rewrite: &str) -> String {
+    let mut out = String::new();
+    let mut chars = rewrite.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+            let mut n = String::new();
+            while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                n.push(d);
+                chars.next();
+            }
+            out.push_str(&format!("${{{n}}}"));
+        } else if c == '$' {
+            out.push_str("$$");
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn replace_regex(text: &Value, pattern: &Value, rewrite: &Value) -> Value {
+    let s = text.to_kql_string();
+    match regex(&pattern.to_kql_string()) {
+        Some(r) => Value::str(&r.replace_all(&s, rewrite_pattern(&rewrite.to_kql_string()).as_str())),
+        None => Value::Null,
+    }
+}
+
+fn extract(a: &[Value]) -> Value {
+    let Some(r) = regex(&a[0].to_kql_string()) else { return Value::Null };
+    let group = a[1].as_i64().unwrap_or(0).max(0) as usize;
+    let s = a[2].to_kql_string();
+    let found = r.captures(&s).and_then(|c| c.get(group)).map(|m| Value::str(m.as_str()));
+    match (found, a.get(3)) {
+        (Some(v), Some(Value::String(t))) => KqlType::parse(t).map(|ty| convert(&v, ty)).unwrap_or(v),
+        (Some(v), _) => v,
+        (None, _) => Value::str(""),
+    }
+}
+
+fn extract_all(a: &[Value]) -> Value {
+    let Some(r) = regex(&a[0].to_kql_string()) else { return Value::Null };
+    let s = a[a.len() - 1].to_kql_string();
+    let groups = r.captures_len() - 1;
+    let mut out = Vec::new();
+    for caps in r.captures_iter(&s) {
+        let get = |i: usize| caps.get(i).map(|m| Value::str(m.as_str())).unwrap_or(Value::str(""));
+        out.push(match groups {
+            0 => get(0),
+            1 => get(1),
+            n => Value::Array(Arc::new((1..=n).map(get).collect())),
+        });
+    }
+    if out.is_empty() { Value::Null } else { Value::Array(Arc::new(out)) }
+}
+
+fn indexof(a: &[Value]) -> Value {
+    let s: Vec<char> = a[0].to_kql_string().chars().collect();
+    let needle: Vec<char> = a[1].to_kql_string().chars().collect();
+    let start = a.get(2).and_then(Value::as_i64).unwrap_or(0).max(0) as usize;
+    let occurrence = a.get(4).and_then(Value::as_i64).unwrap_or(1).max(1);
+    let mut seen = 0;
+    if needle.is_empty() {
+        return Value::Long(start.min(s.len()) as i64);
+    }
+    let mut i = start;
+    while i + needle.len() <= s.len() {
+        if s[i..i + needle.len()] == needle[..] {
+            seen += 1;
+            if seen == occurrence {
+                return Value::Long(i as i64);
+            }
+        }
+        i += 1;
+    }
+    Value::Long(-1)
+}
+
+fn countof(a: &[Value]) -> Value {
+    let s = a[0].to_kql_string();
+    let needle = a[1].to_kql_string();
+    if a.get(2).is_some_and(|k| &*k.to_kql_string() == "regex") {
+        return regex(&needle).map(|r| Value::Long(r.find_iter(&s).count() as i64)).unwrap_or(Value::Null);
+    }
+    if needle.is_empty() {
+        return Value::Long(0);
+    }
+    Value::Long(s.matches(&*needle).count() as i64)
+}
+
+fn pack(a: &[Value]) -> Value {
+    let mut bag: Bag = Vec::new();
+    for pair in a.chunks(2) {
+        let key = pair[0].to_kql_string();
+        let v = pair.get(1).cloned().unwrap_or(Value::Null);
+        match bag.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = v,
+            None => bag.push((key, v)),
+        }
+    }
+    Value::Bag(Arc::new(bag))
+}
+
+fn bag_merge(a: &[Value]) -> Value {
+    let mut bag: Bag = Vec::new();
+    for v in a {
+        if let Value::Bag(b) = dynamic(v) {
+            for (k, v) in b.iter() {
+                if !bag.iter().any(|(x, _)| x == k) {
+                    bag.push((k.clone(), v.clone()));
+                }
+            }
+        }
+    }
+    Value::Bag(Arc::new(bag))
+}
+
+fn distinct(items: impl IntoIterator<Item = Value>) -> Vec<Value> {
+    let mut seen = HashSet::new();
+    items.into_iter().filter(|v| seen.insert(v.clone())).collect()
+}
+
+fn set_difference(a: &[Value]) -> Value {
+    let others: HashSet<Value> = a[1..].iter().flat_map(elements).collect();
+    Value::Array(Arc::new(distinct(elements(&a[0]).into_iter().filter(|v| !others.contains(v)))))
+}
+
+fn set_union(a: &[Value]) -> Value {
+    Value::Array(Arc::new(distinct(a.iter().flat_map(elements))))
+}
+
+fn set_intersect(a: &[Value]) -> Value {
+    let sets: Vec<HashSet<Value>> = a[1..].iter().map(|v| elements(v).into_iter().collect()).collect();
+    Value::Array(Arc::new(distinct(elements(&a[0]).into_iter().filter(|v| sets.iter().all(|s| s.contains(v))))))
+}
+
+fn array_slice(a: &[Value]) -> Value {
+    let items = elements(&a[0]);
+    let len = items.len() as i64;
+    let norm = |i: i64| if i < 0 { (len + i).max(0) } else { i.min(len) };
+    let start = norm(a[1].as_i64().unwrap_or(0));
+    let end = norm(a[2].as_i64().unwrap_or(-1)) + 1;
+    let end = end.min(len);
+    if start >= end {
+        return Value::Array(Arc::new(Vec::new()));
+    }
+    Value::Array(Arc::new(items[start as usize..end as usize].to_vec()))
+}
+
+/// `bin(value, size)`: rounds down to a multiple of size (numbers, datetimes, timespans).
+pub fn bin(a: &[Value]) -> Value {
+    match (&a[0], &a[1]) {
+        (Value::DateTime(t), Value::TimeSpan(s)) | (Value::TimeSpan(t), Value::TimeSpan(s)) if *s > 0 => {
+            let v = t.div_euclid(*s) * s;
+            if matches!(a[0], Value::DateTime(_)) { Value::DateTime(v) } else { Value::TimeSpan(v) }
+        }
+        (Value::Long(v), Value::Long(s)) if *s > 0 => Value::Long(v.div_euclid(*s) * s),
+        (v, s) => match (v.as_f64(), s.as_f64()) {
+            (Some(x), Some(y)) if y > 0.0 => Value::Real((x / y).floor() * y),
+            _ => Value::Null,
+        },
+    }
+}
+
+fn datetime_add(a: &[Value]) -> Value {
+    match (a[1].as_i64(), datetime_arg(&a[2])) {
+        (Some(n), Some(t)) => datetime::datetime_add(&a[0].to_kql_string(), n, t)
+            .map(Value::DateTime)
+            .unwrap_or(Value::Null),
+        _ => Value::Null,
+    }
+}
+
+fn datetime_diff(a: &[Value]) -> Value {
+    match (datetime_arg(&a[1]), datetime_arg(&a[2])) {
+        (Some(x), Some(y)) => opt_long(datetime::datetime_diff(&a[0].to_kql_string(), x, y)),
+        _ => Value::Null,
+    }
+}
+
+fn round(a: &[Value]) -> Value {
+    let Some(v) = a[0].as_f64() else { return Value::Null };
+    let p = a.get(1).and_then(Value::as_i64).unwrap_or(0).clamp(-15, 15) as i32;
+    let m = 10f64.powi(p);
+    let r = (v * m).round() / m;
+    match (&a[0], p) {
+        (Value::Long(_), _) => Value::Long(r as i64),
+        _ => Value::Real(r),
+    }
+}
+
+fn extreme(a: &[Value], want: std::cmp::Ordering) -> Value {
+    let mut best: Option<&Value> = None;
+    for v in a.iter().filter(|v| !v.is_null()) {
+        best = match best {
+            None => Some(v),
+            Some(b) if super::value::compare_values(v, b) == Some(want) => Some(v),
+            keep => keep,
+        };
+    }
+    best.cloned().unwrap_or(Value::Null)
+}
+
+/// A stable 64-bit hash (SHA-256 prefix). Not Kusto's xxhash64: values differ from Log Analytics.
+fn hash(a: &[Value]) -> Value {
+    let mut h = Sha256::new();
+    h.update(a[0].to_kql_string().as_bytes());
+    let d = h.finalize();
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&d[..8]);
+    let v = (u64::from_le_bytes(bytes) >> 1) as i64;
+    match a.get(1).and_then(Value::as_i64) {
+        Some(m) if m > 0 => Value::Long(v % m),
+        _ => Value::Long(v),
+    }
+}
+
+fn gettype(a: &[Value]) -> Value {
+    Value::str(match &a[0] {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Long(_) => "long",
+        Value::Real(_) => "real",
+        Value::String(_) => "string",
+        Value::DateTime(_) => "datetime",
+        Value::TimeSpan(_) => "timespan",
+        Value::Array(_) => "array",
+        Value::Bag(_) => "dictionary",
+    })
+}
+
+fn ipv4_is_private(a: &[Value]) -> Value {
+    let s = a[0].to_kql_string();
+    let ip = s.split('/').next().unwrap_or("");
+    match ip.parse::<std::net::Ipv4Addr>() {
+        Ok(addr) => Value::Bool(addr.is_private()),
+        Err(_) => Value::Null,
+    }
+}
+
+// ---- string predicates (learn.microsoft.com/kusto/query/datatypes-string-operators) ----
+
+fn is_term_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Case-insensitive operators fold ASCII only, as the docs say ("for non-ASCII use tolower()").
+fn fold(s: &str, cs: bool) -> std::borrow::Cow<'_, str> {
+    if cs { std::borrow::Cow::Borrowed(s) } else { std::borrow::Cow::Owned(s.to_ascii_lowercase()) }
+}
+
+/// Term match: `needle` must start and end on term boundaries (a term is a maximal alphanumeric run).
+/// `prefix` only checks the start boundary, `suffix` only the end.
+pub fn has_term(hay: &str, needle: &str, cs: bool, check_start: bool, check_end: bool) -> bool {
+    let hay = fold(hay, cs);
+    let needle = fold(needle, cs);
+    if needle.is_empty() {
+        return true;
+    }
+    let needle_starts_term = needle.chars().next().is_some_and(is_term_char);
+    let needle_ends_term = needle.chars().last().is_some_and(is_term_char);
+    let mut from = 0;
+    while let Some(pos) = hay[from..].find(&*needle) {
+        let start = from + pos;
+        let end = start + needle.len();
+        let before_ok = !check_start || !needle_starts_term || !hay[..start].chars().last().is_some_and(is_term_char);
+        let after_ok = !check_end || !needle_ends_term || !hay[end..].chars().next().is_some_and(is_term_char);
+        if before_ok && after_ok {
+            return true;
+        }
+        from = start + hay[start..].chars().next().map(char::len_utf8).unwrap_or(1);
+    }
+    false
+}
+
+/// Evaluates a string operator on two values.
+pub fn string_op(op: super::ast::StrOp, lhs: &Value, rhs: &Value) -> bool {
+    use super::ast::StrOp::*;
+    let hay = lhs.to_kql_string();
+    let needle = rhs.to_kql_string();
+    match op {
+        Has => has_term(&hay, &needle, false, true, true),
+        HasCs => has_term(&hay, &needle, true, true, true),
+        HasPrefix => has_term(&hay, &needle, false, true, false),
+        HasPrefixCs => has_term(&hay, &needle, true, true, false),
+        HasSuffix => has_term(&hay, &needle, false, false, true),
+        HasSuffixCs => has_term(&hay, &needle, true, false, true),
+        Contains => fold(&hay, false).contains(&*fold(&needle, false)),
+        ContainsCs => hay.contains(&*needle),
+        StartsWith => fold(&hay, false).starts_with(&*fold(&needle, false)),
+        StartsWithCs => hay.starts_with(&*needle),
+        EndsWith => fold(&hay, false).ends_with(&*fold(&needle, false)),
+        EndsWithCs => hay.ends_with(&*needle),
+        MatchesRegex => regex(&needle).is_some_and(|r| r.is_match(&hay)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kql::ast::StrOp;
+
+    // learn.microsoft.com/kusto/query/has-operator and datatypes-string-operators.
+    #[test]
+    fn has_is_term_based_and_case_insensitive() {
+        let na = Value::str("North America");
+        assert!(string_op(StrOp::Has, &na, &Value::str("america")));
+        assert!(!string_op(StrOp::Has, &na, &Value::str("amer")));
+        assert!(string_op(StrOp::Contains, &na, &Value::str("amer")));
+        assert!(!string_op(StrOp::HasCs, &na, &Value::str("america")));
+        assert!(string_op(StrOp::HasPrefix, &na, &Value::str("amer")));
+        assert!(string_op(StrOp::HasSuffix, &na, &Value::str("rica")));
+    }
+
+    #[test]
+    fn rewrite_backrefs() {
+        assert_eq!(rewrite_pattern(r"x\1y"), "x${1}y");
+        let v = replace_regex(&Value::str("ab12"), &Value::str(r"(\d+)"), &Value::str(r"<\1>"));
+        assert_eq!(v, Value::str("ab<12>"));
+    }
+
+    #[test]
+    fn split_and_sets() {
+        let parts = split(&[Value::str("a/b/c"), Value::str("/")]);
+        assert_eq!(parts.get_index(-1), Value::str("c"));
+        let d = set_difference(&[
+            Value::Array(Arc::new(vec![Value::Long(1), Value::Long(2), Value::Long(2)])),
+            Value::Array(Arc::new(vec![Value::Long(1)])),
+        ]);
+        assert_eq!(d, Value::Array(Arc::new(vec![Value::Long(2)])));
+    }
+}

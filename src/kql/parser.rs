@@ -1,0 +1,1127 @@
+//! Recursive-descent parser: tokens → [`Script`].
+//!
+//! Precedence, lowest first: `or`, `and`, comparisons and string/`in`/`between` operators, `+ -`,
+//! `* / %`, unary, postfix (`.prop`, `[i]`, calls).
+
+use super::ast::*;
+use super::error::{KqlError, Span};
+use super::lexer::{Tok, Token, lex};
+use super::value::{KqlType, parse_datetime, parse_timespan};
+
+/// Parses a whole query text.
+pub fn parse(src: &str) -> Result<Script, KqlError> {
+    let tokens = lex(src)?;
+    let mut p = Parser { src, tokens, pos: 0, depth: 0 };
+    p.script()
+}
+
+/// Tabular operators that exist in KQL but are not implemented, reported by name.
+const UNSUPPORTED_OPERATORS: &[&str] = &[
+    "make-series",
+    "lookup",
+    "render",
+    "invoke",
+    "facet",
+    "sample",
+    "sample-distinct",
+    "externaldata",
+    "find",
+    "search",
+    "fork",
+    "partition",
+    "scan",
+    "reduce",
+    "top-nested",
+    "top-hitters",
+    "parse-kv",
+    "parse-where",
+    "project-smart",
+    "make_series",
+    "materialize",
+];
+
+const MAX_DEPTH: usize = 200;
+
+struct Parser<'a> {
+    src: &'a str,
+    tokens: Vec<Token>,
+    pos: usize,
+    depth: usize,
+}
+
+fn is_word(tok: &Tok, word: &str) -> bool {
+    matches!(tok, Tok::Ident(w) if w.eq_ignore_ascii_case(word))
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> &Tok {
+        &self.tokens[self.pos.min(self.tokens.len() - 1)].tok
+    }
+
+    fn peek_at(&self, n: usize) -> &Tok {
+        &self.tokens[(self.pos + n).min(self.tokens.len() - 1)].tok
+    }
+
+    fn span(&self) -> Span {
+        self.tokens[self.pos.min(self.tokens.len() - 1)].span
+    }
+
+    fn prev_span(&self) -> Span {
+        self.tokens[self.pos.saturating_sub(1).min(self.tokens.len() - 1)].span
+    }
+
+    fn bump(&mut self) -> Token {
+        let t = self.tokens[self.pos.min(self.tokens.len() - 1)].clone();
+        if self.pos < self.tokens.len() - 1 {
+            self.pos += 1;
+        }
+        t
+    }
+
+    fn error<T>(&self, expected: &str) -> Result<T, KqlError> {
+        let found = self.peek().describe();
+        Err(KqlError::syntax(self.src, self.span(), format!("expected {expected}, found {found}")))
+    }
+
+    fn at_sym(&self, s: &str) -> bool {
+        matches!(self.peek(), Tok::Sym(x) if *x == s)
+    }
+
+    fn at_word(&self, w: &str) -> bool {
+        is_word(self.peek(), w)
+    }
+
+    fn eat_sym(&mut self, s: &str) -> bool {
+        if self.at_sym(s) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn eat_word(&mut self, w: &str) -> bool {
+        if self.at_word(w) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect_sym(&mut self, s: &str) -> Result<(), KqlError> {
+        if self.eat_sym(s) { Ok(()) } else { self.error(&format!("`{s}`")) }
+    }
+
+    fn expect_word(&mut self, w: &str) -> Result<(), KqlError> {
+        if self.eat_word(w) { Ok(()) } else { self.error(&format!("`{w}`")) }
+    }
+
+    /// An identifier, or a bracket-quoted name `['name']`.
+    fn ident(&mut self) -> Result<String, KqlError> {
+        match self.peek().clone() {
+            Tok::Ident(w) if !w.starts_with('!') => {
+                self.bump();
+                Ok(w)
+            }
+            Tok::Sym("[") if matches!(self.peek_at(1), Tok::Str(_)) && matches!(self.peek_at(2), Tok::Sym("]")) => {
+                self.bump();
+                let name = match self.bump().tok {
+                    Tok::Str(s) => s,
+                    _ => String::new(),
+                };
+                self.bump();
+                Ok(name)
+            }
+            _ => self.error("a name"),
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), KqlError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(KqlError::syntax(self.src, self.span(), "query nests too deeply"));
+        }
+        Ok(())
+    }
+
+    fn script(&mut self) -> Result<Script, KqlError> {
+        let statements = self.statements(true)?;
+        if !matches!(self.peek(), Tok::Eof) {
+            return self.error("`;` or `|` or end of query");
+        }
+        Ok(Script { statements })
+    }
+
+    /// Statements separated by `;` until end of input (top level) or `}` (function body).
+    fn statements(&mut self, top: bool) -> Result<Vec<Statement>, KqlError> {
+        let mut out = Vec::new();
+        loop {
+            while self.eat_sym(";") {}
+            if matches!(self.peek(), Tok::Eof) || (!top && self.at_sym("}")) {
+                break;
+            }
+            out.push(self.statement()?);
+            if !self.eat_sym(";") {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    fn statement(&mut self) -> Result<Statement, KqlError> {
+        if self.at_word("let") {
+            let start = self.span();
+            self.bump();
+            let name = self.ident()?;
+            self.expect_sym("=")?;
+            let value = if self.at_function_def() {
+                LetValue::Function(self.function_def()?)
+            } else {
+                LetValue::Pipeline(self.pipeline()?)
+            };
+            return Ok(Statement::Let { name, value, span: start.to(self.prev_span()) });
+        }
+        if self.at_word("set") || self.at_word("declare") || self.at_word("alias") || self.at_word("pattern") {
+            let word = format!("`{}` statements", self.peek().describe().trim_matches('`'));
+            return Err(KqlError::Unsupported(word));
+        }
+        Ok(Statement::Query(self.pipeline()?))
+    }
+
+    fn at_function_def(&self) -> bool {
+        if self.at_word("view") && matches!(self.peek_at(1), Tok::Sym("(")) {
+            return true;
+        }
+        if !self.at_sym("(") {
+            return false;
+        }
+        match self.peek_at(1) {
+            Tok::Sym(")") => matches!(self.peek_at(2), Tok::Sym("{")),
+            Tok::Ident(_) => matches!(self.peek_at(2), Tok::Sym(":")),
+            _ => false,
+        }
+    }
+
+    fn function_def(&mut self) -> Result<FunctionDef, KqlError> {
+        let view = self.eat_word("view");
+        self.expect_sym("(")?;
+        let mut params = Vec::new();
+        while !self.at_sym(")") {
+            let name = self.ident()?;
+            self.expect_sym(":")?;
+            let ty = if self.eat_sym("(") {
+                let mut cols = Vec::new();
+                if !self.eat_sym("*") {
+                    while !self.at_sym(")") {
+                        let c = self.ident()?;
+                        self.expect_sym(":")?;
+                        cols.push((c, self.type_name()?));
+                        if !self.eat_sym(",") {
+                            break;
+                        }
+                    }
+                }
+                self.expect_sym(")")?;
+                ParamType::Tabular(cols)
+            } else {
+                ParamType::Scalar(self.type_name()?)
+            };
+            let default = if self.eat_sym("=") { Some(self.expr()?) } else { None };
+            params.push(Param { name, ty, default });
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        self.expect_sym(")")?;
+        self.expect_sym("{")?;
+        let body = self.statements(false)?;
+        self.expect_sym("}")?;
+        Ok(FunctionDef { view, params, body })
+    }
+
+    fn type_name(&mut self) -> Result<KqlType, KqlError> {
+        let span = self.span();
+        let name = self.ident()?;
+        KqlType::parse(&name)
+            .ok_or_else(|| KqlError::syntax(self.src, span, format!("expected a type name, found `{name}`")))
+    }
+
+    /// A source and its operators.
+    fn pipeline(&mut self) -> Result<Pipeline, KqlError> {
+        self.enter()?;
+        let start = self.span();
+        let source = self.source()?;
+        let mut ops = Vec::new();
+        while self.eat_sym("|") {
+            ops.push(self.operator()?);
+        }
+        self.depth -= 1;
+        Ok(Pipeline { source, ops, span: start.to(self.prev_span()) })
+    }
+
+    /// A pipeline used where an expression is expected: a bare expression stays an expression.
+    fn pipeline_expr(&mut self) -> Result<Expr, KqlError> {
+        let p = self.pipeline()?;
+        Ok(match p {
+            Pipeline { source: Source::Expr(e), ops, .. } if ops.is_empty() => e,
+            other => Expr::Tabular(Box::new(other)),
+        })
+    }
+
+    fn source(&mut self) -> Result<Source, KqlError> {
+        let is_call = matches!(self.peek_at(1), Tok::Sym("("));
+        if self.at_word("datatable") {
+            self.bump();
+            self.expect_sym("(")?;
+            let mut columns = Vec::new();
+            while !self.at_sym(")") {
+                let c = self.ident()?;
+                self.expect_sym(":")?;
+                columns.push((c, self.type_name()?));
+                if !self.eat_sym(",") {
+                    break;
+                }
+            }
+            self.expect_sym(")")?;
+            self.expect_sym("[")?;
+            let mut values = Vec::new();
+            while !self.at_sym("]") {
+                values.push(self.expr()?);
+                if !self.eat_sym(",") {
+                    break;
+                }
+            }
+            self.expect_sym("]")?;
+            return Ok(Source::Datatable { columns, values });
+        }
+        if self.at_word("print") {
+            self.bump();
+            return Ok(Source::Print(self.named_list()?));
+        }
+        if self.at_word("union") && !is_call {
+            self.bump();
+            return Ok(Source::Union(self.union_spec()?));
+        }
+        if self.at_word("range") && !is_call {
+            self.bump();
+            let name = self.ident()?;
+            self.expect_word("from")?;
+            let from = self.expr()?;
+            self.expect_word("to")?;
+            let to = self.expr()?;
+            self.expect_word("step")?;
+            let step = self.expr()?;
+            return Ok(Source::Range { name, from, to, step });
+        }
+        if (self.at_word("externaldata") || self.at_word("evaluate") || self.at_word("find") || self.at_word("search"))
+            && !is_call
+        {
+            return Err(KqlError::Unsupported(format!("{}", self.peek().describe())));
+        }
+        Ok(Source::Expr(self.expr()?))
+    }
+
+    fn union_spec(&mut self) -> Result<UnionSpec, KqlError> {
+        let mut options = Vec::new();
+        let mut with_source = None;
+        loop {
+            let is_opt = matches!(self.peek(), Tok::Ident(w) if ["kind", "isfuzzy", "withsource", "hint"].iter().any(|k| w.eq_ignore_ascii_case(k)))
+                && matches!(self.peek_at(1), Tok::Sym("=") | Tok::Sym("."));
+            if !is_opt {
+                break;
+            }
+            let mut key = self.ident()?;
+            while self.eat_sym(".") {
+                key = format!("{key}.{}", self.ident()?);
+            }
+            self.expect_sym("=")?;
+            if key.eq_ignore_ascii_case("withsource") {
+                with_source = Some(self.ident()?);
+            } else {
+                options.push((key, self.primary()?));
+            }
+        }
+        let mut tables = Vec::new();
+        loop {
+            let start = self.span();
+            if self.at_sym("(") {
+                self.bump();
+                let p = self.pipeline()?;
+                self.expect_sym(")")?;
+                tables.push(p);
+            } else {
+                let e = self.postfix()?;
+                tables.push(Pipeline { source: Source::Expr(e), ops: vec![], span: start.to(self.prev_span()) });
+            }
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        Ok(UnionSpec { options, with_source, tables })
+    }
+
+    /// `[name =] expr, …`
+    fn named_list(&mut self) -> Result<Vec<NamedExpr>, KqlError> {
+        let mut out = Vec::new();
+        loop {
+            out.push(self.named()?);
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    fn named(&mut self) -> Result<NamedExpr, KqlError> {
+        let is_assign = matches!(self.peek(), Tok::Ident(w) if !w.starts_with('!'))
+            && matches!(self.peek_at(1), Tok::Sym("="))
+            || (matches!(self.peek(), Tok::Sym("["))
+                && matches!(self.peek_at(1), Tok::Str(_))
+                && matches!(self.peek_at(2), Tok::Sym("]"))
+                && matches!(self.peek_at(3), Tok::Sym("=")));
+        if is_assign {
+            let name = self.ident()?;
+            self.expect_sym("=")?;
+            return Ok(NamedExpr { name: Some(name), expr: self.expr()? });
+        }
+        Ok(NamedExpr { name: None, expr: self.expr()? })
+    }
+
+    /// Column name patterns with `*` wildcards (`project-away Foo*, Bar`).
+    fn patterns(&mut self) -> Result<Vec<String>, KqlError> {
+        let mut out = Vec::new();
+        loop {
+            let mut pat = String::new();
+            loop {
+                match self.peek().clone() {
+                    Tok::Sym("*") => {
+                        self.bump();
+                        pat.push('*');
+                    }
+                    Tok::Ident(w) if !w.starts_with('!') => {
+                        // Adjacent tokens only: `Foo*` but not `Foo Bar`.
+                        if !pat.is_empty() && !pat.ends_with('*') {
+                            break;
+                        }
+                        self.bump();
+                        pat.push_str(&w);
+                    }
+                    Tok::Long(v) if pat.ends_with('*') || !pat.is_empty() => {
+                        self.bump();
+                        pat.push_str(&v.to_string());
+                    }
+                    Tok::Sym("[") if pat.is_empty() => {
+                        pat = self.ident()?;
+                        break;
+                    }
+                    _ => break,
+                }
+            }
+            if pat.is_empty() {
+                return self.error("a column name or pattern");
+            }
+            out.push(pat);
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    fn sort_key(&mut self) -> Result<SortKey, KqlError> {
+        let expr = self.expr()?;
+        let desc = if self.eat_word("asc") {
+            Some(false)
+        } else if self.eat_word("desc") {
+            Some(true)
+        } else {
+            None
+        };
+        let nulls_first = if self.eat_word("nulls") {
+            if self.eat_word("first") {
+                Some(true)
+            } else {
+                self.expect_word("last")?;
+                Some(false)
+            }
+        } else {
+            None
+        };
+        Ok(SortKey { expr, desc, nulls_first })
+    }
+
+    fn operator(&mut self) -> Result<Operator, KqlError> {
+        let span = self.span();
+        let name = match self.peek() {
+            Tok::Ident(w) => w.to_ascii_lowercase(),
+            _ => return self.error("a tabular operator (where, extend, project, summarize, join, …)"),
+        };
+        if UNSUPPORTED_OPERATORS.contains(&name.as_str()) {
+            return Err(KqlError::Unsupported(format!("`{name}`")));
+        }
+        if name == "evaluate" {
+            self.bump();
+            let plugin = match self.peek() {
+                Tok::Ident(p) => p.clone(),
+                _ => String::from("plugin"),
+            };
+            return Err(KqlError::Unsupported(format!("`evaluate {plugin}`")));
+        }
+        self.bump();
+        let op = match name.as_str() {
+            "where" | "filter" => Operator::Where(self.expr()?),
+            "extend" => Operator::Extend(self.named_list()?),
+            "project" => Operator::Project(self.named_list()?),
+            "project-away" => Operator::ProjectAway(self.patterns()?),
+            "project-keep" => Operator::ProjectKeep(self.patterns()?),
+            "project-reorder" => Operator::ProjectReorder(self.patterns()?),
+            "project-rename" => {
+                let mut pairs = Vec::new();
+                loop {
+                    let new = self.ident()?;
+                    self.expect_sym("=")?;
+                    let old = self.ident()?;
+                    pairs.push((new, old));
+                    if !self.eat_sym(",") {
+                        break;
+                    }
+                }
+                Operator::ProjectRename(pairs)
+            }
+            "summarize" => {
+                self.skip_hints()?;
+                let aggs = if self.at_word("by") { Vec::new() } else { self.named_list()? };
+                let by = if self.eat_word("by") { self.named_list()? } else { Vec::new() };
+                Operator::Summarize { aggs, by }
+            }
+            "join" => Operator::Join(self.join()?),
+            "union" => Operator::Union(self.union_spec()?),
+            "mv-expand" | "mvexpand" => Operator::MvExpand(self.mv_expand_spec()?),
+            "mv-apply" | "mvapply" => {
+                let expand = self.mv_expand_spec()?;
+                self.expect_word("on")?;
+                self.expect_sym("(")?;
+                self.eat_sym("|");
+                let mut body = vec![self.operator()?];
+                while self.eat_sym("|") {
+                    body.push(self.operator()?);
+                }
+                self.expect_sym(")")?;
+                Operator::MvApply { expand, body }
+            }
+            "parse" => {
+                let kind = if self.at_word("kind") && matches!(self.peek_at(1), Tok::Sym("=")) {
+                    self.bump();
+                    self.bump();
+                    Some(self.ident()?.to_ascii_lowercase())
+                } else {
+                    None
+                };
+                let expr = self.expr()?;
+                self.expect_word("with")?;
+                let mut pattern = Vec::new();
+                loop {
+                    match self.peek().clone() {
+                        Tok::Sym("*") => {
+                            self.bump();
+                            pattern.push(ParsePart::Star);
+                        }
+                        Tok::Str(s) => {
+                            self.bump();
+                            pattern.push(ParsePart::Literal(s));
+                        }
+                        Tok::Ident(_) => {
+                            let c = self.ident()?;
+                            let ty = if self.eat_sym(":") { Some(self.type_name()?) } else { None };
+                            pattern.push(ParsePart::Column(c, ty));
+                        }
+                        _ => break,
+                    }
+                }
+                if pattern.is_empty() {
+                    return self.error("a parse pattern");
+                }
+                Operator::Parse { kind, expr, pattern }
+            }
+            "distinct" => {
+                if self.eat_sym("*") {
+                    Operator::Distinct(Vec::new())
+                } else {
+                    Operator::Distinct(self.named_list()?)
+                }
+            }
+            "sort" | "order" => {
+                self.expect_word("by")?;
+                let mut keys = vec![self.sort_key()?];
+                while self.eat_sym(",") {
+                    keys.push(self.sort_key()?);
+                }
+                Operator::Sort(keys)
+            }
+            "top" => {
+                let count = self.expr()?;
+                self.expect_word("by")?;
+                Operator::Top { count, key: self.sort_key()? }
+            }
+            "take" | "limit" => Operator::Take(self.expr()?),
+            "count" => Operator::Count,
+            "as" => {
+                self.skip_hints()?;
+                Operator::As(self.ident()?)
+            }
+            "serialize" => {
+                if matches!(self.peek(), Tok::Eof | Tok::Sym("|") | Tok::Sym(";") | Tok::Sym(")")) {
+                    Operator::Serialize(Vec::new())
+                } else {
+                    Operator::Serialize(self.named_list()?)
+                }
+            }
+            "getschema" => Operator::GetSchema,
+            _ => {
+                return Err(KqlError::syntax(
+                    self.src,
+                    span,
+                    format!("unknown tabular operator `{name}`; expected where, extend, project, summarize, join, union, mv-expand, mv-apply, parse, distinct, sort, top, take, count, as"),
+                ));
+            }
+        };
+        Ok(op)
+    }
+
+    /// Skips `hint.x = y` options (they only tune performance in Kusto).
+    fn skip_hints(&mut self) -> Result<(), KqlError> {
+        while self.at_word("hint") && matches!(self.peek_at(1), Tok::Sym(".")) {
+            self.bump();
+            self.bump();
+            self.ident()?;
+            self.expect_sym("=")?;
+            self.primary()?;
+        }
+        Ok(())
+    }
+
+    fn join(&mut self) -> Result<JoinSpec, KqlError> {
+        let mut kind = None;
+        let mut hints = Vec::new();
+        loop {
+            if self.at_word("kind") && matches!(self.peek_at(1), Tok::Sym("=")) {
+                self.bump();
+                self.bump();
+                kind = Some(self.ident()?.to_ascii_lowercase());
+            } else if self.at_word("hint") && matches!(self.peek_at(1), Tok::Sym(".")) {
+                self.bump();
+                self.bump();
+                let key = format!("hint.{}", self.ident()?);
+                self.expect_sym("=")?;
+                hints.push((key, self.primary()?));
+            } else {
+                break;
+            }
+        }
+        let start = self.span();
+        let right = if self.eat_sym("(") {
+            let p = self.pipeline()?;
+            self.expect_sym(")")?;
+            p
+        } else {
+            let e = self.postfix()?;
+            Pipeline { source: Source::Expr(e), ops: vec![], span: start.to(self.prev_span()) }
+        };
+        self.expect_word("on")?;
+        let mut on = Vec::new();
+        loop {
+            let e = self.expr()?;
+            self.join_conditions(e, &mut on)?;
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        Ok(JoinSpec { kind, hints, right: Box::new(right), on })
+    }
+
+    fn join_conditions(&self, e: Expr, out: &mut Vec<JoinCond>) -> Result<(), KqlError> {
+        match e {
+            Expr::Binary(BinOp::And, l, r, _) => {
+                self.join_conditions(*l, out)?;
+                self.join_conditions(*r, out)
+            }
+            Expr::Ident(name, _) => {
+                out.push(JoinCond::Column(name));
+                Ok(())
+            }
+            Expr::Binary(BinOp::Eq, l, r, span) => {
+                let side = |e: &Expr| match e {
+                    Expr::Member(base, col, _) => match base.as_ref() {
+                        Expr::Ident(s, _) if s == "$left" => Some((true, col.clone())),
+                        Expr::Ident(s, _) if s == "$right" => Some((false, col.clone())),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                match (side(&l), side(&r)) {
+                    (Some((true, a)), Some((false, b))) | (Some((false, b)), Some((true, a))) => {
+                        out.push(JoinCond::Eq { left: a, right: b });
+                        Ok(())
+                    }
+                    _ => Err(KqlError::syntax(self.src, span, "join condition must be `Col` or `$left.A == $right.B`")),
+                }
+            }
+            other => Err(KqlError::syntax(
+                self.src,
+                other.span(),
+                "join condition must be `Col` or `$left.A == $right.B`",
+            )),
+        }
+    }
+
+    fn mv_expand_spec(&mut self) -> Result<MvExpandSpec, KqlError> {
+        let mut kind = None;
+        let mut item_index = None;
+        loop {
+            if (self.at_word("kind") || self.at_word("bagexpansion")) && matches!(self.peek_at(1), Tok::Sym("=")) {
+                self.bump();
+                self.bump();
+                kind = Some(self.ident()?.to_ascii_lowercase());
+            } else if self.at_word("with_itemindex") && matches!(self.peek_at(1), Tok::Sym("=")) {
+                self.bump();
+                self.bump();
+                item_index = Some(self.ident()?);
+            } else {
+                break;
+            }
+        }
+        let mut items = Vec::new();
+        loop {
+            let NamedExpr { name, expr } = self.named()?;
+            let to_type = if self.eat_word("to") {
+                self.expect_word("typeof")?;
+                self.expect_sym("(")?;
+                let t = self.type_name()?;
+                self.expect_sym(")")?;
+                Some(t)
+            } else {
+                None
+            };
+            items.push(MvItem { name, expr, to_type });
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        let limit = if self.eat_word("limit") { Some(self.expr()?) } else { None };
+        Ok(MvExpandSpec { kind, item_index, items, limit })
+    }
+
+    // ---- expressions ----
+
+    /// A scalar expression.
+    pub(crate) fn expr(&mut self) -> Result<Expr, KqlError> {
+        self.enter()?;
+        let e = self.or_expr();
+        self.depth -= 1;
+        e
+    }
+
+    fn or_expr(&mut self) -> Result<Expr, KqlError> {
+        let mut lhs = self.and_expr()?;
+        while self.at_word("or") {
+            self.bump();
+            let rhs = self.and_expr()?;
+            let span = lhs.span().to(rhs.span());
+            lhs = Expr::Binary(BinOp::Or, Box::new(lhs), Box::new(rhs), span);
+        }
+        Ok(lhs)
+    }
+
+    fn and_expr(&mut self) -> Result<Expr, KqlError> {
+        let mut lhs = self.cmp_expr()?;
+        while self.at_word("and") {
+            self.bump();
+            let rhs = self.cmp_expr()?;
+            let span = lhs.span().to(rhs.span());
+            lhs = Expr::Binary(BinOp::And, Box::new(lhs), Box::new(rhs), span);
+        }
+        Ok(lhs)
+    }
+
+    fn cmp_op(&self) -> Option<(BinOp, usize)> {
+        let op = match self.peek() {
+            Tok::Sym("==") => BinOp::Eq,
+            Tok::Sym("!=") | Tok::Sym("<>") => BinOp::Ne,
+            Tok::Sym("<") => BinOp::Lt,
+            Tok::Sym("<=") => BinOp::Le,
+            Tok::Sym(">") => BinOp::Gt,
+            Tok::Sym(">=") => BinOp::Ge,
+            Tok::Sym("=~") => BinOp::EqCi,
+            Tok::Sym("!~") => BinOp::NeCi,
+            Tok::Ident(w) => {
+                let lower = w.to_ascii_lowercase();
+                let (neg, base) = match lower.strip_prefix('!') {
+                    Some(b) => (true, b.to_string()),
+                    None => (false, lower.clone()),
+                };
+                if base == "matches" {
+                    return if !neg && is_word(self.peek_at(1), "regex") {
+                        Some((BinOp::Str(StrOp::MatchesRegex, false), 2))
+                    } else {
+                        None
+                    };
+                }
+                if base == "notcontains" {
+                    return Some((BinOp::Str(StrOp::Contains, true), 1));
+                }
+                let op = StrOp::ALL.iter().find(|(_, n)| *n == base)?.0;
+                return Some((BinOp::Str(op, neg), 1));
+            }
+            _ => return None,
+        };
+        Some((op, 1))
+    }
+
+    fn cmp_expr(&mut self) -> Result<Expr, KqlError> {
+        let mut lhs = self.add_expr()?;
+        loop {
+            if let Some((op, n)) = self.cmp_op() {
+                for _ in 0..n {
+                    self.bump();
+                }
+                let rhs = self.add_expr()?;
+                let span = lhs.span().to(rhs.span());
+                lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs), span);
+                continue;
+            }
+            let word = match self.peek() {
+                Tok::Ident(w) => w.to_ascii_lowercase(),
+                _ => break,
+            };
+            let in_op = match word.as_str() {
+                "in" => Some(InOp::In),
+                "!in" => Some(InOp::NotIn),
+                "in~" => Some(InOp::InCi),
+                "!in~" => Some(InOp::NotInCi),
+                "has_any" => Some(InOp::HasAny),
+                "has_all" => Some(InOp::HasAll),
+                _ => None,
+            };
+            if let Some(op) = in_op {
+                self.bump();
+                self.expect_sym("(")?;
+                let mut list = Vec::new();
+                while !self.at_sym(")") {
+                    list.push(self.pipeline_expr()?);
+                    if !self.eat_sym(",") {
+                        break;
+                    }
+                }
+                self.expect_sym(")")?;
+                let span = lhs.span().to(self.prev_span());
+                lhs = Expr::In { expr: Box::new(lhs), op, list, span };
+                continue;
+            }
+            if word == "between" || word == "!between" {
+                self.bump();
+                self.expect_sym("(")?;
+                let lo = self.expr()?;
+                self.expect_sym("..")?;
+                let hi = self.expr()?;
+                self.expect_sym(")")?;
+                let span = lhs.span().to(self.prev_span());
+                lhs = Expr::Between {
+                    expr: Box::new(lhs),
+                    lo: Box::new(lo),
+                    hi: Box::new(hi),
+                    negated: word.starts_with('!'),
+                    span,
+                };
+                continue;
+            }
+            break;
+        }
+        Ok(lhs)
+    }
+
+    fn add_expr(&mut self) -> Result<Expr, KqlError> {
+        let mut lhs = self.mul_expr()?;
+        loop {
+            let op = match self.peek() {
+                Tok::Sym("+") => BinOp::Add,
+                Tok::Sym("-") => BinOp::Sub,
+                _ => break,
+            };
+            self.bump();
+            let rhs = self.mul_expr()?;
+            let span = lhs.span().to(rhs.span());
+            lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs), span);
+        }
+        Ok(lhs)
+    }
+
+    fn mul_expr(&mut self) -> Result<Expr, KqlError> {
+        let mut lhs = self.unary()?;
+        loop {
+            let op = match self.peek() {
+                Tok::Sym("*") => BinOp::Mul,
+                Tok::Sym("/") => BinOp::Div,
+                Tok::Sym("%") => BinOp::Mod,
+                _ => break,
+            };
+            self.bump();
+            let rhs = self.unary()?;
+            let span = lhs.span().to(rhs.span());
+            lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs), span);
+        }
+        Ok(lhs)
+    }
+
+    fn unary(&mut self) -> Result<Expr, KqlError> {
+        let start = self.span();
+        let op = match self.peek() {
+            Tok::Sym("-") => UnOp::Neg,
+            Tok::Sym("+") => UnOp::Plus,
+            _ => return self.postfix(),
+        };
+        self.bump();
+        self.enter()?;
+        let inner = self.unary()?;
+        self.depth -= 1;
+        let span = start.to(inner.span());
+        Ok(Expr::Unary(op, Box::new(inner), span))
+    }
+
+    fn postfix(&mut self) -> Result<Expr, KqlError> {
+        let mut e = self.primary()?;
+        loop {
+            if self.at_sym(".") {
+                self.bump();
+                if self.at_sym("[") && !matches!(self.peek_at(1), Tok::Str(_)) {
+                    // `TargetResources.[0]` — seen in a published rule; same as `TargetResources[0]`.
+                    self.bump();
+                    let idx = self.expr()?;
+                    self.expect_sym("]")?;
+                    let span = e.span().to(self.prev_span());
+                    e = Expr::Index(Box::new(e), Box::new(idx), span);
+                    continue;
+                }
+                let name = self.ident()?;
+                let span = e.span().to(self.prev_span());
+                e = Expr::Member(Box::new(e), name, span);
+            } else if self.at_sym("[") {
+                self.bump();
+                let idx = self.expr()?;
+                self.expect_sym("]")?;
+                let span = e.span().to(self.prev_span());
+                e = Expr::Index(Box::new(e), Box::new(idx), span);
+            } else {
+                break;
+            }
+        }
+        Ok(e)
+    }
+
+    fn primary(&mut self) -> Result<Expr, KqlError> {
+        let span = self.span();
+        match self.peek().clone() {
+            Tok::Long(v) => {
+                self.bump();
+                Ok(Expr::Literal(Literal::Long(v), span))
+            }
+            Tok::Real(v) => {
+                self.bump();
+                Ok(Expr::Literal(Literal::Real(v), span))
+            }
+            Tok::Str(s) => {
+                self.bump();
+                // Adjacent string literals concatenate.
+                let mut s = s;
+                while let Tok::Str(more) = self.peek().clone() {
+                    self.bump();
+                    s.push_str(&more);
+                }
+                Ok(Expr::Literal(Literal::String(s), span.to(self.prev_span())))
+            }
+            Tok::TimeSpan(t) => {
+                self.bump();
+                Ok(Expr::Literal(Literal::TimeSpan(Some(t)), span))
+            }
+            Tok::TypedLit(kind, raw) => {
+                self.bump();
+                let is_null = raw.eq_ignore_ascii_case("null");
+                let lit = if kind == "datetime" {
+                    if is_null {
+                        Literal::DateTime(None)
+                    } else {
+                        Literal::DateTime(Some(parse_datetime(&raw).ok_or_else(|| {
+                            KqlError::syntax(self.src, span, format!("invalid datetime literal `{raw}`"))
+                        })?))
+                    }
+                } else if is_null {
+                    Literal::TimeSpan(None)
+                } else {
+                    Literal::TimeSpan(Some(parse_timespan_arg(&raw).ok_or_else(|| {
+                        KqlError::syntax(self.src, span, format!("invalid timespan literal `{raw}`"))
+                    })?))
+                };
+                Ok(Expr::Literal(lit, span))
+            }
+            Tok::Sym("(") => {
+                self.bump();
+                let e = self.pipeline_expr()?;
+                self.expect_sym(")")?;
+                Ok(e)
+            }
+            Tok::Sym("*") => {
+                self.bump();
+                Ok(Expr::Star(span))
+            }
+            Tok::Sym("[") if matches!(self.peek_at(1), Tok::Str(_)) && matches!(self.peek_at(2), Tok::Sym("]")) => {
+                let name = self.ident()?;
+                Ok(Expr::Ident(name, span.to(self.prev_span())))
+            }
+            Tok::Ident(w) if !w.starts_with('!') => {
+                self.bump();
+                let lower = w.to_ascii_lowercase();
+                if self.at_sym("(") {
+                    return self.call(w, lower, span);
+                }
+                match lower.as_str() {
+                    "true" => Ok(Expr::Literal(Literal::Bool(true), span)),
+                    "false" => Ok(Expr::Literal(Literal::Bool(false), span)),
+                    "null" => Ok(Expr::Literal(Literal::Null, span)),
+                    _ => Ok(Expr::Ident(w, span)),
+                }
+            }
+            Tok::Sym("<") if matches!(self.peek_at(1), Tok::Ident(_)) => Err(KqlError::syntax(
+                self.src,
+                span,
+                "expected an expression, found `<` (is this an unbound placeholder like `<Name>`? bind it with --param Name=value)",
+            )),
+            _ => self.error("an expression"),
+        }
+    }
+
+    fn call(&mut self, name: String, lower: String, start: Span) -> Result<Expr, KqlError> {
+        self.expect_sym("(")?;
+        match lower.as_str() {
+            "dynamic" => {
+                let json = self.json_value()?;
+                self.expect_sym(")")?;
+                return Ok(Expr::Literal(Literal::Dynamic(json), start.to(self.prev_span())));
+            }
+            "typeof" => {
+                let t = self.type_name()?;
+                self.expect_sym(")")?;
+                return Ok(Expr::Literal(Literal::Type(t), start.to(self.prev_span())));
+            }
+            "bool" | "boolean" | "long" | "int" | "real" | "double" | "guid" => {
+                // Typed literals such as `long(null)` or `bool(true)`: kept as conversion calls.
+            }
+            _ => {}
+        }
+        let mut args = Vec::new();
+        while !self.at_sym(")") {
+            args.push(self.pipeline_expr()?);
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        self.expect_sym(")")?;
+        Ok(Expr::Call { name, args, span: start.to(self.prev_span()) })
+    }
+
+    /// A JSON-like literal inside `dynamic(...)`.
+    fn json_value(&mut self) -> Result<serde_json::Value, KqlError> {
+        use serde_json::Value as J;
+        self.enter()?;
+        let span = self.span();
+        let v = match self.bump().tok {
+            Tok::Sym("[") => {
+                let mut items = Vec::new();
+                while !self.at_sym("]") {
+                    items.push(self.json_value()?);
+                    if !self.eat_sym(",") {
+                        break;
+                    }
+                }
+                self.expect_sym("]")?;
+                J::Array(items)
+            }
+            Tok::Sym("{") => {
+                let mut map = serde_json::Map::new();
+                while !self.at_sym("}") {
+                    let key = match self.bump().tok {
+                        Tok::Str(s) | Tok::Ident(s) => s,
+                        _ => return Err(KqlError::syntax(self.src, self.prev_span(), "expected a property name")),
+                    };
+                    self.expect_sym(":")?;
+                    map.insert(key, self.json_value()?);
+                    if !self.eat_sym(",") {
+                        break;
+                    }
+                }
+                self.expect_sym("}")?;
+                J::Object(map)
+            }
+            Tok::Str(s) => J::String(s),
+            Tok::Long(v) => J::from(v),
+            Tok::Real(v) => serde_json::Number::from_f64(v).map(J::Number).unwrap_or(J::Null),
+            Tok::Sym("-") => match self.bump().tok {
+                Tok::Long(v) => J::from(v.wrapping_neg()),
+                Tok::Real(v) => serde_json::Number::from_f64(-v).map(J::Number).unwrap_or(J::Null),
+                _ => return Err(KqlError::syntax(self.src, self.prev_span(), "expected a number")),
+            },
+            Tok::Ident(w) if w == "true" => J::Bool(true),
+            Tok::Ident(w) if w == "false" => J::Bool(false),
+            Tok::Ident(w) if w == "null" => J::Null,
+            Tok::TypedLit(_, raw) => J::String(raw),
+            Tok::TimeSpan(t) => J::String(super::value::format_timespan(t)),
+            other => {
+                return Err(KqlError::syntax(
+                    self.src,
+                    span,
+                    format!("expected a dynamic literal value, found {}", other.describe()),
+                ));
+            }
+        };
+        self.depth -= 1;
+        Ok(v)
+    }
+}
+
+/// The inside of `time(...)`/`timespan(...)`: `1d`, `1.00:00:00`, `30 seconds`, or a bare number of days.
+fn parse_timespan_arg(raw: &str) -> Option<i64> {
+    let compact: String = raw.split_whitespace().collect();
+    if let Ok(days) = compact.parse::<f64>() {
+        return Some((days * super::value::TICKS_PER_DAY as f64).round() as i64);
+    }
+    parse_timespan(&compact)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_pipeline_and_let() {
+        let s = parse("let x = 1d; T | where a == 1 and b has 'x' | summarize count() by bin(TimeGenerated, 1h)").expect("parses");
+        assert_eq!(s.statements.len(), 2);
+        match &s.statements[1] {
+            Statement::Query(p) => assert_eq!(p.ops.len(), 2),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn syntax_error_has_caret_and_expected() {
+        let err = parse("T\n| where (a == 1").expect_err("fails");
+        let text = err.to_string();
+        assert!(text.contains("error at 2:"), "{text}");
+        assert!(text.contains("expected `)`"), "{text}");
+        assert!(text.contains('^'), "{text}");
+    }
+
+    #[test]
+    fn evaluate_is_reported_unsupported() {
+        let err = parse("T | evaluate autocluster()").expect_err("fails");
+        assert_eq!(err.to_string(), "`evaluate autocluster` is not supported by tenantless yet");
+    }
+}

@@ -1,0 +1,460 @@
+//! `Display` for the AST: prints KQL that parses back to an equal tree.
+//!
+//! Nested binary operands are always parenthesised, so precedence never has to be reconstructed.
+
+use std::fmt::{self, Display, Formatter, Write};
+
+use super::ast::*;
+use super::value::{TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_MINUTE, TICKS_PER_MS, TICKS_PER_SECOND, format_datetime, format_timespan};
+
+const KEYWORDS: &[&str] = &[
+    "true", "false", "null", "and", "or", "by", "on", "with", "let", "asc", "desc", "nulls", "to", "limit", "in", "has",
+    "contains", "between", "kind", "from", "step", "datatable", "print", "union", "range", "view", "set", "declare",
+    "alias", "pattern", "hint", "evaluate", "externaldata", "find", "search", "typeof", "dynamic", "like",
+    "startswith", "endswith", "matches", "hasprefix", "hassuffix", "has_cs", "contains_cs", "has_any", "has_all",
+];
+
+fn is_plain_ident(name: &str) -> bool {
+    let mut chars = name.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$');
+    first_ok
+        && name.chars().skip(1).all(|c| c.is_alphanumeric() || c == '_')
+        && !KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(name))
+        && !StrOp::ALL.iter().any(|(_, n)| n.eq_ignore_ascii_case(name))
+}
+
+/// Writes a name, quoting it as `['name']` when it isn't a plain identifier.
+fn write_name(f: &mut impl Write, name: &str) -> fmt::Result {
+    if is_plain_ident(name) { f.write_str(name) } else { write!(f, "[{}]", quote(name)) }
+}
+
+/// A double-quoted KQL string literal.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\0' => out.push_str("\\0"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn timespan_literal(t: i64) -> String {
+    if t < 0 {
+        return format!("timespan({})", format_timespan(t));
+    }
+    for (unit, per) in [
+        ("d", TICKS_PER_DAY),
+        ("h", TICKS_PER_HOUR),
+        ("m", TICKS_PER_MINUTE),
+        ("s", TICKS_PER_SECOND),
+        ("ms", TICKS_PER_MS),
+    ] {
+        if t % per == 0 {
+            return format!("{}{unit}", t / per);
+        }
+    }
+    format!("{t}tick")
+}
+
+fn comma<T: Display>(items: &[T]) -> String {
+    items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+impl Display for Script {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.statements.iter().map(|s| s.to_string()).collect();
+        f.write_str(&parts.join(";\n"))
+    }
+}
+
+impl Display for Statement {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Statement::Let { name, value, .. } => {
+                f.write_str("let ")?;
+                write_name(f, name)?;
+                f.write_str(" = ")?;
+                match value {
+                    LetValue::Pipeline(p) => write!(f, "{p}"),
+                    LetValue::Function(def) => write!(f, "{def}"),
+                }
+            }
+            Statement::Query(p) => write!(f, "{p}"),
+        }
+    }
+}
+
+impl Display for FunctionDef {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if self.view {
+            f.write_str("view ")?;
+        }
+        f.write_str("(")?;
+        for (i, p) in self.params.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write_name(f, &p.name)?;
+            f.write_str(":")?;
+            match &p.ty {
+                ParamType::Scalar(t) => write!(f, "{t}")?,
+                ParamType::Tabular(cols) if cols.is_empty() => f.write_str("(*)")?,
+                ParamType::Tabular(cols) => {
+                    let parts: Vec<String> = cols.iter().map(|(n, t)| format!("{n}:{t}")).collect();
+                    write!(f, "({})", parts.join(", "))?
+                }
+            }
+            if let Some(d) = &p.default {
+                write!(f, " = {d}")?;
+            }
+        }
+        f.write_str(") { ")?;
+        let body: Vec<String> = self.body.iter().map(|s| s.to_string()).collect();
+        f.write_str(&body.join("; "))?;
+        f.write_str(" }")
+    }
+}
+
+impl Display for Pipeline {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.source)?;
+        for op in &self.ops {
+            write!(f, "\n| {op}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Display for Source {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Expr(e) => write!(f, "{e}"),
+            Source::Datatable { columns, values } => {
+                let cols: Vec<String> = columns
+                    .iter()
+                    .map(|(n, t)| {
+                        let mut s = String::new();
+                        let _ = write_name(&mut s, n);
+                        format!("{s}:{t}")
+                    })
+                    .collect();
+                write!(f, "datatable({}) [{}]", cols.join(", "), comma(values))
+            }
+            Source::Print(items) => write!(f, "print {}", comma(items)),
+            Source::Union(spec) => write!(f, "union {spec}"),
+            Source::Range { name, from, to, step } => {
+                f.write_str("range ")?;
+                write_name(f, name)?;
+                write!(f, " from {from} to {to} step {step}")
+            }
+        }
+    }
+}
+
+impl Display for UnionSpec {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        for (k, v) in &self.options {
+            write!(f, "{k}={v} ")?;
+        }
+        if let Some(ws) = &self.with_source {
+            f.write_str("withsource=")?;
+            write_name(f, ws)?;
+            f.write_str(" ")?;
+        }
+        let tables: Vec<String> = self
+            .tables
+            .iter()
+            .map(|p| match (&p.source, p.ops.is_empty()) {
+                (Source::Expr(e), true) if !matches!(e, Expr::Binary(..)) => e.to_string(),
+                _ => format!("({p})"),
+            })
+            .collect();
+        f.write_str(&tables.join(", "))
+    }
+}
+
+impl Display for NamedExpr {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if let Some(n) = &self.name {
+            write_name(f, n)?;
+            f.write_str(" = ")?;
+        }
+        write!(f, "{}", self.expr)
+    }
+}
+
+impl Display for SortKey {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.expr)?;
+        match self.desc {
+            Some(true) => f.write_str(" desc")?,
+            Some(false) => f.write_str(" asc")?,
+            None => {}
+        }
+        match self.nulls_first {
+            Some(true) => f.write_str(" nulls first"),
+            Some(false) => f.write_str(" nulls last"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Display for MvExpandSpec {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if let Some(k) = &self.kind {
+            write!(f, "kind={k} ")?;
+        }
+        if let Some(i) = &self.item_index {
+            f.write_str("with_itemindex=")?;
+            write_name(f, i)?;
+            f.write_str(" ")?;
+        }
+        for (i, item) in self.items.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            if let Some(n) = &item.name {
+                write_name(f, n)?;
+                f.write_str(" = ")?;
+            }
+            write!(f, "{}", item.expr)?;
+            if let Some(t) = item.to_type {
+                write!(f, " to typeof({t})")?;
+            }
+        }
+        if let Some(l) = &self.limit {
+            write!(f, " limit {l}")?;
+        }
+        Ok(())
+    }
+}
+
+fn patterns(f: &mut Formatter<'_>, pats: &[String]) -> fmt::Result {
+    for (i, p) in pats.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        if p.contains('*') {
+            f.write_str(p)?;
+        } else {
+            write_name(f, p)?;
+        }
+    }
+    Ok(())
+}
+
+impl Display for Operator {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Operator::Where(e) => write!(f, "where {e}"),
+            Operator::Extend(items) => write!(f, "extend {}", comma(items)),
+            Operator::Project(items) => write!(f, "project {}", comma(items)),
+            Operator::ProjectAway(p) => {
+                f.write_str("project-away ")?;
+                patterns(f, p)
+            }
+            Operator::ProjectKeep(p) => {
+                f.write_str("project-keep ")?;
+                patterns(f, p)
+            }
+            Operator::ProjectReorder(p) => {
+                f.write_str("project-reorder ")?;
+                patterns(f, p)
+            }
+            Operator::ProjectRename(pairs) => {
+                f.write_str("project-rename ")?;
+                for (i, (new, old)) in pairs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write_name(f, new)?;
+                    f.write_str(" = ")?;
+                    write_name(f, old)?;
+                }
+                Ok(())
+            }
+            Operator::Summarize { aggs, by } => {
+                f.write_str("summarize")?;
+                if !aggs.is_empty() {
+                    write!(f, " {}", comma(aggs))?;
+                }
+                if !by.is_empty() {
+                    write!(f, " by {}", comma(by))?;
+                }
+                Ok(())
+            }
+            Operator::Join(j) => {
+                f.write_str("join ")?;
+                if let Some(k) = &j.kind {
+                    write!(f, "kind={k} ")?;
+                }
+                for (k, v) in &j.hints {
+                    write!(f, "{k}={v} ")?;
+                }
+                write!(f, "({}) on ", j.right)?;
+                for (i, c) in j.on.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    match c {
+                        JoinCond::Column(c) => write_name(f, c)?,
+                        JoinCond::Eq { left, right } => {
+                            f.write_str("$left.")?;
+                            write_name(f, left)?;
+                            f.write_str(" == $right.")?;
+                            write_name(f, right)?;
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Operator::Union(spec) => write!(f, "union {spec}"),
+            Operator::MvExpand(spec) => write!(f, "mv-expand {spec}"),
+            Operator::MvApply { expand, body } => {
+                let ops: Vec<String> = body.iter().map(|o| o.to_string()).collect();
+                write!(f, "mv-apply {expand} on ({})", ops.join(" | "))
+            }
+            Operator::Parse { kind, expr, pattern } => {
+                f.write_str("parse ")?;
+                if let Some(k) = kind {
+                    write!(f, "kind={k} ")?;
+                }
+                // Parenthesised so a trailing `with` is never read as part of the expression.
+                write!(f, "({expr}) with")?;
+                for part in pattern {
+                    match part {
+                        ParsePart::Star => f.write_str(" *")?,
+                        ParsePart::Literal(s) => write!(f, " {}", quote(s))?,
+                        ParsePart::Column(c, t) => {
+                            f.write_str(" ")?;
+                            write_name(f, c)?;
+                            if let Some(t) = t {
+                                write!(f, ":{t}")?;
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Operator::Distinct(items) if items.is_empty() => f.write_str("distinct *"),
+            Operator::Distinct(items) => write!(f, "distinct {}", comma(items)),
+            Operator::Sort(keys) => write!(f, "sort by {}", comma(keys)),
+            Operator::Top { count, key } => write!(f, "top {count} by {key}"),
+            Operator::Take(e) => write!(f, "take {e}"),
+            Operator::Count => f.write_str("count"),
+            Operator::As(n) => {
+                f.write_str("as ")?;
+                write_name(f, n)
+            }
+            Operator::Serialize(items) if items.is_empty() => f.write_str("serialize"),
+            Operator::Serialize(items) => write!(f, "serialize {}", comma(items)),
+            Operator::GetSchema => f.write_str("getschema"),
+        }
+    }
+}
+
+impl Display for Literal {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Literal::Null => f.write_str("null"),
+            Literal::Bool(b) => write!(f, "{b}"),
+            Literal::Long(v) => write!(f, "{v}"),
+            Literal::Real(v) => write!(f, "{v:?}"),
+            Literal::String(s) => f.write_str(&quote(s)),
+            Literal::DateTime(None) => f.write_str("datetime(null)"),
+            Literal::DateTime(Some(t)) => write!(f, "datetime({})", format_datetime(*t)),
+            Literal::TimeSpan(None) => f.write_str("timespan(null)"),
+            Literal::TimeSpan(Some(t)) => f.write_str(&timespan_literal(*t)),
+            Literal::Dynamic(j) => write!(f, "dynamic({j})"),
+            Literal::Type(t) => write!(f, "typeof({t})"),
+        }
+    }
+}
+
+fn binop_text(op: BinOp) -> String {
+    match op {
+        BinOp::Add => "+".into(),
+        BinOp::Sub => "-".into(),
+        BinOp::Mul => "*".into(),
+        BinOp::Div => "/".into(),
+        BinOp::Mod => "%".into(),
+        BinOp::Eq => "==".into(),
+        BinOp::Ne => "!=".into(),
+        BinOp::Lt => "<".into(),
+        BinOp::Le => "<=".into(),
+        BinOp::Gt => ">".into(),
+        BinOp::Ge => ">=".into(),
+        BinOp::EqCi => "=~".into(),
+        BinOp::NeCi => "!~".into(),
+        BinOp::And => "and".into(),
+        BinOp::Or => "or".into(),
+        BinOp::Str(op, neg) => format!("{}{}", if neg { "!" } else { "" }, op.name()),
+    }
+}
+
+/// Operands that are themselves operator expressions get parentheses.
+fn operand(e: &Expr) -> String {
+    match e {
+        Expr::Binary(..) | Expr::Between { .. } | Expr::In { .. } | Expr::Unary(..) => format!("({e})"),
+        _ => e.to_string(),
+    }
+}
+
+impl Display for Expr {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match self {
+            Expr::Literal(l, _) => write!(f, "{l}"),
+            Expr::Ident(n, _) => write_name(f, n),
+            Expr::Star(_) => f.write_str("*"),
+            Expr::Member(base, name, _) => {
+                write!(f, "{}.", operand(base))?;
+                if is_plain_ident(name) { f.write_str(name) } else { write!(f, "[{}]", quote(name)) }
+            }
+            Expr::Index(base, idx, _) => write!(f, "{}[{idx}]", operand(base)),
+            Expr::Call { name, args, .. } => {
+                f.write_str(name)?;
+                let parts: Vec<String> = args
+                    .iter()
+                    .map(|a| match a {
+                        Expr::Tabular(p) => p.to_string(),
+                        other => other.to_string(),
+                    })
+                    .collect();
+                write!(f, "({})", parts.join(", "))
+            }
+            Expr::Unary(op, inner, _) => {
+                let sym = if *op == UnOp::Neg { "-" } else { "+" };
+                write!(f, "{sym}{}", operand(inner))
+            }
+            Expr::Binary(op, l, r, _) => write!(f, "{} {} {}", operand(l), binop_text(*op), operand(r)),
+            Expr::Between { expr, lo, hi, negated, .. } => write!(
+                f,
+                "{} {}between ({} .. {})",
+                operand(expr),
+                if *negated { "!" } else { "" },
+                lo,
+                hi
+            ),
+            Expr::In { expr, op, list, .. } => {
+                let items: Vec<String> = list
+                    .iter()
+                    .map(|e| match e {
+                        Expr::Tabular(p) => p.to_string(),
+                        other => other.to_string(),
+                    })
+                    .collect();
+                write!(f, "{} {} ({})", operand(expr), op.name(), items.join(", "))
+            }
+            Expr::Tabular(p) => write!(f, "({p})"),
+        }
+    }
+}
