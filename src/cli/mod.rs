@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod estimate;
 pub mod generate;
+pub mod verify;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -30,6 +31,8 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// Estimate rows, billed GB and cost per table and category from scenarios.
     Estimate(estimate::EstimateArgs),
+    /// Run Sentinel rules and correlations over generated data and compare with the ground truth.
+    Verify(verify::VerifyArgs),
     /// Measure generation and estimation speed (use a release build).
     Bench(bench::BenchArgs),
 }
@@ -50,10 +53,16 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Generate(args)) => generate::run(&args),
         Some(Command::Estimate(args)) => estimate::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
+        Some(Command::Verify(args)) => verify::run(&args),
         None => {
-            // No arguments: the README's first command. Generate the default scenario into output/.
-            let args = generate::GenerateArgs::defaults();
-            generate::run(&args)
+            // No arguments: the README's first command. Generate the default scenario into output/,
+            // then verify the bundled rules against it.
+            let generated = generate::run(&generate::GenerateArgs::defaults());
+            if generated != ExitCode::SUCCESS {
+                return generated;
+            }
+            println!();
+            verify::run(&verify::VerifyArgs::defaults())
         }
     }
 }

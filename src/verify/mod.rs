@@ -3,7 +3,9 @@
 //! or missed, which alerts were true or false, and whether the rule's expectations hold.
 
 pub mod correlation;
+pub mod engine;
 pub mod junit;
+pub mod report;
 pub mod rule;
 
 use crate::manifest::{Label, Manifest};
@@ -308,6 +310,69 @@ pub fn describe(label: &Label) -> String {
         label.identity,
         label.window.start
     )
+}
+
+/// Rule and correlation files found under the given paths: each directory's `*.yaml` are rules and
+/// its `correlations/*.yaml` correlations; a file is a correlation when it sits in `correlations/`.
+pub fn discover(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), String> {
+    let yaml = |dir: &std::path::Path| -> Result<Vec<PathBuf>, String> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+            .collect();
+        files.sort();
+        Ok(files)
+    };
+    let (mut rules, mut correlations) = (Vec::new(), Vec::new());
+    for path in paths {
+        if path.is_dir() {
+            rules.extend(yaml(path)?);
+            let nested = path.join("correlations");
+            if nested.is_dir() {
+                correlations.extend(yaml(&nested)?);
+            }
+        } else if path.is_file() {
+            if path.parent().and_then(|p| p.file_name()).is_some_and(|n| n == "correlations") {
+                correlations.push(path.clone());
+            } else {
+                rules.push(path.clone());
+            }
+        } else {
+            return Err(format!("{} does not exist", path.display()));
+        }
+    }
+    Ok((rules, correlations))
+}
+
+/// Loads and runs every rule and correlation; a file that does not load is reported as failed
+/// without stopping the others.
+pub fn run_all(rule_files: &[PathBuf], correlation_files: &[PathBuf], manifest: &Manifest, engine: &mut dyn Engine) -> Vec<RuleResult> {
+    let mut results = Vec::new();
+    for path in rule_files {
+        match rule::load(path) {
+            Ok(rule) => results.push(verify_rule(&rule, manifest, engine)),
+            Err(message) => results.push(RuleResult {
+                name: path.display().to_string(),
+                path: path.clone(),
+                status: RuleStatus::Failed(format!("cannot load: {message}")),
+                expectations: vec![],
+            }),
+        }
+    }
+    for path in correlation_files {
+        match correlation::load(path) {
+            Ok(list) => results.extend(list.iter().map(|c| correlation::run(c, path, manifest, engine))),
+            Err(message) => results.push(RuleResult {
+                name: path.display().to_string(),
+                path: path.clone(),
+                status: RuleStatus::Failed(format!("cannot load: {message}")),
+                expectations: vec![],
+            }),
+        }
+    }
+    results
 }
 
 /// The tick at which a label's records were last visible to a rule, for `--explain`.
