@@ -152,6 +152,12 @@ pub fn region(name: &str) -> Option<&'static Region> {
     REGIONS.iter().find(|r| r.name.eq_ignore_ascii_case(name))
 }
 
+/// The Azure region whose address space holds `ip`, if any.
+pub fn region_of_ip(ip: std::net::Ipv4Addr) -> Option<&'static Region> {
+    let o = ip.octets();
+    REGIONS.iter().find(|r| r.prefixes.iter().any(|p| p[..] == o[..2]))
+}
+
 pub fn region_names() -> Vec<&'static str> {
     REGIONS.iter().map(|r| r.name).collect()
 }

@@ -598,8 +598,11 @@ fn relocate(event: &mut Event<'_>, ip: Ipv4Addr) {
     }
 }
 
-/// Where an address outside Azure's ranges geo-locates: a stable pick among the known regions.
+/// Where an address geo-locates: its Azure region, or for addresses outside Azure's ranges a
+/// stable pick among the known locations.
 fn external_region(ip: Ipv4Addr) -> &'static catalog::Region {
-    let o = ip.octets();
-    &catalog::REGIONS[(usize::from(o[0]) + usize::from(o[1])) % catalog::REGIONS.len()]
+    catalog::region_of_ip(ip).unwrap_or_else(|| {
+        let o = ip.octets();
+        &catalog::REGIONS[(usize::from(o[0]) + usize::from(o[1])) % catalog::REGIONS.len()]
+    })
 }

@@ -99,8 +99,10 @@ pub fn render(event: &Event<'_>, s: &SignIn<'_>, w: &mut RecordWriter) -> (Table
             ),
         );
     } else {
+        // Azure's address space is announced by Microsoft's AS 8075; other addresses get a stable
+        // non-Microsoft ASN.
         let asn = match s.origin {
-            Some((ip, region)) if region.prefixes.iter().any(|p| ip.octets()[..2] == p[..]) => MICROSOFT_ASN,
+            Some((ip, _)) if crate::catalog::region_of_ip(ip).is_some() => MICROSOFT_ASN,
             Some(_) => "9009",
             None => "",
         };

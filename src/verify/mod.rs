@@ -115,12 +115,25 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
 
 /// The names and ids a label's identity may appear under in a result.
 fn label_terms(label: &Label) -> BTreeSet<String> {
+    // Addresses are left out: an actor's IP is shared by everything that actor does, so it cannot
+    // tell two anomalies apart.
     std::iter::once(&label.identity)
         .chain(&label.aliases)
         .chain([&label.identity_id])
-        .chain(&label.ips)
         .map(|s| s.trim().to_lowercase())
         .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// How far a result row's own timestamps may lie from a label's window and still point at it
+/// (covers `bin(TimeGenerated, 10m)`-style keys).
+const ROW_TIME_SLACK: TimeDelta = TimeDelta::minutes(15);
+
+/// The datetimes a result row carries (`timestamp`, `StartTimeUtc`, a `bin()` key, …).
+fn row_times(row: &[String]) -> Vec<DateTime<Utc>> {
+    row.iter()
+        .filter(|c| c.len() >= 20 && c.as_bytes().get(10) == Some(&b'T'))
+        .filter_map(|c| parse_time(c))
         .collect()
 }
 
@@ -184,9 +197,15 @@ pub fn verify_rule(rule: &Rule, manifest: &Manifest, engine: &mut dyn Engine) ->
         let mut matches = BTreeSet::new();
         for row in &result.rows {
             let cells: Vec<String> = entity_cells(rule, &result, row).iter().map(|c| c.trim().to_lowercase()).collect();
+            let times = row_times(row);
             for (i, label_terms) in terms.iter().enumerate() {
-                let in_time = windows[i].is_some_and(|(ls, le)| ls <= window.1 && le >= window.0);
-                if in_time && cells.iter().any(|c| label_terms.contains(c)) {
+                let Some((ls, le)) = windows[i] else { continue };
+                // The label must lie in the run's lookback and, when the row says when it happened,
+                // near that time: a rule re-alerting on one anomaly must not be credited with the
+                // identity's other anomalies of the same day.
+                let in_lookback = ls <= window.1 && le >= window.0;
+                let in_row_time = times.is_empty() || times.iter().any(|t| *t >= ls - ROW_TIME_SLACK && *t <= le + ROW_TIME_SLACK);
+                if in_lookback && in_row_time && cells.iter().any(|c| label_terms.contains(c)) {
                     matches.insert(i);
                 }
             }
