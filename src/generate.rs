@@ -198,6 +198,7 @@ pub fn generate(options: &GenerateOptions, mut progress: impl FnMut(f64)) -> Res
         },
         tables: Table::ALL.iter().map(|t| (t.name().to_owned(), stats[t.index()])).collect(),
         anomalies,
+        expectations: tenants.iter().flat_map(|t| t.expectations.iter().cloned()).collect(),
         identities: tenants
             .iter()
             .flat_map(|t| {

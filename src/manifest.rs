@@ -22,6 +22,9 @@ pub struct Manifest {
     /// Every identity with its IDs, so that queries' placeholders can be bound by name.
     #[serde(default)]
     pub identities: Vec<IdentityEntry>,
+    /// The scenarios' expectations of rules, for `verify`.
+    #[serde(default)]
+    pub expectations: Vec<crate::scenario::model::ExpectationSpec>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

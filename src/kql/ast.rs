@@ -66,7 +66,10 @@ pub enum Source {
     /// A table, tabular `let`, function call, parenthesised pipeline — or a scalar expression.
     Expr(Expr),
     /// `datatable (a:string, …) [ values… ]`
-    Datatable { columns: Vec<(String, KqlType)>, values: Vec<Expr> },
+    Datatable {
+        columns: Vec<(String, KqlType)>,
+        values: Vec<Expr>,
+    },
     /// `print a = 1, b`
     Print(Vec<NamedExpr>),
     /// `union [isfuzzy=true] A, B`
@@ -103,17 +106,30 @@ pub enum Operator {
     ProjectRename(Vec<(String, String)>),
     /// Patterns, in order.
     ProjectReorder(Vec<String>),
-    Summarize { aggs: Vec<NamedExpr>, by: Vec<NamedExpr> },
+    Summarize {
+        aggs: Vec<NamedExpr>,
+        by: Vec<NamedExpr>,
+    },
     Join(JoinSpec),
     Union(UnionSpec),
     MvExpand(MvExpandSpec),
     /// `mv-apply items on ( ops… )`: the ops run per input row over that row's expanded rows.
-    MvApply { expand: MvExpandSpec, body: Vec<Operator> },
-    Parse { kind: Option<String>, expr: Expr, pattern: Vec<ParsePart> },
+    MvApply {
+        expand: MvExpandSpec,
+        body: Vec<Operator>,
+    },
+    Parse {
+        kind: Option<String>,
+        expr: Expr,
+        pattern: Vec<ParsePart>,
+    },
     /// `distinct *` is an empty list.
     Distinct(Vec<NamedExpr>),
     Sort(Vec<SortKey>),
-    Top { count: Expr, key: SortKey },
+    Top {
+        count: Expr,
+        key: SortKey,
+    },
     Take(Expr),
     Count,
     As(String),
@@ -253,11 +269,7 @@ impl StrOp {
 
     /// The operator's KQL spelling.
     pub fn name(self) -> &'static str {
-        StrOp::ALL
-            .iter()
-            .find(|(op, _)| *op == self)
-            .map(|(_, n)| *n)
-            .unwrap_or("has")
+        StrOp::ALL.iter().find(|(op, _)| *op == self).map(|(_, n)| *n).unwrap_or("has")
     }
 }
 
@@ -305,13 +317,28 @@ pub enum Expr {
     Member(Box<Expr>, String, Span),
     /// `a[i]`
     Index(Box<Expr>, Box<Expr>, Span),
-    Call { name: String, args: Vec<Expr>, span: Span },
+    Call {
+        name: String,
+        args: Vec<Expr>,
+        span: Span,
+    },
     Unary(UnOp, Box<Expr>, Span),
     Binary(BinOp, Box<Expr>, Box<Expr>, Span),
     /// `x [!]between (lo .. hi)`
-    Between { expr: Box<Expr>, lo: Box<Expr>, hi: Box<Expr>, negated: bool, span: Span },
+    Between {
+        expr: Box<Expr>,
+        lo: Box<Expr>,
+        hi: Box<Expr>,
+        negated: bool,
+        span: Span,
+    },
     /// `x in (a, b)`, `x in (T | …)`, `x has_any (…)`
-    In { expr: Box<Expr>, op: InOp, list: Vec<Expr>, span: Span },
+    In {
+        expr: Box<Expr>,
+        op: InOp,
+        list: Vec<Expr>,
+        span: Span,
+    },
     /// A parenthesised pipeline with at least one operator, used as a value (`toscalar(T | …)`).
     Tabular(Box<Pipeline>),
 }

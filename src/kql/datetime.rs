@@ -192,11 +192,26 @@ mod tests {
         assert_eq!(datetime_diff("week", dt("2017-10-29 00:00"), dt("2017-09-30 23:59")), Some(5));
         assert_eq!(datetime_diff("day", dt("2017-10-29 00:00"), dt("2017-09-30 23:59")), Some(29));
         assert_eq!(datetime_diff("hour", dt("2017-10-31 01:00"), dt("2017-10-30 23:59")), Some(2));
-        assert_eq!(datetime_diff("minute", dt("2017-10-30 23:05:01"), dt("2017-10-30 23:00:59")), Some(5));
-        assert_eq!(datetime_diff("second", dt("2017-10-30 23:00:10.100"), dt("2017-10-30 23:00:00.900")), Some(10));
-        assert_eq!(datetime_diff("millisecond", dt("2017-10-30 23:00:00.200100"), dt("2017-10-30 23:00:00.100900")), Some(100));
-        assert_eq!(datetime_diff("microsecond", dt("2017-10-30 23:00:00.1009001"), dt("2017-10-30 23:00:00.1008009")), Some(100));
-        assert_eq!(datetime_diff("nanosecond", dt("2017-10-30 23:00:00.0000000"), dt("2017-10-30 23:00:00.0000007")), Some(-700));
+        assert_eq!(
+            datetime_diff("minute", dt("2017-10-30 23:05:01"), dt("2017-10-30 23:00:59")),
+            Some(5)
+        );
+        assert_eq!(
+            datetime_diff("second", dt("2017-10-30 23:00:10.100"), dt("2017-10-30 23:00:00.900")),
+            Some(10)
+        );
+        assert_eq!(
+            datetime_diff("millisecond", dt("2017-10-30 23:00:00.200100"), dt("2017-10-30 23:00:00.100900")),
+            Some(100)
+        );
+        assert_eq!(
+            datetime_diff("microsecond", dt("2017-10-30 23:00:00.1009001"), dt("2017-10-30 23:00:00.1008009")),
+            Some(100)
+        );
+        assert_eq!(
+            datetime_diff("nanosecond", dt("2017-10-30 23:00:00.0000000"), dt("2017-10-30 23:00:00.0000007")),
+            Some(-700)
+        );
     }
 
     // Examples from learn.microsoft.com/kusto/query/datetime-add-function.
@@ -214,7 +229,10 @@ mod tests {
     #[test]
     fn format_and_parts() {
         let t = dt("2017-01-29 09:00:05.1234567");
-        assert_eq!(format_datetime(t, "yyyy-MM-dd [HH:mm:ss.fff]").as_deref(), Some("2017-01-29 [09:00:05.123]"));
+        assert_eq!(
+            format_datetime(t, "yyyy-MM-dd [HH:mm:ss.fff]").as_deref(),
+            Some("2017-01-29 [09:00:05.123]")
+        );
         assert_eq!(datetime_part("dayofyear", t), Some(29));
         assert_eq!(weekday(dt("2017-01-29")), 0);
     }

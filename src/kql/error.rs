@@ -69,10 +69,7 @@ pub fn locate(source: &str, offset: usize) -> (usize, usize, &str) {
             line_no += 1;
         }
     }
-    let line_end = source[line_start..]
-        .find('\n')
-        .map(|e| line_start + e)
-        .unwrap_or(source.len());
+    let line_end = source[line_start..].find('\n').map(|e| line_start + e).unwrap_or(source.len());
     let prefix = source.get(line_start..offset).unwrap_or("");
     let col = prefix.chars().count() + 1;
     (line_no, col, source[line_start..line_end].trim_end_matches('\r'))
@@ -86,15 +83,8 @@ pub fn render(source: &str, span: Span, message: &str) -> String {
         .map(|s| s.chars().take_while(|c| *c != '\n').count())
         .unwrap_or(1)
         .max(1);
-    let pad: String = text
-        .chars()
-        .take(col - 1)
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
-    format!(
-        "error at {line}:{col}: {message}\n  {text}\n  {pad}{}",
-        "^".repeat(width)
-    )
+    let pad: String = text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+    format!("error at {line}:{col}: {message}\n  {text}\n  {pad}{}", "^".repeat(width))
 }
 
 impl KqlError {

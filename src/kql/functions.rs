@@ -9,9 +9,7 @@ use regex::Regex;
 use sha2::{Digest, Sha256};
 
 use super::datetime;
-use super::value::{
-    Bag, KqlType, TICKS_PER_DAY, TICKS_PER_HOUR, Value, convert, parse_json_str,
-};
+use super::value::{Bag, KqlType, TICKS_PER_DAY, TICKS_PER_HOUR, Value, convert, parse_json_str};
 
 /// A scalar function implementation.
 pub type ScalarFn = fn(&[Value]) -> Value;
@@ -319,7 +317,9 @@ fn replace_regex(text: &Value, pattern: &Value, rewrite: &Value) -> Value {
 }
 
 fn extract(a: &[Value]) -> Value {
-    let Some(r) = regex(&a[0].to_kql_string()) else { return Value::Null };
+    let Some(r) = regex(&a[0].to_kql_string()) else {
+        return Value::Null;
+    };
     let group = a[1].as_i64().unwrap_or(0).max(0) as usize;
     let s = a[2].to_kql_string();
     let found = r.captures(&s).and_then(|c| c.get(group)).map(|m| Value::str(m.as_str()));
@@ -331,7 +331,9 @@ fn extract(a: &[Value]) -> Value {
 }
 
 fn extract_all(a: &[Value]) -> Value {
-    let Some(r) = regex(&a[0].to_kql_string()) else { return Value::Null };
+    let Some(r) = regex(&a[0].to_kql_string()) else {
+        return Value::Null;
+    };
     let s = a[a.len() - 1].to_kql_string();
     let groups = r.captures_len() - 1;
     let mut out = Vec::new();
@@ -372,7 +374,9 @@ fn countof(a: &[Value]) -> Value {
     let s = a[0].to_kql_string();
     let needle = a[1].to_kql_string();
     if a.get(2).is_some_and(|k| &*k.to_kql_string() == "regex") {
-        return regex(&needle).map(|r| Value::Long(r.find_iter(&s).count() as i64)).unwrap_or(Value::Null);
+        return regex(&needle)
+            .map(|r| Value::Long(r.find_iter(&s).count() as i64))
+            .unwrap_or(Value::Null);
     }
     if needle.is_empty() {
         return Value::Long(0);
@@ -423,7 +427,9 @@ fn set_union(a: &[Value]) -> Value {
 
 fn set_intersect(a: &[Value]) -> Value {
     let sets: Vec<HashSet<Value>> = a[1..].iter().map(|v| elements(v).into_iter().collect()).collect();
-    Value::Array(Arc::new(distinct(elements(&a[0]).into_iter().filter(|v| sets.iter().all(|s| s.contains(v))))))
+    Value::Array(Arc::new(distinct(
+        elements(&a[0]).into_iter().filter(|v| sets.iter().all(|s| s.contains(v))),
+    )))
 }
 
 fn array_slice(a: &[Value]) -> Value {
@@ -444,7 +450,11 @@ pub fn bin(a: &[Value]) -> Value {
     match (&a[0], &a[1]) {
         (Value::DateTime(t), Value::TimeSpan(s)) | (Value::TimeSpan(t), Value::TimeSpan(s)) if *s > 0 => {
             let v = t.div_euclid(*s) * s;
-            if matches!(a[0], Value::DateTime(_)) { Value::DateTime(v) } else { Value::TimeSpan(v) }
+            if matches!(a[0], Value::DateTime(_)) {
+                Value::DateTime(v)
+            } else {
+                Value::TimeSpan(v)
+            }
         }
         (Value::Long(v), Value::Long(s)) if *s > 0 => Value::Long(v.div_euclid(*s) * s),
         (v, s) => match (v.as_f64(), s.as_f64()) {
@@ -538,7 +548,11 @@ fn is_term_char(c: char) -> bool {
 
 /// Case-insensitive operators fold ASCII only, as the docs say ("for non-ASCII use tolower()").
 fn fold(s: &str, cs: bool) -> std::borrow::Cow<'_, str> {
-    if cs { std::borrow::Cow::Borrowed(s) } else { std::borrow::Cow::Owned(s.to_ascii_lowercase()) }
+    if cs {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(s.to_ascii_lowercase())
+    }
 }
 
 /// Term match: `needle` must start and end on term boundaries (a term is a maximal alphanumeric run).

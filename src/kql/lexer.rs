@@ -62,13 +62,17 @@ const HYPHENATED: &[&str] = &[
 ];
 
 const SYMBOLS: &[&str] = &[
-    "..", "==", "!=", "<>", "<=", ">=", "=~", "!~", "=>", "|", "(", ")", "[", "]", "{", "}", ",", ";",
-    ":", ".", "=", "<", ">", "+", "-", "*", "/", "%", "!", "?",
+    "..", "==", "!=", "<>", "<=", ">=", "=~", "!~", "=>", "|", "(", ")", "[", "]", "{", "}", ",", ";", ":", ".", "=", "<", ">", "+", "-",
+    "*", "/", "%", "!", "?",
 ];
 
 /// Splits `src` into tokens, ending with `Eof`.
 pub fn lex(src: &str) -> Result<Vec<Token>, KqlError> {
-    let mut lx = Lexer { src, pos: 0, out: Vec::new() };
+    let mut lx = Lexer {
+        src,
+        pos: 0,
+        out: Vec::new(),
+    };
     lx.run()?;
     Ok(lx.out)
 }
@@ -97,7 +101,10 @@ impl<'a> Lexer<'a> {
     }
 
     fn push(&mut self, tok: Tok, start: usize) {
-        self.out.push(Token { tok, span: Span::new(start, self.pos) });
+        self.out.push(Token {
+            tok,
+            span: Span::new(start, self.pos),
+        });
     }
 
     fn err(&self, start: usize, msg: &str) -> KqlError {
@@ -158,7 +165,10 @@ impl<'a> Lexer<'a> {
             }
         }
         let end = self.src.len();
-        self.out.push(Token { tok: Tok::Eof, span: Span::new(end, end) });
+        self.out.push(Token {
+            tok: Tok::Eof,
+            span: Span::new(end, end),
+        });
         Ok(())
     }
 
@@ -207,8 +217,7 @@ impl<'a> Lexer<'a> {
             while self.pos < bytes.len() && bytes[self.pos].is_ascii_hexdigit() {
                 self.pos += 1;
             }
-            let v = i64::from_str_radix(&self.src[start + 2..self.pos], 16)
-                .map_err(|_| self.err(start, "invalid hex literal"))?;
+            let v = i64::from_str_radix(&self.src[start + 2..self.pos], 16).map_err(|_| self.err(start, "invalid hex literal"))?;
             self.push(Tok::Long(v), start);
             return Ok(());
         }
@@ -246,8 +255,8 @@ impl<'a> Lexer<'a> {
             let unit = &self.src[num_end..unit_end];
             if timespan_unit_ticks(unit).is_some() {
                 self.pos = unit_end;
-                let ticks = parse_timespan_literal(&self.src[start..unit_end])
-                    .ok_or_else(|| self.err(start, "invalid timespan literal"))?;
+                let ticks =
+                    parse_timespan_literal(&self.src[start..unit_end]).ok_or_else(|| self.err(start, "invalid timespan literal"))?;
                 self.push(Tok::TimeSpan(ticks), start);
                 return Ok(());
             }

@@ -11,7 +11,12 @@ use super::value::{KqlType, parse_datetime, parse_timespan};
 /// Parses a whole query text.
 pub fn parse(src: &str) -> Result<Script, KqlError> {
     let tokens = lex(src)?;
-    let mut p = Parser { src, tokens, pos: 0, depth: 0 };
+    let mut p = Parser {
+        src,
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
     p.script()
 }
 
@@ -80,7 +85,11 @@ impl<'a> Parser<'a> {
 
     fn error<T>(&self, expected: &str) -> Result<T, KqlError> {
         let found = self.peek().describe();
-        Err(KqlError::syntax(self.src, self.span(), format!("expected {expected}, found {found}")))
+        Err(KqlError::syntax(
+            self.src,
+            self.span(),
+            format!("expected {expected}, found {found}"),
+        ))
     }
 
     fn at_sym(&self, s: &str) -> bool {
@@ -180,7 +189,11 @@ impl<'a> Parser<'a> {
             } else {
                 LetValue::Pipeline(self.pipeline()?)
             };
-            return Ok(Statement::Let { name, value, span: start.to(self.prev_span()) });
+            return Ok(Statement::Let {
+                name,
+                value,
+                span: start.to(self.prev_span()),
+            });
         }
         if self.at_word("set") || self.at_word("declare") || self.at_word("alias") || self.at_word("pattern") {
             let word = format!("`{}` statements", self.peek().describe().trim_matches('`'));
@@ -243,8 +256,7 @@ impl<'a> Parser<'a> {
     fn type_name(&mut self) -> Result<KqlType, KqlError> {
         let span = self.span();
         let name = self.ident()?;
-        KqlType::parse(&name)
-            .ok_or_else(|| KqlError::syntax(self.src, span, format!("expected a type name, found `{name}`")))
+        KqlType::parse(&name).ok_or_else(|| KqlError::syntax(self.src, span, format!("expected a type name, found `{name}`")))
     }
 
     /// A source and its operators.
@@ -257,14 +269,22 @@ impl<'a> Parser<'a> {
             ops.push(self.operator()?);
         }
         self.depth -= 1;
-        Ok(Pipeline { source, ops, span: start.to(self.prev_span()) })
+        Ok(Pipeline {
+            source,
+            ops,
+            span: start.to(self.prev_span()),
+        })
     }
 
     /// A pipeline used where an expression is expected: a bare expression stays an expression.
     fn pipeline_expr(&mut self) -> Result<Expr, KqlError> {
         let p = self.pipeline()?;
         Ok(match p {
-            Pipeline { source: Source::Expr(e), ops, .. } if ops.is_empty() => e,
+            Pipeline {
+                source: Source::Expr(e),
+                ops,
+                ..
+            } if ops.is_empty() => e,
             other => Expr::Tabular(Box::new(other)),
         })
     }
@@ -314,9 +334,7 @@ impl<'a> Parser<'a> {
             let step = self.expr()?;
             return Ok(Source::Range { name, from, to, step });
         }
-        if (self.at_word("externaldata") || self.at_word("evaluate") || self.at_word("find") || self.at_word("search"))
-            && !is_call
-        {
+        if (self.at_word("externaldata") || self.at_word("evaluate") || self.at_word("find") || self.at_word("search")) && !is_call {
             return Err(KqlError::Unsupported(format!("{}", self.peek().describe())));
         }
         Ok(Source::Expr(self.expr()?))
@@ -352,13 +370,21 @@ impl<'a> Parser<'a> {
                 tables.push(p);
             } else {
                 let e = self.postfix()?;
-                tables.push(Pipeline { source: Source::Expr(e), ops: vec![], span: start.to(self.prev_span()) });
+                tables.push(Pipeline {
+                    source: Source::Expr(e),
+                    ops: vec![],
+                    span: start.to(self.prev_span()),
+                });
             }
             if !self.eat_sym(",") {
                 break;
             }
         }
-        Ok(UnionSpec { options, with_source, tables })
+        Ok(UnionSpec {
+            options,
+            with_source,
+            tables,
+        })
     }
 
     /// `[name =] expr, …`
@@ -374,8 +400,7 @@ impl<'a> Parser<'a> {
     }
 
     fn named(&mut self) -> Result<NamedExpr, KqlError> {
-        let is_assign = matches!(self.peek(), Tok::Ident(w) if !w.starts_with('!'))
-            && matches!(self.peek_at(1), Tok::Sym("="))
+        let is_assign = matches!(self.peek(), Tok::Ident(w) if !w.starts_with('!')) && matches!(self.peek_at(1), Tok::Sym("="))
             || (matches!(self.peek(), Tok::Sym("["))
                 && matches!(self.peek_at(1), Tok::Str(_))
                 && matches!(self.peek_at(2), Tok::Sym("]"))
@@ -383,9 +408,15 @@ impl<'a> Parser<'a> {
         if is_assign {
             let name = self.ident()?;
             self.expect_sym("=")?;
-            return Ok(NamedExpr { name: Some(name), expr: self.expr()? });
+            return Ok(NamedExpr {
+                name: Some(name),
+                expr: self.expr()?,
+            });
         }
-        Ok(NamedExpr { name: None, expr: self.expr()? })
+        Ok(NamedExpr {
+            name: None,
+            expr: self.expr()?,
+        })
     }
 
     /// Column name patterns with `*` wildcards (`project-away Foo*, Bar`).
@@ -562,7 +593,10 @@ impl<'a> Parser<'a> {
             "top" => {
                 let count = self.expr()?;
                 self.expect_word("by")?;
-                Operator::Top { count, key: self.sort_key()? }
+                Operator::Top {
+                    count,
+                    key: self.sort_key()?,
+                }
             }
             "take" | "limit" => Operator::Take(self.expr()?),
             "count" => Operator::Count,
@@ -582,7 +616,9 @@ impl<'a> Parser<'a> {
                 return Err(KqlError::syntax(
                     self.src,
                     span,
-                    format!("unknown tabular operator `{name}`; expected where, extend, project, summarize, join, union, mv-expand, mv-apply, parse, distinct, sort, top, take, count, as"),
+                    format!(
+                        "unknown tabular operator `{name}`; expected where, extend, project, summarize, join, union, mv-expand, mv-apply, parse, distinct, sort, top, take, count, as"
+                    ),
                 ));
             }
         };
@@ -626,7 +662,11 @@ impl<'a> Parser<'a> {
             p
         } else {
             let e = self.postfix()?;
-            Pipeline { source: Source::Expr(e), ops: vec![], span: start.to(self.prev_span()) }
+            Pipeline {
+                source: Source::Expr(e),
+                ops: vec![],
+                span: start.to(self.prev_span()),
+            }
         };
         self.expect_word("on")?;
         let mut on = Vec::new();
@@ -637,7 +677,12 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        Ok(JoinSpec { kind, hints, right: Box::new(right), on })
+        Ok(JoinSpec {
+            kind,
+            hints,
+            right: Box::new(right),
+            on,
+        })
     }
 
     fn join_conditions(&self, e: Expr, out: &mut Vec<JoinCond>) -> Result<(), KqlError> {
@@ -664,7 +709,11 @@ impl<'a> Parser<'a> {
                         out.push(JoinCond::Eq { left: a, right: b });
                         Ok(())
                     }
-                    _ => Err(KqlError::syntax(self.src, span, "join condition must be `Col` or `$left.A == $right.B`")),
+                    _ => Err(KqlError::syntax(
+                        self.src,
+                        span,
+                        "join condition must be `Col` or `$left.A == $right.B`",
+                    )),
                 }
             }
             other => Err(KqlError::syntax(
@@ -709,7 +758,12 @@ impl<'a> Parser<'a> {
             }
         }
         let limit = if self.eat_word("limit") { Some(self.expr()?) } else { None };
-        Ok(MvExpandSpec { kind, item_index, items, limit })
+        Ok(MvExpandSpec {
+            kind,
+            item_index,
+            items,
+            limit,
+        })
     }
 
     // ---- expressions ----
@@ -815,7 +869,12 @@ impl<'a> Parser<'a> {
                 }
                 self.expect_sym(")")?;
                 let span = lhs.span().to(self.prev_span());
-                lhs = Expr::In { expr: Box::new(lhs), op, list, span };
+                lhs = Expr::In {
+                    expr: Box::new(lhs),
+                    op,
+                    list,
+                    span,
+                };
                 continue;
             }
             if word == "between" || word == "!between" {
@@ -950,16 +1009,18 @@ impl<'a> Parser<'a> {
                     if is_null {
                         Literal::DateTime(None)
                     } else {
-                        Literal::DateTime(Some(parse_datetime(&raw).ok_or_else(|| {
-                            KqlError::syntax(self.src, span, format!("invalid datetime literal `{raw}`"))
-                        })?))
+                        Literal::DateTime(Some(
+                            parse_datetime(&raw)
+                                .ok_or_else(|| KqlError::syntax(self.src, span, format!("invalid datetime literal `{raw}`")))?,
+                        ))
                     }
                 } else if is_null {
                     Literal::TimeSpan(None)
                 } else {
-                    Literal::TimeSpan(Some(parse_timespan_arg(&raw).ok_or_else(|| {
-                        KqlError::syntax(self.src, span, format!("invalid timespan literal `{raw}`"))
-                    })?))
+                    Literal::TimeSpan(Some(
+                        parse_timespan_arg(&raw)
+                            .ok_or_else(|| KqlError::syntax(self.src, span, format!("invalid timespan literal `{raw}`")))?,
+                    ))
                 };
                 Ok(Expr::Literal(lit, span))
             }
@@ -1025,7 +1086,11 @@ impl<'a> Parser<'a> {
             }
         }
         self.expect_sym(")")?;
-        Ok(Expr::Call { name, args, span: start.to(self.prev_span()) })
+        Ok(Expr::Call {
+            name,
+            args,
+            span: start.to(self.prev_span()),
+        })
     }
 
     /// A JSON-like literal inside `dynamic(...)`.

@@ -8,10 +8,53 @@ use super::ast::*;
 use super::value::{TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_MINUTE, TICKS_PER_MS, TICKS_PER_SECOND, format_datetime, format_timespan};
 
 const KEYWORDS: &[&str] = &[
-    "true", "false", "null", "and", "or", "by", "on", "with", "let", "asc", "desc", "nulls", "to", "limit", "in", "has",
-    "contains", "between", "kind", "from", "step", "datatable", "print", "union", "range", "view", "set", "declare",
-    "alias", "pattern", "hint", "evaluate", "externaldata", "find", "search", "typeof", "dynamic", "like",
-    "startswith", "endswith", "matches", "hasprefix", "hassuffix", "has_cs", "contains_cs", "has_any", "has_all",
+    "true",
+    "false",
+    "null",
+    "and",
+    "or",
+    "by",
+    "on",
+    "with",
+    "let",
+    "asc",
+    "desc",
+    "nulls",
+    "to",
+    "limit",
+    "in",
+    "has",
+    "contains",
+    "between",
+    "kind",
+    "from",
+    "step",
+    "datatable",
+    "print",
+    "union",
+    "range",
+    "view",
+    "set",
+    "declare",
+    "alias",
+    "pattern",
+    "hint",
+    "evaluate",
+    "externaldata",
+    "find",
+    "search",
+    "typeof",
+    "dynamic",
+    "like",
+    "startswith",
+    "endswith",
+    "matches",
+    "hasprefix",
+    "hassuffix",
+    "has_cs",
+    "contains_cs",
+    "has_any",
+    "has_all",
 ];
 
 fn is_plain_ident(name: &str) -> bool {
@@ -25,7 +68,11 @@ fn is_plain_ident(name: &str) -> bool {
 
 /// Writes a name, quoting it as `['name']` when it isn't a plain identifier.
 fn write_name(f: &mut impl Write, name: &str) -> fmt::Result {
-    if is_plain_ident(name) { f.write_str(name) } else { write!(f, "[{}]", quote(name)) }
+    if is_plain_ident(name) {
+        f.write_str(name)
+    } else {
+        write!(f, "[{}]", quote(name))
+    }
 }
 
 /// A double-quoted KQL string literal.
@@ -417,7 +464,11 @@ impl Display for Expr {
             Expr::Star(_) => f.write_str("*"),
             Expr::Member(base, name, _) => {
                 write!(f, "{}.", operand(base))?;
-                if is_plain_ident(name) { f.write_str(name) } else { write!(f, "[{}]", quote(name)) }
+                if is_plain_ident(name) {
+                    f.write_str(name)
+                } else {
+                    write!(f, "[{}]", quote(name))
+                }
             }
             Expr::Index(base, idx, _) => write!(f, "{}[{idx}]", operand(base)),
             Expr::Call { name, args, .. } => {
@@ -436,14 +487,9 @@ impl Display for Expr {
                 write!(f, "{sym}{}", operand(inner))
             }
             Expr::Binary(op, l, r, _) => write!(f, "{} {} {}", operand(l), binop_text(*op), operand(r)),
-            Expr::Between { expr, lo, hi, negated, .. } => write!(
-                f,
-                "{} {}between ({} .. {})",
-                operand(expr),
-                if *negated { "!" } else { "" },
-                lo,
-                hi
-            ),
+            Expr::Between { expr, lo, hi, negated, .. } => {
+                write!(f, "{} {}between ({} .. {})", operand(expr), if *negated { "!" } else { "" }, lo, hi)
+            }
             Expr::In { expr, op, list, .. } => {
                 let items: Vec<String> = list
                     .iter()

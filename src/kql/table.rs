@@ -156,8 +156,8 @@ pub fn table_from_ndjson(name: &str, text: &str) -> Result<Table, KqlError> {
         if line.trim().is_empty() {
             continue;
         }
-        let json: serde_json::Value = serde_json::from_str(line)
-            .map_err(|e| KqlError::Data(format!("{name}.jsonl line {}: {e}", i + 1)))?;
+        let json: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| KqlError::Data(format!("{name}.jsonl line {}: {e}", i + 1)))?;
         match json {
             serde_json::Value::Object(map) => records.push(map),
             _ => return Err(KqlError::Data(format!("{name}.jsonl line {}: expected a JSON object", i + 1))),
@@ -185,8 +185,7 @@ pub fn table_from_ndjson(name: &str, text: &str) -> Result<Table, KqlError> {
 
 /// Loads every `*.jsonl` file in `dir` as a table named by the file stem.
 pub fn load_jsonl_dir(dir: &Path) -> Result<Catalog, KqlError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| KqlError::Data(format!("cannot read data directory {}: {e}", dir.display())))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| KqlError::Data(format!("cannot read data directory {}: {e}", dir.display())))?;
     let mut catalog = Catalog::new();
     let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     paths.sort();
@@ -194,9 +193,10 @@ pub fn load_jsonl_dir(dir: &Path) -> Result<Catalog, KqlError> {
         if path.extension().and_then(|e| e.to_str()) != Some("jsonl") {
             continue;
         }
-        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else { continue };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| KqlError::Data(format!("cannot read {}: {e}", path.display())))?;
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| KqlError::Data(format!("cannot read {}: {e}", path.display())))?;
         let table = table_from_ndjson(stem, &text)?;
         catalog.insert(stem, table);
     }

@@ -27,6 +27,21 @@ pub struct ScenarioFile {
     pub workloads: Vec<WorkloadSpec>,
     #[serde(default)]
     pub anomalies: Vec<AnomalySpec>,
+    /// What `verify` must find when rules run over this scenario's data.
+    #[serde(default)]
+    pub expectations: Vec<ExpectationSpec>,
+}
+
+/// A scenario-side expectation: unlike a rule's own, it fails when the data lacks the anomaly.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectationSpec {
+    /// The rule's file name without extension, or its `name`.
+    pub rule: String,
+    #[serde(default)]
+    pub catches: Vec<AnomalyKind>,
+    #[serde(default)]
+    pub misses: Vec<AnomalyKind>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -149,6 +149,7 @@ pub fn resolve(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSource) ->
         identities: Vec::new(),
         workloads: Vec::new(),
         anomalies: Vec::new(),
+        expectations: spec.expectations.clone(),
         first_party_sp_ids: catalog::FIRST_PARTY_APPS
             .iter()
             .map(|app| ids.guid(&format!("{root}/first_party/{}", app.key), "sp_object_id"))

@@ -28,6 +28,7 @@ pub struct Tenant {
     pub anomalies: Vec<Anomaly>,
     /// Object ids, in this tenant, of the service principals of [`crate::catalog::FIRST_PARTY_APPS`].
     pub first_party_sp_ids: Vec<Uuid>,
+    pub expectations: Vec<crate::scenario::model::ExpectationSpec>,
 }
 
 #[derive(Debug, Clone)]

@@ -216,10 +216,11 @@ pub fn verify_rule(rule: &Rule, manifest: &Manifest, engine: &mut dyn Engine) ->
             matches: matches.into_iter().collect(),
         });
     }
-    judge(rule, labels, alerts)
+    judge(rule, manifest, alerts)
 }
 
-fn judge(rule: &Rule, labels: &[Label], alerts: Vec<Alert>) -> RuleResult {
+fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
+    let labels = &manifest.anomalies;
     let expected = &rule.file.tenantless;
     let true_positives = alerts.iter().filter(|a| a.matches.iter().any(|m| !labels[*m].benign)).count() as u64;
     let false_positives = alerts.len() as u64 - true_positives;
@@ -288,6 +289,39 @@ fn judge(rule: &Rule, labels: &[Label], alerts: Vec<Alert>) -> RuleResult {
             name: format!("known blind spot: misses {}", kind_name(*kind)),
             outcome,
         });
+    }
+    // The scenario's own expectations of this rule: the anomaly must be in the data.
+    let stem = rule.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    for spec in manifest.expectations.iter().filter(|e| e.rule == stem || e.rule == rule.file.name) {
+        for (kind, must_catch) in spec.catches.iter().map(|k| (k, true)).chain(spec.misses.iter().map(|k| (k, false))) {
+            let wanted: Vec<usize> = of_kind(*kind, false).collect();
+            let caught: Vec<usize> = wanted.iter().copied().filter(|i| caught_set.contains(i)).collect();
+            let outcome = if wanted.is_empty() {
+                Outcome::Fail(format!(
+                    "the data has no {} anomaly: was it removed from the scenario?",
+                    kind_name(*kind)
+                ))
+            } else if must_catch && caught.len() < wanted.len() {
+                let missed_here: Vec<String> = wanted
+                    .iter()
+                    .filter(|i| !caught_set.contains(i))
+                    .map(|i| describe(&labels[*i]))
+                    .collect();
+                Outcome::Fail(format!("missed {}", missed_here.join(", ")))
+            } else if !must_catch && !caught.is_empty() {
+                Outcome::Fail(format!(
+                    "expected to miss, but caught {}",
+                    caught.iter().map(|i| describe(&labels[*i])).collect::<Vec<_>>().join(", ")
+                ))
+            } else {
+                Outcome::Pass
+            };
+            let verb = if must_catch { "catches" } else { "misses" };
+            expectations.push(ExpectationResult {
+                name: format!("scenario expects: {verb} {}", kind_name(*kind)),
+                outcome,
+            });
+        }
     }
     if let Some(max) = expected.max_false_positives {
         let outcome = if false_positives <= max {

@@ -68,9 +68,32 @@ pub fn lookup(name: &str) -> Option<(AggKind, &'static str)> {
 
 /// Names of all aggregates (for error messages).
 pub const NAMES: &[&str] = &[
-    "count", "countif", "dcount", "dcountif", "sum", "sumif", "avg", "avgif", "min", "max", "minif", "maxif",
-    "make_set", "makeset", "make_set_if", "make_list", "makelist", "make_list_if", "make_bag", "arg_max", "arg_min",
-    "take_any", "any", "anyif", "stdev", "variance",
+    "count",
+    "countif",
+    "dcount",
+    "dcountif",
+    "sum",
+    "sumif",
+    "avg",
+    "avgif",
+    "min",
+    "max",
+    "minif",
+    "maxif",
+    "make_set",
+    "makeset",
+    "make_set_if",
+    "make_list",
+    "makelist",
+    "make_list_if",
+    "make_bag",
+    "arg_max",
+    "arg_min",
+    "take_any",
+    "any",
+    "anyif",
+    "stdev",
+    "variance",
 ];
 
 /// Default cap for make_set/make_list, and the deprecated names' smaller cap (…/make-set-aggregation-function).
@@ -112,16 +135,23 @@ impl Agg {
         match self.kind {
             AggKind::Count | AggKind::CountIf => State::Count(0),
             AggKind::DCount | AggKind::DCountIf => State::Distinct(HashSet::new()),
-            AggKind::Sum | AggKind::SumIf => State::Sum { long: 0, real: 0.0, is_real: false, seen: false },
+            AggKind::Sum | AggKind::SumIf => State::Sum {
+                long: 0,
+                real: 0.0,
+                is_real: false,
+                seen: false,
+            },
             AggKind::Avg | AggKind::AvgIf => State::Avg { sum: 0.0, n: 0 },
-            AggKind::Min | AggKind::Max | AggKind::MinIf | AggKind::MaxIf | AggKind::TakeAny | AggKind::AnyIf => {
-                State::Best(None)
-            }
+            AggKind::Min | AggKind::Max | AggKind::MinIf | AggKind::MaxIf | AggKind::TakeAny | AggKind::AnyIf => State::Best(None),
             AggKind::MakeSet | AggKind::MakeSetIf => State::Set(HashSet::new(), Vec::new()),
             AggKind::MakeList | AggKind::MakeListIf => State::List(Vec::new()),
             AggKind::MakeBag => State::Bag(Vec::new()),
             AggKind::ArgMax | AggKind::ArgMin => State::Arg(None),
-            AggKind::Stdev | AggKind::Variance => State::Moments { n: 0.0, sum: 0.0, sumsq: 0.0 },
+            AggKind::Stdev | AggKind::Variance => State::Moments {
+                n: 0.0,
+                sum: 0.0,
+                sumsq: 0.0,
+            },
         }
     }
 
@@ -252,7 +282,11 @@ impl Agg {
                 if v.is_null() {
                     return;
                 }
-                let want = if self.kind == ArgMax { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Less };
+                let want = if self.kind == ArgMax {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Less
+                };
                 let replace = match best {
                     None => true,
                     Some((b, _)) => compare_values(&v, b) == Some(want),
@@ -289,7 +323,11 @@ impl Agg {
                 }
             }
             State::Avg { sum, n } => {
-                if n == 0 { Value::Null } else { Value::Real(sum / n as f64) }
+                if n == 0 {
+                    Value::Null
+                } else {
+                    Value::Real(sum / n as f64)
+                }
             }
             State::Best(b) => b.unwrap_or(Value::Null),
             State::Set(_, mut out) => {

@@ -17,13 +17,32 @@ pub enum CExpr {
     Index(Box<CExpr>, Box<CExpr>),
     Unary(UnOp, Box<CExpr>),
     Bin(BinOp, Box<CExpr>, Box<CExpr>),
-    Between { expr: Box<CExpr>, lo: Box<CExpr>, hi: Box<CExpr>, negated: bool },
+    Between {
+        expr: Box<CExpr>,
+        lo: Box<CExpr>,
+        hi: Box<CExpr>,
+        negated: bool,
+    },
     /// `in` against a constant set (keys normalised by [`in_key`]).
-    InSet { expr: Box<CExpr>, set: Arc<HashSet<Value>>, ci: bool, negated: bool },
+    InSet {
+        expr: Box<CExpr>,
+        set: Arc<HashSet<Value>>,
+        ci: bool,
+        negated: bool,
+    },
     /// `in` against per-row values.
-    InList { expr: Box<CExpr>, items: Vec<CExpr>, ci: bool, negated: bool },
+    InList {
+        expr: Box<CExpr>,
+        items: Vec<CExpr>,
+        ci: bool,
+        negated: bool,
+    },
     /// `has_any` / `has_all` with their term lists.
-    HasAny { expr: Box<CExpr>, items: Vec<CExpr>, all: bool },
+    HasAny {
+        expr: Box<CExpr>,
+        items: Vec<CExpr>,
+        all: bool,
+    },
     Call(&'static str, ScalarFn, Vec<CExpr>),
 }
 
@@ -58,10 +77,18 @@ fn arith(op: BinOp, a: &Value, b: &Value) -> Value {
         (BinOp::Sub, Long(x), Long(y)) => Long(x.wrapping_sub(*y)),
         (BinOp::Mul, Long(x), Long(y)) => Long(x.wrapping_mul(*y)),
         (BinOp::Div, Long(x), Long(y)) => {
-            if *y == 0 { Null } else { Long(x.wrapping_div(*y)) }
+            if *y == 0 {
+                Null
+            } else {
+                Long(x.wrapping_div(*y))
+            }
         }
         (BinOp::Mod, Long(x), Long(y)) => {
-            if *y == 0 { Null } else { Long(x.wrapping_rem(*y)) }
+            if *y == 0 {
+                Null
+            } else {
+                Long(x.wrapping_rem(*y))
+            }
         }
         (BinOp::Add, DateTime(t), TimeSpan(s)) | (BinOp::Add, TimeSpan(s), DateTime(t)) => DateTime(t.wrapping_add(*s)),
         (BinOp::Sub, DateTime(t), TimeSpan(s)) => DateTime(t.wrapping_sub(*s)),
@@ -70,10 +97,18 @@ fn arith(op: BinOp, a: &Value, b: &Value) -> Value {
         (BinOp::Sub, TimeSpan(x), TimeSpan(y)) => TimeSpan(x.wrapping_sub(*y)),
         // timespan / timespan is a real (…/scalar-data-types/timespan).
         (BinOp::Div, TimeSpan(x), TimeSpan(y)) => {
-            if *y == 0 { Null } else { Real(*x as f64 / *y as f64) }
+            if *y == 0 {
+                Null
+            } else {
+                Real(*x as f64 / *y as f64)
+            }
         }
         (BinOp::Mod, TimeSpan(x), TimeSpan(y)) => {
-            if *y == 0 { Null } else { TimeSpan(x.wrapping_rem(*y)) }
+            if *y == 0 {
+                Null
+            } else {
+                TimeSpan(x.wrapping_rem(*y))
+            }
         }
         (BinOp::Mul, TimeSpan(x), n) | (BinOp::Mul, n, TimeSpan(x)) => match n.as_f64() {
             Some(f) => TimeSpan((*x as f64 * f) as i64),
@@ -272,7 +307,11 @@ mod tests {
     fn null_comparisons() {
         assert_eq!(kql_eq(&Value::Null, &Value::Long(1)), Value::Bool(false));
         assert_eq!(kql_eq(&Value::Null, &Value::Null), Value::Null);
-        let ne = CExpr::Bin(BinOp::Ne, Box::new(CExpr::Const(Value::Null)), Box::new(CExpr::Const(Value::Long(1))));
+        let ne = CExpr::Bin(
+            BinOp::Ne,
+            Box::new(CExpr::Const(Value::Null)),
+            Box::new(CExpr::Const(Value::Long(1))),
+        );
         assert_eq!(ne.eval(&[]), Value::Bool(true));
         let ne2 = CExpr::Bin(BinOp::Ne, Box::new(CExpr::Const(Value::Null)), Box::new(CExpr::Const(Value::Null)));
         assert_eq!(ne2.eval(&[]), Value::Null);

@@ -161,10 +161,27 @@ impl<'a> Evaluator<'a> {
             }
         }
         for stmt in &def.body {
-            if let Statement::Let { name, value: LetValue::Pipeline(p), .. } = stmt {
+            if let Statement::Let {
+                name,
+                value: LetValue::Pipeline(p),
+                ..
+            } = stmt
+            {
                 let tab = !p.ops.is_empty() || !matches!(&p.source, Source::Expr(e) if !self.is_tabular(e, &inner));
-                inner.bind(name, if tab { Binding::Tabular(Arc::new(Table::default())) } else { Binding::Scalar(Value::Null) });
-            } else if let Statement::Let { name, value: LetValue::Function(f), .. } = stmt {
+                inner.bind(
+                    name,
+                    if tab {
+                        Binding::Tabular(Arc::new(Table::default()))
+                    } else {
+                        Binding::Scalar(Value::Null)
+                    },
+                );
+            } else if let Statement::Let {
+                name,
+                value: LetValue::Function(f),
+                ..
+            } = stmt
+            {
                 inner.bind(name, Binding::Function(Arc::new(f.clone())));
             }
         }
@@ -185,13 +202,21 @@ impl<'a> Evaluator<'a> {
         let record = self.record.take();
         let mut t = self.eval_source(&p.source, p.span, env)?;
         if let Some(q) = record {
-            self.stats.borrow_mut().push(StageStat { query: q, stage: p.source.to_string(), rows: t.rows.len() });
+            self.stats.borrow_mut().push(StageStat {
+                query: q,
+                stage: p.source.to_string(),
+                rows: t.rows.len(),
+            });
         }
         for op in &p.ops {
             t = self.apply(op, t, env)?;
             self.check_limit(t.rows.len(), &format!("`{}`", op_name(op)))?;
             if let Some(q) = record {
-                self.stats.borrow_mut().push(StageStat { query: q, stage: op.to_string(), rows: t.rows.len() });
+                self.stats.borrow_mut().push(StageStat {
+                    query: q,
+                    stage: op.to_string(),
+                    rows: t.rows.len(),
+                });
             }
         }
         Ok(t)
@@ -208,7 +233,11 @@ impl<'a> Evaluator<'a> {
                 if values.len() % cols.len() != 0 {
                     return Err(self.err(
                         span,
-                        format!("datatable has {} values, not a multiple of its {} columns", values.len(), cols.len()),
+                        format!(
+                            "datatable has {} values, not a multiple of its {} columns",
+                            values.len(),
+                            cols.len()
+                        ),
                     ));
                 }
                 let mut rows = Vec::new();
@@ -231,7 +260,10 @@ impl<'a> Evaluator<'a> {
                     cols.push(Column::new(name, v.kql_type().unwrap_or(KqlType::String)));
                     row.push(v);
                 }
-                Ok(Arc::new(Table { columns: cols, rows: vec![row] }))
+                Ok(Arc::new(Table {
+                    columns: cols,
+                    rows: vec![row],
+                }))
             }
             Source::Union(spec) => self.union(None, spec, env),
             Source::Range { name, from, to, step } => {
@@ -247,14 +279,22 @@ impl<'a> Evaluator<'a> {
                     }
                     rows.push(vec![cur.clone()]);
                     self.check_limit(rows.len(), "`range`")?;
-                    let next = CExpr::Bin(BinOp::Add, Box::new(CExpr::Const(cur.clone())), Box::new(CExpr::Const(step.clone()))).eval(&[]);
+                    let next = CExpr::Bin(
+                        BinOp::Add,
+                        Box::new(CExpr::Const(cur.clone())),
+                        Box::new(CExpr::Const(step.clone())),
+                    )
+                    .eval(&[]);
                     if super::value::compare_values(&next, &cur) != Some(std::cmp::Ordering::Greater) {
                         break;
                     }
                     cur = next;
                 }
                 let ty = from.kql_type().unwrap_or(KqlType::Long);
-                Ok(Arc::new(Table { columns: vec![Column::new(name.clone(), ty)], rows }))
+                Ok(Arc::new(Table {
+                    columns: vec![Column::new(name.clone(), ty)],
+                    rows,
+                }))
             }
         }
     }
@@ -413,15 +453,29 @@ impl<'a> Evaluator<'a> {
         }
         let all_const = items.iter().all(CExpr::is_const);
         Ok(match op {
-            InOp::HasAny | InOp::HasAll => CExpr::HasAny { expr: target, items, all: op == InOp::HasAll },
+            InOp::HasAny | InOp::HasAll => CExpr::HasAny {
+                expr: target,
+                items,
+                all: op == InOp::HasAll,
+            },
             _ => {
                 let ci = matches!(op, InOp::InCi | InOp::NotInCi);
                 let negated = matches!(op, InOp::NotIn | InOp::NotInCi);
                 if all_const {
                     let vals: Vec<Value> = items.iter().map(|c| c.eval(&[])).collect();
-                    CExpr::InSet { expr: target, set: build_in_set(&vals, ci), ci, negated }
+                    CExpr::InSet {
+                        expr: target,
+                        set: build_in_set(&vals, ci),
+                        ci,
+                        negated,
+                    }
                 } else {
-                    CExpr::InList { expr: target, items, ci, negated }
+                    CExpr::InList {
+                        expr: target,
+                        items,
+                        ci,
+                        negated,
+                    }
                 }
             }
         })
@@ -489,7 +543,10 @@ impl<'a> Evaluator<'a> {
             other => other,
         };
         let Some(def) = functions::lookup(alias) else {
-            let known = functions::NAMES.iter().copied().chain(["toscalar", "column_ifexists", "now", "ago"]);
+            let known = functions::NAMES
+                .iter()
+                .copied()
+                .chain(["toscalar", "column_ifexists", "now", "ago"]);
             return Err(match suggest(&lower, known) {
                 Some(s) if s != lower => self.err(span, format!("unknown function `{name}`; did you mean `{s}`?")),
                 _ => KqlError::Unsupported(format!("function `{name}()`")),
@@ -531,10 +588,18 @@ impl<'a> Evaluator<'a> {
             let mut last = None;
             for stmt in &def.body {
                 match stmt {
-                    Statement::Let { name, value: LetValue::Function(f), .. } => {
+                    Statement::Let {
+                        name,
+                        value: LetValue::Function(f),
+                        ..
+                    } => {
                         inner.bind(name, Binding::Function(Arc::new(f.clone())));
                     }
-                    Statement::Let { name, value: LetValue::Pipeline(p), .. } => {
+                    Statement::Let {
+                        name,
+                        value: LetValue::Pipeline(p),
+                        ..
+                    } => {
                         let b = match (&p.source, p.ops.is_empty()) {
                             (Source::Expr(e), true) if !self.is_tabular(e, &inner) => Binding::Expr(self.compile(e, cols, &inner)?),
                             _ => Binding::Tabular(self.eval_pipeline(p, &mut inner.clone())?),
@@ -545,9 +610,11 @@ impl<'a> Evaluator<'a> {
                 }
             }
             match last {
-                Some(Pipeline { source: Source::Expr(e), ops, .. }) if ops.is_empty() && !self.is_tabular(e, &inner) => {
-                    self.compile(e, cols, &inner)
-                }
+                Some(Pipeline {
+                    source: Source::Expr(e),
+                    ops,
+                    ..
+                }) if ops.is_empty() && !self.is_tabular(e, &inner) => self.compile(e, cols, &inner),
                 Some(_) => Err(self.err(span, "a tabular function cannot be used as a scalar")),
                 None => Err(self.err(span, "function body has no result expression")),
             }

@@ -69,7 +69,10 @@ fn unique_name(name: &str, names: &[String]) -> String {
     if !names.iter().any(|n| n == name) {
         return name.to_string();
     }
-    (1..).map(|i| format!("{name}{i}")).find(|c| !names.iter().any(|n| n == c)).unwrap_or_default()
+    (1..)
+        .map(|i| format!("{name}{i}"))
+        .find(|c| !names.iter().any(|n| n == c))
+        .unwrap_or_default()
 }
 
 impl Evaluator<'_> {
@@ -95,7 +98,10 @@ impl Evaluator<'_> {
             Operator::Where(pred) => {
                 let c = self.compile(pred, cols, env)?;
                 let rows = t.rows.iter().filter(|r| c.eval(r).is_true()).cloned().collect();
-                Table { columns: cols.clone(), rows }
+                Table {
+                    columns: cols.clone(),
+                    rows,
+                }
             }
             Operator::Extend(items) => self.extend(&t, items, env)?,
             Operator::Serialize(items) => {
@@ -146,10 +152,17 @@ impl Evaluator<'_> {
             Operator::MvApply { expand, body } => self.mv_apply(&t, expand, body, env)?,
             Operator::Parse { kind, expr, pattern } => self.parse_op(&t, kind.as_deref(), expr, pattern, env)?,
             Operator::Distinct(items) => {
-                let base = if items.is_empty() { (*t).clone() } else { self.project(&t, items, env)? };
+                let base = if items.is_empty() {
+                    (*t).clone()
+                } else {
+                    self.project(&t, items, env)?
+                };
                 let mut seen = HashSet::new();
                 let rows = base.rows.into_iter().filter(|r| seen.insert(r.clone())).collect();
-                Table { columns: base.columns, rows }
+                Table {
+                    columns: base.columns,
+                    rows,
+                }
             }
             Operator::Sort(keys) => self.sort(&t, keys, env)?,
             Operator::Top { count, key } => {
@@ -160,7 +173,10 @@ impl Evaluator<'_> {
             }
             Operator::Take(n) => {
                 let n = self.const_long(n, env)?.max(0) as usize;
-                Table { columns: cols.clone(), rows: t.rows.iter().take(n).cloned().collect() }
+                Table {
+                    columns: cols.clone(),
+                    rows: t.rows.iter().take(n).cloned().collect(),
+                }
             }
             Operator::Count => Table {
                 columns: vec![Column::new("Count", KqlType::Long)],
@@ -181,7 +197,12 @@ impl Evaluator<'_> {
                     .iter()
                     .enumerate()
                     .map(|(i, c)| {
-                        vec![Value::str(&c.name), Value::Long(i as i64), Value::str(c.ty.name()), Value::str(c.ty.name())]
+                        vec![
+                            Value::str(&c.name),
+                            Value::Long(i as i64),
+                            Value::str(c.ty.name()),
+                            Value::str(c.ty.name()),
+                        ]
                     })
                     .collect(),
             },
@@ -272,15 +293,30 @@ impl Evaluator<'_> {
                 self.compile(&k.expr, &t.columns, env).map(|c| (c, desc, nulls_first))
             })
             .collect::<Result<_, _>>()?;
-        let mut keyed: Vec<(Vec<Value>, &Vec<Value>)> =
-            t.rows.iter().map(|r| (compiled.iter().map(|(c, _, _)| c.eval(r)).collect(), r)).collect();
+        let mut keyed: Vec<(Vec<Value>, &Vec<Value>)> = t
+            .rows
+            .iter()
+            .map(|r| (compiled.iter().map(|(c, _, _)| c.eval(r)).collect(), r))
+            .collect();
         keyed.sort_by(|(a, _), (b, _)| {
             for (i, (_, desc, nulls_first)) in compiled.iter().enumerate() {
                 let (x, y) = (&a[i], &b[i]);
                 let ord = match (x.is_null(), y.is_null()) {
                     (true, true) => std::cmp::Ordering::Equal,
-                    (true, false) => if *nulls_first { std::cmp::Ordering::Less } else { std::cmp::Ordering::Greater },
-                    (false, true) => if *nulls_first { std::cmp::Ordering::Greater } else { std::cmp::Ordering::Less },
+                    (true, false) => {
+                        if *nulls_first {
+                            std::cmp::Ordering::Less
+                        } else {
+                            std::cmp::Ordering::Greater
+                        }
+                    }
+                    (false, true) => {
+                        if *nulls_first {
+                            std::cmp::Ordering::Greater
+                        } else {
+                            std::cmp::Ordering::Less
+                        }
+                    }
                     _ => {
                         let o = sort_order(x, y);
                         if *desc { o.reverse() } else { o }
@@ -292,7 +328,10 @@ impl Evaluator<'_> {
             }
             std::cmp::Ordering::Equal
         });
-        Ok(Table { columns: t.columns.clone(), rows: keyed.into_iter().map(|(_, r)| r.clone()).collect() })
+        Ok(Table {
+            columns: t.columns.clone(),
+            rows: keyed.into_iter().map(|(_, r)| r.clone()).collect(),
+        })
     }
 
     // ---- summarize ----
@@ -343,7 +382,10 @@ impl Evaluator<'_> {
                     let mut names = vec![first];
                     names.extend(self.arg_extra_names(kind, args, cols, &key_cols));
                     all_aggs.push(agg);
-                    outputs.push(OutItem::Direct { agg: all_aggs.len() - 1, names });
+                    outputs.push(OutItem::Direct {
+                        agg: all_aggs.len() - 1,
+                        names,
+                    });
                     continue;
                 }
             }
@@ -353,7 +395,9 @@ impl Evaluator<'_> {
             if slots.is_empty() {
                 return Err(self.err(item.expr.span(), "summarize needs an aggregate function here (count(), sum(), …)"));
             }
-            let slot_cols: Vec<Column> = (0..all_aggs.len()).map(|i| Column::new(format!("__agg{i}"), KqlType::Dynamic)).collect();
+            let slot_cols: Vec<Column> = (0..all_aggs.len())
+                .map(|i| Column::new(format!("__agg{i}"), KqlType::Dynamic))
+                .collect();
             let expr = self.compile(&rewritten, &slot_cols, env)?;
             let name = item.name.clone().unwrap_or_else(|| {
                 unnamed += 1;
@@ -409,7 +453,10 @@ impl Evaluator<'_> {
                 out_cols[i].ty = if rows.is_empty() { KqlType::Long } else { ty };
             }
         }
-        Ok(Table { columns: dedupe_names(out_cols), rows })
+        Ok(Table {
+            columns: dedupe_names(out_cols),
+            rows,
+        })
     }
 
     fn arg_extra_names(&self, kind: AggKind, args: &[Expr], cols: &[Column], keys: &[Column]) -> Vec<String> {
@@ -496,7 +543,12 @@ impl Evaluator<'_> {
                 cargs.push(c);
             }
         }
-        Ok(Agg { kind, args: cargs, max_size, extra })
+        Ok(Agg {
+            kind,
+            args: cargs,
+            max_size,
+            extra,
+        })
     }
 
     fn extract_aggs(
@@ -521,7 +573,11 @@ impl Evaluator<'_> {
                     for a in args {
                         new_args.push(self.extract_aggs(a, cols, keys, env, all, slots)?);
                     }
-                    Expr::Call { name: name.clone(), args: new_args, span: *span }
+                    Expr::Call {
+                        name: name.clone(),
+                        args: new_args,
+                        span: *span,
+                    }
                 }
             }
             Expr::Binary(op, l, r, s) => Expr::Binary(
@@ -547,7 +603,10 @@ impl Evaluator<'_> {
                 JoinCond::Column(c) => (c.as_str(), c.as_str()),
                 JoinCond::Eq { left, right } => (left.as_str(), right.as_str()),
             };
-            lk.push(left.column_index(l).ok_or_else(|| self.missing_column(l, &left.columns, spec.right.span))?);
+            lk.push(
+                left.column_index(l)
+                    .ok_or_else(|| self.missing_column(l, &left.columns, spec.right.span))?,
+            );
             rk.push(right.column_index(r).ok_or_else(|| {
                 let e = self.missing_column(r, &right.columns, spec.right.span);
                 KqlError::semantic(None, None, format!("right side of join: {e}"))
@@ -569,15 +628,42 @@ impl Evaluator<'_> {
             "rightantisemi" => "rightanti",
             k => k,
         };
-        let left_only = |rows: Vec<Vec<Value>>| Table { columns: left.columns.clone(), rows };
+        let left_only = |rows: Vec<Vec<Value>>| Table {
+            columns: left.columns.clone(),
+            rows,
+        };
         match kind {
-            "leftsemi" => return Ok(left_only(left.rows.iter().filter(|r| key(r, &lk).is_some_and(|k| table.contains_key(&k))).cloned().collect())),
-            "leftanti" => return Ok(left_only(left.rows.iter().filter(|r| !key(r, &lk).is_some_and(|k| table.contains_key(&k))).cloned().collect())),
+            "leftsemi" => {
+                return Ok(left_only(
+                    left.rows
+                        .iter()
+                        .filter(|r| key(r, &lk).is_some_and(|k| table.contains_key(&k)))
+                        .cloned()
+                        .collect(),
+                ));
+            }
+            "leftanti" => {
+                return Ok(left_only(
+                    left.rows
+                        .iter()
+                        .filter(|r| !key(r, &lk).is_some_and(|k| table.contains_key(&k)))
+                        .cloned()
+                        .collect(),
+                ));
+            }
             "rightsemi" | "rightanti" => {
                 let lkeys: HashSet<Vec<Value>> = left.rows.iter().filter_map(|r| key(r, &lk)).collect();
                 let want = kind == "rightsemi";
-                let rows = right.rows.iter().filter(|r| key(r, &rk).is_some_and(|k| lkeys.contains(&k)) == want).cloned().collect();
-                return Ok(Table { columns: right.columns.clone(), rows });
+                let rows = right
+                    .rows
+                    .iter()
+                    .filter(|r| key(r, &rk).is_some_and(|k| lkeys.contains(&k)) == want)
+                    .cloned()
+                    .collect();
+                return Ok(Table {
+                    columns: right.columns.clone(),
+                    rows,
+                });
             }
             "innerunique" | "inner" | "leftouter" | "rightouter" | "fullouter" => {}
             other => return Err(KqlError::Unsupported(format!("join kind `{other}`"))),
@@ -640,9 +726,10 @@ impl Evaluator<'_> {
     // ---- union ----
 
     pub(crate) fn union(&self, first: Option<Arc<Table>>, spec: &UnionSpec, env: &mut Env) -> Result<Arc<Table>, KqlError> {
-        let fuzzy = spec.options.iter().any(|(k, v)| {
-            k.eq_ignore_ascii_case("isfuzzy") && matches!(v, Expr::Literal(Literal::Bool(true), _))
-        });
+        let fuzzy = spec
+            .options
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("isfuzzy") && matches!(v, Expr::Literal(Literal::Bool(true), _)));
         let mut inputs: Vec<(String, Arc<Table>)> = Vec::new();
         if let Some(t) = first {
             inputs.push((String::new(), t));
@@ -689,12 +776,21 @@ impl Evaluator<'_> {
     // ---- mv-expand (…/mv-expand-operator) ----
 
     /// Plans the expanded columns: (output index, compiled expression, cast), growing `cols`.
-    fn plan_expand(&self, cols: &mut Vec<Column>, spec: &MvExpandSpec, env: &Env) -> Result<Vec<(usize, CExpr, Option<KqlType>)>, KqlError> {
+    fn plan_expand(
+        &self,
+        cols: &mut Vec<Column>,
+        spec: &MvExpandSpec,
+        env: &Env,
+    ) -> Result<Vec<(usize, CExpr, Option<KqlType>)>, KqlError> {
         let mut plan = Vec::new();
         let input = cols.clone();
         for item in &spec.items {
             let c = self.compile(&item.expr, &input, env)?;
-            let name = item.name.clone().or_else(|| derive_name(&item.expr)).unwrap_or_else(|| "Column1".to_string());
+            let name = item
+                .name
+                .clone()
+                .or_else(|| derive_name(&item.expr))
+                .unwrap_or_else(|| "Column1".to_string());
             let ty = item.to_type.unwrap_or(KqlType::Dynamic);
             let idx = match cols.iter().position(|x| x.name == name) {
                 Some(i) => {
@@ -792,7 +888,10 @@ impl Evaluator<'_> {
         for r in &t.rows {
             let mut rows = Vec::new();
             self.expand_rows(r, cols.len(), &plan, spec, usize::MAX, &mut rows);
-            let mut sub = Arc::new(Table { columns: cols.clone(), rows });
+            let mut sub = Arc::new(Table {
+                columns: cols.clone(),
+                rows,
+            });
             let mut inner = env.clone();
             for op in body {
                 sub = self.apply(op, sub, &mut inner)?;
@@ -817,14 +916,21 @@ impl Evaluator<'_> {
                 Some(acc) => {
                     let map: Vec<Option<usize>> = acc.columns.iter().map(|c| columns.iter().position(|x| x.name == c.name)).collect();
                     for row in rows {
-                        acc.rows.push(map.iter().map(|m| m.map(|i| row[i].clone()).unwrap_or(Value::Null)).collect());
+                        acc.rows
+                            .push(map.iter().map(|m| m.map(|i| row[i].clone()).unwrap_or(Value::Null)).collect());
                     }
                     self.check_limit(acc.rows.len(), "`mv-apply`")?;
                 }
             }
         }
         Ok(out.unwrap_or_else(|| {
-            let mut columns: Vec<Column> = t.columns.iter().enumerate().filter(|(i, _)| !expanded.contains(i)).map(|(_, c)| c.clone()).collect();
+            let mut columns: Vec<Column> = t
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !expanded.contains(i))
+                .map(|(_, c)| c.clone())
+                .collect();
             columns.extend(plan.iter().map(|(i, _, _)| cols[*i].clone()));
             Table::with_columns(columns)
         }))
