@@ -1,5 +1,17 @@
 //! tenantless: simulate the logs of an Entra ID tenant's non-human identities across five Log Analytics
 //! tables, and run KQL correlations and detection rules over them.
 
+pub mod bench;
+pub mod catalog;
 pub mod cli;
+pub mod estimate;
+pub mod generate;
+pub mod ids;
 pub mod kql;
+pub mod manifest;
+pub mod scenario;
+pub mod sim;
+pub mod sink;
+pub mod tables;
+pub mod timefmt;
+pub mod verify;

@@ -35,10 +35,7 @@ fn exec(a: &QueryArgs) -> (u8, String, String) {
 #[test]
 fn table_output_is_aligned_truncated_with_footer() {
     let dir = seed_fixture();
-    let a = args(
-        &dir,
-        "AuditLogs | project OperationName, CorrelationId | sort by CorrelationId asc",
-    );
+    let a = args(&dir, "AuditLogs | project OperationName, CorrelationId | sort by CorrelationId asc");
     let (code, out, err) = exec(&a);
     assert_eq!(code, 0, "{err}");
     let lines: Vec<&str> = out.lines().collect();
@@ -62,16 +59,12 @@ fn json_and_csv_formats() {
     a.format = OutputFormat::Json;
     let (code, out, _) = exec(&a);
     assert_eq!(code, 0);
-    let first: serde_json::Value =
-        serde_json::from_str(out.lines().next().expect("a row")).expect("NDJSON");
+    let first: serde_json::Value = serde_json::from_str(out.lines().next().expect("a row")).expect("NDJSON");
     assert_eq!(first["TimeGenerated"], "2026-11-28T10:15:02.1234567Z");
     assert_eq!(out.lines().count(), 2);
     a.format = OutputFormat::Csv;
     let (_, csv, _) = exec(&a);
-    assert!(
-        csv.starts_with("TimeGenerated,CorrelationId,Note\r\n"),
-        "{csv}"
-    );
+    assert!(csv.starts_with("TimeGenerated,CorrelationId,Note\r\n"), "{csv}");
     assert!(csv.contains("mi-c1,\"a,\"\"b\"\"\"\r\n"), "{csv}");
 }
 
@@ -127,10 +120,7 @@ fn exit_codes_and_caret_errors() {
 #[test]
 fn query_from_file_and_explain() {
     let dir = seed_fixture();
-    dir.write(
-        "q.kql",
-        "AADServicePrincipalSignInLogs\n| where ResultType != \"0\"\n| count\n",
-    );
+    dir.write("q.kql", "AADServicePrincipalSignInLogs\n| where ResultType != \"0\"\n| count\n");
     let mut a = args(&dir, "");
     a.query = None;
     a.file = Some(dir.path().join("q.kql"));
@@ -138,9 +128,6 @@ fn query_from_file_and_explain() {
     let (code, out, err) = exec(&a);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("\n3\n"), "{out}");
-    assert!(
-        err.contains("10 rows  AADServicePrincipalSignInLogs"),
-        "{err}"
-    );
+    assert!(err.contains("10 rows  AADServicePrincipalSignInLogs"), "{err}");
     assert!(err.contains("3 rows  where"), "{err}");
 }

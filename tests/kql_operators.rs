@@ -8,12 +8,7 @@ use tenantless::kql::{self, Catalog, KqlError, RunOptions, Value};
 fn rows(t: &tenantless::kql::Table) -> Vec<String> {
     t.rows
         .iter()
-        .map(|r| {
-            r.iter()
-                .map(|v| v.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        })
+        .map(|r| r.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(","))
         .collect()
 }
 
@@ -24,33 +19,21 @@ const EVENTS: &str = "let E = datatable(User:string, App:string, N:long, Props:d
 
 #[test]
 fn project_variants() {
-    let t = eval(&format!(
-        "{EVENTS}E | project User, Double = N * 2, Props.ip | take 1"
-    ));
+    let t = eval(&format!("{EVENTS}E | project User, Double = N * 2, Props.ip | take 1"));
     assert_eq!(t.column_names(), ["User", "Double", "Props_ip"]);
     assert_eq!(rows(&t), ["alice,2,10.0.0.1"]);
-    let away = eval(&format!(
-        "{EVENTS}E | extend Pa = 1, Pb = 2 | project-away P*, App"
-    ));
+    let away = eval(&format!("{EVENTS}E | extend Pa = 1, Pb = 2 | project-away P*, App"));
     assert_eq!(away.column_names(), ["User", "N"]);
     let keep = eval(&format!("{EVENTS}E | project-keep U*, N"));
     assert_eq!(keep.column_names(), ["User", "N"]);
-    let ren = eval(&format!(
-        "{EVENTS}E | project-rename Who = User | project-reorder N, Who"
-    ));
+    let ren = eval(&format!("{EVENTS}E | project-rename Who = User | project-reorder N, Who"));
     assert_eq!(ren.column_names(), ["N", "Who", "App", "Props"]);
 }
 
 #[test]
 fn extend_replaces_and_chains() {
-    let t = eval(&format!(
-        "{EVENTS}E | extend N = N * 10, M = N + 1 | project N, M | take 1"
-    ));
-    assert_eq!(
-        rows(&t),
-        ["10,11"],
-        "later items see earlier ones; N replaced in place"
-    );
+    let t = eval(&format!("{EVENTS}E | extend N = N * 10, M = N + 1 | project N, M | take 1"));
+    assert_eq!(rows(&t), ["10,11"], "later items see earlier ones; N replaced in place");
 }
 
 #[test]
@@ -67,9 +50,7 @@ fn let_functions_toscalar_and_tabular_in() {
 
 #[test]
 fn union_distinct_count_as() {
-    let t = eval(&format!(
-        "{EVENTS}union (E | where N == 1), (E | where N == 2) | count"
-    ));
+    let t = eval(&format!("{EVENTS}union (E | where N == 1), (E | where N == 2) | count"));
     assert_eq!(rows(&t), ["2"]);
     let fuzzy = eval(&format!(
         "{EVENTS}union isfuzzy=true E, NoSuchTable | distinct User | sort by User asc"
@@ -212,11 +193,7 @@ fn column_ifexists_and_summarize_expressions() {
     let ratio = scalar(&t, "Ratio").as_f64().expect("number");
     assert!((ratio - 200.0 / 3.0).abs() < 1e-9, "{ratio}");
     assert_eq!(scalar(&t, "any_X"), Value::str("dflt"));
-    assert_eq!(
-        scalar(&t, "Apps").to_string().matches(',').count(),
-        0,
-        "max size 1"
-    );
+    assert_eq!(scalar(&t, "Apps").to_string().matches(',').count(), 0, "max size 1");
 }
 
 #[test]
@@ -228,12 +205,7 @@ fn multiple_statements_give_multiple_tables() {
 
 #[test]
 fn stage_stats_report_rows_per_stage() {
-    let (_, stats) = kql::run_with_stats(
-        "range x from 1 to 10 step 1 | where x > 3 | take 2",
-        &Catalog::new(),
-        &options(),
-    )
-    .expect("runs");
+    let (_, stats) = kql::run_with_stats("range x from 1 to 10 step 1 | where x > 3 | take 2", &Catalog::new(), &options()).expect("runs");
     let counts: Vec<usize> = stats.iter().map(|s| s.rows).collect();
     assert_eq!(counts, [10, 7, 2]);
     assert!(stats[1].stage.starts_with("where"));
@@ -254,14 +226,8 @@ fn row_limit_stops_runaway_join() {
         other => panic!("expected a row-limit error, got {other:?}"),
     }
     let mv = "print a = dynamic([1,2,3,4,5]) | mv-expand a";
-    let small = RunOptions {
-        row_limit: 3,
-        ..options()
-    };
-    assert!(matches!(
-        kql::run(mv, &Catalog::new(), &small),
-        Err(KqlError::RowLimit(..))
-    ));
+    let small = RunOptions { row_limit: 3, ..options() };
+    assert!(matches!(kql::run(mv, &Catalog::new(), &small), Err(KqlError::RowLimit(..))));
 }
 
 #[test]
@@ -277,35 +243,18 @@ fn errors_name_the_problem_and_suggest() {
         "{e}"
     );
     assert!(e.contains("error at 1:19"), "{e}");
-    let e = kql::run("AuditLog | take 1", &cat, &o)
-        .expect_err("unknown table")
-        .to_string();
-    assert!(
-        e.contains("unknown table `AuditLog`; did you mean `AuditLogs`?"),
-        "{e}"
-    );
+    let e = kql::run("AuditLog | take 1", &cat, &o).expect_err("unknown table").to_string();
+    assert!(e.contains("unknown table `AuditLog`; did you mean `AuditLogs`?"), "{e}");
     let e = kql::run("AuditLogs | extend x = tostrng(1)", &cat, &o)
         .expect_err("unknown fn")
         .to_string();
-    assert!(
-        e.contains("unknown function `tostrng`; did you mean `tostring`?"),
-        "{e}"
-    );
+    assert!(e.contains("unknown function `tostrng`; did you mean `tostring`?"), "{e}");
     let e = eval_err("print x = series_decompose_anomalies(dynamic([1]))");
-    assert_eq!(
-        e,
-        "function `series_decompose_anomalies()` is not supported by tenantless yet"
-    );
+    assert_eq!(e, "function `series_decompose_anomalies()` is not supported by tenantless yet");
     let e = eval_err("print x = 1 | evaluate autocluster()");
-    assert_eq!(
-        e,
-        "`evaluate autocluster` is not supported by tenantless yet"
-    );
+    assert_eq!(e, "`evaluate autocluster` is not supported by tenantless yet");
     let e = eval_err("print x = 1\n| summarize by ");
-    assert!(
-        e.contains("error at 2:16") && e.contains("expected an expression"),
-        "{e}"
-    );
+    assert!(e.contains("error at 2:16") && e.contains("expected an expression"), "{e}");
     let e = eval_err("print x = 1 | wher x > 1");
     assert!(e.contains("unknown tabular operator `wher`"), "{e}");
     let e = eval_err("T | where a == <Missing>");

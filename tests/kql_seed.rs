@@ -39,10 +39,7 @@ fn managed_identity_has_two_signins() {
             "LocationDetails"
         ]
     );
-    assert_eq!(
-        column(&t, "TimeGenerated")[0],
-        "2026-11-28T10:15:02.1234567Z"
-    );
+    assert_eq!(column(&t, "TimeGenerated")[0], "2026-11-28T10:15:02.1234567Z");
 }
 
 #[test]
@@ -60,10 +57,7 @@ fn deployment_sp_has_four_arm_signins_and_one_activity() {
     let signins = run_one(seed::SP_ARM_SIGNINS, &cat, &with_sp(DEPLOY_SP_ID));
     assert_eq!(signins.rows.len(), 4);
     let activity = run_one(seed::ACTIVITY_BY_SP, &cat, &with_sp(DEPLOY_SP_ID));
-    assert_eq!(
-        column(&activity, "OperationNameValue"),
-        ["MICROSOFT.SQL/SERVERS/DATABASES/WRITE"]
-    );
+    assert_eq!(column(&activity, "OperationNameValue"), ["MICROSOFT.SQL/SERVERS/DATABASES/WRITE"]);
     assert_eq!(activity.columns.len(), 8);
 }
 
@@ -83,11 +77,7 @@ fn graph_signins_and_audit_by_sp() {
     let dir = seed_fixture();
     let cat = catalog(&dir);
     let g = run_one(seed::GRAPH_SIGNINS, &cat, &options());
-    assert_eq!(
-        g.rows.len(),
-        4,
-        "no time filter: includes the 8-day-old failure"
-    );
+    assert_eq!(g.rows.len(), 4, "no time filter: includes the 8-day-old failure");
     let a = run_one(seed::AUDIT_BY_SP, &cat, &with_sp(GRAPH_SP_ID));
     assert_eq!(column(&a, "TargetResource"), ["policy-0001"]);
     assert_eq!(column(&a, "InitiatedBy"), [GRAPH_SP_ID]);
@@ -127,17 +117,10 @@ fn failed_signin_rule_summarizes_per_sp_ip_result() {
             "IPCustomEntity"
         ]
     );
-    assert_eq!(
-        t.rows.len(),
-        1,
-        "the 8-day-old failure is outside the window"
-    );
+    assert_eq!(t.rows.len(), 1, "the 8-day-old failure is outside the window");
     assert_eq!(column(&t, "count_"), ["2"]);
     assert_eq!(column(&t, "applicationCount"), ["2"]);
-    assert_eq!(
-        column(&t, "applicationSet"),
-        [r#"["Azure Key Vault","Microsoft Graph"]"#]
-    );
+    assert_eq!(column(&t, "applicationSet"), [r#"["Azure Key Vault","Microsoft Graph"]"#]);
     assert_eq!(column(&t, "StartTimeUtc"), ["2026-11-28T10:00:00.0000000Z"]);
     assert_eq!(column(&t, "EndTimeUtc"), ["2026-11-28T10:05:00.0000000Z"]);
     assert_eq!(column(&t, "AccountCustomEntity"), ["Stale-SP"]);
@@ -148,15 +131,8 @@ fn failed_signin_rule_summarizes_per_sp_ip_result() {
 #[test]
 fn credential_rule_fires_for_sp_that_signed_in_before_change() {
     let dir = seed_fixture();
-    let t = run_one(
-        seed::RULE_CREDENTIAL_AFTER_SIGNIN,
-        &catalog(&dir),
-        &options(),
-    );
-    assert_eq!(
-        t.column_names(),
-        ["timestamp", "AccountCustomEntity", "IPCustomEntity"]
-    );
+    let t = run_one(seed::RULE_CREDENTIAL_AFTER_SIGNIN, &catalog(&dir), &options());
+    assert_eq!(t.column_names(), ["timestamp", "AccountCustomEntity", "IPCustomEntity"]);
     assert_eq!(column(&t, "AccountCustomEntity"), ["deploy-sp"]);
     assert_eq!(column(&t, "IPCustomEntity"), ["198.51.100.7"]);
     assert_eq!(column(&t, "timestamp"), ["2026-11-28T11:00:00.0000000Z"]);

@@ -13,12 +13,7 @@ const XY: &str = "let X = datatable(Key:string, Value1:long) ['a',1, 'b',2, 'b',
 fn rows(t: &tenantless::kql::Table) -> Vec<String> {
     t.rows
         .iter()
-        .map(|r| {
-            r.iter()
-                .map(|v| v.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        })
+        .map(|r| r.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(","))
         .collect()
 }
 
@@ -33,48 +28,23 @@ fn join_innerunique_default_dedups_left_keys() {
 // join-operator: the other kinds on the same documented tables.
 #[test]
 fn join_kinds_match_docs() {
-    let count = |kind: &str| {
-        eval(&format!("{XY}X | join kind={kind} Y on Key"))
-            .rows
-            .len()
-    };
+    let count = |kind: &str| eval(&format!("{XY}X | join kind={kind} Y on Key")).rows.len();
     assert_eq!(count("inner"), 4);
     assert_eq!(count("leftouter"), 5);
     assert_eq!(count("rightouter"), 5);
     assert_eq!(count("fullouter"), 6);
-    assert_eq!(
-        rows(&eval(&format!("{XY}X | join kind=leftanti Y on Key"))),
-        ["a,1"]
-    );
-    assert_eq!(
-        rows(&eval(&format!("{XY}X | join kind=anti Y on Key"))),
-        ["a,1"]
-    );
-    assert_eq!(
-        rows(&eval(&format!("{XY}X | join kind=rightanti Y on Key"))),
-        ["d,40"]
-    );
-    assert_eq!(
-        rows(&eval(&format!("{XY}X | join kind=rightantisemi Y on Key"))),
-        ["d,40"]
-    );
-    assert_eq!(
-        rows(&eval(&format!("{XY}X | join kind=leftsemi Y on Key"))),
-        ["b,2", "b,3", "c,4"]
-    );
+    assert_eq!(rows(&eval(&format!("{XY}X | join kind=leftanti Y on Key"))), ["a,1"]);
+    assert_eq!(rows(&eval(&format!("{XY}X | join kind=anti Y on Key"))), ["a,1"]);
+    assert_eq!(rows(&eval(&format!("{XY}X | join kind=rightanti Y on Key"))), ["d,40"]);
+    assert_eq!(rows(&eval(&format!("{XY}X | join kind=rightantisemi Y on Key"))), ["d,40"]);
+    assert_eq!(rows(&eval(&format!("{XY}X | join kind=leftsemi Y on Key"))), ["b,2", "b,3", "c,4"]);
     assert_eq!(
         rows(&eval(&format!("{XY}X | join kind=rightsemi Y on Key"))),
         ["b,10", "c,20", "c,30"]
     );
-    let lo = eval(&format!(
-        "{XY}X | join kind=leftouter Y on Key | where Key == 'a'"
-    ));
+    let lo = eval(&format!("{XY}X | join kind=leftouter Y on Key | where Key == 'a'"));
     assert_eq!(lo.get(0, "Value2"), Some(&Value::Null));
-    assert_eq!(
-        lo.get(0, "Key1"),
-        Some(&Value::str("")),
-        "strings are never null"
-    );
+    assert_eq!(lo.get(0, "Key1"), Some(&Value::str("")), "strings are never null");
 }
 
 // join-operator: `$left.A == $right.B` conditions, and clashing names get the `1` suffix.
@@ -85,16 +55,7 @@ fn join_left_right_condition_and_suffixes() {
          let B = datatable(TimeGenerated:datetime, Who:string, Caller:string) [datetime(2026-01-02), 'x', 'y'];\n\
          A | join kind=inner (B) on $left.Caller == $right.Who",
     );
-    assert_eq!(
-        t.column_names(),
-        [
-            "TimeGenerated",
-            "Caller",
-            "TimeGenerated1",
-            "Who",
-            "Caller1"
-        ]
-    );
+    assert_eq!(t.column_names(), ["TimeGenerated", "Caller", "TimeGenerated1", "Who", "Caller1"]);
     assert_eq!(rows(&t).len(), 1);
 }
 
@@ -230,10 +191,7 @@ fn summarize_default_names() {
     );
     assert_eq!(
         column(&t, "TimeGenerated"),
-        [
-            "2026-01-01T10:00:00.0000000Z",
-            "2026-01-01T11:00:00.0000000Z"
-        ]
+        ["2026-01-01T10:00:00.0000000Z", "2026-01-01T11:00:00.0000000Z"]
     );
     assert_eq!(column(&t, "count_"), ["2", "1"]);
     assert_eq!(column(&t, "set_Caller"), [r#"["a","b"]"#, r#"["a"]"#]);
@@ -290,26 +248,16 @@ fn empty_input_aggregate_defaults() {
 // mv-expand-operator: empty array → no row; null → one row with null; parallel columns pad with null.
 #[test]
 fn mv_expand_empty_null_and_parallel() {
-    let t = eval(
-        "datatable(a:long, b:dynamic) [1, dynamic([]), 2, dynamic(null), 3, dynamic([10, 20])] | mv-expand b",
-    );
+    let t = eval("datatable(a:long, b:dynamic) [1, dynamic([]), 2, dynamic(null), 3, dynamic([10, 20])] | mv-expand b");
     assert_eq!(rows(&t), ["2,", "3,10", "3,20"]);
     let p = eval("print a = dynamic([1, 2, 3]), b = dynamic(['x']) | mv-expand a, b");
     assert_eq!(rows(&p), ["1,x", "2,", "3,"]);
-    let typed =
-        eval("print a = dynamic(['1', 'x']) | mv-expand with_itemindex=i a to typeof(long)");
+    let typed = eval("print a = dynamic(['1', 'x']) | mv-expand with_itemindex=i a to typeof(long)");
     assert_eq!(rows(&typed), ["1,0", ",1"]);
-    let bag = eval(
-        "print d = dynamic({'k1': 1, 'k2': 2}) | mv-expand kind=array d | extend k = tostring(d[0])",
-    );
+    let bag = eval("print d = dynamic({'k1': 1, 'k2': 2}) | mv-expand kind=array d | extend k = tostring(d[0])");
     assert_eq!(column(&bag, "k"), ["k1", "k2"]);
-    let path = eval(
-        "print TargetResources = dynamic([{'modifiedProperties': [1, 2]}]) | mv-expand TargetResources[0].modifiedProperties",
-    );
-    assert_eq!(
-        column(&path, "TargetResources_0_modifiedProperties"),
-        ["1", "2"]
-    );
+    let path = eval("print TargetResources = dynamic([{'modifiedProperties': [1, 2]}]) | mv-expand TargetResources[0].modifiedProperties");
+    assert_eq!(column(&path, "TargetResources_0_modifiedProperties"), ["1", "2"]);
 }
 
 // between-operator: inclusive on both ends; a timespan right bound with a datetime left bound.
@@ -386,8 +334,6 @@ fn arg_max_star() {
     );
     assert_eq!(t.column_names(), ["Account", "TimeGenerated", "Ip"]);
     assert_eq!(column(&t, "Ip"), ["2.2.2.2", "3.3.3.3"]);
-    let m = eval(
-        "datatable(k:string, v:long, w:string) ['a', 1, 'x', 'a', 5, 'y'] | summarize arg_min(v, w) by k",
-    );
+    let m = eval("datatable(k:string, v:long, w:string) ['a', 1, 'x', 'a', 5, 'y'] | summarize arg_min(v, w) by k");
     assert_eq!(rows(&m), ["a,1,x"]);
 }

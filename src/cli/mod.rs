@@ -1,3 +1,69 @@
-//! Command-line definitions and dispatch.
+//! Command-line definitions and dispatch; domain logic lives in the library modules.
 
+pub mod bench;
+pub mod estimate;
+pub mod generate;
 pub mod query;
+pub mod verify;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Exit code for bad input: scenario, arguments, data.
+pub const EXIT_INPUT: u8 = 2;
+/// Exit code for a failure while running (I/O, query error).
+pub const EXIT_FAILURE: u8 = 1;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tenantless",
+    version,
+    about = "Simulate Entra ID non-human identity logs across five Log Analytics tables, and run KQL over them."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate scenarios into <Table>.jsonl files and manifest.json.
+    Generate(generate::GenerateArgs),
+    /// Estimate rows, billed GB and cost per table and category from scenarios.
+    Estimate(estimate::EstimateArgs),
+    /// Run Sentinel rules and correlations over generated data and compare with the ground truth.
+    Verify(verify::VerifyArgs),
+    /// Measure generation and estimation speed (use a release build).
+    Bench(bench::BenchArgs),
+}
+
+/// The bundled default scenario, found from the working directory or the crate root.
+pub fn default_scenario() -> PathBuf {
+    let relative = PathBuf::from("scenarios/seed.yaml");
+    if relative.exists() {
+        relative
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Some(Command::Generate(args)) => generate::run(&args),
+        Some(Command::Estimate(args)) => estimate::run(&args),
+        Some(Command::Bench(args)) => bench::run(&args),
+        Some(Command::Verify(args)) => verify::run(&args),
+        None => {
+            // No arguments: the README's first command. Generate the default scenario into output/,
+            // then verify the bundled rules against it.
+            let generated = generate::run(&generate::GenerateArgs::defaults());
+            if generated != ExitCode::SUCCESS {
+                return generated;
+            }
+            println!();
+            verify::run(&verify::VerifyArgs::defaults())
+        }
+    }
+}

@@ -81,20 +81,13 @@ fn usage(msg: impl Into<String>) -> (u8, String) {
     (EXIT_USAGE, format!("error: {}", msg.into()))
 }
 
-fn execute_inner(
-    args: &QueryArgs,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<(), (u8, String)> {
+fn execute_inner(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), (u8, String)> {
     let query = match (&args.query, &args.file) {
         (Some(_), Some(_)) => {
-            return Err(usage(
-                "give the query either as an argument or with -f, not both",
-            ));
+            return Err(usage("give the query either as an argument or with -f, not both"));
         }
         (Some(q), None) => q.clone(),
-        (None, Some(f)) => std::fs::read_to_string(f)
-            .map_err(|e| usage(format!("cannot read {}: {e}", f.display())))?,
+        (None, Some(f)) => std::fs::read_to_string(f).map_err(|e| usage(format!("cannot read {}: {e}", f.display())))?,
         (None, None) => return Err(usage("no query: pass QUERY or -f FILE.kql")),
     };
     let mut params = BTreeMap::new();
@@ -142,24 +135,16 @@ fn execute_inner(
 /// `--now`, else manifest.json's `time_range.end`, else the current time.
 pub fn resolve_now(now: Option<&str>, data: &Path) -> Result<DateTime<Utc>, String> {
     if let Some(text) = now {
-        let ticks = value::parse_datetime(text)
-            .ok_or_else(|| format!("--now `{text}` is not an RFC 3339 datetime"))?;
-        return value::chrono_from_ticks(ticks)
-            .ok_or_else(|| format!("--now `{text}` is out of range"));
+        let ticks = value::parse_datetime(text).ok_or_else(|| format!("--now `{text}` is not an RFC 3339 datetime"))?;
+        return value::chrono_from_ticks(ticks).ok_or_else(|| format!("--now `{text}` is out of range"));
     }
     let manifest = data.join("manifest.json");
     if let Ok(text) = std::fs::read_to_string(&manifest) {
-        let json: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| format!("{}: invalid JSON: {e}", manifest.display()))?;
+        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: invalid JSON: {e}", manifest.display()))?;
         if let Some(end) = json.pointer("/time_range/end").and_then(|v| v.as_str()) {
-            let ticks = value::parse_datetime(end).ok_or_else(|| {
-                format!(
-                    "{}: time_range.end `{end}` is not a datetime",
-                    manifest.display()
-                )
-            })?;
-            return value::chrono_from_ticks(ticks)
-                .ok_or_else(|| "time_range.end out of range".to_string());
+            let ticks =
+                value::parse_datetime(end).ok_or_else(|| format!("{}: time_range.end `{end}` is not a datetime", manifest.display()))?;
+            return value::chrono_from_ticks(ticks).ok_or_else(|| "time_range.end out of range".to_string());
         }
     }
     Ok(Utc::now())

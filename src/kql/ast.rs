@@ -16,11 +16,7 @@ pub struct Script {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Statement {
     /// `let name = value`.
-    Let {
-        name: String,
-        value: LetValue,
-        span: Span,
-    },
+    Let { name: String, value: LetValue, span: Span },
     /// A tabular (or scalar) expression whose result is returned.
     Query(Pipeline),
 }
@@ -81,12 +77,7 @@ pub enum Source {
     /// `union [isfuzzy=true] A, B`
     Union(UnionSpec),
     /// `range x from a to b step c`
-    Range {
-        name: String,
-        from: Expr,
-        to: Expr,
-        step: Expr,
-    },
+    Range { name: String, from: Expr, to: Expr, step: Expr },
 }
 
 /// Arguments of `union`.
@@ -280,11 +271,7 @@ impl StrOp {
 
     /// The operator's KQL spelling.
     pub fn name(self) -> &'static str {
-        StrOp::ALL
-            .iter()
-            .find(|(op, _)| *op == self)
-            .map(|(_, n)| *n)
-            .unwrap_or("has")
+        StrOp::ALL.iter().find(|(op, _)| *op == self).map(|(_, n)| *n).unwrap_or("has")
     }
 }
 

@@ -2,10 +2,7 @@
 
 use chrono::{Datelike, Months, NaiveDate, Timelike};
 
-use super::value::{
-    TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_MINUTE, TICKS_PER_MS, TICKS_PER_SECOND,
-    chrono_from_ticks, ticks_from_chrono,
-};
+use super::value::{TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_MINUTE, TICKS_PER_MS, TICKS_PER_SECOND, chrono_from_ticks, ticks_from_chrono};
 
 /// Calendar fields of a datetime in ticks.
 fn fields(ticks: i64) -> Option<(i32, u32, u32)> {
@@ -88,9 +85,7 @@ pub fn datetime_diff(period: &str, d1: i64, d2: i64) -> Option<i64> {
             let (y2, m2, _) = fields(d2)?;
             Some(i64::from(y1 * 12 + m1 as i32) - i64::from(y2 * 12 + m2 as i32))
         }
-        "week" | "weeks" | "wk" | "ww" => {
-            Some((start_of_week(d1) - start_of_week(d2)) / (7 * TICKS_PER_DAY))
-        }
+        "week" | "weeks" | "wk" | "ww" => Some((start_of_week(d1) - start_of_week(d2)) / (7 * TICKS_PER_DAY)),
         "nanosecond" | "nanoseconds" | "ns" => d1.checked_sub(d2)?.checked_mul(100),
         _ => {
             let per = fixed_period(&p)?;
@@ -176,11 +171,7 @@ pub fn format_datetime(t: i64, format: &str) -> Option<String> {
 }
 
 fn pad(v: u32, n: usize) -> String {
-    if n >= 2 {
-        format!("{v:02}")
-    } else {
-        v.to_string()
-    }
+    if n >= 2 { format!("{v:02}") } else { v.to_string() }
 }
 
 #[cfg(test)]
@@ -195,68 +186,30 @@ mod tests {
     // Examples from learn.microsoft.com/kusto/query/datetime-diff-function.
     #[test]
     fn datetime_diff_documented_examples() {
+        assert_eq!(datetime_diff("year", dt("2017-01-01"), dt("2000-12-31")), Some(17));
+        assert_eq!(datetime_diff("quarter", dt("2017-07-01"), dt("2017-03-30")), Some(2));
+        assert_eq!(datetime_diff("month", dt("2017-01-01"), dt("2015-12-30")), Some(13));
+        assert_eq!(datetime_diff("week", dt("2017-10-29 00:00"), dt("2017-09-30 23:59")), Some(5));
+        assert_eq!(datetime_diff("day", dt("2017-10-29 00:00"), dt("2017-09-30 23:59")), Some(29));
+        assert_eq!(datetime_diff("hour", dt("2017-10-31 01:00"), dt("2017-10-30 23:59")), Some(2));
         assert_eq!(
-            datetime_diff("year", dt("2017-01-01"), dt("2000-12-31")),
-            Some(17)
-        );
-        assert_eq!(
-            datetime_diff("quarter", dt("2017-07-01"), dt("2017-03-30")),
-            Some(2)
-        );
-        assert_eq!(
-            datetime_diff("month", dt("2017-01-01"), dt("2015-12-30")),
-            Some(13)
-        );
-        assert_eq!(
-            datetime_diff("week", dt("2017-10-29 00:00"), dt("2017-09-30 23:59")),
+            datetime_diff("minute", dt("2017-10-30 23:05:01"), dt("2017-10-30 23:00:59")),
             Some(5)
         );
         assert_eq!(
-            datetime_diff("day", dt("2017-10-29 00:00"), dt("2017-09-30 23:59")),
-            Some(29)
-        );
-        assert_eq!(
-            datetime_diff("hour", dt("2017-10-31 01:00"), dt("2017-10-30 23:59")),
-            Some(2)
-        );
-        assert_eq!(
-            datetime_diff(
-                "minute",
-                dt("2017-10-30 23:05:01"),
-                dt("2017-10-30 23:00:59")
-            ),
-            Some(5)
-        );
-        assert_eq!(
-            datetime_diff(
-                "second",
-                dt("2017-10-30 23:00:10.100"),
-                dt("2017-10-30 23:00:00.900")
-            ),
+            datetime_diff("second", dt("2017-10-30 23:00:10.100"), dt("2017-10-30 23:00:00.900")),
             Some(10)
         );
         assert_eq!(
-            datetime_diff(
-                "millisecond",
-                dt("2017-10-30 23:00:00.200100"),
-                dt("2017-10-30 23:00:00.100900")
-            ),
+            datetime_diff("millisecond", dt("2017-10-30 23:00:00.200100"), dt("2017-10-30 23:00:00.100900")),
             Some(100)
         );
         assert_eq!(
-            datetime_diff(
-                "microsecond",
-                dt("2017-10-30 23:00:00.1009001"),
-                dt("2017-10-30 23:00:00.1008009")
-            ),
+            datetime_diff("microsecond", dt("2017-10-30 23:00:00.1009001"), dt("2017-10-30 23:00:00.1008009")),
             Some(100)
         );
         assert_eq!(
-            datetime_diff(
-                "nanosecond",
-                dt("2017-10-30 23:00:00.0000000"),
-                dt("2017-10-30 23:00:00.0000007")
-            ),
+            datetime_diff("nanosecond", dt("2017-10-30 23:00:00.0000000"), dt("2017-10-30 23:00:00.0000007")),
             Some(-700)
         );
     }
@@ -270,10 +223,7 @@ mod tests {
         assert_eq!(datetime_add("quarter", 1, base), Some(dt("2017-04-01")));
         assert_eq!(datetime_add("year", 1, base), Some(dt("2018-01-01")));
         assert_eq!(datetime_add("day", -1, base), Some(dt("2016-12-31")));
-        assert_eq!(
-            datetime_add("Minute", 30, base),
-            Some(dt("2017-01-01 00:30"))
-        );
+        assert_eq!(datetime_add("Minute", 30, base), Some(dt("2017-01-01 00:30")));
     }
 
     #[test]

@@ -48,9 +48,7 @@ pub enum KqlError {
     #[error("{0} is not supported by tenantless yet")]
     Unsupported(String),
     /// The configured output row limit was exceeded.
-    #[error(
-        "row limit exceeded: {0} produced more than {1} rows (raise it with RunOptions::row_limit)"
-    )]
+    #[error("row limit exceeded: {0} produced more than {1} rows (raise it with RunOptions::row_limit)")]
     RowLimit(String, usize),
     /// Bad input data (JSONL, schema, manifest).
     #[error("data error: {0}")]
@@ -71,17 +69,10 @@ pub fn locate(source: &str, offset: usize) -> (usize, usize, &str) {
             line_no += 1;
         }
     }
-    let line_end = source[line_start..]
-        .find('\n')
-        .map(|e| line_start + e)
-        .unwrap_or(source.len());
+    let line_end = source[line_start..].find('\n').map(|e| line_start + e).unwrap_or(source.len());
     let prefix = source.get(line_start..offset).unwrap_or("");
     let col = prefix.chars().count() + 1;
-    (
-        line_no,
-        col,
-        source[line_start..line_end].trim_end_matches('\r'),
-    )
+    (line_no, col, source[line_start..line_end].trim_end_matches('\r'))
 }
 
 /// Renders `message` at `span` as `line:col: message`, the line, and a caret line.
@@ -92,15 +83,8 @@ pub fn render(source: &str, span: Span, message: &str) -> String {
         .map(|s| s.chars().take_while(|c| *c != '\n').count())
         .unwrap_or(1)
         .max(1);
-    let pad: String = text
-        .chars()
-        .take(col - 1)
-        .map(|c| if c == '\t' { '\t' } else { ' ' })
-        .collect();
-    format!(
-        "error at {line}:{col}: {message}\n  {text}\n  {pad}{}",
-        "^".repeat(width)
-    )
+    let pad: String = text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+    format!("error at {line}:{col}: {message}\n  {text}\n  {pad}{}", "^".repeat(width))
 }
 
 impl KqlError {
@@ -117,16 +101,10 @@ impl KqlError {
     }
 
     /// A semantic error; rendered with a caret when the span is known and the source is available.
-    pub fn semantic(
-        source: Option<&str>,
-        span: Option<Span>,
-        message: impl Into<String>,
-    ) -> KqlError {
+    pub fn semantic(source: Option<&str>, span: Option<Span>, message: impl Into<String>) -> KqlError {
         let message = message.into();
         let rendered = match (source, span) {
-            (Some(src), Some(sp)) if sp.end > sp.start && sp.end <= src.len() => {
-                render(src, sp, &message)
-            }
+            (Some(src), Some(sp)) if sp.end > sp.start && sp.end <= src.len() => render(src, sp, &message),
             _ => format!("error: {message}"),
         };
         KqlError::Semantic { message, rendered }
@@ -179,10 +157,7 @@ mod tests {
 
     #[test]
     fn suggests_closest() {
-        assert_eq!(
-            suggest("ResultTyp", ["ResultType", "Result"]),
-            Some("ResultType")
-        );
+        assert_eq!(suggest("ResultTyp", ["ResultType", "Result"]), Some("ResultType"));
         assert_eq!(suggest("zzzzzz", ["ResultType"]), None);
     }
 }

@@ -22,11 +22,7 @@ pub fn to_text(t: &Table, max_width: usize) -> String {
         }
     };
     let header: Vec<String> = t.columns.iter().map(|c| clip(c.name.clone())).collect();
-    let body: Vec<Vec<String>> = t
-        .rows
-        .iter()
-        .map(|r| r.iter().map(|v| clip(cell(v))).collect())
-        .collect();
+    let body: Vec<Vec<String>> = t.rows.iter().map(|r| r.iter().map(|v| clip(cell(v))).collect()).collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for r in &body {
         for (i, c) in r.iter().enumerate() {
@@ -40,11 +36,7 @@ pub fn to_text(t: &Table, max_width: usize) -> String {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let pad = widths
-                    .get(i)
-                    .copied()
-                    .unwrap_or(0)
-                    .saturating_sub(c.chars().count());
+                let pad = widths.get(i).copied().unwrap_or(0).saturating_sub(c.chars().count());
                 format!("{c}{}", " ".repeat(pad))
             })
             .collect();

@@ -156,10 +156,7 @@ fn datetime_arg(v: &Value) -> Option<i64> {
 }
 
 fn dt_fn(v: &Value, f: impl Fn(i64) -> Option<i64>) -> Value {
-    datetime_arg(v)
-        .and_then(f)
-        .map(Value::DateTime)
-        .unwrap_or(Value::Null)
+    datetime_arg(v).and_then(f).map(Value::DateTime).unwrap_or(Value::Null)
 }
 
 /// Strings holding JSON are parsed when a function expects dynamic input.
@@ -196,11 +193,7 @@ fn parse_json(a: &[Value]) -> Value {
 }
 
 fn iff(a: &[Value]) -> Value {
-    if a[0].is_true() {
-        a[1].clone()
-    } else {
-        a[2].clone()
-    }
+    if a[0].is_true() { a[1].clone() } else { a[2].clone() }
 }
 
 fn case(a: &[Value]) -> Value {
@@ -216,18 +209,12 @@ fn case(a: &[Value]) -> Value {
 
 /// First non-null (and, for strings, non-empty) argument.
 fn coalesce(a: &[Value]) -> Value {
-    a.iter()
-        .find(|v| !is_empty(v))
-        .cloned()
-        .unwrap_or_else(|| a[0].clone())
+    a.iter().find(|v| !is_empty(v)).cloned().unwrap_or_else(|| a[0].clone())
 }
 
 fn strcat_delim(a: &[Value]) -> Value {
     let d = a[0].to_kql_string();
-    let parts: Vec<String> = a[1..]
-        .iter()
-        .map(|v| v.to_kql_string().to_string())
-        .collect();
+    let parts: Vec<String> = a[1..].iter().map(|v| v.to_kql_string().to_string()).collect();
     Value::str(&parts.join(&d))
 }
 
@@ -320,9 +307,7 @@ fn rewrite_pattern(rewrite: &str) -> String {
 fn replace_regex(text: &Value, pattern: &Value, rewrite: &Value) -> Value {
     let s = text.to_kql_string();
     match regex(&pattern.to_kql_string()) {
-        Some(r) => {
-            Value::str(&r.replace_all(&s, rewrite_pattern(&rewrite.to_kql_string()).as_str()))
-        }
+        Some(r) => Value::str(&r.replace_all(&s, rewrite_pattern(&rewrite.to_kql_string()).as_str())),
         None => Value::Null,
     }
 }
@@ -333,14 +318,9 @@ fn extract(a: &[Value]) -> Value {
     };
     let group = a[1].as_i64().unwrap_or(0).max(0) as usize;
     let s = a[2].to_kql_string();
-    let found = r
-        .captures(&s)
-        .and_then(|c| c.get(group))
-        .map(|m| Value::str(m.as_str()));
+    let found = r.captures(&s).and_then(|c| c.get(group)).map(|m| Value::str(m.as_str()));
     match (found, a.get(3)) {
-        (Some(v), Some(Value::String(t))) => {
-            KqlType::parse(t).map(|ty| convert(&v, ty)).unwrap_or(v)
-        }
+        (Some(v), Some(Value::String(t))) => KqlType::parse(t).map(|ty| convert(&v, ty)).unwrap_or(v),
         (Some(v), _) => v,
         (None, _) => Value::str(""),
     }
@@ -354,22 +334,14 @@ fn extract_all(a: &[Value]) -> Value {
     let groups = r.captures_len() - 1;
     let mut out = Vec::new();
     for caps in r.captures_iter(&s) {
-        let get = |i: usize| {
-            caps.get(i)
-                .map(|m| Value::str(m.as_str()))
-                .unwrap_or(Value::str(""))
-        };
+        let get = |i: usize| caps.get(i).map(|m| Value::str(m.as_str())).unwrap_or(Value::str(""));
         out.push(match groups {
             0 => get(0),
             1 => get(1),
             n => Value::Array(Arc::new((1..=n).map(get).collect())),
         });
     }
-    if out.is_empty() {
-        Value::Null
-    } else {
-        Value::Array(Arc::new(out))
-    }
+    if out.is_empty() { Value::Null } else { Value::Array(Arc::new(out)) }
 }
 
 fn indexof(a: &[Value]) -> Value {
@@ -437,17 +409,12 @@ fn bag_merge(a: &[Value]) -> Value {
 
 fn distinct(items: impl IntoIterator<Item = Value>) -> Vec<Value> {
     let mut seen = HashSet::new();
-    items
-        .into_iter()
-        .filter(|v| seen.insert(v.clone()))
-        .collect()
+    items.into_iter().filter(|v| seen.insert(v.clone())).collect()
 }
 
 fn set_difference(a: &[Value]) -> Value {
     let others: HashSet<Value> = a[1..].iter().flat_map(elements).collect();
-    Value::Array(Arc::new(distinct(
-        elements(&a[0]).into_iter().filter(|v| !others.contains(v)),
-    )))
+    Value::Array(Arc::new(distinct(elements(&a[0]).into_iter().filter(|v| !others.contains(v)))))
 }
 
 fn set_union(a: &[Value]) -> Value {
@@ -455,14 +422,9 @@ fn set_union(a: &[Value]) -> Value {
 }
 
 fn set_intersect(a: &[Value]) -> Value {
-    let sets: Vec<HashSet<Value>> = a[1..]
-        .iter()
-        .map(|v| elements(v).into_iter().collect())
-        .collect();
+    let sets: Vec<HashSet<Value>> = a[1..].iter().map(|v| elements(v).into_iter().collect()).collect();
     Value::Array(Arc::new(distinct(
-        elements(&a[0])
-            .into_iter()
-            .filter(|v| sets.iter().all(|s| s.contains(v))),
+        elements(&a[0]).into_iter().filter(|v| sets.iter().all(|s| s.contains(v))),
     )))
 }
 
@@ -482,9 +444,7 @@ fn array_slice(a: &[Value]) -> Value {
 /// `bin(value, size)`: rounds down to a multiple of size (numbers, datetimes, timespans).
 pub fn bin(a: &[Value]) -> Value {
     match (&a[0], &a[1]) {
-        (Value::DateTime(t), Value::TimeSpan(s)) | (Value::TimeSpan(t), Value::TimeSpan(s))
-            if *s > 0 =>
-        {
+        (Value::DateTime(t), Value::TimeSpan(s)) | (Value::TimeSpan(t), Value::TimeSpan(s)) if *s > 0 => {
             let v = t.div_euclid(*s) * s;
             if matches!(a[0], Value::DateTime(_)) {
                 Value::DateTime(v)
@@ -607,11 +567,8 @@ pub fn has_term(hay: &str, needle: &str, cs: bool, check_start: bool, check_end:
     while let Some(pos) = hay[from..].find(&*needle) {
         let start = from + pos;
         let end = start + needle.len();
-        let before_ok = !check_start
-            || !needle_starts_term
-            || !hay[..start].chars().last().is_some_and(is_term_char);
-        let after_ok =
-            !check_end || !needle_ends_term || !hay[end..].chars().next().is_some_and(is_term_char);
+        let before_ok = !check_start || !needle_starts_term || !hay[..start].chars().last().is_some_and(is_term_char);
+        let after_ok = !check_end || !needle_ends_term || !hay[end..].chars().next().is_some_and(is_term_char);
         if before_ok && after_ok {
             return true;
         }
@@ -662,11 +619,7 @@ mod tests {
     #[test]
     fn rewrite_backrefs() {
         assert_eq!(rewrite_pattern(r"x\1y"), "x${1}y");
-        let v = replace_regex(
-            &Value::str("ab12"),
-            &Value::str(r"(\d+)"),
-            &Value::str(r"<\1>"),
-        );
+        let v = replace_regex(&Value::str("ab12"), &Value::str(r"(\d+)"), &Value::str(r"<\1>"));
         assert_eq!(v, Value::str("ab<12>"));
     }
 
@@ -675,11 +628,7 @@ mod tests {
         let parts = split(&[Value::str("a/b/c"), Value::str("/")]);
         assert_eq!(parts.get_index(-1), Value::str("c"));
         let d = set_difference(&[
-            Value::Array(Arc::new(vec![
-                Value::Long(1),
-                Value::Long(2),
-                Value::Long(2),
-            ])),
+            Value::Array(Arc::new(vec![Value::Long(1), Value::Long(2), Value::Long(2)])),
             Value::Array(Arc::new(vec![Value::Long(1)])),
         ]);
         assert_eq!(d, Value::Array(Arc::new(vec![Value::Long(2)])));

@@ -62,8 +62,8 @@ const HYPHENATED: &[&str] = &[
 ];
 
 const SYMBOLS: &[&str] = &[
-    "..", "==", "!=", "<>", "<=", ">=", "=~", "!~", "=>", "|", "(", ")", "[", "]", "{", "}", ",",
-    ";", ":", ".", "=", "<", ">", "+", "-", "*", "/", "%", "!", "?",
+    "..", "==", "!=", "<>", "<=", ">=", "=~", "!~", "=>", "|", "(", ")", "[", "]", "{", "}", ",", ";", ":", ".", "=", "<", ">", "+", "-",
+    "*", "/", "%", "!", "?",
 ];
 
 /// Splits `src` into tokens, ending with `Eof`.
@@ -108,11 +108,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn err(&self, start: usize, msg: &str) -> KqlError {
-        KqlError::syntax(
-            self.src,
-            Span::new(start, self.pos.max(start + 1).min(self.src.len())),
-            msg,
-        )
+        KqlError::syntax(self.src, Span::new(start, self.pos.max(start + 1).min(self.src.len())), msg)
     }
 
     fn run(&mut self) -> Result<(), KqlError> {
@@ -121,17 +117,12 @@ impl<'a> Lexer<'a> {
             if c.is_whitespace() {
                 self.pos += c.len_utf8();
             } else if self.src[self.pos..].starts_with("//") {
-                let end = self.src[self.pos..]
-                    .find('\n')
-                    .map(|e| self.pos + e)
-                    .unwrap_or(self.src.len());
+                let end = self.src[self.pos..].find('\n').map(|e| self.pos + e).unwrap_or(self.src.len());
                 self.pos = end;
             } else if c == '"' || c == '\'' {
                 let s = self.string(c, false)?;
                 self.push(Tok::Str(s), start);
-            } else if (c == '@' || c == 'h' || c == 'H')
-                && matches!(self.peek_at(1), Some('"' | '\''))
-            {
+            } else if (c == '@' || c == 'h' || c == 'H') && matches!(self.peek_at(1), Some('"' | '\'')) {
                 self.pos += 1;
                 let q = self.peek().unwrap_or('"');
                 let s = self.string(q, c == '@')?;
@@ -144,11 +135,7 @@ impl<'a> Lexer<'a> {
                 let s = self.src[self.pos..self.pos + end].to_string();
                 self.pos += end + 3;
                 self.push(Tok::Str(s), start);
-            } else if c.is_ascii_digit()
-                || (c == '.'
-                    && self.peek_at(1).is_some_and(|d| d.is_ascii_digit())
-                    && !self.prev_is_dot())
-            {
+            } else if c.is_ascii_digit() || (c == '.' && self.peek_at(1).is_some_and(|d| d.is_ascii_digit()) && !self.prev_is_dot()) {
                 self.number(start)?;
             } else if is_ident_start(c) {
                 self.ident(start)?;
@@ -186,13 +173,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn prev_is_dot(&self) -> bool {
-        matches!(
-            self.out.last(),
-            Some(Token {
-                tok: Tok::Sym("."),
-                ..
-            })
-        )
+        matches!(self.out.last(), Some(Token { tok: Tok::Sym("."), .. }))
     }
 
     fn string(&mut self, quote: char, verbatim: bool) -> Result<String, KqlError> {
@@ -200,9 +181,7 @@ impl<'a> Lexer<'a> {
         self.pos += 1;
         let mut out = String::new();
         loop {
-            let c = self
-                .peek()
-                .ok_or_else(|| self.err(start, "unterminated string literal"))?;
+            let c = self.peek().ok_or_else(|| self.err(start, "unterminated string literal"))?;
             self.pos += c.len_utf8();
             if c == quote {
                 if verbatim && self.peek() == Some(quote) {
@@ -216,9 +195,7 @@ impl<'a> Lexer<'a> {
                 return Err(self.err(start, "unterminated string literal"));
             }
             if c == '\\' && !verbatim {
-                let e = self
-                    .peek()
-                    .ok_or_else(|| self.err(start, "unterminated string literal"))?;
+                let e = self.peek().ok_or_else(|| self.err(start, "unterminated string literal"))?;
                 self.pos += e.len_utf8();
                 match e {
                     'n' => out.push('\n'),
@@ -240,8 +217,7 @@ impl<'a> Lexer<'a> {
             while self.pos < bytes.len() && bytes[self.pos].is_ascii_hexdigit() {
                 self.pos += 1;
             }
-            let v = i64::from_str_radix(&self.src[start + 2..self.pos], 16)
-                .map_err(|_| self.err(start, "invalid hex literal"))?;
+            let v = i64::from_str_radix(&self.src[start + 2..self.pos], 16).map_err(|_| self.err(start, "invalid hex literal"))?;
             self.push(Tok::Long(v), start);
             return Ok(());
         }
@@ -249,10 +225,7 @@ impl<'a> Lexer<'a> {
         while self.pos < bytes.len() && bytes[self.pos].is_ascii_digit() {
             self.pos += 1;
         }
-        if self.pos + 1 < bytes.len()
-            && bytes[self.pos] == b'.'
-            && bytes[self.pos + 1].is_ascii_digit()
-        {
+        if self.pos + 1 < bytes.len() && bytes[self.pos] == b'.' && bytes[self.pos + 1].is_ascii_digit() {
             is_real = true;
             self.pos += 1;
             while self.pos < bytes.len() && bytes[self.pos].is_ascii_digit() {
@@ -282,8 +255,8 @@ impl<'a> Lexer<'a> {
             let unit = &self.src[num_end..unit_end];
             if timespan_unit_ticks(unit).is_some() {
                 self.pos = unit_end;
-                let ticks = parse_timespan_literal(&self.src[start..unit_end])
-                    .ok_or_else(|| self.err(start, "invalid timespan literal"))?;
+                let ticks =
+                    parse_timespan_literal(&self.src[start..unit_end]).ok_or_else(|| self.err(start, "invalid timespan literal"))?;
                 self.push(Tok::TimeSpan(ticks), start);
                 return Ok(());
             }
@@ -292,17 +265,13 @@ impl<'a> Lexer<'a> {
         }
         let text = &self.src[start..num_end];
         if is_real {
-            let v: f64 = text
-                .parse()
-                .map_err(|_| self.err(start, "invalid number"))?;
+            let v: f64 = text.parse().map_err(|_| self.err(start, "invalid number"))?;
             self.push(Tok::Real(v), start);
         } else {
             match text.parse::<i64>() {
                 Ok(v) => self.push(Tok::Long(v), start),
                 Err(_) => {
-                    let v: f64 = text
-                        .parse()
-                        .map_err(|_| self.err(start, "invalid number"))?;
+                    let v: f64 = text.parse().map_err(|_| self.err(start, "invalid number"))?;
                     self.push(Tok::Real(v), start);
                 }
             }
@@ -319,22 +288,14 @@ impl<'a> Lexer<'a> {
         // Hyphenated operator names.
         if self.peek() == Some('-') {
             let after = &self.src[self.pos + 1..];
-            let next_len = after
-                .find(|c: char| !is_ident_char(c))
-                .unwrap_or(after.len());
+            let next_len = after.find(|c: char| !is_ident_char(c)).unwrap_or(after.len());
             let candidate = format!("{word}-{}", &after[..next_len]);
-            if HYPHENATED
-                .iter()
-                .any(|h| h.eq_ignore_ascii_case(&candidate))
-            {
+            if HYPHENATED.iter().any(|h| h.eq_ignore_ascii_case(&candidate)) {
                 self.pos += 1 + next_len;
                 word = candidate;
             }
         }
-        if matches!(word.as_str(), "in" | "has_any" | "has_all")
-            && self.peek() == Some('~')
-            && word == "in"
-        {
+        if matches!(word.as_str(), "in" | "has_any" | "has_all") && self.peek() == Some('~') && word == "in" {
             self.pos += 1;
             word.push('~');
         }
@@ -349,15 +310,8 @@ impl<'a> Lexer<'a> {
                     // Only raw when the content is not a nested expression (e.g. `datetime(null)` is fine).
                     if !inner.contains('(') {
                         self.pos = open + close + 1;
-                        let kind = if word == "datetime" {
-                            "datetime"
-                        } else {
-                            "timespan"
-                        };
-                        self.push(
-                            Tok::TypedLit(kind.to_string(), inner.trim().to_string()),
-                            start,
-                        );
+                        let kind = if word == "datetime" { "datetime" } else { "timespan" };
+                        self.push(Tok::TypedLit(kind.to_string(), inner.trim().to_string()), start);
                         return Ok(());
                     }
                 }
@@ -373,11 +327,7 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<Tok> {
-        lex(src)
-            .expect("lexes")
-            .into_iter()
-            .map(|t| t.tok)
-            .collect()
+        lex(src).expect("lexes").into_iter().map(|t| t.tok).collect()
     }
 
     #[test]
@@ -392,10 +342,7 @@ mod tests {
     #[test]
     fn utf8_strings_and_ranges() {
         let toks = kinds("\"Update application – Certificates\" | x between (1 .. 2)");
-        assert_eq!(
-            toks[0],
-            Tok::Str("Update application – Certificates".into())
-        );
+        assert_eq!(toks[0], Tok::Str("Update application – Certificates".into()));
         assert!(toks.contains(&Tok::Sym("..")));
         assert!(toks.contains(&Tok::Long(2)));
     }
@@ -403,13 +350,7 @@ mod tests {
     #[test]
     fn typed_literals() {
         let toks = kinds("datetime(2017-01-01 10:00) + time(1.00:00:00)");
-        assert_eq!(
-            toks[0],
-            Tok::TypedLit("datetime".into(), "2017-01-01 10:00".into())
-        );
-        assert_eq!(
-            toks[2],
-            Tok::TypedLit("timespan".into(), "1.00:00:00".into())
-        );
+        assert_eq!(toks[0], Tok::TypedLit("datetime".into(), "2017-01-01 10:00".into()));
+        assert_eq!(toks[2], Tok::TypedLit("timespan".into(), "1.00:00:00".into()));
     }
 }

@@ -66,11 +66,7 @@ pub fn run(query: &str, catalog: &Catalog, options: &RunOptions) -> Result<Vec<T
 }
 
 /// Like [`run`], also returning the row count after each stage of each top-level query.
-pub fn run_with_stats(
-    query: &str,
-    catalog: &Catalog,
-    options: &RunOptions,
-) -> Result<(Vec<Table>, Vec<StageStat>), KqlError> {
+pub fn run_with_stats(query: &str, catalog: &Catalog, options: &RunOptions) -> Result<(Vec<Table>, Vec<StageStat>), KqlError> {
     let text = params::substitute(query, &options.params);
     let script = parser::parse(&text)?;
     let now = value::ticks_from_chrono(&options.now);

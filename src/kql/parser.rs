@@ -119,19 +119,11 @@ impl<'a> Parser<'a> {
     }
 
     fn expect_sym(&mut self, s: &str) -> Result<(), KqlError> {
-        if self.eat_sym(s) {
-            Ok(())
-        } else {
-            self.error(&format!("`{s}`"))
-        }
+        if self.eat_sym(s) { Ok(()) } else { self.error(&format!("`{s}`")) }
     }
 
     fn expect_word(&mut self, w: &str) -> Result<(), KqlError> {
-        if self.eat_word(w) {
-            Ok(())
-        } else {
-            self.error(&format!("`{w}`"))
-        }
+        if self.eat_word(w) { Ok(()) } else { self.error(&format!("`{w}`")) }
     }
 
     /// An identifier, or a bracket-quoted name `['name']`.
@@ -141,10 +133,7 @@ impl<'a> Parser<'a> {
                 self.bump();
                 Ok(w)
             }
-            Tok::Sym("[")
-                if matches!(self.peek_at(1), Tok::Str(_))
-                    && matches!(self.peek_at(2), Tok::Sym("]")) =>
-            {
+            Tok::Sym("[") if matches!(self.peek_at(1), Tok::Str(_)) && matches!(self.peek_at(2), Tok::Sym("]")) => {
                 self.bump();
                 let name = match self.bump().tok {
                     Tok::Str(s) => s,
@@ -160,11 +149,7 @@ impl<'a> Parser<'a> {
     fn enter(&mut self) -> Result<(), KqlError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(KqlError::syntax(
-                self.src,
-                self.span(),
-                "query nests too deeply",
-            ));
+            return Err(KqlError::syntax(self.src, self.span(), "query nests too deeply"));
         }
         Ok(())
     }
@@ -210,11 +195,7 @@ impl<'a> Parser<'a> {
                 span: start.to(self.prev_span()),
             });
         }
-        if self.at_word("set")
-            || self.at_word("declare")
-            || self.at_word("alias")
-            || self.at_word("pattern")
-        {
+        if self.at_word("set") || self.at_word("declare") || self.at_word("alias") || self.at_word("pattern") {
             let word = format!("`{}` statements", self.peek().describe().trim_matches('`'));
             return Err(KqlError::Unsupported(word));
         }
@@ -259,11 +240,7 @@ impl<'a> Parser<'a> {
             } else {
                 ParamType::Scalar(self.type_name()?)
             };
-            let default = if self.eat_sym("=") {
-                Some(self.expr()?)
-            } else {
-                None
-            };
+            let default = if self.eat_sym("=") { Some(self.expr()?) } else { None };
             params.push(Param { name, ty, default });
             if !self.eat_sym(",") {
                 break;
@@ -279,13 +256,7 @@ impl<'a> Parser<'a> {
     fn type_name(&mut self) -> Result<KqlType, KqlError> {
         let span = self.span();
         let name = self.ident()?;
-        KqlType::parse(&name).ok_or_else(|| {
-            KqlError::syntax(
-                self.src,
-                span,
-                format!("expected a type name, found `{name}`"),
-            )
-        })
+        KqlType::parse(&name).ok_or_else(|| KqlError::syntax(self.src, span, format!("expected a type name, found `{name}`")))
     }
 
     /// A source and its operators.
@@ -361,19 +332,9 @@ impl<'a> Parser<'a> {
             let to = self.expr()?;
             self.expect_word("step")?;
             let step = self.expr()?;
-            return Ok(Source::Range {
-                name,
-                from,
-                to,
-                step,
-            });
+            return Ok(Source::Range { name, from, to, step });
         }
-        if (self.at_word("externaldata")
-            || self.at_word("evaluate")
-            || self.at_word("find")
-            || self.at_word("search"))
-            && !is_call
-        {
+        if (self.at_word("externaldata") || self.at_word("evaluate") || self.at_word("find") || self.at_word("search")) && !is_call {
             return Err(KqlError::Unsupported(self.peek().describe()));
         }
         Ok(Source::Expr(self.expr()?))
@@ -439,8 +400,7 @@ impl<'a> Parser<'a> {
     }
 
     fn named(&mut self) -> Result<NamedExpr, KqlError> {
-        let is_assign = matches!(self.peek(), Tok::Ident(w) if !w.starts_with('!'))
-            && matches!(self.peek_at(1), Tok::Sym("="))
+        let is_assign = matches!(self.peek(), Tok::Ident(w) if !w.starts_with('!')) && matches!(self.peek_at(1), Tok::Sym("="))
             || (matches!(self.peek(), Tok::Sym("["))
                 && matches!(self.peek_at(1), Tok::Str(_))
                 && matches!(self.peek_at(2), Tok::Sym("]"))
@@ -519,11 +479,7 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
-        Ok(SortKey {
-            expr,
-            desc,
-            nulls_first,
-        })
+        Ok(SortKey { expr, desc, nulls_first })
     }
 
     fn operator(&mut self) -> Result<Operator, KqlError> {
@@ -531,8 +487,7 @@ impl<'a> Parser<'a> {
         let name = match self.peek() {
             Tok::Ident(w) => w.to_ascii_lowercase(),
             _ => {
-                return self
-                    .error("a tabular operator (where, extend, project, summarize, join, …)");
+                return self.error("a tabular operator (where, extend, project, summarize, join, …)");
             }
         };
         if UNSUPPORTED_OPERATORS.contains(&name.as_str()) {
@@ -569,16 +524,8 @@ impl<'a> Parser<'a> {
             }
             "summarize" => {
                 self.skip_hints()?;
-                let aggs = if self.at_word("by") {
-                    Vec::new()
-                } else {
-                    self.named_list()?
-                };
-                let by = if self.eat_word("by") {
-                    self.named_list()?
-                } else {
-                    Vec::new()
-                };
+                let aggs = if self.at_word("by") { Vec::new() } else { self.named_list()? };
+                let by = if self.eat_word("by") { self.named_list()? } else { Vec::new() };
                 Operator::Summarize { aggs, by }
             }
             "join" => Operator::Join(self.join()?),
@@ -619,11 +566,7 @@ impl<'a> Parser<'a> {
                         }
                         Tok::Ident(_) => {
                             let c = self.ident()?;
-                            let ty = if self.eat_sym(":") {
-                                Some(self.type_name()?)
-                            } else {
-                                None
-                            };
+                            let ty = if self.eat_sym(":") { Some(self.type_name()?) } else { None };
                             pattern.push(ParsePart::Column(c, ty));
                         }
                         _ => break,
@@ -632,11 +575,7 @@ impl<'a> Parser<'a> {
                 if pattern.is_empty() {
                     return self.error("a parse pattern");
                 }
-                Operator::Parse {
-                    kind,
-                    expr,
-                    pattern,
-                }
+                Operator::Parse { kind, expr, pattern }
             }
             "distinct" => {
                 if self.eat_sym("*") {
@@ -668,10 +607,7 @@ impl<'a> Parser<'a> {
                 Operator::As(self.ident()?)
             }
             "serialize" => {
-                if matches!(
-                    self.peek(),
-                    Tok::Eof | Tok::Sym("|") | Tok::Sym(";") | Tok::Sym(")")
-                ) {
+                if matches!(self.peek(), Tok::Eof | Tok::Sym("|") | Tok::Sym(";") | Tok::Sym(")")) {
                     Operator::Serialize(Vec::new())
                 } else {
                     Operator::Serialize(self.named_list()?)
@@ -794,9 +730,7 @@ impl<'a> Parser<'a> {
         let mut kind = None;
         let mut item_index = None;
         loop {
-            if (self.at_word("kind") || self.at_word("bagexpansion"))
-                && matches!(self.peek_at(1), Tok::Sym("="))
-            {
+            if (self.at_word("kind") || self.at_word("bagexpansion")) && matches!(self.peek_at(1), Tok::Sym("=")) {
                 self.bump();
                 self.bump();
                 kind = Some(self.ident()?.to_ascii_lowercase());
@@ -820,20 +754,12 @@ impl<'a> Parser<'a> {
             } else {
                 None
             };
-            items.push(MvItem {
-                name,
-                expr,
-                to_type,
-            });
+            items.push(MvItem { name, expr, to_type });
             if !self.eat_sym(",") {
                 break;
             }
         }
-        let limit = if self.eat_word("limit") {
-            Some(self.expr()?)
-        } else {
-            None
-        };
+        let limit = if self.eat_word("limit") { Some(self.expr()?) } else { None };
         Ok(MvExpandSpec {
             kind,
             item_index,
@@ -1085,24 +1011,18 @@ impl<'a> Parser<'a> {
                     if is_null {
                         Literal::DateTime(None)
                     } else {
-                        Literal::DateTime(Some(parse_datetime(&raw).ok_or_else(|| {
-                            KqlError::syntax(
-                                self.src,
-                                span,
-                                format!("invalid datetime literal `{raw}`"),
-                            )
-                        })?))
+                        Literal::DateTime(Some(
+                            parse_datetime(&raw)
+                                .ok_or_else(|| KqlError::syntax(self.src, span, format!("invalid datetime literal `{raw}`")))?,
+                        ))
                     }
                 } else if is_null {
                     Literal::TimeSpan(None)
                 } else {
-                    Literal::TimeSpan(Some(parse_timespan_arg(&raw).ok_or_else(|| {
-                        KqlError::syntax(
-                            self.src,
-                            span,
-                            format!("invalid timespan literal `{raw}`"),
-                        )
-                    })?))
+                    Literal::TimeSpan(Some(
+                        parse_timespan_arg(&raw)
+                            .ok_or_else(|| KqlError::syntax(self.src, span, format!("invalid timespan literal `{raw}`")))?,
+                    ))
                 };
                 Ok(Expr::Literal(lit, span))
             }
@@ -1116,10 +1036,7 @@ impl<'a> Parser<'a> {
                 self.bump();
                 Ok(Expr::Star(span))
             }
-            Tok::Sym("[")
-                if matches!(self.peek_at(1), Tok::Str(_))
-                    && matches!(self.peek_at(2), Tok::Sym("]")) =>
-            {
+            Tok::Sym("[") if matches!(self.peek_at(1), Tok::Str(_)) && matches!(self.peek_at(2), Tok::Sym("]")) => {
                 let name = self.ident()?;
                 Ok(Expr::Ident(name, span.to(self.prev_span())))
             }
@@ -1151,10 +1068,7 @@ impl<'a> Parser<'a> {
             "dynamic" => {
                 let json = self.json_value()?;
                 self.expect_sym(")")?;
-                return Ok(Expr::Literal(
-                    Literal::Dynamic(json),
-                    start.to(self.prev_span()),
-                ));
+                return Ok(Expr::Literal(Literal::Dynamic(json), start.to(self.prev_span())));
             }
             "typeof" => {
                 let t = self.type_name()?;
@@ -1204,11 +1118,7 @@ impl<'a> Parser<'a> {
                     let key = match self.bump().tok {
                         Tok::Str(s) | Tok::Ident(s) => s,
                         _ => {
-                            return Err(KqlError::syntax(
-                                self.src,
-                                self.prev_span(),
-                                "expected a property name",
-                            ));
+                            return Err(KqlError::syntax(self.src, self.prev_span(), "expected a property name"));
                         }
                     };
                     self.expect_sym(":")?;
@@ -1222,20 +1132,12 @@ impl<'a> Parser<'a> {
             }
             Tok::Str(s) => J::String(s),
             Tok::Long(v) => J::from(v),
-            Tok::Real(v) => serde_json::Number::from_f64(v)
-                .map(J::Number)
-                .unwrap_or(J::Null),
+            Tok::Real(v) => serde_json::Number::from_f64(v).map(J::Number).unwrap_or(J::Null),
             Tok::Sym("-") => match self.bump().tok {
                 Tok::Long(v) => J::from(v.wrapping_neg()),
-                Tok::Real(v) => serde_json::Number::from_f64(-v)
-                    .map(J::Number)
-                    .unwrap_or(J::Null),
+                Tok::Real(v) => serde_json::Number::from_f64(-v).map(J::Number).unwrap_or(J::Null),
                 _ => {
-                    return Err(KqlError::syntax(
-                        self.src,
-                        self.prev_span(),
-                        "expected a number",
-                    ));
+                    return Err(KqlError::syntax(self.src, self.prev_span(), "expected a number"));
                 }
             },
             Tok::Ident(w) if w == "true" => J::Bool(true),
@@ -1247,10 +1149,7 @@ impl<'a> Parser<'a> {
                 return Err(KqlError::syntax(
                     self.src,
                     span,
-                    format!(
-                        "expected a dynamic literal value, found {}",
-                        other.describe()
-                    ),
+                    format!("expected a dynamic literal value, found {}", other.describe()),
                 ));
             }
         };
@@ -1294,9 +1193,6 @@ mod tests {
     #[test]
     fn evaluate_is_reported_unsupported() {
         let err = parse("T | evaluate autocluster()").expect_err("fails");
-        assert_eq!(
-            err.to_string(),
-            "`evaluate autocluster` is not supported by tenantless yet"
-        );
+        assert_eq!(err.to_string(), "`evaluate autocluster` is not supported by tenantless yet");
     }
 }

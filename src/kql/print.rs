@@ -5,10 +5,7 @@
 use std::fmt::{self, Display, Formatter, Write};
 
 use super::ast::*;
-use super::value::{
-    TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_MINUTE, TICKS_PER_MS, TICKS_PER_SECOND,
-    format_datetime, format_timespan,
-};
+use super::value::{TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_MINUTE, TICKS_PER_MS, TICKS_PER_SECOND, format_datetime, format_timespan};
 
 const KEYWORDS: &[&str] = &[
     "true",
@@ -62,14 +59,9 @@ const KEYWORDS: &[&str] = &[
 
 fn is_plain_ident(name: &str) -> bool {
     let mut chars = name.chars();
-    let first_ok = chars
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$');
+    let first_ok = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$');
     first_ok
-        && name
-            .chars()
-            .skip(1)
-            .all(|c| c.is_alphanumeric() || c == '_')
+        && name.chars().skip(1).all(|c| c.is_alphanumeric() || c == '_')
         && !KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(name))
         && !StrOp::ALL.iter().any(|(_, n)| n.eq_ignore_ascii_case(name))
 }
@@ -121,11 +113,7 @@ fn timespan_literal(t: i64) -> String {
 }
 
 fn comma<T: Display>(items: &[T]) -> String {
-    items
-        .iter()
-        .map(|i| i.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+    items.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
 }
 
 impl Display for Script {
@@ -210,12 +198,7 @@ impl Display for Source {
             }
             Source::Print(items) => write!(f, "print {}", comma(items)),
             Source::Union(spec) => write!(f, "union {spec}"),
-            Source::Range {
-                name,
-                from,
-                to,
-                step,
-            } => {
+            Source::Range { name, from, to, step } => {
                 f.write_str("range ")?;
                 write_name(f, name)?;
                 write!(f, " from {from} to {to} step {step}")
@@ -387,11 +370,7 @@ impl Display for Operator {
                 let ops: Vec<String> = body.iter().map(|o| o.to_string()).collect();
                 write!(f, "mv-apply {expand} on ({})", ops.join(" | "))
             }
-            Operator::Parse {
-                kind,
-                expr,
-                pattern,
-            } => {
+            Operator::Parse { kind, expr, pattern } => {
                 f.write_str("parse ")?;
                 if let Some(k) = kind {
                     write!(f, "kind={k} ")?;
@@ -512,20 +491,9 @@ impl Display for Expr {
             Expr::Binary(op, l, r, _) => {
                 write!(f, "{} {} {}", operand(l), binop_text(*op), operand(r))
             }
-            Expr::Between {
-                expr,
-                lo,
-                hi,
-                negated,
-                ..
-            } => write!(
-                f,
-                "{} {}between ({} .. {})",
-                operand(expr),
-                if *negated { "!" } else { "" },
-                lo,
-                hi
-            ),
+            Expr::Between { expr, lo, hi, negated, .. } => {
+                write!(f, "{} {}between ({} .. {})", operand(expr), if *negated { "!" } else { "" }, lo, hi)
+            }
             Expr::In { expr, op, list, .. } => {
                 let items: Vec<String> = list
                     .iter()

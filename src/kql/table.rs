@@ -17,10 +17,7 @@ pub struct Column {
 impl Column {
     /// Builds a column.
     pub fn new(name: impl Into<String>, ty: KqlType) -> Column {
-        Column {
-            name: name.into(),
-            ty,
-        }
+        Column { name: name.into(), ty }
     }
 }
 
@@ -34,10 +31,7 @@ pub struct Table {
 impl Table {
     /// An empty table with the given columns.
     pub fn with_columns(columns: Vec<Column>) -> Table {
-        Table {
-            columns,
-            rows: Vec::new(),
-        }
+        Table { columns, rows: Vec::new() }
     }
 
     /// The index of a column by exact name.
@@ -139,18 +133,14 @@ fn infer_type(values: &[&serde_json::Value]) -> KqlType {
             J::Bool(_) => KqlType::Bool,
             J::Number(n) if n.is_i64() => KqlType::Long,
             J::Number(_) => KqlType::Real,
-            J::String(s) if s.len() >= 10 && s.contains('T') && parse_datetime(s).is_some() => {
-                KqlType::DateTime
-            }
+            J::String(s) if s.len() >= 10 && s.contains('T') && parse_datetime(s).is_some() => KqlType::DateTime,
             J::String(_) => KqlType::String,
             J::Array(_) | J::Object(_) => KqlType::Dynamic,
         };
         ty = Some(match (ty, t) {
             (None, t) => t,
             (Some(a), b) if a == b => a,
-            (Some(KqlType::Long), KqlType::Real) | (Some(KqlType::Real), KqlType::Long) => {
-                KqlType::Real
-            }
+            (Some(KqlType::Long), KqlType::Real) | (Some(KqlType::Real), KqlType::Long) => KqlType::Real,
             (Some(KqlType::Dynamic), _) | (_, KqlType::Dynamic) => KqlType::Dynamic,
             _ => KqlType::String,
         });
@@ -166,15 +156,12 @@ pub fn table_from_ndjson(name: &str, text: &str) -> Result<Table, KqlError> {
         if line.trim().is_empty() {
             continue;
         }
-        let json: serde_json::Value = serde_json::from_str(line)
-            .map_err(|e| KqlError::Data(format!("{name}.jsonl line {}: {e}", i + 1)))?;
+        let json: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| KqlError::Data(format!("{name}.jsonl line {}: {e}", i + 1)))?;
         match json {
             serde_json::Value::Object(map) => records.push(map),
             _ => {
-                return Err(KqlError::Data(format!(
-                    "{name}.jsonl line {}: expected a JSON object",
-                    i + 1
-                )));
+                return Err(KqlError::Data(format!("{name}.jsonl line {}: expected a JSON object", i + 1)));
             }
         }
     }
@@ -193,21 +180,14 @@ pub fn table_from_ndjson(name: &str, text: &str) -> Result<Table, KqlError> {
     }
     let rows = records
         .iter()
-        .map(|rec| {
-            columns
-                .iter()
-                .map(|c| json_to_typed(rec.get(&c.name), c.ty))
-                .collect()
-        })
+        .map(|rec| columns.iter().map(|c| json_to_typed(rec.get(&c.name), c.ty)).collect())
         .collect();
     Ok(Table { columns, rows })
 }
 
 /// Loads every `*.jsonl` file in `dir` as a table named by the file stem.
 pub fn load_jsonl_dir(dir: &Path) -> Result<Catalog, KqlError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        KqlError::Data(format!("cannot read data directory {}: {e}", dir.display()))
-    })?;
+    let entries = std::fs::read_dir(dir).map_err(|e| KqlError::Data(format!("cannot read data directory {}: {e}", dir.display())))?;
     let mut catalog = Catalog::new();
     let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     paths.sort();
@@ -218,8 +198,7 @@ pub fn load_jsonl_dir(dir: &Path) -> Result<Catalog, KqlError> {
         let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
             continue;
         };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| KqlError::Data(format!("cannot read {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| KqlError::Data(format!("cannot read {}: {e}", path.display())))?;
         let table = table_from_ndjson(stem, &text)?;
         catalog.insert(stem, table);
     }
@@ -233,14 +212,8 @@ mod tests {
     #[test]
     fn known_schema_types_columns() {
         let cols = known_schema("AuditLogs").expect("AuditLogs is known");
-        assert!(
-            cols.iter()
-                .any(|c| c.name == "InitiatedBy" && c.ty == KqlType::Dynamic)
-        );
-        assert!(
-            cols.iter()
-                .any(|c| c.name == "TimeGenerated" && c.ty == KqlType::DateTime)
-        );
+        assert!(cols.iter().any(|c| c.name == "InitiatedBy" && c.ty == KqlType::Dynamic));
+        assert!(cols.iter().any(|c| c.name == "TimeGenerated" && c.ty == KqlType::DateTime));
     }
 
     #[test]

@@ -171,11 +171,7 @@ impl Value {
             Value::String(s) => J::String(s.to_string()),
             Value::DateTime(_) | Value::TimeSpan(_) => J::String(self.to_string()),
             Value::Array(items) => J::Array(items.iter().map(Value::to_json).collect()),
-            Value::Bag(bag) => J::Object(
-                bag.iter()
-                    .map(|(k, v)| (k.to_string(), v.to_json()))
-                    .collect(),
-            ),
+            Value::Bag(bag) => J::Object(bag.iter().map(|(k, v)| (k.to_string(), v.to_json())).collect()),
         }
     }
 
@@ -192,9 +188,7 @@ impl Value {
             J::String(s) => Value::str(s),
             J::Array(items) => Value::Array(Arc::new(items.iter().map(Value::from_json).collect())),
             J::Object(map) => Value::Bag(Arc::new(
-                map.iter()
-                    .map(|(k, v)| (Arc::from(k.as_str()), Value::from_json(v)))
-                    .collect(),
+                map.iter().map(|(k, v)| (Arc::from(k.as_str()), Value::from_json(v))).collect(),
             )),
         }
     }
@@ -202,11 +196,7 @@ impl Value {
     /// Looks up a bag property; anything else (or a missing key) gives null.
     pub fn get_key(&self, key: &str) -> Value {
         match self {
-            Value::Bag(bag) => bag
-                .iter()
-                .find(|(k, _)| &**k == key)
-                .map(|(_, v)| v.clone())
-                .unwrap_or(Value::Null),
+            Value::Bag(bag) => bag.iter().find(|(k, _)| &**k == key).map(|(_, v)| v.clone()).unwrap_or(Value::Null),
             // A string holding JSON is parsed on access, as Kusto does for dynamic-typed strings.
             Value::String(s) if s.starts_with('{') => parse_json_str(s).get_key(key),
             _ => Value::Null,
@@ -324,9 +314,7 @@ pub fn parse_datetime(text: &str) -> Option<i64> {
     }
     for fmt in ["%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y"] {
         if let Ok(d) = NaiveDate::parse_from_str(naive, fmt) {
-            return d
-                .and_hms_opt(0, 0, 0)
-                .map(|ndt| ticks_from_chrono(&ndt.and_utc()));
+            return d.and_hms_opt(0, 0, 0).map(|ndt| ticks_from_chrono(&ndt.and_utc()));
         }
     }
     None
@@ -355,8 +343,7 @@ pub fn parse_timespan(text: &str) -> Option<i64> {
         Some(s) => (s.parse::<f64>().ok()? * TICKS_PER_SECOND as f64).round() as i64,
         None => 0,
     };
-    let total =
-        days * TICKS_PER_DAY + hours * TICKS_PER_HOUR + minutes * TICKS_PER_MINUTE + sec_ticks;
+    let total = days * TICKS_PER_DAY + hours * TICKS_PER_HOUR + minutes * TICKS_PER_MINUTE + sec_ticks;
     Some(if neg { -total } else { total })
 }
 
@@ -438,14 +425,10 @@ impl Hash for Value {
 /// Kusto `==` on two non-null values: numbers compare across long/real; strings case-sensitively.
 pub fn values_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Long(_) | Value::Real(_), Value::Long(_) | Value::Real(_)) => {
-            compare_values(a, b) == Some(Ordering::Equal)
-        }
+        (Value::Long(_) | Value::Real(_), Value::Long(_) | Value::Real(_)) => compare_values(a, b) == Some(Ordering::Equal),
         (Value::String(x), Value::String(y)) => x == y,
         // Dynamic values compared with strings compare their JSON text (e.g. a GUID-typed column).
-        (Value::String(x), other) | (other, Value::String(x)) => {
-            !matches!(other, Value::Null) && **x == *other.to_kql_string()
-        }
+        (Value::String(x), other) | (other, Value::String(x)) => !matches!(other, Value::Null) && **x == *other.to_kql_string(),
         _ => a == b,
     }
 }
@@ -454,9 +437,7 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
 pub fn compare_values(a: &Value, b: &Value) -> Option<Ordering> {
     match (a, b) {
         (Value::Long(x), Value::Long(y)) => Some(x.cmp(y)),
-        (Value::Long(_) | Value::Real(_), Value::Long(_) | Value::Real(_)) => {
-            a.as_f64()?.partial_cmp(&b.as_f64()?)
-        }
+        (Value::Long(_) | Value::Real(_), Value::Long(_) | Value::Real(_)) => a.as_f64()?.partial_cmp(&b.as_f64()?),
         (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
         (Value::DateTime(x), Value::DateTime(y)) => Some(x.cmp(y)),
         (Value::TimeSpan(x), Value::TimeSpan(y)) => Some(x.cmp(y)),
@@ -534,26 +515,18 @@ pub fn convert(value: &Value, ty: KqlType) -> Value {
             Value::Long(v) => Value::Real(*v as f64),
             Value::Real(v) => Value::Real(*v),
             Value::Bool(b) => Value::Real(*b as i64 as f64),
-            Value::String(s) => s
-                .trim()
-                .parse::<f64>()
-                .map(Value::Real)
-                .unwrap_or(Value::Null),
+            Value::String(s) => s.trim().parse::<f64>().map(Value::Real).unwrap_or(Value::Null),
             _ => Value::Null,
         },
         KqlType::DateTime => match value {
             Value::DateTime(t) => Value::DateTime(*t),
-            Value::String(s) => parse_datetime(s)
-                .map(Value::DateTime)
-                .unwrap_or(Value::Null),
+            Value::String(s) => parse_datetime(s).map(Value::DateTime).unwrap_or(Value::Null),
             _ => Value::Null,
         },
         KqlType::TimeSpan => match value {
             Value::TimeSpan(t) => Value::TimeSpan(*t),
             Value::Long(t) => Value::TimeSpan(*t),
-            Value::String(s) => parse_timespan(s)
-                .map(Value::TimeSpan)
-                .unwrap_or(Value::Null),
+            Value::String(s) => parse_timespan(s).map(Value::TimeSpan).unwrap_or(Value::Null),
             _ => Value::Null,
         },
         KqlType::Dynamic => match value {
@@ -597,11 +570,7 @@ mod tests {
 
     #[test]
     fn negative_index_counts_from_end() {
-        let arr = Value::Array(Arc::new(vec![
-            Value::Long(1),
-            Value::Long(2),
-            Value::Long(3),
-        ]));
+        let arr = Value::Array(Arc::new(vec![Value::Long(1), Value::Long(2), Value::Long(3)]));
         assert_eq!(arr.get_index(-1), Value::Long(3));
         assert_eq!(arr.get_index(3), Value::Null);
         assert_eq!(arr.get_index(-4), Value::Null);

@@ -54,15 +54,7 @@ fn ndjson(records: &[serde_json::Value]) -> String {
     records.iter().map(|r| format!("{r}\n")).collect()
 }
 
-fn sp_signin(
-    time: &str,
-    id: &str,
-    name: &str,
-    resource: &str,
-    resource_id: &str,
-    result: &str,
-    ip: &str,
-) -> serde_json::Value {
+fn sp_signin(time: &str, id: &str, name: &str, resource: &str, resource_id: &str, result: &str, ip: &str) -> serde_json::Value {
     json!({
         "TimeGenerated": time, "Category": "ServicePrincipalSignInLogs", "ResultType": result,
         "CorrelationId": format!("corr-{time}"), "ServicePrincipalId": id, "ServicePrincipalName": name,
@@ -251,17 +243,14 @@ pub fn options() -> RunOptions {
             .with_timezone(&chrono::Utc),
         ..RunOptions::default()
     };
-    o.params
-        .insert("VM or application name".into(), "vm-web-01".into());
-    o.params
-        .insert("LogicAppName".into(), "la-sentinel-alerts".into());
+    o.params.insert("VM or application name".into(), "vm-web-01".into());
+    o.params.insert("LogicAppName".into(), "la-sentinel-alerts".into());
     o
 }
 
 /// Runs a query and returns its single result table.
 pub fn run_one(query: &str, catalog: &Catalog, options: &RunOptions) -> Table {
-    let mut tables =
-        kql::run(query, catalog, options).unwrap_or_else(|e| panic!("query failed:\n{e}\n{query}"));
+    let mut tables = kql::run(query, catalog, options).unwrap_or_else(|e| panic!("query failed:\n{e}\n{query}"));
     assert_eq!(tables.len(), 1, "expected one result table");
     tables.remove(0)
 }
@@ -270,12 +259,8 @@ pub fn run_one(query: &str, catalog: &Catalog, options: &RunOptions) -> Table {
 pub fn assert_round_trip(query: &str) {
     let first = kql::parse(query).unwrap_or_else(|e| panic!("parse failed:\n{e}"));
     let printed = first.to_string();
-    let second = kql::parse(&printed)
-        .unwrap_or_else(|e| panic!("reparse failed:\n{e}\nprinted:\n{printed}"));
-    assert_eq!(
-        first, second,
-        "round trip changed the AST; printed:\n{printed}"
-    );
+    let second = kql::parse(&printed).unwrap_or_else(|e| panic!("reparse failed:\n{e}\nprinted:\n{printed}"));
+    assert_eq!(first, second, "round trip changed the AST; printed:\n{printed}");
 }
 
 /// Column values as strings.
@@ -290,8 +275,7 @@ pub fn column(t: &Table, name: &str) -> Vec<String> {
 /// queries) and returns the last result table.
 pub fn eval(query: &str) -> Table {
     assert_round_trip(query);
-    let mut tables = kql::run(query, &Catalog::new(), &options())
-        .unwrap_or_else(|e| panic!("query failed:\n{e}\n{query}"));
+    let mut tables = kql::run(query, &Catalog::new(), &options()).unwrap_or_else(|e| panic!("query failed:\n{e}\n{query}"));
     tables.pop().expect("at least one result")
 }
 

@@ -157,12 +157,7 @@ impl Agg {
                 timespan: false,
             },
             AggKind::Avg | AggKind::AvgIf => State::Avg { sum: 0.0, n: 0 },
-            AggKind::Min
-            | AggKind::Max
-            | AggKind::MinIf
-            | AggKind::MaxIf
-            | AggKind::TakeAny
-            | AggKind::AnyIf => State::Best(None),
+            AggKind::Min | AggKind::Max | AggKind::MinIf | AggKind::MaxIf | AggKind::TakeAny | AggKind::AnyIf => State::Best(None),
             AggKind::MakeSet | AggKind::MakeSetIf => State::Set(HashSet::new(), Vec::new()),
             AggKind::MakeList | AggKind::MakeListIf => State::List(Vec::new()),
             AggKind::MakeBag => State::Bag(Vec::new()),
@@ -188,9 +183,7 @@ impl Agg {
     pub fn update(&self, state: &mut State, row: &[Value]) {
         use AggKind::*;
         match (self.kind, state) {
-            (Count, State::Count(n)) if self.args.is_empty() || !self.arg(0, row).is_null() => {
-                *n += 1
-            }
+            (Count, State::Count(n)) if self.args.is_empty() || !self.arg(0, row).is_null() => *n += 1,
             (CountIf, State::Count(n)) if self.pred(0, row) => *n += 1,
             (DCount | DCountIf, State::Distinct(set)) => {
                 if self.kind == DCountIf && !self.pred(1, row) {
@@ -379,11 +372,7 @@ impl Agg {
                     Value::Real(0.0)
                 } else {
                     let var = (sumsq - sum * sum / n) / (n - 1.0);
-                    Value::Real(if self.kind == AggKind::Stdev {
-                        var.sqrt()
-                    } else {
-                        var
-                    })
+                    Value::Real(if self.kind == AggKind::Stdev { var.sqrt() } else { var })
                 }
             }
         };

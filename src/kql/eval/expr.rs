@@ -90,9 +90,7 @@ fn arith(op: BinOp, a: &Value, b: &Value) -> Value {
                 Long(x.wrapping_rem(*y))
             }
         }
-        (BinOp::Add, DateTime(t), TimeSpan(s)) | (BinOp::Add, TimeSpan(s), DateTime(t)) => {
-            DateTime(t.wrapping_add(*s))
-        }
+        (BinOp::Add, DateTime(t), TimeSpan(s)) | (BinOp::Add, TimeSpan(s), DateTime(t)) => DateTime(t.wrapping_add(*s)),
         (BinOp::Sub, DateTime(t), TimeSpan(s)) => DateTime(t.wrapping_sub(*s)),
         (BinOp::Sub, DateTime(x), DateTime(y)) => TimeSpan(x.wrapping_sub(*y)),
         (BinOp::Add, TimeSpan(x), TimeSpan(y)) => TimeSpan(x.wrapping_add(*y)),
@@ -192,12 +190,7 @@ impl CExpr {
                 }
             }
             CExpr::Bin(op, l, r) => self.eval_bin(*op, l, r, row),
-            CExpr::Between {
-                expr,
-                lo,
-                hi,
-                negated,
-            } => {
+            CExpr::Between { expr, lo, hi, negated } => {
                 let v = expr.eval(row);
                 let lo = lo.eval(row);
                 let mut hi = hi.eval(row);
@@ -210,24 +203,14 @@ impl CExpr {
                     _ => Value::Null,
                 }
             }
-            CExpr::InSet {
-                expr,
-                set,
-                ci,
-                negated,
-            } => {
+            CExpr::InSet { expr, set, ci, negated } => {
                 let v = expr.eval(row);
                 if v.is_null() {
                     return Value::Bool(*negated);
                 }
                 Value::Bool(set.contains(&in_key(&v, *ci)) != *negated)
             }
-            CExpr::InList {
-                expr,
-                items,
-                ci,
-                negated,
-            } => {
+            CExpr::InList { expr, items, ci, negated } => {
                 let v = in_key(&expr.eval(row), *ci);
                 let mut all = Vec::new();
                 for i in items {
@@ -243,11 +226,7 @@ impl CExpr {
                     flatten_into(&i.eval(row), &mut terms);
                 }
                 let hit = |t: &Value| functions::string_op(StrOp::Has, &hay, t);
-                Value::Bool(if *all {
-                    terms.iter().all(hit)
-                } else {
-                    terms.iter().any(hit)
-                })
+                Value::Bool(if *all { terms.iter().all(hit) } else { terms.iter().any(hit) })
             }
             CExpr::Call(_, f, args) => {
                 let vals: Vec<Value> = args.iter().map(|a| a.eval(row)).collect();
@@ -286,9 +265,7 @@ impl CExpr {
                 let a = l.eval(row);
                 let b = r.eval(row);
                 match op {
-                    BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {
-                        arith(op, &a, &b)
-                    }
+                    BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => arith(op, &a, &b),
                     BinOp::Eq => kql_eq(&a, &b),
                     BinOp::Ne => match kql_eq(&a, &b) {
                         Value::Bool(x) => Value::Bool(!x),
@@ -299,9 +276,7 @@ impl CExpr {
                         let eq = a.to_kql_string().eq_ignore_ascii_case(&b.to_kql_string());
                         Value::Bool(eq == (op == BinOp::EqCi))
                     }
-                    BinOp::Str(sop, negated) => {
-                        Value::Bool(functions::string_op(sop, &a, &b) != negated)
-                    }
+                    BinOp::Str(sop, negated) => Value::Bool(functions::string_op(sop, &a, &b) != negated),
                     BinOp::And | BinOp::Or => Value::Null,
                 }
             }
@@ -315,12 +290,7 @@ pub fn build_in_set(values: &[Value], ci: bool) -> Arc<HashSet<Value>> {
     for v in values {
         flatten_into(v, &mut flat);
     }
-    Arc::new(
-        flat.iter()
-            .filter(|v| !v.is_null())
-            .map(|v| in_key(v, ci))
-            .collect(),
-    )
+    Arc::new(flat.iter().filter(|v| !v.is_null()).map(|v| in_key(v, ci)).collect())
 }
 
 /// Elements of a value used as a list (re-exported for operators).
@@ -343,24 +313,14 @@ mod tests {
             Box::new(CExpr::Const(Value::Long(1))),
         );
         assert_eq!(ne.eval(&[]), Value::Bool(true));
-        let ne2 = CExpr::Bin(
-            BinOp::Ne,
-            Box::new(CExpr::Const(Value::Null)),
-            Box::new(CExpr::Const(Value::Null)),
-        );
+        let ne2 = CExpr::Bin(BinOp::Ne, Box::new(CExpr::Const(Value::Null)), Box::new(CExpr::Const(Value::Null)));
         assert_eq!(ne2.eval(&[]), Value::Null);
     }
 
     #[test]
     fn timespan_arithmetic() {
         let h = Value::TimeSpan(super::super::super::value::TICKS_PER_HOUR);
-        assert_eq!(
-            arith(BinOp::Div, &Value::TimeSpan(2 * 36_000_000_000), &h),
-            Value::Real(2.0)
-        );
-        assert_eq!(
-            arith(BinOp::Sub, &Value::DateTime(100), &Value::DateTime(40)),
-            Value::TimeSpan(60)
-        );
+        assert_eq!(arith(BinOp::Div, &Value::TimeSpan(2 * 36_000_000_000), &h), Value::Real(2.0));
+        assert_eq!(arith(BinOp::Sub, &Value::DateTime(100), &Value::DateTime(40)), Value::TimeSpan(60));
     }
 }

@@ -46,11 +46,7 @@ pub(crate) struct Env {
 
 impl Env {
     fn get(&self, name: &str) -> Option<&Binding> {
-        self.vars
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, b)| b)
+        self.vars.iter().rev().find(|(n, _)| n == name).map(|(_, b)| b)
     }
 
     fn bind(&mut self, name: &str, b: Binding) {
@@ -58,11 +54,7 @@ impl Env {
     }
 
     fn names(&self, pred: impl Fn(&Binding) -> bool) -> Vec<&str> {
-        self.vars
-            .iter()
-            .filter(|(_, b)| pred(b))
-            .map(|(n, _)| n.as_str())
-            .collect()
+        self.vars.iter().filter(|(_, b)| pred(b)).map(|(n, _)| n.as_str()).collect()
     }
 }
 
@@ -145,9 +137,7 @@ impl<'a> Evaluator<'a> {
             Expr::Tabular(_) => true,
             Expr::Ident(name, _) => match env.get(name) {
                 Some(Binding::Tabular(_)) => true,
-                Some(Binding::Function(def)) => {
-                    def.params.is_empty() && self.function_is_tabular(def, env)
-                }
+                Some(Binding::Function(def)) => def.params.is_empty() && self.function_is_tabular(def, env),
                 Some(_) => false,
                 None => self.catalog.get(name).is_some(),
             },
@@ -166,9 +156,7 @@ impl<'a> Evaluator<'a> {
         let mut inner = env.clone();
         for p in &def.params {
             match p.ty {
-                ParamType::Tabular(_) => {
-                    inner.bind(&p.name, Binding::Tabular(Arc::new(Table::default())))
-                }
+                ParamType::Tabular(_) => inner.bind(&p.name, Binding::Tabular(Arc::new(Table::default()))),
                 ParamType::Scalar(_) => inner.bind(&p.name, Binding::Scalar(Value::Null)),
             }
         }
@@ -179,8 +167,7 @@ impl<'a> Evaluator<'a> {
                 ..
             } = stmt
             {
-                let tab = !p.ops.is_empty()
-                    || !matches!(&p.source, Source::Expr(e) if !self.is_tabular(e, &inner));
+                let tab = !p.ops.is_empty() || !matches!(&p.source, Source::Expr(e) if !self.is_tabular(e, &inner));
                 inner.bind(
                     name,
                     if tab {
@@ -211,11 +198,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Evaluates a pipeline to a table.
-    pub(crate) fn eval_pipeline(
-        &self,
-        p: &Pipeline,
-        env: &mut Env,
-    ) -> Result<Arc<Table>, KqlError> {
+    pub(crate) fn eval_pipeline(&self, p: &Pipeline, env: &mut Env) -> Result<Arc<Table>, KqlError> {
         let record = self.record.take();
         let mut t = self.eval_source(&p.source, p.span, env)?;
         if let Some(q) = record {
@@ -239,19 +222,11 @@ impl<'a> Evaluator<'a> {
         Ok(t)
     }
 
-    fn eval_source(
-        &self,
-        source: &Source,
-        span: Span,
-        env: &mut Env,
-    ) -> Result<Arc<Table>, KqlError> {
+    fn eval_source(&self, source: &Source, span: Span, env: &mut Env) -> Result<Arc<Table>, KqlError> {
         match source {
             Source::Expr(e) => self.eval_tabular_expr(e, env),
             Source::Datatable { columns, values } => {
-                let cols: Vec<Column> = columns
-                    .iter()
-                    .map(|(n, t)| Column::new(n.clone(), *t))
-                    .collect();
+                let cols: Vec<Column> = columns.iter().map(|(n, t)| Column::new(n.clone(), *t)).collect();
                 if cols.is_empty() {
                     return Err(self.err(span, "datatable needs at least one column"));
                 }
@@ -274,10 +249,7 @@ impl<'a> Evaluator<'a> {
                     }
                     rows.push(row);
                 }
-                Ok(Arc::new(Table {
-                    columns: cols,
-                    rows,
-                }))
+                Ok(Arc::new(Table { columns: cols, rows }))
             }
             Source::Print(items) => {
                 let mut cols = Vec::new();
@@ -294,12 +266,7 @@ impl<'a> Evaluator<'a> {
                 }))
             }
             Source::Union(spec) => self.union(None, spec, env),
-            Source::Range {
-                name,
-                from,
-                to,
-                step,
-            } => {
+            Source::Range { name, from, to, step } => {
                 let from = self.compile(from, &[], env)?.eval(&[]);
                 let to = self.compile(to, &[], env)?.eval(&[]);
                 let step = self.compile(step, &[], env)?.eval(&[]);
@@ -318,9 +285,7 @@ impl<'a> Evaluator<'a> {
                         Box::new(CExpr::Const(step.clone())),
                     )
                     .eval(&[]);
-                    if super::value::compare_values(&next, &cur)
-                        != Some(std::cmp::Ordering::Greater)
-                    {
+                    if super::value::compare_values(&next, &cur) != Some(std::cmp::Ordering::Greater) {
                         break;
                     }
                     cur = next;
@@ -335,18 +300,12 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Resolves a table name, tabular `let`, function call, or nested pipeline.
-    pub(crate) fn eval_tabular_expr(
-        &self,
-        e: &Expr,
-        env: &mut Env,
-    ) -> Result<Arc<Table>, KqlError> {
+    pub(crate) fn eval_tabular_expr(&self, e: &Expr, env: &mut Env) -> Result<Arc<Table>, KqlError> {
         match e {
             Expr::Tabular(p) => self.eval_pipeline(p, env),
             Expr::Ident(name, span) => match env.get(name).cloned() {
                 Some(Binding::Tabular(t)) => Ok(t),
-                Some(Binding::Function(def)) if def.params.is_empty() => {
-                    self.call_tabular(&def, &[], *span, env)
-                }
+                Some(Binding::Function(def)) if def.params.is_empty() => self.call_tabular(&def, &[], *span, env),
                 Some(_) => Err(self.err(*span, format!("`{name}` is a scalar, not a table"))),
                 None => match self.catalog.get(name) {
                     Some(t) => Ok(t.clone()),
@@ -364,10 +323,7 @@ impl<'a> Evaluator<'a> {
                 }
                 _ => Err(self.err(*span, format!("`{name}(…)` is not a tabular function"))),
             },
-            other => Err(self.err(
-                other.span(),
-                format!("expected a table, found the scalar expression `{other}`"),
-            )),
+            other => Err(self.err(other.span(), format!("expected a table, found the scalar expression `{other}`"))),
         }
     }
 
@@ -383,25 +339,12 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Calls a user function in tabular context.
-    fn call_tabular(
-        &self,
-        def: &FunctionDef,
-        args: &[Expr],
-        span: Span,
-        env: &mut Env,
-    ) -> Result<Arc<Table>, KqlError> {
+    fn call_tabular(&self, def: &FunctionDef, args: &[Expr], span: Span, env: &mut Env) -> Result<Arc<Table>, KqlError> {
         if self.depth.get() > MAX_CALL_DEPTH {
             return Err(self.err(span, "function calls nest too deeply (recursion?)"));
         }
         if args.len() > def.params.len() {
-            return Err(self.err(
-                span,
-                format!(
-                    "function takes {} arguments, got {}",
-                    def.params.len(),
-                    args.len()
-                ),
-            ));
+            return Err(self.err(span, format!("function takes {} arguments, got {}", def.params.len(), args.len())));
         }
         let mut inner = env.clone();
         for (i, p) in def.params.iter().enumerate() {
@@ -421,12 +364,7 @@ impl<'a> Evaluator<'a> {
         result
     }
 
-    fn run_body(
-        &self,
-        def: &FunctionDef,
-        span: Span,
-        inner: &mut Env,
-    ) -> Result<Arc<Table>, KqlError> {
+    fn run_body(&self, def: &FunctionDef, span: Span, inner: &mut Env) -> Result<Arc<Table>, KqlError> {
         let mut last = None;
         for stmt in &def.body {
             match stmt {
@@ -448,44 +386,20 @@ impl<'a> Evaluator<'a> {
             Expr::Literal(l, _) => CExpr::Const(literal_value(l)),
             Expr::Ident(name, span) => self.resolve_ident(name, *span, cols, env)?,
             Expr::Star(span) => {
-                return Err(self.err(
-                    *span,
-                    "`*` is only valid as an argument of count() or arg_max()",
-                ));
+                return Err(self.err(*span, "`*` is only valid as an argument of count() or arg_max()"));
             }
             Expr::Member(base, key, span) => {
                 if let Expr::Ident(side, _) = base.as_ref()
                     && (side == "$left" || side == "$right")
                 {
-                    return Err(self.err(
-                        *span,
-                        "`$left`/`$right` are only valid in a join's `on` clause",
-                    ));
+                    return Err(self.err(*span, "`$left`/`$right` are only valid in a join's `on` clause"));
                 }
-                CExpr::Member(
-                    Box::new(self.compile(base, cols, env)?),
-                    Arc::from(key.as_str()),
-                )
+                CExpr::Member(Box::new(self.compile(base, cols, env)?), Arc::from(key.as_str()))
             }
-            Expr::Index(base, idx, _) => CExpr::Index(
-                Box::new(self.compile(base, cols, env)?),
-                Box::new(self.compile(idx, cols, env)?),
-            ),
-            Expr::Unary(op, inner, _) => {
-                CExpr::Unary(*op, Box::new(self.compile(inner, cols, env)?))
-            }
-            Expr::Binary(op, l, r, _) => CExpr::Bin(
-                *op,
-                Box::new(self.compile(l, cols, env)?),
-                Box::new(self.compile(r, cols, env)?),
-            ),
-            Expr::Between {
-                expr,
-                lo,
-                hi,
-                negated,
-                ..
-            } => CExpr::Between {
+            Expr::Index(base, idx, _) => CExpr::Index(Box::new(self.compile(base, cols, env)?), Box::new(self.compile(idx, cols, env)?)),
+            Expr::Unary(op, inner, _) => CExpr::Unary(*op, Box::new(self.compile(inner, cols, env)?)),
+            Expr::Binary(op, l, r, _) => CExpr::Bin(*op, Box::new(self.compile(l, cols, env)?), Box::new(self.compile(r, cols, env)?)),
+            Expr::Between { expr, lo, hi, negated, .. } => CExpr::Between {
                 expr: Box::new(self.compile(expr, cols, env)?),
                 lo: Box::new(self.compile(lo, cols, env)?),
                 hi: Box::new(self.compile(hi, cols, env)?),
@@ -494,23 +408,14 @@ impl<'a> Evaluator<'a> {
             Expr::In { expr, op, list, .. } => self.compile_in(expr, *op, list, cols, env)?,
             Expr::Call { name, args, span } => self.compile_call(name, args, *span, cols, env)?,
             Expr::Tabular(p) => {
-                return Err(self.err(
-                    p.span,
-                    "a tabular expression cannot be used as a scalar; wrap it in toscalar(…)",
-                ));
+                return Err(self.err(p.span, "a tabular expression cannot be used as a scalar; wrap it in toscalar(…)"));
             }
         };
         // Fold constant sub-expressions once (never `new_guid`, which must vary per row).
         Ok(fold(c))
     }
 
-    fn resolve_ident(
-        &self,
-        name: &str,
-        span: Span,
-        cols: &[Column],
-        env: &Env,
-    ) -> Result<CExpr, KqlError> {
+    fn resolve_ident(&self, name: &str, span: Span, cols: &[Column], env: &Env) -> Result<CExpr, KqlError> {
         if let Some(Binding::Expr(c)) = env.get(name) {
             return Ok(c.clone());
         }
@@ -519,14 +424,8 @@ impl<'a> Evaluator<'a> {
         }
         match env.get(name) {
             Some(Binding::Scalar(v)) => Ok(CExpr::Const(v.clone())),
-            Some(Binding::Tabular(_)) => Err(self.err(
-                span,
-                format!("`{name}` is a table; use it with `in (…)` or toscalar(…)"),
-            )),
-            Some(Binding::Function(_)) => Err(self.err(
-                span,
-                format!("`{name}` is a function; call it as `{name}(…)`"),
-            )),
+            Some(Binding::Tabular(_)) => Err(self.err(span, format!("`{name}` is a table; use it with `in (…)` or toscalar(…)"))),
+            Some(Binding::Function(_)) => Err(self.err(span, format!("`{name}` is a function; call it as `{name}(…)`"))),
             _ => {
                 if self.catalog.get(name).is_some() {
                     return Err(self.err(span, format!("`{name}` is a table, not a column")));
@@ -541,14 +440,7 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn compile_in(
-        &self,
-        expr: &Expr,
-        op: InOp,
-        list: &[Expr],
-        cols: &[Column],
-        env: &Env,
-    ) -> Result<CExpr, KqlError> {
+    fn compile_in(&self, expr: &Expr, op: InOp, list: &[Expr], cols: &[Column], env: &Env) -> Result<CExpr, KqlError> {
         let target = Box::new(self.compile(expr, cols, env)?);
         let mut items = Vec::new();
         for item in list {
@@ -591,29 +483,15 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    fn compile_call(
-        &self,
-        name: &str,
-        args: &[Expr],
-        span: Span,
-        cols: &[Column],
-        env: &Env,
-    ) -> Result<CExpr, KqlError> {
+    fn compile_call(&self, name: &str, args: &[Expr], span: Span, cols: &[Column], env: &Env) -> Result<CExpr, KqlError> {
         if let Some(Binding::Function(def)) = env.get(name) {
             return self.inline_function(&def.clone(), args, span, cols, env);
         }
         let lower = name.to_ascii_lowercase();
         let arity = |min: usize, max: usize| -> Result<(), KqlError> {
             if args.len() < min || args.len() > max {
-                let want = if min == max {
-                    format!("{min}")
-                } else {
-                    format!("{min} to {max}")
-                };
-                Err(self.err(
-                    span,
-                    format!("`{name}` takes {want} arguments, got {}", args.len()),
-                ))
+                let want = if min == max { format!("{min}") } else { format!("{min} to {max}") };
+                Err(self.err(span, format!("`{name}` takes {want} arguments, got {}", args.len())))
             } else {
                 Ok(())
             }
@@ -626,12 +504,7 @@ impl<'a> Evaluator<'a> {
                 } else {
                     return self.compile(&args[0], cols, env);
                 };
-                let v = t
-                    .rows
-                    .first()
-                    .and_then(|r| r.first())
-                    .cloned()
-                    .unwrap_or(Value::Null);
+                let v = t.rows.first().and_then(|r| r.first()).cloned().unwrap_or(Value::Null);
                 return Ok(CExpr::Const(v));
             }
             "column_ifexists" | "columnifexists" => {
@@ -646,11 +519,7 @@ impl<'a> Evaluator<'a> {
                 arity(0, 1)?;
                 let base = CExpr::Const(Value::DateTime(self.now));
                 return Ok(match args.first() {
-                    Some(off) => CExpr::Bin(
-                        BinOp::Add,
-                        Box::new(base),
-                        Box::new(self.compile(off, cols, env)?),
-                    ),
+                    Some(off) => CExpr::Bin(BinOp::Add, Box::new(base), Box::new(self.compile(off, cols, env)?)),
                     None => base,
                 });
             }
@@ -665,10 +534,7 @@ impl<'a> Evaluator<'a> {
             _ => {}
         }
         if aggregate::lookup(&lower).is_some() {
-            return Err(self.err(
-                span,
-                format!("aggregate `{name}()` can only be used in summarize"),
-            ));
+            return Err(self.err(span, format!("aggregate `{name}()` can only be used in summarize")));
         }
         let alias = match lower.as_str() {
             "long" | "int" => "tolong",
@@ -679,17 +545,12 @@ impl<'a> Evaluator<'a> {
             other => other,
         };
         let Some(def) = functions::lookup(alias) else {
-            let known = functions::NAMES.iter().copied().chain([
-                "toscalar",
-                "column_ifexists",
-                "now",
-                "ago",
-            ]);
+            let known = functions::NAMES
+                .iter()
+                .copied()
+                .chain(["toscalar", "column_ifexists", "now", "ago"]);
             return Err(match suggest(&lower, known) {
-                Some(s) if s != lower => self.err(
-                    span,
-                    format!("unknown function `{name}`; did you mean `{s}`?"),
-                ),
+                Some(s) if s != lower => self.err(span, format!("unknown function `{name}`; did you mean `{s}`?")),
                 _ => KqlError::Unsupported(format!("function `{name}()`")),
             });
         };
@@ -701,35 +562,17 @@ impl<'a> Evaluator<'a> {
         if alias == "new_guid" {
             return Ok(CExpr::Call("new_guid", def.f, cargs));
         }
-        let static_name: &'static str = functions::NAMES
-            .iter()
-            .find(|n| **n == alias)
-            .copied()
-            .unwrap_or("fn");
+        let static_name: &'static str = functions::NAMES.iter().find(|n| **n == alias).copied().unwrap_or("fn");
         Ok(CExpr::Call(static_name, def.f, cargs))
     }
 
     /// Inlines a scalar user function: parameters bind to the caller's compiled arguments.
-    fn inline_function(
-        &self,
-        def: &FunctionDef,
-        args: &[Expr],
-        span: Span,
-        cols: &[Column],
-        env: &Env,
-    ) -> Result<CExpr, KqlError> {
+    fn inline_function(&self, def: &FunctionDef, args: &[Expr], span: Span, cols: &[Column], env: &Env) -> Result<CExpr, KqlError> {
         if self.depth.get() > MAX_CALL_DEPTH {
             return Err(self.err(span, "function calls nest too deeply (recursion?)"));
         }
         if args.len() > def.params.len() {
-            return Err(self.err(
-                span,
-                format!(
-                    "function takes {} arguments, got {}",
-                    def.params.len(),
-                    args.len()
-                ),
-            ));
+            return Err(self.err(span, format!("function takes {} arguments, got {}", def.params.len(), args.len())));
         }
         let mut inner = env.clone();
         for (i, p) in def.params.iter().enumerate() {
@@ -737,9 +580,7 @@ impl<'a> Evaluator<'a> {
                 return Err(self.err(span, format!("missing argument `{}`", p.name)));
             };
             let b = match p.ty {
-                ParamType::Tabular(_) => {
-                    Binding::Tabular(self.eval_tabular_expr(arg, &mut env.clone())?)
-                }
+                ParamType::Tabular(_) => Binding::Tabular(self.eval_tabular_expr(arg, &mut env.clone())?),
                 ParamType::Scalar(_) => Binding::Expr(self.compile(arg, cols, env)?),
             };
             inner.bind(&p.name, b);
@@ -762,9 +603,7 @@ impl<'a> Evaluator<'a> {
                         ..
                     } => {
                         let b = match (&p.source, p.ops.is_empty()) {
-                            (Source::Expr(e), true) if !self.is_tabular(e, &inner) => {
-                                Binding::Expr(self.compile(e, cols, &inner)?)
-                            }
+                            (Source::Expr(e), true) if !self.is_tabular(e, &inner) => Binding::Expr(self.compile(e, cols, &inner)?),
                             _ => Binding::Tabular(self.eval_pipeline(p, &mut inner.clone())?),
                         };
                         inner.bind(name, b);
@@ -777,9 +616,7 @@ impl<'a> Evaluator<'a> {
                     source: Source::Expr(e),
                     ops,
                     ..
-                }) if ops.is_empty() && !self.is_tabular(e, &inner) => {
-                    self.compile(e, cols, &inner)
-                }
+                }) if ops.is_empty() && !self.is_tabular(e, &inner) => self.compile(e, cols, &inner),
                 Some(_) => Err(self.err(span, "a tabular function cannot be used as a scalar")),
                 None => Err(self.err(span, "function body has no result expression")),
             }
@@ -799,11 +636,7 @@ fn fold(c: CExpr) -> CExpr {
         CExpr::Call(name, _, args) => *name != "new_guid" && args.iter().all(CExpr::is_const),
         _ => false,
     };
-    if foldable {
-        CExpr::Const(c.eval(&[]))
-    } else {
-        c
-    }
+    if foldable { CExpr::Const(c.eval(&[])) } else { c }
 }
 
 /// The runtime value of a literal.

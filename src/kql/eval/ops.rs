@@ -61,11 +61,7 @@ fn glob(pattern: &str, name: &str) -> bool {
 
 /// The null to pad a missing cell of a column type with (strings are never null: empty instead).
 fn null_of(ty: KqlType) -> Value {
-    if ty == KqlType::String {
-        Value::str("")
-    } else {
-        Value::Null
-    }
+    if ty == KqlType::String { Value::str("") } else { Value::Null }
 }
 
 /// Adds `name` to `names`, renaming clashes `name1`, `name2`, … (as join does for right-side columns).
@@ -80,12 +76,7 @@ fn unique_name(name: &str, names: &[String]) -> String {
 }
 
 impl Evaluator<'_> {
-    fn missing_column(
-        &self,
-        name: &str,
-        cols: &[Column],
-        span: super::super::error::Span,
-    ) -> KqlError {
+    fn missing_column(&self, name: &str, cols: &[Column], span: super::super::error::Span) -> KqlError {
         let hint = suggest(name, cols.iter().map(|c| c.name.as_str()))
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
@@ -101,22 +92,12 @@ impl Evaluator<'_> {
     }
 
     /// Applies one operator.
-    pub(crate) fn apply(
-        &self,
-        op: &Operator,
-        t: Arc<Table>,
-        env: &mut Env,
-    ) -> Result<Arc<Table>, KqlError> {
+    pub(crate) fn apply(&self, op: &Operator, t: Arc<Table>, env: &mut Env) -> Result<Arc<Table>, KqlError> {
         let cols = &t.columns;
         Ok(Arc::new(match op {
             Operator::Where(pred) => {
                 let c = self.compile(pred, cols, env)?;
-                let rows = t
-                    .rows
-                    .iter()
-                    .filter(|r| c.eval(r).is_true())
-                    .cloned()
-                    .collect();
+                let rows = t.rows.iter().filter(|r| c.eval(r).is_true()).cloned().collect();
                 Table {
                     columns: cols.clone(),
                     rows,
@@ -134,11 +115,7 @@ impl Evaluator<'_> {
                 let keep_matching = matches!(op, Operator::ProjectKeep(_));
                 for p in pats {
                     if !p.contains('*') && !cols.iter().any(|c| &c.name == p) {
-                        return Err(self.missing_column(
-                            p,
-                            cols,
-                            super::super::error::Span::default(),
-                        ));
+                        return Err(self.missing_column(p, cols, super::super::error::Span::default()));
                     }
                 }
                 let idx: Vec<usize> = (0..cols.len())
@@ -155,11 +132,7 @@ impl Evaluator<'_> {
                         }
                     }
                 }
-                idx.extend(
-                    (0..cols.len())
-                        .filter(|i| !idx.contains(i))
-                        .collect::<Vec<_>>(),
-                );
+                idx.extend((0..cols.len()).filter(|i| !idx.contains(i)).collect::<Vec<_>>());
                 select(&t, &idx)
             }
             Operator::ProjectRename(pairs) => {
@@ -168,11 +141,7 @@ impl Evaluator<'_> {
                     match out.column_index(old) {
                         Some(i) => out.columns[i].name = new.clone(),
                         None => {
-                            return Err(self.missing_column(
-                                old,
-                                cols,
-                                super::super::error::Span::default(),
-                            ));
+                            return Err(self.missing_column(old, cols, super::super::error::Span::default()));
                         }
                     }
                 }
@@ -183,11 +152,7 @@ impl Evaluator<'_> {
             Operator::Union(spec) => return self.union(Some(t), spec, env),
             Operator::MvExpand(spec) => self.mv_expand(&t, spec, env)?,
             Operator::MvApply { expand, body } => self.mv_apply(&t, expand, body, env)?,
-            Operator::Parse {
-                kind,
-                expr,
-                pattern,
-            } => self.parse_op(&t, kind.as_deref(), expr, pattern, env)?,
+            Operator::Parse { kind, expr, pattern } => self.parse_op(&t, kind.as_deref(), expr, pattern, env)?,
             Operator::Distinct(items) => {
                 let base = if items.is_empty() {
                     (*t).clone()
@@ -195,11 +160,7 @@ impl Evaluator<'_> {
                     self.project(&t, items, env)?
                 };
                 let mut seen = HashSet::new();
-                let rows = base
-                    .rows
-                    .into_iter()
-                    .filter(|r| seen.insert(r.clone()))
-                    .collect();
+                let rows = base.rows.into_iter().filter(|r| seen.insert(r.clone())).collect();
                 Table {
                     columns: base.columns,
                     rows,
@@ -292,10 +253,7 @@ impl Evaluator<'_> {
                 _ => col_type(&rows, *idx),
             };
         }
-        Ok(Table {
-            columns: cols,
-            rows,
-        })
+        Ok(Table { columns: cols, rows })
     }
 
     fn project(&self, t: &Table, items: &[NamedExpr], env: &Env) -> Result<Table, KqlError> {
@@ -318,20 +276,13 @@ impl Evaluator<'_> {
             cols.push(Column::new(name, ty));
             exprs.push(c);
         }
-        let rows: Vec<Vec<Value>> = t
-            .rows
-            .iter()
-            .map(|r| exprs.iter().map(|c| c.eval(r)).collect())
-            .collect();
+        let rows: Vec<Vec<Value>> = t.rows.iter().map(|r| exprs.iter().map(|c| c.eval(r)).collect()).collect();
         for (i, c) in exprs.iter().enumerate() {
             if !matches!(c, CExpr::Col(_)) {
                 cols[i].ty = col_type(&rows, i);
             }
         }
-        Ok(Table {
-            columns: cols,
-            rows,
-        })
+        Ok(Table { columns: cols, rows })
     }
 
     fn sort(&self, t: &Table, keys: &[SortKey], env: &Env) -> Result<Table, KqlError> {
@@ -341,8 +292,7 @@ impl Evaluator<'_> {
                 let desc = k.desc.unwrap_or(true);
                 // Defaults (…/sort-operator): nulls last when descending, first when ascending.
                 let nulls_first = k.nulls_first.unwrap_or(!desc);
-                self.compile(&k.expr, &t.columns, env)
-                    .map(|c| (c, desc, nulls_first))
+                self.compile(&k.expr, &t.columns, env).map(|c| (c, desc, nulls_first))
             })
             .collect::<Result<_, _>>()?;
         let mut keyed: Vec<(Vec<Value>, &Vec<Value>)> = t
@@ -388,13 +338,7 @@ impl Evaluator<'_> {
 
     // ---- summarize ----
 
-    fn summarize(
-        &self,
-        t: &Table,
-        aggs: &[NamedExpr],
-        by: &[NamedExpr],
-        env: &Env,
-    ) -> Result<Table, KqlError> {
+    fn summarize(&self, t: &Table, aggs: &[NamedExpr], by: &[NamedExpr], env: &Env) -> Result<Table, KqlError> {
         let cols = &t.columns;
         let mut key_cols = Vec::new();
         let mut key_exprs = Vec::new();
@@ -425,10 +369,7 @@ impl Evaluator<'_> {
         for item in aggs {
             if let Expr::Call { name, args, span } = &item.expr {
                 let lower = name.to_ascii_lowercase();
-                if let (Some((kind, prefix)), false) = (
-                    aggregate::lookup(&lower),
-                    matches!(env.get(name), Some(Binding::Function(_))),
-                ) {
+                if let (Some((kind, prefix)), false) = (aggregate::lookup(&lower), matches!(env.get(name), Some(Binding::Function(_)))) {
                     let agg = self.compile_agg(kind, &lower, args, *span, cols, &key_cols, env)?;
                     let base = args.first().and_then(derive_name);
                     let first = match (&item.name, kind) {
@@ -458,13 +399,9 @@ impl Evaluator<'_> {
             }
             // An expression over aggregates: replace each aggregate call with a slot reference.
             let mut slots = Vec::new();
-            let rewritten =
-                self.extract_aggs(&item.expr, cols, &key_cols, env, &mut all_aggs, &mut slots)?;
+            let rewritten = self.extract_aggs(&item.expr, cols, &key_cols, env, &mut all_aggs, &mut slots)?;
             if slots.is_empty() {
-                return Err(self.err(
-                    item.expr.span(),
-                    "summarize needs an aggregate function here (count(), sum(), …)",
-                ));
+                return Err(self.err(item.expr.span(), "summarize needs an aggregate function here (count(), sum(), …)"));
             }
             let slot_cols: Vec<Column> = (0..all_aggs.len())
                 .map(|i| Column::new(format!("__agg{i}"), KqlType::Dynamic))
@@ -501,23 +438,13 @@ impl Evaluator<'_> {
         let mut out_cols = key_cols.clone();
         for o in &outputs {
             match o {
-                OutItem::Direct { names, .. } => out_cols.extend(
-                    names
-                        .iter()
-                        .map(|n| Column::new(n.clone(), KqlType::Dynamic)),
-                ),
-                OutItem::Computed { name, .. } => {
-                    out_cols.push(Column::new(name.clone(), KqlType::Dynamic))
-                }
+                OutItem::Direct { names, .. } => out_cols.extend(names.iter().map(|n| Column::new(n.clone(), KqlType::Dynamic))),
+                OutItem::Computed { name, .. } => out_cols.push(Column::new(name.clone(), KqlType::Dynamic)),
             }
         }
         let mut rows = Vec::with_capacity(groups.len());
         for (key, states) in groups {
-            let finished: Vec<Vec<Value>> = all_aggs
-                .iter()
-                .zip(states)
-                .map(|(a, s)| a.finish(s))
-                .collect();
+            let finished: Vec<Vec<Value>> = all_aggs.iter().zip(states).map(|(a, s)| a.finish(s)).collect();
             let slot_row: Vec<Value> = finished.iter().map(|v| v[0].clone()).collect();
             let mut row = key;
             for o in &outputs {
@@ -530,11 +457,7 @@ impl Evaluator<'_> {
         }
         for (i, col) in out_cols.iter_mut().enumerate() {
             if col.ty == KqlType::Dynamic {
-                col.ty = if rows.is_empty() {
-                    KqlType::Long
-                } else {
-                    col_type(&rows, i)
-                };
+                col.ty = if rows.is_empty() { KqlType::Long } else { col_type(&rows, i) };
             }
         }
         Ok(Table {
@@ -543,13 +466,7 @@ impl Evaluator<'_> {
         })
     }
 
-    fn arg_extra_names(
-        &self,
-        kind: AggKind,
-        args: &[Expr],
-        cols: &[Column],
-        keys: &[Column],
-    ) -> Vec<String> {
+    fn arg_extra_names(&self, kind: AggKind, args: &[Expr], cols: &[Column], keys: &[Column]) -> Vec<String> {
         if !matches!(kind, AggKind::ArgMax | AggKind::ArgMin) {
             return Vec::new();
         }
@@ -562,9 +479,7 @@ impl Evaluator<'_> {
             match a {
                 Expr::Star(_) => names.extend(
                     cols.iter()
-                        .filter(|c| {
-                            Some(c.name.as_str()) != first && !keys.iter().any(|k| k.name == c.name)
-                        })
+                        .filter(|c| Some(c.name.as_str()) != first && !keys.iter().any(|k| k.name == c.name))
                         .map(|c| c.name.clone()),
                 ),
                 other => names.push(derive_name(other).unwrap_or_else(|| "Column".to_string())),
@@ -592,19 +507,11 @@ impl Evaluator<'_> {
             AggKind::MakeSetIf | AggKind::MakeListIf => (2, 3),
             AggKind::ArgMax | AggKind::ArgMin => (2, 64),
             AggKind::DCountIf => (2, 3),
-            AggKind::SumIf | AggKind::AvgIf | AggKind::MinIf | AggKind::MaxIf | AggKind::AnyIf => {
-                (2, 2)
-            }
+            AggKind::SumIf | AggKind::AvgIf | AggKind::MinIf | AggKind::MaxIf | AggKind::AnyIf => (2, 2),
             _ => (1, 1),
         };
         if args.len() < min || args.len() > max {
-            return Err(self.err(
-                span,
-                format!(
-                    "`{name}` takes {min} to {max} arguments, got {}",
-                    args.len()
-                ),
-            ));
+            return Err(self.err(span, format!("`{name}` takes {min} to {max} arguments, got {}", args.len())));
         }
         let mut cargs = Vec::new();
         let mut extra = Vec::new();
@@ -623,10 +530,7 @@ impl Evaluator<'_> {
                     extra.extend(
                         cols.iter()
                             .enumerate()
-                            .filter(|(_, c)| {
-                                Some(c.name.as_str()) != first
-                                    && !keys.iter().any(|k| k.name == c.name)
-                            })
+                            .filter(|(_, c)| Some(c.name.as_str()) != first && !keys.iter().any(|k| k.name == c.name))
                             .map(|(j, _)| CExpr::Col(j)),
                     );
                     continue;
@@ -689,11 +593,7 @@ impl Evaluator<'_> {
                 Box::new(self.extract_aggs(r, cols, keys, env, all, slots)?),
                 *s,
             ),
-            Expr::Unary(op, x, s) => Expr::Unary(
-                *op,
-                Box::new(self.extract_aggs(x, cols, keys, env, all, slots)?),
-                *s,
-            ),
+            Expr::Unary(op, x, s) => Expr::Unary(*op, Box::new(self.extract_aggs(x, cols, keys, env, all, slots)?), *s),
             other => other.clone(),
         })
     }
@@ -722,11 +622,7 @@ impl Evaluator<'_> {
         let key = |row: &Vec<Value>, idx: &[usize]| -> Option<Vec<Value>> {
             let k: Vec<Value> = idx.iter().map(|&i| row[i].clone()).collect();
             // Null keys never match.
-            if k.iter().any(Value::is_null) {
-                None
-            } else {
-                Some(k)
-            }
+            if k.iter().any(Value::is_null) { None } else { Some(k) }
         };
         let mut table: HashMap<Vec<Value>, Vec<usize>> = HashMap::new();
         for (i, r) in right.rows.iter().enumerate() {
@@ -763,8 +659,7 @@ impl Evaluator<'_> {
                 ));
             }
             "rightsemi" | "rightanti" => {
-                let lkeys: HashSet<Vec<Value>> =
-                    left.rows.iter().filter_map(|r| key(r, &lk)).collect();
+                let lkeys: HashSet<Vec<Value>> = left.rows.iter().filter_map(|r| key(r, &lk)).collect();
                 let want = kind == "rightsemi";
                 let rows = right
                     .rows
@@ -837,15 +732,11 @@ impl Evaluator<'_> {
 
     // ---- union ----
 
-    pub(crate) fn union(
-        &self,
-        first: Option<Arc<Table>>,
-        spec: &UnionSpec,
-        env: &mut Env,
-    ) -> Result<Arc<Table>, KqlError> {
-        let fuzzy = spec.options.iter().any(|(k, v)| {
-            k.eq_ignore_ascii_case("isfuzzy") && matches!(v, Expr::Literal(Literal::Bool(true), _))
-        });
+    pub(crate) fn union(&self, first: Option<Arc<Table>>, spec: &UnionSpec, env: &mut Env) -> Result<Arc<Table>, KqlError> {
+        let fuzzy = spec
+            .options
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("isfuzzy") && matches!(v, Expr::Literal(Literal::Bool(true), _)));
         let mut inputs: Vec<(String, Arc<Table>)> = Vec::new();
         if let Some(t) = first {
             inputs.push((String::new(), t));
@@ -941,9 +832,7 @@ impl Evaluator<'_> {
             .map(|(_, c, _)| {
                 let v = c.eval(row);
                 let v = match v {
-                    Value::String(s) if s.starts_with('[') || s.starts_with('{') => {
-                        super::super::value::parse_json_str(&s)
-                    }
+                    Value::String(s) if s.starts_with('[') || s.starts_with('{') => super::super::value::parse_json_str(&s),
                     other => other,
                 };
                 match v {
@@ -993,21 +882,12 @@ impl Evaluator<'_> {
             self.expand_rows(r, cols.len(), &plan, spec, limit, &mut rows);
             self.check_limit(rows.len(), "`mv-expand`")?;
         }
-        Ok(Table {
-            columns: cols,
-            rows,
-        })
+        Ok(Table { columns: cols, rows })
     }
 
     /// `mv-apply`: per input row, the sub-query runs over that row's expanded rows; columns the
     /// sub-query dropped (e.g. by summarize) are re-attached from the input row.
-    fn mv_apply(
-        &self,
-        t: &Table,
-        spec: &MvExpandSpec,
-        body: &[Operator],
-        env: &Env,
-    ) -> Result<Table, KqlError> {
+    fn mv_apply(&self, t: &Table, spec: &MvExpandSpec, body: &[Operator], env: &Env) -> Result<Table, KqlError> {
         let mut cols = t.columns.clone();
         let plan = self.plan_expand(&mut cols, spec, env)?;
         let expanded: HashSet<usize> = plan.iter().map(|(i, _, _)| *i).collect();
@@ -1025,9 +905,7 @@ impl Evaluator<'_> {
             }
             // Re-attach input columns missing from the sub-query output.
             let missing: Vec<usize> = (0..t.columns.len())
-                .filter(|i| {
-                    !expanded.contains(i) && sub.column_index(&t.columns[*i].name).is_none()
-                })
+                .filter(|i| !expanded.contains(i) && sub.column_index(&t.columns[*i].name).is_none())
                 .collect();
             let mut columns: Vec<Column> = missing.iter().map(|&i| t.columns[i].clone()).collect();
             columns.extend(sub.columns.iter().cloned());
@@ -1043,17 +921,10 @@ impl Evaluator<'_> {
             match &mut out {
                 None => out = Some(Table { columns, rows }),
                 Some(acc) => {
-                    let map: Vec<Option<usize>> = acc
-                        .columns
-                        .iter()
-                        .map(|c| columns.iter().position(|x| x.name == c.name))
-                        .collect();
+                    let map: Vec<Option<usize>> = acc.columns.iter().map(|c| columns.iter().position(|x| x.name == c.name)).collect();
                     for row in rows {
-                        acc.rows.push(
-                            map.iter()
-                                .map(|m| m.map(|i| row[i].clone()).unwrap_or(Value::Null))
-                                .collect(),
-                        );
+                        acc.rows
+                            .push(map.iter().map(|m| m.map(|i| row[i].clone()).unwrap_or(Value::Null)).collect());
                     }
                     self.check_limit(acc.rows.len(), "`mv-apply`")?;
                 }
@@ -1074,30 +945,17 @@ impl Evaluator<'_> {
 
     // ---- parse (…/parse-operator) ----
 
-    fn parse_op(
-        &self,
-        t: &Table,
-        kind: Option<&str>,
-        expr: &Expr,
-        pattern: &[ParsePart],
-        env: &Env,
-    ) -> Result<Table, KqlError> {
+    fn parse_op(&self, t: &Table, kind: Option<&str>, expr: &Expr, pattern: &[ParsePart], env: &Env) -> Result<Table, KqlError> {
         let source = self.compile(expr, &t.columns, env)?;
         let regex_mode = kind == Some("regex");
         let mut re = String::from("(?s)^");
         let mut targets: Vec<(String, Option<KqlType>)> = Vec::new();
-        let last_col = pattern
-            .iter()
-            .rposition(|p| matches!(p, ParsePart::Column(..)));
+        let last_col = pattern.iter().rposition(|p| matches!(p, ParsePart::Column(..)));
         let ends_with_col = last_col == Some(pattern.len() - 1);
         for (i, part) in pattern.iter().enumerate() {
             match part {
                 ParsePart::Star => re.push_str(".*?"),
-                ParsePart::Literal(s) => re.push_str(&if regex_mode {
-                    s.clone()
-                } else {
-                    regex::escape(s)
-                }),
+                ParsePart::Literal(s) => re.push_str(&if regex_mode { s.clone() } else { regex::escape(s) }),
                 ParsePart::Column(name, ty) => {
                     let greedy = ends_with_col && Some(i) == last_col;
                     let body = match ty {
@@ -1114,9 +972,7 @@ impl Evaluator<'_> {
         if matches!(pattern.last(), Some(ParsePart::Column(..))) {
             re.push('$');
         }
-        let compiled = regex(&re).ok_or_else(|| {
-            self.err(expr.span(), format!("invalid parse pattern (regex `{re}`)"))
-        })?;
+        let compiled = regex(&re).ok_or_else(|| self.err(expr.span(), format!("invalid parse pattern (regex `{re}`)")))?;
         let mut cols = t.columns.clone();
         let mut idx = Vec::new();
         for (name, ty) in &targets {
@@ -1150,21 +1006,14 @@ impl Evaluator<'_> {
                 row
             })
             .collect();
-        Ok(Table {
-            columns: cols,
-            rows,
-        })
+        Ok(Table { columns: cols, rows })
     }
 }
 
 fn select(t: &Table, idx: &[usize]) -> Table {
     Table {
         columns: idx.iter().map(|&i| t.columns[i].clone()).collect(),
-        rows: t
-            .rows
-            .iter()
-            .map(|r| idx.iter().map(|&i| r[i].clone()).collect())
-            .collect(),
+        rows: t.rows.iter().map(|r| idx.iter().map(|&i| r[i].clone()).collect()).collect(),
     }
 }
 

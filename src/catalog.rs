@@ -1,0 +1,235 @@
+//! Reference facts the simulator needs: Microsoft first-party resource applications, Azure regions
+//! with their datacenter address space and geo-location, and AADSTS failure codes.
+//! Sources: ../shared/reference/azure-logs.md §5.1 (app IDs) and §5.2 (AADSTS codes).
+
+/// Tenant id that owns Microsoft's first-party applications (`AppOwnerTenantId`/`ResourceOwnerTenantId`).
+pub const MICROSOFT_SERVICES_TENANT: &str = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
+
+/// A Microsoft first-party application that non-human identities request tokens for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FirstPartyApp {
+    /// Scenario key, e.g. `arm`.
+    pub key: &'static str,
+    /// `ResourceDisplayName` in sign-in logs.
+    pub display_name: &'static str,
+    /// `ResourceIdentity` in sign-in logs: the app's global application id.
+    pub app_id: &'static str,
+    /// Token audience seen in `Claims_d.aud`.
+    pub audience: &'static str,
+}
+
+/// The first-party resource applications scenarios may name (key → real app id).
+pub const FIRST_PARTY_APPS: &[FirstPartyApp] = &[
+    FirstPartyApp {
+        key: "arm",
+        display_name: "Windows Azure Service Management API",
+        app_id: "797f4846-ba00-4fd7-ba43-dac1f8f63013",
+        audience: "https://management.core.windows.net/",
+    },
+    FirstPartyApp {
+        key: "graph",
+        display_name: "Microsoft Graph",
+        app_id: "00000003-0000-0000-c000-000000000000",
+        audience: "https://graph.microsoft.com",
+    },
+    FirstPartyApp {
+        key: "aad_graph",
+        display_name: "Windows Azure Active Directory",
+        app_id: "00000002-0000-0000-c000-000000000000",
+        audience: "https://graph.windows.net/",
+    },
+    FirstPartyApp {
+        key: "key_vault",
+        display_name: "Azure Key Vault",
+        app_id: "cfa8b339-82a2-471a-a3c9-0fc0be7a4093",
+        audience: "https://vault.azure.net",
+    },
+    FirstPartyApp {
+        key: "sql",
+        display_name: "Azure SQL Database",
+        app_id: "022907d3-0f1b-48f7-badc-1ba6abab6d66",
+        audience: "https://database.windows.net/",
+    },
+    FirstPartyApp {
+        key: "storage",
+        display_name: "Azure Storage",
+        app_id: "e406a681-f3d4-42a8-90b6-c2b029497af1",
+        audience: "https://storage.azure.com/",
+    },
+    FirstPartyApp {
+        key: "log_analytics",
+        display_name: "Log Analytics API",
+        app_id: "ca7f3f0b-7d91-482c-8e09-c5d840d0eac5",
+        audience: "https://api.loganalytics.io",
+    },
+    FirstPartyApp {
+        key: "devops",
+        display_name: "Azure DevOps",
+        app_id: "499b84ac-1321-427f-aa17-267ca6975798",
+        audience: "499b84ac-1321-427f-aa17-267ca6975798",
+    },
+    FirstPartyApp {
+        key: "logic_apps",
+        display_name: "Azure Logic Apps",
+        app_id: "7cd684f4-8a78-49b0-91ec-6a35d38739ba",
+        audience: "https://logic.azure.com/",
+    },
+];
+
+/// Looks up a first-party app by its scenario key.
+pub fn first_party(key: &str) -> Option<&'static FirstPartyApp> {
+    FIRST_PARTY_APPS.iter().find(|app| app.key == key)
+}
+
+/// The ARM app every deployment signs in to.
+pub fn arm() -> &'static FirstPartyApp {
+    &FIRST_PARTY_APPS[0]
+}
+
+/// An Azure region: where its datacenter egress addresses come from and how Entra geo-locates them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Region {
+    pub name: &'static str,
+    pub city: &'static str,
+    pub state: &'static str,
+    pub country: &'static str,
+    pub latitude: f64,
+    pub longitude: f64,
+    /// /16 prefixes of Azure public address space used for this region's egress addresses
+    /// (plausible, not an authoritative service-tag list).
+    pub prefixes: &'static [[u8; 2]],
+}
+
+pub const REGIONS: &[Region] = &[
+    Region {
+        name: "westeurope",
+        city: "Amsterdam",
+        state: "Noord-Holland",
+        country: "NL",
+        latitude: 52.374,
+        longitude: 4.8897,
+        prefixes: &[[20, 103], [52, 166], [13, 69], [40, 114]],
+    },
+    Region {
+        name: "northeurope",
+        city: "Dublin",
+        state: "Dublin",
+        country: "IE",
+        latitude: 53.3331,
+        longitude: -6.2489,
+        prefixes: &[[20, 67], [52, 169], [40, 113]],
+    },
+    Region {
+        name: "germanywestcentral",
+        city: "Frankfurt am Main",
+        state: "Hessen",
+        country: "DE",
+        latitude: 50.1109,
+        longitude: 8.6821,
+        prefixes: &[[20, 79], [51, 116]],
+    },
+    Region {
+        name: "eastus",
+        city: "Boydton",
+        state: "Virginia",
+        country: "US",
+        latitude: 36.6676,
+        longitude: -78.3875,
+        prefixes: &[[20, 42], [40, 121], [52, 168]],
+    },
+    Region {
+        name: "westus2",
+        city: "Quincy",
+        state: "Washington",
+        country: "US",
+        latitude: 47.2343,
+        longitude: -119.8526,
+        prefixes: &[[20, 69], [52, 175]],
+    },
+];
+
+pub fn region(name: &str) -> Option<&'static Region> {
+    REGIONS.iter().find(|r| r.name.eq_ignore_ascii_case(name))
+}
+
+/// The Azure region whose address space holds `ip`, if any.
+pub fn region_of_ip(ip: std::net::Ipv4Addr) -> Option<&'static Region> {
+    let o = ip.octets();
+    REGIONS.iter().find(|r| r.prefixes.iter().any(|p| p[..] == o[..2]))
+}
+
+pub fn region_names() -> Vec<&'static str> {
+    REGIONS.iter().map(|r| r.name).collect()
+}
+
+/// A sign-in failure an SP can hit (ENTRA reference-error-codes.md, via azure-logs.md §5.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInFailure {
+    pub key: &'static str,
+    pub code: &'static str,
+    pub description: &'static str,
+}
+
+pub const SIGNIN_FAILURES: &[SignInFailure] = &[
+    SignInFailure {
+        key: "wrong_secret",
+        code: "7000215",
+        description: "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app.",
+    },
+    SignInFailure {
+        key: "expired_secret",
+        code: "7000222",
+        description: "The provided client secret keys for app are expired. Visit the Azure portal to create new keys for your app.",
+    },
+    SignInFailure {
+        key: "expired_certificate",
+        code: "700027",
+        description: "Client assertion failed signature validation. The key used is expired.",
+    },
+    SignInFailure {
+        key: "invalid_certificate",
+        code: "50012",
+        description: "Authentication failed. Client assertion contains an invalid signature.",
+    },
+    SignInFailure {
+        key: "disabled_app",
+        code: "7000112",
+        description: "Application is disabled.",
+    },
+    SignInFailure {
+        key: "unknown_app",
+        code: "700016",
+        description: "Application was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.",
+    },
+];
+
+pub fn signin_failure(key: &str) -> Option<&'static SignInFailure> {
+    SIGNIN_FAILURES.iter().find(|f| f.key == key || f.code == key)
+}
+
+/// Azure built-in role definition id of Contributor, used in `Authorization_d.evidence`.
+pub const CONTRIBUTOR_ROLE_ID: &str = "b24988ac-6180-42a0-ab88-20f7382dd24c";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_party_keys_and_ids_are_unique() {
+        for (i, a) in FIRST_PARTY_APPS.iter().enumerate() {
+            for b in &FIRST_PARTY_APPS[i + 1..] {
+                assert_ne!(a.key, b.key);
+                assert_ne!(a.app_id, b.app_id);
+            }
+        }
+        assert_eq!(arm().app_id, "797f4846-ba00-4fd7-ba43-dac1f8f63013");
+        assert_eq!(first_party("key_vault").unwrap().display_name, "Azure Key Vault");
+    }
+
+    #[test]
+    fn failures_resolve_by_key_or_code() {
+        assert_eq!(signin_failure("expired_secret").unwrap().code, "7000222");
+        assert_eq!(signin_failure("7000215").unwrap().key, "wrong_secret");
+        assert!(signin_failure("nope").is_none());
+    }
+}

@@ -1,0 +1,81 @@
+//! `tenantless estimate`: arguments and output.
+
+use super::{EXIT_FAILURE, EXIT_INPUT};
+use crate::estimate::{DEFAULT_PRICE_PER_GB, EstimateError, EstimateOptions, chart, estimate, parse_category, report::Report};
+use crate::generate::DEFAULT_SEED;
+use crate::tables::Category;
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct EstimateArgs {
+    /// Scenario files describing the tenant.
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// Days to estimate from the scenario's start (default: the scenario's period).
+    #[arg(long)]
+    pub days: Option<u32>,
+    /// Price per billed GB (10^9 bytes), USD. Default: 2.30, pay-as-you-go Analytics Logs, 2026.
+    #[arg(long, default_value_t = DEFAULT_PRICE_PER_GB, allow_negative_numbers = true)]
+    pub price_per_gb: f64,
+    /// Free ingestion allowance per day, GB, subtracted from the monthly total.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub free_gb_per_day: f64,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Also write an SVG chart of GB per day by table.
+    #[arg(long)]
+    pub chart: Option<PathBuf>,
+    /// Generate every record (without writing them) and measure, instead of the analytic estimate.
+    #[arg(long)]
+    pub exact: bool,
+    /// Only these categories (repeatable), e.g. ServicePrincipalSignInLogs, KeyVault/AuditEvent.
+    #[arg(long = "category", value_parser = parse_category)]
+    pub categories: Vec<Category>,
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+}
+
+pub fn run(args: &EstimateArgs) -> ExitCode {
+    let options = EstimateOptions {
+        scenarios: args.scenarios.clone(),
+        seed: args.seed,
+        days: args.days,
+        price_per_gb: args.price_per_gb,
+        free_gb_per_day: args.free_gb_per_day,
+        exact: args.exact,
+        categories: args.categories.clone(),
+    };
+    let estimate = match estimate(&options) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(if matches!(e, EstimateError::Io(_)) {
+                EXIT_FAILURE
+            } else {
+                EXIT_INPUT
+            });
+        }
+    };
+    let report = Report::new(&estimate);
+    match args.format {
+        Format::Table => print!("{}", report.to_table()),
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
+        Format::Csv => print!("{}", report.to_csv()),
+    }
+    if let Some(path) = &args.chart
+        && let Err(e) = std::fs::write(path, chart::svg(&report))
+    {
+        eprintln!("error: writing the chart to {}: {e}", path.display());
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,277 @@
+//! The analytic estimate: runs per day from each schedule's rate, times the rows and billed bytes of
+//! one run measured by rendering a few sample runs with the simulator's own code. Cost does not grow
+//! with the number of records described: per workload it is one pass over the hours of the horizon,
+//! and sample runs are shared by workloads of the same shape (e.g. the members of a population).
+
+use super::volume::Volume;
+use crate::ids::IdSource;
+use crate::scenario::Tenant;
+use crate::scenario::model::{DailyProfile, IdentityKind};
+use crate::scenario::tenant::{Schedule, Workload, WorkloadAction};
+use crate::sim::schedule::expected_runs_in_hour;
+use crate::sim::workloads;
+use crate::tables::{self, Category, RecordWriter};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use std::collections::HashMap;
+
+/// Rows and bytes per category for one run.
+type RunProfile = [(f64, f64); 6];
+
+/// What makes two workloads' runs render to records of the same sizes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Shape {
+    tenant: usize,
+    action: (u8, usize, usize),
+    identity_kind: u8,
+    name_len: usize,
+    msi_len: usize,
+    credential: Option<(bool, bool)>,
+    fails: bool,
+}
+
+fn shape(tenant_index: usize, tenant: &Tenant, workload: &Workload, fails: bool) -> Shape {
+    let identity = &tenant.identities[workload.identity];
+    let action = match &workload.action {
+        WorkloadAction::KeyVaultSecretRead { vault, secrets } => (0, *vault, secrets.iter().map(String::len).sum()),
+        WorkloadAction::ArmDeployment {
+            sql_server,
+            database,
+            signins_per_run,
+        } => (1, *sql_server, database.len() * 1000 + *signins_per_run as usize),
+        WorkloadAction::LogicAppRun { logic_app } => (2, *logic_app, 0),
+        WorkloadAction::GraphOperation { policy, operation } => (3, *policy, *operation as usize),
+    };
+    Shape {
+        tenant: tenant_index,
+        action,
+        identity_kind: identity.kind as u8,
+        name_len: identity.name.len(),
+        msi_len: identity.msi_resource_id.as_ref().map_or(0, String::len),
+        credential: identity
+            .credentials
+            .first()
+            .map(|c| (c.thumbprint.is_some(), workload.credential.is_some())),
+        fails,
+    }
+}
+
+/// Accumulates the analytic estimate of every workload and anomaly into `volume`.
+pub struct Analytic<'a> {
+    ids: IdSource,
+    tenants: &'a [Tenant],
+    cache: HashMap<Shape, RunProfile>,
+    writer: RecordWriter,
+    day_runs: Vec<[f64; 2]>,
+}
+
+impl<'a> Analytic<'a> {
+    pub fn new(ids: IdSource, tenants: &'a [Tenant]) -> Self {
+        Self {
+            ids,
+            tenants,
+            cache: HashMap::new(),
+            writer: RecordWriter::new(),
+            day_runs: Vec::new(),
+        }
+    }
+
+    pub fn run(&mut self, volume: &mut Volume, start: DateTime<Utc>) {
+        let mut identity_offset = 0;
+        let mut workload_offset = 0;
+        for (ti, tenant) in self.tenants.iter().enumerate() {
+            let grid = HourGrid::new(tenant, start, volume.days());
+            for (wi, workload) in tenant.workloads.iter().enumerate() {
+                self.workload(
+                    ti,
+                    &grid,
+                    workload,
+                    volume,
+                    identity_offset + workload.identity,
+                    workload_offset + wi,
+                );
+            }
+            for (ai, anomaly) in tenant.anomalies.iter().enumerate() {
+                // One-off events: render them exactly, from the same random stream as the simulation.
+                let mut events = Vec::new();
+                let mut rng = self.ids.rng(&format!("{}/anomaly/{ai}", tenant.scenario), "events");
+                if anomaly.at < tenant.start || anomaly.at >= tenant.end {
+                    continue;
+                }
+                workloads::anomaly(&self.ids, tenant, anomaly, &mut rng, &mut events);
+                for event in &events {
+                    let bytes = tables::render(event, &mut self.writer).billed_size as f64;
+                    volume.add(
+                        day_of(start, event.time, volume.days()),
+                        Category::of(event),
+                        1.0,
+                        bytes,
+                        identity_offset + anomaly.identity,
+                        None,
+                    );
+                }
+            }
+            identity_offset += tenant.identities.len();
+            workload_offset += tenant.workloads.len();
+        }
+    }
+
+    fn workload(&mut self, ti: usize, grid: &HourGrid, workload: &Workload, volume: &mut Volume, identity: usize, flat_workload: usize) {
+        let tenant = &self.tenants[ti];
+        let days = volume.days();
+        self.day_runs.clear();
+        self.day_runs.resize(days, [0.0; 2]);
+        // Credential validity only changes at credential start/expiry instants; when none falls
+        // inside the horizon, every run is in the same state and whole days can be summed at once.
+        let in_horizon = |t: &DateTime<Utc>| (tenant.start..tenant.end).contains(t);
+        let changes = tenant.identities[workload.identity]
+            .credentials
+            .iter()
+            .any(|c| in_horizon(&c.start) || in_horizon(&c.expiry));
+        let mut sample_at: [Option<DateTime<Utc>>; 2] = [None; 2];
+        let mut add = |day_runs: &mut Vec<[f64; 2]>, day: usize, t: DateTime<Utc>, runs: f64| {
+            if runs <= 0.0 {
+                return;
+            }
+            let state = usize::from(workloads::credential_fails(tenant, workload, t));
+            day_runs[day.min(days - 1)][state] += runs;
+            sample_at[state].get_or_insert(t);
+        };
+        let runs_in = |overlap_ms: f64, factors: &[f64; 3]| match &workload.schedule {
+            Schedule::Every { interval, .. } => overlap_ms / interval.num_milliseconds() as f64,
+            Schedule::PerDay { runs, profile, .. } => runs * factors[*profile as usize],
+            Schedule::At { .. } => 0.0,
+        };
+        match &workload.schedule {
+            Schedule::At { times, .. } => {
+                for t in times.iter().filter(|t| in_horizon(t)) {
+                    add(&mut self.day_runs, day_of(grid.start, *t, days), *t, 1.0);
+                }
+            }
+            schedule => {
+                // `per_day` schedules run floor(cumulative expected runs) by each hour's end (the
+                // fraction carries over, see `sim::schedule`), so whole runs are counted the same way.
+                let whole_runs = matches!(schedule, Schedule::PerDay { .. });
+                let mut cumulative = 0.0_f64;
+                let mut counted = 0.0_f64;
+                let steps = if changes { &grid.hours } else { &grid.days };
+                for step in steps {
+                    let mut runs = runs_in(step.overlap_ms, &step.factors);
+                    if whole_runs {
+                        cumulative += runs;
+                        runs = (cumulative + 1e-9).floor() - counted;
+                        counted += runs;
+                    }
+                    add(&mut self.day_runs, step.day, step.mid, runs);
+                }
+            }
+        }
+        for (state, sample) in sample_at.into_iter().enumerate() {
+            let Some(t) = sample else { continue };
+            let profile = self.profile(ti, workload, t, state == 1);
+            for day in 0..days {
+                let runs = self.day_runs[day][state];
+                if runs == 0.0 {
+                    continue;
+                }
+                for category in Category::ALL {
+                    let (rows, bytes) = profile[category.index()];
+                    if rows > 0.0 {
+                        volume.add(day, category, runs * rows, runs * bytes, identity, Some(flat_workload));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Rows and bytes of one run, averaged over two sample runs, cached by shape.
+    fn profile(&mut self, ti: usize, workload: &Workload, t: DateTime<Utc>, fails: bool) -> RunProfile {
+        let tenant = &self.tenants[ti];
+        let key = shape(ti, tenant, workload, fails);
+        if let Some(p) = self.cache.get(&key) {
+            return *p;
+        }
+        const SAMPLES: u64 = 2;
+        let mut profile = [(0.0, 0.0); 6];
+        let mut rng = self.ids.rng(&workload.path, "estimate-sample");
+        let mut events = Vec::new();
+        for index in 0..SAMPLES {
+            events.clear();
+            workloads::run(&self.ids, tenant, workload, index, t, &mut rng, &mut events);
+            for event in &events {
+                let bytes = tables::render(event, &mut self.writer).billed_size as f64;
+                let cell = &mut profile[Category::of(event).index()];
+                cell.0 += 1.0 / SAMPLES as f64;
+                cell.1 += bytes / SAMPLES as f64;
+            }
+        }
+        debug_assert!(tenant.identities[workload.identity].kind != IdentityKind::ServicePrincipal || !events.is_empty());
+        self.cache.insert(key, profile);
+        profile
+    }
+}
+
+/// One hour of a tenant's horizon: how much of it lies inside the period, and the expected runs
+/// per unit of `per_day` rate under each daily profile.
+struct Hour {
+    mid: DateTime<Utc>,
+    day: usize,
+    overlap_ms: f64,
+    factors: [f64; 3],
+}
+
+/// The hours of a horizon and their per-day sums, computed once per tenant so that each workload
+/// costs one pass over days (or hours, when its credential changes state).
+struct HourGrid {
+    start: DateTime<Utc>,
+    hours: Vec<Hour>,
+    days: Vec<Hour>,
+}
+
+impl HourGrid {
+    fn new(tenant: &Tenant, start: DateTime<Utc>, days: usize) -> Self {
+        let profiles = [DailyProfile::Flat, DailyProfile::BusinessHours, DailyProfile::Nightly];
+        let mut hours = Vec::new();
+        let mut day_sums: Vec<Hour> = Vec::new();
+        let mut hour = tenant.start.duration_trunc(TimeDelta::hours(1)).unwrap_or(tenant.start);
+        while hour < tenant.end {
+            let next = hour + TimeDelta::hours(1);
+            let from = hour.max(tenant.start);
+            let overlap_ms = (next.min(tenant.end) - from).num_milliseconds() as f64;
+            let fraction = overlap_ms / 3_600_000.0;
+            let factors = profiles.map(|p| expected_runs_in_hour(1.0, p, hour) * fraction);
+            let h = Hour {
+                mid: from + TimeDelta::milliseconds(overlap_ms as i64 / 2),
+                day: day_of(start, from, days),
+                overlap_ms,
+                factors,
+            };
+            if day_sums.len() <= h.day {
+                day_sums.resize_with(h.day + 1, || Hour {
+                    mid: h.mid,
+                    day: h.day,
+                    overlap_ms: 0.0,
+                    factors: [0.0; 3],
+                });
+            }
+            let sum = &mut day_sums[h.day];
+            sum.overlap_ms += overlap_ms;
+            for (acc, f) in sum.factors.iter_mut().zip(factors) {
+                *acc += f;
+            }
+            hours.push(h);
+            hour = next;
+        }
+        Self {
+            start,
+            hours,
+            days: day_sums,
+        }
+    }
+}
+
+/// Day index of `t` counted from `start`, clamped into the horizon (a run's last events may spill
+/// a few seconds past the end; they still count).
+pub fn day_of(start: DateTime<Utc>, t: DateTime<Utc>, days: usize) -> usize {
+    let day = (t - start).num_seconds().div_euclid(86_400).max(0) as usize;
+    day.min(days.saturating_sub(1))
+}

@@ -1,0 +1,146 @@
+//! An SVG of billed GB per day, stacked by table, with each band labelled at its right end so that
+//! no legend is needed.
+
+use super::report::Report;
+use std::fmt::Write;
+
+const WIDTH: f64 = 900.0;
+const HEIGHT: f64 = 420.0;
+const LEFT: f64 = 70.0;
+const RIGHT: f64 = 250.0;
+const TOP: f64 = 40.0;
+const BOTTOM: f64 = 50.0;
+const COLORS: [&str; 5] = ["#4e79a7", "#f28e2b", "#59a14f", "#bab0ac", "#e15759"];
+
+/// A table keeps its colour whichever tables are shown.
+fn color_of(table: &str) -> &'static str {
+    let index = crate::tables::Table::ALL.iter().position(|t| t.name() == table).unwrap_or(0);
+    COLORS[index % COLORS.len()]
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+pub fn svg(report: &Report) -> String {
+    let days = report.daily.len().max(1);
+    let max = report
+        .daily
+        .iter()
+        .map(|d| d.gb.iter().map(|(_, gb)| gb).sum::<f64>())
+        .fold(0.0_f64, f64::max);
+    let scale_max = if max > 0.0 { nice_ceiling(max) } else { 1.0 };
+    let plot_w = WIDTH - LEFT - RIGHT;
+    let plot_h = HEIGHT - TOP - BOTTOM;
+    let bar_w = plot_w / days as f64;
+    let y = |gb: f64| TOP + plot_h - gb / scale_max * plot_h;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(s, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
+    let _ = writeln!(
+        s,
+        r#"<text x="{LEFT}" y="22" font-size="15" font-weight="bold">Billed GB per day by table — {} ({})</text>"#,
+        escape(&report.scenarios.join(", ")),
+        report.mode
+    );
+    for i in 0..=4 {
+        let gb = scale_max * f64::from(i) / 4.0;
+        let yy = y(gb);
+        let _ = writeln!(
+            s,
+            r##"<line x1="{LEFT}" x2="{}" y1="{yy:.1}" y2="{yy:.1}" stroke="#dddddd"/>"##,
+            LEFT + plot_w
+        );
+        let _ = writeln!(
+            s,
+            r#"<text x="{}" y="{:.1}" text-anchor="end">{}</text>"#,
+            LEFT - 6.0,
+            yy + 4.0,
+            format_gb(gb)
+        );
+    }
+    for (d, day) in report.daily.iter().enumerate() {
+        let mut base = 0.0;
+        let x = LEFT + d as f64 * bar_w;
+        for (table, gb) in &day.gb {
+            if *gb <= 0.0 {
+                continue;
+            }
+            let (top, bottom) = (y(base + gb), y(base));
+            let _ = writeln!(
+                s,
+                r#"<rect x="{:.1}" y="{top:.1}" width="{:.1}" height="{:.1}" fill="{}"><title>{} {}: {} GB</title></rect>"#,
+                x + bar_w * 0.1,
+                bar_w * 0.8,
+                (bottom - top).max(0.0),
+                color_of(table),
+                day.date,
+                table,
+                format_gb(*gb)
+            );
+            base += gb;
+        }
+        if days <= 31 && (days <= 10 || d % (days / 7).max(1) == 0) {
+            let _ = writeln!(
+                s,
+                r#"<text x="{:.1}" y="{}" text-anchor="middle" font-size="10">{}</text>"#,
+                x + bar_w / 2.0,
+                HEIGHT - BOTTOM + 16.0,
+                &day.date[5..]
+            );
+        }
+    }
+    // Direct labels: each table's name beside its band on the last day, with its GB/day average.
+    if let Some(last) = report.daily.last() {
+        let mut base = 0.0;
+        let mut last_label_y = f64::INFINITY;
+        for (table, gb) in &last.gb {
+            let average = report.tables.iter().find(|l| &l.name == table).map_or(0.0, |l| l.gb_per_day);
+            if average <= 0.0 {
+                continue;
+            }
+            let mid = y(base + gb / 2.0);
+            let label_y = mid.min(last_label_y - 14.0);
+            last_label_y = label_y;
+            let _ = writeln!(
+                s,
+                r#"<text x="{:.1}" y="{:.1}" fill="{}">■ {} ({} GB/day)</text>"#,
+                LEFT + plot_w + 8.0,
+                label_y + 4.0,
+                color_of(table),
+                table,
+                format_gb(average)
+            );
+            base += gb;
+        }
+    }
+    let _ = writeln!(
+        s,
+        r#"<text x="{LEFT}" y="{}" font-size="11">GB = 10^9 billed bytes; AzureActivity is free to ingest.</text>"#,
+        HEIGHT - 10.0
+    );
+    s.push_str("</svg>\n");
+    s
+}
+
+fn nice_ceiling(x: f64) -> f64 {
+    let magnitude = 10f64.powf(x.log10().floor());
+    for step in [1.0, 2.0, 2.5, 5.0, 10.0] {
+        if step * magnitude >= x {
+            return step * magnitude;
+        }
+    }
+    10.0 * magnitude
+}
+
+/// Plain decimals with as many digits as the value needs (no scientific notation on the axis).
+fn format_gb(gb: f64) -> String {
+    if gb == 0.0 {
+        return "0".into();
+    }
+    let decimals = (2 - gb.abs().log10().floor() as i32).clamp(0, 9) as usize;
+    format!("{gb:.decimals$}")
+}

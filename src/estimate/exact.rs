@@ -1,0 +1,62 @@
+//! The exact count: run the simulation and render every record without writing it.
+
+use super::analytic::day_of;
+use super::volume::Volume;
+use crate::ids::IdSource;
+use crate::scenario::Tenant;
+use crate::sim::{Event, EventSink, Origin, Simulation};
+use crate::tables::{self, Category, RecordWriter};
+use chrono::{DateTime, Utc};
+
+struct Counter<'v> {
+    volume: &'v mut Volume,
+    writer: RecordWriter,
+    start: DateTime<Utc>,
+    identity_offsets: Vec<usize>,
+    workload_offsets: Vec<usize>,
+    tenants: &'v [Tenant],
+}
+
+impl EventSink for Counter<'_> {
+    fn event(&mut self, event: &Event<'_>, origin: Origin) -> std::io::Result<()> {
+        let bytes = tables::render(event, &mut self.writer).billed_size as f64;
+        let (identity, workload) = match origin {
+            Origin::Workload { tenant, workload } => (
+                self.identity_offsets[tenant] + self.tenants[tenant].workloads[workload].identity,
+                Some(self.workload_offsets[tenant] + workload),
+            ),
+            Origin::Anomaly { tenant, anomaly, .. } => (
+                self.identity_offsets[tenant] + self.tenants[tenant].anomalies[anomaly].identity,
+                None,
+            ),
+        };
+        let days = self.volume.days();
+        self.volume.add(
+            day_of(self.start, event.time, days),
+            Category::of(event),
+            1.0,
+            bytes,
+            identity,
+            workload,
+        );
+        Ok(())
+    }
+}
+
+pub fn count(ids: IdSource, tenants: &[Tenant], volume: &mut Volume, start: DateTime<Utc>) -> std::io::Result<()> {
+    let offsets = |len: fn(&Tenant) -> usize| {
+        tenants
+            .iter()
+            .scan(0, |acc, t| Some(std::mem::replace(acc, *acc + len(t))))
+            .collect::<Vec<_>>()
+    };
+    let mut counter = Counter {
+        volume,
+        writer: RecordWriter::new(),
+        start,
+        identity_offsets: offsets(|t| t.identities.len()),
+        workload_offsets: offsets(|t| t.workloads.len()),
+        tenants,
+    };
+    Simulation::new(tenants, ids).run(&mut counter, |_| {})
+}

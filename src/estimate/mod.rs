@@ -1,0 +1,146 @@
+//! `estimate`: rows, billed GB and cost per table and diagnostic-settings category, from scenarios,
+//! before anyone enables the categories. Reads the same `Tenant` and renders sample records with the
+//! same code as `generate`, so `_BilledSize` agrees by construction.
+
+pub mod analytic;
+pub mod chart;
+pub mod exact;
+pub mod report;
+pub mod volume;
+
+use crate::generate::{GenerateError, load_scenarios};
+use crate::ids::IdSource;
+use crate::scenario::Tenant;
+use crate::tables::Category;
+use chrono::{DateTime, TimeDelta, Utc};
+use std::path::PathBuf;
+use volume::{Contributor, Volume};
+
+/// Default price of Analytics Logs ingestion, USD per GB (10^9 bytes): the pay-as-you-go figure
+/// quoted for 2026 by monitoringcost.com ("Azure Monitor cost 2026"), as recorded in
+/// ../shared/reference/azure-logs.md §4.2. Prices vary by region and commitment tier: override it.
+pub const DEFAULT_PRICE_PER_GB: f64 = 2.30;
+/// The date that default price was read.
+pub const DEFAULT_PRICE_DATE: &str = "2026";
+/// Days in an average month (365.25 / 12), for per-month figures.
+pub const DAYS_PER_MONTH: f64 = 30.4375;
+
+#[derive(Debug, Clone)]
+pub struct EstimateOptions {
+    pub scenarios: Vec<PathBuf>,
+    pub seed: u64,
+    /// Horizon in days from each scenario's start; default: the longest scenario period.
+    pub days: Option<u32>,
+    pub price_per_gb: f64,
+    pub free_gb_per_day: f64,
+    /// Generate every record (without writing) instead of the analytic estimate.
+    pub exact: bool,
+    /// Only report these categories (all when empty).
+    pub categories: Vec<Category>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EstimateError {
+    #[error("{0}")]
+    Load(#[from] GenerateError),
+    #[error("--price-per-gb must be a finite number >= 0, not {0}")]
+    Price(f64),
+    #[error("--free-gb-per-day must be a finite number >= 0, not {0}")]
+    FreeAllowance(f64),
+    #[error("simulating: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The result: volume by day and category, and the prices used.
+#[derive(Debug, Clone)]
+pub struct Estimate {
+    pub scenarios: Vec<String>,
+    pub start: DateTime<Utc>,
+    pub volume: Volume,
+    pub price_per_gb: f64,
+    pub free_gb_per_day: f64,
+    pub exact: bool,
+    pub categories: Vec<Category>,
+}
+
+/// Parses a category by its diagnostic-settings name or its Rust-ish name, case-insensitively.
+pub fn parse_category(text: &str) -> Result<Category, String> {
+    let wanted = text.to_ascii_lowercase().replace(['/', '_', '-', ' '], "");
+    Category::ALL
+        .into_iter()
+        .find(|c| {
+            c.name().to_ascii_lowercase().replace(['/', '_', '-', ' '], "") == wanted || format!("{c:?}").to_ascii_lowercase() == wanted
+        })
+        .ok_or_else(|| {
+            let names: Vec<&str> = Category::ALL.iter().map(|c| c.name()).collect();
+            format!("unknown category `{text}`; known: {}", names.join(", "))
+        })
+}
+
+pub fn estimate(options: &EstimateOptions) -> Result<Estimate, EstimateError> {
+    if !options.price_per_gb.is_finite() || options.price_per_gb < 0.0 {
+        return Err(EstimateError::Price(options.price_per_gb));
+    }
+    if !options.free_gb_per_day.is_finite() || options.free_gb_per_day < 0.0 {
+        return Err(EstimateError::FreeAllowance(options.free_gb_per_day));
+    }
+    let ids = IdSource::new(options.seed);
+    let loaded = load_scenarios(&options.scenarios, ids, options.days, None)?;
+    let mut tenants: Vec<Tenant> = loaded.into_iter().map(|s| s.tenant).collect();
+    // The horizon is whole days: the longest period, rounded up, for every scenario.
+    let longest = tenants.iter().map(|t| t.end - t.start).max().unwrap_or(TimeDelta::days(1));
+    let days = (longest.num_seconds() as f64 / 86_400.0).ceil().max(1.0) as usize;
+    for tenant in &mut tenants {
+        tenant.end = tenant.start + TimeDelta::days(days as i64);
+    }
+    let start = tenants.iter().map(|t| t.start).min().unwrap_or_default();
+    let mut volume = Volume::new(days, contributors(&tenants), workload_contributors(&tenants));
+    if options.exact {
+        exact::count(ids, &tenants, &mut volume, start)?;
+    } else {
+        analytic::Analytic::new(ids, &tenants).run(&mut volume, start);
+    }
+    Ok(Estimate {
+        scenarios: tenants.iter().map(|t| t.scenario.clone()).collect(),
+        start,
+        volume,
+        price_per_gb: options.price_per_gb,
+        free_gb_per_day: options.free_gb_per_day,
+        exact: options.exact,
+        categories: if options.categories.is_empty() {
+            Category::ALL.to_vec()
+        } else {
+            options.categories.clone()
+        },
+    })
+}
+
+fn contributors(tenants: &[Tenant]) -> Vec<Contributor> {
+    tenants
+        .iter()
+        .flat_map(|t| {
+            t.identities.iter().map(|i| Contributor {
+                scenario: t.scenario.clone(),
+                name: i.name.clone(),
+                kind: format!("{:?}", i.kind),
+                total: Default::default(),
+                signin_rows: 0.0,
+            })
+        })
+        .collect()
+}
+
+fn workload_contributors(tenants: &[Tenant]) -> Vec<Contributor> {
+    tenants
+        .iter()
+        .flat_map(|t| {
+            t.workloads.iter().map(|w| Contributor {
+                scenario: t.scenario.clone(),
+                name: w.name.clone(),
+                kind: w.action.kind_name().to_owned(),
+                total: Default::default(),
+                signin_rows: 0.0,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,287 @@
+//! Turns an [`Estimate`] into figures per category, table and contributor, and prints them as an
+//! aligned table, JSON or CSV.
+
+use super::volume::{Cell, Contributor};
+use super::{DAYS_PER_MONTH, DEFAULT_PRICE_DATE, Estimate};
+use crate::tables::{Category, Table};
+use serde::Serialize;
+use std::fmt::Write;
+
+const GB: f64 = 1e9;
+const TOP: usize = 10;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Line {
+    pub name: String,
+    pub table: String,
+    pub billable: bool,
+    pub rows: f64,
+    pub rows_per_day: f64,
+    pub bytes_per_row: f64,
+    pub gb_per_day: f64,
+    pub gb_per_month: f64,
+    pub cost_per_month: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Top {
+    pub name: String,
+    pub scenario: String,
+    pub kind: String,
+    pub rows_per_day: f64,
+    pub gb_per_day: f64,
+    /// Share of all rows (selected categories).
+    pub share_of_rows: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Day {
+    pub date: String,
+    /// GB per table (billed bytes / 10^9), in `Table::ALL` order.
+    pub gb: Vec<(String, f64)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub scenarios: Vec<String>,
+    pub start: String,
+    pub days: usize,
+    pub mode: &'static str,
+    pub price_per_gb: f64,
+    pub price_note: String,
+    pub free_gb_per_day: f64,
+    pub categories: Vec<Line>,
+    pub tables: Vec<Line>,
+    pub total: Line,
+    /// Monthly cost of all billable categories after the daily free allowance.
+    pub cost_per_month_after_allowance: f64,
+    pub top_identities: Vec<Top>,
+    pub top_workloads: Vec<Top>,
+    /// Share of sign-in rows made by the top identities.
+    pub top_signin_share: f64,
+    pub daily: Vec<Day>,
+}
+
+fn line(name: &str, table: &str, billable: bool, cell: Cell, days: f64, price: f64) -> Line {
+    let gb_per_day = cell.bytes / GB / days;
+    Line {
+        name: name.to_owned(),
+        table: table.to_owned(),
+        billable,
+        rows: cell.rows,
+        rows_per_day: cell.rows / days,
+        bytes_per_row: if cell.rows > 0.0 { cell.bytes / cell.rows } else { 0.0 },
+        gb_per_day,
+        gb_per_month: gb_per_day * DAYS_PER_MONTH,
+        cost_per_month: if billable { gb_per_day * DAYS_PER_MONTH * price } else { 0.0 },
+    }
+}
+
+fn top(list: &[Contributor], days: f64, all_rows: f64) -> Vec<Top> {
+    let mut sorted: Vec<&Contributor> = list.iter().filter(|c| c.total.rows > 0.0).collect();
+    sorted.sort_by(|a, b| b.total.rows.total_cmp(&a.total.rows).then_with(|| a.name.cmp(&b.name)));
+    sorted
+        .into_iter()
+        .take(TOP)
+        .map(|c| Top {
+            name: c.name.clone(),
+            scenario: c.scenario.clone(),
+            kind: c.kind.clone(),
+            rows_per_day: c.total.rows / days,
+            gb_per_day: c.total.bytes / GB / days,
+            share_of_rows: if all_rows > 0.0 { c.total.rows / all_rows } else { 0.0 },
+        })
+        .collect()
+}
+
+impl Report {
+    pub fn new(e: &Estimate) -> Self {
+        let v = &e.volume;
+        let days = v.days() as f64;
+        let price = e.price_per_gb;
+        let categories: Vec<Line> = e
+            .categories
+            .iter()
+            .map(|c| line(c.name(), c.table().name(), c.table().billable(), v.category_total(*c), days, price))
+            .collect();
+        let tables: Vec<Line> = Table::ALL
+            .iter()
+            .filter(|t| e.categories.iter().any(|c| c.table() == **t))
+            .map(|t| {
+                let cell = e
+                    .categories
+                    .iter()
+                    .filter(|c| c.table() == *t)
+                    .fold(Cell::default(), |acc, c| acc.plus(v.category_total(*c)));
+                line(t.name(), t.name(), t.billable(), cell, days, price)
+            })
+            .collect();
+        let total_cell = e.categories.iter().fold(Cell::default(), |acc, c| acc.plus(v.category_total(*c)));
+        let mut total = line("total", "", true, total_cell, days, price);
+        total.cost_per_month = categories.iter().map(|l| l.cost_per_month).sum();
+        let billable_gb_per_day: f64 = categories.iter().filter(|l| l.billable).map(|l| l.gb_per_day).sum();
+        let cost_per_month_after_allowance = (billable_gb_per_day - e.free_gb_per_day).max(0.0) * DAYS_PER_MONTH * price;
+        let all_signins: f64 = v.identities.iter().map(|c| c.signin_rows).sum();
+        let mut by_signins: Vec<f64> = v.identities.iter().map(|c| c.signin_rows).collect();
+        by_signins.sort_by(|a, b| b.total_cmp(a));
+        let top_signin_share = if all_signins > 0.0 {
+            by_signins.iter().take(TOP).sum::<f64>() / all_signins
+        } else {
+            0.0
+        };
+        let daily = (0..v.days())
+            .map(|d| Day {
+                date: (e.start + chrono::TimeDelta::days(d as i64)).format("%Y-%m-%d").to_string(),
+                gb: Table::ALL
+                    .iter()
+                    .filter(|t| e.categories.iter().any(|c| c.table() == **t))
+                    .map(|t| {
+                        let bytes: f64 = e
+                            .categories
+                            .iter()
+                            .filter(|c| c.table() == *t)
+                            .map(|c| v.daily[d][c.index()].bytes)
+                            .sum();
+                        (t.name().to_owned(), bytes / GB)
+                    })
+                    .collect(),
+            })
+            .collect();
+        Report {
+            scenarios: e.scenarios.clone(),
+            start: crate::timefmt::format_ts(e.start),
+            days: v.days(),
+            mode: if e.exact { "exact" } else { "analytic" },
+            price_per_gb: price,
+            price_note: if (price - super::DEFAULT_PRICE_PER_GB).abs() < f64::EPSILON {
+                format!("default pay-as-you-go Analytics Logs price ({DEFAULT_PRICE_DATE}); override with --price-per-gb")
+            } else {
+                "given with --price-per-gb".to_owned()
+            },
+            free_gb_per_day: e.free_gb_per_day,
+            top_identities: top(&v.identities, days, total_cell.rows),
+            top_workloads: top(&v.workloads, days, total_cell.rows),
+            categories,
+            tables,
+            total,
+            cost_per_month_after_allowance,
+            top_signin_share,
+            daily,
+        }
+    }
+
+    pub fn to_table(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "estimate for {} over {} day(s) from {} ({}; ${:.2}/GB: {}; free {} GB/day)",
+            self.scenarios.join(", "),
+            self.days,
+            &self.start[..10],
+            self.mode,
+            self.price_per_gb,
+            self.price_note,
+            self.free_gb_per_day
+        );
+        let header = |out: &mut String, first: &str| {
+            let _ = writeln!(
+                out,
+                "\n{first:<30} {:<30} {:>12} {:>10} {:>12} {:>12} {:>12}",
+                "table", "rows/day", "bytes/row", "GB/day", "GB/month", "USD/month"
+            );
+        };
+        let row = |out: &mut String, l: &Line| {
+            let cost = if l.billable {
+                format!("{:.2}", l.cost_per_month)
+            } else {
+                "free".to_owned()
+            };
+            let _ = writeln!(
+                out,
+                "{:<30} {:<30} {:>12.1} {:>10.1} {:>12.6} {:>12.4} {:>12}",
+                l.name, l.table, l.rows_per_day, l.bytes_per_row, l.gb_per_day, l.gb_per_month, cost
+            );
+        };
+        header(&mut out, "category");
+        self.categories.iter().for_each(|l| row(&mut out, l));
+        header(&mut out, "table");
+        self.tables.iter().for_each(|l| row(&mut out, l));
+        row(&mut out, &self.total);
+        let _ = writeln!(
+            out,
+            "cost per month after the free allowance: ${:.2}",
+            self.cost_per_month_after_allowance
+        );
+        if !self.top_identities.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nthe top {} identities make {:.0}% of the sign-ins:",
+                self.top_identities.len().min(TOP),
+                self.top_signin_share * 100.0
+            );
+            for t in &self.top_identities {
+                let _ = writeln!(
+                    out,
+                    "  {:<40} {:<18} {:>12.1} rows/day {:>10.6} GB/day {:>5.1}% of rows",
+                    t.name,
+                    t.kind,
+                    t.rows_per_day,
+                    t.gb_per_day,
+                    t.share_of_rows * 100.0
+                );
+            }
+            let _ = writeln!(out, "\ntop workloads:");
+            for t in &self.top_workloads {
+                let _ = writeln!(
+                    out,
+                    "  {:<40} {:<20} {:>12.1} rows/day {:>10.6} GB/day {:>5.1}% of rows",
+                    t.name,
+                    t.kind,
+                    t.rows_per_day,
+                    t.gb_per_day,
+                    t.share_of_rows * 100.0
+                );
+            }
+        }
+        out
+    }
+
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from("section,name,table,billable,rows_per_day,bytes_per_row,gb_per_day,gb_per_month,cost_per_month_usd\n");
+        let lines = self
+            .categories
+            .iter()
+            .map(|l| ("category", l))
+            .chain(self.tables.iter().map(|l| ("table", l)))
+            .chain([("total", &self.total)]);
+        for (section, l) in lines {
+            let _ = writeln!(
+                out,
+                "{section},{},{},{},{},{},{},{},{}",
+                csv_field(&l.name),
+                csv_field(&l.table),
+                l.billable,
+                l.rows_per_day,
+                l.bytes_per_row,
+                l.gb_per_day,
+                l.gb_per_month,
+                l.cost_per_month
+            );
+        }
+        out
+    }
+}
+
+/// RFC 4180 quoting when needed.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Categories in report order, for the CLI's help.
+pub fn category_names() -> Vec<&'static str> {
+    Category::ALL.iter().map(|c| c.name()).collect()
+}

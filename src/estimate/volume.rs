@@ -1,0 +1,93 @@
+//! Volume accumulated per day and category, and per identity: what both the analytic estimate and
+//! the exact count produce, so that they can be compared and reported alike.
+
+use crate::tables::{Category, Table};
+use serde::Serialize;
+
+/// Rows and billed bytes (fractional in the analytic estimate).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Cell {
+    pub rows: f64,
+    pub bytes: f64,
+}
+
+impl Cell {
+    pub fn add(&mut self, rows: f64, bytes: f64) {
+        self.rows += rows;
+        self.bytes += bytes;
+    }
+
+    pub fn plus(self, other: Cell) -> Cell {
+        Cell {
+            rows: self.rows + other.rows,
+            bytes: self.bytes + other.bytes,
+        }
+    }
+}
+
+/// Who produced a share of the volume.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contributor {
+    pub scenario: String,
+    pub name: String,
+    /// `service_principal`, `system_assigned_mi`, … or `workload`.
+    pub kind: String,
+    pub total: Cell,
+    /// Rows in the two sign-in categories.
+    pub signin_rows: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Volume {
+    /// `daily[day][category]`.
+    pub daily: Vec<[Cell; 6]>,
+    pub identities: Vec<Contributor>,
+    pub workloads: Vec<Contributor>,
+}
+
+impl Volume {
+    pub fn new(days: usize, identities: Vec<Contributor>, workloads: Vec<Contributor>) -> Self {
+        Self {
+            daily: vec![[Cell::default(); 6]; days],
+            identities,
+            workloads,
+        }
+    }
+
+    /// Adds `rows`/`bytes` of `category` on `day`, attributed to an identity and maybe a workload.
+    pub fn add(&mut self, day: usize, category: Category, rows: f64, bytes: f64, identity: usize, workload: Option<usize>) {
+        let Some(cells) = self.daily.get_mut(day) else { return };
+        cells[category.index()].add(rows, bytes);
+        let signin = matches!(category, Category::ManagedIdentitySignInLogs | Category::ServicePrincipalSignInLogs);
+        for who in [self.identities.get_mut(identity), workload.and_then(|w| self.workloads.get_mut(w))]
+            .into_iter()
+            .flatten()
+        {
+            who.total.add(rows, bytes);
+            if signin {
+                who.signin_rows += rows;
+            }
+        }
+    }
+
+    pub fn days(&self) -> usize {
+        self.daily.len()
+    }
+
+    pub fn category_total(&self, category: Category) -> Cell {
+        self.daily.iter().fold(Cell::default(), |acc, day| acc.plus(day[category.index()]))
+    }
+
+    pub fn table_total(&self, table: Table) -> Cell {
+        Category::ALL
+            .iter()
+            .filter(|c| c.table() == table)
+            .fold(Cell::default(), |acc, c| acc.plus(self.category_total(*c)))
+    }
+
+    pub fn total(&self) -> Cell {
+        Category::ALL
+            .iter()
+            .fold(Cell::default(), |acc, c| acc.plus(self.category_total(*c)))
+    }
+}

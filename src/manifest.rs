@@ -1,0 +1,107 @@
+//! `manifest.json`: what a `generate` run wrote, from what, and the ground truth of its anomalies.
+
+use crate::scenario::model::AnomalyKind;
+use crate::tables::RecordKey;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+pub const MANIFEST_FILE: &str = "manifest.json";
+pub const TOOL_NAME: &str = "tenantless";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    pub tool: String,
+    pub version: String,
+    pub scenarios: Vec<ScenarioEntry>,
+    pub seed: u64,
+    pub time_range: TimeRange,
+    /// Per table (all five, also when empty): records, bytes written, billed bytes.
+    pub tables: BTreeMap<String, TableStats>,
+    pub anomalies: Vec<Label>,
+    /// Every identity with its IDs, so that queries' placeholders can be bound by name.
+    #[serde(default)]
+    pub identities: Vec<IdentityEntry>,
+    /// The scenarios' expectations of rules, for `verify`.
+    #[serde(default)]
+    pub expectations: Vec<crate::scenario::model::ExpectationSpec>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct IdentityEntry {
+    pub scenario: String,
+    pub name: String,
+    pub kind: String,
+    pub app_id: String,
+    pub service_principal_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ScenarioEntry {
+    pub name: String,
+    pub path: String,
+    pub sha256: String,
+}
+
+/// RFC 3339 instants with seven fractional digits.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TimeRange {
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TableStats {
+    pub records: u64,
+    /// Bytes of the NDJSON file.
+    pub bytes: u64,
+    /// Sum of the records' `_BilledSize`.
+    pub billed_bytes: u64,
+}
+
+/// Ground truth for one injected anomaly.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Label {
+    /// `A1`, `A2`, … in scenario order.
+    pub id: String,
+    pub scenario: String,
+    pub kind: AnomalyKind,
+    /// True for a near-miss that must not count as the anomaly.
+    pub benign: bool,
+    pub identity: String,
+    /// The identity's service principal object id.
+    pub identity_id: String,
+    /// Other names the identity appears under in the anomaly's records (e.g. after a rename).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Addresses the anomaly comes from (attacker or actor IPs).
+    #[serde(default)]
+    pub ips: Vec<String>,
+    pub window: TimeRange,
+    pub records: Vec<LabelRecord>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LabelRecord {
+    pub table: String,
+    pub column: String,
+    pub value: String,
+}
+
+impl From<&RecordKey> for LabelRecord {
+    fn from(key: &RecordKey) -> Self {
+        Self {
+            table: key.table.name().to_owned(),
+            column: key.column.to_owned(),
+            value: key.value.clone(),
+        }
+    }
+}
+
+impl Manifest {
+    /// Reads a manifest; `None` when the directory holds none or it is not a tenantless manifest.
+    pub fn read(dir: &Path) -> Option<Manifest> {
+        let text = std::fs::read_to_string(dir.join(MANIFEST_FILE)).ok()?;
+        serde_json::from_str::<Manifest>(&text).ok().filter(|m| m.tool == TOOL_NAME)
+    }
+}

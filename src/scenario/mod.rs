@@ -1,0 +1,110 @@
+//! Scenario files: the YAML model, its validation, and resolution into a [`Tenant`].
+
+pub mod error;
+pub mod model;
+pub mod resolve;
+pub mod tenant;
+
+pub use error::ScenarioError;
+pub use tenant::Tenant;
+
+use crate::ids::IdSource;
+use chrono::TimeDelta;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// Largest scenario file accepted; scenarios describe tenants in a few hundred lines.
+pub const MAX_SCENARIO_BYTES: usize = 4 * 1024 * 1024;
+
+/// A loaded scenario: its resolved tenant and where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedScenario {
+    pub path: PathBuf,
+    /// SHA-256 of the file's bytes, hex.
+    pub sha256: String,
+    pub tenant: Tenant,
+}
+
+/// Reads, parses, validates and resolves one scenario file.
+pub fn load(path: &Path, ids: IdSource) -> Result<LoadedScenario, ScenarioError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| ScenarioError::new(path, "", 0, 0, format!("cannot read the scenario: {e}")).with_hint("check the path"))?;
+    if bytes.len() > MAX_SCENARIO_BYTES {
+        return Err(ScenarioError::new(
+            path,
+            "",
+            0,
+            0,
+            format!("the scenario is {} bytes; at most {MAX_SCENARIO_BYTES} are accepted", bytes.len()),
+        )
+        .with_hint("use populations instead of listing thousands of entities"));
+    }
+    let source =
+        String::from_utf8(bytes.clone()).map_err(|e| ScenarioError::new(path, "", 0, 0, format!("the scenario is not UTF-8: {e}")))?;
+    let tenant = parse(path, &source, ids)?;
+    Ok(LoadedScenario {
+        path: path.to_owned(),
+        sha256: hex_sha256(&bytes),
+        tenant,
+    })
+}
+
+/// Parses and resolves scenario text; `path` names it in errors.
+pub fn parse(path: &Path, source: &str, ids: IdSource) -> Result<Tenant, ScenarioError> {
+    // serde-saphyr's default budget caps events, aliases, anchors and nesting depth, which is
+    // what guards against billion-laughs style documents.
+    let options = serde_saphyr::Options::default();
+    let spec: model::ScenarioFile = serde_saphyr::from_str_with_options(source, options).map_err(|e| {
+        let (line, column) = e.location().map_or((0, 0), |l| (l.line() as usize, l.column() as usize));
+        let message = first_line_of(&e.to_string());
+        let hint = if message.contains("unknown field") {
+            "remove or rename the field; the README's scenario reference lists every field"
+        } else if message.contains("unknown variant") {
+            "use one of the values listed above"
+        } else if message.contains("missing field") {
+            "add the field; the README's scenario reference shows an example"
+        } else {
+            "see the scenario reference in the README"
+        };
+        ScenarioError::new(path, source, line, column, message).with_hint(hint)
+    })?;
+    resolve::resolve(path, source, &spec, ids)
+}
+
+/// serde-saphyr renders a snippet after the first line; we render our own.
+fn first_line_of(text: &str) -> String {
+    let first = text.lines().next().unwrap_or(text);
+    // Drop its own "error: line N column M: " prefix: our Display puts the location first.
+    match first.find(": ").filter(|_| first.starts_with("error: line ")) {
+        Some(_) => first.splitn(3, ": ").nth(2).unwrap_or(first).to_owned(),
+        None => first.to_owned(),
+    }
+}
+
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Tenant {
+    /// Moves every instant of the scenario by `delta` (used to re-anchor the period with `--end`).
+    pub fn shift(&mut self, delta: TimeDelta) {
+        self.start += delta;
+        self.end += delta;
+        for identity in &mut self.identities {
+            for cred in &mut identity.credentials {
+                cred.start += delta;
+                cred.expiry += delta;
+            }
+        }
+        for workload in &mut self.workloads {
+            if let tenant::Schedule::At { times, .. } = &mut workload.schedule {
+                for t in times {
+                    *t += delta;
+                }
+            }
+        }
+        for anomaly in &mut self.anomalies {
+            anomaly.at += delta;
+        }
+    }
+}

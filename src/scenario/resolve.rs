@@ -1,0 +1,951 @@
+//! Validation and resolution of a parsed scenario into a [`Tenant`]: every reference checked and
+//! turned into an index, every ID derived from (seed, entity path), every error located.
+
+use super::error::{ScenarioError, closest};
+use super::model::*;
+use super::tenant::*;
+use crate::catalog::{self, Region};
+use crate::ids::{IdSource, random_hex_upper};
+use crate::timefmt::parse_duration;
+use chrono::{DateTime, TimeDelta, Utc};
+use rand::RngExt;
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+use std::path::Path;
+use uuid::Uuid;
+
+/// Largest population a scenario may declare; beyond it a typo (extra zeros) is more likely than intent.
+pub const MAX_POPULATION: i64 = 1_000_000;
+
+struct Ctx<'a> {
+    file: &'a Path,
+    source: &'a str,
+    ids: IdSource,
+}
+
+type R<T> = Result<T, ScenarioError>;
+
+impl Ctx<'_> {
+    fn err<T>(&self, at: &S<T>, message: impl Into<String>) -> ScenarioError {
+        ScenarioError::new(
+            self.file,
+            self.source,
+            at.referenced.line() as usize,
+            at.referenced.column() as usize,
+            message,
+        )
+    }
+
+    fn datetime(&self, at: &S<String>) -> R<DateTime<Utc>> {
+        DateTime::parse_from_rfc3339(at.value.trim())
+            .map(|t| crate::timefmt::to_ticks(t.with_timezone(&Utc)))
+            .map_err(|e| {
+                self.err(at, format!("`{}` is not an RFC 3339 date-time ({e})", at.value))
+                    .with_hint("write it like 2026-11-28T09:30:00Z")
+            })
+    }
+
+    fn duration(&self, at: &S<String>, what: &str) -> R<TimeDelta> {
+        parse_duration(&at.value).map_err(|e| {
+            self.err(at, format!("{what}: {e}"))
+                .with_hint("write durations like 90s, 15m, 4h, 1d or 1h30m")
+        })
+    }
+
+    fn guid(&self, given: Option<&S<String>>, path: &str, purpose: &str) -> R<Uuid> {
+        match given {
+            Some(text) => Uuid::parse_str(text.value.trim()).map_err(|_| {
+                self.err(text, format!("`{}` is not a GUID", text.value))
+                    .with_hint("use the form 8d2a6c1e-0000-4000-8000-000000000000, or leave it out to derive one")
+            }),
+            None => Ok(self.ids.guid(path, purpose)),
+        }
+    }
+
+    fn region(&self, given: Option<&S<String>>, default: &'static Region) -> R<&'static Region> {
+        match given {
+            None => Ok(default),
+            Some(name) => catalog::region(&name.value).ok_or_else(|| {
+                let known = catalog::region_names();
+                let hint = match closest(&name.value, known.iter().copied()) {
+                    Some(c) => format!("did you mean `{c}`? known regions: {}", known.join(", ")),
+                    None => format!("known regions: {}", known.join(", ")),
+                };
+                self.err(name, format!("unknown region `{}`", name.value)).with_hint(hint)
+            }),
+        }
+    }
+
+    fn positive(&self, at: &S<i64>, what: &str, max: i64) -> R<u32> {
+        if at.value < 1 || at.value > max {
+            return Err(self.err(at, format!("{what} must be between 1 and {max}, not {}", at.value)));
+        }
+        Ok(at.value as u32)
+    }
+}
+
+/// Finds `name` among `names`, or errors with a suggestion.
+fn lookup<T>(ctx: &Ctx, what: &str, at: &S<String>, names: &[T], name_of: impl Fn(&T) -> &str) -> R<usize> {
+    if let Some(i) = names.iter().position(|n| name_of(n) == at.value) {
+        return Ok(i);
+    }
+    let candidates: Vec<&str> = names.iter().map(&name_of).collect();
+    let hint = match closest(&at.value, candidates.iter().copied()) {
+        Some(c) => format!("did you mean `{c}`?"),
+        None if candidates.is_empty() => format!("the scenario declares no {what}"),
+        None => format!("declared {what}s: {}", candidates.join(", ")),
+    };
+    Err(ctx.err(at, format!("unknown {what} `{}`", at.value)).with_hint(hint))
+}
+
+fn ensure_unique<'a>(ctx: &Ctx, what: &str, items: impl IntoIterator<Item = &'a S<String>>) -> R<()> {
+    let mut seen = BTreeMap::new();
+    for item in items {
+        if item.value.trim().is_empty() {
+            return Err(ctx.err(item, format!("{what} name is empty")));
+        }
+        if let Some(line) = seen.insert(item.value.as_str(), item.referenced.line()) {
+            return Err(ctx
+                .err(item, format!("duplicate {what} `{}` (first declared on line {line})", item.value))
+                .with_hint("names must be unique"));
+        }
+    }
+    Ok(())
+}
+
+/// Resolves a parsed scenario. `file` and `source` are used for error locations only.
+pub fn resolve(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSource) -> R<Tenant> {
+    let ctx = Ctx { file, source, ids };
+    let scenario = spec.name.value.trim().to_owned();
+    if scenario.is_empty() {
+        return Err(ctx.err(&spec.name, "scenario name is empty"));
+    }
+    let root = scenario.as_str();
+
+    let start = ctx.datetime(&spec.period.start)?;
+    let duration = ctx.duration(&spec.period.duration, "period duration")?;
+    if duration <= TimeDelta::zero() {
+        return Err(ctx.err(&spec.period.duration, "the period must last longer than zero"));
+    }
+    if duration > TimeDelta::days(366) {
+        return Err(ctx.err(&spec.period.duration, "the period may last at most 366 days"));
+    }
+    let default_region = ctx.region(spec.tenant.region.as_ref(), &catalog::REGIONS[0])?;
+
+    let mut tenant = Tenant {
+        scenario: scenario.clone(),
+        tenant_id: ctx.guid(spec.tenant.id.as_ref(), root, "tenant")?,
+        domain: spec.tenant.domain.value.clone(),
+        workspace_id: ctx.guid(spec.tenant.workspace_id.as_ref(), root, "workspace")?,
+        start,
+        end: start + duration,
+        subscriptions: Vec::new(),
+        resource_groups: Vec::new(),
+        key_vaults: Vec::new(),
+        sql_servers: Vec::new(),
+        logic_apps: Vec::new(),
+        virtual_machines: Vec::new(),
+        ca_policies: Vec::new(),
+        identities: Vec::new(),
+        workloads: Vec::new(),
+        anomalies: Vec::new(),
+        expectations: spec.expectations.clone(),
+        first_party_sp_ids: catalog::FIRST_PARTY_APPS
+            .iter()
+            .map(|app| ids.guid(&format!("{root}/first_party/{}", app.key), "sp_object_id"))
+            .collect(),
+    };
+    if !spec.tenant.domain.value.contains('.') {
+        return Err(ctx
+            .err(&spec.tenant.domain, format!("`{}` is not a domain name", spec.tenant.domain.value))
+            .with_hint("e.g. contoso.onmicrosoft.com"));
+    }
+
+    // Subscriptions and resource groups.
+    ensure_unique(&ctx, "subscription", spec.subscriptions.iter().map(|s| &s.name))?;
+    for sub in &spec.subscriptions {
+        let index = tenant.subscriptions.len();
+        tenant.subscriptions.push(Subscription {
+            name: sub.name.value.clone(),
+            id: ctx.guid(sub.id.as_ref(), &format!("{root}/subscription/{}", sub.name.value), "id")?,
+        });
+        ensure_unique(&ctx, "resource group", sub.resource_groups.iter())?;
+        for rg in &sub.resource_groups {
+            tenant.resource_groups.push(ResourceGroup {
+                subscription: index,
+                name: rg.value.clone(),
+            });
+        }
+    }
+
+    resolve_resources(&ctx, &spec.resources, default_region, &mut tenant)?;
+
+    // Identities, then population members (their names share one namespace).
+    for identity in &spec.identities {
+        let path = format!("{root}/identity/{}", identity.name.value);
+        let resolved = resolve_identity(&ctx, identity, &identity.name.value, &path, default_region, &tenant)?;
+        tenant.identities.push(resolved);
+    }
+    let mut population_members: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+    ensure_unique(&ctx, "population", spec.populations.iter().map(|p| &p.name))?;
+    for (pi, population) in spec.populations.iter().enumerate() {
+        let count = ctx.positive(&population.count, "a population's count", MAX_POPULATION)?;
+        let template = &population.identity.name;
+        if !template.value.contains("{n") {
+            return Err(ctx
+                .err(
+                    template,
+                    format!(
+                        "population member name `{}` has no `{{n}}`: all {count} members would share one name",
+                        template.value
+                    ),
+                )
+                .with_hint("write e.g. `app-{n:03}`; {n} is the member's 1-based index"));
+        }
+        let first = tenant.identities.len();
+        for n in 1..=count {
+            let name = expand_member_name(&template.value, n).map_err(|e| ctx.err(template, e))?;
+            let path = format!("{root}/population/{}/{n}", population.name.value);
+            let resolved = resolve_identity(&ctx, &population.identity, &name, &path, default_region, &tenant)?;
+            tenant.identities.push(resolved);
+        }
+        population_members.push((pi, first..tenant.identities.len()));
+    }
+    check_identity_names_unique(&ctx, spec, &tenant)?;
+
+    // Workloads: the scenario's own, then each population member's.
+    let mut workload_names = BTreeMap::new();
+    for (wi, workload) in spec.workloads.iter().enumerate() {
+        let Some(identity_ref) = &workload.identity else {
+            return Err(ctx
+                .err(&workload.kind, "this workload names no `identity`")
+                .with_hint("add `identity: <name of a declared identity>`"));
+        };
+        let identity = lookup(&ctx, "identity", identity_ref, &tenant.identities, |i| &i.name)?;
+        let name = match &workload.name {
+            Some(n) => n.value.clone(),
+            None => format!("{}-{}-{wi}", tenant.identities[identity].name, kind_name(workload.kind.value)),
+        };
+        if let Some(n) = &workload.name
+            && workload_names.insert(name.clone(), ()).is_some()
+        {
+            return Err(ctx
+                .err(n, format!("duplicate workload `{name}`"))
+                .with_hint("workload names must be unique"));
+        }
+        let path = format!("{root}/workload/{name}");
+        let resolved = resolve_workload(&ctx, workload, name, path, identity, &tenant)?;
+        tenant.workloads.push(resolved);
+    }
+    for (pi, members) in population_members {
+        let population = &spec.populations[pi];
+        for (wi, workload) in population.workloads.iter().enumerate() {
+            if let Some(identity_ref) = &workload.identity {
+                return Err(ctx
+                    .err(
+                        identity_ref,
+                        "a population's workload must not name an identity: every member runs it",
+                    )
+                    .with_hint("remove `identity:` here"));
+            }
+            for member in members.clone() {
+                let name = format!("{}-{}-{wi}", tenant.identities[member].name, kind_name(workload.kind.value));
+                let path = format!("{}/workload/{wi}", tenant.identities[member].path);
+                let resolved = resolve_workload(&ctx, workload, name, path, member, &tenant)?;
+                tenant.workloads.push(resolved);
+            }
+        }
+    }
+
+    for anomaly in &spec.anomalies {
+        let resolved = resolve_anomaly(&ctx, anomaly, &tenant)?;
+        tenant.anomalies.push(resolved);
+    }
+    Ok(tenant)
+}
+
+fn kind_name(kind: WorkloadKind) -> &'static str {
+    match kind {
+        WorkloadKind::KeyvaultSecretRead => "keyvault-read",
+        WorkloadKind::ArmDeployment => "arm-deployment",
+        WorkloadKind::LogicAppRun => "logic-app-run",
+        WorkloadKind::GraphOperation => "graph-operation",
+    }
+}
+
+/// Replaces `{n}` or `{n:0W}` (zero-padded to width W) by `n`.
+pub fn expand_member_name(template: &str, n: u32) -> Result<String, String> {
+    let open = template.find("{n").ok_or("no {n} placeholder")?;
+    let close = template[open..].find('}').map(|c| open + c).ok_or("unclosed `{n` placeholder")?;
+    let spec = &template[open + 2..close];
+    let number = match spec {
+        "" => n.to_string(),
+        _ => {
+            let width = spec
+                .strip_prefix(":0")
+                .and_then(|w| w.parse::<usize>().ok())
+                .filter(|w| *w <= 12)
+                .ok_or_else(|| format!("bad placeholder `{{n{spec}}}`: use {{n}} or {{n:03}}"))?;
+            format!("{n:0width$}")
+        }
+    };
+    Ok(format!("{}{}{}", &template[..open], number, &template[close + 1..]))
+}
+
+fn check_identity_names_unique(ctx: &Ctx, spec: &ScenarioFile, tenant: &Tenant) -> R<()> {
+    let mut seen = BTreeMap::new();
+    for (i, identity) in tenant.identities.iter().enumerate() {
+        if let Some(first) = seen.insert(identity.name.as_str(), i) {
+            // Point at the declaration of the later one: a plain identity or a population template.
+            let at = spec
+                .identities
+                .get(i)
+                .map(|s| &s.name)
+                .or_else(|| spec.populations.iter().map(|p| &p.identity.name).find(|n| n.value.contains("{n")))
+                .unwrap_or(&spec.name);
+            return Err(ctx
+                .err(
+                    at,
+                    format!(
+                        "identity name `{}` is used twice (identities #{} and #{})",
+                        identity.name,
+                        first + 1,
+                        i + 1
+                    ),
+                )
+                .with_hint("identity and population member names must be unique"));
+        }
+    }
+    Ok(())
+}
+
+fn resolve_resources(ctx: &Ctx, spec: &ResourcesSpec, default_region: &'static Region, tenant: &mut Tenant) -> R<()> {
+    let root = tenant.scenario.clone();
+    let placement = |tenant: &Tenant, rg: &S<String>, location: Option<&S<String>>| -> R<Placement> {
+        Ok(Placement {
+            resource_group: resolve_resource_group(ctx, rg, tenant)?,
+            region: ctx.region(location, default_region)?,
+        })
+    };
+
+    ensure_unique(ctx, "key vault", spec.key_vaults.iter().map(|k| &k.name))?;
+    for kv in &spec.key_vaults {
+        let p = placement(tenant, &kv.resource_group, kv.location.as_ref())?;
+        let secrets: Vec<String> = kv.secrets.iter().map(|s| s.value.clone()).collect();
+        tenant.key_vaults.push(KeyVault {
+            name: kv.name.value.clone(),
+            placement: p,
+            private_endpoint: kv.private_endpoint,
+            secrets,
+        });
+    }
+    ensure_unique(ctx, "SQL server", spec.sql_servers.iter().map(|k| &k.name))?;
+    for sql in &spec.sql_servers {
+        let p = placement(tenant, &sql.resource_group, sql.location.as_ref())?;
+        ensure_unique(ctx, "database", sql.databases.iter())?;
+        tenant.sql_servers.push(SqlServer {
+            name: sql.name.value.clone(),
+            placement: p,
+            databases: sql.databases.iter().map(|d| d.value.clone()).collect(),
+        });
+    }
+    ensure_unique(ctx, "logic app", spec.logic_apps.iter().map(|k| &k.name))?;
+    for la in &spec.logic_apps {
+        let p = placement(tenant, &la.resource_group, la.location.as_ref())?;
+        let mut rng = ctx.ids.rng(&format!("{root}/logic_app/{}", la.name.value), "workflow_id");
+        let actions = if la.actions.is_empty() {
+            vec!["Run_query_and_list_results".to_owned(), "Send_event".to_owned()]
+        } else {
+            la.actions.iter().map(|a| a.value.clone()).collect()
+        };
+        tenant.logic_apps.push(LogicApp {
+            name: la.name.value.clone(),
+            placement: p,
+            tags: la.tags.clone(),
+            trigger: la.trigger.as_ref().map_or_else(|| "Recurrence".to_owned(), |t| t.value.clone()),
+            actions,
+            workflow_id: random_hex_upper(&mut rng, 16).to_lowercase(),
+        });
+    }
+    ensure_unique(ctx, "virtual machine", spec.virtual_machines.iter().map(|k| &k.name))?;
+    for vm in &spec.virtual_machines {
+        let p = placement(tenant, &vm.resource_group, vm.location.as_ref())?;
+        let path = format!("{root}/vm/{}", vm.name.value);
+        let mut rng = ctx.ids.rng(&path, "private_ip");
+        let private_ip = Ipv4Addr::new(10, rng.random_range(0..=63), rng.random_range(0..=15), rng.random_range(4..=250));
+        let public_ip = ctx.ids.public_ip(&path, "public_ip", p.region.prefixes);
+        tenant.virtual_machines.push(VirtualMachine {
+            name: vm.name.value.clone(),
+            placement: p,
+            private_ip,
+            public_ip,
+        });
+    }
+    ensure_unique(
+        ctx,
+        "conditional access policy",
+        spec.conditional_access_policies.iter().map(|k| &k.name),
+    )?;
+    for policy in &spec.conditional_access_policies {
+        let id = ctx.guid(policy.id.as_ref(), &format!("{root}/ca_policy/{}", policy.name.value), "id")?;
+        tenant.ca_policies.push(CaPolicy {
+            name: policy.name.value.clone(),
+            id,
+        });
+    }
+    Ok(())
+}
+
+/// `subscription/resource-group`, or just `resource-group` when that name is unique.
+fn resolve_resource_group(ctx: &Ctx, at: &S<String>, tenant: &Tenant) -> R<usize> {
+    let all: Vec<String> = tenant
+        .resource_groups
+        .iter()
+        .map(|rg| format!("{}/{}", tenant.subscriptions[rg.subscription].name, rg.name))
+        .collect();
+    let matches: Vec<usize> = match at.value.split_once('/') {
+        Some(_) => all.iter().position(|full| *full == at.value).into_iter().collect(),
+        None => tenant
+            .resource_groups
+            .iter()
+            .enumerate()
+            .filter(|(_, rg)| rg.name == at.value)
+            .map(|(i, _)| i)
+            .collect(),
+    };
+    match matches.as_slice() {
+        [one] => Ok(*one),
+        [] => {
+            let hint = match closest(&at.value, all.iter().map(String::as_str)) {
+                Some(c) => format!("did you mean `{c}`?"),
+                None if all.is_empty() => "declare it under `subscriptions: - name: … resource_groups: [...]`".to_owned(),
+                None => format!("declared resource groups: {}", all.join(", ")),
+            };
+            Err(ctx.err(at, format!("unknown resource group `{}`", at.value)).with_hint(hint))
+        }
+        _ => Err(ctx
+            .err(at, format!("resource group `{}` exists in several subscriptions", at.value))
+            .with_hint("write it as `<subscription>/<resource group>`")),
+    }
+}
+
+fn resolve_identity(
+    ctx: &Ctx,
+    spec: &IdentitySpec,
+    name: &str,
+    path: &str,
+    default_region: &'static Region,
+    tenant: &Tenant,
+) -> R<Identity> {
+    let kind = spec.kind.value;
+    let mut region = ctx.region(spec.region.as_ref(), default_region)?;
+    let mut rng = ctx.ids.rng(path, "network");
+    let mut private_ip = Ipv4Addr::new(10, rng.random_range(64..=127), rng.random_range(0..=15), rng.random_range(4..=250));
+    let mut egress_ip = ctx.ids.public_ip(path, "egress_ip", region.prefixes);
+    let msi_resource_id = match kind {
+        IdentityKind::SystemAssignedMi => {
+            let Some(target) = &spec.attached_to else {
+                return Err(ctx
+                    .err(&spec.kind, "a system-assigned managed identity needs `attached_to`")
+                    .with_hint("name the virtual machine or logic app it belongs to"));
+            };
+            if let Some(vm) = tenant.virtual_machines.iter().find(|vm| vm.name == target.value) {
+                region = vm.placement.region;
+                private_ip = vm.private_ip;
+                egress_ip = vm.public_ip;
+                Some(tenant.arm_id(&vm.placement, "Microsoft.Compute/virtualMachines", &vm.name))
+            } else if let Some(la) = tenant.logic_apps.iter().find(|la| la.name == target.value) {
+                region = la.placement.region;
+                Some(tenant.arm_id(&la.placement, "Microsoft.Logic/workflows", &la.name))
+            } else {
+                let names = tenant
+                    .virtual_machines
+                    .iter()
+                    .map(|v| v.name.as_str())
+                    .chain(tenant.logic_apps.iter().map(|l| l.name.as_str()));
+                let hint = closest(&target.value, names).map_or_else(
+                    || "declare it under `resources: virtual_machines:` or `logic_apps:`".to_owned(),
+                    |c| format!("did you mean `{c}`?"),
+                );
+                return Err(ctx
+                    .err(
+                        target,
+                        format!("unknown resource `{}` to attach the managed identity to", target.value),
+                    )
+                    .with_hint(hint));
+            }
+        }
+        IdentityKind::UserAssignedMi => {
+            let Some(rg) = &spec.resource_group else {
+                return Err(ctx
+                    .err(&spec.kind, "a user-assigned managed identity needs `resource_group`")
+                    .with_hint("name the resource group that holds it, e.g. `prod/rg-identities`"));
+            };
+            let placement = Placement {
+                resource_group: resolve_resource_group(ctx, rg, tenant)?,
+                region,
+            };
+            Some(tenant.arm_id(&placement, "Microsoft.ManagedIdentity/userAssignedIdentities", name))
+        }
+        IdentityKind::ServicePrincipal => None,
+    };
+    if kind != IdentityKind::SystemAssignedMi
+        && let Some(at) = &spec.attached_to
+    {
+        return Err(ctx
+            .err(at, "only a system-assigned managed identity is `attached_to` a resource")
+            .with_hint("remove `attached_to`, or set `kind: system_assigned_mi`"));
+    }
+    if kind != IdentityKind::ServicePrincipal
+        && let Some(first) = spec.credentials.first()
+    {
+        return Err(ctx
+            .err(&first.kind, "managed identities have no credentials of their own")
+            .with_hint("remove `credentials`, or set `kind: service_principal`"));
+    }
+    let mut credentials = Vec::new();
+    for (ci, cred) in spec.credentials.iter().enumerate() {
+        credentials.push(resolve_credential(ctx, cred, &format!("{path}/credential/{ci}"), tenant)?);
+    }
+    Ok(Identity {
+        name: name.to_owned(),
+        path: path.to_owned(),
+        kind,
+        app_id: ctx.ids.guid(path, "app_id"),
+        sp_object_id: ctx.ids.guid(path, "sp_object_id"),
+        application_object_id: ctx.ids.guid(path, "application_object_id"),
+        credentials,
+        msi_resource_id,
+        region,
+        egress_ip,
+        private_ip,
+    })
+}
+
+fn resolve_credential(ctx: &Ctx, spec: &CredentialSpec, path: &str, tenant: &Tenant) -> R<Credential> {
+    let start = match &spec.start {
+        Some(s) => ctx.datetime(s)?,
+        None => tenant.start - TimeDelta::days(180),
+    };
+    let expiry = match &spec.expiry {
+        Some(e) => ctx.datetime(e)?,
+        None => start + TimeDelta::days(365),
+    };
+    if expiry <= start {
+        let error = match &spec.expiry {
+            Some(at) => ctx.err(at, "the credential expires before it starts"),
+            None => ctx.err(&spec.kind, "the credential expires before it starts"),
+        };
+        return Err(error.with_hint("`expiry` must be later than `start`"));
+    }
+    let thumbprint = match (spec.kind.value, &spec.thumbprint) {
+        (CredentialType::ClientSecret, Some(t)) => {
+            return Err(ctx
+                .err(t, "a client secret has no thumbprint")
+                .with_hint("remove `thumbprint`, or use `type: certificate`"));
+        }
+        (CredentialType::ClientSecret, None) => None,
+        (CredentialType::Certificate, Some(t)) => {
+            let ok = t.value.len() == 40 && t.value.chars().all(|c| c.is_ascii_hexdigit());
+            if !ok {
+                return Err(ctx
+                    .err(t, format!("`{}` is not a certificate thumbprint", t.value))
+                    .with_hint("a SHA-1 thumbprint is 40 hex digits"));
+            }
+            Some(t.value.to_ascii_uppercase())
+        }
+        (CredentialType::Certificate, None) => Some(random_hex_upper(&mut ctx.ids.rng(path, "thumbprint"), 20)),
+    };
+    let default_name = match spec.kind.value {
+        CredentialType::ClientSecret => "client secret",
+        CredentialType::Certificate => "certificate",
+    };
+    Ok(Credential {
+        kind: spec.kind.value,
+        name: spec.name.as_ref().map_or_else(|| default_name.to_owned(), |n| n.value.clone()),
+        key_id: ctx.guid(spec.key_id.as_ref(), path, "key_id")?,
+        thumbprint,
+        start,
+        expiry,
+    })
+}
+
+/// Names the field a workload kind needs, or errors at the workload's `kind`.
+fn required<'a, T>(ctx: &Ctx, spec: &WorkloadSpec, field: &'a Option<T>, name: &str, example: &str) -> R<&'a T> {
+    field.as_ref().ok_or_else(|| {
+        ctx.err(
+            &spec.kind,
+            format!("a `{}` workload needs `{name}`", workload_kind_label(spec.kind.value)),
+        )
+        .with_hint(format!("add e.g. `{name}: {example}`"))
+    })
+}
+
+fn workload_kind_label(kind: WorkloadKind) -> &'static str {
+    match kind {
+        WorkloadKind::KeyvaultSecretRead => "keyvault_secret_read",
+        WorkloadKind::ArmDeployment => "arm_deployment",
+        WorkloadKind::LogicAppRun => "logic_app_run",
+        WorkloadKind::GraphOperation => "graph_operation",
+    }
+}
+
+fn resolve_workload(ctx: &Ctx, spec: &WorkloadSpec, name: String, path: String, identity: usize, tenant: &Tenant) -> R<Workload> {
+    let action = match spec.kind.value {
+        WorkloadKind::KeyvaultSecretRead => {
+            let vault_ref = required(ctx, spec, &spec.vault, "vault", "kv-prod")?;
+            let vault = lookup(ctx, "key vault", vault_ref, &tenant.key_vaults, |k| &k.name)?;
+            let secrets: Vec<String> = match &spec.secrets {
+                Some(list) => list.iter().map(|s| s.value.clone()).collect(),
+                None => tenant.key_vaults[vault].secrets.clone(),
+            };
+            if secrets.is_empty() {
+                return Err(ctx
+                    .err(vault_ref, "no secret to read: neither the workload nor the vault lists any")
+                    .with_hint("add `secrets: [name]` to the workload or the vault"));
+            }
+            WorkloadAction::KeyVaultSecretRead { vault, secrets }
+        }
+        WorkloadKind::ArmDeployment => {
+            let target = required(ctx, spec, &spec.sql_database, "sql_database", "sql-prod-01/appdb")?;
+            let Some((server_name, database)) = target.value.split_once('/') else {
+                return Err(ctx
+                    .err(target, format!("`{}` is not `server/database`", target.value))
+                    .with_hint("e.g. sql-prod-01/appdb"));
+            };
+            let Some(sql_server) = tenant.sql_servers.iter().position(|s| s.name == server_name) else {
+                let hint = closest(server_name, tenant.sql_servers.iter().map(|s| s.name.as_str())).map_or_else(
+                    || "declare it under `resources: sql_servers:`".to_owned(),
+                    |c| format!("did you mean `{c}`?"),
+                );
+                return Err(ctx.err(target, format!("unknown SQL server `{server_name}`")).with_hint(hint));
+            };
+            if !tenant.sql_servers[sql_server].databases.iter().any(|d| d == database) {
+                return Err(ctx
+                    .err(target, format!("SQL server `{server_name}` has no database `{database}`"))
+                    .with_hint("list it under the server's `databases:`"));
+            }
+            let signins_per_run = match &spec.signins_per_run {
+                Some(n) => ctx.positive(n, "signins_per_run", 100)?,
+                None => 4,
+            };
+            WorkloadAction::ArmDeployment {
+                sql_server,
+                database: database.to_owned(),
+                signins_per_run,
+            }
+        }
+        WorkloadKind::LogicAppRun => {
+            let la = required(ctx, spec, &spec.logic_app, "logic_app", "Send-Alerts-To-EventHub")?;
+            WorkloadAction::LogicAppRun {
+                logic_app: lookup(ctx, "logic app", la, &tenant.logic_apps, |l| &l.name)?,
+            }
+        }
+        WorkloadKind::GraphOperation => {
+            let operation = required(ctx, spec, &spec.operation, "operation", "delete_conditional_access_policy")?.value;
+            let policy = required(ctx, spec, &spec.policy, "policy", "\"Block legacy authentication\"")?;
+            WorkloadAction::GraphOperation {
+                operation,
+                policy: lookup(ctx, "conditional access policy", policy, &tenant.ca_policies, |p| &p.name)?,
+            }
+        }
+    };
+    let credential = match &spec.credential {
+        None => None,
+        Some(c) => Some(lookup(ctx, "credential", c, &tenant.identities[identity].credentials, |cr| {
+            &cr.name
+        })?),
+    };
+    if tenant.identities[identity].kind == IdentityKind::ServicePrincipal && tenant.identities[identity].credentials.is_empty() {
+        let message = format!(
+            "service principal `{}` has no credentials to sign in with",
+            tenant.identities[identity].name
+        );
+        let error = match &spec.identity {
+            Some(at) => ctx.err(at, message),
+            None => ctx.err(&spec.kind, message),
+        };
+        return Err(error.with_hint("add a `credentials:` entry (client_secret or certificate) to the identity"));
+    }
+    Ok(Workload {
+        name,
+        path,
+        identity,
+        action,
+        schedule: resolve_schedule(ctx, &spec.schedule, &spec.kind, (tenant.start, tenant.end))?,
+        credential,
+    })
+}
+
+fn resolve_schedule(ctx: &Ctx, spec: &ScheduleSpec, at: &S<WorkloadKind>, period: (DateTime<Utc>, DateTime<Utc>)) -> R<Schedule> {
+    let jitter = match &spec.jitter {
+        Some(j) => ctx.duration(j, "jitter")?,
+        None => TimeDelta::zero(),
+    };
+    let given = usize::from(spec.every.is_some()) + usize::from(spec.per_day.is_some()) + usize::from(spec.at.is_some());
+    if given != 1 {
+        return Err(ctx
+            .err(at, "a schedule needs exactly one of `every`, `per_day` or `at`")
+            .with_hint("e.g. `schedule: { every: 4h, jitter: 5m }`"));
+    }
+    if let (Some(profile), None) = (&spec.profile, &spec.per_day) {
+        return Err(ctx.err(profile, "`profile` only applies to `per_day` schedules"));
+    }
+    if let Some(every) = &spec.every {
+        let interval = ctx.duration(every, "every")?;
+        if interval < TimeDelta::seconds(1) {
+            return Err(ctx.err(every, "`every` must be at least 1s"));
+        }
+        return Ok(Schedule::Every { interval, jitter });
+    }
+    if let Some(per_day) = &spec.per_day {
+        if !per_day.value.is_finite() || per_day.value < 0.0 || per_day.value > 86_400.0 {
+            return Err(ctx
+                .err(per_day, format!("`per_day` must be between 0 and 86400, not {}", per_day.value))
+                .with_hint("a rate cannot be negative"));
+        }
+        return Ok(Schedule::PerDay {
+            runs: per_day.value,
+            profile: spec.profile.as_ref().map_or(DailyProfile::Flat, |p| p.value),
+            jitter,
+        });
+    }
+    let mut times = Vec::new();
+    for t in spec.at.iter().flatten() {
+        let time = ctx.datetime(t)?;
+        if time < period.0 || time >= period.1 {
+            return Err(ctx
+                .err(t, format!("`{}` lies outside the simulated period", t.value))
+                .with_hint(format!(
+                    "the period runs from {} to {}",
+                    crate::timefmt::format_ts(period.0),
+                    crate::timefmt::format_ts(period.1)
+                )));
+        }
+        times.push(time);
+    }
+    times.sort();
+    Ok(Schedule::At { times, jitter })
+}
+
+fn resolve_anomaly(ctx: &Ctx, spec: &AnomalySpec, tenant: &Tenant) -> R<Anomaly> {
+    let identity = lookup(ctx, "identity", &spec.identity, &tenant.identities, |i| &i.name)?;
+    let is_sp = tenant.identities[identity].kind == IdentityKind::ServicePrincipal;
+    let at = ctx.datetime(&spec.at)?;
+    if at < tenant.start || at >= tenant.end {
+        return Err(ctx
+            .err(&spec.at, format!("`{}` lies outside the simulated period", spec.at.value))
+            .with_hint(format!(
+                "the period runs from {} to {}",
+                crate::timefmt::format_ts(tenant.start),
+                crate::timefmt::format_ts(tenant.end)
+            )));
+    }
+    let path = format!("{}/anomaly/{}/{}", tenant.scenario, spec.identity.value, spec.at.value);
+    let ip = match &spec.ip {
+        Some(ip) => ip
+            .value
+            .trim()
+            .parse::<Ipv4Addr>()
+            .map_err(|_| ctx.err(ip, format!("`{}` is not an IPv4 address", ip.value)))?,
+        // Addresses outside Azure's ranges: where stolen credentials are replayed from.
+        None => ctx.ids.public_ip(&path, "ip", &[[185, 220], [45, 134], [91, 219]]),
+    };
+    let kind_label = format!("{:?}", spec.kind.value);
+    let require_sp = || -> R<()> {
+        if is_sp {
+            Ok(())
+        } else {
+            Err(ctx
+                .err(&spec.identity, format!("a {kind_label} anomaly needs a service principal"))
+                .with_hint("name an identity of kind service_principal"))
+        }
+    };
+    let count = |default: u32, max: i64| -> R<u32> { spec.count.as_ref().map_or(Ok(default), |c| ctx.positive(c, "count", max)) };
+    let resource = |default: &'static str| -> R<&'static crate::catalog::FirstPartyApp> {
+        match &spec.resource {
+            None => Ok(catalog::first_party(default).expect("default resource is in the catalog")),
+            Some(r) => catalog::first_party(&r.value).ok_or_else(|| {
+                let keys: Vec<&str> = catalog::FIRST_PARTY_APPS.iter().map(|a| a.key).collect();
+                ctx.err(r, format!("unknown resource app `{}`", r.value))
+                    .with_hint(format!("known: {}", keys.join(", ")))
+            }),
+        }
+    };
+    let vault = |needed: bool| -> R<Option<usize>> {
+        match &spec.vault {
+            Some(v) => lookup(ctx, "key vault", v, &tenant.key_vaults, |k| &k.name).map(Some),
+            None if needed => Err(ctx
+                .err(&spec.kind, format!("a {kind_label} anomaly here needs `vault`"))
+                .with_hint("name a declared key vault")),
+            None => Ok(None),
+        }
+    };
+    let actor = || {
+        spec.actor
+            .as_ref()
+            .map_or_else(|| format!("admin@{}", tenant.domain), |a| a.value.clone())
+    };
+    let credential_type = spec.credential_type.as_ref().map_or(CredentialType::ClientSecret, |c| c.value);
+    let detail = match spec.kind.value {
+        AnomalyKind::FailedSignins => {
+            let reason = spec.reason.as_ref().ok_or_else(|| {
+                ctx.err(&spec.kind, "a failed_signins anomaly needs `reason`")
+                    .with_hint(reason_hint())
+            })?;
+            let failure = catalog::signin_failure(&reason.value).ok_or_else(|| {
+                ctx.err(reason, format!("unknown sign-in failure `{}`", reason.value))
+                    .with_hint(reason_hint())
+            })?;
+            AnomalyDetail::FailedSignins {
+                code: failure.code,
+                description: failure.description,
+                count: count(5, 10_000)?,
+                ip,
+                resource: resource("arm")?,
+            }
+        }
+        AnomalyKind::CredentialAddedToActiveSp => {
+            require_sp()?;
+            AnomalyDetail::CredentialAdded {
+                actor_upn: actor(),
+                actor_ip: ip,
+                credential_type,
+            }
+        }
+        AnomalyKind::RenameThenCredential => {
+            require_sp()?;
+            let new_name = spec
+                .new_name
+                .as_ref()
+                .map_or_else(|| format!("{}-legacy", tenant.identities[identity].name), |n| n.value.clone());
+            AnomalyDetail::RenameThenCredential {
+                actor_upn: actor(),
+                actor_ip: ip,
+                new_name,
+                credential_type,
+                add_credential: !spec.benign,
+            }
+        }
+        AnomalyKind::SigninFromUnusualIp => {
+            let vault = vault(!is_sp)?;
+            AnomalyDetail::UnusualIp {
+                ip,
+                resource: resource(if is_sp { "arm" } else { "key_vault" })?,
+                vault,
+            }
+        }
+        AnomalyKind::NewResourceAccess => {
+            let resource = resource("graph")?;
+            let vault = vault(resource.key == "key_vault")?;
+            AnomalyDetail::NewResourceAccess { resource, vault }
+        }
+        AnomalyKind::CaPolicyDeletedByApp => {
+            require_sp()?;
+            let policy = spec.policy.as_ref().ok_or_else(|| {
+                ctx.err(&spec.kind, "a ca_policy_deleted_by_app anomaly needs `policy`")
+                    .with_hint("name a declared conditional access policy")
+            })?;
+            AnomalyDetail::CaPolicyDeleted {
+                policy: lookup(ctx, "conditional access policy", policy, &tenant.ca_policies, |p| &p.name)?,
+            }
+        }
+        AnomalyKind::KeyvaultMassRead => AnomalyDetail::KeyVaultMassRead {
+            vault: vault(true)?.unwrap_or_default(),
+            count: count(25, 10_000)?,
+        },
+        AnomalyKind::SigninWithoutActivity => {
+            require_sp()?;
+            AnomalyDetail::SigninWithoutActivity {
+                count: count(3, 1_000)?,
+                resource: resource("arm")?,
+            }
+        }
+        AnomalyKind::ActivityWithoutSignin => {
+            require_sp()?;
+            let target = spec.sql_database.as_ref().ok_or_else(|| {
+                ctx.err(&spec.kind, "an activity_without_signin anomaly needs `sql_database`")
+                    .with_hint("e.g. sql-prod-01/appdb")
+            })?;
+            let (server, database) = target
+                .value
+                .split_once('/')
+                .ok_or_else(|| ctx.err(target, format!("`{}` is not `server/database`", target.value)))?;
+            let sql_server = tenant
+                .sql_servers
+                .iter()
+                .position(|s| s.name == server && s.databases.iter().any(|d| d == database))
+                .ok_or_else(|| {
+                    ctx.err(target, format!("no SQL database `{}` is declared", target.value))
+                        .with_hint("declare it under `resources: sql_servers:`")
+                })?;
+            AnomalyDetail::ActivityWithoutSignin {
+                sql_server,
+                database: database.to_owned(),
+                ip,
+            }
+        }
+    };
+    // Fields that only some kinds use must not be silently ignored on the others.
+    let used: &[&str] = match spec.kind.value {
+        AnomalyKind::FailedSignins => &["reason", "count", "ip", "resource"],
+        AnomalyKind::CredentialAddedToActiveSp => &["actor", "ip", "credential_type"],
+        AnomalyKind::RenameThenCredential => &["actor", "ip", "credential_type", "new_name"],
+        AnomalyKind::SigninFromUnusualIp => &["ip", "resource", "vault"],
+        AnomalyKind::NewResourceAccess => &["resource", "vault"],
+        AnomalyKind::CaPolicyDeletedByApp => &["policy"],
+        AnomalyKind::KeyvaultMassRead => &["vault", "count"],
+        AnomalyKind::SigninWithoutActivity => &["count", "resource"],
+        AnomalyKind::ActivityWithoutSignin => &["sql_database", "ip"],
+    };
+    let given: [(&str, Option<(u32, u32)>); 10] = [
+        ("reason", loc(&spec.reason)),
+        ("count", loc(&spec.count)),
+        ("ip", loc(&spec.ip)),
+        ("resource", loc(&spec.resource)),
+        ("actor", loc(&spec.actor)),
+        ("credential_type", loc(&spec.credential_type)),
+        ("new_name", loc(&spec.new_name)),
+        ("vault", loc(&spec.vault)),
+        ("policy", loc(&spec.policy)),
+        ("sql_database", loc(&spec.sql_database)),
+    ];
+    if let Some((field, Some((line, column)))) = given.iter().find(|(f, l)| l.is_some() && !used.contains(f)) {
+        return Err(ScenarioError::new(
+            ctx.file,
+            ctx.source,
+            *line as usize,
+            *column as usize,
+            format!("`{field}` does not apply to a {kind_label} anomaly"),
+        )
+        .with_hint(format!("this kind takes: {}", used.join(", "))));
+    }
+    Ok(Anomaly {
+        kind: spec.kind.value,
+        identity,
+        at,
+        benign: spec.benign,
+        detail,
+    })
+}
+
+fn loc<T>(field: &Option<S<T>>) -> Option<(u32, u32)> {
+    field.as_ref().map(|f| (f.referenced.line() as u32, f.referenced.column() as u32))
+}
+
+fn reason_hint() -> String {
+    let keys: Vec<&str> = catalog::SIGNIN_FAILURES.iter().map(|f| f.key).collect();
+    format!("one of: {}", keys.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_names_expand_with_padding() {
+        assert_eq!(expand_member_name("app-{n}", 7).unwrap(), "app-7");
+        assert_eq!(expand_member_name("app-{n:03}-x", 7).unwrap(), "app-007-x");
+        assert!(expand_member_name("app-{n:x}", 7).is_err());
+    }
+}

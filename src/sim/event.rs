@@ -1,0 +1,139 @@
+//! Semantic events: what happened, independent of how each table records it. One event becomes
+//! one record in one table; a workload run emits several events.
+
+use crate::catalog::{FirstPartyApp, Region};
+use crate::scenario::model::GraphOperationKind;
+use crate::scenario::tenant::{CaPolicy, Credential, Identity, KeyVault, LogicApp, SqlServer, Tenant};
+use chrono::{DateTime, Utc};
+use std::net::Ipv4Addr;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct Event<'t> {
+    pub time: DateTime<Utc>,
+    pub tenant: &'t Tenant,
+    pub kind: EventKind<'t>,
+}
+
+#[derive(Debug, Clone)]
+pub enum EventKind<'t> {
+    SignIn(SignIn<'t>),
+    KeyVault(KeyVaultOp<'t>),
+    Arm(ArmActivity<'t>),
+    LogicApp(LogicAppEvent<'t>),
+    Audit(DirectoryAudit<'t>),
+}
+
+/// A token request by a managed identity or service principal.
+#[derive(Debug, Clone)]
+pub struct SignIn<'t> {
+    pub identity: &'t Identity,
+    pub resource: &'static FirstPartyApp,
+    /// The credential presented (service principals only).
+    pub credential: Option<&'t Credential>,
+    /// Caller address and where it geo-locates; managed identity sign-ins record neither.
+    pub origin: Option<(Ipv4Addr, &'static Region)>,
+    /// AADSTS code and description when the sign-in failed.
+    pub failure: Option<(&'static str, &'static str)>,
+    pub id: Uuid,
+    pub correlation_id: Uuid,
+    /// The issued token's `uti` claim (`UniqueTokenIdentifier`).
+    pub token_id: String,
+}
+
+/// A Key Vault data-plane call recorded as an `AuditEvent`.
+#[derive(Debug, Clone)]
+pub struct KeyVaultOp<'t> {
+    pub identity: &'t Identity,
+    pub vault: &'t KeyVault,
+    pub operation: &'static str,
+    pub secret: String,
+    pub secret_version: String,
+    pub caller_ip: Ipv4Addr,
+    pub correlation_id: Uuid,
+    pub duration_ms: i64,
+}
+
+/// One status event of an ARM operation (`Started`, `Accepted`, `Succeeded`, `Failed`).
+#[derive(Debug, Clone)]
+pub struct ArmActivity<'t> {
+    pub identity: &'t Identity,
+    pub sql_server: &'t SqlServer,
+    pub operation: &'static str,
+    pub display_name: &'static str,
+    pub resource_id: String,
+    pub resource_name: String,
+    pub status: &'static str,
+    pub substatus: &'static str,
+    pub caller_ip: Ipv4Addr,
+    pub correlation_id: Uuid,
+    pub operation_id: Uuid,
+    pub event_data_id: Uuid,
+    pub signin: SignInRef,
+    pub http_method: &'static str,
+}
+
+/// What an ARM activity record knows about the token it was called with.
+#[derive(Debug, Clone)]
+pub struct SignInRef {
+    pub issued_at: DateTime<Utc>,
+    pub token_id: String,
+    pub certificate: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkflowStep {
+    Run,
+    Trigger,
+    Action(usize),
+}
+
+/// A Logic Apps `WorkflowRuntime` event.
+#[derive(Debug, Clone)]
+pub struct LogicAppEvent<'t> {
+    pub logic_app: &'t LogicApp,
+    pub step: WorkflowStep,
+    pub completed: bool,
+    pub run_id: String,
+    pub started: DateTime<Utc>,
+    pub tracking_id: Uuid,
+}
+
+/// An Entra ID directory audit record.
+#[derive(Debug, Clone)]
+pub struct DirectoryAudit<'t> {
+    pub target: &'t Identity,
+    pub action: AuditAction<'t>,
+    pub correlation_id: Uuid,
+    pub id_suffix: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum AuditAction<'t> {
+    /// An app changes a Conditional Access policy through Microsoft Graph (the target is the app).
+    ConditionalAccess {
+        operation: GraphOperationKind,
+        policy: &'t CaPolicy,
+    },
+    /// A user adds a credential to an application registration (the target's app).
+    CredentialAdded {
+        actor_upn: String,
+        actor_id: Uuid,
+        actor_ip: Ipv4Addr,
+        key_id: Uuid,
+        certificate: bool,
+        existing: Vec<(Uuid, bool)>,
+        /// The application's display name at that time (after a rename, the new one).
+        display_name: String,
+    },
+    /// A user renames the application (and so its service principal).
+    Renamed {
+        actor_upn: String,
+        actor_id: Uuid,
+        actor_ip: Ipv4Addr,
+        old_name: String,
+        new_name: String,
+    },
+    /// The app grants an app role to its own service principal through Microsoft Graph.
+    AppRoleAssigned,
+}

@@ -1,0 +1,204 @@
+//! The simulation: merges every workload's and anomaly's run stream into one time-ordered stream
+//! of semantic events. Memory holds one pending run per source, whatever the period or rate.
+
+pub mod event;
+pub mod schedule;
+pub mod workloads;
+
+use crate::ids::{IdSource, SimRng};
+use crate::scenario::Tenant;
+use crate::scenario::model::AnomalyKind;
+use chrono::{DateTime, Utc};
+pub use event::{Event, EventKind};
+use schedule::Runs;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// Where the next run comes from.
+enum Source {
+    Workload {
+        tenant: usize,
+        workload: usize,
+        /// The run instants and the random stream of the runs (boxed: they are large).
+        streams: Box<(Runs, SimRng)>,
+        index: u64,
+    },
+    Anomaly {
+        tenant: usize,
+        anomaly: usize,
+        label: usize,
+        fired: bool,
+    },
+}
+
+/// Ground truth for one injected anomaly, before its records are known.
+#[derive(Debug, Clone)]
+pub struct LabelSeed {
+    pub scenario: String,
+    pub kind: AnomalyKind,
+    pub identity: String,
+    pub identity_id: String,
+    pub aliases: Vec<String>,
+    pub ips: Vec<String>,
+    pub benign: bool,
+}
+
+/// Which workload or anomaly an event comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Workload {
+        tenant: usize,
+        workload: usize,
+    },
+    /// `label` indexes [`Simulation::labels`].
+    Anomaly {
+        tenant: usize,
+        anomaly: usize,
+        label: usize,
+    },
+}
+
+impl Origin {
+    pub fn label(self) -> Option<usize> {
+        match self {
+            Origin::Anomaly { label, .. } => Some(label),
+            Origin::Workload { .. } => None,
+        }
+    }
+}
+
+/// Receives events in time order (by run start; a run's own events follow its start).
+pub trait EventSink {
+    fn event(&mut self, event: &Event<'_>, origin: Origin) -> std::io::Result<()>;
+}
+
+pub struct Simulation<'t> {
+    tenants: &'t [Tenant],
+    ids: IdSource,
+    labels: Vec<LabelSeed>,
+}
+
+impl<'t> Simulation<'t> {
+    pub fn new(tenants: &'t [Tenant], ids: IdSource) -> Self {
+        let labels = tenants
+            .iter()
+            .flat_map(|t| {
+                t.anomalies.iter().map(move |a| LabelSeed {
+                    scenario: t.scenario.clone(),
+                    kind: a.kind,
+                    identity: t.identities[a.identity].name.clone(),
+                    identity_id: t.identities[a.identity].sp_object_id.to_string(),
+                    aliases: a.aliases(),
+                    ips: a.ips(),
+                    benign: a.benign,
+                })
+            })
+            .collect();
+        Self { tenants, ids, labels }
+    }
+
+    pub fn labels(&self) -> &[LabelSeed] {
+        &self.labels
+    }
+
+    /// The overall simulated period.
+    pub fn period(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        let start = self.tenants.iter().map(|t| t.start).min().unwrap_or_default();
+        let end = self.tenants.iter().map(|t| t.end).max().unwrap_or_default();
+        (start, end)
+    }
+
+    /// Runs the simulation, feeding every event to `sink`; `progress` sees each run's start time.
+    pub fn run(&self, sink: &mut impl EventSink, mut progress: impl FnMut(DateTime<Utc>)) -> std::io::Result<()> {
+        let mut sources = Vec::new();
+        let mut heap = BinaryHeap::new();
+        let mut label = 0;
+        for (ti, tenant) in self.tenants.iter().enumerate() {
+            for (wi, workload) in tenant.workloads.iter().enumerate() {
+                let runs = Runs::new(
+                    &workload.schedule,
+                    tenant.start,
+                    tenant.end,
+                    self.ids.rng(&workload.path, "schedule"),
+                );
+                let rng = self.ids.rng(&workload.path, "runs");
+                sources.push(Source::Workload {
+                    tenant: ti,
+                    workload: wi,
+                    streams: Box::new((runs, rng)),
+                    index: 0,
+                });
+            }
+            for (ai, _) in tenant.anomalies.iter().enumerate() {
+                sources.push(Source::Anomaly {
+                    tenant: ti,
+                    anomaly: ai,
+                    label,
+                    fired: false,
+                });
+                label += 1;
+            }
+        }
+        for (si, source) in sources.iter_mut().enumerate() {
+            if let Some(t) = next_time(self.tenants, source) {
+                heap.push(Reverse((t, si)));
+            }
+        }
+        let mut events = Vec::new();
+        while let Some(Reverse((t, si))) = heap.pop() {
+            progress(t);
+            events.clear();
+            let origin = match &mut sources[si] {
+                Source::Workload {
+                    tenant: ti,
+                    workload: wi,
+                    streams,
+                    index,
+                } => {
+                    let tenant = &self.tenants[*ti];
+                    workloads::run(&self.ids, tenant, &tenant.workloads[*wi], *index, t, &mut streams.1, &mut events);
+                    *index += 1;
+                    Origin::Workload {
+                        tenant: *ti,
+                        workload: *wi,
+                    }
+                }
+                Source::Anomaly {
+                    tenant: ti,
+                    anomaly,
+                    label,
+                    ..
+                } => {
+                    let tenant = &self.tenants[*ti];
+                    let mut rng = self.ids.rng(&format!("{}/anomaly/{anomaly}", tenant.scenario), "events");
+                    workloads::anomaly(&self.ids, tenant, &tenant.anomalies[*anomaly], &mut rng, &mut events);
+                    Origin::Anomaly {
+                        tenant: *ti,
+                        anomaly: *anomaly,
+                        label: *label,
+                    }
+                }
+            };
+            for event in &events {
+                sink.event(event, origin)?;
+            }
+            if let Some(next) = next_time(self.tenants, &mut sources[si]) {
+                heap.push(Reverse((next, si)));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn next_time(tenants: &[Tenant], source: &mut Source) -> Option<DateTime<Utc>> {
+    match source {
+        Source::Workload { streams, .. } => streams.0.next(),
+        Source::Anomaly { fired: true, .. } => None,
+        Source::Anomaly {
+            tenant, anomaly, fired, ..
+        } => {
+            *fired = true;
+            Some(tenants[*tenant].anomalies[*anomaly].at)
+        }
+    }
+}

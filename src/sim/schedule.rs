@@ -1,0 +1,233 @@
+//! When a workload runs: a lazy, time-ordered stream of run instants per workload, so memory stays
+//! flat whatever the period or rate. `estimate` uses the same streams to count runs.
+
+use crate::ids::SimRng;
+use crate::scenario::model::DailyProfile;
+use crate::scenario::tenant::Schedule;
+use chrono::{DateTime, Datelike, TimeDelta, Timelike, Utc, Weekday};
+use rand::RngExt;
+use std::collections::VecDeque;
+
+/// Relative weight of each UTC hour of the day.
+pub fn hourly_weights(profile: DailyProfile) -> [f64; 24] {
+    let mut w = [0.0; 24];
+    for (hour, slot) in w.iter_mut().enumerate() {
+        *slot = match profile {
+            DailyProfile::Flat => 1.0,
+            DailyProfile::BusinessHours => match hour {
+                8..=17 => 10.0,
+                6..=7 | 18..=19 => 3.0,
+                _ => 1.0,
+            },
+            DailyProfile::Nightly => f64::from(u8::from((1..=4).contains(&hour))),
+        };
+    }
+    w
+}
+
+/// Multiplier of the per-day rate for a given weekday.
+pub fn day_factor(profile: DailyProfile, weekday: Weekday) -> f64 {
+    match (profile, weekday) {
+        (DailyProfile::BusinessHours, Weekday::Sat | Weekday::Sun) => 0.1,
+        _ => 1.0,
+    }
+}
+
+/// Expected runs in the hour starting at `hour_start` for a `per_day` schedule.
+pub fn expected_runs_in_hour(runs_per_day: f64, profile: DailyProfile, hour_start: DateTime<Utc>) -> f64 {
+    let weights = hourly_weights(profile);
+    let total: f64 = weights.iter().sum();
+    runs_per_day * day_factor(profile, hour_start.weekday()) * weights[hour_start.hour() as usize] / total
+}
+
+/// The run instants of one workload in `[start, end)`, in order (up to jitter).
+pub struct Runs {
+    state: State,
+    jitter: TimeDelta,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    rng: SimRng,
+}
+
+enum State {
+    Every {
+        next: DateTime<Utc>,
+        interval: TimeDelta,
+    },
+    PerDay {
+        hour: DateTime<Utc>,
+        runs: f64,
+        profile: DailyProfile,
+        carry: f64,
+        pending: VecDeque<DateTime<Utc>>,
+    },
+    At {
+        times: std::vec::IntoIter<DateTime<Utc>>,
+    },
+}
+
+impl Runs {
+    pub fn new(schedule: &Schedule, start: DateTime<Utc>, end: DateTime<Utc>, mut rng: SimRng) -> Self {
+        let (state, jitter) = match schedule {
+            Schedule::Every { interval, jitter } => {
+                // A stable phase inside the first interval keeps a population's members from all
+                // firing at the same second.
+                let phase_ms = rng.random_range(0..interval.num_milliseconds().max(1));
+                (
+                    State::Every {
+                        next: start + TimeDelta::milliseconds(phase_ms),
+                        interval: *interval,
+                    },
+                    *jitter,
+                )
+            }
+            Schedule::PerDay { runs, profile, jitter } => {
+                let hour = start
+                    .with_minute(0)
+                    .and_then(|t| t.with_second(0))
+                    .and_then(|t| t.with_nanosecond(0))
+                    .unwrap_or(start);
+                (
+                    State::PerDay {
+                        hour,
+                        runs: *runs,
+                        profile: *profile,
+                        carry: 0.0,
+                        pending: VecDeque::new(),
+                    },
+                    *jitter,
+                )
+            }
+            Schedule::At { times, jitter } => (
+                State::At {
+                    times: times.clone().into_iter(),
+                },
+                *jitter,
+            ),
+        };
+        Self {
+            state,
+            jitter,
+            start,
+            end,
+            rng,
+        }
+    }
+
+    fn jittered(&mut self, t: DateTime<Utc>) -> DateTime<Utc> {
+        let max = self.jitter.num_milliseconds();
+        if max <= 0 {
+            return t;
+        }
+        t + TimeDelta::milliseconds(self.rng.random_range(0..max))
+    }
+}
+
+impl Iterator for Runs {
+    type Item = DateTime<Utc>;
+
+    fn next(&mut self) -> Option<DateTime<Utc>> {
+        loop {
+            let candidate = match &mut self.state {
+                State::Every { next, interval } => {
+                    let base = *next;
+                    if base >= self.end {
+                        return None;
+                    }
+                    *next = base + *interval;
+                    base
+                }
+                State::At { times } => times.next()?,
+                State::PerDay {
+                    hour,
+                    runs,
+                    profile,
+                    carry,
+                    pending,
+                } => {
+                    if let Some(t) = pending.pop_front() {
+                        t
+                    } else {
+                        if *hour >= self.end {
+                            return None;
+                        }
+                        // Integer runs per hour with the fraction carried forward, so the total is
+                        // exactly floor(expected) and `estimate` can count without sampling.
+                        let expected = expected_runs_in_hour(*runs, *profile, *hour) + *carry;
+                        // The epsilon keeps float drift in the accumulated fractions from dropping a whole run.
+                        let count = (expected + 1e-9).floor();
+                        *carry = expected - count;
+                        let hour_start = *hour;
+                        *hour += TimeDelta::hours(1);
+                        let mut offsets: Vec<i64> = (0..count as u64).map(|_| self.rng.random_range(0..3_600_000)).collect();
+                        offsets.sort_unstable();
+                        pending.extend(offsets.into_iter().map(|ms| hour_start + TimeDelta::milliseconds(ms)));
+                        continue;
+                    }
+                }
+            };
+            let t = self.jittered(candidate);
+            if t >= self.start && t < self.end {
+                return Some(t);
+            }
+            if candidate >= self.end {
+                return None;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::IdSource;
+    use chrono::TimeZone;
+
+    fn day() -> (DateTime<Utc>, DateTime<Utc>) {
+        let start = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap(); // a Monday
+        (start, start + TimeDelta::days(1))
+    }
+
+    #[test]
+    fn every_runs_at_fixed_interval_within_period() {
+        let (start, end) = day();
+        let schedule = Schedule::Every {
+            interval: TimeDelta::hours(4),
+            jitter: TimeDelta::zero(),
+        };
+        let runs: Vec<_> = Runs::new(&schedule, start, end, IdSource::new(1).rng("w", "runs")).collect();
+        assert_eq!(runs.len(), 6);
+        assert!(runs.windows(2).all(|w| w[1] - w[0] == TimeDelta::hours(4)));
+        assert!(runs.iter().all(|t| *t >= start && *t < end));
+    }
+
+    #[test]
+    fn per_day_counts_follow_the_profile_and_weekends() {
+        let (start, _) = day();
+        let week_end = start + TimeDelta::days(7);
+        let schedule = Schedule::PerDay {
+            runs: 100.0,
+            profile: DailyProfile::BusinessHours,
+            jitter: TimeDelta::zero(),
+        };
+        let runs: Vec<_> = Runs::new(&schedule, start, week_end, IdSource::new(1).rng("w", "runs")).collect();
+        // 5 weekdays × 100 + 2 weekend days × 10, up to the carried fraction.
+        assert!((519..=520).contains(&runs.len()), "{}", runs.len());
+        let in_office = runs.iter().filter(|t| (8..18).contains(&t.hour())).count();
+        assert!(in_office > runs.len() / 2);
+        assert!(runs.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn at_times_outside_the_period_are_skipped_and_jitter_is_bounded() {
+        let (start, end) = day();
+        let inside = start + TimeDelta::hours(10);
+        let schedule = Schedule::At {
+            times: vec![start - TimeDelta::hours(1), inside],
+            jitter: TimeDelta::minutes(5),
+        };
+        let runs: Vec<_> = Runs::new(&schedule, start, end, IdSource::new(1).rng("w", "runs")).collect();
+        assert_eq!(runs.len(), 1);
+        assert!(runs[0] >= inside && runs[0] < inside + TimeDelta::minutes(5));
+    }
+}

@@ -1,0 +1,608 @@
+//! What one workload run or injected anomaly does, as a sequence of semantic events.
+
+use super::event::*;
+use crate::catalog::{self, FirstPartyApp};
+use crate::ids::{IdSource, SimRng, base64url, random_guid};
+use crate::scenario::model::{CredentialType, GraphOperationKind, IdentityKind};
+use crate::scenario::tenant::*;
+use chrono::{DateTime, TimeDelta, Utc};
+use rand::{Rng, RngExt};
+use std::net::Ipv4Addr;
+
+fn ms(rng: &mut SimRng, lo: i64, hi: i64) -> TimeDelta {
+    TimeDelta::milliseconds(rng.random_range(lo..hi))
+}
+
+fn token_id(rng: &mut impl Rng) -> String {
+    let mut bytes = [0u8; 16];
+    rng.fill_bytes(&mut bytes);
+    base64url(&bytes)
+}
+
+/// The credential a service principal presents at `t`: the pinned one or the first valid one.
+/// Returns the failure to record when that credential is not valid at `t`.
+fn pick_credential(
+    identity: &Identity,
+    pinned: Option<usize>,
+    t: DateTime<Utc>,
+) -> (Option<&Credential>, Option<(&'static str, &'static str)>) {
+    if identity.kind != IdentityKind::ServicePrincipal {
+        return (None, None);
+    }
+    let credential = match pinned {
+        Some(i) => identity.credentials.get(i),
+        None => identity
+            .credentials
+            .iter()
+            .find(|c| c.valid_at(t))
+            .or_else(|| identity.credentials.iter().max_by_key(|c| c.expiry)),
+    };
+    let failure = credential.filter(|c| !c.valid_at(t)).map(|c| {
+        let key = match c.kind {
+            CredentialType::ClientSecret => "expired_secret",
+            CredentialType::Certificate => "expired_certificate",
+        };
+        let f = catalog::signin_failure(key).expect("catalog has the expiry failures");
+        (f.code, f.description)
+    });
+    (credential, failure)
+}
+
+/// Whether `workload`'s identity signs in with a credential that is not valid at `t` (the run then
+/// fails and produces no activity).
+pub fn credential_fails(tenant: &Tenant, workload: &Workload, t: DateTime<Utc>) -> bool {
+    pick_credential(&tenant.identities[workload.identity], workload.credential, t)
+        .1
+        .is_some()
+}
+
+/// Builds a sign-in event; `origin` is ignored for managed identities, whose sign-ins carry no IP.
+#[allow(clippy::too_many_arguments)]
+fn sign_in<'t>(
+    tenant: &'t Tenant,
+    identity: &'t Identity,
+    resource: &'static FirstPartyApp,
+    credential: Option<&'t Credential>,
+    failure: Option<(&'static str, &'static str)>,
+    ip: Ipv4Addr,
+    time: DateTime<Utc>,
+    rng: &mut SimRng,
+) -> Event<'t> {
+    let origin = match identity.kind {
+        IdentityKind::ServicePrincipal => Some((ip, identity.region)),
+        _ => None,
+    };
+    Event {
+        time,
+        tenant,
+        kind: EventKind::SignIn(SignIn {
+            identity,
+            resource,
+            credential,
+            origin,
+            failure,
+            id: random_guid(rng),
+            correlation_id: random_guid(rng),
+            token_id: token_id(rng),
+        }),
+    }
+}
+
+/// Emits the events of one run of `workload` starting at `t`.
+pub fn run<'t>(
+    ids: &IdSource,
+    tenant: &'t Tenant,
+    workload: &'t Workload,
+    run_index: u64,
+    t: DateTime<Utc>,
+    rng: &mut SimRng,
+    out: &mut Vec<Event<'t>>,
+) {
+    let identity = &tenant.identities[workload.identity];
+    let (credential, failure) = pick_credential(identity, workload.credential, t);
+    match &workload.action {
+        WorkloadAction::KeyVaultSecretRead { vault, secrets } => {
+            let vault = &tenant.key_vaults[*vault];
+            let mut now = t;
+            if identity.kind != IdentityKind::ServicePrincipal {
+                // `Connect-AzAccount -Identity` first requests an ARM token (seed: two MI sign-ins).
+                out.push(sign_in(tenant, identity, catalog::arm(), None, None, identity.egress_ip, now, rng));
+                now += ms(rng, 800, 3_000);
+            }
+            let kv_app = catalog::first_party("key_vault").expect("catalog has Key Vault");
+            out.push(sign_in(tenant, identity, kv_app, credential, failure, identity.egress_ip, now, rng));
+            if failure.is_some() {
+                return;
+            }
+            now += ms(rng, 150, 2_500);
+            let secret = &secrets[(run_index % secrets.len() as u64) as usize];
+            // A private endpoint makes the vault see the caller's private address (seed, MI scenario).
+            let caller_ip = if vault.private_endpoint {
+                identity.private_ip
+            } else {
+                identity.egress_ip
+            };
+            out.push(keyvault_call(
+                ids,
+                tenant,
+                identity,
+                vault,
+                "SecretGet",
+                secret,
+                caller_ip,
+                now,
+                rng,
+            ));
+        }
+        WorkloadAction::ArmDeployment {
+            sql_server,
+            database,
+            signins_per_run,
+        } => {
+            let server = &tenant.sql_servers[*sql_server];
+            // A hosted pipeline agent: one datacenter address per run, in the identity's region.
+            let agent_ip = crate::ids::ip_in(rng, identity.region.prefixes);
+            let active = rng.random_range(0..*signins_per_run);
+            let mut now = t;
+            let mut active_signin = None;
+            for i in 0..*signins_per_run {
+                let event = sign_in(tenant, identity, catalog::arm(), credential, failure, agent_ip, now, rng);
+                if i == active
+                    && let EventKind::SignIn(s) = &event.kind
+                {
+                    active_signin = Some(SignInRef {
+                        issued_at: now,
+                        token_id: s.token_id.clone(),
+                        certificate: credential.is_some_and(|c| c.kind == CredentialType::Certificate),
+                    });
+                }
+                out.push(event);
+                now += ms(rng, 2_000, 40_000);
+            }
+            let (Some(signin), None) = (active_signin, failure) else { return };
+            let start = signin.issued_at + ms(rng, 1_000, 8_000);
+            deployment(tenant, identity, server, database, signin, agent_ip, start, rng, out);
+        }
+        WorkloadAction::LogicAppRun { logic_app } => {
+            let la = &tenant.logic_apps[*logic_app];
+            // Logic Apps run ids are 20-digit numbers that count down over time.
+            let run_id = format!(
+                "08584{:015}",
+                999_999_999_999_999i64 - t.timestamp_millis().rem_euclid(1_000_000_000_000_000)
+            );
+            let tracking_id = random_guid(rng);
+            let workflow = |step, completed, started, time| Event {
+                time,
+                tenant,
+                kind: EventKind::LogicApp(LogicAppEvent {
+                    logic_app: la,
+                    step,
+                    completed,
+                    run_id: run_id.clone(),
+                    started,
+                    tracking_id,
+                }),
+            };
+            out.push(workflow(WorkflowStep::Run, false, t, t));
+            out.push(workflow(WorkflowStep::Trigger, false, t, t));
+            let mut now = t + ms(rng, 20, 400);
+            out.push(workflow(WorkflowStep::Trigger, true, t, now));
+            let la_api = catalog::first_party("log_analytics").expect("catalog has Log Analytics");
+            let connector_ip = ids.public_ip(
+                &format!("{}/{}", tenant.scenario, la.name),
+                "connector",
+                la.placement.region.prefixes,
+            );
+            let mut failed = false;
+            for index in 0..la.actions.len() {
+                let action_start = now + ms(rng, 10, 300);
+                out.push(workflow(WorkflowStep::Action(index), false, action_start, action_start));
+                now = action_start + ms(rng, 100, 800);
+                if index == 0 {
+                    // The API connection authenticates as the service principal for the first action.
+                    out.push(sign_in(tenant, identity, la_api, credential, failure, connector_ip, now, rng));
+                    failed = failure.is_some();
+                    now += ms(rng, 300, 3_000);
+                }
+                if !failed {
+                    out.push(workflow(WorkflowStep::Action(index), true, action_start, now));
+                }
+                if failed {
+                    break;
+                }
+            }
+            now += ms(rng, 10, 200);
+            if !failed {
+                out.push(workflow(WorkflowStep::Run, true, t, now));
+            }
+        }
+        WorkloadAction::GraphOperation { operation, policy } => {
+            let graph = catalog::first_party("graph").expect("catalog has Graph");
+            out.push(sign_in(tenant, identity, graph, credential, failure, identity.egress_ip, t, rng));
+            if failure.is_some() {
+                return;
+            }
+            let policy = &tenant.ca_policies[*policy];
+            out.push(Event {
+                time: t + ms(rng, 300, 2_500),
+                tenant,
+                kind: EventKind::Audit(DirectoryAudit {
+                    target: identity,
+                    action: AuditAction::ConditionalAccess {
+                        operation: *operation,
+                        policy,
+                    },
+                    correlation_id: random_guid(rng),
+                    id_suffix: audit_suffix(rng),
+                }),
+            });
+        }
+    }
+}
+
+const DEPLOYMENT_WRITE: &str = "Microsoft.Resources/deployments/write";
+const DATABASE_WRITE: &str = "Microsoft.Sql/servers/databases/write";
+
+/// One status event of a pipeline's SQL deployment, and the typical delay to the next one.
+#[derive(Clone, Copy)]
+struct ArmStep {
+    database: bool,
+    status: &'static str,
+    substatus: &'static str,
+    gap_ms: i64,
+}
+
+/// The deployment wraps the database write; each operation goes Started → Accepted → Succeeded,
+/// all under one `CorrelationId` (AMD activity-log-schema.md).
+const ARM_DEPLOYMENT_STEPS: [ArmStep; 6] = [
+    ArmStep {
+        database: false,
+        status: "Started",
+        substatus: "",
+        gap_ms: 400,
+    },
+    ArmStep {
+        database: false,
+        status: "Accepted",
+        substatus: "Created",
+        gap_ms: 2_000,
+    },
+    ArmStep {
+        database: true,
+        status: "Started",
+        substatus: "",
+        gap_ms: 1_500,
+    },
+    ArmStep {
+        database: true,
+        status: "Accepted",
+        substatus: "Accepted",
+        gap_ms: 30_000,
+    },
+    ArmStep {
+        database: true,
+        status: "Succeeded",
+        substatus: "OK",
+        gap_ms: 3_000,
+    },
+    ArmStep {
+        database: false,
+        status: "Succeeded",
+        substatus: "OK",
+        gap_ms: 0,
+    },
+];
+
+/// The `_<5 letters>_<number>` tail of an AuditLogs `Id`.
+fn audit_suffix(rng: &mut SimRng) -> String {
+    let letters: String = (0..5).map(|_| (b'A' + rng.random_range(0..26u8)) as char).collect();
+    format!("{letters}_{}", rng.random_range(10_000_000..999_999_999u32))
+}
+
+/// One Key Vault data-plane call; an empty `secret` is a listing of the vault's secrets.
+#[allow(clippy::too_many_arguments)]
+fn keyvault_call<'t>(
+    ids: &IdSource,
+    tenant: &'t Tenant,
+    identity: &'t Identity,
+    vault: &'t KeyVault,
+    operation: &'static str,
+    secret: &str,
+    caller_ip: Ipv4Addr,
+    time: DateTime<Utc>,
+    rng: &mut SimRng,
+) -> Event<'t> {
+    Event {
+        time,
+        tenant,
+        kind: EventKind::KeyVault(KeyVaultOp {
+            identity,
+            vault,
+            operation,
+            secret: secret.to_owned(),
+            secret_version: ids.hex_id(&format!("{}/{}/{secret}", tenant.scenario, vault.name), 32),
+            caller_ip,
+            correlation_id: random_guid(rng),
+            duration_ms: rng.random_range(5..60),
+        }),
+    }
+}
+
+/// The six AzureActivity records of a pipeline's SQL database deployment, starting at `start`.
+#[allow(clippy::too_many_arguments)]
+fn deployment<'t>(
+    tenant: &'t Tenant,
+    identity: &'t Identity,
+    server: &'t SqlServer,
+    database: &str,
+    signin: SignInRef,
+    caller_ip: Ipv4Addr,
+    start: DateTime<Utc>,
+    rng: &mut SimRng,
+    out: &mut Vec<Event<'t>>,
+) {
+    let name = format!("{}-{}", database, start.format("%Y%m%d%H%M%S"));
+    let deploy_id = tenant.arm_id(&server.placement, "Microsoft.Resources/deployments", &name);
+    let db_id = tenant.arm_id(
+        &server.placement,
+        "Microsoft.Sql/servers",
+        &format!("{}/databases/{}", server.name, database),
+    );
+    let correlation_id = random_guid(rng);
+    let (deploy_op, db_op) = (random_guid(rng), random_guid(rng));
+    let mut when = start;
+    for step in &ARM_DEPLOYMENT_STEPS {
+        let (operation, display_name, resource_id, resource_name, operation_id) = if step.database {
+            (DATABASE_WRITE, "Create/Update Database", db_id.as_str(), database, db_op)
+        } else {
+            (DEPLOYMENT_WRITE, "Create Deployment", deploy_id.as_str(), name.as_str(), deploy_op)
+        };
+        out.push(Event {
+            time: when,
+            tenant,
+            kind: EventKind::Arm(ArmActivity {
+                identity,
+                sql_server: server,
+                operation,
+                display_name,
+                resource_id: resource_id.to_owned(),
+                resource_name: resource_name.to_owned(),
+                status: step.status,
+                substatus: step.substatus,
+                caller_ip,
+                correlation_id,
+                operation_id,
+                event_data_id: random_guid(rng),
+                signin: signin.clone(),
+                http_method: "PUT",
+            }),
+        });
+        when += ms(rng, step.gap_ms / 2, step.gap_ms.max(2) + step.gap_ms / 2 + 1);
+    }
+}
+
+fn audit<'t>(tenant: &'t Tenant, target: &'t Identity, action: AuditAction<'t>, time: DateTime<Utc>, rng: &mut SimRng) -> Event<'t> {
+    Event {
+        time,
+        tenant,
+        kind: EventKind::Audit(DirectoryAudit {
+            target,
+            action,
+            correlation_id: random_guid(rng),
+            id_suffix: audit_suffix(rng),
+        }),
+    }
+}
+
+/// `actor` is the user's UPN and address.
+fn credential_added<'t>(
+    ids: &IdSource,
+    tenant: &Tenant,
+    identity: &Identity,
+    actor: (&str, Ipv4Addr),
+    certificate: bool,
+    display_name: &str,
+    rng: &mut SimRng,
+) -> AuditAction<'t> {
+    AuditAction::CredentialAdded {
+        actor_upn: actor.0.to_owned(),
+        actor_id: ids.guid(&format!("{}/{}", tenant.scenario, actor.0), "user"),
+        actor_ip: actor.1,
+        key_id: random_guid(rng),
+        certificate,
+        existing: identity
+            .credentials
+            .iter()
+            .map(|c| (c.key_id, c.kind == CredentialType::Certificate))
+            .collect(),
+        display_name: display_name.to_owned(),
+    }
+}
+
+/// A sign-in that succeeds with the identity's first credential valid at `time`.
+fn good_sign_in<'t>(
+    tenant: &'t Tenant,
+    identity: &'t Identity,
+    resource: &'static FirstPartyApp,
+    ip: Ipv4Addr,
+    time: DateTime<Utc>,
+    rng: &mut SimRng,
+) -> Event<'t> {
+    let credential = identity
+        .credentials
+        .iter()
+        .find(|c| c.valid_at(time))
+        .or(identity.credentials.first());
+    sign_in(tenant, identity, resource, credential, None, ip, time, rng)
+}
+
+/// Emits the events of one injected anomaly.
+pub fn anomaly<'t>(ids: &IdSource, tenant: &'t Tenant, anomaly: &'t Anomaly, rng: &mut SimRng, out: &mut Vec<Event<'t>>) {
+    let identity = &tenant.identities[anomaly.identity];
+    let mut now = anomaly.at;
+    let kv_app = catalog::first_party("key_vault").expect("catalog has Key Vault");
+    let graph = catalog::first_party("graph").expect("catalog has Graph");
+    match &anomaly.detail {
+        AnomalyDetail::FailedSignins {
+            code,
+            description,
+            count,
+            ip,
+            resource,
+        } => {
+            let credential = identity.credentials.first();
+            for _ in 0..*count {
+                let mut event = sign_in(tenant, identity, resource, credential, Some((code, description)), *ip, now, rng);
+                relocate(&mut event, *ip);
+                out.push(event);
+                now += ms(rng, 5_000, 90_000);
+            }
+        }
+        AnomalyDetail::CredentialAdded {
+            actor_upn,
+            actor_ip,
+            credential_type,
+        } => {
+            let action = credential_added(
+                ids,
+                tenant,
+                identity,
+                (actor_upn, *actor_ip),
+                *credential_type == CredentialType::Certificate,
+                &identity.name,
+                rng,
+            );
+            out.push(audit(tenant, identity, action, now, rng));
+        }
+        AnomalyDetail::RenameThenCredential {
+            actor_upn,
+            actor_ip,
+            new_name,
+            credential_type,
+            add_credential,
+        } => {
+            let actor_id = ids.guid(&format!("{}/{actor_upn}", tenant.scenario), "user");
+            let rename = AuditAction::Renamed {
+                actor_upn: actor_upn.clone(),
+                actor_id,
+                actor_ip: *actor_ip,
+                old_name: identity.name.clone(),
+                new_name: new_name.clone(),
+            };
+            out.push(audit(tenant, identity, rename, now, rng));
+            if *add_credential {
+                now += ms(rng, 120_000, 900_000);
+                let action = credential_added(
+                    ids,
+                    tenant,
+                    identity,
+                    (actor_upn, *actor_ip),
+                    *credential_type == CredentialType::Certificate,
+                    new_name,
+                    rng,
+                );
+                out.push(audit(tenant, identity, action, now, rng));
+            }
+        }
+        AnomalyDetail::UnusualIp { ip, resource, vault } => {
+            if identity.kind == IdentityKind::ServicePrincipal {
+                let mut event = good_sign_in(tenant, identity, resource, *ip, now, rng);
+                relocate(&mut event, *ip);
+                out.push(event);
+            } else if let Some(vault) = vault {
+                // A managed identity's token replayed from outside: only the resource sees the address.
+                let vault = &tenant.key_vaults[*vault];
+                let secret = vault.secrets.first().map_or("secret", String::as_str);
+                out.push(keyvault_call(ids, tenant, identity, vault, "SecretGet", secret, *ip, now, rng));
+            }
+        }
+        AnomalyDetail::NewResourceAccess { resource, vault } => {
+            out.push(good_sign_in(tenant, identity, resource, identity.egress_ip, now, rng));
+            now += ms(rng, 500, 4_000);
+            match (resource.key, vault) {
+                ("key_vault", Some(vault)) => {
+                    let vault = &tenant.key_vaults[*vault];
+                    let secret = vault.secrets.first().map_or("secret", String::as_str);
+                    let ip = if vault.private_endpoint {
+                        identity.private_ip
+                    } else {
+                        identity.egress_ip
+                    };
+                    out.push(keyvault_call(ids, tenant, identity, vault, "SecretGet", secret, ip, now, rng));
+                }
+                ("graph", _) => out.push(audit(tenant, identity, AuditAction::AppRoleAssigned, now, rng)),
+                _ => {}
+            }
+        }
+        AnomalyDetail::CaPolicyDeleted { policy } => {
+            out.push(good_sign_in(tenant, identity, graph, identity.egress_ip, now, rng));
+            now += ms(rng, 300, 2_500);
+            let action = AuditAction::ConditionalAccess {
+                operation: GraphOperationKind::DeleteConditionalAccessPolicy,
+                policy: &tenant.ca_policies[*policy],
+            };
+            out.push(audit(tenant, identity, action, now, rng));
+        }
+        AnomalyDetail::KeyVaultMassRead { vault, count } => {
+            let vault = &tenant.key_vaults[*vault];
+            if identity.kind != IdentityKind::ServicePrincipal {
+                out.push(sign_in(tenant, identity, catalog::arm(), None, None, identity.egress_ip, now, rng));
+                now += ms(rng, 800, 3_000);
+            }
+            out.push(good_sign_in(tenant, identity, kv_app, identity.egress_ip, now, rng));
+            let ip = if vault.private_endpoint {
+                identity.private_ip
+            } else {
+                identity.egress_ip
+            };
+            now += ms(rng, 200, 1_500);
+            out.push(keyvault_call(ids, tenant, identity, vault, "SecretList", "", ip, now, rng));
+            for k in 0..*count as usize {
+                now += ms(rng, 150, 1_500);
+                let secret = vault.secrets.get(k).cloned().unwrap_or_else(|| format!("secret-{:03}", k + 1));
+                out.push(keyvault_call(ids, tenant, identity, vault, "SecretGet", &secret, ip, now, rng));
+            }
+        }
+        AnomalyDetail::SigninWithoutActivity { count, resource } => {
+            for _ in 0..*count {
+                out.push(good_sign_in(tenant, identity, resource, identity.egress_ip, now, rng));
+                now += ms(rng, 30_000, 600_000);
+            }
+        }
+        AnomalyDetail::ActivityWithoutSignin { sql_server, database, ip } => {
+            // A token obtained elsewhere (no sign-in in this tenant's logs) used against ARM.
+            let signin = SignInRef {
+                issued_at: now - TimeDelta::minutes(20),
+                token_id: token_id(rng),
+                certificate: false,
+            };
+            deployment(
+                tenant,
+                identity,
+                &tenant.sql_servers[*sql_server],
+                database,
+                signin,
+                *ip,
+                now,
+                rng,
+                out,
+            );
+        }
+    }
+}
+
+/// Geo-locates a sign-in by its (external) address rather than by the identity's region.
+fn relocate(event: &mut Event<'_>, ip: Ipv4Addr) {
+    if let EventKind::SignIn(s) = &mut event.kind {
+        s.origin = Some((ip, external_region(ip)));
+    }
+}
+
+/// Where an address geo-locates: its Azure region, or for addresses outside Azure's ranges a
+/// stable pick among the known locations.
+fn external_region(ip: Ipv4Addr) -> &'static catalog::Region {
+    catalog::region_of_ip(ip).unwrap_or_else(|| {
+        let o = ip.octets();
+        &catalog::REGIONS[(usize::from(o[0]) + usize::from(o[1])) % catalog::REGIONS.len()]
+    })
+}

@@ -1,0 +1,225 @@
+//! `AzureDiagnostics`: Key Vault `AuditEvent` and Logic Apps `WorkflowRuntime` records, each with
+//! the columns that category populates (azure-logs.md §1.5, export shapes §3.4–3.5).
+
+use super::{RecordKey, RecordWriter, Table, standard_columns};
+use crate::sim::Event;
+use crate::sim::event::{KeyVaultOp, LogicAppEvent, WorkflowStep};
+
+/// Columns a Key Vault `AuditEvent` record carries, besides `_IsBillable`/`_BilledSize`.
+pub const KEYVAULT_COLUMNS: &[&str] = &[
+    "TimeGenerated",
+    "TenantId",
+    "SourceSystem",
+    "Type",
+    "ResourceId",
+    "_ResourceId",
+    "SubscriptionId",
+    "_SubscriptionId",
+    "ResourceGroup",
+    "ResourceProvider",
+    "Resource",
+    "ResourceType",
+    "Category",
+    "OperationName",
+    "OperationVersion",
+    "ResultType",
+    "ResultSignature",
+    "ResultDescription",
+    "DurationMs",
+    "CallerIPAddress",
+    "CorrelationId",
+    "id_s",
+    "requestUri_s",
+    "clientInfo_s",
+    "httpStatusCode_d",
+    "isAccessPolicyMatch_b",
+    "identity_claim_appid_g",
+    "identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g",
+    "identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s",
+];
+
+/// Columns a Logic Apps `WorkflowRuntime` record carries, besides `_IsBillable`/`_BilledSize`.
+pub const WORKFLOW_COLUMNS: &[&str] = &[
+    "TimeGenerated",
+    "TenantId",
+    "SourceSystem",
+    "Type",
+    "ResourceId",
+    "_ResourceId",
+    "SubscriptionId",
+    "_SubscriptionId",
+    "ResourceGroup",
+    "ResourceProvider",
+    "Resource",
+    "ResourceType",
+    "Category",
+    "OperationName",
+    "Level",
+    "ResultType",
+    "workflowId_s",
+    "_schema_s",
+    "startTime_t",
+    "endTime_t",
+    "status_s",
+    "code_s",
+    "error_code_s",
+    "error_message_s",
+    "resource_subscriptionId_g",
+    "resource_resourceGroupName_s",
+    "resource_workflowId_g",
+    "resource_workflowName_s",
+    "resource_runId_s",
+    "resource_location_s",
+    "resource_actionName_s",
+    "resource_triggerName_s",
+    "resource_originRunId_s",
+    "correlation_clientTrackingId_s",
+    "correlation_actionTrackingId_g",
+    "retryHistory_s",
+    "tags_LogicAppsCategory_s",
+];
+
+/// Resource logs carry upper-case ARM ids (§2.6); `_ResourceId` is the lower-case canonical form.
+fn resource_ids(w: &mut RecordWriter, arm_id: &str) {
+    w.string("ResourceId", &arm_id.to_uppercase());
+    w.string_unbilled("_ResourceId", &arm_id.to_lowercase());
+}
+
+pub fn render_keyvault(event: &Event<'_>, op: &KeyVaultOp<'_>, w: &mut RecordWriter) -> (Table, RecordKey) {
+    let tenant = event.tenant;
+    let vault = op.vault;
+    let subscription = tenant.subscription_of(&vault.placement).id.to_string();
+    let correlation_id = op.correlation_id.to_string();
+    w.datetime("TimeGenerated", event.time);
+    standard_columns(event, Table::AzureDiagnostics, "Azure", w);
+    resource_ids(w, &tenant.arm_id(&vault.placement, "Microsoft.KeyVault/vaults", &vault.name));
+    w.string("SubscriptionId", &subscription);
+    w.string_unbilled("_SubscriptionId", &subscription);
+    w.string("ResourceGroup", &tenant.resource_group_name(&vault.placement).to_uppercase());
+    w.string("ResourceProvider", "MICROSOFT.KEYVAULT");
+    w.string("Resource", &vault.name.to_uppercase());
+    w.string("ResourceType", "VAULTS");
+    w.string("Category", "AuditEvent");
+    w.string("OperationName", op.operation);
+    w.string("OperationVersion", "7.5");
+    w.string("ResultType", "Success");
+    w.string("ResultSignature", "OK");
+    w.string("ResultDescription", "");
+    w.long("DurationMs", op.duration_ms);
+    w.string_fmt("CallerIPAddress", format_args!("{}", op.caller_ip));
+    w.string("CorrelationId", &correlation_id);
+    let vault_host = vault.name.to_lowercase();
+    if op.secret.is_empty() {
+        // A listing (`SecretList`) names the collection, not one secret.
+        w.string_fmt("id_s", format_args!("https://{vault_host}.vault.azure.net/secrets"));
+        w.string_fmt(
+            "requestUri_s",
+            format_args!("https://{vault_host}.vault.azure.net/secrets?api-version=7.5"),
+        );
+    } else {
+        w.string_fmt(
+            "id_s",
+            format_args!("https://{vault_host}.vault.azure.net/secrets/{}/{}", op.secret, op.secret_version),
+        );
+        w.string_fmt(
+            "requestUri_s",
+            format_args!("https://{vault_host}.vault.azure.net/secrets/{}/?api-version=7.5", op.secret),
+        );
+    }
+    w.string("clientInfo_s", "PowerShell/7.4.6 Az.KeyVault/6.3.1");
+    w.real("httpStatusCode_d", 200.0);
+    w.boolean("isAccessPolicyMatch_b", true);
+    w.string_fmt("identity_claim_appid_g", format_args!("{}", op.identity.app_id));
+    // The seed correlates on this claim: the caller's service principal object id.
+    w.string_fmt(
+        "identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g",
+        format_args!("{}", op.identity.sp_object_id),
+    );
+    w.string("identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s", "");
+    (
+        Table::AzureDiagnostics,
+        RecordKey {
+            table: Table::AzureDiagnostics,
+            column: "CorrelationId",
+            value: correlation_id,
+        },
+    )
+}
+
+pub fn render_workflow(event: &Event<'_>, run: &LogicAppEvent<'_>, w: &mut RecordWriter) -> (Table, RecordKey) {
+    let tenant = event.tenant;
+    let la = run.logic_app;
+    let subscription = tenant.subscription_of(&la.placement).id.to_string();
+    let rg = tenant.resource_group_name(&la.placement);
+    let workflow_id = tenant.arm_id(&la.placement, "Microsoft.Logic/workflows", &la.name);
+    let (kind, resource_type, name, action, trigger) = match run.step {
+        WorkflowStep::Run => ("Run", "WORKFLOWS/RUNS", la.name.as_str(), "", ""),
+        WorkflowStep::Trigger => ("Trigger", "WORKFLOWS/RUNS/TRIGGERS", la.trigger.as_str(), "", la.trigger.as_str()),
+        WorkflowStep::Action(i) => (
+            "Action",
+            "WORKFLOWS/RUNS/ACTIONS",
+            la.actions[i].as_str(),
+            la.actions[i].as_str(),
+            "",
+        ),
+    };
+    let resource_id = match run.step {
+        WorkflowStep::Run => format!("{workflow_id}/runs/{}", run.run_id),
+        WorkflowStep::Trigger => format!("{workflow_id}/runs/{}/triggers/{name}", run.run_id),
+        WorkflowStep::Action(_) => format!("{workflow_id}/runs/{}/actions/{name}", run.run_id),
+    };
+    let (phase, status) = if run.completed {
+        ("Completed", "Succeeded")
+    } else {
+        ("Started", "Running")
+    };
+    w.datetime("TimeGenerated", event.time);
+    standard_columns(event, Table::AzureDiagnostics, "Azure", w);
+    resource_ids(w, &resource_id);
+    w.string("SubscriptionId", &subscription);
+    w.string_unbilled("_SubscriptionId", &subscription);
+    w.string("ResourceGroup", &rg.to_uppercase());
+    w.string("ResourceProvider", "MICROSOFT.LOGIC");
+    w.string("Resource", &name.to_uppercase());
+    w.string("ResourceType", resource_type);
+    w.string("Category", "WorkflowRuntime");
+    w.string_fmt("OperationName", format_args!("Microsoft.Logic/workflows/workflow{kind}{phase}"));
+    w.string("Level", "Informational");
+    w.string("ResultType", status);
+    w.string("workflowId_s", &workflow_id.to_uppercase());
+    w.string("_schema_s", "2016-06-01");
+    w.datetime("startTime_t", run.started);
+    w.opt_datetime("endTime_t", run.completed.then_some(event.time));
+    w.string("status_s", status);
+    w.string("code_s", if run.completed { "OK" } else { "" });
+    w.string("error_code_s", "");
+    w.string("error_message_s", "");
+    w.string("resource_subscriptionId_g", &subscription);
+    w.string("resource_resourceGroupName_s", rg);
+    w.string("resource_workflowId_g", &la.workflow_id);
+    // The seed filters on these two: the workflow name and the playbook's category tag.
+    w.string("resource_workflowName_s", &la.name);
+    w.string("resource_runId_s", &run.run_id);
+    w.string("resource_location_s", la.placement.region.name);
+    w.string("resource_actionName_s", action);
+    w.string("resource_triggerName_s", trigger);
+    w.string("resource_originRunId_s", &run.run_id);
+    w.string("correlation_clientTrackingId_s", &run.run_id);
+    match run.step {
+        WorkflowStep::Action(_) => w.string_fmt("correlation_actionTrackingId_g", format_args!("{}", run.tracking_id)),
+        _ => w.null("correlation_actionTrackingId_g"),
+    }
+    w.string("retryHistory_s", "");
+    w.string(
+        "tags_LogicAppsCategory_s",
+        la.tags.get("LogicAppsCategory").map_or("", String::as_str),
+    );
+    (
+        Table::AzureDiagnostics,
+        RecordKey {
+            table: Table::AzureDiagnostics,
+            column: "resource_runId_s",
+            value: run.run_id.clone(),
+        },
+    )
+}

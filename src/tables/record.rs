@@ -1,0 +1,178 @@
+//! Writes one record as a JSON object and computes its `_BilledSize` in the same pass.
+//!
+//! Billing rule (AMD `logs/cost-logs.md`, see ../shared/reference/azure-logs.md §4.1): the billed
+//! size is the size of the string representation of the column values stored for the record; the
+//! standard columns `_ResourceId`, `_SubscriptionId`, `_ItemId`, `_IsBillable`, `_BilledSize`,
+//! `_TenantId` and `Type` are excluded. Microsoft does not document the exact serialization, so
+//! tenantless counts the UTF-8 bytes of each value as Log Analytics displays it: strings as-is,
+//! datetimes in their 28-character ISO form, numbers and booleans in decimal/`true`/`false`,
+//! dynamic values as compact JSON, nulls and empty strings as 0. `estimate` uses this same code.
+
+use chrono::{DateTime, Utc};
+use std::fmt::Write;
+
+/// Builds records into a reusable buffer (no per-record allocation once warm).
+#[derive(Debug, Default)]
+pub struct RecordWriter {
+    buf: String,
+    billed: u64,
+    scratch: String,
+}
+
+impl RecordWriter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts a new record, discarding the previous one.
+    pub fn start(&mut self) {
+        self.buf.clear();
+        self.buf.push('{');
+        self.billed = 0;
+    }
+
+    fn key(&mut self, name: &str) {
+        if self.buf.len() > 1 {
+            self.buf.push(',');
+        }
+        self.buf.push('"');
+        self.buf.push_str(name);
+        self.buf.push_str("\":");
+    }
+
+    /// A billable string column.
+    pub fn string(&mut self, name: &str, value: &str) {
+        self.key(name);
+        escape_into(&mut self.buf, value);
+        self.billed += value.len() as u64;
+    }
+
+    /// A string column that Log Analytics does not bill (`Type`, `_ResourceId`, `_SubscriptionId`).
+    pub fn string_unbilled(&mut self, name: &str, value: &str) {
+        self.key(name);
+        escape_into(&mut self.buf, value);
+    }
+
+    /// A string column whose value is formatted in place.
+    pub fn string_fmt(&mut self, name: &str, args: std::fmt::Arguments<'_>) {
+        self.scratch.clear();
+        let _ = self.scratch.write_fmt(args);
+        let value = std::mem::take(&mut self.scratch);
+        self.string(name, &value);
+        self.scratch = value;
+    }
+
+    pub fn datetime(&mut self, name: &str, t: DateTime<Utc>) {
+        self.key(name);
+        self.buf.push('"');
+        let before = self.buf.len();
+        crate::timefmt::write_ts(&mut self.buf, t);
+        self.billed += (self.buf.len() - before) as u64;
+        self.buf.push('"');
+    }
+
+    pub fn opt_datetime(&mut self, name: &str, t: Option<DateTime<Utc>>) {
+        match t {
+            Some(t) => self.datetime(name, t),
+            None => self.null(name),
+        }
+    }
+
+    pub fn long(&mut self, name: &str, value: i64) {
+        self.key(name);
+        let before = self.buf.len();
+        let _ = write!(self.buf, "{value}");
+        self.billed += (self.buf.len() - before) as u64;
+    }
+
+    pub fn real(&mut self, name: &str, value: f64) {
+        self.key(name);
+        let before = self.buf.len();
+        let _ = write!(self.buf, "{value}");
+        self.billed += (self.buf.len() - before) as u64;
+    }
+
+    pub fn boolean(&mut self, name: &str, value: bool) {
+        self.key(name);
+        let text = if value { "true" } else { "false" };
+        self.buf.push_str(text);
+        self.billed += text.len() as u64;
+    }
+
+    pub fn null(&mut self, name: &str) {
+        self.key(name);
+        self.buf.push_str("null");
+    }
+
+    /// A `dynamic` column: the JSON value itself, not a string holding it.
+    pub fn dynamic(&mut self, name: &str, value: &serde_json::Value) {
+        self.key(name);
+        let before = self.buf.len();
+        let _ = write!(self.buf, "{value}");
+        self.billed += (self.buf.len() - before) as u64;
+    }
+
+    /// Closes the record with `_IsBillable` and `_BilledSize`; returns the JSON text and the size.
+    pub fn finish(&mut self, billable: bool) -> (&str, u64) {
+        let billed = self.billed;
+        self.string_unbilled("_IsBillable", if billable { "True" } else { "False" });
+        self.key("_BilledSize");
+        let _ = write!(self.buf, "{billed}");
+        self.buf.push('}');
+        (&self.buf, billed)
+    }
+}
+
+/// Appends `value` as a JSON string literal.
+pub fn escape_into(out: &mut String, value: &str) {
+    out.push('"');
+    let mut last = 0;
+    for (i, c) in value.char_indices() {
+        let escaped = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            c if (c as u32) < 0x20 => {
+                out.push_str(&value[last..i]);
+                let _ = write!(out, "\\u{:04x}", c as u32);
+                last = i + c.len_utf8();
+                continue;
+            }
+            _ => continue,
+        };
+        out.push_str(&value[last..i]);
+        out.push_str(escaped);
+        last = i + c.len_utf8();
+    }
+    out.push_str(&value[last..]);
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn records_are_valid_json_and_bill_values_but_not_excluded_columns() {
+        let mut w = RecordWriter::new();
+        w.start();
+        w.string("A", "héllo \"x\"\n\u{1}");
+        w.string_unbilled("Type", "T");
+        w.long("N", -42);
+        w.boolean("B", true);
+        w.null("Z");
+        w.datetime("TimeGenerated", Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap());
+        w.dynamic("D", &serde_json::json!({"k": [1, "v"]}));
+        let (text, billed) = w.finish(true);
+        let parsed: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(parsed["A"], "héllo \"x\"\n\u{1}");
+        assert_eq!(parsed["D"]["k"][1], "v");
+        assert_eq!(parsed["_IsBillable"], "True");
+        let expected = "héllo \"x\"\n\u{1}".len() + 3 + 4 + 28 + r#"{"k":[1,"v"]}"#.len();
+        assert_eq!(billed, expected as u64);
+        assert_eq!(parsed["_BilledSize"], expected as u64);
+    }
+}

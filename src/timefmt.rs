@@ -1,0 +1,111 @@
+//! Time values as Log Analytics writes them: ISO 8601 UTC with seven fractional digits, and the
+//! short duration syntax (`90s`, `30m`, `4h`, `1d`, `1h30m`) used by scenarios and rules.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use std::fmt::Write;
+
+/// `2026-11-28T10:15:02.1234567Z` — 100-ns ticks, as Log Analytics stores datetimes.
+pub fn format_ts(t: DateTime<Utc>) -> String {
+    let mut s = String::with_capacity(28);
+    write_ts(&mut s, t);
+    s
+}
+
+/// Appends [`format_ts`]'s rendering to `out` without allocating.
+pub fn write_ts(out: &mut String, t: DateTime<Utc>) {
+    let ticks = t.timestamp_subsec_nanos() / 100;
+    let _ = write!(out, "{}.{:07}Z", t.format("%Y-%m-%dT%H:%M:%S"), ticks);
+}
+
+/// Truncates to 100-ns ticks so that what is written equals what is kept in memory.
+pub fn to_ticks(t: DateTime<Utc>) -> DateTime<Utc> {
+    let extra = t.timestamp_subsec_nanos() % 100;
+    t - TimeDelta::nanoseconds(i64::from(extra))
+}
+
+/// Parses `1d`, `4h`, `30m`, `90s`, `500ms`, `1.5h` or combinations like `1h30m`.
+pub fn parse_duration(text: &str) -> Result<TimeDelta, String> {
+    let s = text.trim();
+    if s.is_empty() {
+        return Err("empty duration".into());
+    }
+    let mut total_ms = 0f64;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        if num_len == 0 {
+            return Err(format!("`{text}` is not a duration: expected a number before `{rest}`"));
+        }
+        let value: f64 = rest[..num_len]
+            .parse()
+            .map_err(|_| format!("`{text}` is not a duration: bad number `{}`", &rest[..num_len]))?;
+        rest = &rest[num_len..];
+        let unit_len = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        rest = &rest[unit_len..];
+        let ms_per_unit = match unit {
+            "ms" => 1.0,
+            "s" => 1_000.0,
+            "m" => 60_000.0,
+            "h" => 3_600_000.0,
+            "d" => 86_400_000.0,
+            "" => return Err(format!("`{text}` is not a duration: a unit is missing (use s, m, h or d)")),
+            other => return Err(format!("`{text}` is not a duration: unknown unit `{other}` (use ms, s, m, h or d)")),
+        };
+        total_ms += value * ms_per_unit;
+    }
+    if !total_ms.is_finite() || total_ms > 3.2e12 {
+        return Err(format!("`{text}` is too long a duration"));
+    }
+    Ok(TimeDelta::milliseconds(total_ms.round() as i64))
+}
+
+/// Renders a duration in the same syntax, e.g. `1d`, `4h`, `1h30m`, `45s`.
+pub fn display_duration(d: TimeDelta) -> String {
+    let mut ms = d.num_milliseconds();
+    if ms == 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    if ms < 0 {
+        out.push('-');
+        ms = -ms;
+    }
+    for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)] {
+        if ms >= size {
+            let _ = write!(out, "{}{}", ms / size, unit);
+            ms %= size;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn timestamps_have_seven_fractional_digits() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 28, 10, 15, 2).unwrap() + TimeDelta::nanoseconds(123_456_789);
+        assert_eq!(format_ts(t), "2026-11-28T10:15:02.1234567Z");
+        assert_eq!(
+            format_ts(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()),
+            "2026-01-01T00:00:00.0000000Z"
+        );
+    }
+
+    #[test]
+    fn durations_parse_and_reject() {
+        assert_eq!(parse_duration("1d").unwrap(), TimeDelta::days(1));
+        assert_eq!(parse_duration("1h30m").unwrap(), TimeDelta::minutes(90));
+        assert_eq!(parse_duration("1.5h").unwrap(), TimeDelta::minutes(90));
+        assert_eq!(parse_duration("500ms").unwrap(), TimeDelta::milliseconds(500));
+        assert!(parse_duration("5").unwrap_err().contains("unit is missing"));
+        assert!(parse_duration("5w").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("-5m").is_err());
+        assert!(parse_duration("").is_err());
+        assert_eq!(display_duration(TimeDelta::minutes(90)), "1h30m");
+        assert_eq!(display_duration(TimeDelta::days(7)), "7d");
+    }
+}

@@ -1,0 +1,229 @@
+//! Correlation queries (`rules/correlations/*.yaml`): the seed's queries, their placeholders bound
+//! from the generated tenant's entities by name, each with what it must return.
+
+use super::{Engine, EngineError, ExpectationResult, Outcome, QueryResult, RuleResult, RuleStatus};
+use crate::manifest::Manifest;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Correlation {
+    pub name: String,
+    /// The scenario whose entities bind the parameters (default: the only one in the data).
+    #[serde(default)]
+    pub scenario: Option<String>,
+    #[serde(default)]
+    pub params: BTreeMap<String, Param>,
+    pub query: String,
+    pub expect: Expect,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Param {
+    Identity { identity: String, field: IdentityField },
+    Value { value: String },
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityField {
+    Name,
+    AppId,
+    ServicePrincipalId,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    pub rows: Option<u64>,
+    pub min_rows: Option<u64>,
+    /// The result's column names, in order.
+    pub columns: Option<Vec<String>>,
+    /// Number of distinct values per column.
+    #[serde(default)]
+    pub distinct: BTreeMap<String, u64>,
+}
+
+/// Loads every correlation of a (possibly multi-document) YAML file.
+pub fn load(path: &Path) -> Result<Vec<Correlation>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    serde_saphyr::from_str_multiple::<Correlation, Vec<Correlation>>(&text).map_err(|e| {
+        let at = e.location().map_or_else(String::new, |l| format!("{}:{}: ", l.line(), l.column()));
+        format!("{at}{}", e.to_string().lines().next().unwrap_or_default())
+    })
+}
+
+/// A KQL string literal holding `value`.
+pub fn kql_string(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Replaces `<Name>` and `{{Name}}` placeholders with string literals.
+pub fn bind(query: &str, values: &BTreeMap<String, String>) -> String {
+    let mut out = query.to_owned();
+    for (name, value) in values {
+        let literal = kql_string(value);
+        out = out
+            .replace(&format!("<{name}>"), &literal)
+            .replace(&format!("{{{{{name}}}}}"), &literal);
+    }
+    out
+}
+
+fn resolve_params(c: &Correlation, manifest: &Manifest) -> Result<BTreeMap<String, String>, String> {
+    let mut values = BTreeMap::new();
+    for (name, param) in &c.params {
+        let value = match param {
+            Param::Value { value } => value.clone(),
+            Param::Identity { identity, field } => {
+                let entry = manifest
+                    .identities
+                    .iter()
+                    .find(|i| &i.name == identity && c.scenario.as_ref().is_none_or(|s| &i.scenario == s))
+                    .ok_or_else(|| format!("parameter `{name}`: no identity `{identity}` in the data"))?;
+                match field {
+                    IdentityField::Name => entry.name.clone(),
+                    IdentityField::AppId => entry.app_id.clone(),
+                    IdentityField::ServicePrincipalId => entry.service_principal_id.clone(),
+                }
+            }
+        };
+        values.insert(name.clone(), value);
+    }
+    Ok(values)
+}
+
+fn check(expect: &Expect, result: &QueryResult) -> Vec<ExpectationResult> {
+    let mut out = Vec::new();
+    let n = result.rows.len() as u64;
+    if let Some(rows) = expect.rows {
+        let outcome = if n == rows {
+            Outcome::Pass
+        } else {
+            Outcome::Fail(format!("returned {n} row(s), expected {rows}"))
+        };
+        out.push(ExpectationResult {
+            name: format!("returns {rows} row(s)"),
+            outcome,
+        });
+    }
+    if let Some(min) = expect.min_rows {
+        let outcome = if n >= min {
+            Outcome::Pass
+        } else {
+            Outcome::Fail(format!("returned {n} row(s), expected at least {min}"))
+        };
+        out.push(ExpectationResult {
+            name: format!("returns at least {min} row(s)"),
+            outcome,
+        });
+    }
+    if let Some(columns) = &expect.columns {
+        let outcome = if &result.columns == columns {
+            Outcome::Pass
+        } else {
+            Outcome::Fail(format!("columns {:?}", result.columns))
+        };
+        out.push(ExpectationResult {
+            name: "has the expected columns".into(),
+            outcome,
+        });
+    }
+    for (column, count) in &expect.distinct {
+        let outcome = match result.columns.iter().position(|c| c == column) {
+            None => Outcome::Fail(format!("no column `{column}` in the result")),
+            Some(i) => {
+                let distinct: BTreeSet<&str> = result.rows.iter().filter_map(|r| r.get(i)).map(String::as_str).collect();
+                if distinct.len() as u64 == *count {
+                    Outcome::Pass
+                } else {
+                    Outcome::Fail(format!("{} distinct value(s) of {column}, expected {count}", distinct.len()))
+                }
+            }
+        };
+        out.push(ExpectationResult {
+            name: format!("{count} distinct {column}"),
+            outcome,
+        });
+    }
+    out
+}
+
+fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
+}
+
+/// Runs one correlation over all the data, `now()` at the end of the simulated period.
+pub fn run(c: &Correlation, path: &Path, manifest: &Manifest, engine: &mut dyn Engine) -> RuleResult {
+    let result = |status, expectations| RuleResult {
+        name: c.name.clone(),
+        path: path.to_owned(),
+        status,
+        expectations,
+    };
+    if let Some(scenario) = &c.scenario
+        && !manifest.scenarios.iter().any(|s| &s.name == scenario)
+    {
+        let skipped = ExpectationResult {
+            name: "data from its scenario".into(),
+            outcome: Outcome::Skipped(format!("the data is not from scenario `{scenario}`")),
+        };
+        return result(
+            RuleStatus::Ran {
+                alerts: vec![],
+                true_positives: 0,
+                false_positives: 0,
+                missed: vec![],
+                caught: vec![],
+            },
+            vec![skipped],
+        );
+    }
+    let values = match resolve_params(c, manifest) {
+        Ok(v) => v,
+        Err(e) => return result(RuleStatus::Failed(e), vec![]),
+    };
+    let (Some(start), Some(end)) = (parse_time(&manifest.time_range.start), parse_time(&manifest.time_range.end)) else {
+        return result(RuleStatus::Failed("manifest.json has no valid time_range".into()), vec![]);
+    };
+    match engine.run(
+        &bind(&c.query, &values),
+        end,
+        (start - TimeDelta::days(1), end + TimeDelta::days(1)),
+    ) {
+        Ok(r) => result(
+            RuleStatus::Ran {
+                alerts: vec![],
+                true_positives: 0,
+                false_positives: 0,
+                missed: vec![],
+                caught: vec![],
+            },
+            check(&c.expect, &r),
+        ),
+        Err(EngineError::Unsupported(f)) => result(RuleStatus::NotExecutable(f), vec![]),
+        Err(EngineError::Failed(m)) => result(RuleStatus::Failed(m), vec![]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_bind_as_escaped_string_literals() {
+        let values = BTreeMap::from([
+            ("ServicePrincipalId".to_owned(), "a\"b".to_owned()),
+            ("VM or application name".to_owned(), "vm-1".to_owned()),
+        ]);
+        let q = bind(
+            "T | where A == <ServicePrincipalId> or B == {{ServicePrincipalId}} | where N == <VM or application name>",
+            &values,
+        );
+        assert_eq!(q, r#"T | where A == "a\"b" or B == "a\"b" | where N == "vm-1""#);
+    }
+}

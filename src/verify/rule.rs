@@ -1,0 +1,261 @@
+//! Sentinel analytic-rule YAML, loaded as the Azure-Sentinel repository writes it. Fields tenantless
+//! does not use are kept (and ignored), so users' rule files load unchanged. Expectations for
+//! `verify` sit in an optional `tenantless:` block, which Sentinel in turn ignores.
+
+use crate::scenario::model::AnomalyKind;
+use chrono::TimeDelta;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleFile {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub name: String,
+    #[serde(default)]
+    pub severity: Option<String>,
+    /// `Scheduled` (default) or `NRT`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default, deserialize_with = "string_or_number")]
+    pub query_frequency: Option<String>,
+    #[serde(default, deserialize_with = "string_or_number")]
+    pub query_period: Option<String>,
+    #[serde(default)]
+    pub trigger_operator: Option<String>,
+    #[serde(default, deserialize_with = "string_or_number")]
+    pub trigger_threshold: Option<String>,
+    pub query: String,
+    #[serde(default)]
+    pub entity_mappings: Vec<EntityMapping>,
+    #[serde(default)]
+    pub tenantless: Expectations,
+    /// Everything else in the file (description, tactics, customDetails, …), kept as written.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntityMapping {
+    pub entity_type: String,
+    #[serde(default)]
+    pub field_mappings: Vec<FieldMapping>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldMapping {
+    pub identifier: String,
+    pub column_name: String,
+}
+
+/// What `verify` expects of a rule.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectations {
+    /// Anomaly kinds the rule must catch (every non-benign label of these kinds).
+    #[serde(default)]
+    pub catches: Vec<AnomalyKind>,
+    /// Known blind spots: kinds the rule is expected to miss.
+    #[serde(default)]
+    pub misses: Vec<AnomalyKind>,
+    /// Kinds whose benign near-misses the rule is known to fire on (otherwise it must stay quiet).
+    #[serde(default)]
+    pub noisy_on: Vec<AnomalyKind>,
+    /// Alerts allowed that match no injected anomaly (default: any number, reported).
+    #[serde(default)]
+    pub max_false_positives: Option<u64>,
+}
+
+fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let value: Option<serde_json::Value> = Option::deserialize(d)?;
+    Ok(value.map(|v| match v {
+        serde_json::Value::String(s) => s,
+        other => other.to_string(),
+    }))
+}
+
+/// A rule as `verify` runs it.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub path: PathBuf,
+    pub file: RuleFile,
+    pub nrt: bool,
+    pub frequency: TimeDelta,
+    pub period: TimeDelta,
+    pub trigger: Trigger,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TriggerOp {
+    Gt,
+    Lt,
+    Eq,
+    Ne,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trigger {
+    pub op: TriggerOp,
+    pub threshold: u64,
+}
+
+impl Trigger {
+    pub fn fires(self, rows: u64) -> bool {
+        match self.op {
+            TriggerOp::Gt => rows > self.threshold,
+            TriggerOp::Lt => rows < self.threshold,
+            TriggerOp::Eq => rows == self.threshold,
+            TriggerOp::Ne => rows != self.threshold,
+        }
+    }
+}
+
+/// Parses Sentinel's timespan notations: `5m`, `1h`, `2H`, `14d`, ISO 8601 `PT5H`/`P1D`, .NET
+/// `01:00:00`/`1.00:00:00`; a trailing `// comment` inside the value is ignored (seen in the wild).
+pub fn parse_timespan(text: &str) -> Result<TimeDelta, String> {
+    let s = text.split("//").next().unwrap_or("").trim();
+    if let Some(iso) = s.strip_prefix('P').or_else(|| s.strip_prefix('p')) {
+        let (days, time) = iso.split_once(['T', 't']).unwrap_or((iso, ""));
+        let mut total = TimeDelta::zero();
+        if !days.is_empty() {
+            let d = days
+                .strip_suffix(['D', 'd'])
+                .ok_or_else(|| format!("`{text}`: unsupported ISO 8601 duration"))?;
+            total += TimeDelta::days(d.parse::<i64>().map_err(|_| format!("`{text}`: bad day count"))?);
+        }
+        if !time.is_empty() {
+            total += crate::timefmt::parse_duration(&time.to_ascii_lowercase()).map_err(|e| format!("`{text}`: {e}"))?;
+        }
+        return Ok(total);
+    }
+    if s.contains(':') {
+        let (days, clock) = match s.split_once('.') {
+            Some((d, rest)) if rest.contains(':') => (d.parse::<i64>().map_err(|_| format!("`{text}`: bad days"))?, rest),
+            _ => (0, s),
+        };
+        let parts: Vec<i64> = clock
+            .split(':')
+            .map(|p| p.split('.').next().unwrap_or("").parse::<i64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| format!("`{text}` is not a timespan"))?;
+        let [h, m, sec] = parts.as_slice() else {
+            return Err(format!("`{text}` is not hh:mm:ss"));
+        };
+        return Ok(TimeDelta::days(days) + TimeDelta::hours(*h) + TimeDelta::minutes(*m) + TimeDelta::seconds(*sec));
+    }
+    crate::timefmt::parse_duration(&s.to_ascii_lowercase())
+}
+
+/// Loads and checks one rule file.
+pub fn load(path: &Path) -> Result<Rule, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    let file: RuleFile = serde_saphyr::from_str(&text).map_err(|e| {
+        let at = e.location().map_or_else(String::new, |l| format!("{}:{}: ", l.line(), l.column()));
+        format!("{at}{}", e.to_string().lines().next().unwrap_or_default())
+    })?;
+    let nrt = file.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("nrt"));
+    let span = |field: &Option<String>, name: &str, default: TimeDelta| -> Result<TimeDelta, String> {
+        match field {
+            None => Ok(default),
+            Some(text) => parse_timespan(text).map_err(|e| format!("{name}: {e}")),
+        }
+    };
+    // NRT rules run every minute over what arrived since the previous run.
+    let (frequency, period) = if nrt {
+        (TimeDelta::minutes(1), TimeDelta::minutes(1))
+    } else {
+        let frequency = span(&file.query_frequency, "queryFrequency", TimeDelta::hours(1))?;
+        let period = span(&file.query_period, "queryPeriod", frequency)?;
+        if frequency < TimeDelta::minutes(5) || period > TimeDelta::days(14) || period < frequency {
+            return Err(format!(
+                "queryFrequency {} / queryPeriod {}: Sentinel needs 5m ≤ frequency ≤ period ≤ 14d",
+                crate::timefmt::display_duration(frequency),
+                crate::timefmt::display_duration(period)
+            ));
+        }
+        (frequency, period)
+    };
+    let op = match file.trigger_operator.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("gt") | Some("greaterthan") => TriggerOp::Gt,
+        Some("lt") | Some("lessthan") => TriggerOp::Lt,
+        Some("eq") | Some("equal") => TriggerOp::Eq,
+        Some("ne") | Some("notequal") => TriggerOp::Ne,
+        Some(other) => return Err(format!("triggerOperator `{other}`: use gt, lt, eq or ne")),
+    };
+    let threshold = match &file.trigger_threshold {
+        None => 0,
+        Some(t) => t
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| format!("triggerThreshold `{t}` is not a whole number"))?,
+    };
+    Ok(Rule {
+        path: path.to_owned(),
+        file,
+        nrt,
+        frequency,
+        period,
+        trigger: Trigger { op, threshold },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timespans_in_every_notation_seen_in_rules() {
+        assert_eq!(parse_timespan("5m").unwrap(), TimeDelta::minutes(5));
+        assert_eq!(parse_timespan("2H").unwrap(), TimeDelta::hours(2));
+        assert_eq!(parse_timespan("14d").unwrap(), TimeDelta::days(14));
+        assert_eq!(parse_timespan("PT5H").unwrap(), TimeDelta::hours(5));
+        assert_eq!(parse_timespan("P1D").unwrap(), TimeDelta::days(1));
+        assert_eq!(parse_timespan("01:00:00").unwrap(), TimeDelta::hours(1));
+        assert_eq!(parse_timespan("1.00:00:00").unwrap(), TimeDelta::days(1));
+        assert_eq!(parse_timespan("7d // seven days").unwrap(), TimeDelta::days(7));
+        assert!(parse_timespan("soon").is_err());
+    }
+
+    #[test]
+    fn triggers_compare_like_sentinel() {
+        assert!(
+            Trigger {
+                op: TriggerOp::Gt,
+                threshold: 0
+            }
+            .fires(1)
+        );
+        assert!(
+            !Trigger {
+                op: TriggerOp::Gt,
+                threshold: 0
+            }
+            .fires(0)
+        );
+        assert!(
+            Trigger {
+                op: TriggerOp::Eq,
+                threshold: 3
+            }
+            .fires(3)
+        );
+        assert!(
+            Trigger {
+                op: TriggerOp::Lt,
+                threshold: 3
+            }
+            .fires(2)
+        );
+        assert!(
+            Trigger {
+                op: TriggerOp::Ne,
+                threshold: 3
+            }
+            .fires(0)
+        );
+    }
+}

@@ -1,0 +1,269 @@
+//! `estimate`: the analytic estimate agrees with the exact count, the exact count agrees with what
+//! `generate` writes, rates scale linearly, and bad options are refused clearly.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use tenantless::estimate::{EstimateOptions, estimate, report::Report};
+use tenantless::generate::{DEFAULT_SEED, GenerateOptions, generate};
+use tenantless::tables::{Category, Table};
+
+fn scenario(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name)
+}
+
+fn options(path: PathBuf, days: Option<u32>, exact: bool) -> EstimateOptions {
+    EstimateOptions {
+        scenarios: vec![path],
+        seed: DEFAULT_SEED,
+        days,
+        price_per_gb: 2.3,
+        free_gb_per_day: 0.0,
+        exact,
+        categories: vec![],
+    }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tenantless-estimate-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn assert_within(what: &str, analytic: f64, exact: f64, tolerance: f64) {
+    let error = if exact == 0.0 {
+        analytic.abs()
+    } else {
+        (analytic - exact).abs() / exact
+    };
+    assert!(
+        error <= tolerance,
+        "{what}: analytic {analytic} vs exact {exact} ({:.2}% off)",
+        error * 100.0
+    );
+}
+
+/// The issue's acceptance bar: analytic within 2% of exact on rows and bytes, per table.
+fn check_agreement(path: PathBuf, days: Option<u32>) {
+    let analytic = estimate(&options(path.clone(), days, false)).unwrap();
+    let exact = estimate(&options(path.clone(), days, true)).unwrap();
+    for table in Table::ALL {
+        let (a, e) = (analytic.volume.table_total(table), exact.volume.table_total(table));
+        assert_within(&format!("{} rows of {}", path.display(), table.name()), a.rows, e.rows, 0.02);
+        assert_within(&format!("{} bytes of {}", path.display(), table.name()), a.bytes, e.bytes, 0.02);
+    }
+}
+
+#[test]
+fn analytic_agrees_with_exact_on_seed() {
+    check_agreement(scenario("seed.yaml"), None);
+}
+
+#[test]
+fn analytic_agrees_with_exact_on_tenant_small() {
+    check_agreement(scenario("tenant-small.yaml"), None);
+}
+
+#[test]
+fn analytic_agrees_with_exact_on_tenant_large_first_day() {
+    // One day of the large tenant (~600,000 records) keeps the debug-build test fast; the full
+    // 30 days are compared by the benchmark (README).
+    check_agreement(scenario("tenant-large.yaml"), Some(1));
+}
+
+#[test]
+fn exact_billed_bytes_equal_generated_billed_size() {
+    for name in ["seed.yaml", "tenant-small.yaml"] {
+        let out = temp_dir(&format!("gen-{name}"));
+        let target = out.join("out");
+        let manifest = generate(
+            &GenerateOptions {
+                scenarios: vec![scenario(name)],
+                seed: DEFAULT_SEED,
+                out: target.clone(),
+                end: None,
+                days: None,
+                force: false,
+            },
+            |_| {},
+        )
+        .unwrap();
+        let exact = estimate(&options(scenario(name), None, true)).unwrap();
+        for table in Table::ALL {
+            // Sum `_BilledSize` from the written file itself, not from the manifest.
+            let text = std::fs::read_to_string(target.join(format!("{}.jsonl", table.name()))).unwrap();
+            let written: u64 = text
+                .lines()
+                .map(|l| {
+                    serde_json::from_str::<serde_json::Value>(l).unwrap()["_BilledSize"]
+                        .as_u64()
+                        .unwrap()
+                })
+                .sum();
+            let rows = text.lines().count() as f64;
+            let counted = exact.volume.table_total(table);
+            assert_eq!(counted.bytes, written as f64, "{name} {}", table.name());
+            assert_eq!(counted.rows, rows, "{name} {}", table.name());
+            assert_eq!(manifest.tables[table.name()].billed_bytes, written);
+        }
+        std::fs::remove_dir_all(out).unwrap();
+    }
+}
+
+const POPULATION: &str = r#"
+name: scaling
+tenant: { domain: scaling.onmicrosoft.com }
+period: { start: 2026-11-02T00:00:00Z, duration: 3d }
+subscriptions: [{ name: s, resource_groups: [rg] }]
+resources:
+  key_vaults: [{ name: kv, resource_group: rg, secrets: [a] }]
+populations:
+  - name: apps
+    count: COUNT
+    identity: { name: "app-{n:04}", kind: service_principal, credentials: [{ type: client_secret }] }
+    workloads:
+      - { kind: keyvault_secret_read, vault: kv, schedule: { per_day: RATE, profile: business_hours } }
+"#;
+
+fn population_volume(count: u32, rate: u32, exact: bool) -> tenantless::estimate::volume::Cell {
+    let dir = temp_dir(&format!("pop-{count}-{rate}-{exact}"));
+    let path = dir.join("s.yaml");
+    std::fs::write(
+        &path,
+        POPULATION.replace("COUNT", &count.to_string()).replace("RATE", &rate.to_string()),
+    )
+    .unwrap();
+    let e = estimate(&options(path, None, exact)).unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+    e.volume.category_total(Category::ServicePrincipalSignInLogs)
+}
+
+#[test]
+fn doubling_a_population_or_its_rate_doubles_its_rows() {
+    let base = population_volume(20, 10, false);
+    assert!(base.rows > 0.0);
+    let twice_count = population_volume(40, 10, false);
+    let twice_rate = population_volume(20, 20, false);
+    assert!((twice_count.rows - 2.0 * base.rows).abs() < 1e-6, "{base:?} {twice_count:?}");
+    assert!((twice_rate.rows - 2.0 * base.rows).abs() < 1e-6, "{base:?} {twice_rate:?}");
+    // And the generated records agree.
+    let exact_base = population_volume(20, 10, true);
+    let exact_twice = population_volume(40, 10, true);
+    assert_within("exact doubling", exact_twice.rows, 2.0 * exact_base.rows, 0.02);
+}
+
+fn tenantless(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_tenantless")).args(args).output().unwrap()
+}
+
+#[test]
+fn every_category_is_reported_even_when_zero() {
+    let seed = scenario("seed.yaml");
+    let out = tenantless(&["estimate", seed.to_str().unwrap(), "--format", "json", "--days", "2"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = report["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, Category::ALL.iter().map(|c| c.name()).collect::<Vec<_>>());
+    // The seed has no workload of its own after day one: day two is present and carries only the
+    // `every`/`per_day` workloads, of which it has none — zero, not absent.
+    assert_eq!(report["daily"].as_array().unwrap().len(), 2);
+    let day_two: f64 = report["daily"][1]["gb"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p[1].as_f64().unwrap())
+        .sum();
+    assert_eq!(day_two, 0.0);
+    // A tenant without managed identities: the MI category is 0 rows, still listed.
+    let dir = temp_dir("no-mi");
+    let path = dir.join("s.yaml");
+    std::fs::write(&path, POPULATION.replace("COUNT", "3").replace("RATE", "5")).unwrap();
+    let e = estimate(&options(path, None, false)).unwrap();
+    let report = Report::new(&e);
+    let mi = report.categories.iter().find(|l| l.name == "ManagedIdentitySignInLogs").unwrap();
+    assert_eq!(mi.rows, 0.0);
+    assert!(
+        report
+            .categories
+            .iter()
+            .find(|l| l.name == "ServicePrincipalSignInLogs")
+            .unwrap()
+            .rows
+            > 0.0
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn activity_is_priced_at_zero_and_cost_follows_the_price() {
+    let seed = scenario("tenant-small.yaml");
+    let e = estimate(&EstimateOptions {
+        price_per_gb: 10.0,
+        ..options(seed, None, false)
+    })
+    .unwrap();
+    let report = Report::new(&e);
+    let activity = report.tables.iter().find(|l| l.name == "AzureActivity").unwrap();
+    assert!(activity.gb_per_day > 0.0);
+    assert_eq!(activity.cost_per_month, 0.0);
+    let sp = report.tables.iter().find(|l| l.name == "AADServicePrincipalSignInLogs").unwrap();
+    assert!((sp.cost_per_month - sp.gb_per_day * 30.4375 * 10.0).abs() < 1e-9);
+}
+
+#[test]
+fn bad_options_are_refused_with_clear_errors() {
+    let seed = scenario("seed.yaml");
+    let seed = seed.to_str().unwrap();
+    for (args, needle) in [
+        (vec!["estimate", seed, "--price-per-gb", "-1"], "--price-per-gb must be"),
+        (vec!["estimate", seed, "--days", "0"], "--days must be between 1 and 366"),
+        (vec!["estimate", seed, "--free-gb-per-day", "-0.5"], "--free-gb-per-day must be"),
+        (vec!["estimate", seed, "--category", "SignInz"], "unknown category `SignInz`"),
+        (vec!["estimate", seed, "--format", "xml"], "invalid value 'xml'"),
+        (vec!["estimate", "no-such-file.yaml"], "cannot read the scenario"),
+    ] {
+        let out = tenantless(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn category_filter_and_chart() {
+    let dir = temp_dir("chart");
+    let chart = dir.join("gb.svg");
+    let small = scenario("tenant-small.yaml");
+    let out = tenantless(&[
+        "estimate",
+        small.to_str().unwrap(),
+        "--category",
+        "KeyVault/AuditEvent",
+        "--format",
+        "csv",
+        "--chart",
+        chart.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let csv = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "section,name,table,billable,rows_per_day,bytes_per_row,gb_per_day,gb_per_month,cost_per_month_usd"
+    );
+    assert!(lines[1].starts_with("category,KeyVault/AuditEvent,AzureDiagnostics,true,"), "{csv}");
+    assert_eq!(lines.iter().filter(|l| l.starts_with("category,")).count(), 1);
+    let svg = std::fs::read_to_string(&chart).unwrap();
+    assert!(svg.starts_with("<svg"));
+    assert!(
+        svg.contains("AzureDiagnostics (") && svg.contains("GB/day"),
+        "direct label for the band"
+    );
+    assert_eq!(svg.matches("<rect x=").count(), 7, "one bar segment per day for the one table");
+    std::fs::remove_dir_all(dir).unwrap();
+}

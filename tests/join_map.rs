@@ -1,0 +1,193 @@
+//! The join map, enforced on the output of every bundled scenario (`scenarios/*.yaml`).
+//!
+//! | From (table.column)                                                              | To (table.column)                                          | Rule                                                                 |
+//! |----------------------------------------------------------------------------------|------------------------------------------------------------|----------------------------------------------------------------------|
+//! | `AzureDiagnostics.identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g` (Category `AuditEvent`) | `AADManagedIdentitySignInLogs.ServicePrincipalId` / `AADServicePrincipalSignInLogs.ServicePrincipalId` | a successful sign-in with `ResourceIdentity` = Key Vault (`cfa8b339-82a2-471a-a3c9-0fc0be7a4093`) at or up to 1 h before the event |
+//! | `AzureDiagnostics.identity_claim_appid_g` (`AuditEvent`)                           | sign-in `AppId`                                            | same sign-in                                                         |
+//! | `AzureActivity.Caller`                                                           | `AADServicePrincipalSignInLogs.ServicePrincipalId`         | the sign-in whose token the call used (next row)                     |
+//! | `AzureActivity.Claims_d.uti`                                                     | `AADServicePrincipalSignInLogs.UniqueTokenIdentifier`      | exactly one sign-in; `ResourceIdentity` = ARM (`797f4846-ba00-4fd7-ba43-dac1f8f63013`), `ResultType` = `0`, sign-in ≤ activity ≤ sign-in + 1 h |
+//! | `AzureActivity.Claims_d.appid`                                                   | `AADServicePrincipalSignInLogs.AppId`                      | same sign-in                                                         |
+//! | `AzureActivity.CallerIpAddress`                                                  | `AADServicePrincipalSignInLogs.IPAddress`                  | same sign-in                                                         |
+//! | `AzureActivity.CorrelationId`                                                    | `AzureActivity.CorrelationId`                              | all statuses of one deployment share it                              |
+//! | `AuditLogs.InitiatedBy.app.servicePrincipalId`                                   | `AADServicePrincipalSignInLogs.ServicePrincipalId`         | a successful sign-in to Microsoft Graph (`00000003-0000-0000-c000-000000000000`) at or up to 1 h before |
+//! | `AuditLogs.InitiatedBy.app.appId`                                                | `AADServicePrincipalSignInLogs.AppId`                      | same sign-in                                                         |
+//! | `AuditLogs.TargetResources[0].displayName` (`… Certificates and secrets management`) | `AADServicePrincipalSignInLogs.ServicePrincipalName`   | case-insensitive (the seed's credential rule joins on `tolower`)     |
+//! | `AzureDiagnostics.SubscriptionId`, `AzureActivity.SubscriptionId`                | the scenario's subscriptions                               | equals `_SubscriptionId`, the `ResourceId`'s subscription and (`WorkflowRuntime`) `resource_subscriptionId_g` |
+//! | `AzureDiagnostics` `WorkflowRuntime` records                                     | — (none)                                                   | no value carries a `ServicePrincipalId` or `AppId`: only time and resource type relate a Logic App run to its connection's sign-in |
+
+mod common;
+
+use common::join::{self, SignIns};
+use common::{ACTIVITY, AUDIT, DIAGNOSTICS, Generated, MI_SIGNINS, generate_bundled, s, summarize};
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+fn outputs() -> &'static [Generated] {
+    static OUTPUTS: OnceLock<Vec<Generated>> = OnceLock::new();
+    OUTPUTS.get_or_init(generate_bundled)
+}
+
+fn seed() -> &'static Generated {
+    outputs().iter().find(|g| g.name() == "seed.yaml").expect("seed.yaml is bundled")
+}
+
+fn seed_of(g: &Generated) -> u64 {
+    g.manifest["seed"].as_u64().expect("manifest seed")
+}
+
+/// Fails with every scenario's violations of one rule.
+fn enforce(rule: &str, check: impl Fn(&Generated) -> Vec<String>) {
+    let mut report = Vec::new();
+    for g in outputs() {
+        let problems = check(g);
+        if !problems.is_empty() {
+            report.push(format!(
+                "{}: {} violation(s) of {rule}:\n{}",
+                g.name(),
+                problems.len(),
+                summarize(problems, 8)
+            ));
+        }
+    }
+    assert!(report.is_empty(), "{}", report.join("\n\n"));
+}
+
+#[test]
+fn key_vault_audit_events_join_a_preceding_key_vault_sign_in() {
+    enforce("AuditEvent → Key Vault sign-in", |g| join::key_vault_events(g, &SignIns::new(g)));
+    // Not vacuous: the seed reads a secret, and its reader is a managed identity.
+    let seed = seed();
+    let events = seed
+        .records(DIAGNOSTICS)
+        .iter()
+        .filter(|r| s(r, "Category") == "AuditEvent")
+        .count();
+    assert!(events > 0, "seed.yaml has no Key Vault AuditEvent to join");
+    let mi_ids: BTreeSet<&str> = seed.records(MI_SIGNINS).iter().map(|r| s(r, "ServicePrincipalId")).collect();
+    assert!(
+        seed.records(DIAGNOSTICS)
+            .iter()
+            .filter(|r| s(r, "Category") == "AuditEvent")
+            .all(|r| mi_ids.contains(s(r, join::KV_OBJECT_ID))),
+        "the seed's Key Vault reads are the managed identity's"
+    );
+}
+
+#[test]
+fn activity_records_join_the_arm_sign_in_that_issued_their_token() {
+    enforce("AzureActivity → ARM sign-in", |g| join::activity_records(g, &SignIns::new(g)));
+    assert!(!seed().records(ACTIVITY).is_empty(), "seed.yaml has no AzureActivity to join");
+}
+
+#[test]
+fn activity_statuses_of_one_deployment_share_a_correlation_id() {
+    for g in outputs() {
+        let mut by_correlation: std::collections::BTreeMap<&str, Vec<&common::Record>> = Default::default();
+        for r in g.records(ACTIVITY) {
+            by_correlation.entry(s(r, "CorrelationId")).or_default().push(r);
+        }
+        for (correlation, records) in by_correlation {
+            let callers: BTreeSet<&str> = records.iter().map(|r| s(r, "Caller")).collect();
+            let tokens: BTreeSet<&str> = records.iter().filter_map(|r| r["Claims_d"]["uti"].as_str()).collect();
+            assert_eq!(
+                callers.len(),
+                1,
+                "{}: CorrelationId {correlation} spans callers {callers:?}",
+                g.name()
+            );
+            assert_eq!(tokens.len(), 1, "{}: CorrelationId {correlation} spans tokens {tokens:?}", g.name());
+            let statuses: BTreeSet<&str> = records.iter().map(|r| s(r, "ActivityStatusValue")).collect();
+            assert!(statuses.contains("Started"), "{}: {correlation} has no Started status", g.name());
+        }
+    }
+}
+
+#[test]
+fn app_initiated_audit_records_join_a_preceding_graph_sign_in() {
+    enforce("AuditLogs InitiatedBy.app → Graph sign-in", |g| {
+        join::app_audit_records(g, &SignIns::new(g))
+    });
+    let app_initiated = seed().records(AUDIT).iter().filter(|r| r["InitiatedBy"]["app"].is_object()).count();
+    assert!(app_initiated > 0, "seed.yaml has no app-initiated AuditLogs record to join");
+}
+
+#[test]
+fn credential_changes_target_a_service_principal_by_name() {
+    enforce("credential change → ServicePrincipalName", |g| {
+        join::credential_changes(g, &join::signed_in_sp_names(g))
+    });
+    let changes = seed()
+        .records(AUDIT)
+        .iter()
+        .filter(|r| s(r, "OperationName").contains("Certificates and secrets management"))
+        .count();
+    assert!(changes > 0, "seed.yaml has no credential change to join");
+}
+
+#[test]
+fn subscriptions_are_the_scenarios_own() {
+    enforce("SubscriptionId → scenario subscription", |g| {
+        join::subscriptions(g, &join::scenario_subscriptions(g, seed_of(g)))
+    });
+}
+
+#[test]
+fn logic_app_records_carry_no_identity() {
+    enforce("WorkflowRuntime carries no identity", join::workflow_records_anonymous);
+    for g in outputs() {
+        let runs = g
+            .records(DIAGNOSTICS)
+            .iter()
+            .filter(|r| s(r, "Category") == "WorkflowRuntime")
+            .count();
+        assert!(runs > 0, "{} has no WorkflowRuntime record", g.name());
+    }
+}
+
+/// The seed's correlation queries, with their placeholders replaced by the scenario's values, find
+/// their records (seed document, "Scenarios and query examples").
+#[test]
+fn the_seeds_correlation_queries_find_their_records() {
+    let g = seed();
+    // AADManagedIdentitySignInLogs | where ServicePrincipalName == "vm-cloudlab-01"
+    let mi: Vec<_> = g
+        .records(MI_SIGNINS)
+        .iter()
+        .filter(|r| s(r, "ServicePrincipalName") == "vm-cloudlab-01")
+        .collect();
+    assert!(!mi.is_empty());
+    let mi_id = s(mi[0], "ServicePrincipalId");
+    // AzureDiagnostics | where identity_claim_..._objectidentifier_g == <ServicePrincipalId>
+    assert!(
+        g.records(DIAGNOSTICS)
+            .iter()
+            .any(|r| r.get(join::KV_OBJECT_ID).and_then(|v| v.as_str()) == Some(mi_id))
+    );
+    // AzureActivity | where Caller == <ServicePrincipalId of the DevOps SP>
+    let devops = g
+        .records(common::SP_SIGNINS)
+        .iter()
+        .find(|r| s(r, "ServicePrincipalName") == "sp-devops-sql-deployment")
+        .expect("the DevOps SP signs in");
+    assert!(
+        g.records(ACTIVITY)
+            .iter()
+            .any(|r| s(r, "Caller") == s(devops, "ServicePrincipalId"))
+    );
+    // AuditLogs | where InitiatedBy.app.servicePrincipalId == <ServicePrincipalId of the Graph SP>
+    let graph = g
+        .records(common::SP_SIGNINS)
+        .iter()
+        .find(|r| s(r, "ResourceDisplayName") == "Microsoft Graph")
+        .expect("a sign-in to Microsoft Graph");
+    assert!(
+        g.records(AUDIT)
+            .iter()
+            .any(|r| r["InitiatedBy"]["app"]["servicePrincipalId"].as_str() == Some(s(graph, "ServicePrincipalId")))
+    );
+    // AzureDiagnostics | where resource_workflowName_s == <LogicAppName> and tags_LogicAppsCategory_s == "security"
+    assert!(g.records(DIAGNOSTICS).iter().any(|r| {
+        r.get("resource_workflowName_s").and_then(|v| v.as_str()) == Some("Send-Alerts-To-EventHub")
+            && r.get("tags_LogicAppsCategory_s").and_then(|v| v.as_str()) == Some("security")
+    }));
+}
