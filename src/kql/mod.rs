@@ -9,6 +9,7 @@
 //! ```
 
 pub mod ast;
+pub mod bench;
 pub mod datetime;
 pub mod error;
 pub mod eval;
