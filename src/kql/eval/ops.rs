@@ -93,23 +93,29 @@ impl Evaluator<'_> {
 
     /// Applies one operator.
     pub(crate) fn apply(&self, op: &Operator, t: Arc<Table>, env: &mut Env) -> Result<Arc<Table>, KqlError> {
+        // `where` and `extend` reuse the input's rows when nobody else holds them (every stage
+        // after the first): moving rows instead of cloning and dropping them is most of their cost.
+        match op {
+            Operator::Where(pred) => {
+                let c = self.compile(pred, &t.columns, env)?;
+                return Ok(Arc::new(match Arc::try_unwrap(t) {
+                    Ok(mut owned) => {
+                        owned.rows.retain(|r| c.eval(r).is_true());
+                        owned
+                    }
+                    Err(shared) => Table {
+                        columns: shared.columns.clone(),
+                        rows: shared.rows.iter().filter(|r| c.eval(r).is_true()).cloned().collect(),
+                    },
+                }));
+            }
+            Operator::Extend(items) => return Ok(Arc::new(self.extend(t, items, env)?)),
+            Operator::Serialize(items) if !items.is_empty() => return Ok(Arc::new(self.extend(t, items, env)?)),
+            _ => {}
+        }
         let cols = &t.columns;
         Ok(Arc::new(match op {
-            Operator::Where(pred) => {
-                let c = self.compile(pred, cols, env)?;
-                let rows = t.rows.iter().filter(|r| c.eval(r).is_true()).cloned().collect();
-                Table {
-                    columns: cols.clone(),
-                    rows,
-                }
-            }
-            Operator::Extend(items) => self.extend(&t, items, env)?,
-            Operator::Serialize(items) => {
-                if items.is_empty() {
-                    return Ok(t);
-                }
-                self.extend(&t, items, env)?
-            }
+            Operator::Where(_) | Operator::Extend(_) | Operator::Serialize(_) => return Ok(t),
             Operator::Project(items) => self.project(&t, items, env)?,
             Operator::ProjectAway(pats) | Operator::ProjectKeep(pats) => {
                 let keep_matching = matches!(op, Operator::ProjectKeep(_));
@@ -212,7 +218,7 @@ impl Evaluator<'_> {
     }
 
     /// `extend`: later items see earlier ones; an existing name is replaced in place.
-    fn extend(&self, t: &Table, items: &[NamedExpr], env: &Env) -> Result<Table, KqlError> {
+    fn extend(&self, t: Arc<Table>, items: &[NamedExpr], env: &Env) -> Result<Table, KqlError> {
         let mut cols = t.columns.clone();
         let mut plan: Vec<(usize, CExpr)> = Vec::new();
         let mut unnamed = 0;
@@ -235,21 +241,21 @@ impl Evaluator<'_> {
             plan.push((idx, c));
         }
         let width = cols.len();
-        let rows: Vec<Vec<Value>> = t
-            .rows
-            .iter()
-            .map(|r| {
-                let mut row = r.clone();
-                row.resize(width, Value::Null);
-                for (idx, c) in &plan {
-                    row[*idx] = c.eval(&row);
-                }
-                row
-            })
-            .collect();
+        let input_types: Vec<KqlType> = t.columns.iter().map(|c| c.ty).collect();
+        let fill = |mut row: Vec<Value>| {
+            row.resize(width, Value::Null);
+            for (idx, c) in &plan {
+                row[*idx] = c.eval(&row);
+            }
+            row
+        };
+        let rows: Vec<Vec<Value>> = match Arc::try_unwrap(t) {
+            Ok(owned) => owned.rows.into_iter().map(fill).collect(),
+            Err(shared) => shared.rows.iter().map(|r| fill(r.clone())).collect(),
+        };
         for (idx, c) in &plan {
             cols[*idx].ty = match c {
-                CExpr::Col(src) if *src < t.columns.len() => t.columns[*src].ty,
+                CExpr::Col(src) if *src < input_types.len() => input_types[*src],
                 _ => col_type(&rows, *idx),
             };
         }
