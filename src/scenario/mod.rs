@@ -71,8 +71,9 @@ pub fn parse(path: &Path, source: &str, ids: IdSource) -> Result<Tenant, Scenari
     resolve::resolve(path, source, &spec, ids)
 }
 
-/// serde-saphyr renders a snippet after the first line; we render our own.
-fn first_line_of(text: &str) -> String {
+/// The message of a serde-saphyr error without its snippet and location prefix (callers render
+/// their own location).
+pub fn first_line_of(text: &str) -> String {
     let first = text.lines().next().unwrap_or(text);
     // Drop its own "error: line N column M: " prefix: our Display puts the location first.
     match first.find(": ").filter(|_| first.starts_with("error: line ")) {

@@ -53,7 +53,7 @@ pub fn load(path: &Path) -> Result<Vec<Correlation>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
     serde_saphyr::from_str_multiple::<Correlation, Vec<Correlation>>(&text).map_err(|e| {
         let at = e.location().map_or_else(String::new, |l| format!("{}:{}: ", l.line(), l.column()));
-        format!("{at}{}", e.to_string().lines().next().unwrap_or_default())
+        format!("{at}{}", crate::scenario::first_line_of(&e.to_string()))
     })
 }
 
