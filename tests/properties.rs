@@ -228,14 +228,14 @@ impl Spec {
         }
         for (i, system) in self.mis.iter().enumerate() {
             if *system {
-                let _ = write!(
+                let _ = writeln!(
                     y,
-                    "  - {{ name: mi-{}, kind: system_assigned_mi, attached_to: vm-{} }}\n",
+                    "  - {{ name: mi-{}, kind: system_assigned_mi, attached_to: vm-{} }}",
                     i + 1,
                     i + 1
                 );
             } else {
-                let _ = write!(y, "  - {{ name: mi-{}, kind: user_assigned_mi, resource_group: rg-a }}\n", i + 1);
+                let _ = writeln!(y, "  - {{ name: mi-{}, kind: user_assigned_mi, resource_group: rg-a }}", i + 1);
             }
         }
         if !self.populations.is_empty() {
@@ -272,16 +272,16 @@ impl Spec {
             for a in &self.anomalies {
                 let identity = &sps[a.identity % sps.len()];
                 if a.failed {
-                    let _ = write!(
+                    let _ = writeln!(
                         y,
-                        "  - {{ kind: failed_signins, identity: {identity}, at: {}, reason: wrong_secret, count: {}, ip: 185.220.101.9 }}\n",
+                        "  - {{ kind: failed_signins, identity: {identity}, at: {}, reason: wrong_secret, count: {}, ip: 185.220.101.9 }}",
                         self.at(a.fraction),
                         a.count
                     );
                 } else {
-                    let _ = write!(
+                    let _ = writeln!(
                         y,
-                        "  - {{ kind: credential_added_to_active_sp, identity: {identity}, at: {}, ip: 203.0.113.7 }}\n",
+                        "  - {{ kind: credential_added_to_active_sp, identity: {identity}, at: {}, ip: 203.0.113.7 }}",
                         self.at(a.fraction)
                     );
                 }
