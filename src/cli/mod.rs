@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod estimate;
 pub mod generate;
+pub mod query;
 pub mod verify;
 
 use clap::{Parser, Subcommand};

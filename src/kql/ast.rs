@@ -11,6 +11,8 @@ pub struct Script {
 }
 
 /// One statement.
+// A script holds a handful of statements; boxing the common variant would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Statement {
     /// `let name = value`.
@@ -23,7 +25,7 @@ pub enum Statement {
 #[derive(Debug, Clone, PartialEq)]
 pub enum LetValue {
     /// A scalar expression or a tabular pipeline; which one is decided when names resolve.
-    Pipeline(Pipeline),
+    Pipeline(Box<Pipeline>),
     /// A user function: `(a:string, T:(*)) { lets…; body }`, optionally written as `view () {…}`.
     Function(FunctionDef),
 }

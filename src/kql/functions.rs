@@ -274,15 +274,11 @@ fn trim(a: &[Value], start: bool, end: bool) -> Value {
     let pat = a[0].to_kql_string();
     let s = a[1].to_kql_string();
     let mut out: String = s.to_string();
-    if start {
-        if let Some(r) = regex(&format!("^(?:{pat})+")) {
-            out = r.replace(&out, "").into_owned();
-        }
+    if let (true, Some(r)) = (start, regex(&format!("^(?:{pat})+"))) {
+        out = r.replace(&out, "").into_owned();
     }
-    if end {
-        if let Some(r) = regex(&format!("(?:{pat})+$")) {
-            out = r.replace(&out, "").into_owned();
-        }
+    if let (true, Some(r)) = (end, regex(&format!("(?:{pat})+$"))) {
+        out = r.replace(&out, "").into_owned();
     }
     Value::str(&out)
 }
@@ -481,7 +477,9 @@ fn datetime_diff(a: &[Value]) -> Value {
 }
 
 fn round(a: &[Value]) -> Value {
-    let Some(v) = a[0].as_f64() else { return Value::Null };
+    let Some(v) = a[0].as_f64() else {
+        return Value::Null;
+    };
     let p = a.get(1).and_then(Value::as_i64).unwrap_or(0).clamp(-15, 15) as i32;
     let m = 10f64.powi(p);
     let r = (v * m).round() / m;

@@ -15,15 +15,15 @@ pub fn substitute(query: &str, params: &BTreeMap<String, String>) -> String {
     while let Some(pos) = rest.find(['<', '{']) {
         out.push_str(&rest[..pos]);
         let tail = &rest[pos..];
-        let replaced = if tail.starts_with("{{") {
-            tail[2..].find("}}").and_then(|end| {
-                let name = tail[2..2 + end].trim();
+        let replaced = if let Some(inner) = tail.strip_prefix("{{") {
+            inner.find("}}").and_then(|end| {
+                let name = inner[..end].trim();
                 params.get(name).map(|v| (v.clone(), end + 4))
             })
-        } else if tail.starts_with('<') {
-            tail[1..].find(['>', '\n']).and_then(|end| {
-                let name = &tail[1..1 + end];
-                if tail[1 + end..].starts_with('>') {
+        } else if let Some(inner) = tail.strip_prefix('<') {
+            inner.find(['>', '\n']).and_then(|end| {
+                let name = &inner[..end];
+                if inner[end..].starts_with('>') {
                     params.get(name).map(|v| (quote(v), end + 2))
                 } else {
                     None

@@ -187,7 +187,7 @@ impl<'a> Parser<'a> {
             let value = if self.at_function_def() {
                 LetValue::Function(self.function_def()?)
             } else {
-                LetValue::Pipeline(self.pipeline()?)
+                LetValue::Pipeline(Box::new(self.pipeline()?))
             };
             return Ok(Statement::Let {
                 name,
@@ -319,7 +319,7 @@ impl<'a> Parser<'a> {
             self.bump();
             return Ok(Source::Print(self.named_list()?));
         }
-        if self.at_word("union") && !is_call {
+        if self.at_word("union") {
             self.bump();
             return Ok(Source::Union(self.union_spec()?));
         }
@@ -335,7 +335,7 @@ impl<'a> Parser<'a> {
             return Ok(Source::Range { name, from, to, step });
         }
         if (self.at_word("externaldata") || self.at_word("evaluate") || self.at_word("find") || self.at_word("search")) && !is_call {
-            return Err(KqlError::Unsupported(format!("{}", self.peek().describe())));
+            return Err(KqlError::Unsupported(self.peek().describe()));
         }
         Ok(Source::Expr(self.expr()?))
     }
@@ -486,7 +486,9 @@ impl<'a> Parser<'a> {
         let span = self.span();
         let name = match self.peek() {
             Tok::Ident(w) => w.to_ascii_lowercase(),
-            _ => return self.error("a tabular operator (where, extend, project, summarize, join, …)"),
+            _ => {
+                return self.error("a tabular operator (where, extend, project, summarize, join, …)");
+            }
         };
         if UNSUPPORTED_OPERATORS.contains(&name.as_str()) {
             return Err(KqlError::Unsupported(format!("`{name}`")));
@@ -1115,7 +1117,9 @@ impl<'a> Parser<'a> {
                 while !self.at_sym("}") {
                     let key = match self.bump().tok {
                         Tok::Str(s) | Tok::Ident(s) => s,
-                        _ => return Err(KqlError::syntax(self.src, self.prev_span(), "expected a property name")),
+                        _ => {
+                            return Err(KqlError::syntax(self.src, self.prev_span(), "expected a property name"));
+                        }
                     };
                     self.expect_sym(":")?;
                     map.insert(key, self.json_value()?);
@@ -1132,7 +1136,9 @@ impl<'a> Parser<'a> {
             Tok::Sym("-") => match self.bump().tok {
                 Tok::Long(v) => J::from(v.wrapping_neg()),
                 Tok::Real(v) => serde_json::Number::from_f64(-v).map(J::Number).unwrap_or(J::Null),
-                _ => return Err(KqlError::syntax(self.src, self.prev_span(), "expected a number")),
+                _ => {
+                    return Err(KqlError::syntax(self.src, self.prev_span(), "expected a number"));
+                }
             },
             Tok::Ident(w) if w == "true" => J::Bool(true),
             Tok::Ident(w) if w == "false" => J::Bool(false),

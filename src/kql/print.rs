@@ -451,7 +451,9 @@ fn binop_text(op: BinOp) -> String {
 /// Operands that are themselves operator expressions get parentheses.
 fn operand(e: &Expr) -> String {
     match e {
-        Expr::Binary(..) | Expr::Between { .. } | Expr::In { .. } | Expr::Unary(..) => format!("({e})"),
+        Expr::Binary(..) | Expr::Between { .. } | Expr::In { .. } | Expr::Unary(..) => {
+            format!("({e})")
+        }
         _ => e.to_string(),
     }
 }
@@ -486,7 +488,9 @@ impl Display for Expr {
                 let sym = if *op == UnOp::Neg { "-" } else { "+" };
                 write!(f, "{sym}{}", operand(inner))
             }
-            Expr::Binary(op, l, r, _) => write!(f, "{} {} {}", operand(l), binop_text(*op), operand(r)),
+            Expr::Binary(op, l, r, _) => {
+                write!(f, "{} {} {}", operand(l), binop_text(*op), operand(r))
+            }
             Expr::Between { expr, lo, hi, negated, .. } => {
                 write!(f, "{} {}between ({} .. {})", operand(expr), if *negated { "!" } else { "" }, lo, hi)
             }

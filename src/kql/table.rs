@@ -160,7 +160,9 @@ pub fn table_from_ndjson(name: &str, text: &str) -> Result<Table, KqlError> {
             serde_json::from_str(line).map_err(|e| KqlError::Data(format!("{name}.jsonl line {}: {e}", i + 1)))?;
         match json {
             serde_json::Value::Object(map) => records.push(map),
-            _ => return Err(KqlError::Data(format!("{name}.jsonl line {}: expected a JSON object", i + 1))),
+            _ => {
+                return Err(KqlError::Data(format!("{name}.jsonl line {}: expected a JSON object", i + 1)));
+            }
         }
     }
     let mut columns = known_schema(name).unwrap_or_default();

@@ -57,7 +57,8 @@ pub fn lookup(name: &str) -> Option<(AggKind, &'static str)> {
         "make_bag" => (AggKind::MakeBag, "bag_"),
         "arg_max" => (AggKind::ArgMax, "max_"),
         "arg_min" => (AggKind::ArgMin, "min_"),
-        "take_any" => (AggKind::TakeAny, "take_any_"),
+        // take_any(X) keeps the name X; the deprecated any(X) adds `any_` (…/take-any-aggregation-function).
+        "take_any" => (AggKind::TakeAny, ""),
         "any" => (AggKind::TakeAny, "any_"),
         "anyif" => (AggKind::AnyIf, "anyif_"),
         "stdev" => (AggKind::Stdev, "stdev_"),
@@ -119,14 +120,27 @@ pub struct Agg {
 pub enum State {
     Count(i64),
     Distinct(HashSet<Value>),
-    Sum { long: i64, real: f64, is_real: bool, seen: bool },
-    Avg { sum: f64, n: i64 },
+    Sum {
+        long: i64,
+        real: f64,
+        is_real: bool,
+        seen: bool,
+        timespan: bool,
+    },
+    Avg {
+        sum: f64,
+        n: i64,
+    },
     Best(Option<Value>),
     Set(HashSet<Value>, Vec<Value>),
     List(Vec<Value>),
     Bag(Bag),
     Arg(Option<(Value, Vec<Value>)>),
-    Moments { n: f64, sum: f64, sumsq: f64 },
+    Moments {
+        n: f64,
+        sum: f64,
+        sumsq: f64,
+    },
 }
 
 impl Agg {
@@ -140,6 +154,7 @@ impl Agg {
                 real: 0.0,
                 is_real: false,
                 seen: false,
+                timespan: false,
             },
             AggKind::Avg | AggKind::AvgIf => State::Avg { sum: 0.0, n: 0 },
             AggKind::Min | AggKind::Max | AggKind::MinIf | AggKind::MaxIf | AggKind::TakeAny | AggKind::AnyIf => State::Best(None),
@@ -168,16 +183,8 @@ impl Agg {
     pub fn update(&self, state: &mut State, row: &[Value]) {
         use AggKind::*;
         match (self.kind, state) {
-            (Count, State::Count(n)) => {
-                if self.args.is_empty() || !self.arg(0, row).is_null() {
-                    *n += 1;
-                }
-            }
-            (CountIf, State::Count(n)) => {
-                if self.pred(0, row) {
-                    *n += 1;
-                }
-            }
+            (Count, State::Count(n)) if self.args.is_empty() || !self.arg(0, row).is_null() => *n += 1,
+            (CountIf, State::Count(n)) if self.pred(0, row) => *n += 1,
             (DCount | DCountIf, State::Distinct(set)) => {
                 if self.kind == DCountIf && !self.pred(1, row) {
                     return;
@@ -187,7 +194,16 @@ impl Agg {
                     set.insert(v);
                 }
             }
-            (Sum | SumIf, State::Sum { long, real, is_real, seen }) => {
+            (
+                Sum | SumIf,
+                State::Sum {
+                    long,
+                    real,
+                    is_real,
+                    seen,
+                    timespan,
+                },
+            ) => {
                 if self.kind == SumIf && !self.pred(1, row) {
                     return;
                 }
@@ -200,6 +216,7 @@ impl Agg {
                     Value::TimeSpan(v) => {
                         *long = long.wrapping_add(v);
                         *seen = true;
+                        *timespan = true;
                     }
                     other => {
                         if let Some(f) = other.as_f64() {
@@ -245,7 +262,8 @@ impl Agg {
                     return;
                 }
                 let v = self.arg(0, row);
-                if !v.is_null() {
+                // Prefers a non-null, non-empty value when one exists (…/take-any-aggregation-function).
+                if !super::super::functions::is_empty(&v) {
                     *best = Some(v);
                 }
             }
@@ -311,12 +329,18 @@ impl Agg {
         let one = match state {
             State::Count(n) => Value::Long(n),
             State::Distinct(s) => Value::Long(s.len() as i64),
-            State::Sum { long, real, is_real, seen } => {
+            State::Sum {
+                long,
+                real,
+                is_real,
+                seen,
+                timespan,
+            } => {
                 if !seen {
                     Value::Long(0)
                 } else if is_real {
                     Value::Real(real)
-                } else if self.sums_timespan() {
+                } else if timespan {
                     Value::TimeSpan(long)
                 } else {
                     Value::Long(long)
@@ -354,14 +378,9 @@ impl Agg {
         };
         vec![one]
     }
-
-    fn sums_timespan(&self) -> bool {
-        false
-    }
 }
 
-/// make_set flattens one level of arrays? No: Kusto adds arrays' elements only for make_set of a
-/// dynamic array column when documented; we add the value itself unless it is null.
+/// The values make_set adds for one row: the value itself, nothing for null.
 fn flatten_once(v: Value) -> Vec<Value> {
     if v.is_null() { Vec::new() } else { vec![v] }
 }

@@ -385,12 +385,14 @@ impl<'a> Evaluator<'a> {
         let c = match e {
             Expr::Literal(l, _) => CExpr::Const(literal_value(l)),
             Expr::Ident(name, span) => self.resolve_ident(name, *span, cols, env)?,
-            Expr::Star(span) => return Err(self.err(*span, "`*` is only valid as an argument of count() or arg_max()")),
+            Expr::Star(span) => {
+                return Err(self.err(*span, "`*` is only valid as an argument of count() or arg_max()"));
+            }
             Expr::Member(base, key, span) => {
-                if let Expr::Ident(side, _) = base.as_ref() {
-                    if side == "$left" || side == "$right" {
-                        return Err(self.err(*span, "`$left`/`$right` are only valid in a join's `on` clause"));
-                    }
+                if let Expr::Ident(side, _) = base.as_ref()
+                    && (side == "$left" || side == "$right")
+                {
+                    return Err(self.err(*span, "`$left`/`$right` are only valid in a join's `on` clause"));
                 }
                 CExpr::Member(Box::new(self.compile(base, cols, env)?), Arc::from(key.as_str()))
             }
@@ -500,7 +502,7 @@ impl<'a> Evaluator<'a> {
                 let t = if self.is_tabular(&args[0], env) {
                     self.eval_tabular_expr(&args[0], &mut env.clone())?
                 } else {
-                    return Ok(self.compile(&args[0], cols, env)?);
+                    return self.compile(&args[0], cols, env);
                 };
                 let v = t.rows.first().and_then(|r| r.first()).cloned().unwrap_or(Value::Null);
                 return Ok(CExpr::Const(v));

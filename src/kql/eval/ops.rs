@@ -140,7 +140,9 @@ impl Evaluator<'_> {
                 for (new, old) in pairs {
                     match out.column_index(old) {
                         Some(i) => out.columns[i].name = new.clone(),
-                        None => return Err(self.missing_column(old, cols, super::super::error::Span::default())),
+                        None => {
+                            return Err(self.missing_column(old, cols, super::super::error::Span::default()));
+                        }
                     }
                 }
                 out
@@ -379,6 +381,12 @@ impl Evaluator<'_> {
                         },
                         (None, _) => format!("{prefix}{}", base.clone().unwrap_or_default()),
                     };
+                    let first = if first.is_empty() {
+                        unnamed += 1;
+                        format!("Column{unnamed}")
+                    } else {
+                        first
+                    };
                     let mut names = vec![first];
                     names.extend(self.arg_extra_names(kind, args, cols, &key_cols));
                     all_aggs.push(agg);
@@ -447,10 +455,9 @@ impl Evaluator<'_> {
             }
             rows.push(row);
         }
-        for i in 0..out_cols.len() {
-            if out_cols[i].ty == KqlType::Dynamic {
-                let ty = col_type(&rows, i);
-                out_cols[i].ty = if rows.is_empty() { KqlType::Long } else { ty };
+        for (i, col) in out_cols.iter_mut().enumerate() {
+            if col.ty == KqlType::Dynamic {
+                col.ty = if rows.is_empty() { KqlType::Long } else { col_type(&rows, i) };
             }
         }
         Ok(Table {

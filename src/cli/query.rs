@@ -1,0 +1,151 @@
+//! `tenantless query`: run KQL over the NDJSON tables in a data directory.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+
+use crate::kql::{self, KqlError, RunOptions, format, value};
+
+/// Output format of `tenantless query`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Aligned columns with a row-count footer.
+    Table,
+    /// One JSON object per row.
+    Json,
+    /// RFC 4180 CSV with a header row.
+    Csv,
+}
+
+/// Arguments of `tenantless query`.
+#[derive(clap::Args, Debug)]
+pub struct QueryArgs {
+    /// The KQL query text (or use -f FILE.kql).
+    pub query: Option<String>,
+    /// Read the query from a file.
+    #[arg(short = 'f', long = "file", value_name = "FILE.kql")]
+    pub file: Option<PathBuf>,
+    /// Directory holding <Table>.jsonl files (and manifest.json).
+    #[arg(long, default_value = "output")]
+    pub data: PathBuf,
+    /// The time `now()` and `ago()` see (RFC 3339); default: manifest.json's time_range.end, else the clock.
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Bind a placeholder: `<Name>` becomes a string literal, `{{Name}}` the raw value.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Stop with an error when any operator produces more rows than this.
+    #[arg(long, default_value_t = kql::DEFAULT_ROW_LIMIT)]
+    pub row_limit: usize,
+    /// Print the row count after each pipeline stage to stderr.
+    #[arg(long)]
+    pub explain: bool,
+    /// Maximum characters per cell in table output.
+    #[arg(long, default_value_t = 60)]
+    pub max_width: usize,
+}
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the query failed (syntax, names, unsupported, row limit).
+pub const EXIT_QUERY: u8 = 1;
+/// Exit code: bad usage or bad data.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Runs the command, printing to stdout/stderr.
+pub fn run(args: &QueryArgs) -> ExitCode {
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let code = execute(args, &mut stdout.lock(), &mut stderr.lock());
+    ExitCode::from(code)
+}
+
+/// Runs the command against the given writers; returns the exit code (0, 1 or 2).
+pub fn execute(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    match execute_inner(args, out, err) {
+        Ok(()) => EXIT_OK,
+        Err((code, msg)) => {
+            let _ = writeln!(err, "{msg}");
+            code
+        }
+    }
+}
+
+fn usage(msg: impl Into<String>) -> (u8, String) {
+    (EXIT_USAGE, format!("error: {}", msg.into()))
+}
+
+fn execute_inner(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), (u8, String)> {
+    let query = match (&args.query, &args.file) {
+        (Some(_), Some(_)) => {
+            return Err(usage("give the query either as an argument or with -f, not both"));
+        }
+        (Some(q), None) => q.clone(),
+        (None, Some(f)) => std::fs::read_to_string(f).map_err(|e| usage(format!("cannot read {}: {e}", f.display())))?,
+        (None, None) => return Err(usage("no query: pass QUERY or -f FILE.kql")),
+    };
+    let mut params = BTreeMap::new();
+    for p in &args.params {
+        let (k, v) = p
+            .split_once('=')
+            .ok_or_else(|| usage(format!("--param `{p}` must be NAME=VALUE")))?;
+        params.insert(k.to_string(), v.to_string());
+    }
+    let now = resolve_now(args.now.as_deref(), &args.data).map_err(usage)?;
+    let catalog = kql::load_jsonl_dir(&args.data).map_err(|e| usage(e.to_string()))?;
+    let options = RunOptions {
+        now,
+        params,
+        row_limit: args.row_limit,
+    };
+    let (tables, stats) = kql::run_with_stats(&query, &catalog, &options).map_err(|e| match e {
+        KqlError::Data(_) => (EXIT_USAGE, e.to_string()),
+        other => (EXIT_QUERY, other.to_string()),
+    })?;
+    if args.explain {
+        for s in &stats {
+            let stage = s.stage.lines().next().unwrap_or("");
+            let _ = writeln!(err, "[query {}] {:>10} rows  {stage}", s.query + 1, s.rows);
+        }
+    }
+    for (i, t) in tables.iter().enumerate() {
+        let text = match args.format {
+            OutputFormat::Table => {
+                let mut s = format::to_text(t, args.max_width);
+                if i + 1 < tables.len() {
+                    s.push('\n');
+                }
+                s
+            }
+            OutputFormat::Json => format::to_ndjson(t),
+            OutputFormat::Csv => format::to_csv(t),
+        };
+        out.write_all(text.as_bytes())
+            .map_err(|e| usage(format!("cannot write output: {e}")))?;
+    }
+    Ok(())
+}
+
+/// `--now`, else manifest.json's `time_range.end`, else the current time.
+pub fn resolve_now(now: Option<&str>, data: &Path) -> Result<DateTime<Utc>, String> {
+    if let Some(text) = now {
+        let ticks = value::parse_datetime(text).ok_or_else(|| format!("--now `{text}` is not an RFC 3339 datetime"))?;
+        return value::chrono_from_ticks(ticks).ok_or_else(|| format!("--now `{text}` is out of range"));
+    }
+    let manifest = data.join("manifest.json");
+    if let Ok(text) = std::fs::read_to_string(&manifest) {
+        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: invalid JSON: {e}", manifest.display()))?;
+        if let Some(end) = json.pointer("/time_range/end").and_then(|v| v.as_str()) {
+            let ticks =
+                value::parse_datetime(end).ok_or_else(|| format!("{}: time_range.end `{end}` is not a datetime", manifest.display()))?;
+            return value::chrono_from_ticks(ticks).ok_or_else(|| "time_range.end out of range".to_string());
+        }
+    }
+    Ok(Utc::now())
+}

@@ -1,0 +1,133 @@
+//! `tenantless query` through its library entry point: formats, exit codes, error rendering.
+
+mod kql_support;
+
+use std::path::PathBuf;
+
+use kql_support::*;
+use tenantless::cli::query::{OutputFormat, QueryArgs, execute};
+
+fn args(dir: &TempDir, query: &str) -> QueryArgs {
+    QueryArgs {
+        query: Some(query.to_string()),
+        file: None,
+        data: dir.path().to_path_buf(),
+        now: None,
+        format: OutputFormat::Table,
+        params: Vec::new(),
+        row_limit: 1_000_000,
+        explain: false,
+        max_width: 20,
+    }
+}
+
+fn exec(a: &QueryArgs) -> (u8, String, String) {
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = execute(a, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
+}
+
+#[test]
+fn table_output_is_aligned_truncated_with_footer() {
+    let dir = seed_fixture();
+    let a = args(&dir, "AuditLogs | project OperationName, CorrelationId | sort by CorrelationId asc");
+    let (code, out, err) = exec(&a);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("OperationName"), "{out}");
+    assert!(lines[1].starts_with("---"), "{out}");
+    assert!(lines[2].starts_with("Delete conditional …"), "{out}");
+    // Columns line up: CorrelationId starts at the same offset on every row.
+    let col = lines[0].find("CorrelationId").expect("header");
+    assert_eq!(lines[2].chars().nth(col + 1), Some('u'), "{out}");
+    assert_eq!(lines.last(), Some(&"(3 rows)"));
+}
+
+#[test]
+fn json_and_csv_formats() {
+    let dir = seed_fixture();
+    let mut a = args(
+        &dir,
+        "AADManagedIdentitySignInLogs | where ServicePrincipalName == <VM or application name> | project TimeGenerated, CorrelationId, Note = 'a,\"b\"'",
+    );
+    a.params = vec!["VM or application name=vm-web-01".to_string()];
+    a.format = OutputFormat::Json;
+    let (code, out, _) = exec(&a);
+    assert_eq!(code, 0);
+    let first: serde_json::Value = serde_json::from_str(out.lines().next().expect("a row")).expect("NDJSON");
+    assert_eq!(first["TimeGenerated"], "2026-11-28T10:15:02.1234567Z");
+    assert_eq!(out.lines().count(), 2);
+    a.format = OutputFormat::Csv;
+    let (_, csv, _) = exec(&a);
+    assert!(csv.starts_with("TimeGenerated,CorrelationId,Note\r\n"), "{csv}");
+    assert!(csv.contains("mi-c1,\"a,\"\"b\"\"\"\r\n"), "{csv}");
+}
+
+#[test]
+fn now_comes_from_manifest_or_flag() {
+    let dir = seed_fixture();
+    let mut a = args(&dir, "print n = now()");
+    a.max_width = 60;
+    let (_, out, _) = exec(&a);
+    assert!(out.contains("2026-11-28T12:00:00.0000000Z"), "{out}");
+    let mut b = args(&dir, "print n = ago(1d)");
+    b.now = Some("2030-01-02T00:00:00Z".into());
+    b.max_width = 60;
+    let (_, out, _) = exec(&b);
+    assert!(out.contains("2030-01-01T00:00:00.0000000Z"), "{out}");
+}
+
+#[test]
+fn exit_codes_and_caret_errors() {
+    let dir = seed_fixture();
+    let (code, _, err) = exec(&args(&dir, "AuditLogs\n| where (Category == 'x'"));
+    assert_eq!(code, 1);
+    assert!(err.contains("error at 2:"), "{err}");
+    assert!(err.contains("\n  | where (Category == 'x'\n"), "{err}");
+    assert!(err.contains('^'), "{err}");
+    assert!(err.contains("expected `)`"), "{err}");
+
+    let (code, _, err) = exec(&args(&dir, "NoTable | take 1"));
+    assert_eq!(code, 1, "{err}");
+
+    let mut missing = args(&dir, "print 1");
+    missing.data = PathBuf::from("/nonexistent/tenantless-data");
+    assert_eq!(exec(&missing).0, 2);
+
+    let mut none = args(&dir, "x");
+    none.query = None;
+    assert_eq!(exec(&none).0, 2);
+
+    let mut bad_param = args(&dir, "print 1");
+    bad_param.params = vec!["novalue".into()];
+    assert_eq!(exec(&bad_param).0, 2);
+
+    let mut bad_now = args(&dir, "print 1");
+    bad_now.now = Some("yesterday".into());
+    assert_eq!(exec(&bad_now).0, 2);
+
+    dir.write("Broken.jsonl", "{not json}\n");
+    let (code, _, err) = exec(&args(&dir, "print 1"));
+    assert_eq!(code, 2);
+    assert!(err.contains("Broken.jsonl line 1"), "{err}");
+}
+
+#[test]
+fn query_from_file_and_explain() {
+    let dir = seed_fixture();
+    dir.write("q.kql", "AADServicePrincipalSignInLogs\n| where ResultType != \"0\"\n| count\n");
+    let mut a = args(&dir, "");
+    a.query = None;
+    a.file = Some(dir.path().join("q.kql"));
+    a.explain = true;
+    let (code, out, err) = exec(&a);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\n3\n"), "{out}");
+    assert!(err.contains("10 rows  AADServicePrincipalSignInLogs"), "{err}");
+    assert!(err.contains("3 rows  where"), "{err}");
+}

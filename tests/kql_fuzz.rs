@@ -1,0 +1,167 @@
+//! Property tests: the parser and evaluator never panic, whatever the input, and every query that
+//! parses prints back to text that parses to the same AST.
+
+mod kql_support;
+
+use proptest::prelude::*;
+use tenantless::kql::{self, Catalog, RunOptions};
+
+const VOCAB: &[&str] = &[
+    "T",
+    "U",
+    "x",
+    "y",
+    "Name",
+    "|",
+    "where",
+    "extend",
+    "project",
+    "project-away",
+    "summarize",
+    "by",
+    "join",
+    "kind=",
+    "leftouter",
+    "innerunique",
+    "on",
+    "$left.x",
+    "==",
+    "$right.x",
+    "union",
+    "mv-expand",
+    "mv-apply",
+    "parse",
+    "with",
+    "distinct",
+    "sort",
+    "order",
+    "top",
+    "take",
+    "count",
+    "as",
+    "let",
+    "=",
+    ";",
+    ",",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "*",
+    "+",
+    "-",
+    "/",
+    "%",
+    "<",
+    ">",
+    "<=",
+    "!=",
+    "=~",
+    "has",
+    "!has",
+    "contains",
+    "in",
+    "!in~",
+    "has_any",
+    "between",
+    "..",
+    "and",
+    "or",
+    "not",
+    "1",
+    "2.5",
+    "-3",
+    "1d",
+    "30m",
+    "'a'",
+    "\"b\"",
+    "datetime(2026-01-01)",
+    "time(1h)",
+    "dynamic([1,2])",
+    "dynamic({\"a\":1})",
+    "null",
+    "true",
+    "count()",
+    "dcount(x)",
+    "make_set(x)",
+    "arg_max(x, *)",
+    "tostring(x)",
+    "bin(x, 1)",
+    "iff(x > 1, 'a', 'b')",
+    "datetime_diff('day', now(), ago(1d))",
+    "toscalar(T | count)",
+    "x.a",
+    "x[0]",
+    "x[-1]",
+    "datatable(x:long)[1, 2]",
+    "print",
+    "range",
+    "from",
+    "to",
+    "step",
+    "asc",
+    "desc",
+    "to typeof(long)",
+    "limit",
+    "(x:long) { x * 2 }",
+    "f(1)",
+    "split(Name, '/')",
+    "strcat(x, y)",
+    "–",
+];
+
+fn catalog() -> Catalog {
+    let mut c = Catalog::new();
+    let t = kql::table_from_ndjson(
+        "T",
+        "{\"x\":1,\"y\":\"a\",\"Name\":\"n/1\"}\n{\"x\":2,\"y\":\"b\",\"Name\":\"n/2\"}\n{\"x\":null,\"y\":\"\",\"Name\":\"\"}\n",
+    )
+    .expect("fixture");
+    c.insert("T", t.clone());
+    c.insert("U", t);
+    c
+}
+
+fn options() -> RunOptions {
+    RunOptions {
+        row_limit: 10_000,
+        ..kql_support::options()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn parser_never_panics_on_random_text(s in "\\PC{0,120}") {
+        let _ = kql::parse(&s);
+    }
+
+    #[test]
+    fn random_token_sequences_never_panic(tokens in prop::collection::vec(prop::sample::select(VOCAB), 1..24)) {
+        let text = tokens.join(" ");
+        let cat = catalog();
+        let _ = kql::run(&text, &cat, &options());
+        if let Ok(ast) = kql::parse(&text) {
+            let printed = ast.to_string();
+            let again = kql::parse(&printed);
+            prop_assert!(again.is_ok(), "printed text does not parse: {printed}");
+            prop_assert_eq!(again.ok(), Some(ast));
+        }
+    }
+
+    #[test]
+    fn pipelines_over_t_never_panic(ops in prop::collection::vec(prop::sample::select(&[
+        "where x > 1", "extend z = x * 2", "project x, y", "summarize count() by y", "take 1", "sort by x",
+        "mv-expand y", "distinct y", "join kind=leftouter (U) on x", "union U", "count", "top 1 by y asc",
+        "project-away x", "extend w = split(Name, '/')[-1]", "parse Name with a '/' b:long",
+        "mv-apply e = pack_array(x, 1) on (summarize s = sum(e))", "where y has 'a' or Name contains '/'",
+    ][..]), 0..6)) {
+        let text = std::iter::once("T").chain(ops.iter().copied()).collect::<Vec<_>>().join(" | ");
+        let cat = catalog();
+        let _ = kql::run(&text, &cat, &options());
+        kql_support::assert_round_trip(&text);
+    }
+}

@@ -1,0 +1,262 @@
+//! Tabular operators, statements and functions beyond the documented traps.
+
+mod kql_support;
+
+use kql_support::*;
+use tenantless::kql::{self, Catalog, KqlError, RunOptions, Value};
+
+fn rows(t: &tenantless::kql::Table) -> Vec<String> {
+    t.rows
+        .iter()
+        .map(|r| r.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(","))
+        .collect()
+}
+
+const EVENTS: &str = "let E = datatable(User:string, App:string, N:long, Props:dynamic) [\n\
+    'alice', 'Graph', 1, dynamic({'ip': '10.0.0.1', 'tags': ['a', 'b']}),\n\
+    'bob', 'ARM', 2, dynamic({'ip': '10.0.0.2', 'tags': []}),\n\
+    'alice', 'ARM', 3, dynamic({'ip': '10.0.0.3', 'tags': ['c']})];\n";
+
+#[test]
+fn project_variants() {
+    let t = eval(&format!("{EVENTS}E | project User, Double = N * 2, Props.ip | take 1"));
+    assert_eq!(t.column_names(), ["User", "Double", "Props_ip"]);
+    assert_eq!(rows(&t), ["alice,2,10.0.0.1"]);
+    let away = eval(&format!("{EVENTS}E | extend Pa = 1, Pb = 2 | project-away P*, App"));
+    assert_eq!(away.column_names(), ["User", "N"]);
+    let keep = eval(&format!("{EVENTS}E | project-keep U*, N"));
+    assert_eq!(keep.column_names(), ["User", "N"]);
+    let ren = eval(&format!("{EVENTS}E | project-rename Who = User | project-reorder N, Who"));
+    assert_eq!(ren.column_names(), ["N", "Who", "App", "Props"]);
+}
+
+#[test]
+fn extend_replaces_and_chains() {
+    let t = eval(&format!("{EVENTS}E | extend N = N * 10, M = N + 1 | project N, M | take 1"));
+    assert_eq!(rows(&t), ["10,11"], "later items see earlier ones; N replaced in place");
+}
+
+#[test]
+fn let_functions_toscalar_and_tabular_in() {
+    let t = eval(&format!(
+        "{EVENTS}let double = (x:long) {{ x * 2 }};\n\
+         let byUser = (name:string) {{ E | where User == name }};\n\
+         let maxN = toscalar(E | summarize max(N));\n\
+         let armUsers = E | where App == 'ARM' | project User;\n\
+         byUser('alice') | extend D = double(N), IsMax = N == maxN, Arm = User in (armUsers) | project D, IsMax, Arm"
+    ));
+    assert_eq!(rows(&t), ["2,false,true", "6,true,true"]);
+}
+
+#[test]
+fn union_distinct_count_as() {
+    let t = eval(&format!("{EVENTS}union (E | where N == 1), (E | where N == 2) | count"));
+    assert_eq!(rows(&t), ["2"]);
+    let fuzzy = eval(&format!(
+        "{EVENTS}union isfuzzy=true E, NoSuchTable | distinct User | sort by User asc"
+    ));
+    assert_eq!(column(&fuzzy, "User"), ["alice", "bob"]);
+    let src = eval(&format!(
+        "{EVENTS}E | union withsource=T (print x = 1) | where isnotnull(x) | project x"
+    ));
+    assert_eq!(rows(&src), ["1"]);
+    let as_ = eval(&format!(
+        "{EVENTS}E | where N > 1 | as Big | join kind=inner (Big | project User, N2 = N) on User | count"
+    ));
+    assert_eq!(rows(&as_), ["2"], "bob-bob and alice(3)-alice(3)");
+}
+
+#[test]
+fn mv_apply_per_row_subquery() {
+    let t = eval(&format!(
+        "{EVENTS}E | mv-apply tag = Props.tags to typeof(string) on (where tag != 'b' | summarize tags = make_list(tag)) | project User, N, tags"
+    ));
+    assert_eq!(rows(&t), ["alice,1,[\"a\"]", "bob,2,[]", "alice,3,[\"c\"]"]);
+    let w = eval(&format!(
+        "{EVENTS}E | mv-apply t = Props.tags on (where t == 'c') | project User, t"
+    ));
+    assert_eq!(rows(&w), ["alice,c"]);
+}
+
+#[test]
+fn parse_operator() {
+    let t = eval(
+        "print s = 'Request id=42 from host web-1 took 1.5s' \
+         | parse s with * 'id=' Id:long ' from host ' Host ' took ' Took:real 's' *",
+    );
+    assert_eq!(scalar(&t, "Id"), Value::Long(42));
+    assert_eq!(scalar(&t, "Host"), Value::str("web-1"));
+    assert_eq!(scalar(&t, "Took"), Value::Real(1.5));
+    let miss = eval("print s = 'nothing here' | parse s with 'id=' Id:long");
+    assert_eq!(scalar(&miss, "Id"), Value::Null);
+    let tail = eval("print s = 'user: alice smith' | parse s with 'user: ' Name");
+    assert_eq!(scalar(&tail, "Name"), Value::str("alice smith"));
+}
+
+#[test]
+fn string_and_conversion_functions() {
+    let t = eval(
+        "print a = strcat('a', 1, true), b = toupper(trim(@'\\s+', '  x  ')), c = substring('hello', 1, 3), \
+         d = replace_string('aXbX', 'X', '-'), e = extract(@'id=(\\d+)', 1, 'id=77'), f = indexof('abc', 'c'), \
+         g = toint('12'), h = isnull(toint('zz')), i = tostring(dynamic({'k': 1})), j = strlen('–é'), \
+         k = coalesce('', 'x'), l = iff(1 > 2, 'y', 'n'), m = case(false, 1, true, 2, 3), n = strcat_delim('-', 'a', 'b'), \
+         o = replace_regex('a1b22', @'\\d+', '#'), p = extract_all(@'(\\d)', 'a1b2'), q = tobool('true'), \
+         r = todatetime('2026-11-28T10:15:02.1234567Z'), s = gettype(dynamic([])), t = round(2.567, 2), u = abs(-3)",
+    );
+    let want = [
+        ("a", "a1true"),
+        ("b", "X"),
+        ("c", "ell"),
+        ("d", "a-b-"),
+        ("e", "77"),
+        ("f", "2"),
+        ("g", "12"),
+        ("h", "true"),
+        ("i", "{\"k\":1}"),
+        ("j", "2"),
+        ("k", "x"),
+        ("l", "n"),
+        ("m", "2"),
+        ("n", "a-b"),
+        ("o", "a#b#"),
+        ("p", "[\"1\",\"2\"]"),
+        ("q", "true"),
+        ("r", "2026-11-28T10:15:02.1234567Z"),
+        ("s", "array"),
+        ("t", "2.57"),
+        ("u", "3"),
+    ];
+    for (col, v) in want {
+        assert_eq!(scalar(&t, col).to_string(), v, "column {col}");
+    }
+}
+
+#[test]
+fn dynamic_and_set_functions() {
+    let t = eval(
+        "print a = pack('k', 1, 'v', 'x'), b = pack_array(1, 'a'), c = set_difference(dynamic([1,2,3]), dynamic([2])), \
+         d = set_union(dynamic([1]), dynamic([1,2])), e = set_intersect(dynamic([1,2]), dynamic([2,3])), \
+         f = set_has_element(dynamic(['a']), 'a'), g = array_concat(dynamic([1]), dynamic([2])), h = bag_keys(dynamic({'x':1,'y':2})), \
+         i = bag_pack('a', 1).a",
+    );
+    let want = [
+        ("a", "{\"k\":1,\"v\":\"x\"}"),
+        ("b", "[1,\"a\"]"),
+        ("c", "[1,3]"),
+        ("d", "[1,2]"),
+        ("e", "[2]"),
+        ("f", "true"),
+        ("g", "[1,2]"),
+        ("h", "[\"x\",\"y\"]"),
+        ("i", "1"),
+    ];
+    for (col, v) in want {
+        assert_eq!(scalar(&t, col).to_string(), v, "column {col}");
+    }
+}
+
+#[test]
+fn datetime_functions() {
+    let t = eval(
+        "let d = datetime(2026-11-28 10:15:02.5);\n\
+         print a = startofday(d), b = startofweek(d), c = startofmonth(d), e = endofday(d), f = hourofday(d), \
+         g = dayofweek(d), h = getmonth(d), i = getyear(d), j = format_datetime(d, 'yyyy-MM-dd HH:mm'), \
+         k = datetime_part('minute', d), l = bin(d, 1d), m = ago(1h), n = now()",
+    );
+    let want = [
+        ("a", "2026-11-28T00:00:00.0000000Z"),
+        ("b", "2026-11-22T00:00:00.0000000Z"),
+        ("c", "2026-11-01T00:00:00.0000000Z"),
+        ("e", "2026-11-28T23:59:59.9999999Z"),
+        ("f", "10"),
+        ("g", "6.00:00:00"),
+        ("h", "11"),
+        ("i", "2026"),
+        ("j", "2026-11-28 10:15"),
+        ("k", "15"),
+        ("l", "2026-11-28T00:00:00.0000000Z"),
+        ("m", "2026-11-28T11:00:00.0000000Z"),
+        ("n", "2026-11-28T12:00:00.0000000Z"),
+    ];
+    for (col, v) in want {
+        assert_eq!(scalar(&t, col).to_string(), v, "column {col}");
+    }
+}
+
+#[test]
+fn column_ifexists_and_summarize_expressions() {
+    let t = eval(&format!(
+        "{EVENTS}E | extend X = column_ifexists('Nope', 'dflt'), Y = columnifexists('User', '') \
+         | summarize Ratio = 100.0 * countif(App == 'ARM') / count(), any(X), take_any(Y), Apps = make_set(App, 1)"
+    ));
+    assert_eq!(t.column_names(), ["Ratio", "any_X", "Y", "Apps"]);
+    let ratio = scalar(&t, "Ratio").as_f64().expect("number");
+    assert!((ratio - 200.0 / 3.0).abs() < 1e-9, "{ratio}");
+    assert_eq!(scalar(&t, "any_X"), Value::str("dflt"));
+    assert_eq!(scalar(&t, "Apps").to_string().matches(',').count(), 0, "max size 1");
+}
+
+#[test]
+fn multiple_statements_give_multiple_tables() {
+    let out = kql::run("print a = 1; print b = 2", &Catalog::new(), &options()).expect("runs");
+    assert_eq!(out.len(), 2);
+    assert_eq!(out[1].column_names(), ["b"]);
+}
+
+#[test]
+fn stage_stats_report_rows_per_stage() {
+    let (_, stats) = kql::run_with_stats("range x from 1 to 10 step 1 | where x > 3 | take 2", &Catalog::new(), &options()).expect("runs");
+    let counts: Vec<usize> = stats.iter().map(|s| s.rows).collect();
+    assert_eq!(counts, [10, 7, 2]);
+    assert!(stats[1].stage.starts_with("where"));
+}
+
+#[test]
+fn row_limit_stops_runaway_join() {
+    let opts = RunOptions {
+        row_limit: 1000,
+        ..options()
+    };
+    let q = "let T = range x from 1 to 100 step 1 | extend k = 1; T | join kind=inner (T) on k";
+    match kql::run(q, &Catalog::new(), &opts) {
+        Err(KqlError::RowLimit(what, limit)) => {
+            assert_eq!(limit, 1000);
+            assert!(what.contains("join"), "{what}");
+        }
+        other => panic!("expected a row-limit error, got {other:?}"),
+    }
+    let mv = "print a = dynamic([1,2,3,4,5]) | mv-expand a";
+    let small = RunOptions { row_limit: 3, ..options() };
+    assert!(matches!(kql::run(mv, &Catalog::new(), &small), Err(KqlError::RowLimit(..))));
+}
+
+#[test]
+fn errors_name_the_problem_and_suggest() {
+    let dir = seed_fixture();
+    let cat = catalog(&dir);
+    let o = options();
+    let e = kql::run("AuditLogs | where OperationNam == 'x'", &cat, &o)
+        .expect_err("unknown column")
+        .to_string();
+    assert!(
+        e.contains("unknown column or variable `OperationNam`; did you mean `OperationName`?"),
+        "{e}"
+    );
+    assert!(e.contains("error at 1:19"), "{e}");
+    let e = kql::run("AuditLog | take 1", &cat, &o).expect_err("unknown table").to_string();
+    assert!(e.contains("unknown table `AuditLog`; did you mean `AuditLogs`?"), "{e}");
+    let e = kql::run("AuditLogs | extend x = tostrng(1)", &cat, &o)
+        .expect_err("unknown fn")
+        .to_string();
+    assert!(e.contains("unknown function `tostrng`; did you mean `tostring`?"), "{e}");
+    let e = eval_err("print x = series_decompose_anomalies(dynamic([1]))");
+    assert_eq!(e, "function `series_decompose_anomalies()` is not supported by tenantless yet");
+    let e = eval_err("print x = 1 | evaluate autocluster()");
+    assert_eq!(e, "`evaluate autocluster` is not supported by tenantless yet");
+    let e = eval_err("print x = 1\n| summarize by ");
+    assert!(e.contains("error at 2:16") && e.contains("expected an expression"), "{e}");
+    let e = eval_err("print x = 1 | wher x > 1");
+    assert!(e.contains("unknown tabular operator `wher`"), "{e}");
+    let e = eval_err("T | where a == <Missing>");
+    assert!(e.contains("unbound placeholder"), "{e}");
+}
