@@ -11,7 +11,7 @@
 //! | `AzureActivity.CorrelationId`                                                    | `AzureActivity.CorrelationId`                              | all statuses of one deployment share it                              |
 //! | `AuditLogs.InitiatedBy.app.servicePrincipalId`                                   | `AADServicePrincipalSignInLogs.ServicePrincipalId`         | a successful sign-in to Microsoft Graph (`00000003-0000-0000-c000-000000000000`) at or up to 1 h before |
 //! | `AuditLogs.InitiatedBy.app.appId`                                                | `AADServicePrincipalSignInLogs.AppId`                      | same sign-in                                                         |
-//! | `AuditLogs.TargetResources[0].displayName` (`… Certificates and secrets management`) | `AADServicePrincipalSignInLogs.ServicePrincipalName`   | case-insensitive (the seed's credential rule joins on `tolower`)     |
+//! | `AuditLogs.TargetResources[0].displayName` (`… Certificates and secrets management`) | `AADServicePrincipalSignInLogs.ServicePrincipalName`   | case-insensitive (the seed's credential rule joins on `tolower`); the SP may never sign in (a dormant app) |
 //! | `AzureDiagnostics.SubscriptionId`, `AzureActivity.SubscriptionId`                | the scenario's subscriptions                               | equals `_SubscriptionId`, the `ResourceId`'s subscription and (`WorkflowRuntime`) `resource_subscriptionId_g` |
 //! | `AzureDiagnostics` `WorkflowRuntime` records                                     | — (none)                                                   | no value carries a `ServicePrincipalId` or `AppId`: only time and resource type relate a Logic App run to its connection's sign-in |
 
@@ -114,7 +114,9 @@ fn app_initiated_audit_records_join_a_preceding_graph_sign_in() {
 #[test]
 fn credential_changes_target_a_service_principal_by_name() {
     enforce("credential change → ServicePrincipalName", |g| {
-        join::credential_changes(g, &join::signed_in_sp_names(g))
+        let mut known = join::scenario_sp_names(g, seed_of(g));
+        known.extend(join::signed_in_sp_names(g));
+        join::credential_changes(g, &known)
     });
     let changes = seed()
         .records(AUDIT)
