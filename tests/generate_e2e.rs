@@ -493,3 +493,25 @@ fn seed_manifest_lists_both_rule_cases() {
     assert!(kinds.contains("failed_signins"), "{kinds:?}");
     assert!(kinds.contains("credential_added_to_active_sp"), "{kinds:?}");
 }
+
+/// The shape checks above can fail.
+#[test]
+fn the_type_checks_reject_wrong_shapes() {
+    assert!(type_ok("datetime", &Value::from("2026-11-27T09:12:00.0000000Z")));
+    assert!(!type_ok("datetime", &Value::from("2026-11-27T09:12:00.000000Z")), "6 digits");
+    assert!(!type_ok("datetime", &Value::from("2026-11-27T09:12:00.0000000+00:00")));
+    assert!(!type_ok("datetime", &Value::from("2026-11-27 09:12:00.0000000Z")));
+    assert!(type_ok("datetime", &Value::Null));
+    assert!(!type_ok("string", &Value::Null));
+    assert!(!type_ok("string", &Value::from(1)));
+    assert!(type_ok("long", &Value::from(3)));
+    assert!(!type_ok("long", &Value::from(3.5)));
+    assert!(!type_ok("long", &Value::from("3")));
+    assert!(type_ok("real", &Value::from(200)));
+    assert!(!type_ok("real", &Value::from("200")));
+    assert!(!type_ok("bool", &Value::from("true")));
+    assert!(type_ok("guid", &Value::from("6fa03e09-df33-4ba8-ab9c-15c4547f7ae7")));
+    assert!(type_ok("guid", &Value::from("85e95cb801cab326cc6ae592b78552ab")));
+    assert!(!type_ok("guid", &Value::from("6fa03e09-df33-4ba8-ab9c-15c4547f7ae")));
+    assert!(!type_ok("guid", &Value::from("not-a-guid")));
+}
