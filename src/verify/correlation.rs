@@ -57,23 +57,6 @@ pub fn load(path: &Path) -> Result<Vec<Correlation>, String> {
     })
 }
 
-/// A KQL string literal holding `value`.
-pub fn kql_string(value: &str) -> String {
-    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
-/// Replaces `<Name>` and `{{Name}}` placeholders with string literals.
-pub fn bind(query: &str, values: &BTreeMap<String, String>) -> String {
-    let mut out = query.to_owned();
-    for (name, value) in values {
-        let literal = kql_string(value);
-        out = out
-            .replace(&format!("<{name}>"), &literal)
-            .replace(&format!("{{{{{name}}}}}"), &literal);
-    }
-    out
-}
-
 fn resolve_params(c: &Correlation, manifest: &Manifest) -> Result<BTreeMap<String, String>, String> {
     let mut values = BTreeMap::new();
     for (name, param) in &c.params {
@@ -191,7 +174,7 @@ pub fn run(c: &Correlation, path: &Path, manifest: &Manifest, engine: &mut dyn E
         return result(RuleStatus::Failed("manifest.json has no valid time_range".into()), vec![]);
     };
     match engine.run(
-        &bind(&c.query, &values),
+        &crate::kql::params::substitute(&c.query, &values),
         end,
         (start - TimeDelta::days(1), end + TimeDelta::days(1)),
     ) {
@@ -207,23 +190,5 @@ pub fn run(c: &Correlation, path: &Path, manifest: &Manifest, engine: &mut dyn E
         ),
         Err(EngineError::Unsupported(f)) => result(RuleStatus::NotExecutable(f), vec![]),
         Err(EngineError::Failed(m)) => result(RuleStatus::Failed(m), vec![]),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_bind_as_escaped_string_literals() {
-        let values = BTreeMap::from([
-            ("ServicePrincipalId".to_owned(), "a\"b".to_owned()),
-            ("VM or application name".to_owned(), "vm-1".to_owned()),
-        ]);
-        let q = bind(
-            "T | where A == <ServicePrincipalId> or B == {{ServicePrincipalId}} | where N == <VM or application name>",
-            &values,
-        );
-        assert_eq!(q, r#"T | where A == "a\"b" or B == "a\"b" | where N == "vm-1""#);
     }
 }
