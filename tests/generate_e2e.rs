@@ -515,3 +515,37 @@ fn the_type_checks_reject_wrong_shapes() {
     assert!(!type_ok("guid", &Value::from("6fa03e09-df33-4ba8-ab9c-15c4547f7ae")));
     assert!(!type_ok("guid", &Value::from("not-a-guid")));
 }
+
+/// `--days N` simulates N days from the scenario's start: the manifest's period is that long and no
+/// record (workload or injected anomaly) lies after it.
+#[test]
+fn days_shortens_the_period_and_keeps_every_record_inside_it() {
+    let small = common::bundled_scenarios()
+        .into_iter()
+        .find(|p| p.ends_with("tenant-small.yaml"))
+        .unwrap_or_else(common::seed_scenario);
+    let g = common::generate_and_load(&small, &["--days", "2"]);
+    let (start, end) = g.period();
+    assert_eq!(end - start, chrono::TimeDelta::days(2));
+    let late: Vec<String> = TABLES
+        .iter()
+        .flat_map(|t| g.records(t).iter().map(move |r| (t, r)))
+        .filter(|(_, r)| time_of(r) > end)
+        .map(|(t, r)| format!("{t} {}", s(r, "TimeGenerated")))
+        .collect();
+    assert!(
+        late.is_empty(),
+        "{} records after the shortened period's end {end}:\n{}",
+        late.len(),
+        late.join("\n")
+    );
+    for label in g.manifest["anomalies"].as_array().into_iter().flatten() {
+        let window_end = label["window"]["end"].as_str().and_then(parse_ts);
+        assert!(
+            window_end.is_none_or(|t| t <= end),
+            "anomaly {} lies after the period: {}",
+            label["id"],
+            label["window"]
+        );
+    }
+}
