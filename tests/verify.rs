@@ -189,7 +189,7 @@ fn broken_rules_are_reported_one_by_one_without_stopping_the_others() {
     )
     .unwrap();
     let (data, _) = detections();
-    let results = verify_dir(data, &[dir.clone()]);
+    let results = verify_dir(data, std::slice::from_ref(&dir));
     assert_eq!(results.len(), 5);
     let status = |file: &str| &result(&results, file).status;
     assert!(
