@@ -80,57 +80,42 @@ fn resolve_params(c: &Correlation, manifest: &Manifest) -> Result<BTreeMap<Strin
     Ok(values)
 }
 
+/// A pass, or a failure explained by `why`.
+fn expectation(name: String, ok: bool, why: impl FnOnce() -> String) -> ExpectationResult {
+    ExpectationResult {
+        name,
+        outcome: if ok { Outcome::Pass } else { Outcome::Fail(why()) },
+    }
+}
+
 fn check(expect: &Expect, result: &QueryResult) -> Vec<ExpectationResult> {
     let mut out = Vec::new();
     let n = result.rows.len() as u64;
     if let Some(rows) = expect.rows {
-        let outcome = if n == rows {
-            Outcome::Pass
-        } else {
-            Outcome::Fail(format!("returned {n} row(s), expected {rows}"))
-        };
-        out.push(ExpectationResult {
-            name: format!("returns {rows} row(s)"),
-            outcome,
-        });
+        out.push(expectation(format!("returns {rows} row(s)"), n == rows, || {
+            format!("returned {n} row(s), expected {rows}")
+        }));
     }
     if let Some(min) = expect.min_rows {
-        let outcome = if n >= min {
-            Outcome::Pass
-        } else {
-            Outcome::Fail(format!("returned {n} row(s), expected at least {min}"))
-        };
-        out.push(ExpectationResult {
-            name: format!("returns at least {min} row(s)"),
-            outcome,
-        });
+        out.push(expectation(format!("returns at least {min} row(s)"), n >= min, || {
+            format!("returned {n} row(s), expected at least {min}")
+        }));
     }
     if let Some(columns) = &expect.columns {
-        let outcome = if &result.columns == columns {
-            Outcome::Pass
-        } else {
-            Outcome::Fail(format!("columns {:?}", result.columns))
-        };
-        out.push(ExpectationResult {
-            name: "has the expected columns".into(),
-            outcome,
-        });
+        out.push(expectation("has the expected columns".into(), &result.columns == columns, || {
+            format!("columns {:?}", result.columns)
+        }));
     }
     for (column, count) in &expect.distinct {
-        let outcome = match result.columns.iter().position(|c| c == column) {
-            None => Outcome::Fail(format!("no column `{column}` in the result")),
+        let name = format!("{count} distinct {column}");
+        out.push(match result.columns.iter().position(|c| c == column) {
+            None => expectation(name, false, || format!("no column `{column}` in the result")),
             Some(i) => {
                 let distinct: BTreeSet<&str> = result.rows.iter().filter_map(|r| r.get(i)).map(String::as_str).collect();
-                if distinct.len() as u64 == *count {
-                    Outcome::Pass
-                } else {
-                    Outcome::Fail(format!("{} distinct value(s) of {column}, expected {count}", distinct.len()))
-                }
+                expectation(name, distinct.len() as u64 == *count, || {
+                    format!("{} distinct value(s) of {column}, expected {count}", distinct.len())
+                })
             }
-        };
-        out.push(ExpectationResult {
-            name: format!("{count} distinct {column}"),
-            outcome,
         });
     }
     out
