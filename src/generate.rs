@@ -70,6 +70,11 @@ pub fn load_scenarios(
         }
         for s in &mut loaded {
             s.tenant.end = s.tenant.start + chrono::TimeDelta::days(i64::from(days));
+            // The ground truth must list only what was injected: anomalies after the new end go.
+            let end = s.tenant.end;
+            let before = s.tenant.anomalies.len();
+            s.tenant.anomalies.retain(|a| a.at < end);
+            s.dropped_anomalies = before - s.tenant.anomalies.len();
         }
     }
     if let Some(end) = end {

@@ -493,3 +493,59 @@ fn seed_manifest_lists_both_rule_cases() {
     assert!(kinds.contains("failed_signins"), "{kinds:?}");
     assert!(kinds.contains("credential_added_to_active_sp"), "{kinds:?}");
 }
+
+/// The shape checks above can fail.
+#[test]
+fn the_type_checks_reject_wrong_shapes() {
+    assert!(type_ok("datetime", &Value::from("2026-11-27T09:12:00.0000000Z")));
+    assert!(!type_ok("datetime", &Value::from("2026-11-27T09:12:00.000000Z")), "6 digits");
+    assert!(!type_ok("datetime", &Value::from("2026-11-27T09:12:00.0000000+00:00")));
+    assert!(!type_ok("datetime", &Value::from("2026-11-27 09:12:00.0000000Z")));
+    assert!(type_ok("datetime", &Value::Null));
+    assert!(!type_ok("string", &Value::Null));
+    assert!(!type_ok("string", &Value::from(1)));
+    assert!(type_ok("long", &Value::from(3)));
+    assert!(!type_ok("long", &Value::from(3.5)));
+    assert!(!type_ok("long", &Value::from("3")));
+    assert!(type_ok("real", &Value::from(200)));
+    assert!(!type_ok("real", &Value::from("200")));
+    assert!(!type_ok("bool", &Value::from("true")));
+    assert!(type_ok("guid", &Value::from("6fa03e09-df33-4ba8-ab9c-15c4547f7ae7")));
+    assert!(type_ok("guid", &Value::from("85e95cb801cab326cc6ae592b78552ab")));
+    assert!(!type_ok("guid", &Value::from("6fa03e09-df33-4ba8-ab9c-15c4547f7ae")));
+    assert!(!type_ok("guid", &Value::from("not-a-guid")));
+}
+
+/// `--days N` simulates N days from the scenario's start: the manifest's period is that long and no
+/// record (workload or injected anomaly) lies after it.
+#[test]
+fn days_shortens_the_period_and_keeps_every_record_inside_it() {
+    let small = common::bundled_scenarios()
+        .into_iter()
+        .find(|p| p.ends_with("tenant-small.yaml"))
+        .unwrap_or_else(common::seed_scenario);
+    let g = common::generate_and_load(&small, &["--days", "2"]);
+    let (start, end) = g.period();
+    assert_eq!(end - start, chrono::TimeDelta::days(2));
+    let late: Vec<String> = TABLES
+        .iter()
+        .flat_map(|t| g.records(t).iter().map(move |r| (t, r)))
+        .filter(|(_, r)| time_of(r) > end)
+        .map(|(t, r)| format!("{t} {}", s(r, "TimeGenerated")))
+        .collect();
+    assert!(
+        late.is_empty(),
+        "{} records after the shortened period's end {end}:\n{}",
+        late.len(),
+        late.join("\n")
+    );
+    for label in g.manifest["anomalies"].as_array().into_iter().flatten() {
+        let window_end = label["window"]["end"].as_str().and_then(parse_ts);
+        assert!(
+            window_end.is_none_or(|t| t <= end),
+            "anomaly {} lies after the period: {}",
+            label["id"],
+            label["window"]
+        );
+    }
+}

@@ -11,7 +11,7 @@
 //! | `AzureActivity.CorrelationId`                                                    | `AzureActivity.CorrelationId`                              | all statuses of one deployment share it                              |
 //! | `AuditLogs.InitiatedBy.app.servicePrincipalId`                                   | `AADServicePrincipalSignInLogs.ServicePrincipalId`         | a successful sign-in to Microsoft Graph (`00000003-0000-0000-c000-000000000000`) at or up to 1 h before |
 //! | `AuditLogs.InitiatedBy.app.appId`                                                | `AADServicePrincipalSignInLogs.AppId`                      | same sign-in                                                         |
-//! | `AuditLogs.TargetResources[0].displayName` (`… Certificates and secrets management`) | `AADServicePrincipalSignInLogs.ServicePrincipalName`   | case-insensitive (the seed's credential rule joins on `tolower`)     |
+//! | `AuditLogs.TargetResources[0].displayName` (`… Certificates and secrets management`) | `AADServicePrincipalSignInLogs.ServicePrincipalName`   | case-insensitive (the seed's credential rule joins on `tolower`); the SP may never sign in (a dormant app) |
 //! | `AzureDiagnostics.SubscriptionId`, `AzureActivity.SubscriptionId`                | the scenario's subscriptions                               | equals `_SubscriptionId`, the `ResourceId`'s subscription and (`WorkflowRuntime`) `resource_subscriptionId_g` |
 //! | `AzureDiagnostics` `WorkflowRuntime` records                                     | — (none)                                                   | no value carries a `ServicePrincipalId` or `AppId`: only time and resource type relate a Logic App run to its connection's sign-in |
 
@@ -114,7 +114,9 @@ fn app_initiated_audit_records_join_a_preceding_graph_sign_in() {
 #[test]
 fn credential_changes_target_a_service_principal_by_name() {
     enforce("credential change → ServicePrincipalName", |g| {
-        join::credential_changes(g, &join::signed_in_sp_names(g))
+        let mut known = join::scenario_sp_names(g, seed_of(g));
+        known.extend(join::signed_in_sp_names(g));
+        join::credential_changes(g, &known)
     });
     let changes = seed()
         .records(AUDIT)
@@ -190,4 +192,92 @@ fn the_seeds_correlation_queries_find_their_records() {
         r.get("resource_workflowName_s").and_then(|v| v.as_str()) == Some("Send-Alerts-To-EventHub")
             && r.get("tags_LogicAppsCategory_s").and_then(|v| v.as_str()) == Some("security")
     }));
+}
+
+/// The checks above can fail: each catches a broken reference planted in a copy of the seed's output.
+#[test]
+fn the_join_checks_catch_broken_references() {
+    let original = seed();
+    let seed_number = seed_of(original);
+    let subscriptions = join::scenario_subscriptions(original, seed_number);
+    let names = join::scenario_sp_names(original, seed_number);
+    assert!(join::check_all(original, &names, &subscriptions).is_empty());
+    let other = "00000000-1111-4222-8333-444444444444";
+    let mutate = |table: &str, pick: &dyn Fn(&common::Record) -> bool, change: &dyn Fn(&mut common::Record)| -> Generated {
+        let mut g = original.clone();
+        let records = &mut g.tables.get_mut(table).expect("table").records;
+        let r = records.iter_mut().find(|r| pick(r)).expect("a record to break");
+        change(r);
+        g
+    };
+    let is_kv = |r: &common::Record| s(r, "Category") == "AuditEvent";
+    let cases: Vec<(&str, Generated)> = vec![
+        (
+            "Key Vault caller",
+            mutate(DIAGNOSTICS, &is_kv, &|r| {
+                r.insert(join::KV_OBJECT_ID.into(), other.into());
+            }),
+        ),
+        (
+            "Key Vault app id",
+            mutate(DIAGNOSTICS, &is_kv, &|r| {
+                r.insert(join::KV_APP_ID.into(), other.into());
+            }),
+        ),
+        (
+            "activity token",
+            mutate(ACTIVITY, &|_| true, &|r| {
+                r["Claims_d"]["uti"] = "not-a-token".into();
+            }),
+        ),
+        (
+            "activity caller address",
+            mutate(ACTIVITY, &|_| true, &|r| {
+                r.insert("CallerIpAddress".into(), "198.51.100.1".into());
+            }),
+        ),
+        (
+            "graph initiator",
+            mutate(AUDIT, &|r| r["InitiatedBy"]["app"].is_object(), &|r| {
+                r["InitiatedBy"]["app"]["servicePrincipalId"] = other.into();
+            }),
+        ),
+        (
+            "credential target",
+            mutate(AUDIT, &|r| s(r, "OperationName").contains("Certificates and secrets"), &|r| {
+                r["TargetResources"][0]["displayName"] = "nobody".into();
+            }),
+        ),
+        (
+            "diagnostics subscription",
+            mutate(DIAGNOSTICS, &is_kv, &|r| {
+                r.insert("SubscriptionId".into(), other.into());
+            }),
+        ),
+        (
+            "workflow anonymity",
+            mutate(DIAGNOSTICS, &|r| s(r, "Category") == "WorkflowRuntime", &|r| {
+                let sp = s(&original.records(common::SP_SIGNINS)[0], "ServicePrincipalId").to_owned();
+                r.insert("retryHistory_s".into(), sp.into());
+            }),
+        ),
+    ];
+    for (what, g) in cases {
+        assert!(
+            !join::check_all(&g, &names, &subscriptions).is_empty(),
+            "a broken {what} went unnoticed"
+        );
+    }
+    // A sign-in that comes more than an hour before the operation does not count.
+    let mut late = original.clone();
+    for r in &mut late.tables.get_mut(DIAGNOSTICS).expect("table").records {
+        if is_kv(r) {
+            let t = common::time_of(r) + chrono::TimeDelta::minutes(61);
+            r.insert("TimeGenerated".into(), tenantless::timefmt::format_ts(t).into());
+        }
+    }
+    assert!(
+        !join::key_vault_events(&late, &SignIns::new(&late)).is_empty(),
+        "a stale token went unnoticed"
+    );
 }

@@ -17,7 +17,15 @@ use std::fmt::Write;
 enum Schedule {
     Every { minutes: u32, jitter_s: Option<u32> },
     PerDay { runs: f64, profile: usize, jitter_s: Option<u32> },
-    At { fractions: Vec<f64>, jitter_s: Option<u32> },
+    At { times: Vec<AtTime>, jitter_s: Option<u32> },
+}
+
+/// An `at` instant: a fraction of the period, or a few seconds before its end (where a run's later
+/// records could spill over).
+#[derive(Debug, Clone, Copy)]
+enum AtTime {
+    Fraction(f64),
+    BeforeEnd(u32),
 }
 
 #[derive(Debug, Clone)]
@@ -72,9 +80,14 @@ fn schedule() -> impl Strategy<Value = Schedule> {
         (prop::sample::select(vec![10u32, 15, 30, 60, 120, 240, 720]), jitter())
             .prop_map(|(minutes, jitter_s)| Schedule::Every { minutes, jitter_s }),
         (0.5f64..48.0, 0..PROFILES.len(), jitter()).prop_map(|(runs, profile, jitter_s)| Schedule::PerDay { runs, profile, jitter_s }),
-        // Some runs land in the period's last moments, where a run's later records could spill over.
-        (prop::collection::vec(prop_oneof![0.0f64..0.999, 0.99f64..0.99999], 1..=3), jitter())
-            .prop_map(|(fractions, jitter_s)| Schedule::At { fractions, jitter_s }),
+        (
+            prop::collection::vec(
+                prop_oneof![(0.0f64..0.999).prop_map(AtTime::Fraction), (1u32..=20).prop_map(AtTime::BeforeEnd)],
+                1..=3
+            ),
+            jitter()
+        )
+            .prop_map(|(times, jitter_s)| Schedule::At { times, jitter_s }),
     ]
 }
 
@@ -162,8 +175,16 @@ impl Spec {
             Schedule::PerDay { runs, profile, jitter_s } => {
                 format!("{{ per_day: {runs:.3}, profile: {}{} }}", PROFILES[*profile], jitter(jitter_s))
             }
-            Schedule::At { fractions, jitter_s } => {
-                let times: Vec<String> = fractions.iter().map(|f| self.at(*f)).collect();
+            Schedule::At { times, jitter_s } => {
+                let times: Vec<String> = times
+                    .iter()
+                    .map(|t| match t {
+                        AtTime::Fraction(f) => self.at(*f),
+                        AtTime::BeforeEnd(secs) => (self.end() - TimeDelta::seconds(i64::from(*secs)))
+                            .format("%Y-%m-%dT%H:%M:%SZ")
+                            .to_string(),
+                    })
+                    .collect();
                 format!("{{ at: [{}]{} }}", times.join(", "), jitter(jitter_s))
             }
         }
@@ -228,14 +249,14 @@ impl Spec {
         }
         for (i, system) in self.mis.iter().enumerate() {
             if *system {
-                let _ = write!(
+                let _ = writeln!(
                     y,
-                    "  - {{ name: mi-{}, kind: system_assigned_mi, attached_to: vm-{} }}\n",
+                    "  - {{ name: mi-{}, kind: system_assigned_mi, attached_to: vm-{} }}",
                     i + 1,
                     i + 1
                 );
             } else {
-                let _ = write!(y, "  - {{ name: mi-{}, kind: user_assigned_mi, resource_group: rg-a }}\n", i + 1);
+                let _ = writeln!(y, "  - {{ name: mi-{}, kind: user_assigned_mi, resource_group: rg-a }}", i + 1);
             }
         }
         if !self.populations.is_empty() {
@@ -272,16 +293,16 @@ impl Spec {
             for a in &self.anomalies {
                 let identity = &sps[a.identity % sps.len()];
                 if a.failed {
-                    let _ = write!(
+                    let _ = writeln!(
                         y,
-                        "  - {{ kind: failed_signins, identity: {identity}, at: {}, reason: wrong_secret, count: {}, ip: 185.220.101.9 }}\n",
+                        "  - {{ kind: failed_signins, identity: {identity}, at: {}, reason: wrong_secret, count: {}, ip: 185.220.101.9 }}",
                         self.at(a.fraction),
                         a.count
                     );
                 } else {
-                    let _ = write!(
+                    let _ = writeln!(
                         y,
-                        "  - {{ kind: credential_added_to_active_sp, identity: {identity}, at: {}, ip: 203.0.113.7 }}\n",
+                        "  - {{ kind: credential_added_to_active_sp, identity: {identity}, at: {}, ip: 203.0.113.7 }}",
                         self.at(a.fraction)
                     );
                 }
@@ -316,7 +337,8 @@ proptest! {
     #[test]
     fn every_cross_table_reference_resolves(spec in spec(), seed in any::<u64>()) {
         let (g, yaml) = generate(&spec, seed)?;
-        let mut known: BTreeSet<String> = spec.sp_names().into_iter().collect();
+        let mut known: BTreeSet<String> = join::scenario_sp_names(&g, seed);
+        known.extend(spec.sp_names());
         known.extend(join::signed_in_sp_names(&g));
         let problems = join::check_all(&g, &known, &join::scenario_subscriptions(&g, seed));
         prop_assert!(problems.is_empty(), "{}\n--- scenario ---\n{yaml}", summarize(problems, 10));
@@ -357,7 +379,7 @@ fn a_run_in_the_last_second_keeps_its_records_inside_the_period() {
             kind: 1,
             identity: 0,
             schedule: Schedule::At {
-                fractions: vec![0.9999],
+                times: vec![AtTime::BeforeEnd(1)],
                 jitter_s: None,
             },
             variant: 3,

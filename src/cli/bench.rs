@@ -20,7 +20,11 @@ pub fn run(args: &BenchArgs) -> ExitCode {
         eprintln!("note: this is a debug build; run `cargo run --release -- bench` for meaningful figures");
     }
     let scratch = crate::bench::scratch_dir();
-    let result = crate::bench::run(&args.scenarios, &scratch, args.days.max(1));
+    let rules = args.scenarios.parent().map_or_else(|| PathBuf::from("rules"), |p| p.join("rules"));
+    let result = crate::bench::run(&args.scenarios, &scratch, args.days.max(1)).and_then(|mut rows| {
+        rows.extend(crate::bench::kql_rules(&rules, &scratch)?);
+        Ok(rows)
+    });
     let _ = std::fs::remove_dir_all(&scratch);
     match result {
         Ok(rows) => {

@@ -77,6 +77,9 @@ pub fn run(args: &GenerateArgs) -> ExitCode {
     match result {
         Ok(manifest) => {
             print_summary(&manifest, &options.out);
+            if let Some(days) = args.days {
+                note_dropped_anomalies(&options, days);
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -86,6 +89,19 @@ pub fn run(args: &GenerateArgs) -> ExitCode {
                 _ => EXIT_INPUT,
             };
             ExitCode::from(code)
+        }
+    }
+}
+
+/// Says which anomalies `--days` left out (the manifest lists only what was injected).
+fn note_dropped_anomalies(options: &GenerateOptions, days: u32) {
+    let ids = crate::ids::IdSource::new(options.seed);
+    if let Ok(loaded) = crate::generate::load_scenarios(&options.scenarios, ids, Some(days), options.end) {
+        for s in loaded.iter().filter(|s| s.dropped_anomalies > 0) {
+            eprintln!(
+                "note: --days {days} ends scenario {} before {} of its anomalies; they were not injected",
+                s.tenant.scenario, s.dropped_anomalies
+            );
         }
     }
 }

@@ -32,6 +32,8 @@ pub enum Command {
     Generate(generate::GenerateArgs),
     /// Estimate rows, billed GB and cost per table and category from scenarios.
     Estimate(estimate::EstimateArgs),
+    /// Run a KQL query over generated tables.
+    Query(query::QueryArgs),
     /// Run Sentinel rules and correlations over generated data and compare with the ground truth.
     Verify(verify::VerifyArgs),
     /// Measure generation and estimation speed (use a release build).
@@ -55,6 +57,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Estimate(args)) => estimate::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
         Some(Command::Verify(args)) => verify::run(&args),
+        Some(Command::Query(args)) => query::run(&args),
         None => {
             // No arguments: the README's first command. Generate the default scenario into output/,
             // then verify the bundled rules against it.

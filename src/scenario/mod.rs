@@ -23,6 +23,8 @@ pub struct LoadedScenario {
     /// SHA-256 of the file's bytes, hex.
     pub sha256: String,
     pub tenant: Tenant,
+    /// Anomalies left out because `--days` ended the period before them.
+    pub dropped_anomalies: usize,
 }
 
 /// Reads, parses, validates and resolves one scenario file.
@@ -46,6 +48,7 @@ pub fn load(path: &Path, ids: IdSource) -> Result<LoadedScenario, ScenarioError>
         path: path.to_owned(),
         sha256: hex_sha256(&bytes),
         tenant,
+        dropped_anomalies: 0,
     })
 }
 
@@ -54,8 +57,26 @@ pub fn parse(path: &Path, source: &str, ids: IdSource) -> Result<Tenant, Scenari
     // serde-saphyr's default budget caps events, aliases, anchors and nesting depth, which is
     // what guards against billion-laughs style documents.
     let options = serde_saphyr::Options::default();
+    if let Some((line, column)) = tab_indentation(source) {
+        return Err(ScenarioError::new(path, source, line, column, "a tab in the indentation")
+            .with_hint("YAML indents with spaces only: replace the tab by spaces"));
+    }
     let spec: model::ScenarioFile = serde_saphyr::from_str_with_options(source, options).map_err(|e| {
         let (line, column) = e.location().map_or((0, 0), |l| (l.line() as usize, l.column() as usize));
+        if let Some((open_line, open_column, bracket)) = unclosed_flow(source, line) {
+            // The parser notices a missing `]`/`}` only where the text stops making sense.
+            return ScenarioError::new(
+                path,
+                source,
+                open_line,
+                open_column,
+                format!("unclosed `{bracket}`: nothing closes it"),
+            )
+            .with_hint(format!(
+                "close it on the same line, e.g. `{bracket}a, b{}`",
+                if bracket == '[' { ']' } else { '}' }
+            ));
+        }
         let message = first_line_of(&e.to_string());
         let hint = if message.contains("unknown field") {
             "remove or rename the field; the README's scenario reference lists every field"
@@ -71,8 +92,44 @@ pub fn parse(path: &Path, source: &str, ids: IdSource) -> Result<Tenant, Scenari
     resolve::resolve(path, source, &spec, ids)
 }
 
-/// serde-saphyr renders a snippet after the first line; we render our own.
-fn first_line_of(text: &str) -> String {
+/// The first tab in a line's leading whitespace (1-based line and column), which YAML forbids and
+/// which parsers report wherever the scalar before it ends.
+fn tab_indentation(source: &str) -> Option<(usize, usize)> {
+    source.lines().enumerate().find_map(|(i, line)| {
+        let indent = &line[..line.len() - line.trim_start().len()];
+        indent
+            .find('\t')
+            .filter(|_| !line.trim_start().is_empty())
+            .map(|col| (i + 1, col + 1))
+    })
+}
+
+/// A `[` or `{` opened on an earlier line than `error_line` and still open there (ignoring quoted
+/// text and comments): where an "unclosed bracket" mistake really is.
+fn unclosed_flow(source: &str, error_line: usize) -> Option<(usize, usize, char)> {
+    let mut open: Vec<(usize, usize, char)> = Vec::new();
+    for (i, line) in source.lines().enumerate().take(error_line.saturating_sub(1)) {
+        let mut quote: Option<char> = None;
+        for (col, c) in line.chars().enumerate() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') => break,
+                (None, '[' | '{') => open.push((i + 1, col + 1, c)),
+                (None, ']' | '}') => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+    open.pop()
+}
+
+/// The message of a serde-saphyr error without its snippet and location prefix (callers render
+/// their own location).
+pub fn first_line_of(text: &str) -> String {
     let first = text.lines().next().unwrap_or(text);
     // Drop its own "error: line N column M: " prefix: our Display puts the location first.
     match first.find(": ").filter(|_| first.starts_with("error: line ")) {

@@ -78,7 +78,14 @@ impl Ctx<'_> {
 
     fn positive(&self, at: &S<i64>, what: &str, max: i64) -> R<u32> {
         if at.value < 1 || at.value > max {
-            return Err(self.err(at, format!("{what} must be between 1 and {max}, not {}", at.value)));
+            let hint = if at.value < 1 {
+                "a count cannot be zero or negative".to_owned()
+            } else {
+                format!("more than {max} is more likely a typo than a tenant")
+            };
+            return Err(self
+                .err(at, format!("{what} must be between 1 and {max}, not {}", at.value))
+                .with_hint(hint));
         }
         Ok(at.value as u32)
     }
@@ -682,11 +689,25 @@ fn resolve_schedule(ctx: &Ctx, spec: &ScheduleSpec, at: &S<WorkloadKind>, period
         Some(j) => ctx.duration(j, "jitter")?,
         None => TimeDelta::zero(),
     };
-    let given = usize::from(spec.every.is_some()) + usize::from(spec.per_day.is_some()) + usize::from(spec.at.is_some());
-    if given != 1 {
-        return Err(ctx
-            .err(at, "a schedule needs exactly one of `every`, `per_day` or `at`")
-            .with_hint("e.g. `schedule: { every: 4h, jitter: 5m }`"));
+    // Point at the last of the schedule kinds given (the one that conflicts), or at the workload.
+    let given: Vec<(u32, u32)> = [
+        loc(&spec.every),
+        loc(&spec.per_day),
+        spec.at
+            .as_ref()
+            .and_then(|a| a.first())
+            .map(|t| (t.referenced.line() as u32, t.referenced.column() as u32)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if given.len() != 1 {
+        let message = "a schedule needs exactly one of `every`, `per_day` or `at`";
+        let error = match given.iter().max() {
+            Some((line, column)) => ScenarioError::new(ctx.file, ctx.source, *line as usize, *column as usize, message),
+            None => ctx.err(at, message),
+        };
+        return Err(error.with_hint("e.g. `schedule: { every: 4h, jitter: 5m }`"));
     }
     if let (Some(profile), None) = (&spec.profile, &spec.per_day) {
         return Err(ctx.err(profile, "`profile` only applies to `per_day` schedules"));

@@ -15,6 +15,18 @@ pub struct Event<'t> {
     pub kind: EventKind<'t>,
 }
 
+impl Event<'_> {
+    /// Moves the event, and the instants it refers to, by `delta`.
+    pub fn shift(&mut self, delta: chrono::TimeDelta) {
+        self.time += delta;
+        match &mut self.kind {
+            EventKind::Arm(a) => a.signin.issued_at += delta,
+            EventKind::LogicApp(l) => l.started += delta,
+            EventKind::SignIn(_) | EventKind::KeyVault(_) | EventKind::Audit(_) => {}
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum EventKind<'t> {
     SignIn(SignIn<'t>),

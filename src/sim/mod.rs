@@ -179,6 +179,10 @@ impl<'t> Simulation<'t> {
                     }
                 }
             };
+            let tenant = match origin {
+                Origin::Workload { tenant, .. } | Origin::Anomaly { tenant, .. } => &self.tenants[tenant],
+            };
+            keep_inside(&mut events, tenant.start, tenant.end);
             for event in &events {
                 sink.event(event, origin)?;
             }
@@ -187,6 +191,22 @@ impl<'t> Simulation<'t> {
             }
         }
         Ok(())
+    }
+}
+
+/// A run that starts near the end of the period would log its last records after it; such a run
+/// is moved earlier as a whole, so that every record lies inside the period and the run keeps its
+/// internal timing (a token's sign-in before its use).
+fn keep_inside(events: &mut [Event<'_>], start: DateTime<Utc>, end: DateTime<Utc>) {
+    let Some(last) = events.iter().map(|e| e.time).max() else { return };
+    if last < end {
+        return;
+    }
+    let first = events.iter().map(|e| e.time).min().unwrap_or(last);
+    // One millisecond before the end; never before the period's start.
+    let delta = (end - chrono::TimeDelta::milliseconds(1) - last).max(start - first);
+    for event in events {
+        event.shift(delta);
     }
 }
 

@@ -53,25 +53,8 @@ pub fn load(path: &Path) -> Result<Vec<Correlation>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
     serde_saphyr::from_str_multiple::<Correlation, Vec<Correlation>>(&text).map_err(|e| {
         let at = e.location().map_or_else(String::new, |l| format!("{}:{}: ", l.line(), l.column()));
-        format!("{at}{}", e.to_string().lines().next().unwrap_or_default())
+        format!("{at}{}", crate::scenario::first_line_of(&e.to_string()))
     })
-}
-
-/// A KQL string literal holding `value`.
-pub fn kql_string(value: &str) -> String {
-    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
-}
-
-/// Replaces `<Name>` and `{{Name}}` placeholders with string literals.
-pub fn bind(query: &str, values: &BTreeMap<String, String>) -> String {
-    let mut out = query.to_owned();
-    for (name, value) in values {
-        let literal = kql_string(value);
-        out = out
-            .replace(&format!("<{name}>"), &literal)
-            .replace(&format!("{{{{{name}}}}}"), &literal);
-    }
-    out
 }
 
 fn resolve_params(c: &Correlation, manifest: &Manifest) -> Result<BTreeMap<String, String>, String> {
@@ -97,57 +80,42 @@ fn resolve_params(c: &Correlation, manifest: &Manifest) -> Result<BTreeMap<Strin
     Ok(values)
 }
 
+/// A pass, or a failure explained by `why`.
+fn expectation(name: String, ok: bool, why: impl FnOnce() -> String) -> ExpectationResult {
+    ExpectationResult {
+        name,
+        outcome: if ok { Outcome::Pass } else { Outcome::Fail(why()) },
+    }
+}
+
 fn check(expect: &Expect, result: &QueryResult) -> Vec<ExpectationResult> {
     let mut out = Vec::new();
     let n = result.rows.len() as u64;
     if let Some(rows) = expect.rows {
-        let outcome = if n == rows {
-            Outcome::Pass
-        } else {
-            Outcome::Fail(format!("returned {n} row(s), expected {rows}"))
-        };
-        out.push(ExpectationResult {
-            name: format!("returns {rows} row(s)"),
-            outcome,
-        });
+        out.push(expectation(format!("returns {rows} row(s)"), n == rows, || {
+            format!("returned {n} row(s), expected {rows}")
+        }));
     }
     if let Some(min) = expect.min_rows {
-        let outcome = if n >= min {
-            Outcome::Pass
-        } else {
-            Outcome::Fail(format!("returned {n} row(s), expected at least {min}"))
-        };
-        out.push(ExpectationResult {
-            name: format!("returns at least {min} row(s)"),
-            outcome,
-        });
+        out.push(expectation(format!("returns at least {min} row(s)"), n >= min, || {
+            format!("returned {n} row(s), expected at least {min}")
+        }));
     }
     if let Some(columns) = &expect.columns {
-        let outcome = if &result.columns == columns {
-            Outcome::Pass
-        } else {
-            Outcome::Fail(format!("columns {:?}", result.columns))
-        };
-        out.push(ExpectationResult {
-            name: "has the expected columns".into(),
-            outcome,
-        });
+        out.push(expectation("has the expected columns".into(), &result.columns == columns, || {
+            format!("columns {:?}", result.columns)
+        }));
     }
     for (column, count) in &expect.distinct {
-        let outcome = match result.columns.iter().position(|c| c == column) {
-            None => Outcome::Fail(format!("no column `{column}` in the result")),
+        let name = format!("{count} distinct {column}");
+        out.push(match result.columns.iter().position(|c| c == column) {
+            None => expectation(name, false, || format!("no column `{column}` in the result")),
             Some(i) => {
                 let distinct: BTreeSet<&str> = result.rows.iter().filter_map(|r| r.get(i)).map(String::as_str).collect();
-                if distinct.len() as u64 == *count {
-                    Outcome::Pass
-                } else {
-                    Outcome::Fail(format!("{} distinct value(s) of {column}, expected {count}", distinct.len()))
-                }
+                expectation(name, distinct.len() as u64 == *count, || {
+                    format!("{} distinct value(s) of {column}, expected {count}", distinct.len())
+                })
             }
-        };
-        out.push(ExpectationResult {
-            name: format!("{count} distinct {column}"),
-            outcome,
         });
     }
     out
@@ -191,7 +159,7 @@ pub fn run(c: &Correlation, path: &Path, manifest: &Manifest, engine: &mut dyn E
         return result(RuleStatus::Failed("manifest.json has no valid time_range".into()), vec![]);
     };
     match engine.run(
-        &bind(&c.query, &values),
+        &crate::kql::params::substitute(&c.query, &values),
         end,
         (start - TimeDelta::days(1), end + TimeDelta::days(1)),
     ) {
@@ -207,23 +175,5 @@ pub fn run(c: &Correlation, path: &Path, manifest: &Manifest, engine: &mut dyn E
         ),
         Err(EngineError::Unsupported(f)) => result(RuleStatus::NotExecutable(f), vec![]),
         Err(EngineError::Failed(m)) => result(RuleStatus::Failed(m), vec![]),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_bind_as_escaped_string_literals() {
-        let values = BTreeMap::from([
-            ("ServicePrincipalId".to_owned(), "a\"b".to_owned()),
-            ("VM or application name".to_owned(), "vm-1".to_owned()),
-        ]);
-        let q = bind(
-            "T | where A == <ServicePrincipalId> or B == {{ServicePrincipalId}} | where N == <VM or application name>",
-            &values,
-        );
-        assert_eq!(q, r#"T | where A == "a\"b" or B == "a\"b" | where N == "vm-1""#);
     }
 }

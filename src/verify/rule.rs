@@ -155,7 +155,7 @@ pub fn load(path: &Path) -> Result<Rule, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
     let file: RuleFile = serde_saphyr::from_str(&text).map_err(|e| {
         let at = e.location().map_or_else(String::new, |l| format!("{}:{}: ", l.line(), l.column()));
-        format!("{at}{}", e.to_string().lines().next().unwrap_or_default())
+        format!("{at}{}", crate::scenario::first_line_of(&e.to_string()))
     })?;
     let nrt = file.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("nrt"));
     let span = |field: &Option<String>, name: &str, default: TimeDelta| -> Result<TimeDelta, String> {

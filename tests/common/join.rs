@@ -337,6 +337,19 @@ pub fn scenario_subscriptions(g: &Generated, seed: u64) -> BTreeSet<String> {
     tenant.subscriptions.iter().map(|s| s.id.to_string()).collect()
 }
 
+/// Names of the scenario's service principals (what their sign-ins' `ServicePrincipalName` is),
+/// also those that never sign in.
+pub fn scenario_sp_names(g: &Generated, seed: u64) -> BTreeSet<String> {
+    let tenant = tenantless::scenario::parse(&g.scenario, &g.scenario_text, tenantless::ids::IdSource::new(seed))
+        .unwrap_or_else(|e| panic!("the scenario does not load: {e}"));
+    tenant
+        .identities
+        .iter()
+        .filter(|i| i.kind == tenantless::scenario::model::IdentityKind::ServicePrincipal)
+        .map(|i| i.name.clone())
+        .collect()
+}
+
 /// Every rule of the join map at once; `known_sps` are the service principal names credential changes may target.
 pub fn check_all(g: &Generated, known_sps: &BTreeSet<String>, known_subscriptions: &BTreeSet<String>) -> Vec<String> {
     let signins = SignIns::new(g);

@@ -1,0 +1,302 @@
+//! `verify`: the bundled rules meet their expectations on the bundled scenarios, removing an
+//! anomaly fails the run, broken rules are reported one by one, and runs are scheduled as Sentinel
+//! schedules them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use tenantless::generate::{DEFAULT_SEED, GenerateOptions, generate};
+use tenantless::manifest::Manifest;
+use tenantless::verify::{self, Outcome, RuleResult, RuleStatus, engine::KqlEngine};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tenantless-verify-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn generate_into(scenario: &Path, out: &Path, end: Option<chrono::DateTime<chrono::Utc>>) -> Manifest {
+    let options = GenerateOptions {
+        scenarios: vec![scenario.to_owned()],
+        seed: DEFAULT_SEED,
+        out: out.to_owned(),
+        end,
+        days: None,
+        force: true,
+    };
+    generate(&options, |_| {}).unwrap()
+}
+
+fn verify_dir(data: &Path, rules: &[PathBuf]) -> Vec<RuleResult> {
+    let manifest = Manifest::read(data).unwrap();
+    let (rule_files, correlations) = verify::discover(rules).unwrap();
+    let mut engine = KqlEngine::load(data).unwrap();
+    verify::run_all(&rule_files, &correlations, &manifest, &mut engine)
+}
+
+/// The detections scenario's output and its verification by the bundled rules, computed once.
+fn detections() -> &'static (PathBuf, Vec<RuleResult>) {
+    static CELL: OnceLock<(PathBuf, Vec<RuleResult>)> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let out = temp_dir("detections").join("out");
+        generate_into(&root().join("scenarios/detections.yaml"), &out, None);
+        let results = verify_dir(&out, &[root().join("rules")]);
+        (out, results)
+    })
+}
+
+fn result<'a>(results: &'a [RuleResult], file: &str) -> &'a RuleResult {
+    results
+        .iter()
+        .find(|r| r.path.file_stem().is_some_and(|s| s == file))
+        .unwrap_or_else(|| panic!("no result for {file}"))
+}
+
+fn outcome<'a>(r: &'a RuleResult, expectation: &str) -> &'a Outcome {
+    &r.expectations
+        .iter()
+        .find(|e| e.name == expectation)
+        .unwrap_or_else(|| panic!("{}: no expectation `{expectation}` in {:?}", r.name, r.expectations))
+        .outcome
+}
+
+#[test]
+fn every_bundled_rule_meets_its_expectations_on_the_detections_scenario() {
+    let (_, results) = detections();
+    let failures: Vec<String> = results
+        .iter()
+        .filter(|r| !r.passed())
+        .map(|r| format!("{}: {:?} {:?}", r.name, r.status, r.expectations))
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Not vacuous: every anomaly kind's rule caught something, checked by a scenario expectation.
+    let checked = results
+        .iter()
+        .flat_map(|r| &r.expectations)
+        .filter(|e| e.name.starts_with("scenario expects") && e.outcome == Outcome::Pass)
+        .count();
+    assert!(checked >= 12, "{checked} scenario expectations passed");
+}
+
+#[test]
+fn the_seed_credential_rule_misses_the_rename_and_the_corrected_rule_catches_it() {
+    let (_, results) = detections();
+    let seed_rule = result(results, "seed-credential-added-to-active-sp");
+    assert_eq!(
+        outcome(seed_rule, "scenario expects: misses rename_then_credential"),
+        &Outcome::Pass
+    );
+    assert_eq!(
+        outcome(seed_rule, "scenario expects: catches credential_added_to_active_sp"),
+        &Outcome::Pass
+    );
+    let corrected = result(results, "credential-added-survives-rename");
+    assert_eq!(
+        outcome(corrected, "scenario expects: catches rename_then_credential"),
+        &Outcome::Pass
+    );
+    let RuleStatus::Ran { missed, .. } = &corrected.status else {
+        panic!("{:?}", corrected.status)
+    };
+    assert!(missed.is_empty());
+}
+
+#[test]
+fn near_misses_stay_quiet_where_rules_promise_it() {
+    let (_, results) = detections();
+    for file in [
+        "failed-signins-burst",
+        "keyvault-mass-read",
+        "ca-policy-deleted-by-app",
+        "signin-from-unusual-ip",
+        "signin-without-activity",
+    ] {
+        let r = result(results, file);
+        let quiet: Vec<_> = r.expectations.iter().filter(|e| e.name.starts_with("quiet on")).collect();
+        assert!(!quiet.is_empty(), "{file} has a near-miss expectation");
+        assert!(quiet.iter().all(|e| e.outcome == Outcome::Pass), "{file}: {quiet:?}");
+    }
+}
+
+#[test]
+fn removing_an_anomaly_from_the_scenario_makes_verify_fail() {
+    let text = std::fs::read_to_string(root().join("scenarios/detections.yaml")).unwrap();
+    let without: String = text
+        .lines()
+        .filter(|l| !l.contains("kind: keyvault_mass_read"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(without, text);
+    let dir = temp_dir("removed");
+    let scenario = dir.join("detections.yaml");
+    std::fs::write(&scenario, without).unwrap();
+    let out = dir.join("out");
+    generate_into(&scenario, &out, None);
+    let run = tenantless(&[
+        "verify",
+        "--data",
+        out.to_str().unwrap(),
+        "--rules",
+        root().join("rules/keyvault-mass-read.yaml").to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(1), "{}", String::from_utf8_lossy(&run.stdout));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.contains("scenario expects: catches keyvault_mass_read: the data has no keyvault_mass_read anomaly"),
+        "{stdout}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn tenantless(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tenantless"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn broken_rules_are_reported_one_by_one_without_stopping_the_others() {
+    let dir = temp_dir("broken");
+    let rule = |name: &str, query: &str| {
+        format!("name: {name}\nqueryFrequency: 1h\nqueryPeriod: 1d\ntriggerOperator: gt\ntriggerThreshold: 0\nquery: |\n  {query}\n")
+    };
+    std::fs::write(
+        dir.join("a-syntax.yaml"),
+        rule("Syntax error", "AADServicePrincipalSignInLogs | where ResultType != "),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("b-table.yaml"),
+        rule("Unknown table", "AADServicePrincipalSigninLog | take 1"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("c-unsupported.yaml"),
+        rule("Unsupported operator", "AADServicePrincipalSignInLogs | evaluate autocluster()"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("d-yaml.yaml"), "name: [unclosed\n").unwrap();
+    std::fs::write(
+        dir.join("e-good.yaml"),
+        rule("Good", "AADServicePrincipalSignInLogs | where ResultType != \"0\""),
+    )
+    .unwrap();
+    let (data, _) = detections();
+    let results = verify_dir(data, std::slice::from_ref(&dir));
+    assert_eq!(results.len(), 5);
+    let status = |file: &str| &result(&results, file).status;
+    assert!(
+        matches!(status("a-syntax"), RuleStatus::Failed(m) if m.contains("expected an expression") && m.contains('^')),
+        "{:?}",
+        status("a-syntax")
+    );
+    assert!(
+        matches!(status("b-table"), RuleStatus::Failed(m) if m.contains("AADServicePrincipalSignInLogs")),
+        "suggests the closest table: {:?}",
+        status("b-table")
+    );
+    assert!(
+        matches!(status("c-unsupported"), RuleStatus::NotExecutable(f) if f.contains("autocluster")),
+        "{:?}",
+        status("c-unsupported")
+    );
+    assert!(
+        matches!(status("d-yaml"), RuleStatus::Failed(m) if m.starts_with("cannot load")),
+        "{:?}",
+        status("d-yaml")
+    );
+    assert!(
+        matches!(status("e-good"), RuleStatus::Ran { alerts, .. } if !alerts.is_empty()),
+        "{:?}",
+        status("e-good")
+    );
+    // The CLI says the same, exits 1, and writes JUnit with one test case per rule and expectation.
+    let junit = dir.join("junit.xml");
+    let run = tenantless(&[
+        "verify",
+        "--data",
+        data.to_str().unwrap(),
+        "--rules",
+        dir.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("not executable: `evaluate autocluster`"), "{stdout}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<testsuite ").count(), 5);
+    assert!(xml.contains("<skipped message=\"not executable: `evaluate autocluster`"), "{xml}");
+    assert!(xml.contains("<failure message="));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_run_sees_only_its_query_period_before_the_tick() {
+    // Detections' first burst of failures starts 03:10 on day one. With queryPeriod 1h, the run at
+    // 04:00 sees it; the run at 05:00, two hours after it, does not.
+    use tenantless::verify::Engine;
+    let (data, _) = detections();
+    let manifest = Manifest::read(data).unwrap();
+    let burst = manifest.anomalies.iter().find(|a| a.id == "A1").unwrap();
+    assert_eq!(burst.window.start, "2026-11-25T03:10:00.0000000Z");
+    let rule_path = temp_dir("schedule").join("hourly.yaml");
+    std::fs::write(&rule_path, "name: Hourly failures\nqueryFrequency: 1h\nqueryPeriod: 1h\nquery: |\n  AADServicePrincipalSignInLogs\n  | where ResultType != \"0\"\n").unwrap();
+    let rule = verify::rule::load(&rule_path).unwrap();
+    let start = chrono::DateTime::parse_from_rfc3339(&manifest.time_range.start)
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let ticks = verify::ticks(start, start + chrono::TimeDelta::days(2), rule.frequency);
+    let at = |hour: i64| *ticks.iter().find(|t| **t == start + chrono::TimeDelta::hours(hour)).unwrap();
+    let mut engine = KqlEngine::load(data).unwrap();
+    let mut rows_at = |tick| engine.run(&rule.file.query, tick, (tick - rule.period, tick)).unwrap().rows.len();
+    assert_eq!(rows_at(at(4)), 6, "the 04:00 run sees the six failures");
+    assert_eq!(rows_at(at(5)), 0, "the 05:00 run, two hours later, sees none of them");
+}
+
+#[test]
+fn fixtures_generated_with_end_now_are_caught_by_ago_based_rules() {
+    let dir = temp_dir("now");
+    let out = dir.join("out");
+    let now = chrono::Utc::now();
+    let manifest = generate_into(&root().join("scenarios/seed.yaml"), &out, Some(now));
+    assert!(manifest.time_range.end.starts_with(&now.format("%Y-%m-%dT%H:%M").to_string()));
+    let results = verify_dir(
+        &out,
+        &[
+            root().join("rules/seed-failed-signins.yaml"),
+            root().join("rules/seed-credential-added-to-active-sp.yaml"),
+        ],
+    );
+    for r in &results {
+        assert!(r.passed(), "{}: {:?}", r.name, r.expectations);
+        let RuleStatus::Ran { caught, .. } = &r.status else { panic!() };
+        assert!(!caught.is_empty(), "{} caught nothing", r.name);
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn explain_shows_rows_per_stage_where_a_label_lay() {
+    let (data, _) = detections();
+    let run = tenantless(&[
+        "verify",
+        "--data",
+        data.to_str().unwrap(),
+        "--rules",
+        "rules/keyvault-mass-read.yaml",
+        "--explain",
+        "keyvault-mass-read",
+    ]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(stdout.contains("explain: Mass secret retrieval from Key Vault"), "{stdout}");
+    assert!(stdout.contains("rows  AzureDiagnostics"), "{stdout}");
+    assert!(stdout.contains("rows  where Secrets >= 10"), "{stdout}");
+}
