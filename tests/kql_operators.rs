@@ -260,3 +260,16 @@ fn errors_name_the_problem_and_suggest() {
     let e = eval_err("T | where a == <Missing>");
     assert!(e.contains("unbound placeholder"), "{e}");
 }
+
+#[test]
+fn mv_apply_over_no_rows_keeps_subquery_columns() {
+    let t = eval(
+        "datatable(Id:string, Details:dynamic) [] \
+         | mv-apply D = Details on (where tostring(D.key) == 'AppId' | project AppId = tostring(D.value)) \
+         | join kind=inner (datatable(AppId:string) ['x']) on AppId",
+    );
+    assert_eq!(t.rows.len(), 0);
+    assert!(t.column_names().contains(&"AppId"), "{:?}", t.column_names());
+    let e = eval_err("let L = datatable(a:string) ['x']; L | join (L) on b");
+    assert!(e.contains("unknown column `b` on the left side of join"), "{e}");
+}

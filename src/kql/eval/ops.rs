@@ -616,14 +616,14 @@ impl Evaluator<'_> {
                 JoinCond::Column(c) => (c.as_str(), c.as_str()),
                 JoinCond::Eq { left, right } => (left.as_str(), right.as_str()),
             };
-            lk.push(
-                left.column_index(l)
-                    .ok_or_else(|| self.missing_column(l, &left.columns, spec.right.span))?,
-            );
-            rk.push(right.column_index(r).ok_or_else(|| {
-                let e = self.missing_column(r, &right.columns, spec.right.span);
-                KqlError::semantic(None, None, format!("right side of join: {e}"))
-            })?);
+            let missing = |name: &str, side: &str, cols: &[Column]| {
+                let hint = suggest(name, cols.iter().map(|c| c.name.as_str()))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                KqlError::semantic(None, None, format!("unknown column `{name}` on the {side} side of join{hint}"))
+            };
+            lk.push(left.column_index(l).ok_or_else(|| missing(l, "left", &left.columns))?);
+            rk.push(right.column_index(r).ok_or_else(|| missing(r, "right", &right.columns))?);
         }
         let key = |row: &Vec<Value>, idx: &[usize]| -> Option<Vec<Value>> {
             let k: Vec<Value> = idx.iter().map(|&i| row[i].clone()).collect();
@@ -936,17 +936,21 @@ impl Evaluator<'_> {
                 }
             }
         }
-        Ok(out.unwrap_or_else(|| {
-            let mut columns: Vec<Column> = t
-                .columns
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !expanded.contains(i))
-                .map(|(_, c)| c.clone())
-                .collect();
-            columns.extend(plan.iter().map(|(i, _, _)| cols[*i].clone()));
-            Table::with_columns(columns)
-        }))
+        if let Some(table) = out {
+            return Ok(table);
+        }
+        // No input rows: run the sub-query over an empty table only to learn the output columns.
+        let mut sub = Arc::new(Table::with_columns(cols.clone()));
+        let mut inner = env.clone();
+        for op in body {
+            sub = self.apply(op, sub, &mut inner)?;
+        }
+        let mut columns: Vec<Column> = (0..t.columns.len())
+            .filter(|i| !expanded.contains(i) && sub.column_index(&t.columns[*i].name).is_none())
+            .map(|i| t.columns[i].clone())
+            .collect();
+        columns.extend(sub.columns.iter().cloned());
+        Ok(Table::with_columns(columns))
     }
 
     // ---- parse (…/parse-operator) ----
