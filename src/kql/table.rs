@@ -128,43 +128,81 @@ fn json_to_typed(json: Option<&serde_json::Value>, ty: KqlType) -> Value {
 const INTERN_LIMIT: usize = 4096;
 
 /// Builds a table row by row as NDJSON lines arrive, so that memory holds the table, not the text
-/// or a parsed copy of every record.
+/// or a parsed copy of every record. A row stores only the columns that are *active*: every
+/// declared column of a fixed-schema table, but for AzureDiagnostics only those some record has
+/// (see [`TableBuilder::finish`]).
 struct TableBuilder {
     name: String,
+    /// Declared columns first, then fields found outside the schema.
     columns: Vec<Column>,
     index: HashMap<String, usize>,
     declared: usize,
-    /// Whether any record had the column (sparse tables keep only those).
-    present: Vec<bool>,
+    /// The row slot of each column, once active.
+    slot_of: Vec<Option<usize>>,
+    /// The column of each slot.
+    column_of: Vec<usize>,
+    /// Each slot's value when a record lacks the field, built once and shared by every row.
+    defaults: Vec<Value>,
+    /// Per slot: equal strings shared until the column proves to hold mostly distinct values.
     interners: Vec<Option<HashMap<Arc<str>, ()>>>,
     rows: Vec<Vec<Value>>,
+}
+
+/// AzureDiagnostics has no fixed schema in Log Analytics: a column exists once data populated it
+/// (AMD azurediagnostics.md), which is why rules reach for `column_ifexists`.
+fn sparse_schema(table: &str) -> bool {
+    table == "AzureDiagnostics"
 }
 
 impl TableBuilder {
     fn new(name: &str) -> TableBuilder {
         let columns = known_schema(name).unwrap_or_default();
         let index = columns.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
-        let n = columns.len();
-        TableBuilder {
+        let mut builder = TableBuilder {
             name: name.to_owned(),
-            declared: n,
-            present: vec![false; n],
-            interners: (0..n).map(|_| Some(HashMap::new())).collect(),
+            declared: columns.len(),
+            slot_of: vec![None; columns.len()],
+            column_of: Vec::new(),
+            defaults: Vec::new(),
+            interners: Vec::new(),
             columns,
             index,
             rows: Vec::new(),
+        };
+        if !sparse_schema(name) {
+            for c in 0..builder.declared {
+                builder.activate(c);
+            }
         }
+        builder
     }
 
-    /// Shares equal strings of a column, until it proves to hold mostly distinct values.
-    fn intern(&mut self, column: usize, value: Value) -> Value {
+    /// Gives column `c` a slot in every row (rows read so far get its default).
+    fn activate(&mut self, c: usize) -> usize {
+        if let Some(slot) = self.slot_of[c] {
+            return slot;
+        }
+        let slot = self.column_of.len();
+        let default = if c < self.declared { json_to_typed(None, self.columns[c].ty) } else { Value::Null };
+        for row in &mut self.rows {
+            row.push(default.clone());
+        }
+        self.slot_of[c] = Some(slot);
+        self.column_of.push(c);
+        self.defaults.push(default);
+        self.interners.push(Some(HashMap::new()));
+        slot
+    }
+
+    /// Shares equal strings of a slot, until it proves to hold mostly distinct values.
+    fn intern(&mut self, slot: usize, value: Value) -> Value {
         let Value::String(s) = &value else { return value };
-        let Some(Some(set)) = self.interners.get_mut(column) else { return value };
+        let Some(Some(set)) = self.interners.get_mut(slot) else { return value };
         if let Some((shared, ())) = set.get_key_value(s) {
             return Value::String(shared.clone());
         }
         if set.len() >= INTERN_LIMIT {
-            self.interners[column] = None;
+            self.interners[slot] = None;
         } else {
             set.insert(s.clone(), ());
         }
@@ -180,7 +218,7 @@ impl TableBuilder {
         let serde_json::Value::Object(map) = json else {
             return Err(KqlError::Data(format!("{}.jsonl line {number}: expected a JSON object", self.name)));
         };
-        let mut row: Vec<Value> = self.columns.iter().map(|c| json_to_typed(None, c.ty)).collect();
+        let mut row: Vec<Value> = self.defaults.clone();
         for (key, field) in &map {
             let column = match self.index.get(key.as_str()) {
                 Some(&c) => c,
@@ -189,18 +227,20 @@ impl TableBuilder {
                     let c = self.columns.len();
                     self.columns.push(Column::new(key.clone(), KqlType::Dynamic));
                     self.index.insert(key.clone(), c);
-                    self.present.push(true);
-                    self.interners.push(Some(HashMap::new()));
-                    for earlier in &mut self.rows {
-                        earlier.push(Value::Null);
-                    }
-                    row.push(Value::Null);
+                    self.slot_of.push(None);
                     c
                 }
             };
-            self.present[column] = true;
+            let slot = match self.slot_of[column] {
+                Some(slot) => slot,
+                None => {
+                    let slot = self.activate(column);
+                    row.push(self.defaults[slot].clone());
+                    slot
+                }
+            };
             let value = if column < self.declared { json_to_typed(Some(field), self.columns[column].ty) } else { raw_json(field) };
-            row[column] = self.intern(column, value);
+            row[slot] = self.intern(slot, value);
         }
         self.rows.push(row);
         Ok(())
@@ -208,25 +248,31 @@ impl TableBuilder {
 
     fn finish(mut self) -> Table {
         // Columns outside the schema get the type their values agree on.
-        for c in self.declared..self.columns.len() {
-            let ty = infer_value_type(self.rows.iter().map(|r| &r[c]));
-            self.columns[c].ty = ty;
-            for row in &mut self.rows {
-                row[c] = convert(&row[c], ty);
-            }
-        }
-        // AzureDiagnostics has no fixed schema in Log Analytics: a column exists once data
-        // populated it (AMD azurediagnostics.md), which is why rules reach for `column_ifexists`.
-        if self.name == "AzureDiagnostics" && !self.rows.is_empty() {
-            let keep: Vec<usize> = (0..self.columns.len()).filter(|&c| self.present[c]).collect();
-            if keep.len() < self.columns.len() {
-                self.columns = keep.iter().map(|&c| self.columns[c].clone()).collect();
+        for (slot, &c) in self.column_of.iter().enumerate() {
+            if c >= self.declared {
+                let ty = infer_value_type(self.rows.iter().map(|r| &r[slot]));
+                self.columns[c].ty = ty;
                 for row in &mut self.rows {
-                    *row = keep.iter().map(|&c| std::mem::take(&mut row[c])).collect();
+                    row[slot] = convert(&row[slot], ty);
                 }
             }
         }
-        Table { columns: self.columns, rows: self.rows }
+        // Declared order first, then extras in the order found; an empty sparse table keeps its
+        // declared columns so that queries over no data still resolve names.
+        if sparse_schema(&self.name) && self.rows.is_empty() {
+            for c in 0..self.declared {
+                self.activate(c);
+            }
+        }
+        let mut order: Vec<usize> = (0..self.column_of.len()).collect();
+        order.sort_by_key(|&slot| self.column_of[slot]);
+        let columns = order.iter().map(|&slot| self.columns[self.column_of[slot]].clone()).collect();
+        if order.iter().enumerate().any(|(i, &slot)| i != slot) {
+            for row in &mut self.rows {
+                *row = order.iter().map(|&slot| std::mem::take(&mut row[slot])).collect();
+            }
+        }
+        Table { columns, rows: self.rows }
     }
 }
 
