@@ -258,4 +258,20 @@ mod tests {
             .fires(0)
         );
     }
+
+    #[test]
+    fn nrt_rules_run_every_minute_over_the_last_minute_and_bad_schedules_are_refused() {
+        let dir = std::env::temp_dir().join(format!("tenantless-rule-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let nrt = dir.join("nrt.yaml");
+        std::fs::write(&nrt, "name: n\nkind: NRT\nquery: T\nunknownField: kept\n").unwrap();
+        let rule = load(&nrt).unwrap();
+        assert!(rule.nrt);
+        assert_eq!((rule.frequency, rule.period), (TimeDelta::minutes(1), TimeDelta::minutes(1)));
+        assert_eq!(rule.file.other.get("unknownField"), Some(&serde_json::json!("kept")));
+        let bad = dir.join("bad.yaml");
+        std::fs::write(&bad, "name: b\nqueryFrequency: 1h\nqueryPeriod: 30m\nquery: T\n").unwrap();
+        assert!(load(&bad).unwrap_err().contains("frequency ≤ period"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }
