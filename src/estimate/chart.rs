@@ -4,13 +4,13 @@
 use super::report::Report;
 use std::fmt::Write;
 
-const WIDTH: f64 = 900.0;
+const WIDTH: f64 = 1060.0;
 const HEIGHT: f64 = 420.0;
 const LEFT: f64 = 70.0;
-const RIGHT: f64 = 250.0;
+const RIGHT: f64 = 400.0;
 const TOP: f64 = 40.0;
 const BOTTOM: f64 = 50.0;
-const COLORS: [&str; 5] = ["#4e79a7", "#f28e2b", "#59a14f", "#bab0ac", "#e15759"];
+const COLORS: [&str; 5] = ["#4e79a7", "#f28e2b", "#59a14f", "#9c9088", "#e15759"];
 
 /// A table keeps its colour whichever tables are shown.
 fn color_of(table: &str) -> &'static str {
@@ -136,11 +136,16 @@ fn nice_ceiling(x: f64) -> f64 {
     10.0 * magnitude
 }
 
-/// Plain decimals with as many digits as the value needs (no scientific notation on the axis).
+/// Plain decimals with three significant digits, trailing zeros dropped (no scientific notation).
 fn format_gb(gb: f64) -> String {
     if gb == 0.0 {
         return "0".into();
     }
-    let decimals = (2 - gb.abs().log10().floor() as i32).clamp(0, 9) as usize;
-    format!("{gb:.decimals$}")
+    let decimals = (2 - gb.abs().log10().floor() as i32).clamp(0, 12) as usize;
+    let text = format!("{gb:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
 }
