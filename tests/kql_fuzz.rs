@@ -165,3 +165,30 @@ proptest! {
         kql_support::assert_round_trip(&text);
     }
 }
+
+#[test]
+fn very_long_chains_are_rejected_not_overflowing() {
+    let sum = format!("print x = 1{}", " + 1".repeat(20_000));
+    let e = kql::parse(&sum).expect_err("too deep");
+    assert!(e.to_string().contains("nests too deeply"), "{e}");
+    let path = format!("print x = dynamic({{}}){}", ".a".repeat(20_000));
+    assert!(kql::parse(&path).is_err());
+    let parens = format!("print x = {}1{}", "(".repeat(5_000), ")".repeat(5_000));
+    assert!(kql::parse(&parens).is_err());
+    // Realistic lengths still parse.
+    let ok = format!("print x = 1{}", " + 1".repeat(400));
+    let t = kql::run(&ok, &Catalog::new(), &options()).expect("runs");
+    assert_eq!(t[0].rows[0][0], tenantless::kql::Value::Long(401));
+    assert_round_trip_deep(&ok);
+}
+
+/// Round trip for a deep query, on a thread with room for the printer's recursion.
+fn assert_round_trip_deep(query: &str) {
+    let q = query.to_string();
+    std::thread::Builder::new()
+        .stack_size(64 * 1024 * 1024)
+        .spawn(move || kql_support::assert_round_trip(&q))
+        .expect("spawn")
+        .join()
+        .expect("round trip");
+}

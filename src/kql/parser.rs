@@ -45,7 +45,7 @@ const UNSUPPORTED_OPERATORS: &[&str] = &[
     "materialize",
 ];
 
-const MAX_DEPTH: usize = 200;
+const MAX_DEPTH: usize = 500;
 
 struct Parser<'a> {
     src: &'a str,
@@ -780,23 +780,33 @@ impl<'a> Parser<'a> {
 
     fn or_expr(&mut self) -> Result<Expr, KqlError> {
         let mut lhs = self.and_expr()?;
+        // Long operator chains nest as deeply as parentheses do: count them against the same limit.
+        let mut chain = 0;
         while self.at_word("or") {
             self.bump();
             let rhs = self.and_expr()?;
             let span = lhs.span().to(rhs.span());
+            self.enter()?;
+            chain += 1;
             lhs = Expr::Binary(BinOp::Or, Box::new(lhs), Box::new(rhs), span);
         }
+        self.depth -= chain;
         Ok(lhs)
     }
 
     fn and_expr(&mut self) -> Result<Expr, KqlError> {
         let mut lhs = self.cmp_expr()?;
+        // Long operator chains nest as deeply as parentheses do: count them against the same limit.
+        let mut chain = 0;
         while self.at_word("and") {
             self.bump();
             let rhs = self.cmp_expr()?;
             let span = lhs.span().to(rhs.span());
+            self.enter()?;
+            chain += 1;
             lhs = Expr::Binary(BinOp::And, Box::new(lhs), Box::new(rhs), span);
         }
+        self.depth -= chain;
         Ok(lhs)
     }
 
@@ -836,6 +846,8 @@ impl<'a> Parser<'a> {
 
     fn cmp_expr(&mut self) -> Result<Expr, KqlError> {
         let mut lhs = self.add_expr()?;
+        // Long operator chains nest as deeply as parentheses do: count them against the same limit.
+        let mut chain = 0;
         loop {
             if let Some((op, n)) = self.cmp_op() {
                 for _ in 0..n {
@@ -843,6 +855,8 @@ impl<'a> Parser<'a> {
                 }
                 let rhs = self.add_expr()?;
                 let span = lhs.span().to(rhs.span());
+                self.enter()?;
+                chain += 1;
                 lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs), span);
                 continue;
             }
@@ -871,6 +885,8 @@ impl<'a> Parser<'a> {
                 }
                 self.expect_sym(")")?;
                 let span = lhs.span().to(self.prev_span());
+                self.enter()?;
+                chain += 1;
                 lhs = Expr::In {
                     expr: Box::new(lhs),
                     op,
@@ -887,6 +903,8 @@ impl<'a> Parser<'a> {
                 let hi = self.expr()?;
                 self.expect_sym(")")?;
                 let span = lhs.span().to(self.prev_span());
+                self.enter()?;
+                chain += 1;
                 lhs = Expr::Between {
                     expr: Box::new(lhs),
                     lo: Box::new(lo),
@@ -898,11 +916,14 @@ impl<'a> Parser<'a> {
             }
             break;
         }
+        self.depth -= chain;
         Ok(lhs)
     }
 
     fn add_expr(&mut self) -> Result<Expr, KqlError> {
         let mut lhs = self.mul_expr()?;
+        // Long operator chains nest as deeply as parentheses do: count them against the same limit.
+        let mut chain = 0;
         loop {
             let op = match self.peek() {
                 Tok::Sym("+") => BinOp::Add,
@@ -912,13 +933,18 @@ impl<'a> Parser<'a> {
             self.bump();
             let rhs = self.mul_expr()?;
             let span = lhs.span().to(rhs.span());
+            self.enter()?;
+            chain += 1;
             lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs), span);
         }
+        self.depth -= chain;
         Ok(lhs)
     }
 
     fn mul_expr(&mut self) -> Result<Expr, KqlError> {
         let mut lhs = self.unary()?;
+        // Long operator chains nest as deeply as parentheses do: count them against the same limit.
+        let mut chain = 0;
         loop {
             let op = match self.peek() {
                 Tok::Sym("*") => BinOp::Mul,
@@ -929,8 +955,11 @@ impl<'a> Parser<'a> {
             self.bump();
             let rhs = self.unary()?;
             let span = lhs.span().to(rhs.span());
+            self.enter()?;
+            chain += 1;
             lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs), span);
         }
+        self.depth -= chain;
         Ok(lhs)
     }
 
@@ -951,6 +980,8 @@ impl<'a> Parser<'a> {
 
     fn postfix(&mut self) -> Result<Expr, KqlError> {
         let mut e = self.primary()?;
+        // Long operator chains nest as deeply as parentheses do: count them against the same limit.
+        let mut chain = 0;
         loop {
             if self.at_sym(".") {
                 self.bump();
@@ -960,22 +991,29 @@ impl<'a> Parser<'a> {
                     let idx = self.expr()?;
                     self.expect_sym("]")?;
                     let span = e.span().to(self.prev_span());
+                    self.enter()?;
+                    chain += 1;
                     e = Expr::Index(Box::new(e), Box::new(idx), span);
                     continue;
                 }
                 let name = self.ident()?;
                 let span = e.span().to(self.prev_span());
+                self.enter()?;
+                chain += 1;
                 e = Expr::Member(Box::new(e), name, span);
             } else if self.at_sym("[") {
                 self.bump();
                 let idx = self.expr()?;
                 self.expect_sym("]")?;
                 let span = e.span().to(self.prev_span());
+                self.enter()?;
+                chain += 1;
                 e = Expr::Index(Box::new(e), Box::new(idx), span);
             } else {
                 break;
             }
         }
+        self.depth -= chain;
         Ok(e)
     }
 
