@@ -273,3 +273,23 @@ fn mv_apply_over_no_rows_keeps_subquery_columns() {
     let e = eval_err("let L = datatable(a:string) ['x']; L | join (L) on b");
     assert!(e.contains("unknown column `b` on the left side of join"), "{e}");
 }
+
+#[test]
+fn materialize_watchlist_and_network_functions() {
+    let t = eval(
+        "let M = materialize(datatable(x:long) [1, 2, 3] | where x > 1);\n\
+         M | summarize n = count(), s = sum(x) | extend a = ipv4_is_in_range('10.1.2.3', '10.0.0.0/8'), \
+         b = ipv4_is_in_range('11.1.2.3', '10.0.0.0/8'), c = strcat_array(dynamic(['a', 'b']), '-'), \
+         d = bin_at(datetime(2026-01-01 10:40), 1h, datetime(2026-01-01 00:30)), e = bin_at(7, 5, 1)",
+    );
+    assert_eq!(rows(&t), ["2,5,true,false,a-b,2026-01-01T10:30:00.0000000Z,6"]);
+    let dir = TempDir::new("wl");
+    dir.write("Watchlist_vips.jsonl", "{\"SearchKey\":\"alice\"}\n");
+    let cat = kql::load_jsonl_dir(dir.path()).expect("loads");
+    let w = kql::run("_GetWatchlist('vips') | project SearchKey", &cat, &options()).expect("runs");
+    assert_eq!(column(&w[0], "SearchKey"), ["alice"]);
+    let e = kql::run("_GetWatchlist('nope')", &cat, &options())
+        .expect_err("missing")
+        .to_string();
+    assert!(e.contains("watchlist `nope` not found"), "{e}");
+}

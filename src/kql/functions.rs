@@ -97,6 +97,9 @@ table! {
     "bag_merge" => (bag_merge, 1, MANY),
     "bin" => (bin, 2, 2),
     "floor" => (bin, 2, 2),
+    "bin_at" => (bin_at, 3, 3),
+    "strcat_array" => (|a| Value::str(&elements(&a[0]).iter().map(|v| v.to_kql_string().to_string()).collect::<Vec<_>>().join(&a[1].to_kql_string())), 2, 2),
+    "ipv4_is_in_range" => (ipv4_is_in_range, 2, 2),
     "startofday" => (|a| dt_fn(&a[0], |t| Some(datetime::start_of_day(t))), 1, 1),
     "startofweek" => (|a| dt_fn(&a[0], |t| Some(datetime::start_of_week(t))), 1, 1),
     "startofmonth" => (|a| dt_fn(&a[0], datetime::start_of_month), 1, 1),
@@ -457,6 +460,44 @@ pub fn bin(a: &[Value]) -> Value {
             (Some(x), Some(y)) if y > 0.0 => Value::Real((x / y).floor() * y),
             _ => Value::Null,
         },
+    }
+}
+
+/// `bin_at(value, size, fixed_point)`: bins aligned so that `fixed_point` starts a bin.
+fn bin_at(a: &[Value]) -> Value {
+    let shift = |v: &Value, by: &Value, add: bool| {
+        super::eval::expr::CExpr::Bin(
+            if add { super::ast::BinOp::Add } else { super::ast::BinOp::Sub },
+            Box::new(super::eval::expr::CExpr::Const(v.clone())),
+            Box::new(super::eval::expr::CExpr::Const(by.clone())),
+        )
+        .eval(&[])
+    };
+    // Work relative to the fixed point: datetime − datetime is a timespan, long − long a long.
+    let rel = shift(&a[0], &a[2], false);
+    let binned = bin(&[rel, a[1].clone()]);
+    if binned.is_null() {
+        Value::Null
+    } else {
+        shift(&a[2], &binned, true)
+    }
+}
+
+/// `ipv4_is_in_range(ip, "a.b.c.d/n")` (a bare address means /32).
+fn ipv4_is_in_range(a: &[Value]) -> Value {
+    let parse = |s: &str| s.trim().parse::<std::net::Ipv4Addr>().ok().map(u32::from);
+    let ip = a[0].to_kql_string();
+    let range = a[1].to_kql_string();
+    let (net, bits) = match range.split_once('/') {
+        Some((n, b)) => (n, b.trim().parse::<u32>().ok().filter(|b| *b <= 32)),
+        None => (&*range, Some(32)),
+    };
+    match (parse(&ip), parse(net), bits) {
+        (Some(ip), Some(net), Some(bits)) => {
+            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+            Value::Bool(ip & mask == net & mask)
+        }
+        _ => Value::Null,
     }
 }
 

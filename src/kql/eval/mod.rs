@@ -143,7 +143,7 @@ impl<'a> Evaluator<'a> {
             },
             Expr::Call { name, .. } => match env.get(name) {
                 Some(Binding::Function(def)) => self.function_is_tabular(def, env),
-                _ => name == "table",
+                _ => matches!(name.as_str(), "table" | "materialize" | "_GetWatchlist"),
             },
             _ => false,
         }
@@ -320,6 +320,19 @@ impl<'a> Evaluator<'a> {
                         Some(t) => Ok(t.clone()),
                         None => Err(self.unknown_table(&n, *span, env)),
                     }
+                }
+                // materialize() only caches in Kusto; here every let is evaluated once anyway.
+                _ if name == "materialize" && args.len() == 1 => self.eval_tabular_expr(&args[0], env),
+                // Sentinel watchlists: served from a `Watchlist_<alias>` table in the data directory.
+                _ if name == "_GetWatchlist" && args.len() == 1 => {
+                    let alias = self.compile(&args[0], &[], env)?.eval(&[]).to_kql_string();
+                    let table = format!("Watchlist_{alias}");
+                    self.catalog.get(&table).cloned().ok_or_else(|| {
+                        self.err(
+                            *span,
+                            format!("watchlist `{alias}` not found: add {table}.jsonl to the data directory"),
+                        )
+                    })
                 }
                 _ => Err(self.err(*span, format!("`{name}(…)` is not a tabular function"))),
             },
