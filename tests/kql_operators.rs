@@ -293,3 +293,23 @@ fn materialize_watchlist_and_network_functions() {
         .to_string();
     assert!(e.contains("watchlist `nope` not found"), "{e}");
 }
+
+#[test]
+fn column_pruning_keeps_results_and_suggestions() {
+    let dir = seed_fixture();
+    let cat = catalog(&dir);
+    let o = options();
+    let narrow = kql::run(
+        "AADServicePrincipalSignInLogs | where ResultType != '0' | extend x = 1 | summarize n = count(), s = sum(x) by ServicePrincipalName",
+        &cat,
+        &o,
+    )
+    .expect("runs");
+    assert_eq!(rows(&narrow[0]), ["Stale-SP,3,3"]);
+    let e = kql::run("AuditLogs | where OperationNam == 'x' | project OperationName", &cat, &o)
+        .expect_err("unknown column")
+        .to_string();
+    assert!(e.contains("did you mean `OperationName`?"), "{e}");
+    let (_, stats) = kql::run_with_stats("AuditLogs | where Category == 'Policy' | project Category", &cat, &o).expect("runs");
+    assert_eq!(stats.iter().map(|s| s.rows).collect::<Vec<_>>(), [3, 1, 1]);
+}

@@ -6,6 +6,7 @@
 pub mod aggregate;
 pub mod expr;
 mod ops;
+mod prune;
 
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
@@ -200,7 +201,7 @@ impl<'a> Evaluator<'a> {
     /// Evaluates a pipeline to a table.
     pub(crate) fn eval_pipeline(&self, p: &Pipeline, env: &mut Env) -> Result<Arc<Table>, KqlError> {
         let record = self.record.take();
-        let mut t = self.eval_source(&p.source, p.span, env)?;
+        let t = self.eval_source(&p.source, p.span, env)?;
         if let Some(q) = record {
             self.stats.borrow_mut().push(StageStat {
                 query: q,
@@ -208,6 +209,18 @@ impl<'a> Evaluator<'a> {
                 rows: t.rows.len(),
             });
         }
+        let stats_len = self.stats.borrow().len();
+        if let Some(narrow) = prune::narrow(p, &t, env) {
+            match self.run_ops(p, narrow, env, record) {
+                // A name error is re-raised from the full table so suggestions see every column.
+                Err(KqlError::Semantic { .. }) => self.stats.borrow_mut().truncate(stats_len),
+                other => return other,
+            }
+        }
+        self.run_ops(p, t, env, record)
+    }
+
+    fn run_ops(&self, p: &Pipeline, mut t: Arc<Table>, env: &mut Env, record: Option<usize>) -> Result<Arc<Table>, KqlError> {
         for op in &p.ops {
             t = self.apply(op, t, env)?;
             self.check_limit(t.rows.len(), &format!("`{}`", op_name(op)))?;
