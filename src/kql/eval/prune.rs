@@ -47,10 +47,7 @@ fn pipeline_idents(p: &Pipeline, env: &Env, out: &mut HashSet<String>) -> bool {
     {
         return false;
     }
-    p.ops.iter().all(|op| match op_idents(op, env, out) {
-        Some(_) => true,
-        None => false,
-    })
+    p.ops.iter().all(|op| op_idents(op, env, out).is_some())
 }
 
 /// Names an operator reads. `Some(true)` means it narrows the columns (later ops cannot see the
