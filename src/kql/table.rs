@@ -1,6 +1,6 @@
 //! Tables, the catalog of named tables, and loading NDJSON files with declared column types.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -123,19 +123,179 @@ fn json_to_typed(json: Option<&serde_json::Value>, ty: KqlType) -> Value {
     }
 }
 
-/// Infers a column type from the JSON values seen for it.
-fn infer_type(values: &[&serde_json::Value]) -> KqlType {
-    use serde_json::Value as J;
+/// Past this many distinct values a column stops sharing equal strings (ids, timestamps): sharing
+/// only pays for the many repeated values of columns like `Category` or `TenantId`.
+const INTERN_LIMIT: usize = 4096;
+
+/// Builds a table row by row as NDJSON lines arrive, so that memory holds the table, not the text
+/// or a parsed copy of every record. A row stores only the columns that are *active*: every
+/// declared column of a fixed-schema table, but for AzureDiagnostics only those some record has
+/// (see [`TableBuilder::finish`]).
+struct TableBuilder {
+    name: String,
+    /// Declared columns first, then fields found outside the schema.
+    columns: Vec<Column>,
+    index: HashMap<String, usize>,
+    declared: usize,
+    /// The row slot of each column, once active.
+    slot_of: Vec<Option<usize>>,
+    /// The column of each slot.
+    column_of: Vec<usize>,
+    /// Each slot's value when a record lacks the field, built once and shared by every row.
+    defaults: Vec<Value>,
+    /// Per slot: equal strings shared until the column proves to hold mostly distinct values.
+    interners: Vec<Option<HashMap<Arc<str>, ()>>>,
+    rows: Vec<Vec<Value>>,
+}
+
+/// AzureDiagnostics has no fixed schema in Log Analytics: a column exists once data populated it
+/// (AMD azurediagnostics.md), which is why rules reach for `column_ifexists`.
+fn sparse_schema(table: &str) -> bool {
+    table == "AzureDiagnostics"
+}
+
+impl TableBuilder {
+    fn new(name: &str) -> TableBuilder {
+        let columns = known_schema(name).unwrap_or_default();
+        let index = columns.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
+        let mut builder = TableBuilder {
+            name: name.to_owned(),
+            declared: columns.len(),
+            slot_of: vec![None; columns.len()],
+            column_of: Vec::new(),
+            defaults: Vec::new(),
+            interners: Vec::new(),
+            columns,
+            index,
+            rows: Vec::new(),
+        };
+        if !sparse_schema(name) {
+            for c in 0..builder.declared {
+                builder.activate(c);
+            }
+        }
+        builder
+    }
+
+    /// Gives column `c` a slot in every row (rows read so far get its default).
+    fn activate(&mut self, c: usize) -> usize {
+        if let Some(slot) = self.slot_of[c] {
+            return slot;
+        }
+        let slot = self.column_of.len();
+        let default = if c < self.declared { json_to_typed(None, self.columns[c].ty) } else { Value::Null };
+        for row in &mut self.rows {
+            row.push(default.clone());
+        }
+        self.slot_of[c] = Some(slot);
+        self.column_of.push(c);
+        self.defaults.push(default);
+        self.interners.push(Some(HashMap::new()));
+        slot
+    }
+
+    /// Shares equal strings of a slot, until it proves to hold mostly distinct values.
+    fn intern(&mut self, slot: usize, value: Value) -> Value {
+        let Value::String(s) = &value else { return value };
+        let Some(Some(set)) = self.interners.get_mut(slot) else { return value };
+        if let Some((shared, ())) = set.get_key_value(s) {
+            return Value::String(shared.clone());
+        }
+        if set.len() >= INTERN_LIMIT {
+            self.interners[slot] = None;
+        } else {
+            set.insert(s.clone(), ());
+        }
+        value
+    }
+
+    fn push_line(&mut self, number: usize, line: &str) -> Result<(), KqlError> {
+        if line.trim().is_empty() {
+            return Ok(());
+        }
+        let json: serde_json::Value =
+            serde_json::from_str(line).map_err(|e| KqlError::Data(format!("{}.jsonl line {number}: {e}", self.name)))?;
+        let serde_json::Value::Object(map) = json else {
+            return Err(KqlError::Data(format!("{}.jsonl line {number}: expected a JSON object", self.name)));
+        };
+        let mut row: Vec<Value> = self.defaults.clone();
+        for (key, field) in &map {
+            let column = match self.index.get(key.as_str()) {
+                Some(&c) => c,
+                None => {
+                    // A field outside the declared schema: a new column, typed once all rows are in.
+                    let c = self.columns.len();
+                    self.columns.push(Column::new(key.clone(), KqlType::Dynamic));
+                    self.index.insert(key.clone(), c);
+                    self.slot_of.push(None);
+                    c
+                }
+            };
+            let slot = match self.slot_of[column] {
+                Some(slot) => slot,
+                None => {
+                    let slot = self.activate(column);
+                    row.push(self.defaults[slot].clone());
+                    slot
+                }
+            };
+            let value = if column < self.declared { json_to_typed(Some(field), self.columns[column].ty) } else { raw_json(field) };
+            row[slot] = self.intern(slot, value);
+        }
+        self.rows.push(row);
+        Ok(())
+    }
+
+    fn finish(mut self) -> Table {
+        // Columns outside the schema get the type their values agree on.
+        for (slot, &c) in self.column_of.iter().enumerate() {
+            if c >= self.declared {
+                let ty = infer_value_type(self.rows.iter().map(|r| &r[slot]));
+                self.columns[c].ty = ty;
+                for row in &mut self.rows {
+                    row[slot] = convert(&row[slot], ty);
+                }
+            }
+        }
+        // Declared order first, then extras in the order found; an empty sparse table keeps its
+        // declared columns so that queries over no data still resolve names.
+        if sparse_schema(&self.name) && self.rows.is_empty() {
+            for c in 0..self.declared {
+                self.activate(c);
+            }
+        }
+        let mut order: Vec<usize> = (0..self.column_of.len()).collect();
+        order.sort_by_key(|&slot| self.column_of[slot]);
+        let columns = order.iter().map(|&slot| self.columns[self.column_of[slot]].clone()).collect();
+        if order.iter().enumerate().any(|(i, &slot)| i != slot) {
+            for row in &mut self.rows {
+                *row = order.iter().map(|&slot| std::mem::take(&mut row[slot])).collect();
+            }
+        }
+        Table { columns, rows: self.rows }
+    }
+}
+
+/// A field outside the schema, in its natural type (strings stay strings for now).
+fn raw_json(field: &serde_json::Value) -> Value {
+    match field {
+        serde_json::Value::String(s) => Value::str(s),
+        other => Value::from_json(other),
+    }
+}
+
+/// The type a column's values agree on: one type, Long and Real widen to Real, mixed to String.
+fn infer_value_type<'a>(values: impl Iterator<Item = &'a Value>) -> KqlType {
     let mut ty: Option<KqlType> = None;
     for v in values {
         let t = match v {
-            J::Null => continue,
-            J::Bool(_) => KqlType::Bool,
-            J::Number(n) if n.is_i64() => KqlType::Long,
-            J::Number(_) => KqlType::Real,
-            J::String(s) if s.len() >= 10 && s.contains('T') && parse_datetime(s).is_some() => KqlType::DateTime,
-            J::String(_) => KqlType::String,
-            J::Array(_) | J::Object(_) => KqlType::Dynamic,
+            Value::Null => continue,
+            Value::Bool(_) => KqlType::Bool,
+            Value::Long(_) => KqlType::Long,
+            Value::Real(_) => KqlType::Real,
+            Value::String(s) if s.len() >= 10 && s.contains('T') && parse_datetime(s).is_some() => KqlType::DateTime,
+            Value::String(_) => KqlType::String,
+            _ => KqlType::Dynamic,
         };
         ty = Some(match (ty, t) {
             (None, t) => t,
@@ -151,42 +311,16 @@ fn infer_type(values: &[&serde_json::Value]) -> KqlType {
 /// Parses NDJSON text (one JSON object per line) into a table. Known tables use their declared
 /// schema (fields not in it are appended with inferred types); unknown tables infer every column.
 pub fn table_from_ndjson(name: &str, text: &str) -> Result<Table, KqlError> {
-    let mut records = Vec::new();
+    let mut builder = TableBuilder::new(name);
     for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let json: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| KqlError::Data(format!("{name}.jsonl line {}: {e}", i + 1)))?;
-        match json {
-            serde_json::Value::Object(map) => records.push(map),
-            _ => {
-                return Err(KqlError::Data(format!("{name}.jsonl line {}: expected a JSON object", i + 1)));
-            }
-        }
+        builder.push_line(i + 1, line)?;
     }
-    let mut columns = known_schema(name).unwrap_or_default();
-    let mut extra: Vec<String> = Vec::new();
-    for rec in &records {
-        for key in rec.keys() {
-            if !columns.iter().any(|c| &c.name == key) && !extra.contains(key) {
-                extra.push(key.clone());
-            }
-        }
-    }
-    for key in extra {
-        let values: Vec<&serde_json::Value> = records.iter().filter_map(|r| r.get(&key)).collect();
-        columns.push(Column::new(key, infer_type(&values)));
-    }
-    let rows = records
-        .iter()
-        .map(|rec| columns.iter().map(|c| json_to_typed(rec.get(&c.name), c.ty)).collect())
-        .collect();
-    Ok(Table { columns, rows })
+    Ok(builder.finish())
 }
 
-/// Loads every `*.jsonl` file in `dir` as a table named by the file stem.
+/// Loads every `*.jsonl` file in `dir` as a table named by the file stem, line by line.
 pub fn load_jsonl_dir(dir: &Path) -> Result<Catalog, KqlError> {
+    use std::io::BufRead;
     let entries = std::fs::read_dir(dir).map_err(|e| KqlError::Data(format!("cannot read data directory {}: {e}", dir.display())))?;
     let mut catalog = Catalog::new();
     let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
@@ -198,9 +332,13 @@ pub fn load_jsonl_dir(dir: &Path) -> Result<Catalog, KqlError> {
         let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
             continue;
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| KqlError::Data(format!("cannot read {}: {e}", path.display())))?;
-        let table = table_from_ndjson(stem, &text)?;
-        catalog.insert(stem, table);
+        let file = std::fs::File::open(&path).map_err(|e| KqlError::Data(format!("cannot read {}: {e}", path.display())))?;
+        let mut builder = TableBuilder::new(stem);
+        for (i, line) in std::io::BufReader::with_capacity(1 << 20, file).lines().enumerate() {
+            let line = line.map_err(|e| KqlError::Data(format!("cannot read {}: {e}", path.display())))?;
+            builder.push_line(i + 1, &line)?;
+        }
+        catalog.insert(stem, builder.finish());
     }
     Ok(catalog)
 }
@@ -230,5 +368,19 @@ mod tests {
         let s = table_from_ndjson("AuditLogs", "{\"OperationName\":\"x\"}").expect("loads");
         assert_eq!(s.get(0, "Category"), Some(&Value::str("")));
         assert_eq!(s.get(0, "InitiatedBy"), Some(&Value::Null));
+    }
+
+    #[test]
+    fn azure_diagnostics_keeps_only_populated_columns_and_shares_repeated_strings() {
+        let t = table_from_ndjson(
+            "AzureDiagnostics",
+            "{\"Category\":\"AuditEvent\",\"TimeGenerated\":\"2026-11-28T10:15:02.1234567Z\",\"httpStatusCode_d\":200}\n{\"Category\":\"AuditEvent\"}\n",
+        )
+        .expect("loads");
+        assert_eq!(t.columns.len(), 3, "only the populated columns of the 290 declared: {:?}", t.column_names());
+        assert_eq!(t.get(0, "httpStatusCode_d"), Some(&Value::Real(200.0)));
+        assert_eq!(t.get(1, "httpStatusCode_d"), Some(&Value::Null));
+        let (Some(Value::String(a)), Some(Value::String(b))) = (t.get(0, "Category"), t.get(1, "Category")) else { panic!() };
+        assert!(Arc::ptr_eq(a, b), "equal strings of a column share one allocation");
     }
 }
