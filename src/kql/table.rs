@@ -183,7 +183,11 @@ impl TableBuilder {
             return slot;
         }
         let slot = self.column_of.len();
-        let default = if c < self.declared { json_to_typed(None, self.columns[c].ty) } else { Value::Null };
+        let default = if c < self.declared {
+            json_to_typed(None, self.columns[c].ty)
+        } else {
+            Value::Null
+        };
         for row in &mut self.rows {
             row.push(default.clone());
         }
@@ -197,7 +201,9 @@ impl TableBuilder {
     /// Shares equal strings of a slot, until it proves to hold mostly distinct values.
     fn intern(&mut self, slot: usize, value: Value) -> Value {
         let Value::String(s) = &value else { return value };
-        let Some(Some(set)) = self.interners.get_mut(slot) else { return value };
+        let Some(Some(set)) = self.interners.get_mut(slot) else {
+            return value;
+        };
         if let Some((shared, ())) = set.get_key_value(s) {
             return Value::String(shared.clone());
         }
@@ -239,7 +245,11 @@ impl TableBuilder {
                     slot
                 }
             };
-            let value = if column < self.declared { json_to_typed(Some(field), self.columns[column].ty) } else { raw_json(field) };
+            let value = if column < self.declared {
+                json_to_typed(Some(field), self.columns[column].ty)
+            } else {
+                raw_json(field)
+            };
             row[slot] = self.intern(slot, value);
         }
         self.rows.push(row);
@@ -377,10 +387,17 @@ mod tests {
             "{\"Category\":\"AuditEvent\",\"TimeGenerated\":\"2026-11-28T10:15:02.1234567Z\",\"httpStatusCode_d\":200}\n{\"Category\":\"AuditEvent\"}\n",
         )
         .expect("loads");
-        assert_eq!(t.columns.len(), 3, "only the populated columns of the 290 declared: {:?}", t.column_names());
+        assert_eq!(
+            t.columns.len(),
+            3,
+            "only the populated columns of the 290 declared: {:?}",
+            t.column_names()
+        );
         assert_eq!(t.get(0, "httpStatusCode_d"), Some(&Value::Real(200.0)));
         assert_eq!(t.get(1, "httpStatusCode_d"), Some(&Value::Null));
-        let (Some(Value::String(a)), Some(Value::String(b))) = (t.get(0, "Category"), t.get(1, "Category")) else { panic!() };
+        let (Some(Value::String(a)), Some(Value::String(b))) = (t.get(0, "Category"), t.get(1, "Category")) else {
+            panic!()
+        };
         assert!(Arc::ptr_eq(a, b), "equal strings of a column share one allocation");
     }
 }
