@@ -256,7 +256,7 @@ fn errors_name_the_problem_and_suggest() {
     let e = eval_err("print x = 1\n| summarize by ");
     assert!(e.contains("error at 2:16") && e.contains("expected an expression"), "{e}");
     let e = eval_err("print x = 1 | wher x > 1");
-    assert!(e.contains("unknown tabular operator `wher`"), "{e}");
+    assert!(e.contains("unknown tabular operator `wher`; did you mean `where`?"), "{e}");
     let e = eval_err("T | where a == <Missing>");
     assert!(e.contains("unbound placeholder"), "{e}");
 }

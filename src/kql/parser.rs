@@ -47,6 +47,34 @@ const UNSUPPORTED_OPERATORS: &[&str] = &[
 
 const MAX_DEPTH: usize = 500;
 
+/// Operators the parser accepts (for "did you mean" suggestions).
+const KNOWN_OPERATORS: &[&str] = &[
+    "where",
+    "filter",
+    "extend",
+    "project",
+    "project-away",
+    "project-keep",
+    "project-rename",
+    "project-reorder",
+    "summarize",
+    "join",
+    "union",
+    "mv-expand",
+    "mv-apply",
+    "parse",
+    "distinct",
+    "sort",
+    "order",
+    "top",
+    "take",
+    "limit",
+    "count",
+    "as",
+    "serialize",
+    "getschema",
+];
+
 struct Parser<'a> {
     src: &'a str,
     tokens: Vec<Token>,
@@ -615,11 +643,14 @@ impl<'a> Parser<'a> {
             }
             "getschema" => Operator::GetSchema,
             _ => {
+                let hint = super::error::suggest(&name, KNOWN_OPERATORS.iter().copied())
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
                 return Err(KqlError::syntax(
                     self.src,
                     span,
                     format!(
-                        "unknown tabular operator `{name}`; expected where, extend, project, summarize, join, union, mv-expand, mv-apply, parse, distinct, sort, top, take, count, as"
+                        "unknown tabular operator `{name}`; {hint}expected where, extend, project, summarize, join, union, mv-expand, mv-apply, parse, distinct, sort, top, take, count, as"
                     ),
                 ));
             }
