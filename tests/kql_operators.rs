@@ -33,7 +33,11 @@ fn project_variants() {
 #[test]
 fn extend_replaces_and_chains() {
     let t = eval(&format!("{EVENTS}E | extend N = N * 10, M = N + 1 | project N, M | take 1"));
-    assert_eq!(rows(&t), ["10,11"], "later items see earlier ones; N replaced in place");
+    assert_eq!(rows(&t), ["10,11"], "later items see earlier ones");
+    // extend-operator: an existing column is removed and appended with its new value.
+    let moved = eval(&format!("{EVENTS}E | extend User = toupper(User), X = 1"));
+    assert_eq!(moved.column_names(), ["App", "N", "Props", "User", "X"]);
+    assert_eq!(column(&moved, "User")[0], "ALICE");
 }
 
 #[test]

@@ -259,7 +259,29 @@ impl Evaluator<'_> {
                 _ => col_type(&rows, *idx),
             };
         }
-        Ok(Table { columns: cols, rows })
+        // "Column names noted by extend that already exist in the input are removed and appended as
+        // their new calculated values" (learn.microsoft.com/kusto/query/extend-operator): untouched
+        // input columns keep their order, then every extended column in the order written.
+        let mut extended: Vec<usize> = Vec::new();
+        for (idx, _) in &plan {
+            if !extended.contains(idx) {
+                extended.push(*idx);
+            }
+        }
+        let replaced_input = extended.iter().any(|&i| i < input_types.len());
+        if !replaced_input {
+            return Ok(Table { columns: cols, rows });
+        }
+        let order: Vec<usize> = (0..input_types.len())
+            .filter(|i| !extended.contains(i))
+            .chain(extended.iter().copied())
+            .collect();
+        let columns = order.iter().map(|&i| cols[i].clone()).collect();
+        let rows = rows
+            .into_iter()
+            .map(|mut r| order.iter().map(|&i| std::mem::take(&mut r[i])).collect())
+            .collect();
+        Ok(Table { columns, rows })
     }
 
     fn project(&self, t: &Table, items: &[NamedExpr], env: &Env) -> Result<Table, KqlError> {
