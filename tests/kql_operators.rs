@@ -317,3 +317,17 @@ fn column_pruning_keeps_results_and_suggestions() {
     let (_, stats) = kql::run_with_stats("AuditLogs | where Category == 'Policy' | project Category", &cat, &o).expect("runs");
     assert_eq!(stats.iter().map(|s| s.rows).collect::<Vec<_>>(), [3, 1, 1]);
 }
+
+#[test]
+fn unnamed_expressions_get_generated_names() {
+    let t = eval("print Name = 'Ab', T = datetime(2026-01-01 10:20) | extend tolower(Name), bin(T, 1h), Name");
+    assert_eq!(
+        t.column_names(),
+        ["Column1", "T", "Name"],
+        "bin keeps the column name; tolower(Name) does not replace Name"
+    );
+    assert_eq!(scalar(&t, "Column1"), Value::str("ab"));
+    assert_eq!(scalar(&t, "Name"), Value::str("Ab"));
+    let s = eval("datatable(P:dynamic) [dynamic({'x': 'a'})] | summarize count() by tostring(P.x)");
+    assert_eq!(s.column_names(), ["P_x", "count_"]);
+}

@@ -27,6 +27,17 @@ pub(crate) fn derive_name(e: &Expr) -> Option<String> {
     }
 }
 
+/// The name `extend`/`project` give an unnamed expression: columns and paths keep theirs, as do
+/// `bin`/`floor`; anything else is generated (`Column1`…) so it can never silently replace an input
+/// column.
+fn derive_column_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Call { name, args, .. } if matches!(name.as_str(), "bin" | "floor" | "bin_at") => args.first().and_then(derive_name),
+        Expr::Call { .. } => None,
+        other => derive_name(other),
+    }
+}
+
 fn col_type(rows: &[Vec<Value>], idx: usize) -> KqlType {
     rows.iter()
         .filter_map(|r| r.get(idx))
@@ -226,7 +237,7 @@ impl Evaluator<'_> {
             let c = self.compile(&item.expr, &cols, env)?;
             let name = match &item.name {
                 Some(n) => n.clone(),
-                None => derive_name(&item.expr).unwrap_or_else(|| {
+                None => derive_column_name(&item.expr).unwrap_or_else(|| {
                     unnamed += 1;
                     format!("Column{unnamed}")
                 }),
@@ -292,7 +303,7 @@ impl Evaluator<'_> {
             let c = self.compile(&item.expr, &t.columns, env)?;
             let name = match &item.name {
                 Some(n) => n.clone(),
-                None => derive_name(&item.expr).unwrap_or_else(|| {
+                None => derive_column_name(&item.expr).unwrap_or_else(|| {
                     unnamed += 1;
                     format!("Column{unnamed}")
                 }),
