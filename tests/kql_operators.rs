@@ -331,3 +331,16 @@ fn unnamed_expressions_get_generated_names() {
     let s = eval("datatable(P:dynamic) [dynamic({'x': 'a'})] | summarize count() by tostring(P.x)");
     assert_eq!(s.column_names(), ["P_x", "count_"]);
 }
+
+// lookup-operator: leftouter by default, no de-duplication, right key columns not repeated.
+#[test]
+fn lookup_extends_left_rows_with_dimension_columns() {
+    let q = "let F = datatable(Key:string, V:long) ['a', 1, 'b', 2, 'b', 3, 'z', 4];\n\
+             let D = datatable(Key:string, Name:string) ['a', 'Alpha', 'b', 'Beta'];\n";
+    let t = eval(&format!("{q}F | lookup (D) on Key"));
+    assert_eq!(t.column_names(), ["Key", "V", "Name"]);
+    assert_eq!(rows(&t), ["a,1,Alpha", "b,2,Beta", "b,3,Beta", "z,4,"]);
+    let inner = eval(&format!("{q}F | lookup kind=inner D on $left.Key == $right.Key"));
+    assert_eq!(inner.rows.len(), 3);
+    assert!(eval_err(&format!("{q}F | lookup kind=leftanti (D) on Key")).contains("lookup kind `leftanti`"));
+}

@@ -23,7 +23,6 @@ pub fn parse(src: &str) -> Result<Script, KqlError> {
 /// Tabular operators that exist in KQL but are not implemented, reported by name.
 const UNSUPPORTED_OPERATORS: &[&str] = &[
     "make-series",
-    "lookup",
     "render",
     "invoke",
     "facet",
@@ -59,6 +58,7 @@ const KNOWN_OPERATORS: &[&str] = &[
     "project-reorder",
     "summarize",
     "join",
+    "lookup",
     "union",
     "mv-expand",
     "mv-apply",
@@ -557,6 +557,7 @@ impl<'a> Parser<'a> {
                 Operator::Summarize { aggs, by }
             }
             "join" => Operator::Join(self.join()?),
+            "lookup" => Operator::Lookup(self.join()?),
             "union" => Operator::Union(self.union_spec()?),
             "mv-expand" | "mvexpand" => Operator::MvExpand(self.mv_expand_spec()?),
             "mv-apply" | "mvapply" => {

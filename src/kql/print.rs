@@ -339,8 +339,8 @@ impl Display for Operator {
                 }
                 Ok(())
             }
-            Operator::Join(j) => {
-                f.write_str("join ")?;
+            Operator::Join(j) | Operator::Lookup(j) => {
+                f.write_str(if matches!(self, Operator::Join(_)) { "join " } else { "lookup " })?;
                 if let Some(k) = &j.kind {
                     write!(f, "kind={k} ")?;
                 }

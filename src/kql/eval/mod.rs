@@ -70,6 +70,8 @@ pub(crate) struct Evaluator<'a> {
     pub stats: RefCell<Vec<StageStat>>,
     record: Cell<Option<usize>>,
     depth: Cell<usize>,
+    /// Output positions of the right-side key columns of the last join (used by `lookup`).
+    pub(crate) last_right_keys: RefCell<Vec<usize>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -82,6 +84,7 @@ impl<'a> Evaluator<'a> {
             stats: RefCell::new(Vec::new()),
             record: Cell::new(None),
             depth: Cell::new(0),
+            last_right_keys: RefCell::new(Vec::new()),
         }
     }
 
@@ -692,6 +695,7 @@ pub(crate) fn op_name(op: &Operator) -> &'static str {
         Operator::ProjectReorder(_) => "project-reorder",
         Operator::Summarize { .. } => "summarize",
         Operator::Join(_) => "join",
+        Operator::Lookup(_) => "lookup",
         Operator::Union(_) => "union",
         Operator::MvExpand(_) => "mv-expand",
         Operator::MvApply { .. } => "mv-apply",

@@ -166,6 +166,7 @@ impl Evaluator<'_> {
             }
             Operator::Summarize { aggs, by } => self.summarize(&t, aggs, by, env)?,
             Operator::Join(spec) => self.join(&t, spec, env)?,
+            Operator::Lookup(spec) => self.lookup(&t, spec, env)?,
             Operator::Union(spec) => return self.union(Some(t), spec, env),
             Operator::MvExpand(spec) => self.mv_expand(&t, spec, env)?,
             Operator::MvApply { expand, body } => self.mv_apply(&t, expand, body, env)?,
@@ -766,7 +767,25 @@ impl Evaluator<'_> {
             }
             self.check_limit(rows.len(), "`join`")?;
         }
+        self.last_right_keys.replace(rk.iter().map(|&i| left.columns.len() + i).collect());
         Ok(Table { columns, rows })
+    }
+
+    /// `lookup` (…/lookup-operator): a join that keeps every left row by default (`leftouter`, or
+    /// `inner`), never de-duplicates, and drops the right side's key columns from the output.
+    fn lookup(&self, left: &Table, spec: &JoinSpec, env: &mut Env) -> Result<Table, KqlError> {
+        let kind = spec.kind.clone().unwrap_or_else(|| "leftouter".to_string());
+        if kind != "leftouter" && kind != "inner" {
+            return Err(KqlError::Unsupported(format!("lookup kind `{kind}`")));
+        }
+        let spec = JoinSpec {
+            kind: Some(kind),
+            ..spec.clone()
+        };
+        let joined = self.join(left, &spec, env)?;
+        let drop: HashSet<usize> = self.last_right_keys.take().into_iter().collect();
+        let keep: Vec<usize> = (0..joined.columns.len()).filter(|i| !drop.contains(i)).collect();
+        Ok(select(&joined, &keep))
     }
 
     // ---- union ----
