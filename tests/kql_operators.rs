@@ -344,3 +344,17 @@ fn lookup_extends_left_rows_with_dimension_columns() {
     assert_eq!(inner.rows.len(), 3);
     assert!(eval_err(&format!("{q}F | lookup kind=leftanti (D) on Key")).contains("lookup kind `leftanti`"));
 }
+
+// bag-unpack-plugin: one column per key, the bag column removed, optional prefix.
+#[test]
+fn evaluate_bag_unpack() {
+    let t = eval("datatable(Id:long, D:dynamic) [1, dynamic({'a': 1, 'b': 'x'}), 2, dynamic({'c': true})] | evaluate bag_unpack(D)");
+    assert_eq!(t.column_names(), ["Id", "a", "b", "c"]);
+    assert_eq!(rows(&t), ["1,1,x,", "2,,,true"]);
+    let p = eval("print D = dynamic({'k': 1}) | evaluate bag_unpack(D, 'p_')");
+    assert_eq!(p.column_names(), ["p_k"]);
+    let e = eval_err("print k = 1, D = dynamic({'k': 1}) | evaluate bag_unpack(D)");
+    assert!(e.contains("collides"), "{e}");
+    let u = eval_err("print x = 1 | evaluate autocluster()");
+    assert_eq!(u, "`evaluate autocluster` is not supported by tenantless yet");
+}

@@ -141,6 +141,8 @@ pub enum Operator {
     Serialize(Vec<NamedExpr>),
     /// `getschema`.
     GetSchema,
+    /// `evaluate bag_unpack(column[, prefix])`.
+    BagUnpack(Vec<Expr>),
 }
 
 /// `join kind=… (right) on …`.

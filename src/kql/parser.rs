@@ -527,6 +527,24 @@ impl<'a> Parser<'a> {
                 Tok::Ident(p) => p.clone(),
                 _ => String::from("plugin"),
             };
+            if plugin == "bag_unpack" && matches!(self.peek_at(1), Tok::Sym("(")) {
+                self.bump();
+                self.bump();
+                let mut args = Vec::new();
+                while !self.at_sym(")") {
+                    args.push(self.expr()?);
+                    if !self.eat_sym(",") {
+                        break;
+                    }
+                }
+                self.expect_sym(")")?;
+                if args.is_empty() || args.len() > 2 {
+                    return Err(KqlError::Unsupported(
+                        "`evaluate bag_unpack` with other than (column[, prefix]) arguments".into(),
+                    ));
+                }
+                return Ok(Operator::BagUnpack(args));
+            }
             return Err(KqlError::Unsupported(format!("`evaluate {plugin}`")));
         }
         self.bump();

@@ -405,6 +405,7 @@ impl Display for Operator {
             Operator::Serialize(items) if items.is_empty() => f.write_str("serialize"),
             Operator::Serialize(items) => write!(f, "serialize {}", comma(items)),
             Operator::GetSchema => f.write_str("getschema"),
+            Operator::BagUnpack(args) => write!(f, "evaluate bag_unpack({})", comma(args)),
         }
     }
 }

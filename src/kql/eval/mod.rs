@@ -708,5 +708,6 @@ pub(crate) fn op_name(op: &Operator) -> &'static str {
         Operator::As(_) => "as",
         Operator::Serialize(_) => "serialize",
         Operator::GetSchema => "getschema",
+        Operator::BagUnpack(_) => "evaluate bag_unpack",
     }
 }

@@ -167,6 +167,7 @@ impl Evaluator<'_> {
             Operator::Summarize { aggs, by } => self.summarize(&t, aggs, by, env)?,
             Operator::Join(spec) => self.join(&t, spec, env)?,
             Operator::Lookup(spec) => self.lookup(&t, spec, env)?,
+            Operator::BagUnpack(args) => self.bag_unpack(&t, args, env)?,
             Operator::Union(spec) => return self.union(Some(t), spec, env),
             Operator::MvExpand(spec) => self.mv_expand(&t, spec, env)?,
             Operator::MvApply { expand, body } => self.mv_apply(&t, expand, body, env)?,
@@ -786,6 +787,63 @@ impl Evaluator<'_> {
         let drop: HashSet<usize> = self.last_right_keys.take().into_iter().collect();
         let keep: Vec<usize> = (0..joined.columns.len()).filter(|i| !drop.contains(i)).collect();
         Ok(select(&joined, &keep))
+    }
+
+    /// `evaluate bag_unpack(Col[, prefix])` (…/bag-unpack-plugin): one column per distinct key,
+    /// in order of first appearance; the bag column is removed. A key that collides with an
+    /// existing column is an error, the plugin's default `columnsConflict='error'`.
+    fn bag_unpack(&self, t: &Table, args: &[Expr], env: &Env) -> Result<Table, KqlError> {
+        let Expr::Ident(col, span) = &args[0] else {
+            return Err(self.err(args[0].span(), "bag_unpack needs a column name as its first argument"));
+        };
+        let src = t.column_index(col).ok_or_else(|| self.missing_column(col, &t.columns, *span))?;
+        let prefix = match args.get(1) {
+            Some(p) => self.compile(p, &[], env)?.eval(&[]).to_kql_string().to_string(),
+            None => String::new(),
+        };
+        let bag_of = |r: &Vec<Value>| match &r[src] {
+            Value::String(s) if s.starts_with('{') => super::super::value::parse_json_str(s),
+            other => other.clone(),
+        };
+        let mut keys: Vec<Arc<str>> = Vec::new();
+        for r in &t.rows {
+            if let Value::Bag(b) = bag_of(r) {
+                for (k, _) in b.iter() {
+                    if !keys.contains(k) {
+                        keys.push(k.clone());
+                    }
+                }
+            }
+        }
+        let mut columns: Vec<Column> = t
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != src)
+            .map(|(_, c)| c.clone())
+            .collect();
+        for k in &keys {
+            let name = format!("{prefix}{k}");
+            if columns.iter().any(|c| c.name == name) {
+                return Err(self.err(*span, format!("bag_unpack: key `{k}` collides with the existing column `{name}`")));
+            }
+            columns.push(Column::new(name, KqlType::Dynamic));
+        }
+        let rows: Vec<Vec<Value>> = t
+            .rows
+            .iter()
+            .map(|r| {
+                let bag = bag_of(r);
+                let mut row: Vec<Value> = r.iter().enumerate().filter(|(i, _)| *i != src).map(|(_, v)| v.clone()).collect();
+                row.extend(keys.iter().map(|k| bag.get_key(k)));
+                row
+            })
+            .collect();
+        let base = columns.len() - keys.len();
+        for (i, c) in columns.iter_mut().enumerate().skip(base) {
+            c.ty = col_type(&rows, i);
+        }
+        Ok(Table { columns, rows })
     }
 
     // ---- union ----
