@@ -131,3 +131,29 @@ fn query_from_file_and_explain() {
     assert!(err.contains("10 rows  AADServicePrincipalSignInLogs"), "{err}");
     assert!(err.contains("3 rows  where"), "{err}");
 }
+
+#[test]
+fn the_binary_runs_queries_and_reports_errors() {
+    let dir = seed_fixture();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tenantless"))
+            .arg("query")
+            .args(args)
+            .arg("--data")
+            .arg(dir.path())
+            .output()
+            .expect("run tenantless query")
+    };
+    let ok = run(&["AADServicePrincipalSignInLogs | where ResultType != '0' | count", "--format", "csv"]);
+    assert_eq!(ok.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&ok.stdout), "Count\r\n3\r\n");
+    let bad = run(&["AuditLogs\n| summarize count() by"]);
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("error at 2:") && err.contains("expected an expression") && err.contains('^'),
+        "{err}"
+    );
+    let usage = run(&[]);
+    assert_eq!(usage.status.code(), Some(2));
+}

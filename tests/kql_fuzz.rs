@@ -112,6 +112,9 @@ const VOCAB: &[&str] = &[
     "–",
 ];
 
+/// What the engine reports when it caught a panic (a bug).
+const INTERNAL: &str = "internal error";
+
 fn catalog() -> Catalog {
     let mut c = Catalog::new();
     let t = kql::table_from_ndjson(
@@ -136,14 +139,19 @@ proptest! {
 
     #[test]
     fn parser_never_panics_on_random_text(s in "\\PC{0,120}") {
-        let _ = kql::parse(&s);
+        // The engine turns a panic into an "internal error"; that must never happen either.
+        if let Err(e) = kql::parse(&s) {
+            prop_assert!(!e.to_string().contains(INTERNAL), "{}", e);
+        }
     }
 
     #[test]
     fn random_token_sequences_never_panic(tokens in prop::collection::vec(prop::sample::select(VOCAB), 1..24)) {
         let text = tokens.join(" ");
         let cat = catalog();
-        let _ = kql::run(&text, &cat, &options());
+        if let Err(e) = kql::run(&text, &cat, &options()) {
+            prop_assert!(!e.to_string().contains(INTERNAL), "{}: {}", text, e);
+        }
         if let Ok(ast) = kql::parse(&text) {
             let printed = ast.to_string();
             let again = kql::parse(&printed);
@@ -161,7 +169,36 @@ proptest! {
     ][..]), 0..6)) {
         let text = std::iter::once("T").chain(ops.iter().copied()).collect::<Vec<_>>().join(" | ");
         let cat = catalog();
-        let _ = kql::run(&text, &cat, &options());
+        if let Err(e) = kql::run(&text, &cat, &options()) {
+            prop_assert!(!e.to_string().contains(INTERNAL), "{}: {}", text, e);
+        }
         kql_support::assert_round_trip(&text);
     }
+}
+
+#[test]
+fn very_long_chains_are_rejected_not_overflowing() {
+    let sum = format!("print x = 1{}", " + 1".repeat(20_000));
+    let e = kql::parse(&sum).expect_err("too deep");
+    assert!(e.to_string().contains("nests too deeply"), "{e}");
+    let path = format!("print x = dynamic({{}}){}", ".a".repeat(20_000));
+    assert!(kql::parse(&path).is_err());
+    let parens = format!("print x = {}1{}", "(".repeat(5_000), ")".repeat(5_000));
+    assert!(kql::parse(&parens).is_err());
+    // Realistic lengths still parse.
+    let ok = format!("print x = 1{}", " + 1".repeat(400));
+    let t = kql::run(&ok, &Catalog::new(), &options()).expect("runs");
+    assert_eq!(t[0].rows[0][0], tenantless::kql::Value::Long(401));
+    assert_round_trip_deep(&ok);
+}
+
+/// Round trip for a deep query, on a thread with room for the printer's recursion.
+fn assert_round_trip_deep(query: &str) {
+    let q = query.to_string();
+    std::thread::Builder::new()
+        .stack_size(64 * 1024 * 1024)
+        .spawn(move || kql_support::assert_round_trip(&q))
+        .expect("spawn")
+        .join()
+        .expect("round trip");
 }

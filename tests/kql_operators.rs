@@ -33,7 +33,11 @@ fn project_variants() {
 #[test]
 fn extend_replaces_and_chains() {
     let t = eval(&format!("{EVENTS}E | extend N = N * 10, M = N + 1 | project N, M | take 1"));
-    assert_eq!(rows(&t), ["10,11"], "later items see earlier ones; N replaced in place");
+    assert_eq!(rows(&t), ["10,11"], "later items see earlier ones");
+    // extend-operator: an existing column is removed and appended with its new value.
+    let moved = eval(&format!("{EVENTS}E | extend User = toupper(User), X = 1"));
+    assert_eq!(moved.column_names(), ["App", "N", "Props", "User", "X"]);
+    assert_eq!(column(&moved, "User")[0], "ALICE");
 }
 
 #[test]
@@ -256,7 +260,7 @@ fn errors_name_the_problem_and_suggest() {
     let e = eval_err("print x = 1\n| summarize by ");
     assert!(e.contains("error at 2:16") && e.contains("expected an expression"), "{e}");
     let e = eval_err("print x = 1 | wher x > 1");
-    assert!(e.contains("unknown tabular operator `wher`"), "{e}");
+    assert!(e.contains("unknown tabular operator `wher`; did you mean `where`?"), "{e}");
     let e = eval_err("T | where a == <Missing>");
     assert!(e.contains("unbound placeholder"), "{e}");
 }
@@ -272,4 +276,85 @@ fn mv_apply_over_no_rows_keeps_subquery_columns() {
     assert!(t.column_names().contains(&"AppId"), "{:?}", t.column_names());
     let e = eval_err("let L = datatable(a:string) ['x']; L | join (L) on b");
     assert!(e.contains("unknown column `b` on the left side of join"), "{e}");
+}
+
+#[test]
+fn materialize_watchlist_and_network_functions() {
+    let t = eval(
+        "let M = materialize(datatable(x:long) [1, 2, 3] | where x > 1);\n\
+         M | summarize n = count(), s = sum(x) | extend a = ipv4_is_in_range('10.1.2.3', '10.0.0.0/8'), \
+         b = ipv4_is_in_range('11.1.2.3', '10.0.0.0/8'), c = strcat_array(dynamic(['a', 'b']), '-'), \
+         d = bin_at(datetime(2026-01-01 10:40), 1h, datetime(2026-01-01 00:30)), e = bin_at(7, 5, 1)",
+    );
+    assert_eq!(rows(&t), ["2,5,true,false,a-b,2026-01-01T10:30:00.0000000Z,6"]);
+    let dir = TempDir::new("wl");
+    dir.write("Watchlist_vips.jsonl", "{\"SearchKey\":\"alice\"}\n");
+    let cat = kql::load_jsonl_dir(dir.path()).expect("loads");
+    let w = kql::run("_GetWatchlist('vips') | project SearchKey", &cat, &options()).expect("runs");
+    assert_eq!(column(&w[0], "SearchKey"), ["alice"]);
+    let e = kql::run("_GetWatchlist('nope')", &cat, &options())
+        .expect_err("missing")
+        .to_string();
+    assert!(e.contains("watchlist `nope` not found"), "{e}");
+}
+
+#[test]
+fn column_pruning_keeps_results_and_suggestions() {
+    let dir = seed_fixture();
+    let cat = catalog(&dir);
+    let o = options();
+    let narrow = kql::run(
+        "AADServicePrincipalSignInLogs | where ResultType != '0' | extend x = 1 | summarize n = count(), s = sum(x) by ServicePrincipalName",
+        &cat,
+        &o,
+    )
+    .expect("runs");
+    assert_eq!(rows(&narrow[0]), ["Stale-SP,3,3"]);
+    let e = kql::run("AuditLogs | where OperationNam == 'x' | project OperationName", &cat, &o)
+        .expect_err("unknown column")
+        .to_string();
+    assert!(e.contains("did you mean `OperationName`?"), "{e}");
+    let (_, stats) = kql::run_with_stats("AuditLogs | where Category == 'Policy' | project Category", &cat, &o).expect("runs");
+    assert_eq!(stats.iter().map(|s| s.rows).collect::<Vec<_>>(), [3, 1, 1]);
+}
+
+#[test]
+fn unnamed_expressions_get_generated_names() {
+    let t = eval("print Name = 'Ab', T = datetime(2026-01-01 10:20) | extend tolower(Name), bin(T, 1h), Name");
+    assert_eq!(
+        t.column_names(),
+        ["Column1", "T", "Name"],
+        "bin keeps the column name; tolower(Name) does not replace Name"
+    );
+    assert_eq!(scalar(&t, "Column1"), Value::str("ab"));
+    assert_eq!(scalar(&t, "Name"), Value::str("Ab"));
+    let s = eval("datatable(P:dynamic) [dynamic({'x': 'a'})] | summarize count() by tostring(P.x)");
+    assert_eq!(s.column_names(), ["P_x", "count_"]);
+}
+
+// lookup-operator: leftouter by default, no de-duplication, right key columns not repeated.
+#[test]
+fn lookup_extends_left_rows_with_dimension_columns() {
+    let q = "let F = datatable(Key:string, V:long) ['a', 1, 'b', 2, 'b', 3, 'z', 4];\n\
+             let D = datatable(Key:string, Name:string) ['a', 'Alpha', 'b', 'Beta'];\n";
+    let t = eval(&format!("{q}F | lookup (D) on Key"));
+    assert_eq!(t.column_names(), ["Key", "V", "Name"]);
+    assert_eq!(rows(&t), ["a,1,Alpha", "b,2,Beta", "b,3,Beta", "z,4,"]);
+    let inner = eval(&format!("{q}F | lookup kind=inner D on $left.Key == $right.Key"));
+    assert_eq!(inner.rows.len(), 3);
+    assert!(eval_err(&format!("{q}F | lookup kind=leftanti (D) on Key")).contains("lookup kind `leftanti`"));
+}
+
+// bag-unpack-plugin: one column per key, the bag column removed, optional prefix.
+#[test]
+fn evaluate_bag_unpack() {
+    let t = eval("datatable(Id:long, D:dynamic) [1, dynamic({'a': 1, 'b': 'x'}), 2, dynamic({'c': true})] | evaluate bag_unpack(D)");
+    assert_eq!(t.column_names(), ["Id", "a", "b", "c"]);
+    assert_eq!(rows(&t), ["1,1,x,", "2,,,true"]);
+    let p = eval("print D = dynamic({'k': 1}) | evaluate bag_unpack(D, 'p_')");
+    assert_eq!(p.column_names(), ["p_k"]);
+    let e = eval_err("print k = 1, D = dynamic({'k': 1}) | evaluate bag_unpack(D)");
+    assert!(e.contains("collides"), "{e}");
+    let u = eval_err("print x = 1 | evaluate autocluster()");
+    assert_eq!(u, "`evaluate autocluster` is not supported by tenantless yet");
 }

@@ -100,13 +100,13 @@ fn graph_signins_and_audit_by_sp() {
 fn failed_signin_rule_summarizes_per_sp_ip_result() {
     let dir = seed_fixture();
     let t = run_one(seed::RULE_FAILED_SIGNINS, &catalog(&dir), &options());
-    // Kusto puts the `by` columns first, then the aggregates in order; extend appends.
+    // Kusto puts the `by` columns first, then the aggregates in order; extend appends its columns,
+    // and the re-extended `ResultType` moves to the end (learn.microsoft.com/kusto/query/extend-operator).
     assert_eq!(
         t.column_names(),
         [
             "ServicePrincipalName",
             "IPAddress",
-            "ResultType",
             "StartTimeUtc",
             "EndTimeUtc",
             "count_",
@@ -114,7 +114,8 @@ fn failed_signin_rule_summarizes_per_sp_ip_result() {
             "applicationSet",
             "timestamp",
             "AccountCustomEntity",
-            "IPCustomEntity"
+            "IPCustomEntity",
+            "ResultType"
         ]
     );
     assert_eq!(t.rows.len(), 1, "the 8-day-old failure is outside the window");

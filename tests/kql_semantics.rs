@@ -337,3 +337,18 @@ fn arg_max_star() {
     let m = eval("datatable(k:string, v:long, w:string) ['a', 1, 'x', 'a', 5, 'y'] | summarize arg_min(v, w) by k");
     assert_eq!(rows(&m), ["a,1,x"]);
 }
+
+// make-set-aggregation-function: maxSize defaults to 1,048,576; the deprecated makeset caps at 128.
+// summarize-operator: a null group key forms its own group.
+#[test]
+fn make_set_caps_and_null_group_keys() {
+    let t = eval(
+        "range x from 1 to 200 step 1 | summarize a = array_length(make_set(x)), b = array_length(makeset(x)), \
+         c = array_length(make_set(x, 5)), d = array_length(makelist(x)), e = array_length(make_list(x))",
+    );
+    for (col, want) in [("a", 200), ("b", 128), ("c", 5), ("d", 128), ("e", 200)] {
+        assert_eq!(scalar(&t, col), Value::Long(want), "column {col}");
+    }
+    let g = eval("datatable(k:long, v:long) [1, 1, long(null), 2, long(null), 3] | summarize n = count(), s = sum(v) by k | sort by k asc");
+    assert_eq!(rows(&g), [",2,5", "1,1,1"]);
+}

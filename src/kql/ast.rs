@@ -113,6 +113,8 @@ pub enum Operator {
         by: Vec<NamedExpr>,
     },
     Join(JoinSpec),
+    /// `lookup [kind=leftouter|inner] (right) on …`
+    Lookup(JoinSpec),
     Union(UnionSpec),
     MvExpand(MvExpandSpec),
     /// `mv-apply items on ( ops… )`: the ops run per input row over that row's expanded rows.
@@ -139,6 +141,8 @@ pub enum Operator {
     Serialize(Vec<NamedExpr>),
     /// `getschema`.
     GetSchema,
+    /// `evaluate bag_unpack(column[, prefix])`.
+    BagUnpack(Vec<Expr>),
 }
 
 /// `join kind=… (right) on …`.

@@ -56,6 +56,28 @@ pub fn weekday(t: i64) -> i64 {
     (t.div_euclid(TICKS_PER_DAY) + 4).rem_euclid(7)
 }
 
+/// Canonical period name for any accepted spelling, compared without allocating (this runs per row).
+fn canonical(period: &str) -> Option<&'static str> {
+    const ALIASES: &[(&str, &[&str])] = &[
+        ("year", &["year", "years", "yy", "yyyy"]),
+        ("quarter", &["quarter", "quarters", "qq", "q"]),
+        ("month", &["month", "months", "mm", "m"]),
+        ("week", &["week", "weeks", "wk", "ww"]),
+        ("day", &["day", "days", "d", "dd"]),
+        ("hour", &["hour", "hours", "hh", "h"]),
+        ("minute", &["minute", "minutes", "mi", "n"]),
+        ("second", &["second", "seconds", "ss", "s"]),
+        ("millisecond", &["millisecond", "milliseconds", "ms"]),
+        ("microsecond", &["microsecond", "microseconds", "mcs"]),
+        ("nanosecond", &["nanosecond", "nanoseconds", "ns"]),
+    ];
+    let p = period.trim();
+    ALIASES
+        .iter()
+        .find(|(_, names)| names.iter().any(|n| n.eq_ignore_ascii_case(p)))
+        .map(|(c, _)| *c)
+}
+
 fn fixed_period(period: &str) -> Option<i64> {
     Some(match period {
         "week" | "weeks" | "wk" | "ww" => 7 * TICKS_PER_DAY,
@@ -72,8 +94,8 @@ fn fixed_period(period: &str) -> Option<i64> {
 /// `datetime_diff(period, d1, d2)`: the number of period *boundaries* crossed from d2 to d1
 /// (learn.microsoft.com/kusto/query/datetime-diff-function: hour 23:59→01:00 is 2, week uses Sunday starts).
 pub fn datetime_diff(period: &str, d1: i64, d2: i64) -> Option<i64> {
-    let p = period.to_ascii_lowercase();
-    match p.as_str() {
+    let p = canonical(period)?;
+    match p {
         "year" | "years" | "yy" | "yyyy" => Some(i64::from(fields(d1)?.0 - fields(d2)?.0)),
         "quarter" | "quarters" | "qq" | "q" => {
             let (y1, m1, _) = fields(d1)?;
@@ -88,7 +110,7 @@ pub fn datetime_diff(period: &str, d1: i64, d2: i64) -> Option<i64> {
         "week" | "weeks" | "wk" | "ww" => Some((start_of_week(d1) - start_of_week(d2)) / (7 * TICKS_PER_DAY)),
         "nanosecond" | "nanoseconds" | "ns" => d1.checked_sub(d2)?.checked_mul(100),
         _ => {
-            let per = fixed_period(&p)?;
+            let per = fixed_period(p)?;
             Some(d1.div_euclid(per) - d2.div_euclid(per))
         }
     }
@@ -96,13 +118,13 @@ pub fn datetime_diff(period: &str, d1: i64, d2: i64) -> Option<i64> {
 
 /// `datetime_add(period, amount, datetime)` (…/datetime-add-function).
 pub fn datetime_add(period: &str, amount: i64, t: i64) -> Option<i64> {
-    let p = period.to_ascii_lowercase();
-    match p.as_str() {
+    let p = canonical(period)?;
+    match p {
         "year" | "years" | "yy" | "yyyy" => add_months(t, amount.checked_mul(12)?),
         "quarter" | "quarters" | "qq" | "q" => add_months(t, amount.checked_mul(3)?),
         "month" | "months" | "mm" | "m" => add_months(t, amount),
         "nanosecond" | "nanoseconds" | "ns" => t.checked_add(amount / 100),
-        _ => t.checked_add(fixed_period(&p)?.checked_mul(amount)?),
+        _ => t.checked_add(fixed_period(p)?.checked_mul(amount)?),
     }
 }
 

@@ -97,6 +97,12 @@ table! {
     "bag_merge" => (bag_merge, 1, MANY),
     "bin" => (bin, 2, 2),
     "floor" => (bin, 2, 2),
+    "bin_at" => (bin_at, 3, 3),
+    "strcat_array" => (|a| Value::str(&elements(&a[0]).iter().map(|v| v.to_kql_string().to_string()).collect::<Vec<_>>().join(&a[1].to_kql_string())), 2, 2),
+    "ipv4_is_in_range" => (ipv4_is_in_range, 2, 2),
+    "base64_encode_tostring" => (|a| Value::str(&base64_encode(a[0].to_kql_string().as_bytes())), 1, 1),
+    "base64_decode_tostring" => (|a| base64_decode(&a[0].to_kql_string()).and_then(|b| String::from_utf8(b).ok()).map(|s| Value::str(&s)).unwrap_or(Value::str("")), 1, 1),
+    "url_decode" => (|a| url_decode(&a[0].to_kql_string()).map(|s| Value::str(&s)).unwrap_or(Value::Null), 1, 1),
     "startofday" => (|a| dt_fn(&a[0], |t| Some(datetime::start_of_day(t))), 1, 1),
     "startofweek" => (|a| dt_fn(&a[0], |t| Some(datetime::start_of_week(t))), 1, 1),
     "startofmonth" => (|a| dt_fn(&a[0], datetime::start_of_month), 1, 1),
@@ -460,6 +466,98 @@ pub fn bin(a: &[Value]) -> Value {
     }
 }
 
+/// `bin_at(value, size, fixed_point)`: bins aligned so that `fixed_point` starts a bin.
+fn bin_at(a: &[Value]) -> Value {
+    let shift = |v: &Value, by: &Value, add: bool| {
+        super::eval::expr::CExpr::Bin(
+            if add { super::ast::BinOp::Add } else { super::ast::BinOp::Sub },
+            Box::new(super::eval::expr::CExpr::Const(v.clone())),
+            Box::new(super::eval::expr::CExpr::Const(by.clone())),
+        )
+        .eval(&[])
+    };
+    // Work relative to the fixed point: datetime − datetime is a timespan, long − long a long.
+    let rel = shift(&a[0], &a[2], false);
+    let binned = bin(&[rel, a[1].clone()]);
+    if binned.is_null() {
+        Value::Null
+    } else {
+        shift(&a[2], &binned, true)
+    }
+}
+
+/// `ipv4_is_in_range(ip, "a.b.c.d/n")` (a bare address means /32).
+fn ipv4_is_in_range(a: &[Value]) -> Value {
+    let parse = |s: &str| s.trim().parse::<std::net::Ipv4Addr>().ok().map(u32::from);
+    let ip = a[0].to_kql_string();
+    let range = a[1].to_kql_string();
+    let (net, bits) = match range.split_once('/') {
+        Some((n, b)) => (n, b.trim().parse::<u32>().ok().filter(|b| *b <= 32)),
+        None => (&*range, Some(32)),
+    };
+    match (parse(&ip), parse(net), bits) {
+        (Some(ip), Some(net), Some(bits)) => {
+            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+            Value::Bool(ip & mask == net & mask)
+        }
+        _ => Value::Null,
+    }
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn base64_encode(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Standard-alphabet base64 (padding optional); None on any other character.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut acc: u32 = 0;
+    let mut bits = 0;
+    for c in text.trim().bytes().filter(|c| *c != b'=') {
+        let v = B64.iter().position(|x| *x == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// Percent-decoding; None when the result is not UTF-8 or an escape is malformed.
+fn url_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 fn datetime_add(a: &[Value]) -> Value {
     match (a[1].as_i64(), datetime_arg(&a[2])) {
         (Some(n), Some(t)) => datetime::datetime_add(&a[0].to_kql_string(), n, t)
@@ -614,6 +712,16 @@ mod tests {
         assert!(!string_op(StrOp::HasCs, &na, &Value::str("america")));
         assert!(string_op(StrOp::HasPrefix, &na, &Value::str("amer")));
         assert!(string_op(StrOp::HasSuffix, &na, &Value::str("rica")));
+    }
+
+    #[test]
+    fn base64_and_url_decoding() {
+        assert_eq!(base64_encode(b"Kusto"), "S3VzdG8=");
+        assert_eq!(base64_decode("S3VzdG8=").as_deref(), Some(&b"Kusto"[..]));
+        assert_eq!(base64_decode("S3VzdG8").as_deref(), Some(&b"Kusto"[..]));
+        assert_eq!(base64_decode("**"), None);
+        assert_eq!(url_decode("a%20b%2Fc").as_deref(), Some("a b/c"));
+        assert_eq!(url_decode("%zz"), None);
     }
 
     #[test]

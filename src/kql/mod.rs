@@ -58,7 +58,27 @@ impl Default for RunOptions {
 
 /// Parses a query text (after placeholder substitution, if any).
 pub fn parse(query: &str) -> Result<Script, KqlError> {
-    parser::parse(query)
+    with_big_stack(|| parser::parse(query))
+}
+
+/// Stack for parsing and evaluation: both recurse once per nesting level (bounded by the parser's
+/// depth limit), and test threads or embedders may run with small default stacks.
+const STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// Runs `f` on a scoped thread with a large stack; a panic (a bug) becomes an error, not a crash.
+fn with_big_stack<T: Send>(f: impl FnOnce() -> Result<T, KqlError> + Send) -> Result<T, KqlError> {
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new()
+            .name("kql".into())
+            .stack_size(STACK_BYTES)
+            .spawn_scoped(scope, f)
+        {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|_| Err(KqlError::semantic(None, None, "internal error in the KQL engine (please report)"))),
+            Err(e) => Err(KqlError::semantic(None, None, format!("cannot start the KQL engine thread: {e}"))),
+        }
+    })
 }
 
 /// Runs a query text: one result table per top-level query statement.
@@ -69,10 +89,12 @@ pub fn run(query: &str, catalog: &Catalog, options: &RunOptions) -> Result<Vec<T
 /// Like [`run`], also returning the row count after each stage of each top-level query.
 pub fn run_with_stats(query: &str, catalog: &Catalog, options: &RunOptions) -> Result<(Vec<Table>, Vec<StageStat>), KqlError> {
     let text = params::substitute(query, &options.params);
-    let script = parser::parse(&text)?;
-    let now = value::ticks_from_chrono(&options.now);
-    let ev = eval::Evaluator::new(&text, catalog, now, options.row_limit);
-    let tables = ev.run_script(&script)?;
-    let stats = ev.stats.borrow().clone();
-    Ok((tables, stats))
+    with_big_stack(|| {
+        let script = parser::parse(&text)?;
+        let now = value::ticks_from_chrono(&options.now);
+        let ev = eval::Evaluator::new(&text, catalog, now, options.row_limit);
+        let tables = ev.run_script(&script)?;
+        let stats = ev.stats.borrow().clone();
+        Ok((tables, stats))
+    })
 }

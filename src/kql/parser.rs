@@ -23,7 +23,6 @@ pub fn parse(src: &str) -> Result<Script, KqlError> {
 /// Tabular operators that exist in KQL but are not implemented, reported by name.
 const UNSUPPORTED_OPERATORS: &[&str] = &[
     "make-series",
-    "lookup",
     "render",
     "invoke",
     "facet",
@@ -45,7 +44,36 @@ const UNSUPPORTED_OPERATORS: &[&str] = &[
     "materialize",
 ];
 
-const MAX_DEPTH: usize = 200;
+const MAX_DEPTH: usize = 500;
+
+/// Operators the parser accepts (for "did you mean" suggestions).
+const KNOWN_OPERATORS: &[&str] = &[
+    "where",
+    "filter",
+    "extend",
+    "project",
+    "project-away",
+    "project-keep",
+    "project-rename",
+    "project-reorder",
+    "summarize",
+    "join",
+    "lookup",
+    "union",
+    "mv-expand",
+    "mv-apply",
+    "parse",
+    "distinct",
+    "sort",
+    "order",
+    "top",
+    "take",
+    "limit",
+    "count",
+    "as",
+    "serialize",
+    "getschema",
+];
 
 struct Parser<'a> {
     src: &'a str,
@@ -499,6 +527,24 @@ impl<'a> Parser<'a> {
                 Tok::Ident(p) => p.clone(),
                 _ => String::from("plugin"),
             };
+            if plugin == "bag_unpack" && matches!(self.peek_at(1), Tok::Sym("(")) {
+                self.bump();
+                self.bump();
+                let mut args = Vec::new();
+                while !self.at_sym(")") {
+                    args.push(self.expr()?);
+                    if !self.eat_sym(",") {
+                        break;
+                    }
+                }
+                self.expect_sym(")")?;
+                if args.is_empty() || args.len() > 2 {
+                    return Err(KqlError::Unsupported(
+                        "`evaluate bag_unpack` with other than (column[, prefix]) arguments".into(),
+                    ));
+                }
+                return Ok(Operator::BagUnpack(args));
+            }
             return Err(KqlError::Unsupported(format!("`evaluate {plugin}`")));
         }
         self.bump();
@@ -529,6 +575,7 @@ impl<'a> Parser<'a> {
                 Operator::Summarize { aggs, by }
             }
             "join" => Operator::Join(self.join()?),
+            "lookup" => Operator::Lookup(self.join()?),
             "union" => Operator::Union(self.union_spec()?),
             "mv-expand" | "mvexpand" => Operator::MvExpand(self.mv_expand_spec()?),
             "mv-apply" | "mvapply" => {
@@ -615,11 +662,14 @@ impl<'a> Parser<'a> {
             }
             "getschema" => Operator::GetSchema,
             _ => {
+                let hint = super::error::suggest(&name, KNOWN_OPERATORS.iter().copied())
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
                 return Err(KqlError::syntax(
                     self.src,
                     span,
                     format!(
-                        "unknown tabular operator `{name}`; expected where, extend, project, summarize, join, union, mv-expand, mv-apply, parse, distinct, sort, top, take, count, as"
+                        "unknown tabular operator `{name}`; {hint}expected where, extend, project, summarize, join, union, mv-expand, mv-apply, parse, distinct, sort, top, take, count, as"
                     ),
                 ));
             }
@@ -780,23 +830,33 @@ impl<'a> Parser<'a> {
 
     fn or_expr(&mut self) -> Result<Expr, KqlError> {
         let mut lhs = self.and_expr()?;
+        // Long operator chains nest as deeply as parentheses do: count them against the same limit.
+        let mut chain = 0;
         while self.at_word("or") {
             self.bump();
             let rhs = self.and_expr()?;
             let span = lhs.span().to(rhs.span());
+            self.enter()?;
+            chain += 1;
             lhs = Expr::Binary(BinOp::Or, Box::new(lhs), Box::new(rhs), span);
         }
+        self.depth -= chain;
         Ok(lhs)
     }
 
     fn and_expr(&mut self) -> Result<Expr, KqlError> {
         let mut lhs = self.cmp_expr()?;
+        // Long operator chains nest as deeply as parentheses do: count them against the same limit.
+        let mut chain = 0;
         while self.at_word("and") {
             self.bump();
             let rhs = self.cmp_expr()?;
             let span = lhs.span().to(rhs.span());
+            self.enter()?;
+            chain += 1;
             lhs = Expr::Binary(BinOp::And, Box::new(lhs), Box::new(rhs), span);
         }
+        self.depth -= chain;
         Ok(lhs)
     }
 
@@ -836,6 +896,8 @@ impl<'a> Parser<'a> {
 
     fn cmp_expr(&mut self) -> Result<Expr, KqlError> {
         let mut lhs = self.add_expr()?;
+        // Long operator chains nest as deeply as parentheses do: count them against the same limit.
+        let mut chain = 0;
         loop {
             if let Some((op, n)) = self.cmp_op() {
                 for _ in 0..n {
@@ -843,6 +905,8 @@ impl<'a> Parser<'a> {
                 }
                 let rhs = self.add_expr()?;
                 let span = lhs.span().to(rhs.span());
+                self.enter()?;
+                chain += 1;
                 lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs), span);
                 continue;
             }
@@ -871,6 +935,8 @@ impl<'a> Parser<'a> {
                 }
                 self.expect_sym(")")?;
                 let span = lhs.span().to(self.prev_span());
+                self.enter()?;
+                chain += 1;
                 lhs = Expr::In {
                     expr: Box::new(lhs),
                     op,
@@ -887,6 +953,8 @@ impl<'a> Parser<'a> {
                 let hi = self.expr()?;
                 self.expect_sym(")")?;
                 let span = lhs.span().to(self.prev_span());
+                self.enter()?;
+                chain += 1;
                 lhs = Expr::Between {
                     expr: Box::new(lhs),
                     lo: Box::new(lo),
@@ -898,11 +966,14 @@ impl<'a> Parser<'a> {
             }
             break;
         }
+        self.depth -= chain;
         Ok(lhs)
     }
 
     fn add_expr(&mut self) -> Result<Expr, KqlError> {
         let mut lhs = self.mul_expr()?;
+        // Long operator chains nest as deeply as parentheses do: count them against the same limit.
+        let mut chain = 0;
         loop {
             let op = match self.peek() {
                 Tok::Sym("+") => BinOp::Add,
@@ -912,13 +983,18 @@ impl<'a> Parser<'a> {
             self.bump();
             let rhs = self.mul_expr()?;
             let span = lhs.span().to(rhs.span());
+            self.enter()?;
+            chain += 1;
             lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs), span);
         }
+        self.depth -= chain;
         Ok(lhs)
     }
 
     fn mul_expr(&mut self) -> Result<Expr, KqlError> {
         let mut lhs = self.unary()?;
+        // Long operator chains nest as deeply as parentheses do: count them against the same limit.
+        let mut chain = 0;
         loop {
             let op = match self.peek() {
                 Tok::Sym("*") => BinOp::Mul,
@@ -929,8 +1005,11 @@ impl<'a> Parser<'a> {
             self.bump();
             let rhs = self.unary()?;
             let span = lhs.span().to(rhs.span());
+            self.enter()?;
+            chain += 1;
             lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs), span);
         }
+        self.depth -= chain;
         Ok(lhs)
     }
 
@@ -951,6 +1030,8 @@ impl<'a> Parser<'a> {
 
     fn postfix(&mut self) -> Result<Expr, KqlError> {
         let mut e = self.primary()?;
+        // Long operator chains nest as deeply as parentheses do: count them against the same limit.
+        let mut chain = 0;
         loop {
             if self.at_sym(".") {
                 self.bump();
@@ -960,22 +1041,29 @@ impl<'a> Parser<'a> {
                     let idx = self.expr()?;
                     self.expect_sym("]")?;
                     let span = e.span().to(self.prev_span());
+                    self.enter()?;
+                    chain += 1;
                     e = Expr::Index(Box::new(e), Box::new(idx), span);
                     continue;
                 }
                 let name = self.ident()?;
                 let span = e.span().to(self.prev_span());
+                self.enter()?;
+                chain += 1;
                 e = Expr::Member(Box::new(e), name, span);
             } else if self.at_sym("[") {
                 self.bump();
                 let idx = self.expr()?;
                 self.expect_sym("]")?;
                 let span = e.span().to(self.prev_span());
+                self.enter()?;
+                chain += 1;
                 e = Expr::Index(Box::new(e), Box::new(idx), span);
             } else {
                 break;
             }
         }
+        self.depth -= chain;
         Ok(e)
     }
 

@@ -339,8 +339,8 @@ impl Display for Operator {
                 }
                 Ok(())
             }
-            Operator::Join(j) => {
-                f.write_str("join ")?;
+            Operator::Join(j) | Operator::Lookup(j) => {
+                f.write_str(if matches!(self, Operator::Join(_)) { "join " } else { "lookup " })?;
                 if let Some(k) = &j.kind {
                     write!(f, "kind={k} ")?;
                 }
@@ -405,6 +405,7 @@ impl Display for Operator {
             Operator::Serialize(items) if items.is_empty() => f.write_str("serialize"),
             Operator::Serialize(items) => write!(f, "serialize {}", comma(items)),
             Operator::GetSchema => f.write_str("getschema"),
+            Operator::BagUnpack(args) => write!(f, "evaluate bag_unpack({})", comma(args)),
         }
     }
 }
@@ -448,14 +449,30 @@ fn binop_text(op: BinOp) -> String {
     }
 }
 
-/// Operands that are themselves operator expressions get parentheses.
-fn operand(e: &Expr) -> String {
-    match e {
-        Expr::Binary(..) | Expr::Between { .. } | Expr::In { .. } | Expr::Unary(..) => {
-            format!("({e})")
-        }
-        _ => e.to_string(),
+/// Binding strength, mirroring the parser: or < and < comparisons < `+ -` < `* / %` < unary < postfix.
+fn binop_prec(op: BinOp) -> u8 {
+    match op {
+        BinOp::Or => 1,
+        BinOp::And => 2,
+        BinOp::Add | BinOp::Sub => 4,
+        BinOp::Mul | BinOp::Div | BinOp::Mod => 5,
+        _ => 3,
     }
+}
+
+fn prec(e: &Expr) -> u8 {
+    match e {
+        Expr::Binary(op, ..) => binop_prec(*op),
+        Expr::Between { .. } | Expr::In { .. } => 3,
+        Expr::Unary(..) => 6,
+        _ => 7,
+    }
+}
+
+/// Prints `e`, parenthesised only when it binds more loosely than `min` requires — so long
+/// left-associative chains print flat and re-parse within the parser's nesting limit.
+fn operand(e: &Expr, min: u8) -> String {
+    if prec(e) < min { format!("({e})") } else { e.to_string() }
 }
 
 impl Display for Expr {
@@ -465,14 +482,14 @@ impl Display for Expr {
             Expr::Ident(n, _) => write_name(f, n),
             Expr::Star(_) => f.write_str("*"),
             Expr::Member(base, name, _) => {
-                write!(f, "{}.", operand(base))?;
+                write!(f, "{}.", operand(base, 7))?;
                 if is_plain_ident(name) {
                     f.write_str(name)
                 } else {
                     write!(f, "[{}]", quote(name))
                 }
             }
-            Expr::Index(base, idx, _) => write!(f, "{}[{idx}]", operand(base)),
+            Expr::Index(base, idx, _) => write!(f, "{}[{idx}]", operand(base, 7)),
             Expr::Call { name, args, .. } => {
                 f.write_str(name)?;
                 let parts: Vec<String> = args
@@ -486,13 +503,21 @@ impl Display for Expr {
             }
             Expr::Unary(op, inner, _) => {
                 let sym = if *op == UnOp::Neg { "-" } else { "+" };
-                write!(f, "{sym}{}", operand(inner))
+                write!(f, "{sym}{}", operand(inner, 6))
             }
             Expr::Binary(op, l, r, _) => {
-                write!(f, "{} {} {}", operand(l), binop_text(*op), operand(r))
+                let p = binop_prec(*op);
+                write!(f, "{} {} {}", operand(l, p), binop_text(*op), operand(r, p + 1))
             }
             Expr::Between { expr, lo, hi, negated, .. } => {
-                write!(f, "{} {}between ({} .. {})", operand(expr), if *negated { "!" } else { "" }, lo, hi)
+                write!(
+                    f,
+                    "{} {}between ({} .. {})",
+                    operand(expr, 4),
+                    if *negated { "!" } else { "" },
+                    lo,
+                    hi
+                )
             }
             Expr::In { expr, op, list, .. } => {
                 let items: Vec<String> = list
@@ -502,7 +527,7 @@ impl Display for Expr {
                         other => other.to_string(),
                     })
                     .collect();
-                write!(f, "{} {} ({})", operand(expr), op.name(), items.join(", "))
+                write!(f, "{} {} ({})", operand(expr, 4), op.name(), items.join(", "))
             }
             Expr::Tabular(p) => write!(f, "({p})"),
         }

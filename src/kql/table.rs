@@ -64,7 +64,13 @@ impl Catalog {
     }
 
     /// Adds or replaces a table.
-    pub fn insert(&mut self, name: impl Into<String>, table: Table) {
+    /// Rows shorter or longer than the column list are padded with nulls or cut, so operators can
+    /// index every row by column position.
+    pub fn insert(&mut self, name: impl Into<String>, mut table: Table) {
+        let width = table.columns.len();
+        for row in table.rows.iter_mut().filter(|r| r.len() != width) {
+            row.resize(width, Value::Null);
+        }
         self.tables.insert(name.into(), Arc::new(table));
     }
 
@@ -356,6 +362,19 @@ pub fn load_jsonl_dir(dir: &Path) -> Result<Catalog, KqlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ragged_rows_are_padded_on_insert() {
+        let mut c = Catalog::new();
+        c.insert(
+            "T",
+            Table {
+                columns: vec![Column::new("a", KqlType::Long), Column::new("b", KqlType::Long)],
+                rows: vec![vec![Value::Long(1)]],
+            },
+        );
+        assert_eq!(c.get("T").map(|t| t.rows[0].len()), Some(2));
+    }
 
     #[test]
     fn known_schema_types_columns() {

@@ -343,7 +343,12 @@ pub fn parse_timespan(text: &str) -> Option<i64> {
         Some(s) => (s.parse::<f64>().ok()? * TICKS_PER_SECOND as f64).round() as i64,
         None => 0,
     };
-    let total = days * TICKS_PER_DAY + hours * TICKS_PER_HOUR + minutes * TICKS_PER_MINUTE + sec_ticks;
+    // Checked: absurd literals (`time(99999999999.00:00:00)`) are invalid, not an overflow.
+    let total = days
+        .checked_mul(TICKS_PER_DAY)?
+        .checked_add(hours.checked_mul(TICKS_PER_HOUR)?)?
+        .checked_add(minutes.checked_mul(TICKS_PER_MINUTE)?)?
+        .checked_add(sec_ticks)?;
     Some(if neg { -total } else { total })
 }
 
@@ -566,6 +571,7 @@ mod tests {
             Some(TICKS_PER_DAY + 2 * TICKS_PER_HOUR + 3 * TICKS_PER_MINUTE + 4 * TICKS_PER_SECOND)
         );
         assert_eq!(parse_timespan_literal("1.5h"), Some(TICKS_PER_HOUR * 3 / 2));
+        assert_eq!(parse_timespan("99999999999999.00:00:00"), None);
     }
 
     #[test]

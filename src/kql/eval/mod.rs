@@ -6,6 +6,7 @@
 pub mod aggregate;
 pub mod expr;
 mod ops;
+mod prune;
 
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
@@ -69,6 +70,8 @@ pub(crate) struct Evaluator<'a> {
     pub stats: RefCell<Vec<StageStat>>,
     record: Cell<Option<usize>>,
     depth: Cell<usize>,
+    /// Output positions of the right-side key columns of the last join (used by `lookup`).
+    pub(crate) last_right_keys: RefCell<Vec<usize>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -81,6 +84,7 @@ impl<'a> Evaluator<'a> {
             stats: RefCell::new(Vec::new()),
             record: Cell::new(None),
             depth: Cell::new(0),
+            last_right_keys: RefCell::new(Vec::new()),
         }
     }
 
@@ -143,7 +147,7 @@ impl<'a> Evaluator<'a> {
             },
             Expr::Call { name, .. } => match env.get(name) {
                 Some(Binding::Function(def)) => self.function_is_tabular(def, env),
-                _ => name == "table",
+                _ => matches!(name.as_str(), "table" | "materialize" | "_GetWatchlist"),
             },
             _ => false,
         }
@@ -200,7 +204,7 @@ impl<'a> Evaluator<'a> {
     /// Evaluates a pipeline to a table.
     pub(crate) fn eval_pipeline(&self, p: &Pipeline, env: &mut Env) -> Result<Arc<Table>, KqlError> {
         let record = self.record.take();
-        let mut t = self.eval_source(&p.source, p.span, env)?;
+        let t = self.eval_source(&p.source, p.span, env)?;
         if let Some(q) = record {
             self.stats.borrow_mut().push(StageStat {
                 query: q,
@@ -208,6 +212,18 @@ impl<'a> Evaluator<'a> {
                 rows: t.rows.len(),
             });
         }
+        let stats_len = self.stats.borrow().len();
+        if let Some(narrow) = prune::narrow(p, &t, env) {
+            match self.run_ops(p, narrow, env, record) {
+                // A name error is re-raised from the full table so suggestions see every column.
+                Err(KqlError::Semantic { .. }) => self.stats.borrow_mut().truncate(stats_len),
+                other => return other,
+            }
+        }
+        self.run_ops(p, t, env, record)
+    }
+
+    fn run_ops(&self, p: &Pipeline, mut t: Arc<Table>, env: &mut Env, record: Option<usize>) -> Result<Arc<Table>, KqlError> {
         for op in &p.ops {
             t = self.apply(op, t, env)?;
             self.check_limit(t.rows.len(), &format!("`{}`", op_name(op)))?;
@@ -320,6 +336,19 @@ impl<'a> Evaluator<'a> {
                         Some(t) => Ok(t.clone()),
                         None => Err(self.unknown_table(&n, *span, env)),
                     }
+                }
+                // materialize() only caches in Kusto; here every let is evaluated once anyway.
+                _ if name == "materialize" && args.len() == 1 => self.eval_tabular_expr(&args[0], env),
+                // Sentinel watchlists: served from a `Watchlist_<alias>` table in the data directory.
+                _ if name == "_GetWatchlist" && args.len() == 1 => {
+                    let alias = self.compile(&args[0], &[], env)?.eval(&[]).to_kql_string();
+                    let table = format!("Watchlist_{alias}");
+                    self.catalog.get(&table).cloned().ok_or_else(|| {
+                        self.err(
+                            *span,
+                            format!("watchlist `{alias}` not found: add {table}.jsonl to the data directory"),
+                        )
+                    })
                 }
                 _ => Err(self.err(*span, format!("`{name}(…)` is not a tabular function"))),
             },
@@ -666,6 +695,7 @@ pub(crate) fn op_name(op: &Operator) -> &'static str {
         Operator::ProjectReorder(_) => "project-reorder",
         Operator::Summarize { .. } => "summarize",
         Operator::Join(_) => "join",
+        Operator::Lookup(_) => "lookup",
         Operator::Union(_) => "union",
         Operator::MvExpand(_) => "mv-expand",
         Operator::MvApply { .. } => "mv-apply",
@@ -678,5 +708,6 @@ pub(crate) fn op_name(op: &Operator) -> &'static str {
         Operator::As(_) => "as",
         Operator::Serialize(_) => "serialize",
         Operator::GetSchema => "getschema",
+        Operator::BagUnpack(_) => "evaluate bag_unpack",
     }
 }

@@ -27,6 +27,17 @@ pub(crate) fn derive_name(e: &Expr) -> Option<String> {
     }
 }
 
+/// The name `extend`/`project` give an unnamed expression: columns and paths keep theirs, as do
+/// `bin`/`floor`; anything else is generated (`Column1`…) so it can never silently replace an input
+/// column.
+fn derive_column_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Call { name, args, .. } if matches!(name.as_str(), "bin" | "floor" | "bin_at") => args.first().and_then(derive_name),
+        Expr::Call { .. } => None,
+        other => derive_name(other),
+    }
+}
+
 fn col_type(rows: &[Vec<Value>], idx: usize) -> KqlType {
     rows.iter()
         .filter_map(|r| r.get(idx))
@@ -155,6 +166,8 @@ impl Evaluator<'_> {
             }
             Operator::Summarize { aggs, by } => self.summarize(&t, aggs, by, env)?,
             Operator::Join(spec) => self.join(&t, spec, env)?,
+            Operator::Lookup(spec) => self.lookup(&t, spec, env)?,
+            Operator::BagUnpack(args) => self.bag_unpack(&t, args, env)?,
             Operator::Union(spec) => return self.union(Some(t), spec, env),
             Operator::MvExpand(spec) => self.mv_expand(&t, spec, env)?,
             Operator::MvApply { expand, body } => self.mv_apply(&t, expand, body, env)?,
@@ -226,7 +239,7 @@ impl Evaluator<'_> {
             let c = self.compile(&item.expr, &cols, env)?;
             let name = match &item.name {
                 Some(n) => n.clone(),
-                None => derive_name(&item.expr).unwrap_or_else(|| {
+                None => derive_column_name(&item.expr).unwrap_or_else(|| {
                     unnamed += 1;
                     format!("Column{unnamed}")
                 }),
@@ -259,7 +272,29 @@ impl Evaluator<'_> {
                 _ => col_type(&rows, *idx),
             };
         }
-        Ok(Table { columns: cols, rows })
+        // "Column names noted by extend that already exist in the input are removed and appended as
+        // their new calculated values" (learn.microsoft.com/kusto/query/extend-operator): untouched
+        // input columns keep their order, then every extended column in the order written.
+        let mut extended: Vec<usize> = Vec::new();
+        for (idx, _) in &plan {
+            if !extended.contains(idx) {
+                extended.push(*idx);
+            }
+        }
+        let replaced_input = extended.iter().any(|&i| i < input_types.len());
+        if !replaced_input {
+            return Ok(Table { columns: cols, rows });
+        }
+        let order: Vec<usize> = (0..input_types.len())
+            .filter(|i| !extended.contains(i))
+            .chain(extended.iter().copied())
+            .collect();
+        let columns = order.iter().map(|&i| cols[i].clone()).collect();
+        let rows = rows
+            .into_iter()
+            .map(|mut r| order.iter().map(|&i| std::mem::take(&mut r[i])).collect())
+            .collect();
+        Ok(Table { columns, rows })
     }
 
     fn project(&self, t: &Table, items: &[NamedExpr], env: &Env) -> Result<Table, KqlError> {
@@ -270,7 +305,7 @@ impl Evaluator<'_> {
             let c = self.compile(&item.expr, &t.columns, env)?;
             let name = match &item.name {
                 Some(n) => n.clone(),
-                None => derive_name(&item.expr).unwrap_or_else(|| {
+                None => derive_column_name(&item.expr).unwrap_or_else(|| {
                     unnamed += 1;
                     format!("Column{unnamed}")
                 }),
@@ -732,6 +767,81 @@ impl Evaluator<'_> {
                 }
             }
             self.check_limit(rows.len(), "`join`")?;
+        }
+        self.last_right_keys.replace(rk.iter().map(|&i| left.columns.len() + i).collect());
+        Ok(Table { columns, rows })
+    }
+
+    /// `lookup` (…/lookup-operator): a join that keeps every left row by default (`leftouter`, or
+    /// `inner`), never de-duplicates, and drops the right side's key columns from the output.
+    fn lookup(&self, left: &Table, spec: &JoinSpec, env: &mut Env) -> Result<Table, KqlError> {
+        let kind = spec.kind.clone().unwrap_or_else(|| "leftouter".to_string());
+        if kind != "leftouter" && kind != "inner" {
+            return Err(KqlError::Unsupported(format!("lookup kind `{kind}`")));
+        }
+        let spec = JoinSpec {
+            kind: Some(kind),
+            ..spec.clone()
+        };
+        let joined = self.join(left, &spec, env)?;
+        let drop: HashSet<usize> = self.last_right_keys.take().into_iter().collect();
+        let keep: Vec<usize> = (0..joined.columns.len()).filter(|i| !drop.contains(i)).collect();
+        Ok(select(&joined, &keep))
+    }
+
+    /// `evaluate bag_unpack(Col[, prefix])` (…/bag-unpack-plugin): one column per distinct key,
+    /// in order of first appearance; the bag column is removed. A key that collides with an
+    /// existing column is an error, the plugin's default `columnsConflict='error'`.
+    fn bag_unpack(&self, t: &Table, args: &[Expr], env: &Env) -> Result<Table, KqlError> {
+        let Expr::Ident(col, span) = &args[0] else {
+            return Err(self.err(args[0].span(), "bag_unpack needs a column name as its first argument"));
+        };
+        let src = t.column_index(col).ok_or_else(|| self.missing_column(col, &t.columns, *span))?;
+        let prefix = match args.get(1) {
+            Some(p) => self.compile(p, &[], env)?.eval(&[]).to_kql_string().to_string(),
+            None => String::new(),
+        };
+        let bag_of = |r: &Vec<Value>| match &r[src] {
+            Value::String(s) if s.starts_with('{') => super::super::value::parse_json_str(s),
+            other => other.clone(),
+        };
+        let mut keys: Vec<Arc<str>> = Vec::new();
+        for r in &t.rows {
+            if let Value::Bag(b) = bag_of(r) {
+                for (k, _) in b.iter() {
+                    if !keys.contains(k) {
+                        keys.push(k.clone());
+                    }
+                }
+            }
+        }
+        let mut columns: Vec<Column> = t
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != src)
+            .map(|(_, c)| c.clone())
+            .collect();
+        for k in &keys {
+            let name = format!("{prefix}{k}");
+            if columns.iter().any(|c| c.name == name) {
+                return Err(self.err(*span, format!("bag_unpack: key `{k}` collides with the existing column `{name}`")));
+            }
+            columns.push(Column::new(name, KqlType::Dynamic));
+        }
+        let rows: Vec<Vec<Value>> = t
+            .rows
+            .iter()
+            .map(|r| {
+                let bag = bag_of(r);
+                let mut row: Vec<Value> = r.iter().enumerate().filter(|(i, _)| *i != src).map(|(_, v)| v.clone()).collect();
+                row.extend(keys.iter().map(|k| bag.get_key(k)));
+                row
+            })
+            .collect();
+        let base = columns.len() - keys.len();
+        for (i, c) in columns.iter_mut().enumerate().skip(base) {
+            c.ty = col_type(&rows, i);
         }
         Ok(Table { columns, rows })
     }
