@@ -225,41 +225,43 @@ impl TableBuilder {
         if line.trim().is_empty() {
             return Ok(());
         }
-        let json: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| KqlError::Data(format!("{}.jsonl line {number}: {e}", self.name)))?;
-        let serde_json::Value::Object(map) = json else {
-            return Err(KqlError::Data(format!("{}.jsonl line {number}: expected a JSON object", self.name)));
-        };
-        let mut row: Vec<Value> = self.defaults.clone();
-        for (key, field) in &map {
-            let column = match self.index.get(key.as_str()) {
-                Some(&c) => c,
-                None => {
-                    // A field outside the declared schema: a new column, typed once all rows are in.
-                    let c = self.columns.len();
-                    self.columns.push(Column::new(key.clone(), KqlType::Dynamic));
-                    self.index.insert(key.clone(), c);
-                    self.slot_of.push(None);
-                    c
-                }
-            };
-            let slot = match self.slot_of[column] {
-                Some(slot) => slot,
-                None => {
-                    let slot = self.activate(column);
-                    row.push(self.defaults[slot].clone());
-                    slot
-                }
-            };
-            let value = if column < self.declared {
-                json_to_typed(Some(field), self.columns[column].ty)
-            } else {
-                raw_json(field)
-            };
-            row[slot] = self.intern(slot, value);
-        }
+        // Fields go straight into the row's slots: no map of the whole record is built.
+        let row = self.defaults.clone();
+        let mut de = serde_json::Deserializer::from_str(line);
+        let row = serde::Deserializer::deserialize_map(&mut de, RowVisitor { builder: self, row })
+            .and_then(|row| de.end().map(|()| row))
+            .map_err(|e| KqlError::Data(format!("{}.jsonl line {number}: {e}", self.name)))?;
         self.rows.push(row);
         Ok(())
+    }
+
+    /// Stores one field of a record in its column's slot, making the column first if needed.
+    fn set_field(&mut self, row: &mut Vec<Value>, key: &str, field: &serde_json::Value) {
+        let column = match self.index.get(key) {
+            Some(&c) => c,
+            None => {
+                // A field outside the declared schema: a new column, typed once all rows are in.
+                let c = self.columns.len();
+                self.columns.push(Column::new(key, KqlType::Dynamic));
+                self.index.insert(key.to_owned(), c);
+                self.slot_of.push(None);
+                c
+            }
+        };
+        let slot = match self.slot_of[column] {
+            Some(slot) => slot,
+            None => {
+                let slot = self.activate(column);
+                row.push(self.defaults[slot].clone());
+                slot
+            }
+        };
+        let value = if column < self.declared {
+            json_to_typed(Some(field), self.columns[column].ty)
+        } else {
+            raw_json(field)
+        };
+        row[slot] = self.intern(slot, value);
     }
 
     fn finish(mut self) -> Table {
@@ -289,6 +291,50 @@ impl TableBuilder {
             }
         }
         Table { columns, rows: self.rows }
+    }
+}
+
+/// Reads one NDJSON record into a row of the builder's slots.
+struct RowVisitor<'b> {
+    builder: &'b mut TableBuilder,
+    row: Vec<Value>,
+}
+
+/// An object key, borrowed from the line unless it holds escapes.
+struct Key<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(std::borrow::Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for RowVisitor<'_> {
+    type Value = Vec<Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<Vec<Value>, A::Error> {
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            let field: serde_json::Value = map.next_value()?;
+            self.builder.set_field(&mut self.row, &key, &field);
+        }
+        Ok(self.row)
     }
 }
 
