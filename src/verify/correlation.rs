@@ -140,16 +140,7 @@ pub fn run(c: &Correlation, path: &Path, manifest: &Manifest, engine: &mut dyn E
             name: "data from its scenario".into(),
             outcome: Outcome::Skipped(format!("the data is not from scenario `{scenario}`")),
         };
-        return result(
-            RuleStatus::Ran {
-                alerts: vec![],
-                true_positives: 0,
-                false_positives: 0,
-                missed: vec![],
-                caught: vec![],
-            },
-            vec![skipped],
-        );
+        return result(RuleStatus::Queried { rows: None }, vec![skipped]);
     }
     let values = match resolve_params(c, manifest) {
         Ok(v) => v,
@@ -164,12 +155,8 @@ pub fn run(c: &Correlation, path: &Path, manifest: &Manifest, engine: &mut dyn E
         (start - TimeDelta::days(1), end + TimeDelta::days(1)),
     ) {
         Ok(r) => result(
-            RuleStatus::Ran {
-                alerts: vec![],
-                true_positives: 0,
-                false_positives: 0,
-                missed: vec![],
-                caught: vec![],
+            RuleStatus::Queried {
+                rows: Some(r.rows.len() as u64),
             },
             check(&c.expect, &r),
         ),

@@ -58,6 +58,11 @@ pub fn render(results: &[RuleResult]) -> String {
                     alerts.len()
                 );
             }
+            RuleStatus::Queried { rows } => {
+                if let Some(rows) = rows {
+                    let _ = write!(out, "<system-out>{rows} row(s)</system-out>");
+                }
+            }
             RuleStatus::NotExecutable(feature) => {
                 let _ = write!(out, r#"<skipped message="not executable: {}"/>"#, xml(feature));
             }

@@ -75,6 +75,10 @@ pub enum RuleStatus {
         missed: Vec<usize>,
         caught: Vec<usize>,
     },
+    /// A correlation query ran once over all the data (`None`: not run, its scenario is absent).
+    Queried {
+        rows: Option<u64>,
+    },
     /// The rule uses KQL tenantless does not support yet (distinct from a failure).
     NotExecutable(String),
     Failed(String),

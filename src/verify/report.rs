@@ -22,7 +22,7 @@ pub fn text(results: &[RuleResult], manifest: &Manifest) -> String {
                 false_positives,
                 missed,
                 caught,
-            } if !alerts.is_empty() || !r.expectations.iter().any(|e| e.name.starts_with("return")) => {
+            } => {
                 let tp = *true_positives as f64;
                 let precision = if alerts.is_empty() {
                     "-".to_owned()
@@ -50,7 +50,10 @@ pub fn text(results: &[RuleResult], manifest: &Manifest) -> String {
                     let _ = writeln!(out, "     missed: {}", names.join("; "));
                 }
             }
-            RuleStatus::Ran { .. } => {}
+            RuleStatus::Queried { rows: Some(rows) } => {
+                let _ = writeln!(out, "     returned {rows} row(s)");
+            }
+            RuleStatus::Queried { rows: None } => {}
             RuleStatus::NotExecutable(feature) => {
                 let _ = writeln!(out, "     not executable: {feature}");
             }
