@@ -570,11 +570,27 @@ pub fn anomaly<'t>(ids: &IdSource, tenant: &'t Tenant, anomaly: &'t Anomaly, rng
             }
         }
         AnomalyDetail::ActivityWithoutSignin { sql_server, database, ip } => {
-            // A token obtained elsewhere (no sign-in in this tenant's logs) used against ARM.
-            let signin = SignInRef {
-                issued_at: now - TimeDelta::minutes(20),
-                token_id: token_id(rng),
-                certificate: false,
+            // A token obtained elsewhere (no sign-in in this tenant's logs) used against ARM; the
+            // near-miss uses a token from a real sign-in 50 minutes earlier, still valid.
+            let issued_at = now - TimeDelta::minutes(if anomaly.benign { 50 } else { 20 });
+            let signin = if anomaly.benign {
+                let event = good_sign_in(tenant, identity, catalog::arm(), *ip, issued_at, rng);
+                let EventKind::SignIn(s) = &event.kind else {
+                    unreachable!("good_sign_in builds a sign-in")
+                };
+                let signin = SignInRef {
+                    issued_at,
+                    token_id: s.token_id.clone(),
+                    certificate: s.credential.is_some_and(|c| c.kind == CredentialType::Certificate),
+                };
+                out.push(event);
+                signin
+            } else {
+                SignInRef {
+                    issued_at,
+                    token_id: token_id(rng),
+                    certificate: false,
+                }
             };
             deployment(
                 tenant,
