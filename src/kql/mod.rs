@@ -9,7 +9,6 @@
 //! ```
 
 pub mod ast;
-pub mod bench;
 pub mod datetime;
 pub mod error;
 pub mod eval;
