@@ -828,36 +828,30 @@ impl<'a> Parser<'a> {
         e
     }
 
-    fn or_expr(&mut self) -> Result<Expr, KqlError> {
-        let mut lhs = self.and_expr()?;
-        // Long operator chains nest as deeply as parentheses do: count them against the same limit.
+    /// One left-associative level of binary operators: operands parsed by `operand`, operators
+    /// recognised by `op`. Long operator chains nest as deeply as parentheses do, so they count
+    /// against the same depth limit.
+    fn binary_level(&mut self, operand: fn(&mut Self) -> Result<Expr, KqlError>, op: fn(&Self) -> Option<BinOp>) -> Result<Expr, KqlError> {
+        let mut lhs = operand(self)?;
         let mut chain = 0;
-        while self.at_word("or") {
+        while let Some(op) = op(self) {
             self.bump();
-            let rhs = self.and_expr()?;
+            let rhs = operand(self)?;
             let span = lhs.span().to(rhs.span());
             self.enter()?;
             chain += 1;
-            lhs = Expr::Binary(BinOp::Or, Box::new(lhs), Box::new(rhs), span);
+            lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs), span);
         }
         self.depth -= chain;
         Ok(lhs)
     }
 
+    fn or_expr(&mut self) -> Result<Expr, KqlError> {
+        self.binary_level(Self::and_expr, |p| p.at_word("or").then_some(BinOp::Or))
+    }
+
     fn and_expr(&mut self) -> Result<Expr, KqlError> {
-        let mut lhs = self.cmp_expr()?;
-        // Long operator chains nest as deeply as parentheses do: count them against the same limit.
-        let mut chain = 0;
-        while self.at_word("and") {
-            self.bump();
-            let rhs = self.cmp_expr()?;
-            let span = lhs.span().to(rhs.span());
-            self.enter()?;
-            chain += 1;
-            lhs = Expr::Binary(BinOp::And, Box::new(lhs), Box::new(rhs), span);
-        }
-        self.depth -= chain;
-        Ok(lhs)
+        self.binary_level(Self::cmp_expr, |p| p.at_word("and").then_some(BinOp::And))
     }
 
     fn cmp_op(&self) -> Option<(BinOp, usize)> {
@@ -971,46 +965,20 @@ impl<'a> Parser<'a> {
     }
 
     fn add_expr(&mut self) -> Result<Expr, KqlError> {
-        let mut lhs = self.mul_expr()?;
-        // Long operator chains nest as deeply as parentheses do: count them against the same limit.
-        let mut chain = 0;
-        loop {
-            let op = match self.peek() {
-                Tok::Sym("+") => BinOp::Add,
-                Tok::Sym("-") => BinOp::Sub,
-                _ => break,
-            };
-            self.bump();
-            let rhs = self.mul_expr()?;
-            let span = lhs.span().to(rhs.span());
-            self.enter()?;
-            chain += 1;
-            lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs), span);
-        }
-        self.depth -= chain;
-        Ok(lhs)
+        self.binary_level(Self::mul_expr, |p| match p.peek() {
+            Tok::Sym("+") => Some(BinOp::Add),
+            Tok::Sym("-") => Some(BinOp::Sub),
+            _ => None,
+        })
     }
 
     fn mul_expr(&mut self) -> Result<Expr, KqlError> {
-        let mut lhs = self.unary()?;
-        // Long operator chains nest as deeply as parentheses do: count them against the same limit.
-        let mut chain = 0;
-        loop {
-            let op = match self.peek() {
-                Tok::Sym("*") => BinOp::Mul,
-                Tok::Sym("/") => BinOp::Div,
-                Tok::Sym("%") => BinOp::Mod,
-                _ => break,
-            };
-            self.bump();
-            let rhs = self.unary()?;
-            let span = lhs.span().to(rhs.span());
-            self.enter()?;
-            chain += 1;
-            lhs = Expr::Binary(op, Box::new(lhs), Box::new(rhs), span);
-        }
-        self.depth -= chain;
-        Ok(lhs)
+        self.binary_level(Self::unary, |p| match p.peek() {
+            Tok::Sym("*") => Some(BinOp::Mul),
+            Tok::Sym("/") => Some(BinOp::Div),
+            Tok::Sym("%") => Some(BinOp::Mod),
+            _ => None,
+        })
     }
 
     fn unary(&mut self) -> Result<Expr, KqlError> {
