@@ -1,7 +1,7 @@
 //! Time values as Log Analytics writes them: ISO 8601 UTC with seven fractional digits, and the
 //! short duration syntax (`90s`, `30m`, `4h`, `1d`, `1h30m`) used by scenarios and rules.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, TimeDelta, Timelike, Utc};
 use std::fmt::Write;
 
 /// `2026-11-28T10:15:02.1234567Z` — 100-ns ticks, as Log Analytics stores datetimes.
@@ -11,10 +11,29 @@ pub fn format_ts(t: DateTime<Utc>) -> String {
     s
 }
 
-/// Appends [`format_ts`]'s rendering to `out` without allocating.
+/// Appends [`format_ts`]'s rendering to `out` without allocating. Written digit by digit: it runs
+/// several times per record, and chrono's `format` parses its pattern on every call.
 pub fn write_ts(out: &mut String, t: DateTime<Utc>) {
-    let ticks = t.timestamp_subsec_nanos() / 100;
-    let _ = write!(out, "{}.{:07}Z", t.format("%Y-%m-%dT%H:%M:%S"), ticks);
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        let _ = write!(out, "{}.{:07}Z", t.format("%Y-%m-%dT%H:%M:%S"), t.timestamp_subsec_nanos() / 100);
+        return;
+    }
+    let mut buf = *b"0000-00-00T00:00:00.0000000Z";
+    let mut put = |at: usize, width: usize, mut value: u32| {
+        for i in (at..at + width).rev() {
+            buf[i] = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    };
+    put(0, 4, year as u32);
+    put(5, 2, t.month());
+    put(8, 2, t.day());
+    put(11, 2, t.hour());
+    put(14, 2, t.minute());
+    put(17, 2, t.second().min(59));
+    put(20, 7, t.timestamp_subsec_nanos().min(999_999_999) / 100);
+    out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
 }
 
 /// Truncates to 100-ns ticks so that what is written equals what is kept in memory.

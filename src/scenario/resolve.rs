@@ -339,11 +339,13 @@ fn resolve_resources(ctx: &Ctx, spec: &ResourcesSpec, default_region: &'static R
     for kv in &spec.key_vaults {
         let p = placement(tenant, &kv.resource_group, kv.location.as_ref())?;
         let secrets: Vec<String> = kv.secrets.iter().map(|s| s.value.clone()).collect();
+        let log_names = tenant.log_names(&p, "Microsoft.KeyVault/vaults", &kv.name.value);
         tenant.key_vaults.push(KeyVault {
             name: kv.name.value.clone(),
             placement: p,
             private_endpoint: kv.private_endpoint,
             secrets,
+            log_names,
         });
     }
     ensure_unique(ctx, "SQL server", spec.sql_servers.iter().map(|k| &k.name))?;

@@ -56,6 +56,23 @@ pub struct KeyVault {
     pub placement: Placement,
     pub private_endpoint: bool,
     pub secrets: Vec<String>,
+    /// What every `AuditEvent` of the vault repeats, formatted once.
+    pub log_names: ResourceLogNames,
+}
+
+/// The identifiers a resource's log records repeat, in the casings resource logs use: computed at
+/// resolution so that rendering a record formats none of them.
+#[derive(Debug, Clone)]
+pub struct ResourceLogNames {
+    /// Upper case, as resource logs write `ResourceId` (azure-logs.md §2.6).
+    pub resource_id: String,
+    /// Lower case: the canonical `_ResourceId`.
+    pub resource_id_lower: String,
+    pub resource_group_upper: String,
+    pub name_upper: String,
+    pub subscription_id: String,
+    /// `https://<name>.vault.azure.net` style host part, lower case.
+    pub host: String,
 }
 
 #[derive(Debug, Clone)]
@@ -264,6 +281,19 @@ impl Anomaly {
 }
 
 impl Tenant {
+    /// The identifiers the logs of the resource `provider_type/name` at `placement` repeat.
+    pub fn log_names(&self, placement: &Placement, provider_type: &str, name: &str) -> ResourceLogNames {
+        let arm_id = self.arm_id(placement, provider_type, name);
+        ResourceLogNames {
+            resource_id: arm_id.to_uppercase(),
+            resource_id_lower: arm_id.to_lowercase(),
+            resource_group_upper: self.resource_group_name(placement).to_uppercase(),
+            name_upper: name.to_uppercase(),
+            subscription_id: self.subscription_of(placement).id.to_string(),
+            host: name.to_lowercase(),
+        }
+    }
+
     /// `ResourceServicePrincipalId`: the first-party app's service principal in this tenant.
     pub fn first_party_sp_id(&self, app: &FirstPartyApp) -> Uuid {
         crate::catalog::FIRST_PARTY_APPS

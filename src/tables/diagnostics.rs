@@ -86,18 +86,17 @@ fn resource_ids(w: &mut RecordWriter, arm_id: &str) {
 }
 
 pub fn render_keyvault(event: &Event<'_>, op: &KeyVaultOp<'_>, w: &mut RecordWriter) -> (Table, RecordKey) {
-    let tenant = event.tenant;
-    let vault = op.vault;
-    let subscription = tenant.subscription_of(&vault.placement).id.to_string();
+    let names = &op.vault.log_names;
     let correlation_id = op.correlation_id.to_string();
     w.datetime("TimeGenerated", event.time);
     standard_columns(event, Table::AzureDiagnostics, "Azure", w);
-    resource_ids(w, &tenant.arm_id(&vault.placement, "Microsoft.KeyVault/vaults", &vault.name));
-    w.string("SubscriptionId", &subscription);
-    w.string_unbilled("_SubscriptionId", &subscription);
-    w.string("ResourceGroup", &tenant.resource_group_name(&vault.placement).to_uppercase());
+    w.string("ResourceId", &names.resource_id);
+    w.string_unbilled("_ResourceId", &names.resource_id_lower);
+    w.string("SubscriptionId", &names.subscription_id);
+    w.string_unbilled("_SubscriptionId", &names.subscription_id);
+    w.string("ResourceGroup", &names.resource_group_upper);
     w.string("ResourceProvider", "MICROSOFT.KEYVAULT");
-    w.string("Resource", &vault.name.to_uppercase());
+    w.string("Resource", &names.name_upper);
     w.string("ResourceType", "VAULTS");
     w.string("Category", "AuditEvent");
     w.string("OperationName", op.operation);
@@ -108,7 +107,7 @@ pub fn render_keyvault(event: &Event<'_>, op: &KeyVaultOp<'_>, w: &mut RecordWri
     w.long("DurationMs", op.duration_ms);
     w.string_fmt("CallerIPAddress", format_args!("{}", op.caller_ip));
     w.string("CorrelationId", &correlation_id);
-    let vault_host = vault.name.to_lowercase();
+    let vault_host = &names.host;
     if op.secret.is_empty() {
         // A listing (`SecretList`) names the collection, not one secret.
         w.string_fmt("id_s", format_args!("https://{vault_host}.vault.azure.net/secrets"));

@@ -17,6 +17,8 @@ pub struct RecordWriter {
     buf: String,
     billed: u64,
     scratch: String,
+    /// Escaped forms of `'static` values, keyed by address and length.
+    escaped: std::collections::HashMap<(usize, usize), String>,
 }
 
 impl RecordWriter {
@@ -44,6 +46,19 @@ impl RecordWriter {
     pub fn string(&mut self, name: &str, value: &str) {
         self.key(name);
         escape_into(&mut self.buf, value);
+        self.billed += value.len() as u64;
+    }
+
+    /// A billable string column whose value never changes (a constant, a per-region text): its
+    /// JSON escaping is done once and reused, which matters for JSON-in-string columns full of `"`.
+    pub fn static_string(&mut self, name: &str, value: &'static str) {
+        self.key(name);
+        let escaped = self.escaped.entry((value.as_ptr() as usize, value.len())).or_insert_with(|| {
+            let mut text = String::with_capacity(value.len() + 16);
+            escape_into(&mut text, value);
+            text
+        });
+        self.buf.push_str(escaped);
         self.billed += value.len() as u64;
     }
 
@@ -123,28 +138,35 @@ impl RecordWriter {
     }
 }
 
-/// Appends `value` as a JSON string literal.
+/// Appends `value` as a JSON string literal. Every character JSON escapes is ASCII, so the scan
+/// works on bytes and copies the runs between escapes whole (most values have none).
 pub fn escape_into(out: &mut String, value: &str) {
     out.push('"');
+    let bytes = value.as_bytes();
+    if !bytes.iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(value);
+        out.push('"');
+        return;
+    }
     let mut last = 0;
-    for (i, c) in value.char_indices() {
-        let escaped = match c {
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '\n' => "\\n",
-            '\r' => "\\r",
-            '\t' => "\\t",
-            c if (c as u32) < 0x20 => {
+    for (i, &b) in bytes.iter().enumerate() {
+        let escaped = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => {
                 out.push_str(&value[last..i]);
-                let _ = write!(out, "\\u{:04x}", c as u32);
-                last = i + c.len_utf8();
+                let _ = write!(out, "\\u{b:04x}");
+                last = i + 1;
                 continue;
             }
             _ => continue,
         };
         out.push_str(&value[last..i]);
         out.push_str(escaped);
-        last = i + c.len_utf8();
+        last = i + 1;
     }
     out.push_str(&value[last..]);
     out.push('"');

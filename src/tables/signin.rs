@@ -2,13 +2,35 @@
 //! tables share all but a few columns (azure-logs.md §1.1–1.2, shapes §2.1–2.3).
 
 use super::{RecordKey, RecordWriter, Table, standard_columns};
-use crate::catalog::MICROSOFT_SERVICES_TENANT;
+use crate::catalog::{MICROSOFT_SERVICES_TENANT, REGIONS, Region};
 use crate::scenario::model::{CredentialType, IdentityKind};
 use crate::sim::Event;
 use crate::sim::event::SignIn;
+use std::sync::OnceLock;
 
 /// Entra's outbound Azure addresses belong to Microsoft's AS 8075.
 const MICROSOFT_ASN: &str = "8075";
+
+/// `LocationDetails` of a region: a JSON *string* column (azure-logs.md §2.3), built once per region.
+fn location_details(region: &'static Region) -> &'static str {
+    static TEXTS: OnceLock<Vec<String>> = OnceLock::new();
+    let texts = TEXTS.get_or_init(|| {
+        REGIONS
+            .iter()
+            .map(|r| {
+                format!(
+                    r#"{{"city":"{}","state":"{}","countryOrRegion":"{}","geoCoordinates":{{"latitude":{},"longitude":{}}}}}"#,
+                    r.city, r.state, r.country, r.latitude, r.longitude
+                )
+            })
+            .collect()
+    });
+    let index = REGIONS
+        .iter()
+        .position(|r| std::ptr::eq(r, region) || r.name == region.name)
+        .unwrap_or(0);
+    &texts[index]
+}
 
 pub fn render(event: &Event<'_>, s: &SignIn<'_>, w: &mut RecordWriter) -> (Table, RecordKey) {
     let tenant = event.tenant;
@@ -36,7 +58,7 @@ pub fn render(event: &Event<'_>, s: &SignIn<'_>, w: &mut RecordWriter) -> (Table
     if managed {
         w.string("AuthenticationProcessingDetails", "[]");
     } else {
-        w.string("AuthenticationProcessingDetails", r#"[{"key":"Azure AD App Authentication Library","value":"Family: MSAL Library: MSAL.NET 4.66.2 Platform: .NET"},{"key":"IsCAEToken","value":"False"}]"#);
+        w.static_string("AuthenticationProcessingDetails", r#"[{"key":"Azure AD App Authentication Library","value":"Family: MSAL Library: MSAL.NET 4.66.2 Platform: .NET"},{"key":"IsCAEToken","value":"False"}]"#);
     }
     w.string(
         "Category",
@@ -66,19 +88,13 @@ pub fn render(event: &Event<'_>, s: &SignIn<'_>, w: &mut RecordWriter) -> (Table
         Some((ip, region)) => {
             w.string_fmt("IPAddress", format_args!("{ip}"));
             w.string("Location", region.country);
-            w.string_fmt(
-                "LocationDetails",
-                format_args!(
-                    r#"{{"city":"{}","state":"{}","countryOrRegion":"{}","geoCoordinates":{{"latitude":{},"longitude":{}}}}}"#,
-                    region.city, region.state, region.country, region.latitude, region.longitude
-                ),
-            );
+            w.static_string("LocationDetails", location_details(region));
         }
         None => {
             // Managed identity sign-ins carry no address or location (ELASTIC MI sample, §2.2).
             w.string("IPAddress", "");
             w.string("Location", "");
-            w.string(
+            w.static_string(
                 "LocationDetails",
                 r#"{"city":"","state":"","countryOrRegion":"","geoCoordinates":{"latitude":0,"longitude":0}}"#,
             );
