@@ -12,6 +12,7 @@ pub mod manifest;
 pub mod scenario;
 pub mod sim;
 pub mod sink;
+pub mod suggest;
 pub mod tables;
 pub mod timefmt;
 pub mod verify;

@@ -57,28 +57,7 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
-/// Closest candidate by edit distance, for "did you mean" hints.
-pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (edit_distance(&name.to_lowercase(), &c.to_lowercase()), c))
-        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 2).max(2))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
+pub use crate::suggest::closest;
 
 #[cfg(test)]
 mod tests {
@@ -91,11 +70,5 @@ mod tests {
         assert!(text.starts_with("s.yaml:2:4: bad value"), "{text}");
         assert!(text.contains(" 2 | b: oops\n   |    ^"), "{text}");
         assert!(text.ends_with("hint: use a number"), "{text}");
-    }
-
-    #[test]
-    fn closest_suggests_near_names_only() {
-        assert_eq!(closest("kv-prod", ["kv-prd", "sql"]), Some("kv-prd"));
-        assert_eq!(closest("zzzzzz", ["kv-prd", "sql"]), None);
     }
 }
