@@ -173,9 +173,7 @@ pub fn kql_rules(rules_dir: &Path, scratch: &Path) -> Result<Vec<Measurement>, S
         bytes: manifest.tables.values().map(|t| t.bytes).sum(),
         peak_rss_mib: peak_rss_mib(),
     });
-    let now = chrono::DateTime::parse_from_rfc3339(&manifest.time_range.end)
-        .map_err(|e| e.to_string())?
-        .with_timezone(&chrono::Utc);
+    let (_, now) = manifest.time_range.bounds().ok_or("the manifest's time range does not parse")?;
     for file in ["seed-failed-signins.yaml", "seed-credential-added-to-active-sp.yaml"] {
         let rule = crate::verify::rule::load(&rules_dir.join(file))?;
         let options = crate::kql::RunOptions { now, ..Default::default() };

@@ -41,6 +41,13 @@ pub struct ScenarioEntry {
     pub name: String,
     pub path: String,
     pub sha256: String,
+    /// Anomalies not injected because `--days` ended the period before them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub anomalies_cut_by_days: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// RFC 3339 instants with seven fractional digits.
@@ -95,6 +102,13 @@ impl From<&RecordKey> for LabelRecord {
             column: key.column.to_owned(),
             value: key.value.clone(),
         }
+    }
+}
+
+impl TimeRange {
+    /// Start and end as instants; `None` when either does not parse.
+    pub fn bounds(&self) -> Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
+        Some((crate::timefmt::parse_ts(&self.start)?, crate::timefmt::parse_ts(&self.end)?))
     }
 }
 

@@ -36,6 +36,11 @@ pub fn write_ts(out: &mut String, t: DateTime<Utc>) {
     out.push_str(std::str::from_utf8(&buf).unwrap_or_default());
 }
 
+/// Parses an RFC 3339 instant (as [`format_ts`] writes them) into UTC.
+pub fn parse_ts(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text.trim()).ok().map(|t| t.with_timezone(&Utc))
+}
+
 /// Truncates to 100-ns ticks so that what is written equals what is kept in memory.
 pub fn to_ticks(t: DateTime<Utc>) -> DateTime<Utc> {
     let extra = t.timestamp_subsec_nanos() % 100;

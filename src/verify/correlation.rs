@@ -3,7 +3,7 @@
 
 use super::{Engine, EngineError, ExpectationResult, Outcome, QueryResult, RuleResult, RuleStatus};
 use crate::manifest::Manifest;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -121,10 +121,6 @@ fn check(expect: &Expect, result: &QueryResult) -> Vec<ExpectationResult> {
     out
 }
 
-fn parse_time(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
-}
-
 /// Runs one correlation over all the data, `now()` at the end of the simulated period.
 pub fn run(c: &Correlation, path: &Path, manifest: &Manifest, engine: &mut dyn Engine) -> RuleResult {
     let result = |status, expectations| RuleResult {
@@ -146,7 +142,7 @@ pub fn run(c: &Correlation, path: &Path, manifest: &Manifest, engine: &mut dyn E
         Ok(v) => v,
         Err(e) => return result(RuleStatus::Failed(e), vec![]),
     };
-    let (Some(start), Some(end)) = (parse_time(&manifest.time_range.start), parse_time(&manifest.time_range.end)) else {
+    let Some((start, end)) = manifest.time_range.bounds() else {
         return result(RuleStatus::Failed("manifest.json has no valid time_range".into()), vec![]);
     };
     match engine.run(

@@ -113,10 +113,6 @@ pub fn ticks(start: DateTime<Utc>, end: DateTime<Utc>, frequency: TimeDelta) -> 
     out
 }
 
-fn parse_time(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text).ok().map(|t| t.with_timezone(&Utc))
-}
-
 /// The names and ids a label's identity may appear under in a result.
 fn label_terms(label: &Label) -> BTreeSet<String> {
     // Addresses are left out: an actor's IP is shared by everything that actor does, so it cannot
@@ -137,7 +133,7 @@ const ROW_TIME_SLACK: TimeDelta = TimeDelta::minutes(15);
 fn row_times(row: &[String]) -> Vec<DateTime<Utc>> {
     row.iter()
         .filter(|c| c.len() >= 20 && c.as_bytes().get(10) == Some(&b'T'))
-        .filter_map(|c| parse_time(c))
+        .filter_map(|c| crate::timefmt::parse_ts(c))
         .collect()
 }
 
@@ -160,7 +156,7 @@ fn entity_cells<'r>(rule: &Rule, result: &'r QueryResult, row: &'r [String]) -> 
 /// Runs one rule over the data and judges it against the labels.
 pub fn verify_rule(rule: &Rule, manifest: &Manifest, engine: &mut dyn Engine) -> RuleResult {
     let labels = &manifest.anomalies;
-    let (Some(start), Some(end)) = (parse_time(&manifest.time_range.start), parse_time(&manifest.time_range.end)) else {
+    let Some((start, end)) = manifest.time_range.bounds() else {
         return RuleResult {
             name: rule.file.name.clone(),
             path: rule.path.clone(),
@@ -171,7 +167,7 @@ pub fn verify_rule(rule: &Rule, manifest: &Manifest, engine: &mut dyn Engine) ->
     let terms: Vec<BTreeSet<String>> = labels.iter().map(label_terms).collect();
     let windows: Vec<Option<(DateTime<Utc>, DateTime<Utc>)>> = labels
         .iter()
-        .map(|l| Some((parse_time(&l.window.start)?, parse_time(&l.window.end)?)))
+        .map(|l| Some((crate::timefmt::parse_ts(&l.window.start)?, crate::timefmt::parse_ts(&l.window.end)?)))
         .collect();
     let mut alerts = Vec::new();
     for tick in ticks(start, end, rule.frequency) {
@@ -434,9 +430,8 @@ pub fn run_all(rule_files: &[PathBuf], correlation_files: &[PathBuf], manifest: 
 
 /// The tick at which a label's records were last visible to a rule, for `--explain`.
 pub fn tick_covering(rule: &Rule, manifest: &Manifest, label: &Label) -> Option<DateTime<Utc>> {
-    let start = parse_time(&manifest.time_range.start)?;
-    let end = parse_time(&manifest.time_range.end)?;
-    let at = parse_time(&label.window.end)?;
+    let (start, end) = manifest.time_range.bounds()?;
+    let at = crate::timefmt::parse_ts(&label.window.end)?;
     ticks(start, end, rule.frequency).into_iter().find(|t| *t >= at)
 }
 
