@@ -194,6 +194,7 @@ pub fn generate(options: &GenerateOptions, mut progress: impl FnMut(f64)) -> Res
                 name: s.tenant.scenario.clone(),
                 path: s.path.display().to_string(),
                 sha256: s.sha256.clone(),
+                anomalies_cut_by_days: s.dropped_anomalies,
             })
             .collect(),
         seed: options.seed,
