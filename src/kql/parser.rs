@@ -252,17 +252,7 @@ impl<'a> Parser<'a> {
             let name = self.ident()?;
             self.expect_sym(":")?;
             let ty = if self.eat_sym("(") {
-                let mut cols = Vec::new();
-                if !self.eat_sym("*") {
-                    while !self.at_sym(")") {
-                        let c = self.ident()?;
-                        self.expect_sym(":")?;
-                        cols.push((c, self.type_name()?));
-                        if !self.eat_sym(",") {
-                            break;
-                        }
-                    }
-                }
+                let cols = if self.eat_sym("*") { Vec::new() } else { self.typed_columns()? };
                 self.expect_sym(")")?;
                 ParamType::Tabular(cols)
             } else {
@@ -279,6 +269,20 @@ impl<'a> Parser<'a> {
         let body = self.statements(false)?;
         self.expect_sym("}")?;
         Ok(FunctionDef { view, params, body })
+    }
+
+    /// `name: type, …` up to (not including) the closing `)`.
+    fn typed_columns(&mut self) -> Result<Vec<(String, KqlType)>, KqlError> {
+        let mut columns = Vec::new();
+        while !self.at_sym(")") {
+            let c = self.ident()?;
+            self.expect_sym(":")?;
+            columns.push((c, self.type_name()?));
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        Ok(columns)
     }
 
     fn type_name(&mut self) -> Result<KqlType, KqlError> {
@@ -322,15 +326,7 @@ impl<'a> Parser<'a> {
         if self.at_word("datatable") {
             self.bump();
             self.expect_sym("(")?;
-            let mut columns = Vec::new();
-            while !self.at_sym(")") {
-                let c = self.ident()?;
-                self.expect_sym(":")?;
-                columns.push((c, self.type_name()?));
-                if !self.eat_sym(",") {
-                    break;
-                }
-            }
+            let columns = self.typed_columns()?;
             self.expect_sym(")")?;
             self.expect_sym("[")?;
             let mut values = Vec::new();

@@ -367,14 +367,20 @@ impl<'a> Evaluator<'a> {
         self.err(span, format!("unknown table `{name}`{hint}"))
     }
 
-    /// Calls a user function in tabular context.
-    fn call_tabular(&self, def: &FunctionDef, args: &[Expr], span: Span, env: &mut Env) -> Result<Arc<Table>, KqlError> {
+    /// What every user-function call checks first: recursion depth and argument count.
+    fn check_call(&self, def: &FunctionDef, args: &[Expr], span: Span) -> Result<(), KqlError> {
         if self.depth.get() > MAX_CALL_DEPTH {
             return Err(self.err(span, "function calls nest too deeply (recursion?)"));
         }
         if args.len() > def.params.len() {
             return Err(self.err(span, format!("function takes {} arguments, got {}", def.params.len(), args.len())));
         }
+        Ok(())
+    }
+
+    /// Calls a user function in tabular context.
+    fn call_tabular(&self, def: &FunctionDef, args: &[Expr], span: Span, env: &mut Env) -> Result<Arc<Table>, KqlError> {
+        self.check_call(def, args, span)?;
         let mut inner = env.clone();
         for (i, p) in def.params.iter().enumerate() {
             let arg = args.get(i).or(p.default.as_ref());
@@ -597,12 +603,7 @@ impl<'a> Evaluator<'a> {
 
     /// Inlines a scalar user function: parameters bind to the caller's compiled arguments.
     fn inline_function(&self, def: &FunctionDef, args: &[Expr], span: Span, cols: &[Column], env: &Env) -> Result<CExpr, KqlError> {
-        if self.depth.get() > MAX_CALL_DEPTH {
-            return Err(self.err(span, "function calls nest too deeply (recursion?)"));
-        }
-        if args.len() > def.params.len() {
-            return Err(self.err(span, format!("function takes {} arguments, got {}", def.params.len(), args.len())));
-        }
+        self.check_call(def, args, span)?;
         let mut inner = env.clone();
         for (i, p) in def.params.iter().enumerate() {
             let Some(arg) = args.get(i).or(p.default.as_ref()) else {
