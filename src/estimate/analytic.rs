@@ -6,7 +6,7 @@
 use super::volume::Volume;
 use crate::ids::IdSource;
 use crate::scenario::Tenant;
-use crate::scenario::model::{DailyProfile, IdentityKind};
+use crate::scenario::model::DailyProfile;
 use crate::scenario::tenant::{Schedule, Workload, WorkloadAction};
 use crate::sim::schedule::expected_runs_in_hour;
 use crate::sim::workloads;
@@ -204,7 +204,6 @@ impl<'a> Analytic<'a> {
                 cell.1 += bytes / SAMPLES as f64;
             }
         }
-        debug_assert!(tenant.identities[workload.identity].kind != IdentityKind::ServicePrincipal || !events.is_empty());
         self.cache.insert(key, profile);
         profile
     }

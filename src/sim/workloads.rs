@@ -147,14 +147,8 @@ pub fn run<'t>(
             let mut active_signin = None;
             for i in 0..*signins_per_run {
                 let event = sign_in(tenant, identity, catalog::arm(), credential, failure, agent_ip, now, rng);
-                if i == active
-                    && let EventKind::SignIn(s) = &event.kind
-                {
-                    active_signin = Some(SignInRef {
-                        issued_at: now,
-                        token_id: s.token_id.clone(),
-                        certificate: credential.is_some_and(|c| c.kind == CredentialType::Certificate),
-                    });
+                if i == active {
+                    active_signin = token_of(&event);
                 }
                 out.push(event);
                 now += ms(rng, 2_000, 40_000);
@@ -436,6 +430,18 @@ fn good_sign_in<'t>(
     sign_in(tenant, identity, resource, credential, None, ip, time, rng)
 }
 
+/// The token a sign-in event issued, as the activity that uses it refers to it.
+fn token_of(event: &Event<'_>) -> Option<SignInRef> {
+    match &event.kind {
+        EventKind::SignIn(s) => Some(SignInRef {
+            issued_at: event.time,
+            token_id: s.token_id.clone(),
+            certificate: s.credential.is_some_and(|c| c.kind == CredentialType::Certificate),
+        }),
+        _ => None,
+    }
+}
+
 /// Emits the events of one injected anomaly.
 pub fn anomaly<'t>(ids: &IdSource, tenant: &'t Tenant, anomaly: &'t Anomaly, rng: &mut SimRng, out: &mut Vec<Event<'t>>) {
     let identity = &tenant.identities[anomaly.identity];
@@ -575,14 +581,7 @@ pub fn anomaly<'t>(ids: &IdSource, tenant: &'t Tenant, anomaly: &'t Anomaly, rng
             let issued_at = now - TimeDelta::minutes(if anomaly.benign { 50 } else { 20 });
             let signin = if anomaly.benign {
                 let event = good_sign_in(tenant, identity, catalog::arm(), *ip, issued_at, rng);
-                let EventKind::SignIn(s) = &event.kind else {
-                    unreachable!("good_sign_in builds a sign-in")
-                };
-                let signin = SignInRef {
-                    issued_at,
-                    token_id: s.token_id.clone(),
-                    certificate: s.credential.is_some_and(|c| c.kind == CredentialType::Certificate),
-                };
+                let Some(signin) = token_of(&event) else { return };
                 out.push(event);
                 signin
             } else {
