@@ -32,7 +32,7 @@ struct Shape {
 fn shape(tenant_index: usize, tenant: &Tenant, workload: &Workload, fails: bool) -> Shape {
     let identity = &tenant.identities[workload.identity];
     let action = match &workload.action {
-        WorkloadAction::KeyVaultSecretRead { vault, secrets } => (0, *vault, secrets.iter().map(String::len).sum()),
+        WorkloadAction::KeyVaultSecretRead { vault, secrets, .. } => (0, *vault, secrets.iter().map(String::len).sum()),
         WorkloadAction::ArmDeployment {
             sql_server,
             database,

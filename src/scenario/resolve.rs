@@ -613,7 +613,11 @@ fn resolve_workload(ctx: &Ctx, spec: &WorkloadSpec, name: String, path: String, 
                     .err(vault_ref, "no secret to read: neither the workload nor the vault lists any")
                     .with_hint("add `secrets: [name]` to the workload or the vault"));
             }
-            WorkloadAction::KeyVaultSecretRead { vault, secrets }
+            let versions = secrets
+                .iter()
+                .map(|s| secret_version(&ctx.ids, &tenant.scenario, &tenant.key_vaults[vault].name, s))
+                .collect();
+            WorkloadAction::KeyVaultSecretRead { vault, secrets, versions }
         }
         WorkloadKind::ArmDeployment => {
             let target = required(ctx, spec, &spec.sql_database, "sql_database", "sql-prod-01/appdb")?;

@@ -60,6 +60,11 @@ pub struct KeyVault {
     pub log_names: ResourceLogNames,
 }
 
+/// A secret's current version id, as `id_s` shows it: stable per (seed, scenario, vault, secret).
+pub fn secret_version(ids: &crate::ids::IdSource, scenario: &str, vault: &str, secret: &str) -> String {
+    ids.hex_id(&format!("{scenario}/{vault}/{secret}"), 32)
+}
+
 /// The identifiers a resource's log records repeat, in the casings resource logs use: computed at
 /// resolution so that rendering a record formats none of them.
 #[derive(Debug, Clone)]
@@ -161,6 +166,8 @@ pub enum WorkloadAction {
     KeyVaultSecretRead {
         vault: usize,
         secrets: Vec<String>,
+        /// The version of each secret (same order), derived once rather than per read.
+        versions: Vec<String>,
     },
     ArmDeployment {
         sql_server: usize,

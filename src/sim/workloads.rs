@@ -101,7 +101,7 @@ pub fn run<'t>(
     let identity = &tenant.identities[workload.identity];
     let (credential, failure) = pick_credential(identity, workload.credential, t);
     match &workload.action {
-        WorkloadAction::KeyVaultSecretRead { vault, secrets } => {
+        WorkloadAction::KeyVaultSecretRead { vault, secrets, versions } => {
             let vault = &tenant.key_vaults[*vault];
             let mut now = t;
             if identity.kind != IdentityKind::ServicePrincipal {
@@ -115,7 +115,7 @@ pub fn run<'t>(
                 return;
             }
             now += ms(rng, 150, 2_500);
-            let secret = &secrets[(run_index % secrets.len() as u64) as usize];
+            let which = (run_index % secrets.len() as u64) as usize;
             // A private endpoint makes the vault see the caller's private address (seed, MI scenario).
             let caller_ip = if vault.private_endpoint {
                 identity.private_ip
@@ -123,12 +123,12 @@ pub fn run<'t>(
                 identity.egress_ip
             };
             out.push(keyvault_call(
-                ids,
                 tenant,
                 identity,
                 vault,
                 "SecretGet",
-                secret,
+                &secrets[which],
+                versions[which].clone(),
                 caller_ip,
                 now,
                 rng,
@@ -296,12 +296,12 @@ fn audit_suffix(rng: &mut SimRng) -> String {
 /// One Key Vault data-plane call; an empty `secret` is a listing of the vault's secrets.
 #[allow(clippy::too_many_arguments)]
 fn keyvault_call<'t>(
-    ids: &IdSource,
     tenant: &'t Tenant,
     identity: &'t Identity,
     vault: &'t KeyVault,
     operation: &'static str,
     secret: &str,
+    secret_version: String,
     caller_ip: Ipv4Addr,
     time: DateTime<Utc>,
     rng: &mut SimRng,
@@ -314,7 +314,7 @@ fn keyvault_call<'t>(
             vault,
             operation,
             secret: secret.to_owned(),
-            secret_version: ids.hex_id(&format!("{}/{}/{secret}", tenant.scenario, vault.name), 32),
+            secret_version,
             caller_ip,
             correlation_id: random_guid(rng),
             duration_ms: rng.random_range(5..60),
@@ -519,7 +519,17 @@ pub fn anomaly<'t>(ids: &IdSource, tenant: &'t Tenant, anomaly: &'t Anomaly, rng
                 // A managed identity's token replayed from outside: only the resource sees the address.
                 let vault = &tenant.key_vaults[*vault];
                 let secret = vault.secrets.first().map_or("secret", String::as_str);
-                out.push(keyvault_call(ids, tenant, identity, vault, "SecretGet", secret, *ip, now, rng));
+                out.push(keyvault_call(
+                    tenant,
+                    identity,
+                    vault,
+                    "SecretGet",
+                    secret,
+                    secret_version(ids, &tenant.scenario, &vault.name, secret),
+                    *ip,
+                    now,
+                    rng,
+                ));
             }
         }
         AnomalyDetail::NewResourceAccess { resource, vault } => {
@@ -534,7 +544,17 @@ pub fn anomaly<'t>(ids: &IdSource, tenant: &'t Tenant, anomaly: &'t Anomaly, rng
                     } else {
                         identity.egress_ip
                     };
-                    out.push(keyvault_call(ids, tenant, identity, vault, "SecretGet", secret, ip, now, rng));
+                    out.push(keyvault_call(
+                        tenant,
+                        identity,
+                        vault,
+                        "SecretGet",
+                        secret,
+                        secret_version(ids, &tenant.scenario, &vault.name, secret),
+                        ip,
+                        now,
+                        rng,
+                    ));
                 }
                 ("graph", _) => out.push(audit(tenant, identity, AuditAction::AppRoleAssigned, now, rng)),
                 _ => {}
@@ -562,11 +582,31 @@ pub fn anomaly<'t>(ids: &IdSource, tenant: &'t Tenant, anomaly: &'t Anomaly, rng
                 identity.egress_ip
             };
             now += ms(rng, 200, 1_500);
-            out.push(keyvault_call(ids, tenant, identity, vault, "SecretList", "", ip, now, rng));
+            out.push(keyvault_call(
+                tenant,
+                identity,
+                vault,
+                "SecretList",
+                "",
+                String::new(),
+                ip,
+                now,
+                rng,
+            ));
             for k in 0..*count as usize {
                 now += ms(rng, 150, 1_500);
                 let secret = vault.secrets.get(k).cloned().unwrap_or_else(|| format!("secret-{:03}", k + 1));
-                out.push(keyvault_call(ids, tenant, identity, vault, "SecretGet", &secret, ip, now, rng));
+                out.push(keyvault_call(
+                    tenant,
+                    identity,
+                    vault,
+                    "SecretGet",
+                    &secret,
+                    secret_version(ids, &tenant.scenario, &vault.name, &secret),
+                    ip,
+                    now,
+                    rng,
+                ));
             }
         }
         AnomalyDetail::SigninWithoutActivity { count, resource } => {
