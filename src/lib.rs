@@ -7,6 +7,7 @@ pub mod cli;
 pub mod estimate;
 pub mod generate;
 pub mod ids;
+pub mod input;
 pub mod kql;
 pub mod manifest;
 pub mod scenario;

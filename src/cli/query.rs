@@ -103,6 +103,7 @@ fn execute_inner(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         now,
         params,
         row_limit: args.row_limit,
+        ..RunOptions::default()
     };
     let (tables, stats) = kql::run_with_stats(&query, &catalog, &options).map_err(|e| match e {
         KqlError::Data(_) => (EXIT_USAGE, e.to_string()),

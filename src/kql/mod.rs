@@ -43,7 +43,16 @@ pub struct RunOptions {
     pub params: BTreeMap<String, String>,
     /// Maximum rows any operator may produce before the run stops with [`KqlError::RowLimit`].
     pub row_limit: usize,
+    /// Memory the evaluator may hold for intermediate results before it stops with an error
+    /// naming the operator (`--max-memory`).
+    pub max_memory: usize,
+    /// When set, the evaluator stops with an error once this instant has passed (`verify
+    /// --rule-timeout`), checked between rows so a runaway rule cannot hold up the others.
+    pub deadline: Option<std::time::Instant>,
 }
+
+/// Default per-query memory budget: well under the 24 GiB the project's machines have.
+pub const DEFAULT_MAX_MEMORY: usize = 4 * 1024 * 1024 * 1024;
 
 impl Default for RunOptions {
     fn default() -> Self {
@@ -51,6 +60,8 @@ impl Default for RunOptions {
             now: Utc::now(),
             params: BTreeMap::new(),
             row_limit: DEFAULT_ROW_LIMIT,
+            max_memory: DEFAULT_MAX_MEMORY,
+            deadline: None,
         }
     }
 }

@@ -82,6 +82,7 @@ impl KqlEngine {
             now,
             params: BTreeMap::new(),
             row_limit: self.row_limit,
+            ..RunOptions::default()
         }
     }
 }
