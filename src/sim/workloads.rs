@@ -88,6 +88,21 @@ fn sign_in<'t>(
     }
 }
 
+/// Who acts in a run: the identity, in its tenant, with the credential it presents and the
+/// failure that credential causes (if any).
+struct Caller<'t> {
+    tenant: &'t Tenant,
+    identity: &'t Identity,
+    credential: Option<&'t Credential>,
+    failure: Option<(&'static str, &'static str)>,
+}
+
+impl<'t> Caller<'t> {
+    fn sign_in(&self, resource: &'static FirstPartyApp, ip: Ipv4Addr, time: DateTime<Utc>, rng: &mut SimRng) -> Event<'t> {
+        sign_in(self.tenant, self.identity, resource, self.credential, self.failure, ip, time, rng)
+    }
+}
+
 /// Emits the events of one run of `workload` starting at `t`.
 pub fn run<'t>(
     ids: &IdSource,
@@ -100,138 +115,182 @@ pub fn run<'t>(
 ) {
     let identity = &tenant.identities[workload.identity];
     let (credential, failure) = pick_credential(identity, workload.credential, t);
+    let caller = Caller {
+        tenant,
+        identity,
+        credential,
+        failure,
+    };
     match &workload.action {
         WorkloadAction::KeyVaultSecretRead { vault, secrets, versions } => {
-            let vault = &tenant.key_vaults[*vault];
-            let mut now = t;
-            if identity.kind != IdentityKind::ServicePrincipal {
-                // `Connect-AzAccount -Identity` first requests an ARM token (seed: two MI sign-ins).
-                out.push(sign_in(tenant, identity, catalog::arm(), None, None, identity.egress_ip, now, rng));
-                now += ms(rng, 800, 3_000);
-            }
-            let kv_app = catalog::first_party("key_vault").expect("catalog has Key Vault");
-            out.push(sign_in(tenant, identity, kv_app, credential, failure, identity.egress_ip, now, rng));
-            if failure.is_some() {
-                return;
-            }
-            now += ms(rng, 150, 2_500);
             let which = (run_index % secrets.len() as u64) as usize;
-            // A private endpoint makes the vault see the caller's private address (seed, MI scenario).
-            let caller_ip = if vault.private_endpoint {
-                identity.private_ip
-            } else {
-                identity.egress_ip
-            };
-            out.push(keyvault_call(
-                tenant,
-                identity,
-                vault,
-                "SecretGet",
-                &secrets[which],
-                versions[which].clone(),
-                caller_ip,
-                now,
-                rng,
-            ));
+            let vault = &tenant.key_vaults[*vault];
+            keyvault_read_run(&caller, vault, &secrets[which], &versions[which], t, rng, out);
         }
         WorkloadAction::ArmDeployment {
             sql_server,
             database,
             signins_per_run,
-        } => {
-            let server = &tenant.sql_servers[*sql_server];
-            // A hosted pipeline agent: one datacenter address per run, in the identity's region.
-            let agent_ip = crate::ids::ip_in(rng, identity.region.prefixes);
-            let active = rng.random_range(0..*signins_per_run);
-            let mut now = t;
-            let mut active_signin = None;
-            for i in 0..*signins_per_run {
-                let event = sign_in(tenant, identity, catalog::arm(), credential, failure, agent_ip, now, rng);
-                if i == active {
-                    active_signin = token_of(&event);
-                }
-                out.push(event);
-                now += ms(rng, 2_000, 40_000);
-            }
-            let (Some(signin), None) = (active_signin, failure) else { return };
-            let start = signin.issued_at + ms(rng, 1_000, 8_000);
-            deployment(tenant, identity, server, database, signin, agent_ip, start, rng, out);
-        }
-        WorkloadAction::LogicAppRun { logic_app } => {
-            let la = &tenant.logic_apps[*logic_app];
-            // Logic Apps run ids are 20-digit numbers that count down over time.
-            let run_id = format!(
-                "08584{:015}",
-                999_999_999_999_999i64 - t.timestamp_millis().rem_euclid(1_000_000_000_000_000)
-            );
-            let tracking_id = random_guid(rng);
-            let workflow = |step, completed, started, time| Event {
-                time,
-                tenant,
-                kind: EventKind::LogicApp(LogicAppEvent {
-                    logic_app: la,
-                    step,
-                    completed,
-                    run_id: run_id.clone(),
-                    started,
-                    tracking_id,
-                }),
-            };
-            out.push(workflow(WorkflowStep::Run, false, t, t));
-            out.push(workflow(WorkflowStep::Trigger, false, t, t));
-            let mut now = t + ms(rng, 20, 400);
-            out.push(workflow(WorkflowStep::Trigger, true, t, now));
-            let la_api = catalog::first_party("log_analytics").expect("catalog has Log Analytics");
-            let connector_ip = ids.public_ip(
-                &format!("{}/{}", tenant.scenario, la.name),
-                "connector",
-                la.placement.region.prefixes,
-            );
-            let mut failed = false;
-            for index in 0..la.actions.len() {
-                let action_start = now + ms(rng, 10, 300);
-                out.push(workflow(WorkflowStep::Action(index), false, action_start, action_start));
-                now = action_start + ms(rng, 100, 800);
-                if index == 0 {
-                    // The API connection authenticates as the service principal for the first action.
-                    out.push(sign_in(tenant, identity, la_api, credential, failure, connector_ip, now, rng));
-                    failed = failure.is_some();
-                    now += ms(rng, 300, 3_000);
-                }
-                if !failed {
-                    out.push(workflow(WorkflowStep::Action(index), true, action_start, now));
-                }
-                if failed {
-                    break;
-                }
-            }
-            now += ms(rng, 10, 200);
-            if !failed {
-                out.push(workflow(WorkflowStep::Run, true, t, now));
-            }
-        }
+        } => deployment_run(&caller, &tenant.sql_servers[*sql_server], database, *signins_per_run, t, rng, out),
+        WorkloadAction::LogicAppRun { logic_app } => logic_app_run(ids, &caller, &tenant.logic_apps[*logic_app], t, rng, out),
         WorkloadAction::GraphOperation { operation, policy } => {
-            let graph = catalog::first_party("graph").expect("catalog has Graph");
-            out.push(sign_in(tenant, identity, graph, credential, failure, identity.egress_ip, t, rng));
-            if failure.is_some() {
-                return;
-            }
-            let policy = &tenant.ca_policies[*policy];
-            out.push(Event {
-                time: t + ms(rng, 300, 2_500),
-                tenant,
-                kind: EventKind::Audit(DirectoryAudit {
-                    target: identity,
-                    action: AuditAction::ConditionalAccess {
-                        operation: *operation,
-                        policy,
-                    },
-                    correlation_id: random_guid(rng),
-                    id_suffix: audit_suffix(rng),
-                }),
-            });
+            graph_operation_run(&caller, *operation, &tenant.ca_policies[*policy], t, rng, out);
         }
     }
+}
+
+/// `Connect-AzAccount -Identity` first requests an ARM token (seed: two MI sign-ins); service
+/// principals go straight to the resource. Returns when the next step may start.
+fn managed_identity_arm_token<'t>(
+    tenant: &'t Tenant,
+    identity: &'t Identity,
+    now: DateTime<Utc>,
+    rng: &mut SimRng,
+    out: &mut Vec<Event<'t>>,
+) -> DateTime<Utc> {
+    if identity.kind == IdentityKind::ServicePrincipal {
+        return now;
+    }
+    out.push(sign_in(tenant, identity, catalog::arm(), None, None, identity.egress_ip, now, rng));
+    now + ms(rng, 800, 3_000)
+}
+
+/// The address a vault sees: a private endpoint makes it the caller's private address (seed, MI
+/// scenario), otherwise the egress address.
+fn vault_caller_ip(vault: &KeyVault, identity: &Identity) -> Ipv4Addr {
+    if vault.private_endpoint {
+        identity.private_ip
+    } else {
+        identity.egress_ip
+    }
+}
+
+fn keyvault_read_run<'t>(
+    caller: &Caller<'t>,
+    vault: &'t KeyVault,
+    secret: &str,
+    version: &str,
+    t: DateTime<Utc>,
+    rng: &mut SimRng,
+    out: &mut Vec<Event<'t>>,
+) {
+    let identity = caller.identity;
+    let mut now = managed_identity_arm_token(caller.tenant, identity, t, rng, out);
+    let kv_app = catalog::first_party("key_vault").expect("catalog has Key Vault");
+    out.push(caller.sign_in(kv_app, identity.egress_ip, now, rng));
+    if caller.failure.is_some() {
+        return;
+    }
+    now += ms(rng, 150, 2_500);
+    let ip = vault_caller_ip(vault, identity);
+    out.push(keyvault_call(
+        caller.tenant,
+        identity,
+        vault,
+        "SecretGet",
+        secret,
+        version.to_owned(),
+        ip,
+        now,
+        rng,
+    ));
+}
+
+fn deployment_run<'t>(
+    caller: &Caller<'t>,
+    server: &'t SqlServer,
+    database: &str,
+    signins_per_run: u32,
+    t: DateTime<Utc>,
+    rng: &mut SimRng,
+    out: &mut Vec<Event<'t>>,
+) {
+    // A hosted pipeline agent: one datacenter address per run, in the identity's region.
+    let agent_ip = crate::ids::ip_in(rng, caller.identity.region.prefixes);
+    let active = rng.random_range(0..signins_per_run);
+    let mut now = t;
+    let mut active_signin = None;
+    for i in 0..signins_per_run {
+        let event = caller.sign_in(catalog::arm(), agent_ip, now, rng);
+        if i == active {
+            active_signin = token_of(&event);
+        }
+        out.push(event);
+        now += ms(rng, 2_000, 40_000);
+    }
+    let (Some(signin), None) = (active_signin, caller.failure) else {
+        return;
+    };
+    let start = signin.issued_at + ms(rng, 1_000, 8_000);
+    deployment(caller.tenant, caller.identity, server, database, signin, agent_ip, start, rng, out);
+}
+
+fn logic_app_run<'t>(ids: &IdSource, caller: &Caller<'t>, la: &'t LogicApp, t: DateTime<Utc>, rng: &mut SimRng, out: &mut Vec<Event<'t>>) {
+    let tenant = caller.tenant;
+    // Logic Apps run ids are 20-digit numbers that count down over time.
+    let run_id = format!(
+        "08584{:015}",
+        999_999_999_999_999i64 - t.timestamp_millis().rem_euclid(1_000_000_000_000_000)
+    );
+    let tracking_id = random_guid(rng);
+    let workflow = |step, completed, started, time| Event {
+        time,
+        tenant,
+        kind: EventKind::LogicApp(LogicAppEvent {
+            logic_app: la,
+            step,
+            completed,
+            run_id: run_id.clone(),
+            started,
+            tracking_id,
+        }),
+    };
+    out.push(workflow(WorkflowStep::Run, false, t, t));
+    out.push(workflow(WorkflowStep::Trigger, false, t, t));
+    let mut now = t + ms(rng, 20, 400);
+    out.push(workflow(WorkflowStep::Trigger, true, t, now));
+    let la_api = catalog::first_party("log_analytics").expect("catalog has Log Analytics");
+    let connector_ip = ids.public_ip(
+        &format!("{}/{}", tenant.scenario, la.name),
+        "connector",
+        la.placement.region.prefixes,
+    );
+    for index in 0..la.actions.len() {
+        let action_start = now + ms(rng, 10, 300);
+        out.push(workflow(WorkflowStep::Action(index), false, action_start, action_start));
+        now = action_start + ms(rng, 100, 800);
+        if index == 0 {
+            // The API connection authenticates as the service principal for the first action;
+            // a failed sign-in ends the run there.
+            out.push(caller.sign_in(la_api, connector_ip, now, rng));
+            if caller.failure.is_some() {
+                // The run's closing delay is still drawn, so that later runs keep their timings.
+                ms(rng, 10, 200);
+                return;
+            }
+            now += ms(rng, 300, 3_000);
+        }
+        out.push(workflow(WorkflowStep::Action(index), true, action_start, now));
+    }
+    now += ms(rng, 10, 200);
+    out.push(workflow(WorkflowStep::Run, true, t, now));
+}
+
+fn graph_operation_run<'t>(
+    caller: &Caller<'t>,
+    operation: GraphOperationKind,
+    policy: &'t CaPolicy,
+    t: DateTime<Utc>,
+    rng: &mut SimRng,
+    out: &mut Vec<Event<'t>>,
+) {
+    let graph = catalog::first_party("graph").expect("catalog has Graph");
+    out.push(caller.sign_in(graph, caller.identity.egress_ip, t, rng));
+    if caller.failure.is_some() {
+        return;
+    }
+    let action = AuditAction::ConditionalAccess { operation, policy };
+    out.push(audit(caller.tenant, caller.identity, action, t + ms(rng, 300, 2_500), rng));
 }
 
 const DEPLOYMENT_WRITE: &str = "Microsoft.Resources/deployments/write";
@@ -445,9 +504,7 @@ fn token_of(event: &Event<'_>) -> Option<SignInRef> {
 /// Emits the events of one injected anomaly.
 pub fn anomaly<'t>(ids: &IdSource, tenant: &'t Tenant, anomaly: &'t Anomaly, rng: &mut SimRng, out: &mut Vec<Event<'t>>) {
     let identity = &tenant.identities[anomaly.identity];
-    let mut now = anomaly.at;
-    let kv_app = catalog::first_party("key_vault").expect("catalog has Key Vault");
-    let graph = catalog::first_party("graph").expect("catalog has Graph");
+    let now = anomaly.at;
     match &anomaly.detail {
         AnomalyDetail::FailedSignins {
             code,
@@ -456,28 +513,21 @@ pub fn anomaly<'t>(ids: &IdSource, tenant: &'t Tenant, anomaly: &'t Anomaly, rng
             ip,
             resource,
         } => {
-            let credential = identity.credentials.first();
-            for _ in 0..*count {
-                let mut event = sign_in(tenant, identity, resource, credential, Some((code, description)), *ip, now, rng);
-                relocate(&mut event, *ip);
-                out.push(event);
-                now += ms(rng, 5_000, 90_000);
-            }
+            let caller = Caller {
+                tenant,
+                identity,
+                credential: identity.credentials.first(),
+                failure: Some((code, description)),
+            };
+            failed_signins(&caller, resource, *count, *ip, now, rng, out);
         }
         AnomalyDetail::CredentialAdded {
             actor_upn,
             actor_ip,
             credential_type,
         } => {
-            let action = credential_added(
-                ids,
-                tenant,
-                identity,
-                (actor_upn, *actor_ip),
-                *credential_type == CredentialType::Certificate,
-                &identity.name,
-                rng,
-            );
+            let certificate = *credential_type == CredentialType::Certificate;
+            let action = credential_added(ids, tenant, identity, (actor_upn, *actor_ip), certificate, &identity.name, rng);
             out.push(audit(tenant, identity, action, now, rng));
         }
         AnomalyDetail::RenameThenCredential {
@@ -487,163 +537,208 @@ pub fn anomaly<'t>(ids: &IdSource, tenant: &'t Tenant, anomaly: &'t Anomaly, rng
             credential_type,
             add_credential,
         } => {
-            let actor_id = ids.guid(&format!("{}/{actor_upn}", tenant.scenario), "user");
-            let rename = AuditAction::Renamed {
-                actor_upn: actor_upn.clone(),
-                actor_id,
-                actor_ip: *actor_ip,
-                old_name: identity.name.clone(),
-                new_name: new_name.clone(),
-            };
-            out.push(audit(tenant, identity, rename, now, rng));
-            if *add_credential {
-                now += ms(rng, 120_000, 900_000);
-                let action = credential_added(
-                    ids,
-                    tenant,
-                    identity,
-                    (actor_upn, *actor_ip),
-                    *credential_type == CredentialType::Certificate,
-                    new_name,
-                    rng,
-                );
-                out.push(audit(tenant, identity, action, now, rng));
-            }
+            let credential = add_credential.then_some(*credential_type == CredentialType::Certificate);
+            rename_then_credential(ids, tenant, identity, (actor_upn, *actor_ip), new_name, credential, now, rng, out);
         }
         AnomalyDetail::UnusualIp { ip, resource, vault } => {
-            if identity.kind == IdentityKind::ServicePrincipal {
-                let mut event = good_sign_in(tenant, identity, resource, *ip, now, rng);
-                relocate(&mut event, *ip);
-                out.push(event);
-            } else if let Some(vault) = vault {
-                // A managed identity's token replayed from outside: only the resource sees the address.
-                let vault = &tenant.key_vaults[*vault];
-                let secret = vault.secrets.first().map_or("secret", String::as_str);
-                out.push(keyvault_call(
-                    tenant,
-                    identity,
-                    vault,
-                    "SecretGet",
-                    secret,
-                    secret_version(ids, &tenant.scenario, &vault.name, secret),
-                    *ip,
-                    now,
-                    rng,
-                ));
-            }
+            let vault = vault.map(|v| &tenant.key_vaults[v]);
+            unusual_ip(ids, tenant, identity, resource, vault, *ip, now, rng, out);
         }
         AnomalyDetail::NewResourceAccess { resource, vault } => {
-            out.push(good_sign_in(tenant, identity, resource, identity.egress_ip, now, rng));
-            now += ms(rng, 500, 4_000);
-            match (resource.key, vault) {
-                ("key_vault", Some(vault)) => {
-                    let vault = &tenant.key_vaults[*vault];
-                    let secret = vault.secrets.first().map_or("secret", String::as_str);
-                    let ip = if vault.private_endpoint {
-                        identity.private_ip
-                    } else {
-                        identity.egress_ip
-                    };
-                    out.push(keyvault_call(
-                        tenant,
-                        identity,
-                        vault,
-                        "SecretGet",
-                        secret,
-                        secret_version(ids, &tenant.scenario, &vault.name, secret),
-                        ip,
-                        now,
-                        rng,
-                    ));
-                }
-                ("graph", _) => out.push(audit(tenant, identity, AuditAction::AppRoleAssigned, now, rng)),
-                _ => {}
-            }
+            let vault = vault.map(|v| &tenant.key_vaults[v]);
+            new_resource_access(ids, tenant, identity, resource, vault, now, rng, out);
         }
         AnomalyDetail::CaPolicyDeleted { policy } => {
+            let graph = catalog::first_party("graph").expect("catalog has Graph");
             out.push(good_sign_in(tenant, identity, graph, identity.egress_ip, now, rng));
-            now += ms(rng, 300, 2_500);
             let action = AuditAction::ConditionalAccess {
                 operation: GraphOperationKind::DeleteConditionalAccessPolicy,
                 policy: &tenant.ca_policies[*policy],
             };
-            out.push(audit(tenant, identity, action, now, rng));
+            out.push(audit(tenant, identity, action, now + ms(rng, 300, 2_500), rng));
         }
         AnomalyDetail::KeyVaultMassRead { vault, count } => {
-            let vault = &tenant.key_vaults[*vault];
-            if identity.kind != IdentityKind::ServicePrincipal {
-                out.push(sign_in(tenant, identity, catalog::arm(), None, None, identity.egress_ip, now, rng));
-                now += ms(rng, 800, 3_000);
-            }
-            out.push(good_sign_in(tenant, identity, kv_app, identity.egress_ip, now, rng));
-            let ip = if vault.private_endpoint {
-                identity.private_ip
-            } else {
-                identity.egress_ip
-            };
-            now += ms(rng, 200, 1_500);
-            out.push(keyvault_call(
-                tenant,
-                identity,
-                vault,
-                "SecretList",
-                "",
-                String::new(),
-                ip,
-                now,
-                rng,
-            ));
-            for k in 0..*count as usize {
-                now += ms(rng, 150, 1_500);
-                let secret = vault.secrets.get(k).cloned().unwrap_or_else(|| format!("secret-{:03}", k + 1));
-                out.push(keyvault_call(
-                    tenant,
-                    identity,
-                    vault,
-                    "SecretGet",
-                    &secret,
-                    secret_version(ids, &tenant.scenario, &vault.name, &secret),
-                    ip,
-                    now,
-                    rng,
-                ));
-            }
+            keyvault_mass_read(ids, tenant, identity, &tenant.key_vaults[*vault], *count, now, rng, out);
         }
         AnomalyDetail::SigninWithoutActivity { count, resource } => {
+            let mut now = now;
             for _ in 0..*count {
                 out.push(good_sign_in(tenant, identity, resource, identity.egress_ip, now, rng));
                 now += ms(rng, 30_000, 600_000);
             }
         }
         AnomalyDetail::ActivityWithoutSignin { sql_server, database, ip } => {
-            // A token obtained elsewhere (no sign-in in this tenant's logs) used against ARM; the
-            // near-miss uses a token from a real sign-in 50 minutes earlier, still valid.
-            let issued_at = now - TimeDelta::minutes(if anomaly.benign { 50 } else { 20 });
-            let signin = if anomaly.benign {
-                let event = good_sign_in(tenant, identity, catalog::arm(), *ip, issued_at, rng);
-                let Some(signin) = token_of(&event) else { return };
-                out.push(event);
-                signin
-            } else {
-                SignInRef {
-                    issued_at,
-                    token_id: token_id(rng),
-                    certificate: false,
-                }
-            };
-            deployment(
-                tenant,
-                identity,
-                &tenant.sql_servers[*sql_server],
-                database,
-                signin,
-                *ip,
-                now,
-                rng,
-                out,
-            );
+            let server = &tenant.sql_servers[*sql_server];
+            activity_without_signin(tenant, identity, server, database, *ip, anomaly.benign, now, rng, out);
         }
     }
+}
+
+/// A burst of failed sign-ins from one address, 5 to 90 seconds apart.
+fn failed_signins<'t>(
+    caller: &Caller<'t>,
+    resource: &'static FirstPartyApp,
+    count: u32,
+    ip: Ipv4Addr,
+    mut now: DateTime<Utc>,
+    rng: &mut SimRng,
+    out: &mut Vec<Event<'t>>,
+) {
+    for _ in 0..count {
+        let mut event = caller.sign_in(resource, ip, now, rng);
+        relocate(&mut event, ip);
+        out.push(event);
+        now += ms(rng, 5_000, 90_000);
+    }
+}
+
+/// A rename by `actor`, then optionally (`Some(certificate)`) a credential added under the new name.
+#[allow(clippy::too_many_arguments)]
+fn rename_then_credential<'t>(
+    ids: &IdSource,
+    tenant: &'t Tenant,
+    identity: &'t Identity,
+    actor: (&str, Ipv4Addr),
+    new_name: &str,
+    credential: Option<bool>,
+    mut now: DateTime<Utc>,
+    rng: &mut SimRng,
+    out: &mut Vec<Event<'t>>,
+) {
+    let rename = AuditAction::Renamed {
+        actor_upn: actor.0.to_owned(),
+        actor_id: ids.guid(&format!("{}/{}", tenant.scenario, actor.0), "user"),
+        actor_ip: actor.1,
+        old_name: identity.name.clone(),
+        new_name: new_name.to_owned(),
+    };
+    out.push(audit(tenant, identity, rename, now, rng));
+    if let Some(certificate) = credential {
+        now += ms(rng, 120_000, 900_000);
+        let action = credential_added(ids, tenant, identity, actor, certificate, new_name, rng);
+        out.push(audit(tenant, identity, action, now, rng));
+    }
+}
+
+/// The vault's first secret and its current version, as a one-off read of it names them.
+fn first_secret(ids: &IdSource, tenant: &Tenant, vault: &KeyVault) -> (String, String) {
+    let secret = vault.secrets.first().map_or("secret", String::as_str);
+    (secret.to_owned(), secret_version(ids, &tenant.scenario, &vault.name, secret))
+}
+
+/// A service principal signs in from `ip`; a managed identity's token is replayed from `ip`
+/// against a vault, where only the resource sees the address.
+#[allow(clippy::too_many_arguments)]
+fn unusual_ip<'t>(
+    ids: &IdSource,
+    tenant: &'t Tenant,
+    identity: &'t Identity,
+    resource: &'static FirstPartyApp,
+    vault: Option<&'t KeyVault>,
+    ip: Ipv4Addr,
+    now: DateTime<Utc>,
+    rng: &mut SimRng,
+    out: &mut Vec<Event<'t>>,
+) {
+    if identity.kind == IdentityKind::ServicePrincipal {
+        let mut event = good_sign_in(tenant, identity, resource, ip, now, rng);
+        relocate(&mut event, ip);
+        out.push(event);
+    } else if let Some(vault) = vault {
+        let (secret, version) = first_secret(ids, tenant, vault);
+        out.push(keyvault_call(tenant, identity, vault, "SecretGet", &secret, version, ip, now, rng));
+    }
+}
+
+/// A sign-in to a resource the identity never used, then one use of it.
+#[allow(clippy::too_many_arguments)]
+fn new_resource_access<'t>(
+    ids: &IdSource,
+    tenant: &'t Tenant,
+    identity: &'t Identity,
+    resource: &'static FirstPartyApp,
+    vault: Option<&'t KeyVault>,
+    now: DateTime<Utc>,
+    rng: &mut SimRng,
+    out: &mut Vec<Event<'t>>,
+) {
+    out.push(good_sign_in(tenant, identity, resource, identity.egress_ip, now, rng));
+    let now = now + ms(rng, 500, 4_000);
+    match (resource.key, vault) {
+        ("key_vault", Some(vault)) => {
+            let (secret, version) = first_secret(ids, tenant, vault);
+            let ip = vault_caller_ip(vault, identity);
+            out.push(keyvault_call(tenant, identity, vault, "SecretGet", &secret, version, ip, now, rng));
+        }
+        ("graph", _) => out.push(audit(tenant, identity, AuditAction::AppRoleAssigned, now, rng)),
+        _ => {}
+    }
+}
+
+/// A listing of the vault, then `count` secret reads in quick succession.
+#[allow(clippy::too_many_arguments)]
+fn keyvault_mass_read<'t>(
+    ids: &IdSource,
+    tenant: &'t Tenant,
+    identity: &'t Identity,
+    vault: &'t KeyVault,
+    count: u32,
+    now: DateTime<Utc>,
+    rng: &mut SimRng,
+    out: &mut Vec<Event<'t>>,
+) {
+    let mut now = managed_identity_arm_token(tenant, identity, now, rng, out);
+    let kv_app = catalog::first_party("key_vault").expect("catalog has Key Vault");
+    out.push(good_sign_in(tenant, identity, kv_app, identity.egress_ip, now, rng));
+    let ip = vault_caller_ip(vault, identity);
+    now += ms(rng, 200, 1_500);
+    out.push(keyvault_call(
+        tenant,
+        identity,
+        vault,
+        "SecretList",
+        "",
+        String::new(),
+        ip,
+        now,
+        rng,
+    ));
+    for k in 0..count as usize {
+        now += ms(rng, 150, 1_500);
+        let secret = vault.secrets.get(k).cloned().unwrap_or_else(|| format!("secret-{:03}", k + 1));
+        let version = secret_version(ids, &tenant.scenario, &vault.name, &secret);
+        out.push(keyvault_call(tenant, identity, vault, "SecretGet", &secret, version, ip, now, rng));
+    }
+}
+
+/// A deployment with a token obtained elsewhere (no sign-in in this tenant's logs); the near-miss
+/// uses a token from a real sign-in 50 minutes earlier, still valid.
+#[allow(clippy::too_many_arguments)]
+fn activity_without_signin<'t>(
+    tenant: &'t Tenant,
+    identity: &'t Identity,
+    server: &'t SqlServer,
+    database: &str,
+    ip: Ipv4Addr,
+    benign: bool,
+    now: DateTime<Utc>,
+    rng: &mut SimRng,
+    out: &mut Vec<Event<'t>>,
+) {
+    let issued_at = now - TimeDelta::minutes(if benign { 50 } else { 20 });
+    let signin = if benign {
+        let event = good_sign_in(tenant, identity, catalog::arm(), ip, issued_at, rng);
+        let Some(signin) = token_of(&event) else { return };
+        out.push(event);
+        signin
+    } else {
+        SignInRef {
+            issued_at,
+            token_id: token_id(rng),
+            certificate: false,
+        }
+    };
+    deployment(tenant, identity, server, database, signin, ip, now, rng, out);
 }
 
 /// Geo-locates a sign-in by its (external) address rather than by the identity's region.
