@@ -33,21 +33,43 @@ fn location_details(region: &'static Region) -> &'static str {
 }
 
 pub fn render(event: &Event<'_>, s: &SignIn<'_>, w: &mut RecordWriter) -> (Table, RecordKey) {
-    let tenant = event.tenant;
-    let identity = s.identity;
-    let managed = identity.kind != IdentityKind::ServicePrincipal;
+    let managed = s.identity.kind != IdentityKind::ServicePrincipal;
     let table = if managed {
         Table::AADManagedIdentitySignInLogs
     } else {
         Table::AADServicePrincipalSignInLogs
     };
     let id = s.id.to_string();
-
+    // Columns in the order Log Analytics exports them: alphabetical after the standard ones.
     w.datetime("TimeGenerated", event.time);
     standard_columns(event, table, "Azure AD", w);
+    app_columns(event, s, managed, w);
+    request_columns(event, s, managed, &id, w);
+    origin_columns(s, w);
+    w.string("Level", "4");
+    if managed {
+        managed_identity_column(s, w);
+    } else {
+        autonomous_system_column(s, w);
+    }
+    resource_and_result_columns(event, s, w);
+    credential_and_trailing_columns(s, managed, w);
+    (
+        table,
+        RecordKey {
+            table,
+            column: "Id",
+            value: id,
+        },
+    )
+}
+
+/// `AADTenantId` … `Category`.
+fn app_columns(event: &Event<'_>, s: &SignIn<'_>, managed: bool, w: &mut RecordWriter) {
+    let tenant = event.tenant;
     w.string_fmt("AADTenantId", format_args!("{}", tenant.tenant_id));
     w.string("Agent", "");
-    w.string_fmt("AppId", format_args!("{}", identity.app_id));
+    w.string_fmt("AppId", format_args!("{}", s.identity.app_id));
     // Managed identities are owned by Microsoft's services tenant; app registrations by the tenant.
     if managed {
         w.string("AppOwnerTenantId", MICROSOFT_SERVICES_TENANT);
@@ -60,14 +82,16 @@ pub fn render(event: &Event<'_>, s: &SignIn<'_>, w: &mut RecordWriter) -> (Table
     } else {
         w.static_string("AuthenticationProcessingDetails", r#"[{"key":"Azure AD App Authentication Library","value":"Family: MSAL Library: MSAL.NET 4.66.2 Platform: .NET"},{"key":"IsCAEToken","value":"False"}]"#);
     }
-    w.string(
-        "Category",
-        if managed {
-            "ManagedIdentitySignInLogs"
-        } else {
-            "ServicePrincipalSignInLogs"
-        },
-    );
+    let category = if managed {
+        "ManagedIdentitySignInLogs"
+    } else {
+        "ServicePrincipalSignInLogs"
+    };
+    w.string("Category", category);
+}
+
+/// `ClientCredentialType` … `Identity`.
+fn request_columns(event: &Event<'_>, s: &SignIn<'_>, managed: bool, id: &str, w: &mut RecordWriter) {
     let credential_type = match (managed, s.credential.map(|c| c.kind)) {
         (true, _) => "managedIdentity",
         (false, Some(CredentialType::Certificate)) => "clientAssertion",
@@ -82,8 +106,12 @@ pub fn render(event: &Event<'_>, s: &SignIn<'_>, w: &mut RecordWriter) -> (Table
     w.datetime("CreatedDateTime", event.time);
     w.long("DurationMs", 0);
     w.string("FederatedCredentialId", "");
-    w.string("Id", &id);
-    w.string("Identity", &identity.name);
+    w.string("Id", id);
+    w.string("Identity", &s.identity.name);
+}
+
+/// `IPAddress`, `Location`, `LocationDetails`.
+fn origin_columns(s: &SignIn<'_>, w: &mut RecordWriter) {
     match s.origin {
         Some((ip, region)) => {
             w.string_fmt("IPAddress", format_args!("{ip}"));
@@ -100,30 +128,36 @@ pub fn render(event: &Event<'_>, s: &SignIn<'_>, w: &mut RecordWriter) -> (Table
             );
         }
     }
-    w.string("Level", "4");
-    if managed {
-        let msi_type = if identity.kind == IdentityKind::SystemAssignedMi {
-            "systemAssigned"
-        } else {
-            "userAssigned"
-        };
-        w.string_fmt(
-            "ManagedServiceIdentity",
-            format_args!(
-                r#"{{"msiType":"{msi_type}","associatedResourceId":"{}","federatedTokenId":"","federatedTokenIssuer":""}}"#,
-                identity.msi_resource_id.as_deref().unwrap_or("")
-            ),
-        );
+}
+
+fn managed_identity_column(s: &SignIn<'_>, w: &mut RecordWriter) {
+    let msi_type = if s.identity.kind == IdentityKind::SystemAssignedMi {
+        "systemAssigned"
     } else {
-        // Azure's address space is announced by Microsoft's AS 8075; other addresses get a stable
-        // non-Microsoft ASN.
-        let asn = match s.origin {
-            Some((ip, _)) if crate::catalog::region_of_ip(ip).is_some() => MICROSOFT_ASN,
-            Some(_) => "9009",
-            None => "",
-        };
-        w.string("AutonomousSystemNumber", asn);
-    }
+        "userAssigned"
+    };
+    w.string_fmt(
+        "ManagedServiceIdentity",
+        format_args!(
+            r#"{{"msiType":"{msi_type}","associatedResourceId":"{}","federatedTokenId":"","federatedTokenIssuer":""}}"#,
+            s.identity.msi_resource_id.as_deref().unwrap_or("")
+        ),
+    );
+}
+
+/// Azure's address space is announced by Microsoft's AS 8075; other addresses get a stable
+/// non-Microsoft ASN.
+fn autonomous_system_column(s: &SignIn<'_>, w: &mut RecordWriter) {
+    let asn = match s.origin {
+        Some((ip, _)) if crate::catalog::region_of_ip(ip).is_some() => MICROSOFT_ASN,
+        Some(_) => "9009",
+        None => "",
+    };
+    w.string("AutonomousSystemNumber", asn);
+}
+
+/// `NetworkLocationDetails` … `ResultSignature`.
+fn resource_and_result_columns(event: &Event<'_>, s: &SignIn<'_>, w: &mut RecordWriter) {
     w.string("NetworkLocationDetails", "[]");
     w.string("OperationName", "Sign-in activity");
     w.string("OperationVersion", "1.0");
@@ -133,19 +167,16 @@ pub fn render(event: &Event<'_>, s: &SignIn<'_>, w: &mut RecordWriter) -> (Table
     w.string("ResourceOwnerTenantId", MICROSOFT_SERVICES_TENANT);
     w.string_fmt(
         "ResourceServicePrincipalId",
-        format_args!("{}", tenant.first_party_sp_id(s.resource)),
+        format_args!("{}", event.tenant.first_party_sp_id(s.resource)),
     );
-    match s.failure {
-        Some((code, description)) => {
-            w.string("ResultDescription", description);
-            w.string("ResultType", code);
-        }
-        None => {
-            w.string("ResultDescription", "");
-            w.string("ResultType", "0");
-        }
-    }
+    let (description, code) = s.failure.map_or(("", "0"), |(code, description)| (description, code));
+    w.string("ResultDescription", description);
+    w.string("ResultType", code);
     w.string("ResultSignature", "None");
+}
+
+/// `ServicePrincipalCredentialKeyId` … `UserAgent`.
+fn credential_and_trailing_columns(s: &SignIn<'_>, managed: bool, w: &mut RecordWriter) {
     match s.credential {
         Some(c) => {
             w.string_fmt("ServicePrincipalCredentialKeyId", format_args!("{}", c.key_id));
@@ -156,20 +187,12 @@ pub fn render(event: &Event<'_>, s: &SignIn<'_>, w: &mut RecordWriter) -> (Table
             w.string("ServicePrincipalCredentialThumbprint", "");
         }
     }
-    w.string_fmt("ServicePrincipalId", format_args!("{}", identity.sp_object_id));
-    w.string("ServicePrincipalName", &identity.name);
+    w.string_fmt("ServicePrincipalId", format_args!("{}", s.identity.sp_object_id));
+    w.string("ServicePrincipalName", &s.identity.name);
     w.string("SessionId", "");
     if managed {
         w.string("SourceAppClientId", "");
     }
     w.string("UniqueTokenIdentifier", &s.token_id);
     w.string("UserAgent", "");
-    (
-        table,
-        RecordKey {
-            table,
-            column: "Id",
-            value: id,
-        },
-    )
 }
