@@ -1,6 +1,6 @@
 //! Reference facts the simulator needs: Microsoft first-party resource applications, Azure regions
 //! with their datacenter address space and geo-location, and AADSTS failure codes.
-//! Sources: ../shared/reference/azure-logs.md §5.1 (app IDs) and §5.2 (AADSTS codes).
+//! Sources: docs/reference/azure-logs.md §5.1 (app IDs) and §5.2 (AADSTS codes).
 
 /// Tenant id that owns Microsoft's first-party applications (`AppOwnerTenantId`/`ResourceOwnerTenantId`).
 pub const MICROSOFT_SERVICES_TENANT: &str = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";

@@ -1,6 +1,6 @@
 //! Writes one record as a JSON object and computes its `_BilledSize` in the same pass.
 //!
-//! Billing rule (AMD `logs/cost-logs.md`, see ../shared/reference/azure-logs.md §4.1): the billed
+//! Billing rule (AMD `logs/cost-logs.md`, see docs/reference/azure-logs.md §4.1): the billed
 //! size is the size of the string representation of the column values stored for the record; the
 //! standard columns `_ResourceId`, `_SubscriptionId`, `_ItemId`, `_IsBillable`, `_BilledSize`,
 //! `_TenantId` and `Type` are excluded. Microsoft does not document the exact serialization, so
