@@ -1,12 +1,13 @@
 //! Scalar functions and string predicates. Every function takes already-evaluated arguments and
 //! never fails: bad input gives null (or an empty string), as Kusto's conversions do.
 
+use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use xxhash_rust::xxh64::xxh64;
 
 use regex::Regex;
-use sha2::{Digest, Sha256};
 
 use super::datetime;
 use super::value::{Bag, KqlType, TICKS_PER_DAY, TICKS_PER_HOUR, Value, convert, parse_json_str};
@@ -136,6 +137,7 @@ table! {
     "min_of" => (|a| extreme(a, std::cmp::Ordering::Less), 1, MANY),
     "max_of" => (|a| extreme(a, std::cmp::Ordering::Greater), 1, MANY),
     "hash" => (hash, 1, 2),
+    "hash_xxhash64" => (hash, 1, 2),
     "hash_sha256" => (|a| { let mut h = Sha256::new(); h.update(a[0].to_kql_string().as_bytes()); Value::str(&h.finalize().iter().map(|b| format!("{b:02x}")).collect::<String>()) }, 1, 1),
     "gettype" => (gettype, 1, 1),
     "ipv4_is_private" => (ipv4_is_private, 1, 1),
@@ -504,58 +506,36 @@ fn ipv4_is_in_range(a: &[Value]) -> Value {
     }
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 fn base64_encode(bytes: &[u8]) -> String {
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// Standard-alphabet base64 (padding optional); None on any other character.
+/// Standard-alphabet base64 with padding optional, as `base64_decode_tostring` accepts it; None on
+/// any other character.
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut acc: u32 = 0;
-    let mut bits = 0;
-    for c in text.trim().bytes().filter(|c| *c != b'=') {
-        let v = B64.iter().position(|x| *x == c)? as u32;
-        acc = (acc << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
+    use base64::Engine;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    );
+    LENIENT.decode(text.trim()).ok()
 }
 
-/// Percent-decoding; None when the result is not UTF-8 or an escape is malformed.
+/// Percent-decoding; None when the result is not UTF-8 or an escape is malformed (the crate
+/// passes a malformed escape through, Kusto's `url_decode` returns null).
 fn url_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = text.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
+    let malformed = text
+        .match_indices('%')
+        .any(|(i, _)| text.get(i + 1..i + 3).is_none_or(|h| !h.bytes().all(|b| b.is_ascii_hexdigit())));
+    if malformed {
+        return None;
     }
-    String::from_utf8(out).ok()
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .ok()
+        .map(|s| s.into_owned())
 }
 
 fn datetime_add(a: &[Value]) -> Value {
@@ -599,16 +579,23 @@ fn extreme(a: &[Value], want: std::cmp::Ordering) -> Value {
     best.cloned().unwrap_or(Value::Null)
 }
 
-/// A stable 64-bit hash (SHA-256 prefix). Not Kusto's xxhash64: values differ from Log Analytics.
+/// Kusto's `hash()`: xxhash64 (seed 0) of the value — a string's UTF-8 bytes, a datetime's ticks
+/// and a number's 8 little-endian bytes — as a signed long, then `% mod` when given. Checked
+/// against the docs' examples (hash-function.md: `hash("World")` = 1846988464401551951,
+/// `hash("World", 100)` = 51, `hash(datetime("2015-01-01"))` = 1380966698541616202).
 fn hash(a: &[Value]) -> Value {
-    let mut h = Sha256::new();
-    h.update(a[0].to_kql_string().as_bytes());
-    let d = h.finalize();
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(&d[..8]);
-    let v = (u64::from_le_bytes(bytes) >> 1) as i64;
+    const UNIX_EPOCH_DOTNET_TICKS: i64 = 621_355_968_000_000_000;
+    let digest = match &a[0] {
+        Value::Null => return Value::Null,
+        Value::Long(n) | Value::TimeSpan(n) => xxh64(&n.to_le_bytes(), 0),
+        // Kusto's ticks count from 0001-01-01, ours from the Unix epoch.
+        Value::DateTime(n) => xxh64(&(n + UNIX_EPOCH_DOTNET_TICKS).to_le_bytes(), 0),
+        Value::Real(r) => xxh64(&r.to_le_bytes(), 0),
+        other => xxh64(other.to_kql_string().as_bytes(), 0),
+    };
+    let v = digest as i64;
     match a.get(1).and_then(Value::as_i64) {
-        Some(m) if m > 0 => Value::Long(v % m),
+        Some(m) if m > 0 => Value::Long(v.rem_euclid(m)),
         _ => Value::Long(v),
     }
 }
@@ -712,6 +699,15 @@ mod tests {
         assert!(!string_op(StrOp::HasCs, &na, &Value::str("america")));
         assert!(string_op(StrOp::HasPrefix, &na, &Value::str("amer")));
         assert!(string_op(StrOp::HasSuffix, &na, &Value::str("rica")));
+    }
+
+    #[test]
+    fn hash_is_xxhash64_as_in_the_docs_examples() {
+        // hash-function.md / hash-xxhash64-function.md examples.
+        assert_eq!(hash(&[Value::str("World")]), Value::Long(1_846_988_464_401_551_951));
+        assert_eq!(hash(&[Value::str("World"), Value::Long(100)]), Value::Long(51));
+        let t = super::super::value::parse_datetime("2015-01-01").expect("a date");
+        assert_eq!(hash(&[Value::DateTime(t)]), Value::Long(1_380_966_698_541_616_202));
     }
 
     #[test]
