@@ -15,10 +15,8 @@
 //! | `AzureDiagnostics.SubscriptionId`, `AzureActivity.SubscriptionId`                | the scenario's subscriptions                               | equals `_SubscriptionId`, the `ResourceId`'s subscription and (`WorkflowRuntime`) `resource_subscriptionId_g` |
 //! | `AzureDiagnostics` `WorkflowRuntime` records                                     | — (none)                                                   | no value carries a `ServicePrincipalId` or `AppId`: only time and resource type relate a Logic App run to its connection's sign-in |
 
-mod common;
-
-use common::join::{self, SignIns};
-use common::{ACTIVITY, AUDIT, DIAGNOSTICS, Generated, MI_SIGNINS, generate_bundled, s, summarize};
+use crate::support::join::{self, SignIns};
+use crate::support::{ACTIVITY, AUDIT, DIAGNOSTICS, Generated, MI_SIGNINS, generate_bundled, s, summarize};
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
@@ -82,7 +80,7 @@ fn activity_records_join_the_arm_sign_in_that_issued_their_token() {
 #[test]
 fn activity_statuses_of_one_deployment_share_a_correlation_id() {
     for g in outputs() {
-        let mut by_correlation: std::collections::BTreeMap<&str, Vec<&common::Record>> = Default::default();
+        let mut by_correlation: std::collections::BTreeMap<&str, Vec<&crate::support::Record>> = Default::default();
         for r in g.records(ACTIVITY) {
             by_correlation.entry(s(r, "CorrelationId")).or_default().push(r);
         }
@@ -167,7 +165,7 @@ fn the_seeds_correlation_queries_find_their_records() {
     );
     // AzureActivity | where Caller == <ServicePrincipalId of the DevOps SP>
     let devops = g
-        .records(common::SP_SIGNINS)
+        .records(crate::support::SP_SIGNINS)
         .iter()
         .find(|r| s(r, "ServicePrincipalName") == "sp-devops-sql-deployment")
         .expect("the DevOps SP signs in");
@@ -178,7 +176,7 @@ fn the_seeds_correlation_queries_find_their_records() {
     );
     // AuditLogs | where InitiatedBy.app.servicePrincipalId == <ServicePrincipalId of the Graph SP>
     let graph = g
-        .records(common::SP_SIGNINS)
+        .records(crate::support::SP_SIGNINS)
         .iter()
         .find(|r| s(r, "ResourceDisplayName") == "Microsoft Graph")
         .expect("a sign-in to Microsoft Graph");
@@ -203,14 +201,14 @@ fn the_join_checks_catch_broken_references() {
     let names = join::scenario_sp_names(original, seed_number);
     assert!(join::check_all(original, &names, &subscriptions).is_empty());
     let other = "00000000-1111-4222-8333-444444444444";
-    let mutate = |table: &str, pick: &dyn Fn(&common::Record) -> bool, change: &dyn Fn(&mut common::Record)| -> Generated {
+    let mutate = |table: &str, pick: &dyn Fn(&crate::support::Record) -> bool, change: &dyn Fn(&mut crate::support::Record)| -> Generated {
         let mut g = original.clone();
         let records = &mut g.tables.get_mut(table).expect("table").records;
         let r = records.iter_mut().find(|r| pick(r)).expect("a record to break");
         change(r);
         g
     };
-    let is_kv = |r: &common::Record| s(r, "Category") == "AuditEvent";
+    let is_kv = |r: &crate::support::Record| s(r, "Category") == "AuditEvent";
     let cases: Vec<(&str, Generated)> = vec![
         (
             "Key Vault caller",
@@ -257,7 +255,7 @@ fn the_join_checks_catch_broken_references() {
         (
             "workflow anonymity",
             mutate(DIAGNOSTICS, &|r| s(r, "Category") == "WorkflowRuntime", &|r| {
-                let sp = s(&original.records(common::SP_SIGNINS)[0], "ServicePrincipalId").to_owned();
+                let sp = s(&original.records(crate::support::SP_SIGNINS)[0], "ServicePrincipalId").to_owned();
                 r.insert("retryHistory_s".into(), sp.into());
             }),
         ),
@@ -272,7 +270,7 @@ fn the_join_checks_catch_broken_references() {
     let mut late = original.clone();
     for r in &mut late.tables.get_mut(DIAGNOSTICS).expect("table").records {
         if is_kv(r) {
-            let t = common::time_of(r) + chrono::TimeDelta::minutes(61);
+            let t = crate::support::time_of(r) + chrono::TimeDelta::minutes(61);
             r.insert("TimeGenerated".into(), tenantless::timefmt::format_ts(t).into());
         }
     }

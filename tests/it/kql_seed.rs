@@ -1,10 +1,8 @@
 //! The seed document's ten KQL texts run verbatim (placeholders bound as with `--param`) against
 //! hand-written fixtures, and return the records the document describes.
 
-mod kql_support;
-
-use kql_support::seed;
-use kql_support::*;
+use crate::support::kql::seed;
+use crate::support::kql::*;
 use tenantless::kql;
 
 fn with_sp(id: &str) -> kql::RunOptions {

@@ -1,8 +1,6 @@
 //! Tabular operators, statements and functions beyond the documented traps.
 
-mod kql_support;
-
-use kql_support::*;
+use crate::support::kql::*;
 use tenantless::kql::{self, Catalog, KqlError, RunOptions, Value};
 
 fn rows(t: &tenantless::kql::Table) -> Vec<String> {

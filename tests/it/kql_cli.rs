@@ -1,10 +1,8 @@
 //! `tenantless query` through its library entry point: formats, exit codes, error rendering.
 
-mod kql_support;
-
 use std::path::PathBuf;
 
-use kql_support::*;
+use crate::support::kql::*;
 use tenantless::cli::query::{OutputFormat, QueryArgs, execute};
 
 fn args(dir: &TempDir, query: &str) -> QueryArgs {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod join;
+pub mod kql;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -10,7 +11,6 @@ use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The five tables, in the order `generate` writes them.
 pub const TABLES: [&str; 5] = [
@@ -71,33 +71,28 @@ pub fn seed_scenario() -> PathBuf {
 }
 
 /// A directory under the system temp dir with a unique name, removed on drop.
-pub struct TempDir(PathBuf);
+pub struct TempDir(tempfile::TempDir);
 
 impl TempDir {
     pub fn new(label: &str) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("tenantless-test-{label}-{}-{n}-{nanos}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("create temp dir");
-        Self(path)
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("tenantless-test-{label}-"))
+            .tempdir()
+            .expect("create temp dir");
+        Self(dir)
     }
 
     pub fn path(&self) -> &Path {
-        &self.0
+        self.0.path()
     }
 
     pub fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
+        self.0.path().join(name)
     }
-}
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+    /// Writes a fixture file into the directory.
+    pub fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.join(name), text).expect("write fixture");
     }
 }
 

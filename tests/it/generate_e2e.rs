@@ -2,9 +2,7 @@
 //! `schemas/<Table>.json` (presence and Kusto type of every column), value shapes, billing, the
 //! manifest, timestamps; and the seed scenario's records as the seed document describes them.
 
-mod common;
-
-use common::{
+use crate::support::{
     ACTIVITY, ARM_APP, AUDIT, DIAGNOSTICS, Generated, KEY_VAULT_APP, LOG_ANALYTICS_APP, MI_SIGNINS, Record, SP_SIGNINS, STANDARD_COLUMNS,
     TABLES, generate_bundled, is_dashed_guid, is_guid, load_schema, parse_ts, s, sha256_hex, summarize, time_of,
 };
@@ -371,8 +369,8 @@ fn seed_managed_identity_signs_in_twice_and_reads_the_secret_over_the_private_en
         .collect();
     assert!(!reads.is_empty(), "a SecretGet AuditEvent");
     for r in reads {
-        assert_eq!(s(r, common::join::KV_OBJECT_ID), sp_id);
-        assert_eq!(s(r, common::join::KV_APP_ID), s(signins[0], "AppId"));
+        assert_eq!(s(r, crate::support::join::KV_OBJECT_ID), sp_id);
+        assert_eq!(s(r, crate::support::join::KV_APP_ID), s(signins[0], "AppId"));
         let ip: std::net::Ipv4Addr = s(r, "CallerIPAddress").parse().expect("CallerIPAddress is IPv4");
         assert_eq!(ip.octets()[0], 10, "the vault sits behind a private endpoint: {ip}");
     }
@@ -520,11 +518,11 @@ fn the_type_checks_reject_wrong_shapes() {
 /// record (workload or injected anomaly) lies after it.
 #[test]
 fn days_shortens_the_period_and_keeps_every_record_inside_it() {
-    let small = common::bundled_scenarios()
+    let small = crate::support::bundled_scenarios()
         .into_iter()
         .find(|p| p.ends_with("tenant-small.yaml"))
-        .unwrap_or_else(common::seed_scenario);
-    let g = common::generate_and_load(&small, &["--days", "2"]);
+        .unwrap_or_else(crate::support::seed_scenario);
+    let g = crate::support::generate_and_load(&small, &["--days", "2"]);
     let (start, end) = g.period();
     assert_eq!(end - start, chrono::TimeDelta::days(2));
     let late: Vec<String> = TABLES

@@ -1,8 +1,6 @@
 //! Property tests: the parser and evaluator never panic, whatever the input, and every query that
 //! parses prints back to text that parses to the same AST.
 
-mod kql_support;
-
 use proptest::prelude::*;
 use tenantless::kql::{self, Catalog, RunOptions};
 
@@ -130,7 +128,7 @@ fn catalog() -> Catalog {
 fn options() -> RunOptions {
     RunOptions {
         row_limit: 10_000,
-        ..kql_support::options()
+        ..crate::support::kql::options()
     }
 }
 
@@ -172,7 +170,7 @@ proptest! {
         if let Err(e) = kql::run(&text, &cat, &options()) {
             prop_assert!(!e.to_string().contains(INTERNAL), "{}: {}", text, e);
         }
-        kql_support::assert_round_trip(&text);
+        crate::support::kql::assert_round_trip(&text);
     }
 }
 
@@ -197,7 +195,7 @@ fn assert_round_trip_deep(query: &str) {
     let q = query.to_string();
     std::thread::Builder::new()
         .stack_size(64 * 1024 * 1024)
-        .spawn(move || kql_support::assert_round_trip(&q))
+        .spawn(move || crate::support::kql::assert_round_trip(&q))
         .expect("spawn")
         .join()
         .expect("round trip");

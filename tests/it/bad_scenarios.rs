@@ -2,9 +2,7 @@
 //! what is wrong, gives a `hint:`, and leaves no output directory (nor a staging sibling) behind.
 //! Also: a non-empty directory that is not a tenantless output is refused unless `--force`.
 
-mod common;
-
-use common::{TempDir, run_bin, stderr_of};
+use crate::support::{TempDir, run_bin, stderr_of};
 use std::path::Path;
 
 /// A valid scenario; each case below changes one thing in it.
@@ -127,7 +125,7 @@ fn the_base_scenario_is_valid() {
     let tmp = TempDir::new("bad-base");
     let scenario = tmp.join("scenario.yaml");
     std::fs::write(&scenario, BASE).expect("write scenario");
-    common::generate_bin(&scenario, &tmp.join("out"), &[]);
+    crate::support::generate_bin(&scenario, &tmp.join("out"), &[]);
     assert!(tmp.join("out/manifest.json").exists());
 }
 

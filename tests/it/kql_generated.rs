@@ -1,13 +1,11 @@
 //! The seed document's ten KQL texts, verbatim, over the output of `tenantless generate
 //! scenarios/seed.yaml` (the real simulator), returning the records the document describes.
 
-mod kql_support;
-
 use std::path::Path;
 use std::process::Command;
 
-use kql_support::seed;
-use kql_support::{TempDir, column};
+use crate::support::kql::seed;
+use crate::support::kql::{TempDir, column};
 use tenantless::kql::{self, Catalog, RunOptions, Table};
 
 struct Generated {

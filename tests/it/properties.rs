@@ -5,10 +5,8 @@
 //! operation must follow a successful sign-in of its identity to the right resource within the
 //! hour, and every record must lie inside the simulated period.
 
-mod common;
-
+use crate::support::{Generated, TABLES, TempDir, generate_lib, join, s, summarize, time_of};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use common::{Generated, TABLES, TempDir, generate_lib, join, s, summarize, time_of};
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 use std::fmt::Write;
@@ -394,7 +392,10 @@ fn a_run_in_the_last_second_keeps_its_records_inside_the_period() {
         .filter(|(_, r)| time_of(r) > end)
         .map(|(t, r)| format!("{t} at {}", s(r, "TimeGenerated")))
         .collect();
-    assert!(!g.records(common::ACTIVITY).is_empty() || !late.is_empty(), "the run happened");
+    assert!(
+        !g.records(crate::support::ACTIVITY).is_empty() || !late.is_empty(),
+        "the run happened"
+    );
     assert!(
         late.is_empty(),
         "records after the period's end {end}:\n{}\n--- scenario ---\n{yaml}",

@@ -2,9 +2,7 @@
 //! (learn.microsoft.com/kusto/query/…; page named in each test). Every query also round-trips
 //! through the printer (parse → print → parse gives an equal AST).
 
-mod kql_support;
-
-use kql_support::*;
+use crate::support::kql::*;
 use tenantless::kql::Value;
 
 const XY: &str = "let X = datatable(Key:string, Value1:long) ['a',1, 'b',2, 'b',3, 'c',4];\n\

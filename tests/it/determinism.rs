@@ -2,9 +2,7 @@
 //! adding an identity leaves every other identity's records byte-identical; `--end` shifts every
 //! timestamp by one delta.
 
-mod common;
-
-use common::{
+use crate::support::{
     ACTIVITY, AUDIT, DIAGNOSTICS, FILES, Generated, MI_SIGNINS, SP_SIGNINS, TABLES, TempDir, bundled_scenarios, generate_and_load,
     parse_ts, s, seed_scenario, test_run_of, time_of,
 };

@@ -1,0 +1,19 @@
+//! The integration tests, as one test binary (one link instead of one per file): each module runs
+//! the built `tenantless` binary or the library against bundled scenarios and fixtures.
+
+mod support;
+
+mod bad_scenarios;
+mod determinism;
+mod estimate;
+mod generate_e2e;
+mod golden;
+mod join_map;
+mod kql_cli;
+mod kql_fuzz;
+mod kql_generated;
+mod kql_operators;
+mod kql_seed;
+mod kql_semantics;
+mod properties;
+mod verify;
