@@ -28,7 +28,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Simulate scenarios into <Table>.jsonl files and manifest.json.
+    /// Simulate scenarios into one .jsonl file per table and manifest.json.
     Generate(generate::GenerateArgs),
     /// Estimate rows, billed GB and cost per table and category from scenarios.
     Estimate(estimate::EstimateArgs),

@@ -28,7 +28,7 @@ pub struct QueryArgs {
     /// Read the query from a file.
     #[arg(short = 'f', long = "file", value_name = "FILE.kql")]
     pub file: Option<PathBuf>,
-    /// Directory holding <Table>.jsonl files (and manifest.json).
+    /// Directory holding one .jsonl file per table (and manifest.json).
     #[arg(long, default_value = "output")]
     pub data: PathBuf,
     /// The time `now()` and `ago()` see (RFC 3339); default: manifest.json's time_range.end, else the clock.
