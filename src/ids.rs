@@ -84,6 +84,18 @@ pub fn random_guid(rng: &mut impl Rng) -> Uuid {
     guid_from_bytes(bytes)
 }
 
+/// A stable version-4-shaped GUID derived from `parent` and an index: a child identifier (one per
+/// Logic Apps action of a run) that costs no draw from the run's random stream.
+pub fn child_guid(parent: Uuid, index: u64) -> Uuid {
+    let digest = Sha256::new()
+        .chain_update(parent.as_bytes())
+        .chain_update(index.to_le_bytes())
+        .finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    guid_from_bytes(bytes)
+}
+
 fn guid_from_bytes(mut bytes: [u8; 16]) -> Uuid {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;

@@ -66,7 +66,30 @@ pub struct KeyVaultOp<'t> {
     pub duration_ms: i64,
 }
 
-/// One status event of an ARM operation (`Started`, `Accepted`, `Succeeded`, `Failed`).
+/// The status of one ARM operation event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArmStatus {
+    Start,
+    Accept,
+    Success,
+    Failure,
+}
+
+impl ArmStatus {
+    /// `ActivityStatusValue` as diagnostic-settings data carries it (`Start`, `Accept`, `Success`,
+    /// `Failure`; not the legacy `Started`/`Accepted`/`Succeeded`): real-exports.md §4, the ASIM
+    /// AzureActivity parser's status lookup.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArmStatus::Start => "Start",
+            ArmStatus::Accept => "Accept",
+            ArmStatus::Success => "Success",
+            ArmStatus::Failure => "Failure",
+        }
+    }
+}
+
+/// One status event of an ARM operation.
 #[derive(Debug, Clone)]
 pub struct ArmActivity<'t> {
     pub identity: &'t Identity,
@@ -75,7 +98,8 @@ pub struct ArmActivity<'t> {
     pub display_name: &'static str,
     pub resource_id: String,
     pub resource_name: String,
-    pub status: &'static str,
+    pub status: ArmStatus,
+    /// `ActivitySubstatusValue`: the HTTP status text (`Created`, `Accepted`, `OK`), empty on `Start`.
     pub substatus: &'static str,
     pub caller_ip: Ipv4Addr,
     pub correlation_id: Uuid,

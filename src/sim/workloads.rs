@@ -300,47 +300,47 @@ const DATABASE_WRITE: &str = "Microsoft.Sql/servers/databases/write";
 #[derive(Clone, Copy)]
 struct ArmStep {
     database: bool,
-    status: &'static str,
+    status: ArmStatus,
     substatus: &'static str,
     gap_ms: i64,
 }
 
-/// The deployment wraps the database write; each operation goes Started → Accepted → Succeeded,
+/// The deployment wraps the database write; each operation goes Start → Accept → Success,
 /// all under one `CorrelationId` (AMD activity-log-schema.md).
 const ARM_DEPLOYMENT_STEPS: [ArmStep; 6] = [
     ArmStep {
         database: false,
-        status: "Started",
+        status: ArmStatus::Start,
         substatus: "",
         gap_ms: 400,
     },
     ArmStep {
         database: false,
-        status: "Accepted",
+        status: ArmStatus::Accept,
         substatus: "Created",
         gap_ms: 2_000,
     },
     ArmStep {
         database: true,
-        status: "Started",
+        status: ArmStatus::Start,
         substatus: "",
         gap_ms: 1_500,
     },
     ArmStep {
         database: true,
-        status: "Accepted",
+        status: ArmStatus::Accept,
         substatus: "Accepted",
         gap_ms: 30_000,
     },
     ArmStep {
         database: true,
-        status: "Succeeded",
+        status: ArmStatus::Success,
         substatus: "OK",
         gap_ms: 3_000,
     },
     ArmStep {
         database: false,
-        status: "Succeeded",
+        status: ArmStatus::Success,
         substatus: "OK",
         gap_ms: 0,
     },

@@ -4,8 +4,55 @@ use super::{RecordKey, RecordWriter, Table, standard_columns};
 use crate::catalog::{CONTRIBUTOR_ROLE_ID, arm};
 use crate::sim::Event;
 use crate::sim::event::ArmActivity;
+use crate::timefmt::format_ts;
 use chrono::TimeDelta;
 use serde_json::json;
+use sha2::{Digest, Sha256};
+
+/// The JWT claims of the token the caller presented. Entra back-dates `iat` and `nbf` by five
+/// minutes, so `exp − iat` is 3,900 s for a one-hour token (real-exports.md §4, the AMD
+/// activity-log sample).
+fn claims(event: &Event<'_>, a: &ArmActivity<'_>, caller: &str) -> serde_json::Value {
+    let tenant = event.tenant;
+    let issued = a.signin.issued_at.timestamp();
+    let (iat, exp) = (issued - 300, issued + 3_600);
+    json!({
+        "aud": arm().audience,
+        "iss": format!("https://sts.windows.net/{}/", tenant.tenant_id),
+        "iat": iat.to_string(),
+        "nbf": iat.to_string(),
+        "exp": exp.to_string(),
+        "aio": opaque_aio(&a.signin.token_id),
+        "appid": a.identity.app_id.to_string(),
+        "appidacr": if a.signin.certificate { "2" } else { "1" },
+        "http://schemas.microsoft.com/identity/claims/identityprovider": format!("https://sts.windows.net/{}/", tenant.tenant_id),
+        "http://schemas.microsoft.com/identity/claims/objectidentifier": caller,
+        "http://schemas.microsoft.com/identity/claims/tenantid": tenant.tenant_id.to_string(),
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier": caller,
+        "idtyp": "app",
+        "uti": a.signin.token_id,
+        "ver": "1.0",
+    })
+}
+
+/// The `aio` claim: an opaque value of about 60 characters in real tokens, stable per token here.
+fn opaque_aio(token_id: &str) -> String {
+    use base64::Engine;
+    let first = Sha256::digest(token_id.as_bytes());
+    let second = Sha256::digest(first);
+    let bytes: Vec<u8> = first.iter().chain(second.iter()).take(45).copied().collect();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The role assignment that granted the call: its id is neither the principal's nor the role's
+/// (real-exports.md §4: three different ids), stable per principal and scope.
+fn role_assignment_id(principal: &uuid::Uuid, scope: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(principal.as_bytes())
+        .chain_update(scope.as_bytes())
+        .finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
 
 pub fn render(event: &Event<'_>, a: &ArmActivity<'_>, w: &mut RecordWriter) -> (Table, RecordKey) {
     let tenant = event.tenant;
@@ -16,6 +63,7 @@ pub fn render(event: &Event<'_>, a: &ArmActivity<'_>, w: &mut RecordWriter) -> (
     let correlation_id = a.correlation_id.to_string();
     let provider = a.operation.split('/').next().unwrap_or_default();
     let scope = format!("/subscriptions/{subscription}/resourceGroups/{rg}");
+    let submitted = event.time + TimeDelta::milliseconds(180);
 
     let authorization = json!({
         "action": a.operation,
@@ -23,48 +71,41 @@ pub fn render(event: &Event<'_>, a: &ArmActivity<'_>, w: &mut RecordWriter) -> (
         "evidence": {
             "role": "Contributor",
             "roleAssignmentScope": scope,
-            "roleAssignmentId": a.identity.sp_object_id.simple().to_string(),
+            "roleAssignmentId": role_assignment_id(&a.identity.sp_object_id, &scope),
             "roleDefinitionId": CONTRIBUTOR_ROLE_ID.replace('-', ""),
             "principalId": a.identity.sp_object_id.simple().to_string(),
             "principalType": "ServicePrincipal",
         }
     });
-    // The JWT the pipeline presented: issued at the sign-in that precedes this activity.
-    let iat = a.signin.issued_at.timestamp();
-    let claims = json!({
-        "aud": arm().audience,
-        "iss": format!("https://sts.windows.net/{}/", tenant.tenant_id),
-        "iat": iat.to_string(),
-        "nbf": iat.to_string(),
-        "exp": (iat + 3_600 + 299).to_string(),
-        "aio": "k2BgYJi8mD5/",
-        "appid": a.identity.app_id.to_string(),
-        "appidacr": if a.signin.certificate { "2" } else { "1" },
-        "http://schemas.microsoft.com/identity/claims/identityprovider": format!("https://sts.windows.net/{}/", tenant.tenant_id),
-        "http://schemas.microsoft.com/identity/claims/objectidentifier": caller,
-        "http://schemas.microsoft.com/identity/claims/tenantid": tenant.tenant_id.to_string(),
-        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier": caller,
-        "idtyp": "app",
-        "uti": a.signin.token_id,
-        "ver": "1.0",
-    });
+    let claims = claims(event, a, &caller);
     let http_request =
         json!({"clientRequestId": a.event_data_id.to_string(), "clientIpAddress": a.caller_ip.to_string(), "method": a.http_method});
+    // The keys Administrative events carry (AMD activity-log-schema.md sample; queries read
+    // `Properties_d.resource` and `.subscriptionId`).
     let properties = json!({
-        "statusCode": match a.status { "Started" => "", "Accepted" => "Accepted", _ => "OK" },
+        "statusCode": a.substatus,
         "serviceRequestId": a.operation_id.to_string(),
         "eventCategory": "Administrative",
         "entity": a.resource_id,
         "message": a.operation,
         "hierarchy": format!("{}/{subscription}", tenant.tenant_id),
+        "eventDataId": a.event_data_id.to_string(),
+        "eventSubmissionTimestamp": format_ts(submitted),
+        "operationId": a.operation_id.to_string(),
+        "resource": a.resource_name,
+        "resourceGroup": rg,
+        "resourceProviderValue": provider.to_uppercase(),
+        "subscriptionId": subscription,
+        "activityStatusValue": a.status.as_str(),
+        "activitySubstatusValue": a.substatus,
     });
 
     w.datetime("TimeGenerated", event.time);
     standard_columns(event, Table::AzureActivity, "Azure", w);
-    // Both the deprecated and the current columns carry values (AMD activity-log.md, §1.4).
-    w.string("ActivityStatus", a.status);
-    w.string("ActivityStatusValue", a.status);
-    w.string("ActivitySubstatus", a.substatus);
+    // The deprecated columns "still exist … but will have no data" (AMD activity-log.md).
+    w.string("ActivityStatus", "");
+    w.string("ActivityStatusValue", a.status.as_str());
+    w.string("ActivitySubstatus", "");
     w.string("ActivitySubstatusValue", a.substatus);
     w.string("Authorization", &authorization.to_string());
     w.dynamic("Authorization_d", &authorization);
@@ -77,7 +118,7 @@ pub fn render(event: &Event<'_>, a: &ArmActivity<'_>, w: &mut RecordWriter) -> (
     w.dynamic("Claims_d", &claims);
     w.string("CorrelationId", &correlation_id);
     w.string_fmt("EventDataId", format_args!("{}", a.event_data_id));
-    w.datetime("EventSubmissionTimestamp", event.time + TimeDelta::milliseconds(180));
+    w.datetime("EventSubmissionTimestamp", submitted);
     w.string_fmt("Hierarchy", format_args!("{}/{subscription}", tenant.tenant_id));
     w.string("HTTPRequest", &http_request.to_string());
     w.string("Level", "Informational");
@@ -88,8 +129,11 @@ pub fn render(event: &Event<'_>, a: &ArmActivity<'_>, w: &mut RecordWriter) -> (
     w.dynamic("Properties_d", &properties);
     w.string("Resource", &a.resource_name);
     w.string("ResourceGroup", &rg.to_uppercase());
-    w.string("ResourceId", &a.resource_id);
-    w.string_unbilled("_ResourceId", &a.resource_id.to_lowercase());
+    // Log Analytics stores AzureActivity resource ids in lower case (real-exports.md §4, AMD
+    // logs-export-logic-app sample); the `Authorization` scope keeps the caller's casing.
+    let resource_id = a.resource_id.to_lowercase();
+    w.string("ResourceId", &resource_id);
+    w.string_unbilled("_ResourceId", &resource_id);
     w.string("ResourceProvider", provider);
     w.string("ResourceProviderValue", &provider.to_uppercase());
     w.string("SubscriptionId", &subscription);

@@ -72,7 +72,6 @@ pub const WORKFLOW_COLUMNS: &[&str] = &[
     "resource_location_s",
     "resource_actionName_s",
     "resource_triggerName_s",
-    "resource_originRunId_s",
     "correlation_clientTrackingId_s",
     "correlation_actionTrackingId_g",
     "retryHistory_s",
@@ -145,6 +144,14 @@ pub fn render_keyvault(event: &Event<'_>, op: &KeyVaultOp<'_>, w: &mut RecordWri
     )
 }
 
+/// The run id plus one, as the 20-digit decimal text it is.
+fn client_tracking_id(run_id: &str) -> String {
+    match run_id.parse::<u128>() {
+        Ok(n) => format!("{:0width$}", n + 1, width = run_id.len()),
+        Err(_) => run_id.to_owned(),
+    }
+}
+
 pub fn render_workflow(event: &Event<'_>, run: &LogicAppEvent<'_>, w: &mut RecordWriter) -> (Table, RecordKey) {
     let tenant = event.tenant;
     let la = run.logic_app;
@@ -183,7 +190,8 @@ pub fn render_workflow(event: &Event<'_>, run: &LogicAppEvent<'_>, w: &mut Recor
     w.string("ResourceType", resource_type);
     w.string("Category", "WorkflowRuntime");
     w.string_fmt("OperationName", format_args!("Microsoft.Logic/workflows/workflow{kind}{phase}"));
-    w.string("Level", "Informational");
+    // `Information`, not AzureActivity's `Informational` (real-exports.md §6: loki and AMD samples).
+    w.string("Level", "Information");
     w.string("ResultType", status);
     w.string("workflowId_s", &workflow_id.to_uppercase());
     w.string("_schema_s", "2016-06-01");
@@ -202,10 +210,15 @@ pub fn render_workflow(event: &Event<'_>, run: &LogicAppEvent<'_>, w: &mut Recor
     w.string("resource_location_s", la.placement.region.name);
     w.string("resource_actionName_s", action);
     w.string("resource_triggerName_s", trigger);
-    w.string("resource_originRunId_s", &run.run_id);
-    w.string("correlation_clientTrackingId_s", &run.run_id);
+    // `originRunId` is written only for resubmitted runs, which tenantless does not simulate; the
+    // client tracking id is the trigger's, one past the run id (real-exports.md §6, AMD sample).
+    w.string("correlation_clientTrackingId_s", &client_tracking_id(&run.run_id));
     match run.step {
-        WorkflowStep::Action(_) => w.string_fmt("correlation_actionTrackingId_g", format_args!("{}", run.tracking_id)),
+        // One tracking id per action (real-exports.md §6).
+        WorkflowStep::Action(i) => w.string_fmt(
+            "correlation_actionTrackingId_g",
+            format_args!("{}", crate::ids::child_guid(run.tracking_id, i as u64)),
+        ),
         _ => w.null("correlation_actionTrackingId_g"),
     }
     w.string("retryHistory_s", "");

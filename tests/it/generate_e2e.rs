@@ -396,7 +396,8 @@ fn seed_devops_pipeline_signs_in_four_times_and_deploys_through_arm_once() {
     assert!(operations.contains("MICROSOFT.RESOURCES/DEPLOYMENTS/WRITE"), "{operations:?}");
     assert!(operations.contains("MICROSOFT.SQL/SERVERS/DATABASES/WRITE"), "{operations:?}");
     let statuses: BTreeSet<&str> = activity.iter().map(|r| s(r, "ActivityStatusValue")).collect();
-    for status in ["Started", "Accepted", "Succeeded"] {
+    // Diagnostic-settings spellings, not the legacy Started/Accepted/Succeeded (real-exports.md §4).
+    for status in ["Start", "Accept", "Success"] {
         assert!(statuses.contains(status), "{status} missing from {statuses:?}");
     }
     let tokens: BTreeSet<&str> = activity

@@ -16,4 +16,5 @@ mod kql_operators;
 mod kql_seed;
 mod kql_semantics;
 mod properties;
+mod real_shapes;
 mod verify;

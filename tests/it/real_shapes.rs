@@ -1,0 +1,172 @@
+//! Value shapes that real exports of the five tables have and that stock queries filter on. Each test
+//! names where the real shape was observed (docs/reference/real-exports.md gives the full citation).
+
+use crate::support::{ACTIVITY, DIAGNOSTICS, Generated, Record, SP_SIGNINS, generate_bundled, parse_ts, s};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+fn outputs() -> &'static [Generated] {
+    static OUTPUTS: OnceLock<Vec<Generated>> = OnceLock::new();
+    OUTPUTS.get_or_init(generate_bundled)
+}
+
+fn activity() -> impl Iterator<Item = (&'static Generated, &'static Record)> {
+    outputs().iter().flat_map(|g| g.records(ACTIVITY).iter().map(move |r| (g, r)))
+}
+
+/// Source: diagnostic-settings exports carry `resultType` `Start`/`Accept`/`Success`/`Failure` (elastic
+/// AzureActivity sample); the ASIM AzureActivity parser's status lookup pairs `Start/""`,
+/// `Accept/Created`, `Success/OK`; Sentinel queries filter `ActivityStatusValue == "Success"`.
+#[test]
+fn activity_status_values_are_the_diagnostic_settings_spellings() {
+    let mut seen = BTreeSet::new();
+    for (g, r) in activity() {
+        let status = s(r, "ActivityStatusValue");
+        assert!(
+            ["Start", "Accept", "Success", "Failure"].contains(&status),
+            "{}: {status}",
+            g.name()
+        );
+        seen.insert(status);
+        let substatus = s(r, "ActivitySubstatusValue");
+        let expected: &[&str] = match status {
+            "Start" => &[""],
+            "Accept" => &["Created", "Accepted"],
+            _ => &["OK", "Created", "NoContent", "BadRequest", "Forbidden", "Conflict", "NotFound"],
+        };
+        assert!(expected.contains(&substatus), "{}: {status}/{substatus}", g.name());
+    }
+    assert!(seen.contains("Success") && seen.contains("Start"), "{seen:?}");
+}
+
+/// Source: AMD activity-log.md — the deprecated `ActivityStatus`/`ActivitySubstatus` columns "still
+/// exist … but will have no data".
+#[test]
+fn deprecated_activity_status_columns_are_present_but_empty() {
+    for (g, r) in activity() {
+        for column in ["ActivityStatus", "ActivitySubstatus"] {
+            assert_eq!(r.get(column).and_then(|v| v.as_str()), Some(""), "{}: {column}", g.name());
+        }
+    }
+}
+
+/// Source: the AMD activity-log-schema.md sample record (`Properties` keys of an Administrative event);
+/// Sentinel and ASIM queries read `Properties_d.resource` and `Properties_d.subscriptionId`.
+#[test]
+fn activity_properties_carry_the_keys_queries_read_with_values_matching_the_columns() {
+    for (g, r) in activity() {
+        let p = &r["Properties_d"];
+        let text = |key: &str| {
+            p[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("{}: Properties_d.{key} missing in {p}", g.name()))
+        };
+        assert_eq!(text("resource"), s(r, "Resource"));
+        assert!(text("resourceGroup").eq_ignore_ascii_case(s(r, "ResourceGroup")));
+        assert_eq!(text("resourceProviderValue"), s(r, "ResourceProviderValue"));
+        assert_eq!(text("subscriptionId"), s(r, "SubscriptionId"));
+        assert_eq!(text("activityStatusValue"), s(r, "ActivityStatusValue"));
+        assert_eq!(text("activitySubstatusValue"), s(r, "ActivitySubstatusValue"));
+        assert_eq!(text("eventDataId"), s(r, "EventDataId"));
+        assert_eq!(text("operationId"), s(r, "OperationId"));
+        assert_eq!(
+            parse_ts(text("eventSubmissionTimestamp")),
+            parse_ts(s(r, "EventSubmissionTimestamp"))
+        );
+    }
+}
+
+/// Source: real Administrative events' `Authorization.evidence` carry three different ids
+/// (roleAssignmentId, roleDefinitionId, principalId), and Log Analytics stores AzureActivity
+/// `ResourceId` in lower case (AMD logs-export-logic-app sample).
+#[test]
+fn activity_role_assignment_and_resource_ids_look_as_stored() {
+    for (g, r) in activity() {
+        let evidence = &r["Authorization_d"]["evidence"];
+        let ids: BTreeSet<&str> = ["roleAssignmentId", "roleDefinitionId", "principalId"]
+            .iter()
+            .map(|k| evidence[*k].as_str().expect("evidence id"))
+            .collect();
+        assert_eq!(ids.len(), 3, "{}: {evidence}", g.name());
+        let resource_id = s(r, "ResourceId");
+        assert_eq!(resource_id, resource_id.to_lowercase(), "{}", g.name());
+    }
+}
+
+/// Source: the AMD activity-log sample's claims — Entra back-dates `iat`/`nbf` by five minutes and a
+/// one-hour token has `exp − iat` = 3,900 s; `aio` is a long opaque value.
+#[test]
+fn activity_claims_are_back_dated_from_the_sign_in_that_issued_the_token() {
+    for g in outputs() {
+        let signed_in: BTreeMap<&str, i64> = g
+            .records(SP_SIGNINS)
+            .iter()
+            .map(|r| {
+                (
+                    s(r, "UniqueTokenIdentifier"),
+                    parse_ts(s(r, "TimeGenerated")).expect("time").timestamp(),
+                )
+            })
+            .collect();
+        for r in g.records(ACTIVITY) {
+            let claims = &r["Claims_d"];
+            let number = |k: &str| claims[k].as_str().and_then(|v| v.parse::<i64>().ok()).expect("numeric claim");
+            assert_eq!(number("exp") - number("iat"), 3_900, "{}: {claims}", g.name());
+            assert_eq!(number("nbf"), number("iat"));
+            assert!(
+                claims["aio"].as_str().is_some_and(|a| a.len() >= 50),
+                "{}: aio {}",
+                g.name(),
+                claims["aio"]
+            );
+            if let Some(at) = claims["uti"].as_str().and_then(|uti| signed_in.get(uti)) {
+                assert_eq!(number("iat"), at - 300, "{}: iat is the sign-in time less five minutes", g.name());
+            }
+        }
+    }
+}
+
+fn workflow_records() -> impl Iterator<Item = (&'static Generated, &'static Record)> {
+    outputs().iter().flat_map(|g| {
+        g.records(DIAGNOSTICS)
+            .iter()
+            .filter(|r| s(r, "Category") == "WorkflowRuntime")
+            .map(move |r| (g, r))
+    })
+}
+
+/// Source: Logic Apps `WorkflowRuntime` records in the loki and AMD export samples: `Level`
+/// `Information`, one `actionTrackingId` per action, a `clientTrackingId` that is not the run id, and
+/// no `originRunId` unless the run was resubmitted.
+#[test]
+fn workflow_runtime_records_look_like_the_export_samples() {
+    let mut actions_of_run: BTreeMap<&str, BTreeMap<&str, BTreeSet<&str>>> = BTreeMap::new();
+    let mut checked = 0;
+    for (g, r) in workflow_records() {
+        checked += 1;
+        assert_eq!(s(r, "Level"), "Information", "{}", g.name());
+        assert_ne!(s(r, "correlation_clientTrackingId_s"), s(r, "resource_runId_s"), "{}", g.name());
+        assert!(
+            r.get("resource_originRunId_s").is_none(),
+            "{}: originRunId on a run never resubmitted",
+            g.name()
+        );
+        if let Some(tracking) = r["correlation_actionTrackingId_g"].as_str() {
+            actions_of_run
+                .entry(s(r, "resource_runId_s"))
+                .or_default()
+                .entry(s(r, "resource_actionName_s"))
+                .or_default()
+                .insert(tracking);
+        }
+    }
+    assert!(checked > 0, "the bundled scenarios run Logic Apps");
+    for (run, actions) in actions_of_run {
+        assert!(
+            actions.values().all(|ids| ids.len() == 1),
+            "run {run}: an action has several tracking ids"
+        );
+        let distinct: BTreeSet<&&str> = actions.values().flatten().collect();
+        assert_eq!(distinct.len(), actions.len(), "run {run}: actions share a tracking id");
+    }
+}
