@@ -167,19 +167,30 @@ pub fn region_names() -> Vec<&'static str> {
 pub struct SignInFailure {
     pub key: &'static str,
     pub code: &'static str,
+    /// `ResultDescription` as real records carry it: the full AADSTS text, which quotes the app
+    /// (`{appId}`, `{appName}`) and the tenant (`{tenantName}`) and carries the aka.ms links
+    /// (real-exports.md §1).
     pub description: &'static str,
+}
+
+/// A failure description with the caller's app id, app name and tenant filled in.
+pub fn describe_failure(template: &str, app_id: &str, app_name: &str, tenant_name: &str) -> String {
+    template
+        .replace("{appId}", app_id)
+        .replace("{appName}", app_name)
+        .replace("{tenantName}", tenant_name)
 }
 
 pub const SIGNIN_FAILURES: &[SignInFailure] = &[
     SignInFailure {
         key: "wrong_secret",
         code: "7000215",
-        description: "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app.",
+        description: "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{appId}'.",
     },
     SignInFailure {
         key: "expired_secret",
         code: "7000222",
-        description: "The provided client secret keys for app are expired. Visit the Azure portal to create new keys for your app.",
+        description: "The provided client secret keys for app '{appId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.",
     },
     SignInFailure {
         key: "expired_certificate",
@@ -194,12 +205,12 @@ pub const SIGNIN_FAILURES: &[SignInFailure] = &[
     SignInFailure {
         key: "disabled_app",
         code: "7000112",
-        description: "Application is disabled.",
+        description: "Application '{appId}'({appName}) is disabled.",
     },
     SignInFailure {
         key: "unknown_app",
         code: "700016",
-        description: "Application was not found in the directory. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.",
+        description: "Application with identifier '{appId}' was not found in the directory '{tenantName}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
     },
 ];
 

@@ -19,6 +19,21 @@ fn token_id(rng: &mut impl Rng) -> String {
     base64url(&bytes)
 }
 
+/// A sign-in `Id`: Entra's (ESTS) request id, a GUID whose last byte is zero in real records
+/// (`…-273849e60100`, `…-b26124ab9000`: real-exports.md §1–2).
+fn ests_request_id(rng: &mut SimRng) -> uuid::Uuid {
+    let mut bytes = *random_guid(rng).as_bytes();
+    bytes[15] = 0;
+    uuid::Uuid::from_bytes(bytes)
+}
+
+/// `UniqueTokenIdentifier` (the token's `uti` claim): the base64url encoding, without padding, of the
+/// request id's bytes in .NET's GUID byte order (MSIdentityTools ConvertFrom-MsIdUniqueTokenIdentifier:
+/// `[guid]` of the decoded uti is the request id).
+fn unique_token_identifier(request_id: uuid::Uuid) -> String {
+    base64url(&request_id.to_bytes_le())
+}
+
 /// The credential a service principal presents at `t`: the pinned one or the first valid one.
 /// Returns the failure to record when that credential is not valid at `t`.
 fn pick_credential(
@@ -72,6 +87,7 @@ fn sign_in<'t>(
         IdentityKind::ServicePrincipal => Some((ip, identity.region)),
         _ => None,
     };
+    let id = ests_request_id(rng);
     Event {
         time,
         tenant,
@@ -81,9 +97,9 @@ fn sign_in<'t>(
             credential,
             origin,
             failure,
-            id: random_guid(rng),
+            id,
             correlation_id: random_guid(rng),
-            token_id: token_id(rng),
+            token_id: unique_token_identifier(id),
         }),
     }
 }

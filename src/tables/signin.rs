@@ -11,6 +11,12 @@ use std::sync::OnceLock;
 /// Entra's outbound Azure addresses belong to Microsoft's AS 8075.
 const MICROSOFT_ASN: &str = "8075";
 
+/// Coordinates as real records print them: stored as 32-bit floats, printed as 64-bit, so `17.385`
+/// reads `17.385000228881836` (real-exports.md §1).
+fn float32_noise(degrees: f64) -> f64 {
+    f64::from(degrees as f32)
+}
+
 /// `LocationDetails` of a region: a JSON *string* column (azure-logs.md §2.3), built once per region.
 fn location_details(region: &'static Region) -> &'static str {
     static TEXTS: OnceLock<Vec<String>> = OnceLock::new();
@@ -20,7 +26,11 @@ fn location_details(region: &'static Region) -> &'static str {
             .map(|r| {
                 format!(
                     r#"{{"city":"{}","state":"{}","countryOrRegion":"{}","geoCoordinates":{{"latitude":{},"longitude":{}}}}}"#,
-                    r.city, r.state, r.country, r.latitude, r.longitude
+                    r.city,
+                    r.state,
+                    r.country,
+                    float32_noise(r.latitude),
+                    float32_noise(r.longitude)
                 )
             })
             .collect()
@@ -169,15 +179,28 @@ fn resource_and_result_columns(event: &Event<'_>, s: &SignIn<'_>, w: &mut Record
         "ResourceServicePrincipalId",
         format_args!("{}", event.tenant.first_party_sp_id(s.resource)),
     );
-    let (description, code) = s.failure.map_or(("", "0"), |(code, description)| (description, code));
-    w.string("ResultDescription", description);
-    w.string("ResultType", code);
+    match s.failure {
+        Some((code, template)) => {
+            let identity = s.identity;
+            let app_id = identity.app_id.to_string();
+            let description = crate::catalog::describe_failure(template, &app_id, &identity.name, &event.tenant.domain);
+            w.string("ResultDescription", &description);
+            w.string("ResultType", code);
+        }
+        None => {
+            w.string("ResultDescription", "");
+            w.string("ResultType", "0");
+        }
+    }
     w.string("ResultSignature", "None");
 }
 
 /// `ServicePrincipalCredentialKeyId` … `UserAgent`.
 fn credential_and_trailing_columns(s: &SignIn<'_>, managed: bool, w: &mut RecordWriter) {
-    match s.credential {
+    // A secret that failed (wrong or expired) is logged without a key id (real-exports.md §1:
+    // elastic's 7000222 sample; a wrong secret matches no key at all).
+    let secret_failed = s.failure.is_some() && s.credential.is_some_and(|c| c.kind == CredentialType::ClientSecret);
+    match s.credential.filter(|_| !secret_failed) {
         Some(c) => {
             w.string_fmt("ServicePrincipalCredentialKeyId", format_args!("{}", c.key_id));
             w.string("ServicePrincipalCredentialThumbprint", c.thumbprint.as_deref().unwrap_or(""));

@@ -1,7 +1,7 @@
 //! Value shapes that real exports of the five tables have and that stock queries filter on. Each test
 //! names where the real shape was observed (docs/reference/real-exports.md gives the full citation).
 
-use crate::support::{ACTIVITY, DIAGNOSTICS, Generated, Record, SP_SIGNINS, generate_bundled, parse_ts, s};
+use crate::support::{ACTIVITY, DIAGNOSTICS, Generated, MI_SIGNINS, Record, SP_SIGNINS, generate_bundled, parse_ts, s};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
@@ -169,4 +169,83 @@ fn workflow_runtime_records_look_like_the_export_samples() {
         let distinct: BTreeSet<&&str> = actions.values().flatten().collect();
         assert_eq!(distinct.len(), actions.len(), "run {run}: actions share a tracking id");
     }
+}
+
+fn sign_ins() -> impl Iterator<Item = (&'static Generated, &'static Record)> {
+    outputs().iter().flat_map(|g| {
+        [MI_SIGNINS, SP_SIGNINS]
+            .into_iter()
+            .flat_map(move |t| g.records(t).iter().map(move |r| (g, r)))
+    })
+}
+
+/// Source: AzureAD/MSIdentityTools `ConvertFrom-MsIdUniqueTokenIdentifier` — the `[guid]` of the
+/// base64url-decoded `UniqueTokenIdentifier` is the request id, which the sign-in logs record as `Id`;
+/// ESTS request ids end in a zero byte (`…-273849e60100`, elastic MI and SP samples).
+#[test]
+fn unique_token_identifier_is_the_sign_in_id_in_base64url() {
+    use base64::Engine;
+    for (g, r) in sign_ins() {
+        let id = uuid::Uuid::parse_str(s(r, "Id")).expect("sign-in Id is a GUID");
+        let uti = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s(r, "UniqueTokenIdentifier"))
+            .expect("uti is unpadded base64url");
+        let bytes: [u8; 16] = uti.try_into().expect("16 bytes");
+        assert_eq!(uuid::Uuid::from_bytes_le(bytes), id, "{}", g.name());
+        assert_eq!(id.as_bytes()[15], 0, "{}: {id}", g.name());
+    }
+}
+
+/// Source: AADSTS texts as Entra returns them (real-exports.md §1): 7000222 and 7000215 quote the app
+/// id, 7000222 carries the aka.ms links; elastic's 7000222 sample has no credential key id, and a
+/// wrong secret matches no key.
+#[test]
+fn failed_secret_sign_ins_quote_the_app_and_name_no_key() {
+    let mut checked = 0;
+    for (g, r) in sign_ins() {
+        let code = s(r, "ResultType");
+        if !["7000222", "7000215"].contains(&code) {
+            continue;
+        }
+        checked += 1;
+        let description = s(r, "ResultDescription");
+        assert!(
+            description.contains(&format!("app '{}'", s(r, "AppId"))),
+            "{}: {description}",
+            g.name()
+        );
+        if code == "7000222" {
+            assert!(
+                description.contains("https://aka.ms/NewClientSecret"),
+                "{}: {description}",
+                g.name()
+            );
+        }
+        assert_eq!(
+            s(r, "ServicePrincipalCredentialKeyId"),
+            "",
+            "{}: a failed secret names no key",
+            g.name()
+        );
+    }
+    assert!(checked > 0, "the bundled scenarios inject failed secret sign-ins");
+}
+
+/// Source: real `LocationDetails` coordinates are 32-bit floats printed as 64-bit
+/// (`17.385000228881836`, elastic SP sample).
+#[test]
+fn location_coordinates_carry_float32_noise() {
+    let mut noisy = 0;
+    for (g, r) in sign_ins() {
+        // Read the digits as written: serde_json's default float parsing is not exact.
+        let details = s(r, "LocationDetails");
+        for axis in ["latitude", "longitude"] {
+            let pattern = regex::Regex::new(&format!(r#""{axis}":(-?[0-9.]+)"#)).expect("a valid pattern");
+            let text = &pattern.captures(details).expect("a coordinate")[1];
+            let value: f64 = text.parse().expect("a number");
+            assert_eq!(f64::from(value as f32), value, "{}: {axis} {text} is not a float32", g.name());
+            noisy += usize::from(text.len() > 10);
+        }
+    }
+    assert!(noisy > 0, "some coordinates print with float32 noise");
 }
