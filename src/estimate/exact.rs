@@ -82,3 +82,27 @@ pub fn count(
     }
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::estimate::volume::Volume;
+
+    #[test]
+    fn progress_rises_from_zero_to_one() {
+        let ids = IdSource::new(1);
+        let source = include_str!("../../scenarios/tenant-small.yaml");
+        let tenant = crate::scenario::parse(std::path::Path::new("tenant-small.yaml"), source, ids).expect("valid scenario");
+        let start = tenant.start;
+        let days = ((tenant.end - tenant.start).num_hours() as f64 / 24.0).ceil() as usize;
+        let tenants = [tenant];
+        let mut volume = Volume::new(days, Vec::new(), Vec::new());
+        let mut seen = Vec::new();
+        count(ids, &tenants, &mut volume, start, |f| seen.push(f)).expect("count");
+        assert!(seen.len() > 10, "only {} progress reports", seen.len());
+        assert!(seen.windows(2).all(|w| w[0] < w[1]), "not increasing: {seen:?}");
+        assert!(seen[0] >= 0.0 && seen[0] < 0.5, "{seen:?}");
+        assert_eq!(seen.last(), Some(&1.0));
+        assert!(volume.total().rows > 0.0);
+    }
+}

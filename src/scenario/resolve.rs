@@ -1204,4 +1204,27 @@ mod tests {
         assert_eq!(expand_member_name("app-{n:03}-x", 7).unwrap(), "app-007-x");
         assert!(expand_member_name("app-{n:x}", 7).is_err());
     }
+
+    #[test]
+    fn representatives_stand_for_every_member_once_per_name_length() {
+        let reps = representatives("app-{n}", 1_000_000, &[]);
+        let firsts: Vec<u32> = reps.iter().map(|r| r.0).collect();
+        assert_eq!(firsts, [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000]);
+        assert_eq!(reps.iter().map(|r| r.1).sum::<u64>(), 1_000_000);
+        // Padding to 3 digits puts 1..=999 in one class; 1000.. in the next.
+        assert_eq!(representatives("app-{n:03}", 1_500, &[]), [(1, 999), (1_000, 501)]);
+        // A named member stands for itself; the class's stand-in moves to the next member.
+        assert_eq!(representatives("a{n}", 12, &[1, 11]), [(1, 1), (2, 8), (10, 2), (11, 1)]);
+        assert_eq!(representatives("a{n}", 1, &[1]), [(1, 1)]);
+    }
+
+    #[test]
+    fn member_index_reads_the_number_back_from_a_name() {
+        assert_eq!(member_index("app-{n:03}-x", 50, "app-007-x"), Some(7));
+        assert_eq!(member_index("app-{n:03}-x", 50, "app-7-x"), None, "padding must match");
+        assert_eq!(member_index("app-{n}", 50, "app-51"), None, "past the count");
+        assert_eq!(member_index("app-{n}", 50, "app-0"), None);
+        assert_eq!(member_index("app-{n}", 50, "app-x"), None);
+        assert_eq!(member_index("app-{n}", 50, "other"), None);
+    }
 }
