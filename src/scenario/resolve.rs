@@ -234,7 +234,23 @@ pub fn resolve_with(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSourc
     let population_members = resolve_populations(&ctx, spec, default_region, members, &mut tenant)?;
     check_identity_names_unique(&ctx, spec, &tenant)?;
 
-    // Workloads: the scenario's own, then each population member's.
+    resolve_workloads(&ctx, spec, population_members, &mut tenant)?;
+    for anomaly in &spec.anomalies {
+        let resolved = resolve_anomaly(&ctx, anomaly, &tenant)?;
+        tenant.anomalies.push(resolved);
+    }
+    Ok(tenant)
+}
+
+/// Resolves the scenario's own workloads, then each population member's (`population_members`:
+/// each population's index and the range of its members in `tenant.identities`).
+fn resolve_workloads(
+    ctx: &Ctx,
+    spec: &ScenarioFile,
+    population_members: Vec<(usize, std::ops::Range<usize>)>,
+    tenant: &mut Tenant,
+) -> R<()> {
+    let root = tenant.scenario.clone();
     let mut workload_names = BTreeMap::new();
     for (wi, workload) in spec.workloads.iter().enumerate() {
         let Some(identity_ref) = &workload.identity else {
@@ -242,7 +258,7 @@ pub fn resolve_with(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSourc
                 .err(&workload.kind, "this workload names no `identity`")
                 .with_hint("add `identity: <name of a declared identity>`"));
         };
-        let identity = lookup(&ctx, "identity", identity_ref, &tenant.identities, |i| &i.name)?;
+        let identity = lookup(ctx, "identity", identity_ref, &tenant.identities, |i| &i.name)?;
         let name = match &workload.name {
             Some(n) => n.value.clone(),
             None => format!("{}-{}-{wi}", tenant.identities[identity].name, kind_name(workload.kind.value)),
@@ -255,7 +271,7 @@ pub fn resolve_with(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSourc
                 .with_hint("workload names must be unique"));
         }
         let path = format!("{root}/workload/{name}");
-        let resolved = resolve_workload(&ctx, workload, name, path, identity, &tenant)?;
+        let resolved = resolve_workload(ctx, workload, name, path, identity, tenant)?;
         tenant.workloads.push(resolved);
     }
     for (pi, members) in population_members {
@@ -272,17 +288,12 @@ pub fn resolve_with(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSourc
             for member in members.clone() {
                 let name = format!("{}-{}-{wi}", tenant.identities[member].name, kind_name(workload.kind.value));
                 let path = format!("{}/workload/{wi}", tenant.identities[member].path);
-                let resolved = resolve_workload(&ctx, workload, name, path, member, &tenant)?;
+                let resolved = resolve_workload(ctx, workload, name, path, member, tenant)?;
                 tenant.workloads.push(resolved);
             }
         }
     }
-
-    for anomaly in &spec.anomalies {
-        let resolved = resolve_anomaly(&ctx, anomaly, &tenant)?;
-        tenant.anomalies.push(resolved);
-    }
-    Ok(tenant)
+    Ok(())
 }
 
 fn kind_name(kind: WorkloadKind) -> &'static str {
