@@ -59,7 +59,8 @@ fn read_source(path: &Path) -> Result<(Vec<u8>, String), ScenarioError> {
                 format!("the scenario is {what}, not a regular file"),
                 "give the path of a scenario file (a FIFO or device would never end)",
             ),
-            _ => (format!("cannot read the scenario: {e}"), "check the path"),
+            InputError::Io { source, .. } => (format!("cannot read the scenario: {source}"), "check the path"),
+            _ => (e.to_string(), "check the path"),
         };
         ScenarioError::new(path, "", 0, 0, message).with_hint(hint)
     })?;
