@@ -203,6 +203,29 @@ fn the_estimate_of_millions_of_identities_answers_and_scales_with_the_count() {
 }
 
 #[test]
+fn too_many_workloads_are_refused_by_generate_and_estimated() {
+    let tmp = TempDir::new("workloads");
+    // 200,000 members (under the identity limit) running 3 workloads each: 600,000 workloads.
+    let text = populations(1, 200_000).replace(
+        "    workloads:\n",
+        "    workloads:\n      - { kind: keyvault_secret_read, vault: kv-prod, schedule: { every: 1h } }\n      \
+         - { kind: keyvault_secret_read, vault: kv-prod, schedule: { every: 2h } }\n",
+    );
+    let path = tmp.join("workloads.yaml");
+    std::fs::write(&path, &text).expect("write scenario");
+    let out = tmp.join("out");
+    let run = run_with_watchdog(&[os("generate"), path.as_os_str(), os("--out"), out.as_os_str()]);
+    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    assert_eq!(location(&run.stderr, &path), Some((17, 12)), "stderr:\n{}", run.stderr);
+    assert!(run.stderr.contains("600000 workload entries"), "stderr:\n{}", run.stderr);
+    assert!(run.stderr.contains("past 500000"), "stderr:\n{}", run.stderr);
+    // 24 + 24 + 12 runs a day per member.
+    let rows = estimated_rows_per_day(&tmp, "workloads-estimate.yaml", &text);
+    let one = estimated_rows_per_day(&tmp, "one.yaml", &populations(1, 1_000));
+    assert!((rows - 200.0 * one * 60.0 / 24.0).abs() <= 1e-6 * rows, "{rows} vs {one}");
+}
+
+#[test]
 fn populations_repeated_with_merge_keys_are_refused_or_estimated() {
     let tmp = TempDir::new("merge-bomb");
     // One anchored population of a million, repeated 20 times in a few hundred bytes.

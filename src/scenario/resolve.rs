@@ -20,11 +20,12 @@ pub const MAX_POPULATION: i64 = 1_000_000;
 /// Most identities (plain ones and population members) one scenario resolves to when every one is
 /// held in memory, as `generate` and `estimate --exact` need: past it, memory runs out before
 /// anything is written. A larger tenant is split into several scenarios, generated one by one.
+/// Measured: 250,000 members running one workload each peak at 650 MB while generated.
 pub const MAX_IDENTITIES: u64 = 250_000;
 
 /// Most workloads one scenario resolves to (each population workload counts once per member, and a
 /// Key Vault workload once per secret it reads, since each holds that secret's version).
-pub const MAX_WORKLOAD_ENTRIES: u64 = 1_000_000;
+pub const MAX_WORKLOAD_ENTRIES: u64 = 500_000;
 
 /// Longest identity name or population name template, in bytes. Entra display names are at most
 /// 256 characters; every member, workload and record repeats the name.
