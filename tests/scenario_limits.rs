@@ -203,6 +203,30 @@ fn the_estimate_of_millions_of_identities_answers_and_scales_with_the_count() {
 }
 
 #[test]
+fn members_that_anomalies_and_workloads_name_exist_in_the_estimate_of_millions() {
+    let tmp = TempDir::new("named-members");
+    let base = populations(20, 1_000_000);
+    let named = format!(
+        "{base}workloads:
+  - {{ name: extra, identity: app0-7, kind: keyvault_secret_read, vault: kv-prod, schedule: {{ per_day: 24 }} }}
+anomalies:
+  - {{ kind: signin_from_unusual_ip, identity: app3-500000, at: 2026-11-27T10:00:00Z, vault: kv-prod }}
+"
+    );
+    let plain = estimated_rows_per_day(&tmp, "plain.yaml", &base);
+    let with_named = estimated_rows_per_day(&tmp, "named.yaml", &named);
+    // One more member's worth of reads (24 runs a day, over 2 days) and the anomaly's few rows.
+    let extra = with_named - plain;
+    assert!(extra > 24.0 && extra < 200.0, "{with_named} - {plain} = {extra}");
+    // A member past the count does not exist.
+    let path = tmp.join("past.yaml");
+    std::fs::write(&path, named.replace("app3-500000", "app3-1000001")).expect("write scenario");
+    let run = run_with_watchdog(&[os("estimate"), path.as_os_str()]);
+    assert_eq!(run.code, Some(2), "stderr:\n{}", run.stderr);
+    assert!(run.stderr.contains("unknown identity `app3-1000001`"), "stderr:\n{}", run.stderr);
+}
+
+#[test]
 fn too_many_workloads_are_refused_by_generate_and_estimated() {
     let tmp = TempDir::new("workloads");
     // 200,000 members (under the identity limit) running 3 workloads each: 600,000 workloads.

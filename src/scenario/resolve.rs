@@ -43,8 +43,8 @@ pub enum Members {
     All,
     /// Every member while within those limits; past them, for each population, one member per name
     /// length standing (its `weight`) for every member whose name has that length, plus each member
-    /// an anomaly names. The analytic estimate needs counts, not identities, and a member's records
-    /// differ from another's only by the length of its name.
+    /// a workload or an anomaly names. The analytic estimate needs counts, not identities, and a
+    /// member's records differ in size from another's only by the length of its name.
     Representatives,
 }
 
