@@ -14,14 +14,28 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// Longest name, in characters, for which a suggestion is searched: identifiers are far shorter,
+/// and the edit distance costs the product of both lengths (a 1.5 MB name would take minutes).
+pub const MAX_SUGGEST_CHARS: usize = 256;
+
 /// The candidate closest to `name`, compared case-insensitively, if it is reasonably close (at most
-/// half the longer name's length, and never less than 2 edits).
+/// half the longer name's length, and never less than 2 edits). Names longer than
+/// [`MAX_SUGGEST_CHARS`] get no suggestion.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let name_chars = name.chars().count();
+    if name_chars > MAX_SUGGEST_CHARS {
+        return None;
+    }
     let name = name.to_lowercase();
+    // Edits allowed before a candidate is too far to suggest.
+    let threshold = |c: &str| (c.len().max(name.len()) / 2).max(2);
     candidates
         .into_iter()
+        // The distance is at least the difference in length: a candidate whose length alone puts it
+        // past the threshold is skipped without the quadratic computation.
+        .filter(|c| c.chars().count().abs_diff(name_chars) <= threshold(c))
         .map(|c| (edit_distance(&name, &c.to_lowercase()), c))
-        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 2).max(2))
+        .filter(|(d, c)| *d <= threshold(c))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
@@ -38,5 +52,20 @@ mod tests {
         assert_eq!(closest("kv-prod", ["kv-prd", "sql"]), Some("kv-prd"));
         assert_eq!(closest("resulttype", ["ResultType"]), Some("ResultType"));
         assert_eq!(closest("zzzzzz", ["kv-prd", "sql"]), None);
+    }
+
+    #[test]
+    fn long_names_are_answered_at_once_without_a_suggestion() {
+        // A 1.5 MB name against 1.5 MB candidates would cost 2.25e12 steps if compared.
+        let long = "x".repeat(1_500_000);
+        let near = format!("{long}y");
+        let started = std::time::Instant::now();
+        assert_eq!(closest(&long, [near.as_str(), "sql"]), None);
+        assert_eq!(closest("sql", [near.as_str(), "sq"]), Some("sq"));
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+        // Just under the cap a suggestion is still made.
+        let at_cap = "a".repeat(MAX_SUGGEST_CHARS);
+        let candidate = format!("{}b", &at_cap[1..]);
+        assert_eq!(closest(&at_cap, [candidate.as_str()]), Some(candidate.as_str()));
     }
 }

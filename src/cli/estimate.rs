@@ -1,10 +1,13 @@
 //! `tenantless estimate`: arguments and output.
 
 use super::{EXIT_FAILURE, EXIT_INPUT};
-use crate::estimate::{DEFAULT_PRICE_PER_GB, EstimateError, EstimateOptions, chart, estimate, parse_category, report::Report};
+use crate::estimate::{
+    DEFAULT_PRICE_PER_GB, EstimateError, EstimateOptions, chart, estimate_with_progress, parse_category, report::Report,
+};
 use crate::generate::DEFAULT_SEED;
 use crate::tables::Category;
 use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -54,7 +57,21 @@ pub fn run(args: &EstimateArgs) -> ExitCode {
         exact: args.exact,
         categories: args.categories.clone(),
     };
-    let estimate = match estimate(&options) {
+    // `--exact` simulates every record and may take hours: show how far it is (hidden automatically
+    // when stderr is not a terminal). The analytic estimate answers at once and needs none.
+    let target = if args.exact {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(1000), target);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} counting [{bar:40}] {percent}% {elapsed} (eta {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let result = estimate_with_progress(&options, |fraction| bar.set_position((fraction * 1000.0) as u64));
+    bar.finish_and_clear();
+    let estimate = match result {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");

@@ -87,7 +87,7 @@ fn execute_inner(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             return Err(usage("give the query either as an argument or with -f, not both"));
         }
         (Some(q), None) => q.clone(),
-        (None, Some(f)) => std::fs::read_to_string(f).map_err(|e| usage(format!("cannot read {}: {e}", f.display())))?,
+        (None, Some(f)) => crate::input::read_text(f, 4 << 20).map_err(|e| usage(e.to_string()))?, // 4 MiB, as scenarios; a FIFO or /dev/zero is refused
         (None, None) => return Err(usage("no query: pass QUERY or -f FILE.kql")),
     };
     let mut params = BTreeMap::new();

@@ -165,11 +165,13 @@ impl<'a> Analytic<'a> {
                 }
             }
         }
+        // A population member standing for others runs for them all (their schedules are the same).
+        let weight = tenant.identities[workload.identity].weight as f64;
         for (state, sample) in sample_at.into_iter().enumerate() {
             let Some(t) = sample else { continue };
             let profile = self.profile(ti, workload, t, state == 1);
             for day in 0..days {
-                let runs = self.day_runs[day][state];
+                let runs = self.day_runs[day][state] * weight;
                 if runs == 0.0 {
                     continue;
                 }

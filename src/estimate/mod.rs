@@ -8,9 +8,10 @@ pub mod exact;
 pub mod report;
 pub mod volume;
 
-use crate::generate::{GenerateError, load_scenarios};
+use crate::generate::GenerateError;
 use crate::ids::IdSource;
 use crate::scenario::Tenant;
+use crate::scenario::{self, Members};
 use crate::tables::Category;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::path::PathBuf;
@@ -78,6 +79,12 @@ pub fn parse_category(text: &str) -> Result<Category, String> {
 }
 
 pub fn estimate(options: &EstimateOptions) -> Result<Estimate, EstimateError> {
+    estimate_with_progress(options, |_| {})
+}
+
+/// [`estimate`], telling `progress` the fraction of the horizon simulated so far (rising from 0 to
+/// 1) when the count is exact: that one takes as long as `generate`.
+pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f64)) -> Result<Estimate, EstimateError> {
     if !options.price_per_gb.is_finite() || options.price_per_gb < 0.0 {
         return Err(EstimateError::Price(options.price_per_gb));
     }
@@ -85,8 +92,9 @@ pub fn estimate(options: &EstimateOptions) -> Result<Estimate, EstimateError> {
         return Err(EstimateError::FreeAllowance(options.free_gb_per_day));
     }
     let ids = IdSource::new(options.seed);
-    let loaded = load_scenarios(&options.scenarios, ids, options.days, None)?;
-    let mut tenants: Vec<Tenant> = loaded.into_iter().map(|s| s.tenant).collect();
+    // The exact count simulates every identity; the analytic estimate needs only how many there are.
+    let members = if options.exact { Members::All } else { Members::Representatives };
+    let mut tenants = load_tenants(&options.scenarios, ids, options.days, members)?;
     // The horizon is whole days: the longest period, rounded up, for every scenario.
     let longest = tenants.iter().map(|t| t.end - t.start).max().unwrap_or(TimeDelta::days(1));
     let days = (longest.num_seconds() as f64 / 86_400.0).ceil().max(1.0) as usize;
@@ -96,7 +104,7 @@ pub fn estimate(options: &EstimateOptions) -> Result<Estimate, EstimateError> {
     let start = tenants.iter().map(|t| t.start).min().unwrap_or_default();
     let mut volume = Volume::new(days, contributors(&tenants), workload_contributors(&tenants));
     if options.exact {
-        exact::count(ids, &tenants, &mut volume, start)?;
+        exact::count(ids, &tenants, &mut volume, start, progress)?;
     } else {
         analytic::Analytic::new(ids, &tenants).run(&mut volume, start);
     }
@@ -115,6 +123,33 @@ pub fn estimate(options: &EstimateOptions) -> Result<Estimate, EstimateError> {
     })
 }
 
+/// Loads each scenario with its populations resolved as `members` says; `days` replaces each period
+/// (anomalies after its end are dropped), as `generate` does.
+fn load_tenants(paths: &[PathBuf], ids: IdSource, days: Option<u32>, members: Members) -> Result<Vec<Tenant>, GenerateError> {
+    if paths.is_empty() {
+        return Err(GenerateError::NoScenario);
+    }
+    if let Some(days) = days
+        && !(1..=366).contains(&days)
+    {
+        return Err(GenerateError::Days(days));
+    }
+    let mut tenants: Vec<Tenant> = Vec::with_capacity(paths.len());
+    for path in paths {
+        let mut tenant = scenario::load_with(path, ids, members)?.tenant;
+        if tenants.iter().any(|t| t.scenario == tenant.scenario) {
+            return Err(GenerateError::DuplicateScenario(tenant.scenario));
+        }
+        if let Some(days) = days {
+            tenant.end = tenant.start + TimeDelta::days(i64::from(days));
+            let end = tenant.end;
+            tenant.anomalies.retain(|a| a.at < end);
+        }
+        tenants.push(tenant);
+    }
+    Ok(tenants)
+}
+
 fn contributors(tenants: &[Tenant]) -> Vec<Contributor> {
     tenants
         .iter()
@@ -123,6 +158,7 @@ fn contributors(tenants: &[Tenant]) -> Vec<Contributor> {
                 scenario: t.scenario.clone(),
                 name: i.name.clone(),
                 kind: format!("{:?}", i.kind),
+                count: i.weight,
                 total: Default::default(),
                 signin_rows: 0.0,
             })
@@ -138,6 +174,7 @@ fn workload_contributors(tenants: &[Tenant]) -> Vec<Contributor> {
                 scenario: t.scenario.clone(),
                 name: w.name.clone(),
                 kind: w.action.kind_name().to_owned(),
+                count: t.identities[w.identity].weight,
                 total: Default::default(),
                 signin_rows: 0.0,
             })

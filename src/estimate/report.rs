@@ -59,6 +59,8 @@ pub struct Report {
     pub top_workloads: Vec<Top>,
     /// Share of sign-in rows made by the top identities.
     pub top_signin_share: f64,
+    /// How many identities that share counts (at most 10; fewer in a smaller tenant).
+    pub top_signin_identities: u64,
     pub daily: Vec<Day>,
 }
 
@@ -77,21 +79,55 @@ fn line(name: &str, table: &str, billable: bool, cell: Cell, days: f64, price: f
     }
 }
 
+/// The contributors making the most rows, each with its own figures: one standing for `count`
+/// alike shows one of them, named as such.
 fn top(list: &[Contributor], days: f64, all_rows: f64) -> Vec<Top> {
+    let each = |c: &Contributor| c.total.rows / c.count.max(1) as f64;
     let mut sorted: Vec<&Contributor> = list.iter().filter(|c| c.total.rows > 0.0).collect();
-    sorted.sort_by(|a, b| b.total.rows.total_cmp(&a.total.rows).then_with(|| a.name.cmp(&b.name)));
+    sorted.sort_by(|a, b| each(b).total_cmp(&each(a)).then_with(|| a.name.cmp(&b.name)));
     sorted
         .into_iter()
         .take(TOP)
-        .map(|c| Top {
-            name: c.name.clone(),
-            scenario: c.scenario.clone(),
-            kind: c.kind.clone(),
-            rows_per_day: c.total.rows / days,
-            gb_per_day: c.total.bytes / GB / days,
-            share_of_rows: if all_rows > 0.0 { c.total.rows / all_rows } else { 0.0 },
+        .map(|c| {
+            let count = c.count.max(1) as f64;
+            Top {
+                name: match c.count {
+                    0 | 1 => c.name.clone(),
+                    n => format!("{} (each of {n} alike)", c.name),
+                },
+                scenario: c.scenario.clone(),
+                kind: c.kind.clone(),
+                rows_per_day: c.total.rows / count / days,
+                gb_per_day: c.total.bytes / count / GB / days,
+                share_of_rows: if all_rows > 0.0 { c.total.rows / count / all_rows } else { 0.0 },
+            }
         })
         .collect()
+}
+
+/// Share of all sign-in rows made by the [`TOP`] identities that make the most, counting each of
+/// the identities a contributor stands for.
+fn top_signin_share(identities: &[Contributor]) -> (f64, u64) {
+    let all: f64 = identities.iter().map(|c| c.signin_rows).sum();
+    if all <= 0.0 {
+        return (0.0, 0);
+    }
+    let mut each: Vec<(f64, u64)> = identities
+        .iter()
+        .map(|c| (c.signin_rows / c.count.max(1) as f64, c.count.max(1)))
+        .collect();
+    each.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut left = TOP as u64;
+    let mut top = 0.0;
+    for (rows, count) in each {
+        let taken = count.min(left);
+        top += rows * taken as f64;
+        left -= taken;
+        if left == 0 {
+            break;
+        }
+    }
+    (top / all, TOP as u64 - left)
 }
 
 impl Report {
@@ -121,14 +157,7 @@ impl Report {
         total.cost_per_month = categories.iter().map(|l| l.cost_per_month).sum();
         let billable_gb_per_day: f64 = categories.iter().filter(|l| l.billable).map(|l| l.gb_per_day).sum();
         let cost_per_month_after_allowance = (billable_gb_per_day - e.free_gb_per_day).max(0.0) * DAYS_PER_MONTH * price;
-        let all_signins: f64 = v.identities.iter().map(|c| c.signin_rows).sum();
-        let mut by_signins: Vec<f64> = v.identities.iter().map(|c| c.signin_rows).collect();
-        by_signins.sort_by(|a, b| b.total_cmp(a));
-        let top_signin_share = if all_signins > 0.0 {
-            by_signins.iter().take(TOP).sum::<f64>() / all_signins
-        } else {
-            0.0
-        };
+        let (top_signin_share, top_signin_identities) = top_signin_share(&v.identities);
         let daily = (0..v.days())
             .map(|d| Day {
                 date: (e.start + chrono::TimeDelta::days(d as i64)).format("%Y-%m-%d").to_string(),
@@ -166,6 +195,7 @@ impl Report {
             total,
             cost_per_month_after_allowance,
             top_signin_share,
+            top_signin_identities,
             daily,
         }
     }
@@ -216,7 +246,7 @@ impl Report {
             let _ = writeln!(
                 out,
                 "\nthe top {} identities make {:.0}% of the sign-ins:",
-                self.top_identities.len().min(TOP),
+                self.top_signin_identities,
                 self.top_signin_share * 100.0
             );
             for t in &self.top_identities {

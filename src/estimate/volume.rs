@@ -32,6 +32,8 @@ pub struct Contributor {
     pub name: String,
     /// `service_principal`, `system_assigned_mi`, … or `workload`.
     pub kind: String,
+    /// How many identities (or workloads) alike this one stands for; `total` is theirs together.
+    pub count: u64,
     pub total: Cell,
     /// Rows in the two sign-in categories.
     pub signin_rows: f64,

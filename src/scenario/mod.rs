@@ -6,6 +6,7 @@ pub mod resolve;
 pub mod tenant;
 
 pub use error::ScenarioError;
+pub use resolve::Members;
 pub use tenant::Tenant;
 
 use crate::ids::IdSource;
@@ -29,21 +30,13 @@ pub struct LoadedScenario {
 
 /// Reads, parses, validates and resolves one scenario file.
 pub fn load(path: &Path, ids: IdSource) -> Result<LoadedScenario, ScenarioError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| ScenarioError::new(path, "", 0, 0, format!("cannot read the scenario: {e}")).with_hint("check the path"))?;
-    if bytes.len() > MAX_SCENARIO_BYTES {
-        return Err(ScenarioError::new(
-            path,
-            "",
-            0,
-            0,
-            format!("the scenario is {} bytes; at most {MAX_SCENARIO_BYTES} are accepted", bytes.len()),
-        )
-        .with_hint("use populations instead of listing thousands of entities"));
-    }
-    let source =
-        String::from_utf8(bytes.clone()).map_err(|e| ScenarioError::new(path, "", 0, 0, format!("the scenario is not UTF-8: {e}")))?;
-    let tenant = parse(path, &source, ids)?;
+    load_with(path, ids, Members::All)
+}
+
+/// [`load`], resolving populations as `members` says.
+pub fn load_with(path: &Path, ids: IdSource, members: Members) -> Result<LoadedScenario, ScenarioError> {
+    let (bytes, source) = read_source(path)?;
+    let tenant = parse_with(path, &source, ids, members)?;
     Ok(LoadedScenario {
         path: path.to_owned(),
         sha256: hex_sha256(&bytes),
@@ -52,8 +45,38 @@ pub fn load(path: &Path, ids: IdSource) -> Result<LoadedScenario, ScenarioError>
     })
 }
 
+/// The scenario's bytes and text, read without ever blocking or growing without bound: a FIFO or
+/// a device is refused before it is opened, and reading stops past [`MAX_SCENARIO_BYTES`].
+fn read_source(path: &Path) -> Result<(Vec<u8>, String), ScenarioError> {
+    use crate::input::{InputError, read_bytes};
+    let bytes = read_bytes(path, MAX_SCENARIO_BYTES as u64).map_err(|e| {
+        let (message, hint) = match &e {
+            InputError::TooLarge { limit, .. } => (
+                format!("the scenario is larger than {limit} bytes, the most accepted"),
+                "use populations instead of listing thousands of entities",
+            ),
+            InputError::NotRegular { what, .. } => (
+                format!("the scenario is {what}, not a regular file"),
+                "give the path of a scenario file (a FIFO or device would never end)",
+            ),
+            InputError::Io { source, .. } => (format!("cannot read the scenario: {source}"), "check the path"),
+            _ => (e.to_string(), "check the path"),
+        };
+        ScenarioError::new(path, "", 0, 0, message).with_hint(hint)
+    })?;
+    let source = std::str::from_utf8(&bytes)
+        .map_err(|e| ScenarioError::new(path, "", 0, 0, format!("the scenario is not UTF-8: {e}")).with_hint("save the file as UTF-8"))?
+        .to_owned();
+    Ok((bytes, source))
+}
+
 /// Parses and resolves scenario text; `path` names it in errors.
 pub fn parse(path: &Path, source: &str, ids: IdSource) -> Result<Tenant, ScenarioError> {
+    parse_with(path, source, ids, Members::All)
+}
+
+/// [`parse`], resolving populations as `members` says.
+pub fn parse_with(path: &Path, source: &str, ids: IdSource, members: Members) -> Result<Tenant, ScenarioError> {
     // serde-saphyr's default budget caps events, aliases, anchors and nesting depth, which is
     // what guards against billion-laughs style documents.
     let options = serde_saphyr::Options::default();
@@ -89,7 +112,7 @@ pub fn parse(path: &Path, source: &str, ids: IdSource) -> Result<Tenant, Scenari
         };
         ScenarioError::new(path, source, line, column, message).with_hint(hint)
     })?;
-    resolve::resolve(path, source, &spec, ids)
+    resolve::resolve_with(path, source, &spec, ids, members)
 }
 
 /// The first tab in a line's leading whitespace (1-based line and column), which YAML forbids and

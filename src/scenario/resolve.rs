@@ -17,6 +17,37 @@ use uuid::Uuid;
 /// Largest population a scenario may declare; beyond it a typo (extra zeros) is more likely than intent.
 pub const MAX_POPULATION: i64 = 1_000_000;
 
+/// Most identities (plain ones and population members) one scenario resolves to when every one is
+/// held in memory, as `generate` and `estimate --exact` need: past it, memory runs out before
+/// anything is written. A larger tenant is split into several scenarios, generated one by one.
+/// Measured: 250,000 members running one workload each peak at 650 MB while generated.
+pub const MAX_IDENTITIES: u64 = 250_000;
+
+/// Most workloads one scenario resolves to (each population workload counts once per member, and a
+/// Key Vault workload once per secret it reads, since each holds that secret's version).
+pub const MAX_WORKLOAD_ENTRIES: u64 = 500_000;
+
+/// Longest identity name or population name template, in bytes. Entra display names are at most
+/// 256 characters; every member, workload and record repeats the name.
+pub const MAX_NAME_BYTES: usize = 256;
+
+/// The latest period start: a period, even extended to 366 days by `--days`, must end by
+/// 9999-12-01, so that no timestamp (nor a run's jitter past the end) reaches year 10000, which the
+/// log formats cannot write.
+pub const LATEST_START: &str = "9998-11-30T00:00:00Z";
+
+/// How population members are resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Members {
+    /// Every member, up to [`MAX_IDENTITIES`] and [`MAX_WORKLOAD_ENTRIES`]: `generate`, `estimate --exact`.
+    All,
+    /// Every member while within those limits; past them, for each population, one member per name
+    /// length standing (its `weight`) for every member whose name has that length, plus each member
+    /// a workload or an anomaly names. The analytic estimate needs counts, not identities, and a
+    /// member's records differ in size from another's only by the length of its name.
+    Representatives,
+}
+
 struct Ctx<'a> {
     file: &'a Path,
     source: &'a str,
@@ -120,8 +151,14 @@ fn ensure_unique<'a>(ctx: &Ctx, what: &str, items: impl IntoIterator<Item = &'a 
     Ok(())
 }
 
-/// Resolves a parsed scenario. `file` and `source` are used for error locations only.
+/// Resolves a parsed scenario with every population member. `file` and `source` are used for error
+/// locations only.
 pub fn resolve(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSource) -> R<Tenant> {
+    resolve_with(file, source, spec, ids, Members::All)
+}
+
+/// Resolves a parsed scenario, its populations as `members` says.
+pub fn resolve_with(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSource, members: Members) -> R<Tenant> {
     let ctx = Ctx { file, source, ids };
     let scenario = spec.name.value.trim().to_owned();
     if scenario.is_empty() {
@@ -137,6 +174,7 @@ pub fn resolve(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSource) ->
     if duration > TimeDelta::days(366) {
         return Err(ctx.err(&spec.period.duration, "the period may last at most 366 days"));
     }
+    check_start_leaves_room(&ctx, &spec.period.start, start)?;
     let default_region = ctx.region(spec.tenant.region.as_ref(), &catalog::REGIONS[0])?;
 
     let mut tenant = Tenant {
@@ -189,38 +227,31 @@ pub fn resolve(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSource) ->
 
     // Identities, then population members (their names share one namespace).
     for identity in &spec.identities {
+        check_name_length(&ctx, &identity.name, "an identity name")?;
         let path = format!("{root}/identity/{}", identity.name.value);
         let resolved = resolve_identity(&ctx, identity, &identity.name.value, &path, default_region, &tenant)?;
         tenant.identities.push(resolved);
     }
-    let mut population_members: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
-    ensure_unique(&ctx, "population", spec.populations.iter().map(|p| &p.name))?;
-    for (pi, population) in spec.populations.iter().enumerate() {
-        let count = ctx.positive(&population.count, "a population's count", MAX_POPULATION)?;
-        let template = &population.identity.name;
-        if !template.value.contains("{n") {
-            return Err(ctx
-                .err(
-                    template,
-                    format!(
-                        "population member name `{}` has no `{{n}}`: all {count} members would share one name",
-                        template.value
-                    ),
-                )
-                .with_hint("write e.g. `app-{n:03}`; {n} is the member's 1-based index"));
-        }
-        let first = tenant.identities.len();
-        for n in 1..=count {
-            let name = expand_member_name(&template.value, n).map_err(|e| ctx.err(template, e))?;
-            let path = format!("{root}/population/{}/{n}", population.name.value);
-            let resolved = resolve_identity(&ctx, &population.identity, &name, &path, default_region, &tenant)?;
-            tenant.identities.push(resolved);
-        }
-        population_members.push((pi, first..tenant.identities.len()));
-    }
+    let population_members = resolve_populations(&ctx, spec, default_region, members, &mut tenant)?;
     check_identity_names_unique(&ctx, spec, &tenant)?;
 
-    // Workloads: the scenario's own, then each population member's.
+    resolve_workloads(&ctx, spec, population_members, &mut tenant)?;
+    for anomaly in &spec.anomalies {
+        let resolved = resolve_anomaly(&ctx, anomaly, &tenant)?;
+        tenant.anomalies.push(resolved);
+    }
+    Ok(tenant)
+}
+
+/// Resolves the scenario's own workloads, then each population member's (`population_members`:
+/// each population's index and the range of its members in `tenant.identities`).
+fn resolve_workloads(
+    ctx: &Ctx,
+    spec: &ScenarioFile,
+    population_members: Vec<(usize, std::ops::Range<usize>)>,
+    tenant: &mut Tenant,
+) -> R<()> {
+    let root = tenant.scenario.clone();
     let mut workload_names = BTreeMap::new();
     for (wi, workload) in spec.workloads.iter().enumerate() {
         let Some(identity_ref) = &workload.identity else {
@@ -228,7 +259,7 @@ pub fn resolve(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSource) ->
                 .err(&workload.kind, "this workload names no `identity`")
                 .with_hint("add `identity: <name of a declared identity>`"));
         };
-        let identity = lookup(&ctx, "identity", identity_ref, &tenant.identities, |i| &i.name)?;
+        let identity = lookup(ctx, "identity", identity_ref, &tenant.identities, |i| &i.name)?;
         let name = match &workload.name {
             Some(n) => n.value.clone(),
             None => format!("{}-{}-{wi}", tenant.identities[identity].name, kind_name(workload.kind.value)),
@@ -241,7 +272,7 @@ pub fn resolve(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSource) ->
                 .with_hint("workload names must be unique"));
         }
         let path = format!("{root}/workload/{name}");
-        let resolved = resolve_workload(&ctx, workload, name, path, identity, &tenant)?;
+        let resolved = resolve_workload(ctx, workload, name, path, identity, tenant)?;
         tenant.workloads.push(resolved);
     }
     for (pi, members) in population_members {
@@ -258,17 +289,12 @@ pub fn resolve(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSource) ->
             for member in members.clone() {
                 let name = format!("{}-{}-{wi}", tenant.identities[member].name, kind_name(workload.kind.value));
                 let path = format!("{}/workload/{wi}", tenant.identities[member].path);
-                let resolved = resolve_workload(&ctx, workload, name, path, member, &tenant)?;
+                let resolved = resolve_workload(ctx, workload, name, path, member, tenant)?;
                 tenant.workloads.push(resolved);
             }
         }
     }
-
-    for anomaly in &spec.anomalies {
-        let resolved = resolve_anomaly(&ctx, anomaly, &tenant)?;
-        tenant.anomalies.push(resolved);
-    }
-    Ok(tenant)
+    Ok(())
 }
 
 fn kind_name(kind: WorkloadKind) -> &'static str {
@@ -280,23 +306,237 @@ fn kind_name(kind: WorkloadKind) -> &'static str {
     }
 }
 
-/// Replaces `{n}` or `{n:0W}` (zero-padded to width W) by `n`.
-pub fn expand_member_name(template: &str, n: u32) -> Result<String, String> {
+/// Refuses a period starting so late that it, or its extension by `--days`, would run past 9999.
+fn check_start_leaves_room(ctx: &Ctx, at: &S<String>, start: DateTime<Utc>) -> R<()> {
+    let latest = DateTime::parse_from_rfc3339(LATEST_START)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    if start <= latest {
+        return Ok(());
+    }
+    Err(ctx
+        .err(
+            at,
+            format!(
+                "the period starts at `{}`, later than {LATEST_START}, the latest start accepted",
+                at.value.trim()
+            ),
+        )
+        .with_hint(
+            "log timestamps stop at year 9999: a period, even extended to 366 days by --days, must end by \
+             9999-12-01; start it earlier",
+        ))
+}
+
+/// Refuses a name longer than [`MAX_NAME_BYTES`].
+fn check_name_length(ctx: &Ctx, at: &S<String>, what: &str) -> R<()> {
+    if at.value.len() <= MAX_NAME_BYTES {
+        return Ok(());
+    }
+    Err(ctx
+        .err(
+            at,
+            format!("{what} is {} bytes long; at most {MAX_NAME_BYTES} are accepted", at.value.len()),
+        )
+        .with_hint("Entra display names are at most 256 characters: shorten it"))
+}
+
+/// Expands every population into identities appended to `tenant.identities` (all members, or
+/// representatives of an oversized scenario, as `members` says), and returns each population's
+/// index with the range of its members there.
+fn resolve_populations(
+    ctx: &Ctx,
+    spec: &ScenarioFile,
+    default_region: &'static Region,
+    members: Members,
+    tenant: &mut Tenant,
+) -> R<Vec<(usize, std::ops::Range<usize>)>> {
+    ensure_unique(ctx, "population", spec.populations.iter().map(|p| &p.name))?;
+    let mut counts = Vec::with_capacity(spec.populations.len());
+    for population in &spec.populations {
+        let count = ctx.positive(&population.count, "a population's count", MAX_POPULATION)?;
+        let template = &population.identity.name;
+        check_name_length(ctx, template, "a population member name template")?;
+        if !template.value.contains("{n") {
+            return Err(ctx
+                .err(
+                    template,
+                    format!(
+                        "population member name `{}` has no `{{n}}`: all {count} members would share one name",
+                        template.value
+                    ),
+                )
+                .with_hint("write e.g. `app-{n:03}`; {n} is the member's 1-based index"));
+        }
+        parse_template(&template.value).map_err(|e| ctx.err(template, e))?;
+        counts.push(count);
+    }
+    let oversized = check_scale(ctx, spec, &counts, tenant, members)?;
+    // Identities that workloads and anomalies name must exist even when members are represented.
+    let named: Vec<&str> = spec
+        .workloads
+        .iter()
+        .filter_map(|w| w.identity.as_ref())
+        .chain(spec.anomalies.iter().map(|a| &a.identity))
+        .map(|n| n.value.as_str())
+        .collect();
+    let root = tenant.scenario.clone();
+    let mut ranges = Vec::with_capacity(spec.populations.len());
+    for ((pi, population), count) in spec.populations.iter().enumerate().zip(counts) {
+        let template = &population.identity.name;
+        let numbers = if oversized {
+            let mut wanted: Vec<u32> = named.iter().filter_map(|n| member_index(&template.value, count, n)).collect();
+            wanted.sort_unstable();
+            wanted.dedup();
+            representatives(&template.value, count, &wanted)
+        } else {
+            (1..=count).map(|n| (n, 1)).collect()
+        };
+        let first = tenant.identities.len();
+        for (n, weight) in numbers {
+            let name = expand_member_name(&template.value, n).map_err(|e| ctx.err(template, e))?;
+            let path = format!("{root}/population/{}/{n}", population.name.value);
+            let mut resolved = resolve_identity(ctx, &population.identity, &name, &path, default_region, tenant)?;
+            resolved.weight = weight;
+            tenant.identities.push(resolved);
+        }
+        ranges.push((pi, first..tenant.identities.len()));
+    }
+    if oversized {
+        check_plain_names_outside_populations(ctx, spec)?;
+    }
+    Ok(ranges)
+}
+
+/// Whether the scenario is larger than [`MAX_IDENTITIES`] or [`MAX_WORKLOAD_ENTRIES`]: an error
+/// located on the population's `count` that crosses the limit when every member is needed.
+fn check_scale(ctx: &Ctx, spec: &ScenarioFile, counts: &[u32], tenant: &Tenant, members: Members) -> R<bool> {
+    let secrets_read = |w: &WorkloadSpec| -> u64 {
+        let listed = w.secrets.as_ref().map(Vec::len).or_else(|| {
+            let vault = w.vault.as_ref()?;
+            tenant.key_vaults.iter().find(|k| k.name == vault.value).map(|k| k.secrets.len())
+        });
+        listed.unwrap_or(0).max(1) as u64
+    };
+    let mut identities = spec.identities.len() as u64;
+    let mut entries: u64 = spec.workloads.iter().map(secrets_read).sum();
+    for (population, &count) in spec.populations.iter().zip(counts) {
+        identities += u64::from(count);
+        entries += u64::from(count) * population.workloads.iter().map(secrets_read).sum::<u64>();
+        let over = if identities > MAX_IDENTITIES {
+            Some(format!("{identities} identities, past {MAX_IDENTITIES}"))
+        } else if entries > MAX_WORKLOAD_ENTRIES {
+            Some(format!(
+                "{entries} workload entries (one per member and per secret read), past {MAX_WORKLOAD_ENTRIES}"
+            ))
+        } else {
+            None
+        };
+        let Some(over) = over else { continue };
+        if members == Members::Representatives {
+            return Ok(true);
+        }
+        return Err(ctx
+            .err(
+                &population.count,
+                format!("this population brings the scenario to {over}, the most one scenario holds in memory"),
+            )
+            .with_hint(format!(
+                "split the tenant into several scenarios (shards) of at most {MAX_IDENTITIES} identities, each with \
+                 its own `name` and populations, and generate each into its own --out; `estimate` (without \
+                 --exact) answers for this scenario as it is"
+            )));
+    }
+    Ok(false)
+}
+
+/// The members standing for a population of `count` too large to resolve one by one, with how many
+/// members each stands for: each member in `named` (sorted) for itself, and for each name length,
+/// the first other member with that length for the rest of them.
+fn representatives(template: &str, count: u32, named: &[u32]) -> Vec<(u32, u64)> {
+    let width = parse_template(template).map_or(0, |(_, width, _)| width);
+    let digits = |n: u32| n.to_string().len().max(width);
+    let mut out = Vec::new();
+    let mut lo = 1u32;
+    while lo <= count {
+        // The last member whose name is as long as `lo`'s.
+        let len = digits(lo);
+        let hi = if len >= 10 {
+            count
+        } else {
+            (10u64.pow(len as u32) - 1).min(u64::from(count)) as u32
+        };
+        let inside: Vec<u32> = named.iter().copied().filter(|n| (lo..=hi).contains(n)).collect();
+        let rest = u64::from(hi - lo + 1) - inside.len() as u64;
+        let stand_in = (lo..=hi).find(|n| !inside.contains(n));
+        if let (Some(n), true) = (stand_in, rest > 0) {
+            out.push((n, rest));
+        }
+        out.extend(inside.into_iter().map(|n| (n, 1)));
+        lo = hi.saturating_add(1);
+        if hi == u32::MAX {
+            break;
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// In an oversized scenario only representatives exist, so a plain identity named like a
+/// population member is caught by matching its name against each population's template.
+fn check_plain_names_outside_populations(ctx: &Ctx, spec: &ScenarioFile) -> R<()> {
+    for identity in &spec.identities {
+        for population in &spec.populations {
+            // Counts were validated before expansion.
+            let count = population.count.value.clamp(0, MAX_POPULATION) as u32;
+            if let Some(n) = member_index(&population.identity.name.value, count, &identity.name.value) {
+                return Err(ctx
+                    .err(
+                        &identity.name,
+                        format!(
+                            "identity name `{}` is also member {n} of population `{}`",
+                            identity.name.value, population.name.value
+                        ),
+                    )
+                    .with_hint("identity and population member names must be unique"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A member name template split at its placeholder: the text before, the zero-padding width
+/// (0 for `{n}`), and the text after.
+fn parse_template(template: &str) -> Result<(&str, usize, &str), String> {
     let open = template.find("{n").ok_or("no {n} placeholder")?;
     let close = template[open..].find('}').map(|c| open + c).ok_or("unclosed `{n` placeholder")?;
     let spec = &template[open + 2..close];
-    let number = match spec {
-        "" => n.to_string(),
-        _ => {
-            let width = spec
-                .strip_prefix(":0")
-                .and_then(|w| w.parse::<usize>().ok())
-                .filter(|w| *w <= 12)
-                .ok_or_else(|| format!("bad placeholder `{{n{spec}}}`: use {{n}} or {{n:03}}"))?;
-            format!("{n:0width$}")
-        }
+    let width = match spec {
+        "" => 0,
+        _ => spec
+            .strip_prefix(":0")
+            .and_then(|w| w.parse::<usize>().ok())
+            .filter(|w| *w <= 12)
+            .ok_or_else(|| format!("bad placeholder `{{n{spec}}}`: use {{n}} or {{n:03}}"))?,
     };
-    Ok(format!("{}{}{}", &template[..open], number, &template[close + 1..]))
+    Ok((&template[..open], width, &template[close + 1..]))
+}
+
+/// Replaces `{n}` or `{n:0W}` (zero-padded to width W) by `n`.
+pub fn expand_member_name(template: &str, n: u32) -> Result<String, String> {
+    let (before, width, after) = parse_template(template)?;
+    Ok(format!("{before}{n:0width$}{after}"))
+}
+
+/// Which member (1..=count) of the population with `template` is called `name`, if any.
+fn member_index(template: &str, count: u32, name: &str) -> Option<u32> {
+    let (before, _, after) = parse_template(template).ok()?;
+    let digits = name.strip_prefix(before)?.strip_suffix(after)?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u32 = digits.parse().ok()?;
+    ((1..=count).contains(&n) && expand_member_name(template, n).ok()? == name).then_some(n)
 }
 
 fn check_identity_names_unique(ctx: &Ctx, spec: &ScenarioFile, tenant: &Tenant) -> R<()> {
@@ -528,6 +768,7 @@ fn resolve_identity(
         region,
         egress_ip,
         private_ip,
+        weight: 1,
     })
 }
 
@@ -974,5 +1215,28 @@ mod tests {
         assert_eq!(expand_member_name("app-{n}", 7).unwrap(), "app-7");
         assert_eq!(expand_member_name("app-{n:03}-x", 7).unwrap(), "app-007-x");
         assert!(expand_member_name("app-{n:x}", 7).is_err());
+    }
+
+    #[test]
+    fn representatives_stand_for_every_member_once_per_name_length() {
+        let reps = representatives("app-{n}", 1_000_000, &[]);
+        let firsts: Vec<u32> = reps.iter().map(|r| r.0).collect();
+        assert_eq!(firsts, [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000]);
+        assert_eq!(reps.iter().map(|r| r.1).sum::<u64>(), 1_000_000);
+        // Padding to 3 digits puts 1..=999 in one class; 1000.. in the next.
+        assert_eq!(representatives("app-{n:03}", 1_500, &[]), [(1, 999), (1_000, 501)]);
+        // A named member stands for itself; the class's stand-in moves to the next member.
+        assert_eq!(representatives("a{n}", 12, &[1, 11]), [(1, 1), (2, 8), (10, 2), (11, 1)]);
+        assert_eq!(representatives("a{n}", 1, &[1]), [(1, 1)]);
+    }
+
+    #[test]
+    fn member_index_reads_the_number_back_from_a_name() {
+        assert_eq!(member_index("app-{n:03}-x", 50, "app-007-x"), Some(7));
+        assert_eq!(member_index("app-{n:03}-x", 50, "app-7-x"), None, "padding must match");
+        assert_eq!(member_index("app-{n}", 50, "app-51"), None, "past the count");
+        assert_eq!(member_index("app-{n}", 50, "app-0"), None);
+        assert_eq!(member_index("app-{n}", 50, "app-x"), None);
+        assert_eq!(member_index("app-{n}", 50, "other"), None);
     }
 }

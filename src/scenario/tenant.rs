@@ -132,6 +132,10 @@ pub struct Identity {
     pub egress_ip: Ipv4Addr,
     /// Private address of the compute the identity runs on (for private-endpoint calls).
     pub private_ip: Ipv4Addr,
+    /// How many identities this one stands for: 1, except in the analytic estimate of a scenario
+    /// too large to resolve member by member (see [`crate::scenario::resolve::Members`]), where a
+    /// population member stands for all the members whose names are as long as its own.
+    pub weight: u64,
 }
 
 #[derive(Debug, Clone)]

@@ -286,6 +286,26 @@ fn anomaly_outside_the_period() {
 }
 
 #[test]
+fn a_period_running_past_year_9999() {
+    // 100 days from December 9999 would end in year 10000, which no log timestamp can show.
+    let text = edit(
+        "start: 2026-11-27T00:00:00Z\n  duration: 1d",
+        "start: 9999-12-01T00:00:00Z\n  duration: 100d",
+    );
+    rejects(&text, "start: 9999-12-01", &["`9999-12-01T00:00:00Z`", "the latest start accepted"]);
+    // A day in June 9999 fits, but `--days 366` would not: refused as well, with the reason.
+    let text = edit("start: 2026-11-27T00:00:00Z", "start: 9999-06-01T00:00:00Z");
+    rejects(&text, "start: 9999-06-01", &["later than 9998-11-30T00:00:00Z", "--days"]);
+}
+
+#[test]
+fn an_identity_name_longer_than_256_bytes() {
+    let long = "s".repeat(300);
+    let text = edit("  - name: sp-deploy\n", &format!("  - name: {long}\n"));
+    rejects(&text, &long, &["an identity name is 300 bytes long; at most 256 are accepted"]);
+}
+
+#[test]
 fn a_foreign_output_directory_is_refused_unless_forced() {
     let tmp = TempDir::new("foreign");
     let scenario = tmp.join("scenario.yaml");
