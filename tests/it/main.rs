@@ -17,4 +17,5 @@ mod kql_seed;
 mod kql_semantics;
 mod properties;
 mod real_shapes;
+mod scenario_limits;
 mod verify;

@@ -3,9 +3,7 @@
 //! templates and huge unknown names. Each run of the binary has a watchdog, so that a regression
 //! fails the test instead of hanging it; the estimate of an oversized scenario must still answer.
 
-mod common;
-
-use common::TempDir;
+use crate::support::TempDir;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
