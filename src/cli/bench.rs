@@ -1,9 +1,9 @@
 //! `tenantless bench`: prints the benchmark table the README quotes.
 
-use super::EXIT_FAILURE;
+use super::exit::{CommandResult, Failure, Outcome, emit};
 use clap::Args;
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -15,7 +15,7 @@ pub struct BenchArgs {
     pub scenarios: PathBuf,
 }
 
-pub fn run(args: &BenchArgs) -> ExitCode {
+pub fn run(args: &BenchArgs, out: &mut dyn Write) -> CommandResult {
     if cfg!(debug_assertions) {
         eprintln!("note: this is a debug build; run `cargo run --release -- bench` for meaningful figures");
     }
@@ -26,18 +26,12 @@ pub fn run(args: &BenchArgs) -> ExitCode {
         Ok(rows)
     });
     let _ = std::fs::remove_dir_all(&scratch);
-    match result {
-        Ok(rows) => {
-            println!("| benchmark | workload | time | records/s | MB/s | peak RSS |");
-            println!("|---|---|---|---|---|---|");
-            for row in rows {
-                println!("{}", row.row());
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(EXIT_FAILURE)
-        }
+    let rows = result.map_err(|e| Failure::Run(e.to_string()))?;
+    let mut table = String::from("| benchmark | workload | time | records/s | MB/s | peak RSS |\n|---|---|---|---|---|---|\n");
+    for row in rows {
+        table.push_str(&row.row());
+        table.push('\n');
     }
+    emit(out, table)?;
+    Ok(Outcome::Success)
 }

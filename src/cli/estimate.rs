@@ -1,6 +1,6 @@
 //! `tenantless estimate`: arguments and output.
 
-use super::{EXIT_FAILURE, EXIT_INPUT};
+use super::exit::{CommandResult, Failure, Outcome, emit};
 use crate::estimate::{
     DEFAULT_PRICE_PER_GB, EstimateError, EstimateOptions, chart, estimate_with_progress, parse_category, report::Report,
 };
@@ -8,8 +8,8 @@ use crate::generate::DEFAULT_SEED;
 use crate::tables::Category;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Format {
@@ -47,7 +47,7 @@ pub struct EstimateArgs {
     pub seed: u64,
 }
 
-pub fn run(args: &EstimateArgs) -> ExitCode {
+pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> CommandResult {
     let options = EstimateOptions {
         scenarios: args.scenarios.clone(),
         seed: args.seed,
@@ -71,28 +71,18 @@ pub fn run(args: &EstimateArgs) -> ExitCode {
     );
     let result = estimate_with_progress(&options, |fraction| bar.set_position((fraction * 1000.0) as u64));
     bar.finish_and_clear();
-    let estimate = match result {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(if matches!(e, EstimateError::Io(_)) {
-                EXIT_FAILURE
-            } else {
-                EXIT_INPUT
-            });
-        }
-    };
+    let estimate = result.map_err(|e| match e {
+        EstimateError::Io(_) => Failure::Run(e.to_string()),
+        _ => Failure::Input(e.to_string()),
+    })?;
     let report = Report::new(&estimate);
     match args.format {
-        Format::Table => print!("{}", report.to_table()),
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
-        Format::Csv => print!("{}", report.to_csv()),
+        Format::Table => emit(out, report.to_table())?,
+        Format::Json => emit(out, format_args!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()))?,
+        Format::Csv => emit(out, report.to_csv())?,
     }
-    if let Some(path) = &args.chart
-        && let Err(e) = std::fs::write(path, chart::svg(&report))
-    {
-        eprintln!("error: writing the chart to {}: {e}", path.display());
-        return ExitCode::from(EXIT_FAILURE);
+    if let Some(path) = &args.chart {
+        std::fs::write(path, chart::svg(&report)).map_err(|e| Failure::Run(format!("writing the chart to {}: {e}", path.display())))?;
     }
-    ExitCode::SUCCESS
+    Ok(Outcome::Success)
 }

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod estimate;
+pub mod exit;
 pub mod generate;
 pub mod query;
 pub mod verify;
@@ -54,8 +55,8 @@ pub fn default_scenario() -> PathBuf {
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::Generate(args)) => generate::run(&args),
-        Some(Command::Estimate(args)) => estimate::run(&args),
-        Some(Command::Bench(args)) => bench::run(&args),
+        Some(Command::Estimate(args)) => exit::exit_code(estimate::run(&args, &mut std::io::stdout().lock())),
+        Some(Command::Bench(args)) => exit::exit_code(bench::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Verify(args)) => verify::run(&args),
         Some(Command::Query(args)) => query::run(&args),
         None => {
