@@ -244,7 +244,7 @@ fn sigint_and_sigterm_remove_the_staging_and_keep_the_previous_output() {
         let before = snapshot(&out);
         let (child, staging) = start_long_run(&tmp, &out);
         signal(&child, sig);
-        let (status, stderr) = wait(child, Duration::from_secs(60));
+        let (status, stderr) = wait(child, Duration::from_secs(30));
         assert_eq!(status.code(), Some(code), "exit code after signal {sig}; stderr:\n{stderr}");
         assert!(
             stderr.contains("interrupted") && stderr.contains(&staging.display().to_string()),
@@ -264,7 +264,7 @@ fn after_sigkill_the_previous_output_is_intact_and_the_next_run_removes_only_its
     let before = snapshot(&out);
     let (child, staging) = start_long_run(&tmp, &out);
     signal(&child, libc::SIGKILL);
-    let (status, _) = wait(child, Duration::from_secs(60));
+    let (status, _) = wait(child, Duration::from_secs(30));
     assert_eq!(std::os::unix::process::ExitStatusExt::signal(&status), Some(libc::SIGKILL));
     assert_eq!(snapshot(&out), before, "the previous output changed");
     assert!(
@@ -336,10 +336,25 @@ fn the_volume_guard_refuses_a_huge_run_unless_confirmed() {
     let text = LONG_SCENARIO.replace("count: 5000", "count: 50").replace("every: 5m", "every: 1s");
     fs::write(&huge, text).expect("scenario");
     let out = tmp.join("out");
-    let stderr = assert_refused(
-        &generate(&huge, &out, &[]),
-        &["estimate", "GB", "--max-bytes 20.0 GB", "--days", "--yes"],
-    );
+    // Spawned and watched: a guard that let it through would otherwise fill the disk.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantless"))
+        .args(["generate".as_ref(), huge.as_os_str(), "--out".as_ref(), out.as_os_str()])
+        .current_dir(crate_dir())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start tenantless");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().expect("try_wait").is_none() {
+        if !staging_dirs(tmp.path(), "out").is_empty() || Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the huge run was not refused before writing");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let output = child.wait_with_output().expect("output");
+    let stderr = assert_refused(&output, &["estimate", "GB", "--max-bytes 20.0 GB", "--days", "--yes"]);
     assert!(!out.exists() && staging_dirs(tmp.path(), "out").is_empty(), "{stderr}");
 
     // The pass-through, on the small seed: a tiny --max-bytes refuses it, --yes or a larger limit lets it.
