@@ -323,20 +323,29 @@ fn alive(pid: u32) -> bool {
     }
 }
 
-/// The pid of a staging directory of ours for `name`: the name pattern, a marker with the matching
-/// text, and a real directory (not a link).
-fn staging_pid(entry: &fs::DirEntry, name: &str) -> Option<u32> {
+/// What a directory entry beside the target is to the stale-staging cleanup.
+enum Staging {
+    /// Ours: the name pattern, a real directory (not a link), a marker naming the same pid.
+    Marked(u32),
+    /// The name pattern but no such marker (e.g. left by a version before the marker): not ours
+    /// to delete, but worth telling about.
+    Unmarked,
+    Other,
+}
+
+fn classify(entry: &fs::DirEntry, name: &str) -> Staging {
     let file_name = entry.file_name();
-    let digits = file_name.to_str()?.strip_prefix(&format!(".{name}.tmp-"))?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+    let Some(digits) = file_name.to_str().and_then(|n| n.strip_prefix(&format!(".{name}.tmp-"))) else {
+        return Staging::Other;
+    };
+    let Ok(pid) = digits.parse::<u32>() else { return Staging::Other };
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+        return Staging::Other;
     }
-    let pid: u32 = digits.parse().ok()?;
-    if !entry.file_type().ok()?.is_dir() {
-        return None;
+    match fs::read_to_string(entry.path().join(MARKER_FILE)) {
+        Ok(marker) if marker == marker_text(pid) => Staging::Marked(pid),
+        _ => Staging::Unmarked,
     }
-    let marker = fs::read_to_string(entry.path().join(MARKER_FILE)).ok()?;
-    (marker == marker_text(pid)).then_some(pid)
 }
 
 /// Removes the staging directories that runs for `target` left when they were killed, and puts
@@ -349,7 +358,18 @@ pub fn clean_stale(target: &Path) -> Vec<String> {
     let me = std::process::id();
     let mut notes = Vec::new();
     for entry in entries.filter_map(Result::ok) {
-        let Some(pid) = staging_pid(&entry, &name) else { continue };
+        let pid = match classify(&entry, &name) {
+            Staging::Marked(pid) => pid,
+            Staging::Unmarked => {
+                let path = entry.path();
+                notes.push(format!(
+                    "{} looks like an old staging directory but holds no {MARKER_FILE} marker, so it was left alone; delete it by hand if no run is writing it",
+                    path.display()
+                ));
+                continue;
+            }
+            Staging::Other => continue,
+        };
         // A directory with our own pid is from an earlier process that had it: not us yet.
         if pid != me && alive(pid) {
             continue;
@@ -572,7 +592,13 @@ mod tests {
         ); // alive
         let before = names(&root);
         let notes = clean_stale(&root.join("out"));
-        assert_eq!(notes.len(), 1, "{notes:?}");
+        let removed: Vec<_> = notes.iter().filter(|n| n.starts_with("removed")).collect();
+        assert_eq!(removed.len(), 1, "{notes:?}");
+        assert_eq!(
+            notes.iter().filter(|n| n.contains("no .tenantless-staging marker")).count(),
+            2,
+            "{notes:?}"
+        );
         let after = names(&root);
         assert_eq!(after.len(), before.len() - 1);
         assert!(!after.contains(&format!(".out.tmp-{dead}")));
