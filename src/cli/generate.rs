@@ -1,9 +1,9 @@
 //! `tenantless generate`: arguments, progress bar and the human summary.
 
 use super::{EXIT_FAILURE, EXIT_INPUT, default_scenario};
-use crate::generate::{DEFAULT_SEED, GenerateError, GenerateOptions, generate};
+use crate::generate::{DEFAULT_MAX_BYTES, DEFAULT_SEED, GenerateError, GenerateOptions, check_volume, generate};
 use crate::manifest::Manifest;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::PathBuf;
@@ -16,18 +16,27 @@ pub struct GenerateArgs {
     /// Seed of every random choice; same seed, scenario and version give byte-identical output.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
-    /// Output directory.
+    /// Output directory. tenantless only replaces its own output there: anything it did not write
+    /// makes it refuse. A symbolic link is kept and the directory it points to is updated.
     #[arg(long, default_value = "output")]
     pub out: PathBuf,
-    /// Shift the simulated period so that it ends at this instant (RFC 3339, or `now`).
+    /// Shift the simulated period so that it ends at this instant (RFC 3339, or `now`, taken to
+    /// the whole second so that runs within one second give the same bytes).
     #[arg(long, value_parser = parse_end)]
     pub end: Option<DateTime<Utc>>,
     /// Simulate this many days from the scenario's start instead of its own period.
     #[arg(long)]
     pub days: Option<u32>,
-    /// Replace a non-empty output directory that is not a previous tenantless output.
+    /// Also replace tenantless files that no manifest lists as written (an older version's output,
+    /// a run without its manifest, files changed since). Never deletes files tenantless did not write.
     #[arg(long)]
     pub force: bool,
+    /// Refuse to write more than this (estimated before writing), e.g. 500MB, 20GB, 1TB.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "20GB")]
+    pub max_bytes: u64,
+    /// Write however much the estimate says, without the --max-bytes guard.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 impl GenerateArgs {
@@ -39,17 +48,52 @@ impl GenerateArgs {
             end: None,
             days: None,
             force: false,
+            max_bytes: DEFAULT_MAX_BYTES,
+            yes: false,
         }
     }
 }
 
 fn parse_end(text: &str) -> Result<DateTime<Utc>, String> {
     if text.eq_ignore_ascii_case("now") {
-        return Ok(Utc::now());
+        // Whole seconds: the same instant, read twice within a second, gives the same output.
+        return Ok(Utc::now().trunc_subsecs(0));
     }
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| format!("`{text}` is neither `now` nor an RFC 3339 instant like 2026-11-28T12:00:00Z ({e})"))
+}
+
+/// A size in bytes: a number with an optional decimal unit (B, KB, MB, GB, TB; K, M, G, T).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let split = trimmed.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let scale: f64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1.0,
+        "K" | "KB" => 1e3,
+        "M" | "MB" => 1e6,
+        "G" | "GB" => 1e9,
+        "T" | "TB" => 1e12,
+        _ => return Err(format!("`{text}` is not a size; write e.g. 500MB, 20GB or 1TB")),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size; write e.g. 500MB, 20GB or 1TB"))?;
+    let bytes = value * scale;
+    if !bytes.is_finite() || bytes >= u64::MAX as f64 {
+        return Err(format!("`{text}` is too large a size"));
+    }
+    Ok(bytes as u64)
+}
+
+/// The exit code for an error: 128 + the signal for an interrupted run, as a shell reports it.
+fn exit_code(e: &GenerateError) -> u8 {
+    match e {
+        GenerateError::Write { .. } | GenerateError::Sink(crate::sink::SinkError::Io { .. }) => EXIT_FAILURE,
+        GenerateError::Interrupted { signal, .. } => u8::try_from(128 + signal).unwrap_or(EXIT_FAILURE),
+        _ => EXIT_INPUT,
+    }
 }
 
 pub fn run(args: &GenerateArgs) -> ExitCode {
@@ -66,6 +110,13 @@ pub fn run(args: &GenerateArgs) -> ExitCode {
         days: args.days,
         force: args.force,
     };
+    if !args.yes
+        && let Err(e) = check_volume(&options, args.max_bytes)
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(exit_code(&e));
+    }
+    crate::sink::install_signal_handlers();
     // Hidden automatically when stderr is not a terminal.
     let bar = ProgressBar::with_draw_target(Some(1000), ProgressDrawTarget::stderr());
     bar.set_style(
@@ -81,11 +132,7 @@ pub fn run(args: &GenerateArgs) -> ExitCode {
         }
         Err(e) => {
             eprintln!("error: {e}");
-            let code = match e {
-                GenerateError::Write { .. } | GenerateError::Sink(crate::sink::SinkError::Io { .. }) => EXIT_FAILURE,
-                _ => EXIT_INPUT,
-            };
-            ExitCode::from(code)
+            ExitCode::from(exit_code(&e))
         }
     }
 }
@@ -115,4 +162,36 @@ fn print_summary(manifest: &Manifest, out: &std::path::Path) {
         manifest.anomalies.len(),
         benign
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn now_is_taken_to_the_whole_second() {
+        let before = Utc::now().trunc_subsecs(0);
+        let end = parse_end("now").unwrap();
+        assert_eq!(end.timestamp_subsec_nanos(), 0, "{end:?} has a fraction of a second");
+        assert!(end >= before && end <= Utc::now(), "{end:?} is not now");
+    }
+
+    #[test]
+    fn an_rfc3339_end_keeps_its_precision() {
+        let end = parse_end("2026-11-28T12:00:00.25Z").unwrap();
+        assert_eq!(end.timestamp_subsec_millis(), 250);
+        assert!(parse_end("yesterday").unwrap_err().contains("RFC 3339"));
+    }
+
+    #[test]
+    fn sizes_take_decimal_units() {
+        assert_eq!(parse_size("20GB"), Ok(20_000_000_000));
+        assert_eq!(parse_size("1.5g"), Ok(1_500_000_000));
+        assert_eq!(parse_size("500 MB"), Ok(500_000_000));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert_eq!(parse_size("2TB"), Ok(2_000_000_000_000));
+        assert!(parse_size("20 parsecs").is_err());
+        assert!(parse_size("GB").is_err());
+        assert!(parse_size("1e30TB").is_err());
+    }
 }

@@ -1,6 +1,6 @@
 //! Bad scenarios: each mistake exits with code 2, names `file:line:col` on the offending line, says
 //! what is wrong, gives a `hint:`, and leaves no output directory (nor a staging sibling) behind.
-//! Also: a non-empty directory that is not a tenantless output is refused unless `--force`.
+//! Also: a non-empty directory that is not a tenantless output is refused, even with `--force`.
 
 use crate::support::{TempDir, run_bin, stderr_of};
 use std::path::Path;
@@ -306,7 +306,7 @@ fn an_identity_name_longer_than_256_bytes() {
 }
 
 #[test]
-fn a_foreign_output_directory_is_refused_unless_forced() {
+fn a_foreign_output_directory_is_refused_even_when_forced() {
     let tmp = TempDir::new("foreign");
     let scenario = tmp.join("scenario.yaml");
     std::fs::write(&scenario, BASE).expect("write scenario");
@@ -337,10 +337,15 @@ fn a_foreign_output_directory_is_refused_unless_forced() {
     assert_eq!(entries, vec!["notes.txt".to_owned()], "the directory is untouched");
     assert_eq!(std::fs::read_to_string(out.join("notes.txt")).expect("notes"), "mine");
 
-    // A previous tenantless output is replaced without --force.
+    // --force never deletes files tenantless did not write (tests/output_dir.rs has the rest).
     let forced = run_bin(&args(true));
-    assert!(forced.status.success(), "--force replaces it:\n{}", stderr_of(&forced));
+    assert_eq!(forced.status.code(), Some(2), "--force refuses too:\n{}", stderr_of(&forced));
+    assert_eq!(std::fs::read_to_string(out.join("notes.txt")).expect("notes"), "mine");
+    std::fs::remove_file(out.join("notes.txt")).expect("move the notes away");
+    let first = run_bin(&args(false));
+    assert!(first.status.success(), "an emptied directory is written:\n{}", stderr_of(&first));
     assert!(out.join("manifest.json").exists());
+    // A previous tenantless output is replaced without --force.
     let again = run_bin(&args(false));
     assert!(again.status.success(), "a previous output is replaced:\n{}", stderr_of(&again));
     let leftovers = std::fs::read_dir(tmp.path())

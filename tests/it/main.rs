@@ -15,6 +15,7 @@ mod kql_generated;
 mod kql_operators;
 mod kql_seed;
 mod kql_semantics;
+mod output_dir;
 mod properties;
 mod real_shapes;
 mod scenario_limits;
