@@ -23,6 +23,9 @@ pub enum Failure {
     /// Something failed while running — I/O, a query error: exit 1.
     #[error("{0}")]
     Run(String),
+    /// A signal stopped the run after it cleaned up: exit 128 + the signal, as a shell reports it.
+    #[error("{message}")]
+    Interrupted { message: String, signal: u8 },
     /// Writing the command's own output failed (a full disk): exit 1. A closed pipe
     /// (`tenantless query … | head -1`) is not a failure: the reader had what it wanted.
     #[error("writing to standard output: {0}")]
@@ -54,6 +57,7 @@ pub fn exit_code(result: CommandResult) -> ExitCode {
             match failure {
                 Failure::Input(_) => EXIT_INPUT,
                 Failure::Run(_) | Failure::Stdout(_) => EXIT_FAILURE,
+                Failure::Interrupted { signal, .. } => signal.saturating_add(128),
             }
         }
     };

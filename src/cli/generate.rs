@@ -1,13 +1,14 @@
 //! `tenantless generate`: arguments, progress bar and the human summary.
 
-use super::{EXIT_FAILURE, EXIT_INPUT, default_scenario};
+use super::default_scenario;
+use super::exit::{CommandResult, Failure, Outcome, emit};
 use crate::generate::{DEFAULT_MAX_BYTES, DEFAULT_SEED, GenerateError, GenerateOptions, check_volume, generate};
 use crate::manifest::Manifest;
 use chrono::{DateTime, SubsecRound, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
@@ -87,16 +88,19 @@ fn parse_size(text: &str) -> Result<u64, String> {
     Ok(bytes as u64)
 }
 
-/// The exit code for an error: 128 + the signal for an interrupted run, as a shell reports it.
-fn exit_code(e: &GenerateError) -> u8 {
+/// How a generate error ends the command: an interrupted run exits 128 + the signal.
+fn failure(e: GenerateError) -> Failure {
     match e {
-        GenerateError::Write { .. } | GenerateError::Sink(crate::sink::SinkError::Io { .. }) => EXIT_FAILURE,
-        GenerateError::Interrupted { signal, .. } => u8::try_from(128 + signal).unwrap_or(EXIT_FAILURE),
-        _ => EXIT_INPUT,
+        GenerateError::Write { .. } | GenerateError::Sink(crate::sink::SinkError::Io { .. }) => Failure::Run(e.to_string()),
+        GenerateError::Interrupted { signal, .. } => Failure::Interrupted {
+            message: e.to_string(),
+            signal: u8::try_from(signal).unwrap_or(0),
+        },
+        _ => Failure::Input(e.to_string()),
     }
 }
 
-pub fn run(args: &GenerateArgs) -> ExitCode {
+pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> CommandResult {
     let scenarios = if args.scenarios.is_empty() {
         vec![default_scenario()]
     } else {
@@ -110,11 +114,8 @@ pub fn run(args: &GenerateArgs) -> ExitCode {
         days: args.days,
         force: args.force,
     };
-    if !args.yes
-        && let Err(e) = check_volume(&options, args.max_bytes)
-    {
-        eprintln!("error: {e}");
-        return ExitCode::from(exit_code(&e));
+    if !args.yes {
+        check_volume(&options, args.max_bytes).map_err(failure)?;
     }
     crate::sink::install_signal_handlers();
     // Hidden automatically when stderr is not a terminal.
@@ -125,43 +126,52 @@ pub fn run(args: &GenerateArgs) -> ExitCode {
     );
     let result = generate(&options, |fraction| bar.set_position((fraction * 1000.0) as u64));
     bar.finish_and_clear();
-    match result {
-        Ok(manifest) => {
-            print_summary(&manifest, &options.out);
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(exit_code(&e))
-        }
+    let manifest = result.map_err(failure)?;
+    emit(out, summary(&manifest, &options.out))?;
+    for s in manifest.scenarios.iter().filter(|s| s.anomalies_cut_by_days > 0) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: --days ends scenario {} before {} of its anomalies; they were not injected",
+            s.name,
+            s.anomalies_cut_by_days
+        );
     }
+    Ok(Outcome::Success)
 }
 
-fn print_summary(manifest: &Manifest, out: &std::path::Path) {
+/// What was generated: tables, counts and the ground truth's size.
+fn summary(manifest: &Manifest, out: &std::path::Path) -> String {
+    use std::fmt::Write as _;
     let names: Vec<&str> = manifest.scenarios.iter().map(|s| s.name.as_str()).collect();
-    println!(
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
         "generated scenario {} (seed {}) into {}",
         names.join(", "),
         manifest.seed,
         out.display()
     );
-    println!("period {} .. {}", manifest.time_range.start, manifest.time_range.end);
-    println!("{:<32} {:>10} {:>14} {:>14}", "table", "records", "file bytes", "billed bytes");
+    let _ = writeln!(text, "period {} .. {}", manifest.time_range.start, manifest.time_range.end);
+    let _ = writeln!(
+        text,
+        "{:<32} {:>10} {:>14} {:>14}",
+        "table", "records", "file bytes", "billed bytes"
+    );
     for (table, stats) in &manifest.tables {
-        println!("{table:<32} {:>10} {:>14} {:>14}", stats.records, stats.bytes, stats.billed_bytes);
-    }
-    for s in manifest.scenarios.iter().filter(|s| s.anomalies_cut_by_days > 0) {
-        eprintln!(
-            "note: --days ends scenario {} before {} of its anomalies; they were not injected",
-            s.name, s.anomalies_cut_by_days
+        let _ = writeln!(
+            text,
+            "{table:<32} {:>10} {:>14} {:>14}",
+            stats.records, stats.bytes, stats.billed_bytes
         );
     }
     let benign = manifest.anomalies.iter().filter(|a| a.benign).count();
-    println!(
+    let _ = writeln!(
+        text,
         "anomalies: {} injected ({} benign near-misses), ground truth in manifest.json",
         manifest.anomalies.len(),
         benign
     );
+    text
 }
 
 #[cfg(test)]

@@ -11,10 +11,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Exit code for bad input: scenario, arguments, data.
-pub const EXIT_INPUT: u8 = 2;
-/// Exit code for a failure while running (I/O, query error).
-pub const EXIT_FAILURE: u8 = 1;
+pub use exit::{EXIT_FAILURE, EXIT_INPUT};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -54,7 +51,7 @@ pub fn default_scenario() -> PathBuf {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Some(Command::Generate(args)) => generate::run(&args),
+        Some(Command::Generate(args)) => exit::exit_code(generate::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Estimate(args)) => exit::exit_code(estimate::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Bench(args)) => exit::exit_code(bench::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Verify(args)) => verify::run(&args),
@@ -62,9 +59,9 @@ pub fn run(cli: Cli) -> ExitCode {
         None => {
             // No arguments: the README's first command. Generate the default scenario into output/,
             // then verify the bundled rules against it.
-            let generated = generate::run(&generate::GenerateArgs::defaults());
-            if generated != ExitCode::SUCCESS {
-                return generated;
+            let generated = generate::run(&generate::GenerateArgs::defaults(), &mut std::io::stdout().lock());
+            if !matches!(generated, Ok(exit::Outcome::Success)) {
+                return exit::exit_code(generated);
             }
             println!();
             verify::run(&verify::VerifyArgs::defaults())

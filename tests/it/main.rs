@@ -4,6 +4,7 @@
 mod support;
 
 mod bad_scenarios;
+mod cli_output;
 mod determinism;
 mod estimate;
 mod generate_e2e;
