@@ -362,6 +362,7 @@ fn build_manifest(
     Manifest {
         tool: TOOL_NAME.to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
+        format: crate::manifest::MANIFEST_FORMAT,
         scenarios: loaded
             .iter()
             .map(|s| ScenarioEntry {
@@ -385,7 +386,7 @@ fn build_manifest(
                 t.identities.iter().map(move |i| IdentityEntry {
                     scenario: t.scenario.clone(),
                     name: i.name.clone(),
-                    kind: format!("{:?}", i.kind),
+                    kind: i.kind.to_string(),
                     app_id: i.app_id.to_string(),
                     service_principal_id: i.sp_object_id.to_string(),
                 })

@@ -8,11 +8,23 @@ use std::path::Path;
 
 pub const MANIFEST_FILE: &str = "manifest.json";
 pub const TOOL_NAME: &str = "tenantless";
+/// Version of the manifest's own layout, bumped whenever a field or a spelling changes.
+/// 2: identity kinds and anomaly kinds are written as scenarios spell them (`system_assigned_mi`),
+/// not as Rust names (`SystemAssignedMi`).
+pub const MANIFEST_FORMAT: u32 = 2;
+
+fn format_before_versioning() -> u32 {
+    1
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
     pub tool: String,
+    /// The tool's version.
     pub version: String,
+    /// The manifest layout's version ([`MANIFEST_FORMAT`]); 1 for manifests written before it existed.
+    #[serde(default = "format_before_versioning")]
+    pub format: u32,
     pub scenarios: Vec<ScenarioEntry>,
     pub seed: u64,
     pub time_range: TimeRange,

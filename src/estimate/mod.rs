@@ -157,7 +157,7 @@ fn contributors(tenants: &[Tenant]) -> Vec<Contributor> {
             t.identities.iter().map(|i| Contributor {
                 scenario: t.scenario.clone(),
                 name: i.name.clone(),
-                kind: format!("{:?}", i.kind),
+                kind: i.kind.to_string(),
                 count: i.weight,
                 total: Default::default(),
                 signin_rows: 0.0,

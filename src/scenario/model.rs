@@ -138,8 +138,9 @@ pub struct CaPolicySpec {
     pub id: Option<S<String>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum IdentityKind {
     SystemAssignedMi,
     UserAssignedMi,
@@ -163,8 +164,9 @@ pub struct IdentitySpec {
     pub credentials: Vec<CredentialSpec>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum CredentialType {
     ClientSecret,
     Certificate,
@@ -195,8 +197,9 @@ pub struct PopulationSpec {
     pub workloads: Vec<WorkloadSpec>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum WorkloadKind {
     KeyvaultSecretRead,
     ArmDeployment,
@@ -204,8 +207,9 @@ pub enum WorkloadKind {
     GraphOperation,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum GraphOperationKind {
     DeleteConditionalAccessPolicy,
     UpdateConditionalAccessPolicy,
@@ -234,8 +238,9 @@ pub struct WorkloadSpec {
     pub credential: Option<S<String>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum DailyProfile {
     /// Same rate at every hour, every day.
     Flat,
@@ -289,8 +294,9 @@ pub struct AnomalySpec {
 
 /// What an injected anomaly simulates. Each kind has a near-miss (`benign: true`) reading documented
 /// in the README.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, strum::Display)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum AnomalyKind {
     FailedSignins,
     CredentialAddedToActiveSp,

@@ -262,7 +262,7 @@ fn resolve_workloads(
         let identity = lookup(ctx, "identity", identity_ref, &tenant.identities, |i| &i.name)?;
         let name = match &workload.name {
             Some(n) => n.value.clone(),
-            None => format!("{}-{}-{wi}", tenant.identities[identity].name, kind_name(workload.kind.value)),
+            None => format!("{}-{}-{wi}", tenant.identities[identity].name, workload.kind.value),
         };
         if let Some(n) = &workload.name
             && workload_names.insert(name.clone(), ()).is_some()
@@ -287,7 +287,7 @@ fn resolve_workloads(
                     .with_hint("remove `identity:` here"));
             }
             for member in members.clone() {
-                let name = format!("{}-{}-{wi}", tenant.identities[member].name, kind_name(workload.kind.value));
+                let name = format!("{}-{}-{wi}", tenant.identities[member].name, workload.kind.value);
                 let path = format!("{}/workload/{wi}", tenant.identities[member].path);
                 let resolved = resolve_workload(ctx, workload, name, path, member, tenant)?;
                 tenant.workloads.push(resolved);
@@ -295,15 +295,6 @@ fn resolve_workloads(
         }
     }
     Ok(())
-}
-
-fn kind_name(kind: WorkloadKind) -> &'static str {
-    match kind {
-        WorkloadKind::KeyvaultSecretRead => "keyvault-read",
-        WorkloadKind::ArmDeployment => "arm-deployment",
-        WorkloadKind::LogicAppRun => "logic-app-run",
-        WorkloadKind::GraphOperation => "graph-operation",
-    }
 }
 
 /// Refuses a period starting so late that it, or its extension by `--days`, would run past 9999.
@@ -823,21 +814,9 @@ fn resolve_credential(ctx: &Ctx, spec: &CredentialSpec, path: &str, tenant: &Ten
 /// Names the field a workload kind needs, or errors at the workload's `kind`.
 fn required<'a, T>(ctx: &Ctx, spec: &WorkloadSpec, field: &'a Option<T>, name: &str, example: &str) -> R<&'a T> {
     field.as_ref().ok_or_else(|| {
-        ctx.err(
-            &spec.kind,
-            format!("a `{}` workload needs `{name}`", workload_kind_label(spec.kind.value)),
-        )
-        .with_hint(format!("add e.g. `{name}: {example}`"))
+        ctx.err(&spec.kind, format!("a `{}` workload needs `{name}`", spec.kind.value))
+            .with_hint(format!("add e.g. `{name}: {example}`"))
     })
-}
-
-fn workload_kind_label(kind: WorkloadKind) -> &'static str {
-    match kind {
-        WorkloadKind::KeyvaultSecretRead => "keyvault_secret_read",
-        WorkloadKind::ArmDeployment => "arm_deployment",
-        WorkloadKind::LogicAppRun => "logic_app_run",
-        WorkloadKind::GraphOperation => "graph_operation",
-    }
 }
 
 fn resolve_workload(ctx: &Ctx, spec: &WorkloadSpec, name: String, path: String, identity: usize, tenant: &Tenant) -> R<Workload> {
@@ -1019,7 +998,7 @@ fn resolve_anomaly(ctx: &Ctx, spec: &AnomalySpec, tenant: &Tenant) -> R<Anomaly>
         // Addresses outside Azure's ranges: where stolen credentials are replayed from.
         None => ctx.ids.public_ip(&path, "ip", &[[185, 220], [45, 134], [91, 219]]),
     };
-    let kind_label = format!("{:?}", spec.kind.value);
+    let kind_label = spec.kind.value;
     let require_sp = || -> R<()> {
         if is_sp {
             Ok(())

@@ -548,3 +548,23 @@ fn days_shortens_the_period_and_keeps_every_record_inside_it() {
         );
     }
 }
+
+#[test]
+fn manifest_spells_kinds_as_scenarios_do() {
+    // One spelling per enum: the scenario file's (`system_assigned_mi`), never Rust's Debug form.
+    let snake = |text: &str| !text.is_empty() && text.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    for g in outputs() {
+        assert_eq!(
+            g.manifest["format"],
+            2,
+            "{}: the manifest format that spells kinds this way",
+            g.name()
+        );
+        for identity in g.manifest["identities"].as_array().expect("identities") {
+            assert!(snake(identity["kind"].as_str().unwrap_or_default()), "{}: {identity}", g.name());
+        }
+        for label in g.manifest["anomalies"].as_array().expect("anomalies") {
+            assert!(snake(label["kind"].as_str().unwrap_or_default()), "{}: {label}", g.name());
+        }
+    }
+}
