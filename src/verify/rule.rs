@@ -114,40 +114,9 @@ impl Trigger {
     }
 }
 
-/// Parses Sentinel's timespan notations: `5m`, `1h`, `2H`, `14d`, ISO 8601 `PT5H`/`P1D`, .NET
-/// `01:00:00`/`1.00:00:00`; a trailing `// comment` inside the value is ignored (seen in the wild).
+/// Parses Sentinel's timespan notations; see [`crate::timefmt::parse_timespan`].
 pub fn parse_timespan(text: &str) -> Result<TimeDelta, String> {
-    let s = text.split("//").next().unwrap_or("").trim();
-    if let Some(iso) = s.strip_prefix('P').or_else(|| s.strip_prefix('p')) {
-        let (days, time) = iso.split_once(['T', 't']).unwrap_or((iso, ""));
-        let mut total = TimeDelta::zero();
-        if !days.is_empty() {
-            let d = days
-                .strip_suffix(['D', 'd'])
-                .ok_or_else(|| format!("`{text}`: unsupported ISO 8601 duration"))?;
-            total += TimeDelta::days(d.parse::<i64>().map_err(|_| format!("`{text}`: bad day count"))?);
-        }
-        if !time.is_empty() {
-            total += crate::timefmt::parse_duration(&time.to_ascii_lowercase()).map_err(|e| format!("`{text}`: {e}"))?;
-        }
-        return Ok(total);
-    }
-    if s.contains(':') {
-        let (days, clock) = match s.split_once('.') {
-            Some((d, rest)) if rest.contains(':') => (d.parse::<i64>().map_err(|_| format!("`{text}`: bad days"))?, rest),
-            _ => (0, s),
-        };
-        let parts: Vec<i64> = clock
-            .split(':')
-            .map(|p| p.split('.').next().unwrap_or("").parse::<i64>())
-            .collect::<Result<_, _>>()
-            .map_err(|_| format!("`{text}` is not a timespan"))?;
-        let [h, m, sec] = parts.as_slice() else {
-            return Err(format!("`{text}` is not hh:mm:ss"));
-        };
-        return Ok(TimeDelta::days(days) + TimeDelta::hours(*h) + TimeDelta::minutes(*m) + TimeDelta::seconds(*sec));
-    }
-    crate::timefmt::parse_duration(&s.to_ascii_lowercase())
+    crate::timefmt::parse_timespan(text)
 }
 
 /// Loads and checks one rule file.
