@@ -74,6 +74,18 @@ impl Catalog {
         self.tables.insert(name.into(), Arc::new(table));
     }
 
+    /// Adds or replaces a table without copying it; its rows must already be as wide as its
+    /// columns (as every table built by [`Catalog::insert`] or the loader is).
+    pub fn insert_shared(&mut self, name: impl Into<String>, table: Arc<Table>) {
+        debug_assert!(table.rows.iter().all(|r| r.len() == table.columns.len()));
+        self.tables.insert(name.into(), table);
+    }
+
+    /// The tables by name, handed over.
+    pub fn into_tables(self) -> impl Iterator<Item = (String, Arc<Table>)> {
+        self.tables.into_iter()
+    }
+
     /// Looks a table up by exact name.
     pub fn get(&self, name: &str) -> Option<&Arc<Table>> {
         self.tables.get(name)
