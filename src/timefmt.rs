@@ -102,12 +102,10 @@ fn add_units(text: &str, total: i64, count: &str, unit_ms: i64) -> Result<i64, S
     if count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("`{text}` is not a timespan: `{count}` is not a whole number"));
     }
-    let count: i64 = count
-        .parse()
-        .map_err(|e: std::num::ParseIntError| match e.kind() {
-            std::num::IntErrorKind::PosOverflow => too_long(text),
-            _ => format!("`{text}` is not a timespan: `{count}` is not a whole number"),
-        })?;
+    let count: i64 = count.parse().map_err(|e: std::num::ParseIntError| match e.kind() {
+        std::num::IntErrorKind::PosOverflow => too_long(text),
+        _ => format!("`{text}` is not a timespan: `{count}` is not a whole number"),
+    })?;
     count
         .checked_mul(unit_ms)
         .and_then(|ms| ms.checked_add(total))
