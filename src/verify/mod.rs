@@ -307,6 +307,52 @@ fn alert_of(rule: &Rule, labels: &[LabelKey], tick: DateTime<Utc>, result: &Quer
     })
 }
 
+/// The scenario's own expectations of this rule: the anomaly must be in the data.
+fn scenario_expectations(rule: &Rule, manifest: &Manifest, caught_set: &BTreeSet<usize>) -> Vec<ExpectationResult> {
+    let labels = &manifest.anomalies;
+    let of_kind = |kind: AnomalyKind| {
+        labels
+            .iter()
+            .enumerate()
+            .filter(move |(_, l)| l.kind == kind && !l.benign)
+            .map(|(i, _)| i)
+    };
+    let mut expectations = Vec::new();
+    let stem = rule.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    for spec in manifest.expectations.iter().filter(|e| e.rule == stem || e.rule == rule.file.name) {
+        for (kind, must_catch) in spec.catches.iter().map(|k| (k, true)).chain(spec.misses.iter().map(|k| (k, false))) {
+            let wanted: Vec<usize> = of_kind(*kind).collect();
+            let caught: Vec<usize> = wanted.iter().copied().filter(|i| caught_set.contains(i)).collect();
+            let outcome = if wanted.is_empty() {
+                Outcome::Fail(format!(
+                    "the data has no {} anomaly: was it removed from the scenario?",
+                    kind_name(*kind)
+                ))
+            } else if must_catch && caught.len() < wanted.len() {
+                let missed_here: Vec<String> = wanted
+                    .iter()
+                    .filter(|i| !caught_set.contains(i))
+                    .map(|i| describe(&labels[*i]))
+                    .collect();
+                Outcome::Fail(format!("missed {}", missed_here.join(", ")))
+            } else if !must_catch && !caught.is_empty() {
+                Outcome::Fail(format!(
+                    "expected to miss, but caught {}",
+                    caught.iter().map(|i| describe(&labels[*i])).collect::<Vec<_>>().join(", ")
+                ))
+            } else {
+                Outcome::Pass
+            };
+            let verb = if must_catch { "catches" } else { "misses" };
+            expectations.push(ExpectationResult {
+                name: format!("scenario expects: {verb} {}", kind_name(*kind)),
+                outcome,
+            });
+        }
+    }
+    expectations
+}
+
 fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
     let labels = &manifest.anomalies;
     let expected = &rule.file.tenantless;
@@ -378,39 +424,7 @@ fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
             outcome,
         });
     }
-    // The scenario's own expectations of this rule: the anomaly must be in the data.
-    let stem = rule.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    for spec in manifest.expectations.iter().filter(|e| e.rule == stem || e.rule == rule.file.name) {
-        for (kind, must_catch) in spec.catches.iter().map(|k| (k, true)).chain(spec.misses.iter().map(|k| (k, false))) {
-            let wanted: Vec<usize> = of_kind(*kind, false).collect();
-            let caught: Vec<usize> = wanted.iter().copied().filter(|i| caught_set.contains(i)).collect();
-            let outcome = if wanted.is_empty() {
-                Outcome::Fail(format!(
-                    "the data has no {} anomaly: was it removed from the scenario?",
-                    kind_name(*kind)
-                ))
-            } else if must_catch && caught.len() < wanted.len() {
-                let missed_here: Vec<String> = wanted
-                    .iter()
-                    .filter(|i| !caught_set.contains(i))
-                    .map(|i| describe(&labels[*i]))
-                    .collect();
-                Outcome::Fail(format!("missed {}", missed_here.join(", ")))
-            } else if !must_catch && !caught.is_empty() {
-                Outcome::Fail(format!(
-                    "expected to miss, but caught {}",
-                    caught.iter().map(|i| describe(&labels[*i])).collect::<Vec<_>>().join(", ")
-                ))
-            } else {
-                Outcome::Pass
-            };
-            let verb = if must_catch { "catches" } else { "misses" };
-            expectations.push(ExpectationResult {
-                name: format!("scenario expects: {verb} {}", kind_name(*kind)),
-                outcome,
-            });
-        }
-    }
+    expectations.extend(scenario_expectations(rule, manifest, &caught_set));
     if let Some(max) = expected.max_false_positives {
         let outcome = if false_positives <= max {
             Outcome::Pass
@@ -480,6 +494,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Strin
             } else {
                 rules.push(path.clone());
             }
+        } else if path.exists() {
+            // A FIFO or device would block or never end: say so rather than "does not exist".
+            return Err(format!("{} is not a regular file or directory", path.display()));
         } else {
             return Err(format!("{} does not exist", path.display()));
         }
