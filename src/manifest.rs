@@ -124,10 +124,33 @@ impl TimeRange {
     }
 }
 
+/// The largest manifest read: it holds a label per anomaly and an entry per identity, a few MiB
+/// for the largest tenants; the bound keeps a FIFO or device named manifest.json from hanging.
+pub const MAX_MANIFEST_BYTES: u64 = 256 * 1024 * 1024;
+
 impl Manifest {
     /// Reads a manifest; `None` when the directory holds none or it is not a tenantless manifest.
     pub fn read(dir: &Path) -> Option<Manifest> {
-        let text = std::fs::read_to_string(dir.join(MANIFEST_FILE)).ok()?;
-        serde_json::from_str::<Manifest>(&text).ok().filter(|m| m.tool == TOOL_NAME)
+        Manifest::load(dir).ok()
+    }
+
+    /// Reads a manifest, or says why it cannot: missing, not a regular file, too large, not JSON
+    /// (with line and column), or not written by tenantless.
+    pub fn load(dir: &Path) -> Result<Manifest, String> {
+        let path = dir.join(MANIFEST_FILE);
+        let text = crate::input::read_text(&path, MAX_MANIFEST_BYTES).map_err(|e| e.to_string())?;
+        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+            let text = e.to_string();
+            let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m);
+            format!("{}:{}:{}: {message}", path.display(), e.line(), e.column())
+        })?;
+        if manifest.tool != TOOL_NAME {
+            return Err(format!(
+                "{}: not a tenantless manifest (tool is `{}`)",
+                path.display(),
+                manifest.tool
+            ));
+        }
+        Ok(manifest)
     }
 }

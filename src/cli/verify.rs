@@ -21,6 +21,21 @@ pub struct VerifyArgs {
     /// Show, for this rule (name or file name), how many rows survived each stage where it missed.
     #[arg(long)]
     pub explain: Option<String>,
+    /// Time budget of each rule and correlation (e.g. 30s, 2m); one that runs longer is reported
+    /// failed and the others go on.
+    #[arg(long, default_value = "60s", value_parser = parse_timeout)]
+    pub rule_timeout: std::time::Duration,
+}
+
+/// The default `--rule-timeout`.
+pub const DEFAULT_RULE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let d = crate::timefmt::parse_duration(text)?;
+    d.to_std()
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("`{text}`: the rule timeout must be positive"))
 }
 
 impl VerifyArgs {
@@ -30,6 +45,7 @@ impl VerifyArgs {
             rules: Vec::new(),
             junit: None,
             explain: None,
+            rule_timeout: DEFAULT_RULE_TIMEOUT,
         }
     }
 }
@@ -45,13 +61,15 @@ pub fn default_rules() -> PathBuf {
 }
 
 pub fn run(args: &VerifyArgs) -> ExitCode {
-    let Some(manifest) = Manifest::read(&args.data) else {
-        eprintln!(
-            "error: {} holds no tenantless manifest.json; run `tenantless generate --out {}` first",
-            args.data.display(),
-            args.data.display()
-        );
-        return ExitCode::from(EXIT_INPUT);
+    let manifest = match Manifest::load(&args.data) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!(
+                "error: {e}\n  hint: point --data at a directory written by `tenantless generate --out {}`",
+                args.data.display()
+            );
+            return ExitCode::from(EXIT_INPUT);
+        }
     };
     let rule_paths = if args.rules.is_empty() {
         vec![default_rules()]
@@ -65,6 +83,17 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
             return ExitCode::from(EXIT_INPUT);
         }
     };
+    // An unknown --explain name is a usage error, found before minutes of rules run.
+    let explained = match &args.explain {
+        Some(wanted) => match find_rule(wanted, &rule_files) {
+            Ok(rule) => Some(rule),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(EXIT_INPUT);
+            }
+        },
+        None => None,
+    };
     let mut engine = match KqlEngine::load(&args.data) {
         Ok(e) => e,
         Err(e) => {
@@ -72,16 +101,29 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
             return ExitCode::from(EXIT_INPUT);
         }
     };
-    let results = verify::run_all(&rule_files, &correlation_files, &manifest, &mut engine);
-    print!("{}", verify::report::text(&results, &manifest));
+    // Each result is printed as soon as it is known: a slow rule must not withhold the others'.
+    let mut print_one = |result: &verify::RuleResult| {
+        use std::io::Write;
+        print!("{}", verify::report::rule_text(result, &manifest));
+        let _ = std::io::stdout().flush();
+    };
+    let results = verify::run_all_with(
+        &rule_files,
+        &correlation_files,
+        &manifest,
+        &mut engine,
+        Some(args.rule_timeout),
+        &mut print_one,
+    );
+    print!("{}", verify::report::summary(&results, &manifest));
     if let Some(path) = &args.junit
         && let Err(e) = std::fs::write(path, verify::junit::render(&results))
     {
         eprintln!("error: writing {}: {e}", path.display());
         return ExitCode::from(EXIT_FAILURE);
     }
-    if let Some(wanted) = &args.explain {
-        explain(wanted, &rule_files, &manifest, &mut engine);
+    if let Some(rule) = &explained {
+        explain(rule, &manifest, &mut engine, args.rule_timeout);
     }
     if results.iter().all(|r| r.passed()) {
         ExitCode::SUCCESS
@@ -90,15 +132,28 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
     }
 }
 
-/// Per-stage row counts of one rule at the tick where each label it should catch lay.
-fn explain(wanted: &str, rule_files: &[PathBuf], manifest: &Manifest, engine: &mut dyn Engine) {
-    let matches =
-        |r: &rule::Rule| r.file.name == wanted || r.path.file_stem().is_some_and(|s| s == wanted) || r.path.to_string_lossy() == wanted;
-    let Some(rule) = rule_files.iter().filter_map(|p| rule::load(p).ok()).find(matches) else {
-        eprintln!("--explain: no rule named `{wanted}`");
-        return;
+/// The rule `--explain` names (its name, file stem or path), or an error suggesting the closest.
+fn find_rule(wanted: &str, rule_files: &[PathBuf]) -> Result<rule::Rule, String> {
+    let rules: Vec<rule::Rule> = rule_files.iter().filter_map(|p| rule::load(p).ok()).collect();
+    let stem = |r: &rule::Rule| r.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    if let Some(rule) = rules
+        .iter()
+        .find(|r| r.file.name == wanted || stem(r) == wanted || r.path.to_string_lossy() == wanted)
+    {
+        return Ok(rule.clone());
+    }
+    let names: Vec<String> = rules.iter().flat_map(|r| [r.file.name.clone(), stem(r)]).collect();
+    let hint = match crate::suggest::closest(wanted, names.iter().map(String::as_str)) {
+        Some(name) => format!("did you mean `{name}`?"),
+        None if names.is_empty() => "no rule loaded from the --rules given".to_owned(),
+        None => format!("the rules are: {}", rules.iter().map(stem).collect::<Vec<_>>().join(", ")),
     };
-    let result = verify::verify_rule(&rule, manifest, engine);
+    Err(format!("--explain: no rule named `{wanted}`; {hint}"))
+}
+
+/// Per-stage row counts of one rule at the tick where each label it should catch lay.
+fn explain(rule: &rule::Rule, manifest: &Manifest, engine: &mut dyn Engine, budget: std::time::Duration) {
+    let result = verify::verify_rule_within(rule, manifest, engine, Some(budget));
     let labels: Vec<usize> = match &result.status {
         RuleStatus::Ran { missed, .. } if !missed.is_empty() => missed.clone(),
         _ => manifest
@@ -115,7 +170,7 @@ fn explain(wanted: &str, rule_files: &[PathBuf], manifest: &Manifest, engine: &m
     }
     for i in labels {
         let label = &manifest.anomalies[i];
-        let Some(tick) = verify::tick_covering(&rule, manifest, label) else {
+        let Some(tick) = verify::tick_covering(rule, manifest, label, engine.data_range()) else {
             continue;
         };
         println!(

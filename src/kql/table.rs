@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::error::KqlError;
-use super::value::{KqlType, Value, convert, parse_datetime};
+use super::value::{Bag, KqlType, Value, convert, parse_datetime};
 
 /// A named, typed column.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +74,18 @@ impl Catalog {
         self.tables.insert(name.into(), Arc::new(table));
     }
 
+    /// Adds or replaces a table without copying it; its rows must already be as wide as its
+    /// columns (as every table built by [`Catalog::insert`] or the loader is).
+    pub fn insert_shared(&mut self, name: impl Into<String>, table: Arc<Table>) {
+        debug_assert!(table.rows.iter().all(|r| r.len() == table.columns.len()));
+        self.tables.insert(name.into(), table);
+    }
+
+    /// The tables by name, handed over.
+    pub fn into_tables(self) -> impl Iterator<Item = (String, Arc<Table>)> {
+        self.tables.into_iter()
+    }
+
     /// Looks a table up by exact name.
     pub fn get(&self, name: &str) -> Option<&Arc<Table>> {
         self.tables.get(name)
@@ -133,12 +145,32 @@ fn json_to_typed(json: Option<&serde_json::Value>, ty: KqlType) -> Value {
 /// only pays for the many repeated values of columns like `Category` or `TenantId`.
 const INTERN_LIMIT: usize = 4096;
 
+/// The most columns a table gets, declared ones included. Log Analytics caps AzureDiagnostics at
+/// 500 columns and puts the data of any further field into the dynamic `AdditionalFields` column
+/// ("If the maximum number of 500 columns is reached, data for any additional columns is added to
+/// a dynamic column": https://learn.microsoft.com/azure/azure-monitor/reference/tables/azurediagnostics,
+/// see also `shared/reference/azure-logs.md` §1.5). Every table gets the same cap here: without it
+/// a file whose records each bring new keys grows rows × keys cells (20,000 such records
+/// exhausted 4 GiB), while folded fields cost only what their records hold.
+pub const MAX_COLUMNS: usize = 500;
+
+/// The dynamic property bag that receives the fields beyond [`MAX_COLUMNS`].
+pub const OVERFLOW_COLUMN: &str = "AdditionalFields";
+
+/// The longest NDJSON line read, in bytes: 16 times the Logs Ingestion API's 1 MB limit on a
+/// whole call (https://learn.microsoft.com/azure/azure-monitor/fundamentals/service-limits#logs-ingestion-api),
+/// so no record Log Analytics could hold is refused, while an endless line (a symlink to
+/// `/dev/zero`) stops here instead of exhausting memory.
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
 /// Builds a table row by row as NDJSON lines arrive, so that memory holds the table, not the text
 /// or a parsed copy of every record. A row stores only the columns that are *active*: every
 /// declared column of a fixed-schema table, but for AzureDiagnostics only those some record has
 /// (see [`TableBuilder::finish`]).
 struct TableBuilder {
     name: String,
+    /// Where the lines come from, for errors and warnings (a path, or `<name>.jsonl`).
+    source: String,
     /// Declared columns first, then fields found outside the schema.
     columns: Vec<Column>,
     index: HashMap<String, usize>,
@@ -152,6 +184,12 @@ struct TableBuilder {
     /// Per slot: equal strings shared until the column proves to hold mostly distinct values.
     interners: Vec<Option<HashMap<Arc<str>, ()>>>,
     rows: Vec<Vec<Value>>,
+    /// The column of [`OVERFLOW_COLUMN`], once the table has one.
+    overflow: Option<usize>,
+    /// Field names folded into the overflow column, shared by the rows that carry them.
+    folded_names: HashMap<Arc<str>, ()>,
+    /// Field values folded into the overflow column.
+    folded: u64,
 }
 
 /// AzureDiagnostics has no fixed schema in Log Analytics: a column exists once data populated it
@@ -161,19 +199,23 @@ fn sparse_schema(table: &str) -> bool {
 }
 
 impl TableBuilder {
-    fn new(name: &str) -> TableBuilder {
+    fn new(name: &str, source: String) -> TableBuilder {
         let columns = known_schema(name).unwrap_or_default();
-        let index = columns.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
+        let index: HashMap<String, usize> = columns.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
         let mut builder = TableBuilder {
             name: name.to_owned(),
+            source,
             declared: columns.len(),
             slot_of: vec![None; columns.len()],
             column_of: Vec::new(),
             defaults: Vec::new(),
             interners: Vec::new(),
+            overflow: index.get(OVERFLOW_COLUMN).copied(),
             columns,
             index,
             rows: Vec::new(),
+            folded_names: HashMap::new(),
+            folded: 0,
         };
         if !sparse_schema(name) {
             for c in 0..builder.declared {
@@ -204,6 +246,16 @@ impl TableBuilder {
         slot
     }
 
+    /// The slot of column `c` in `row`, the row being read, activating the column if needed.
+    fn slot_in(&mut self, row: &mut Vec<Value>, c: usize) -> usize {
+        if let Some(slot) = self.slot_of[c] {
+            return slot;
+        }
+        let slot = self.activate(c);
+        row.push(self.defaults[slot].clone());
+        slot
+    }
+
     /// Shares equal strings of a slot, until it proves to hold mostly distinct values.
     fn intern(&mut self, slot: usize, value: Value) -> Value {
         let Value::String(s) = &value else { return value };
@@ -227,35 +279,60 @@ impl TableBuilder {
         }
         // Fields go straight into the row's slots: no map of the whole record is built.
         let row = self.defaults.clone();
+        let visitor = RowVisitor {
+            builder: self,
+            row,
+            folded: Vec::new(),
+        };
         let mut de = serde_json::Deserializer::from_str(line);
-        let row = serde::Deserializer::deserialize_map(&mut de, RowVisitor { builder: self, row })
-            .and_then(|row| de.end().map(|()| row))
-            .map_err(|e| KqlError::Data(format!("{}.jsonl line {number}: {e}", self.name)))?;
+        let (mut row, folded) = serde::Deserializer::deserialize_map(&mut de, visitor)
+            .and_then(|done| de.end().map(|()| done))
+            .map_err(|e| json_error(&self.source, number, &e))?;
+        if !folded.is_empty() {
+            self.store_folded(&mut row, folded);
+        }
         self.rows.push(row);
         Ok(())
     }
 
-    /// Stores one field of a record in its column's slot, making the column first if needed.
-    fn set_field(&mut self, row: &mut Vec<Value>, key: &str, field: &serde_json::Value) {
+    /// Room for one more column of its own, keeping one for the overflow bag if it is not there yet.
+    fn has_room(&self) -> bool {
+        self.columns.len() + usize::from(self.overflow.is_none()) < MAX_COLUMNS
+    }
+
+    /// A new column, typed once all rows are in.
+    fn add_column(&mut self, key: &str) -> usize {
+        let c = self.columns.len();
+        self.columns.push(Column::new(key, KqlType::Dynamic));
+        self.index.insert(key.to_owned(), c);
+        self.slot_of.push(None);
+        if key == OVERFLOW_COLUMN {
+            self.overflow = Some(c);
+        }
+        c
+    }
+
+    /// Stores one field of a record in its column's slot, making the column first if needed; past
+    /// [`MAX_COLUMNS`] a field without a column goes to `folded`, the record's overflow bag.
+    fn set_field(&mut self, row: &mut Vec<Value>, folded: &mut Bag, key: &str, field: &serde_json::Value) {
         let column = match self.index.get(key) {
             Some(&c) => c,
+            None if self.has_room() => self.add_column(key),
             None => {
-                // A field outside the declared schema: a new column, typed once all rows are in.
-                let c = self.columns.len();
-                self.columns.push(Column::new(key, KqlType::Dynamic));
-                self.index.insert(key.to_owned(), c);
-                self.slot_of.push(None);
-                c
+                self.folded += 1;
+                let name = match self.folded_names.get_key_value(key) {
+                    Some((shared, ())) => shared.clone(),
+                    None => {
+                        let name: Arc<str> = Arc::from(key);
+                        self.folded_names.insert(name.clone(), ());
+                        name
+                    }
+                };
+                folded.push((name, raw_json(field)));
+                return;
             }
         };
-        let slot = match self.slot_of[column] {
-            Some(slot) => slot,
-            None => {
-                let slot = self.activate(column);
-                row.push(self.defaults[slot].clone());
-                slot
-            }
-        };
+        let slot = self.slot_in(row, column);
         let value = if column < self.declared {
             json_to_typed(Some(field), self.columns[column].ty)
         } else {
@@ -264,7 +341,43 @@ impl TableBuilder {
         row[slot] = self.intern(slot, value);
     }
 
-    fn finish(mut self) -> Table {
+    /// Adds a record's folded fields to its overflow bag, after what the record's own
+    /// `AdditionalFields` held (a value that is not a bag is kept under its own name).
+    fn store_folded(&mut self, row: &mut Vec<Value>, folded: Bag) {
+        let column = match self.overflow {
+            Some(c) => c,
+            None => self.add_column(OVERFLOW_COLUMN),
+        };
+        let slot = self.slot_in(row, column);
+        let mut bag = match std::mem::take(&mut row[slot]) {
+            Value::Bag(own) => Arc::unwrap_or_clone(own),
+            Value::Null => Bag::new(),
+            other => vec![(Arc::from(OVERFLOW_COLUMN), other)],
+        };
+        bag.extend(folded);
+        row[slot] = Value::Bag(Arc::new(bag));
+    }
+
+    /// The once-per-table warning about fields folded into the overflow bag.
+    fn warning(&self) -> Option<String> {
+        if self.folded == 0 {
+            return None;
+        }
+        let how = if sparse_schema(&self.name) {
+            "as Log Analytics does"
+        } else {
+            "rather than dropping them"
+        };
+        Some(format!(
+            "warning: {}: {} value(s) of {} field(s) beyond the {MAX_COLUMNS}-column limit of a Log Analytics table were folded into the dynamic column {OVERFLOW_COLUMN}, {how}; query them as {OVERFLOW_COLUMN}.<field>",
+            self.source,
+            self.folded,
+            self.folded_names.len(),
+        ))
+    }
+
+    fn finish(mut self) -> (Table, Option<String>) {
+        let warning = self.warning();
         // Columns outside the schema get the type their values agree on.
         for (slot, &c) in self.column_of.iter().enumerate() {
             if c >= self.declared {
@@ -290,14 +403,27 @@ impl TableBuilder {
                 *row = order.iter().map(|&slot| std::mem::take(&mut row[slot])).collect();
             }
         }
-        Table { columns, rows: self.rows }
+        (Table { columns, rows: self.rows }, warning)
     }
+}
+
+/// A line that is not one JSON object, located by file, line and column.
+fn json_error(source: &str, line: usize, e: &serde_json::Error) -> KqlError {
+    let text = e.to_string();
+    // serde_json appends " at line 1 column N", which is the position inside this one line.
+    let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m);
+    KqlError::Data(format!(
+        "{source}:{line}:{}: {message}; each line must hold one JSON object",
+        e.column()
+    ))
 }
 
 /// Reads one NDJSON record into a row of the builder's slots.
 struct RowVisitor<'b> {
     builder: &'b mut TableBuilder,
     row: Vec<Value>,
+    /// Fields beyond [`MAX_COLUMNS`], for the overflow bag.
+    folded: Bag,
 }
 
 /// An object key, borrowed from the line unless it holds escapes.
@@ -323,18 +449,18 @@ impl<'de> serde::Deserialize<'de> for Key<'de> {
 }
 
 impl<'de> serde::de::Visitor<'de> for RowVisitor<'_> {
-    type Value = Vec<Value>;
+    type Value = (Vec<Value>, Bag);
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<Vec<Value>, A::Error> {
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
             let field: serde_json::Value = map.next_value()?;
-            self.builder.set_field(&mut self.row, &key, &field);
+            self.builder.set_field(&mut self.row, &mut self.folded, &key, &field);
         }
-        Ok(self.row)
+        Ok((self.row, self.folded))
     }
 }
 
@@ -372,17 +498,48 @@ fn infer_value_type<'a>(values: impl Iterator<Item = &'a Value>) -> KqlType {
 
 /// Parses NDJSON text (one JSON object per line) into a table. Known tables use their declared
 /// schema (fields not in it are appended with inferred types); unknown tables infer every column.
+/// Fields beyond [`MAX_COLUMNS`] are folded into [`OVERFLOW_COLUMN`], without a warning: callers
+/// that want it use [`load_jsonl_dir_with`].
 pub fn table_from_ndjson(name: &str, text: &str) -> Result<Table, KqlError> {
-    let mut builder = TableBuilder::new(name);
+    let mut builder = TableBuilder::new(name, format!("{name}.jsonl"));
     for (i, line) in text.lines().enumerate() {
         builder.push_line(i + 1, line)?;
+    }
+    Ok(builder.finish().0)
+}
+
+/// Reads one `.jsonl` file into a table, refusing what is not a regular file (a FIFO would block
+/// forever) and lines longer than [`MAX_LINE_BYTES`].
+fn load_jsonl_file(path: &Path, name: &str) -> Result<(Table, Option<String>), KqlError> {
+    let data_error = |e: crate::input::InputError| KqlError::Data(e.to_string());
+    let file = crate::input::open_regular(path).map_err(data_error)?;
+    let source = path.display().to_string();
+    let mut builder = TableBuilder::new(name, source.clone());
+    let mut lines = crate::input::BoundedLines::new(std::io::BufReader::with_capacity(1 << 20, file), path, MAX_LINE_BYTES);
+    // Counted here as well as by `lines`, whose line borrows it.
+    let mut number = 0;
+    while let Some(line) = lines.next_line() {
+        number += 1;
+        let line = line.map_err(data_error)?;
+        let text = std::str::from_utf8(line).map_err(|e| {
+            KqlError::Data(format!(
+                "{source}:{number}:{}: the line is not UTF-8 text; NDJSON is UTF-8",
+                e.valid_up_to() + 1
+            ))
+        })?;
+        builder.push_line(number, text)?;
     }
     Ok(builder.finish())
 }
 
-/// Loads every `*.jsonl` file in `dir` as a table named by the file stem, line by line.
+/// Loads every `*.jsonl` file in `dir` as a table named by the file stem, line by line; warnings
+/// (fields folded into [`OVERFLOW_COLUMN`]) are printed to stderr, once per table.
 pub fn load_jsonl_dir(dir: &Path) -> Result<Catalog, KqlError> {
-    use std::io::BufRead;
+    load_jsonl_dir_with(dir, &mut |warning| eprintln!("{warning}"))
+}
+
+/// [`load_jsonl_dir`], handing each warning to `warn` instead of printing it.
+pub fn load_jsonl_dir_with(dir: &Path, warn: &mut dyn FnMut(String)) -> Result<Catalog, KqlError> {
     let entries = std::fs::read_dir(dir).map_err(|e| KqlError::Data(format!("cannot read data directory {}: {e}", dir.display())))?;
     let mut catalog = Catalog::new();
     let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
@@ -394,13 +551,11 @@ pub fn load_jsonl_dir(dir: &Path) -> Result<Catalog, KqlError> {
         let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
             continue;
         };
-        let file = std::fs::File::open(&path).map_err(|e| KqlError::Data(format!("cannot read {}: {e}", path.display())))?;
-        let mut builder = TableBuilder::new(stem);
-        for (i, line) in std::io::BufReader::with_capacity(1 << 20, file).lines().enumerate() {
-            let line = line.map_err(|e| KqlError::Data(format!("cannot read {}: {e}", path.display())))?;
-            builder.push_line(i + 1, &line)?;
+        let (table, warning) = load_jsonl_file(&path, stem)?;
+        if let Some(warning) = warning {
+            warn(warning);
         }
-        catalog.insert(stem, builder.finish());
+        catalog.insert(stem, table);
     }
     Ok(catalog)
 }

@@ -14,6 +14,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rule::Rule;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 /// A query result reduced to what matching needs: column names and cell texts.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +42,13 @@ pub trait Engine {
         now: DateTime<Utc>,
         window: (DateTime<Utc>, DateTime<Utc>),
     ) -> Result<Vec<(String, u64)>, EngineError>;
+    /// The first and last `TimeGenerated` in the data, when the engine knows them: scheduling
+    /// follows the data rather than the manifest's range, which may say anything.
+    fn data_range(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        None
+    }
+    /// Runs after `deadline` stop with an error (`--rule-timeout`); `None` lifts the limit.
+    fn set_deadline(&mut self, _deadline: Option<Instant>) {}
 }
 
 /// One alert: a scheduled run whose result met the trigger.
@@ -99,7 +107,7 @@ impl RuleResult {
 }
 
 /// The instants Sentinel would run a rule at over `[start, end]`: every `frequency` after `start`,
-/// until one run has seen the end of the data.
+/// until one run has seen the end of the data. Unbounded: [`schedule`] checks the count first.
 pub fn ticks(start: DateTime<Utc>, end: DateTime<Utc>, frequency: TimeDelta) -> Vec<DateTime<Utc>> {
     let mut out = Vec::new();
     let mut tick = start + frequency;
@@ -111,6 +119,52 @@ pub fn ticks(start: DateTime<Utc>, end: DateTime<Utc>, frequency: TimeDelta) -> 
         tick += frequency;
     }
     out
+}
+
+/// The most scheduled runs `verify` makes of one rule: a year of data at Sentinel's shortest
+/// frequency (5 minutes) is 105,120 runs; beyond this a range is a mistake, not a tenant.
+pub const MAX_TICKS: i64 = 200_000;
+
+/// The runs of `rule` that see the data: ticks every `frequency` from the manifest's start (as
+/// Sentinel's schedule is anchored), from the first one at or after the data's first record until
+/// the lookback of the last one no longer reaches the data's last record, or the manifest's end
+/// comes first. The data's own range bounds this, not the manifest's, which may say anything;
+/// without timestamps in the data the manifest's range is used. More than [`MAX_TICKS`] runs is an
+/// error naming the range, rather than a loop for ever.
+pub fn schedule(rule: &Rule, manifest: &Manifest, data: Option<(DateTime<Utc>, DateTime<Utc>)>) -> Result<Vec<DateTime<Utc>>, String> {
+    let declared = manifest.time_range.bounds();
+    let (first, last) = data
+        .or(declared)
+        .ok_or("manifest.json has no valid time_range and the data no TimeGenerated")?;
+    let anchor = declared.map_or(first, |(start, _)| start.min(first));
+    // Runs after the manifest's end are not made; runs whose lookback has passed the last record
+    // would see nothing.
+    let end = match declared {
+        Some((_, end)) if end >= last => end.min(last + rule.period),
+        _ => last,
+    };
+    let frequency_ms = rule.frequency.num_milliseconds();
+    if frequency_ms <= 0 {
+        return Err(format!(
+            "queryFrequency {} is not positive",
+            crate::timefmt::display_duration(rule.frequency)
+        ));
+    }
+    // Milliseconds between instants of years 0..=9999 fit an i64 with room to spare.
+    let runs_to = |t: DateTime<Utc>| ((t - anchor).num_milliseconds() + frequency_ms - 1).div_euclid(frequency_ms).max(1);
+    let (k_first, k_last) = (runs_to(first), runs_to(end).max(runs_to(first)));
+    let count = k_last - k_first + 1;
+    if count > MAX_TICKS {
+        return Err(format!(
+            "running every {} from {} to {} (the data's first and last record) is {count} runs, more than the {MAX_TICKS} verify makes of one rule: check the data's TimeGenerated values, or raise queryFrequency",
+            crate::timefmt::display_duration(rule.frequency),
+            crate::timefmt::format_ts(first),
+            crate::timefmt::format_ts(last),
+        ));
+    }
+    Ok((k_first..=k_last)
+        .map(|k| anchor + TimeDelta::milliseconds(k * frequency_ms))
+        .collect())
 }
 
 /// The names and ids a label's identity may appear under in a result.
@@ -155,68 +209,148 @@ fn entity_cells<'r>(rule: &Rule, result: &'r QueryResult, row: &'r [String]) -> 
 
 /// Runs one rule over the data and judges it against the labels.
 pub fn verify_rule(rule: &Rule, manifest: &Manifest, engine: &mut dyn Engine) -> RuleResult {
-    let labels = &manifest.anomalies;
-    let Some((start, end)) = manifest.time_range.bounds() else {
-        return RuleResult {
-            name: rule.file.name.clone(),
-            path: rule.path.clone(),
-            status: RuleStatus::Failed("manifest.json has no valid time_range".into()),
-            expectations: vec![],
-        };
+    verify_rule_within(rule, manifest, engine, None)
+}
+
+/// The failure of a rule that ran past its `--rule-timeout`.
+fn timed_out(budget: Duration, at: Option<DateTime<Utc>>, done: usize, total: usize) -> RuleStatus {
+    let at = at.map_or_else(String::new, |t| format!(" (in the run at {}", crate::timefmt::format_ts(t)));
+    let progress = if at.is_empty() {
+        String::new()
+    } else {
+        format!("{at}, {done} of {total} runs done)")
     };
-    let terms: Vec<BTreeSet<String>> = labels.iter().map(label_terms).collect();
-    let windows: Vec<Option<(DateTime<Utc>, DateTime<Utc>)>> = labels
+    RuleStatus::Failed(format!(
+        "timed out: took longer than --rule-timeout {}{progress}; make the query cheaper or raise --rule-timeout",
+        crate::timefmt::display_duration(TimeDelta::from_std(budget).unwrap_or(TimeDelta::MAX))
+    ))
+}
+
+/// [`verify_rule`] within a time budget: past it the rule is reported failed, whichever of its
+/// runs it was in, so one slow rule cannot hold up the others' results.
+pub fn verify_rule_within(rule: &Rule, manifest: &Manifest, engine: &mut dyn Engine, budget: Option<Duration>) -> RuleResult {
+    let failed = |status| RuleResult {
+        name: rule.file.name.clone(),
+        path: rule.path.clone(),
+        status,
+        expectations: vec![],
+    };
+    let ticks = match schedule(rule, manifest, engine.data_range()) {
+        Ok(ticks) => ticks,
+        Err(message) => return failed(RuleStatus::Failed(message)),
+    };
+    let labels: Vec<LabelKey> = manifest
+        .anomalies
         .iter()
-        .map(|l| Some((crate::timefmt::parse_ts(&l.window.start)?, crate::timefmt::parse_ts(&l.window.end)?)))
+        .map(|l| {
+            let window = crate::timefmt::parse_ts(&l.window.start).zip(crate::timefmt::parse_ts(&l.window.end));
+            (label_terms(l), window)
+        })
         .collect();
+    let deadline = budget.and_then(|b| Instant::now().checked_add(b));
+    let past_deadline = || deadline.is_some_and(|d| Instant::now() >= d);
+    engine.set_deadline(deadline);
     let mut alerts = Vec::new();
-    for tick in ticks(start, end, rule.frequency) {
-        let window = (tick - rule.period, tick);
-        let result = match engine.run(&rule.file.query, tick, window) {
+    for (done, &tick) in ticks.iter().enumerate() {
+        if past_deadline() {
+            engine.set_deadline(None);
+            return failed(timed_out(budget.unwrap_or_default(), Some(tick), done, ticks.len()));
+        }
+        let result = engine.run(&rule.file.query, tick, (tick - rule.period, tick));
+        let result = match result {
             Ok(r) => r,
-            Err(EngineError::Unsupported(feature)) => {
-                return RuleResult {
-                    name: rule.file.name.clone(),
-                    path: rule.path.clone(),
-                    status: RuleStatus::NotExecutable(feature),
-                    expectations: vec![],
-                };
+            // The evaluator's own deadline error, or any error once the budget is spent.
+            Err(_) if past_deadline() => {
+                engine.set_deadline(None);
+                return failed(timed_out(budget.unwrap_or_default(), Some(tick), done, ticks.len()));
             }
-            Err(EngineError::Failed(message)) => {
-                return RuleResult {
-                    name: rule.file.name.clone(),
-                    path: rule.path.clone(),
-                    status: RuleStatus::Failed(message),
-                    expectations: vec![],
-                };
-            }
+            Err(EngineError::Unsupported(feature)) => return failed(RuleStatus::NotExecutable(feature)),
+            Err(EngineError::Failed(message)) => return failed(RuleStatus::Failed(message)),
         };
-        if !rule.trigger.fires(result.rows.len() as u64) {
-            continue;
+        if let Some(alert) = alert_of(rule, &labels, tick, &result) {
+            alerts.push(alert);
         }
-        let mut matches = BTreeSet::new();
-        for row in &result.rows {
-            let cells: Vec<String> = entity_cells(rule, &result, row).iter().map(|c| c.trim().to_lowercase()).collect();
-            let times = row_times(row);
-            for (i, label_terms) in terms.iter().enumerate() {
-                let Some((ls, le)) = windows[i] else { continue };
-                // The label must lie in the run's lookback and, when the row says when it happened,
-                // near that time: a rule re-alerting on one anomaly must not be credited with the
-                // identity's other anomalies of the same day.
-                let in_lookback = ls <= window.1 && le >= window.0;
-                let in_row_time = times.is_empty() || times.iter().any(|t| *t >= ls - ROW_TIME_SLACK && *t <= le + ROW_TIME_SLACK);
-                if in_lookback && in_row_time && cells.iter().any(|c| label_terms.contains(c)) {
-                    matches.insert(i);
-                }
+    }
+    engine.set_deadline(None);
+    judge(rule, manifest, alerts)
+}
+
+/// What matching needs of a label: its identity's terms and its time window.
+type LabelKey = (BTreeSet<String>, Option<(DateTime<Utc>, DateTime<Utc>)>);
+
+/// The alert a run raises, with the labels it matches; `None` when the trigger does not fire.
+fn alert_of(rule: &Rule, labels: &[LabelKey], tick: DateTime<Utc>, result: &QueryResult) -> Option<Alert> {
+    if !rule.trigger.fires(result.rows.len() as u64) {
+        return None;
+    }
+    let window = (tick - rule.period, tick);
+    let mut matches = BTreeSet::new();
+    for row in &result.rows {
+        let cells: Vec<String> = entity_cells(rule, result, row).iter().map(|c| c.trim().to_lowercase()).collect();
+        let times = row_times(row);
+        for (i, (terms, window_of_label)) in labels.iter().enumerate() {
+            let Some((ls, le)) = *window_of_label else { continue };
+            // The label must lie in the run's lookback and, when the row says when it happened,
+            // near that time: a rule re-alerting on one anomaly must not be credited with the
+            // identity's other anomalies of the same day.
+            let in_lookback = ls <= window.1 && le >= window.0;
+            let in_row_time = times.is_empty() || times.iter().any(|t| *t >= ls - ROW_TIME_SLACK && *t <= le + ROW_TIME_SLACK);
+            if in_lookback && in_row_time && cells.iter().any(|c| terms.contains(c)) {
+                matches.insert(i);
             }
         }
-        alerts.push(Alert {
-            tick,
-            rows: result.rows.len() as u64,
-            matches: matches.into_iter().collect(),
-        });
     }
-    judge(rule, manifest, alerts)
+    Some(Alert {
+        tick,
+        rows: result.rows.len() as u64,
+        matches: matches.into_iter().collect(),
+    })
+}
+
+/// The scenario's own expectations of this rule: the anomaly must be in the data.
+fn scenario_expectations(rule: &Rule, manifest: &Manifest, caught_set: &BTreeSet<usize>) -> Vec<ExpectationResult> {
+    let labels = &manifest.anomalies;
+    let of_kind = |kind: AnomalyKind| {
+        labels
+            .iter()
+            .enumerate()
+            .filter(move |(_, l)| l.kind == kind && !l.benign)
+            .map(|(i, _)| i)
+    };
+    let mut expectations = Vec::new();
+    let stem = rule.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    for spec in manifest.expectations.iter().filter(|e| e.rule == stem || e.rule == rule.file.name) {
+        for (kind, must_catch) in spec.catches.iter().map(|k| (k, true)).chain(spec.misses.iter().map(|k| (k, false))) {
+            let wanted: Vec<usize> = of_kind(*kind).collect();
+            let caught: Vec<usize> = wanted.iter().copied().filter(|i| caught_set.contains(i)).collect();
+            let outcome = if wanted.is_empty() {
+                Outcome::Fail(format!(
+                    "the data has no {} anomaly: was it removed from the scenario?",
+                    kind_name(*kind)
+                ))
+            } else if must_catch && caught.len() < wanted.len() {
+                let missed_here: Vec<String> = wanted
+                    .iter()
+                    .filter(|i| !caught_set.contains(i))
+                    .map(|i| describe(&labels[*i]))
+                    .collect();
+                Outcome::Fail(format!("missed {}", missed_here.join(", ")))
+            } else if !must_catch && !caught.is_empty() {
+                Outcome::Fail(format!(
+                    "expected to miss, but caught {}",
+                    caught.iter().map(|i| describe(&labels[*i])).collect::<Vec<_>>().join(", ")
+                ))
+            } else {
+                Outcome::Pass
+            };
+            let verb = if must_catch { "catches" } else { "misses" };
+            expectations.push(ExpectationResult {
+                name: format!("scenario expects: {verb} {}", kind_name(*kind)),
+                outcome,
+            });
+        }
+    }
+    expectations
 }
 
 fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
@@ -290,39 +424,7 @@ fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
             outcome,
         });
     }
-    // The scenario's own expectations of this rule: the anomaly must be in the data.
-    let stem = rule.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    for spec in manifest.expectations.iter().filter(|e| e.rule == stem || e.rule == rule.file.name) {
-        for (kind, must_catch) in spec.catches.iter().map(|k| (k, true)).chain(spec.misses.iter().map(|k| (k, false))) {
-            let wanted: Vec<usize> = of_kind(*kind, false).collect();
-            let caught: Vec<usize> = wanted.iter().copied().filter(|i| caught_set.contains(i)).collect();
-            let outcome = if wanted.is_empty() {
-                Outcome::Fail(format!(
-                    "the data has no {} anomaly: was it removed from the scenario?",
-                    kind_name(*kind)
-                ))
-            } else if must_catch && caught.len() < wanted.len() {
-                let missed_here: Vec<String> = wanted
-                    .iter()
-                    .filter(|i| !caught_set.contains(i))
-                    .map(|i| describe(&labels[*i]))
-                    .collect();
-                Outcome::Fail(format!("missed {}", missed_here.join(", ")))
-            } else if !must_catch && !caught.is_empty() {
-                Outcome::Fail(format!(
-                    "expected to miss, but caught {}",
-                    caught.iter().map(|i| describe(&labels[*i])).collect::<Vec<_>>().join(", ")
-                ))
-            } else {
-                Outcome::Pass
-            };
-            let verb = if must_catch { "catches" } else { "misses" };
-            expectations.push(ExpectationResult {
-                name: format!("scenario expects: {verb} {}", kind_name(*kind)),
-                outcome,
-            });
-        }
-    }
+    expectations.extend(scenario_expectations(rule, manifest, &caught_set));
     if let Some(max) = expected.max_false_positives {
         let outcome = if false_positives <= max {
             Outcome::Pass
@@ -392,6 +494,9 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Strin
             } else {
                 rules.push(path.clone());
             }
+        } else if path.exists() {
+            // A FIFO or device would block or never end: say so rather than "does not exist".
+            return Err(format!("{} is not a regular file or directory", path.display()));
         } else {
             return Err(format!("{} does not exist", path.display()));
         }
@@ -402,37 +507,68 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Strin
 /// Loads and runs every rule and correlation; a file that does not load is reported as failed
 /// without stopping the others.
 pub fn run_all(rule_files: &[PathBuf], correlation_files: &[PathBuf], manifest: &Manifest, engine: &mut dyn Engine) -> Vec<RuleResult> {
+    run_all_with(rule_files, correlation_files, manifest, engine, None, &mut |_| {})
+}
+
+fn not_loaded(path: &std::path::Path, message: String) -> RuleResult {
+    RuleResult {
+        name: path.display().to_string(),
+        path: path.to_owned(),
+        status: RuleStatus::Failed(format!("cannot load: {message}")),
+        expectations: vec![],
+    }
+}
+
+/// [`run_all`] with a time budget per rule and correlation, handing each result to `done` as soon
+/// as it is known, so that a slow rule does not withhold the others' results.
+pub fn run_all_with(
+    rule_files: &[PathBuf],
+    correlation_files: &[PathBuf],
+    manifest: &Manifest,
+    engine: &mut dyn Engine,
+    budget: Option<Duration>,
+    done: &mut dyn FnMut(&RuleResult),
+) -> Vec<RuleResult> {
     let mut results = Vec::new();
+    let mut report = |result: RuleResult| {
+        done(&result);
+        results.push(result);
+    };
     for path in rule_files {
         match rule::load(path) {
-            Ok(rule) => results.push(verify_rule(&rule, manifest, engine)),
-            Err(message) => results.push(RuleResult {
-                name: path.display().to_string(),
-                path: path.clone(),
-                status: RuleStatus::Failed(format!("cannot load: {message}")),
-                expectations: vec![],
-            }),
+            Ok(rule) => report(verify_rule_within(&rule, manifest, engine, budget)),
+            Err(message) => report(not_loaded(path, message)),
         }
     }
     for path in correlation_files {
         match correlation::load(path) {
-            Ok(list) => results.extend(list.iter().map(|c| correlation::run(c, path, manifest, engine))),
-            Err(message) => results.push(RuleResult {
-                name: path.display().to_string(),
-                path: path.clone(),
-                status: RuleStatus::Failed(format!("cannot load: {message}")),
-                expectations: vec![],
-            }),
+            Ok(list) => {
+                for c in &list {
+                    let deadline = budget.and_then(|b| Instant::now().checked_add(b));
+                    engine.set_deadline(deadline);
+                    let mut result = correlation::run(c, path, manifest, engine);
+                    engine.set_deadline(None);
+                    if matches!(result.status, RuleStatus::Failed(_)) && deadline.is_some_and(|d| Instant::now() >= d) {
+                        result.status = timed_out(budget.unwrap_or_default(), None, 0, 1);
+                    }
+                    report(result);
+                }
+            }
+            Err(message) => report(not_loaded(path, message)),
         }
     }
     results
 }
 
 /// The tick at which a label's records were last visible to a rule, for `--explain`.
-pub fn tick_covering(rule: &Rule, manifest: &Manifest, label: &Label) -> Option<DateTime<Utc>> {
-    let (start, end) = manifest.time_range.bounds()?;
+pub fn tick_covering(
+    rule: &Rule,
+    manifest: &Manifest,
+    label: &Label,
+    data: Option<(DateTime<Utc>, DateTime<Utc>)>,
+) -> Option<DateTime<Utc>> {
     let at = crate::timefmt::parse_ts(&label.window.end)?;
-    ticks(start, end, rule.frequency).into_iter().find(|t| *t >= at)
+    schedule(rule, manifest, data).ok()?.into_iter().find(|t| *t >= at)
 }
 
 #[cfg(test)]

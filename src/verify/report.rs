@@ -4,9 +4,17 @@ use super::{Outcome, RuleResult, RuleStatus, describe};
 use crate::manifest::Manifest;
 use std::fmt::Write;
 
+/// The whole report: every result, then the summary.
 pub fn text(results: &[RuleResult], manifest: &Manifest) -> String {
+    let mut out: String = results.iter().map(|r| rule_text(r, manifest)).collect();
+    out.push_str(&summary(results, manifest));
+    out
+}
+
+/// One rule's or correlation's part of the report, printed as soon as it has run.
+pub fn rule_text(r: &RuleResult, manifest: &Manifest) -> String {
     let mut out = String::new();
-    for r in results {
+    {
         let mark = if !r.passed() {
             "FAIL"
         } else if matches!(r.status, RuleStatus::NotExecutable(_)) {
@@ -70,6 +78,12 @@ pub fn text(results: &[RuleResult], manifest: &Manifest) -> String {
             let _ = writeln!(out, "{line}");
         }
     }
+    out
+}
+
+/// The closing counts over all results.
+pub fn summary(results: &[RuleResult], manifest: &Manifest) -> String {
+    let mut out = String::new();
     let failed = results.iter().filter(|r| !r.passed()).count();
     let not_executable = results.iter().filter(|r| matches!(r.status, RuleStatus::NotExecutable(_))).count();
     let expectations: usize = results

@@ -114,54 +114,65 @@ impl Trigger {
     }
 }
 
-/// Parses Sentinel's timespan notations: `5m`, `1h`, `2H`, `14d`, ISO 8601 `PT5H`/`P1D`, .NET
-/// `01:00:00`/`1.00:00:00`; a trailing `// comment` inside the value is ignored (seen in the wild).
+/// Parses Sentinel's timespan notations; see [`crate::timefmt::parse_timespan`].
 pub fn parse_timespan(text: &str) -> Result<TimeDelta, String> {
-    let s = text.split("//").next().unwrap_or("").trim();
-    if let Some(iso) = s.strip_prefix('P').or_else(|| s.strip_prefix('p')) {
-        let (days, time) = iso.split_once(['T', 't']).unwrap_or((iso, ""));
-        let mut total = TimeDelta::zero();
-        if !days.is_empty() {
-            let d = days
-                .strip_suffix(['D', 'd'])
-                .ok_or_else(|| format!("`{text}`: unsupported ISO 8601 duration"))?;
-            total += TimeDelta::days(d.parse::<i64>().map_err(|_| format!("`{text}`: bad day count"))?);
-        }
-        if !time.is_empty() {
-            total += crate::timefmt::parse_duration(&time.to_ascii_lowercase()).map_err(|e| format!("`{text}`: {e}"))?;
-        }
-        return Ok(total);
-    }
-    if s.contains(':') {
-        let (days, clock) = match s.split_once('.') {
-            Some((d, rest)) if rest.contains(':') => (d.parse::<i64>().map_err(|_| format!("`{text}`: bad days"))?, rest),
-            _ => (0, s),
-        };
-        let parts: Vec<i64> = clock
-            .split(':')
-            .map(|p| p.split('.').next().unwrap_or("").parse::<i64>())
-            .collect::<Result<_, _>>()
-            .map_err(|_| format!("`{text}` is not a timespan"))?;
-        let [h, m, sec] = parts.as_slice() else {
-            return Err(format!("`{text}` is not hh:mm:ss"));
-        };
-        return Ok(TimeDelta::days(days) + TimeDelta::hours(*h) + TimeDelta::minutes(*m) + TimeDelta::seconds(*sec));
-    }
-    crate::timefmt::parse_duration(&s.to_ascii_lowercase())
+    crate::timefmt::parse_timespan(text)
 }
 
-/// Loads and checks one rule file.
+/// The largest rule file read: Sentinel limits a rule's query to 10,000 characters, so a rule
+/// file is a few KiB; this bound only keeps a mistaken path (a log, a device) from being read whole.
+pub const MAX_RULE_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Where a field's value starts in the rule file, for errors about values serde accepted.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FieldSpans {
+    query: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    query_frequency: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    query_period: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+}
+
+/// `path:line:column: message` for the value of `field` (camelCase, as written in the file).
+fn located(path: &Path, text: &str, field: &str, message: String) -> String {
+    let spans: Option<FieldSpans> = serde_saphyr::from_str(text).ok();
+    let span = spans.and_then(|s| match field {
+        "query" => s.query,
+        "queryFrequency" => s.query_frequency,
+        _ => s.query_period,
+    });
+    match span {
+        Some(at) => format!("{}:{}:{}: {message}", path.display(), at.referenced.line(), at.referenced.column()),
+        None => format!("{}: {message}", path.display()),
+    }
+}
+
+/// Loads and checks one rule file. Errors name the file, line and column and say what to do.
 pub fn load(path: &Path) -> Result<Rule, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    let text = crate::input::read_text(path, MAX_RULE_FILE_BYTES).map_err(|e| e.to_string())?;
     let file: RuleFile = serde_saphyr::from_str(&text).map_err(|e| {
-        let at = e.location().map_or_else(String::new, |l| format!("{}:{}: ", l.line(), l.column()));
-        format!("{at}{}", crate::scenario::first_line_of(&e.to_string()))
+        let at = e.location().map_or_else(String::new, |l| format!(":{}:{}", l.line(), l.column()));
+        format!("{}{at}: {}", path.display(), crate::scenario::first_line_of(&e.to_string()))
     })?;
+    if file.query.trim().is_empty() {
+        return Err(located(
+            path,
+            &text,
+            "query",
+            "the query is empty: write the KQL the rule runs under `query: |`".into(),
+        ));
+    }
     let nrt = file.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("nrt"));
     let span = |field: &Option<String>, name: &str, default: TimeDelta| -> Result<TimeDelta, String> {
         match field {
             None => Ok(default),
-            Some(text) => parse_timespan(text).map_err(|e| format!("{name}: {e}")),
+            Some(value) => parse_timespan(value).map_err(|e| {
+                located(
+                    path,
+                    &text,
+                    name,
+                    format!("{name}: {e}; write it like 5m, 1h, 1d, PT1H or 01:00:00"),
+                )
+            }),
         }
     };
     // NRT rules run every minute over what arrived since the previous run.
@@ -171,10 +182,20 @@ pub fn load(path: &Path) -> Result<Rule, String> {
         let frequency = span(&file.query_frequency, "queryFrequency", TimeDelta::hours(1))?;
         let period = span(&file.query_period, "queryPeriod", frequency)?;
         if frequency < TimeDelta::minutes(5) || period > TimeDelta::days(14) || period < frequency {
-            return Err(format!(
-                "queryFrequency {} / queryPeriod {}: Sentinel needs 5m ≤ frequency ≤ period ≤ 14d",
-                crate::timefmt::display_duration(frequency),
-                crate::timefmt::display_duration(period)
+            let field = if frequency < TimeDelta::minutes(5) {
+                "queryFrequency"
+            } else {
+                "queryPeriod"
+            };
+            return Err(located(
+                path,
+                &text,
+                field,
+                format!(
+                    "queryFrequency {} / queryPeriod {}: Sentinel needs 5m ≤ frequency ≤ period ≤ 14d",
+                    crate::timefmt::display_duration(frequency),
+                    crate::timefmt::display_duration(period)
+                ),
             ));
         }
         (frequency, period)

@@ -112,7 +112,7 @@ fn exit_codes_and_caret_errors() {
     dir.write("Broken.jsonl", "{not json}\n");
     let (code, _, err) = exec(&args(&dir, "print 1"));
     assert_eq!(code, 2);
-    assert!(err.contains("Broken.jsonl line 1"), "{err}");
+    assert!(err.contains("Broken.jsonl:1:2: key must be a string"), "{err}");
 }
 
 #[test]

@@ -322,3 +322,115 @@ fn every_bundled_rule_meets_its_expectations_on_the_other_bundled_scenarios() {
         assert!(caught >= 3, "{name}: only {caught} rules caught anything");
     }
 }
+
+#[test]
+fn each_result_is_printed_as_it_completes_and_a_slow_rule_times_out_as_a_failure() {
+    use std::io::BufRead;
+    let dir = temp_dir("timeout");
+    let rule = |name: &str, frequency: &str, query: &str| {
+        format!("name: {name}\nqueryFrequency: {frequency}\nqueryPeriod: 1d\nquery: |\n  {query}\n")
+    };
+    std::fs::write(
+        dir.join("a-fast.yaml"),
+        rule("Fast first", "1h", "AADServicePrincipalSignInLogs | where ResultType != \"0\""),
+    )
+    .unwrap();
+    // A cartesian join over `range` in every one of hundreds of 5-minute runs: minutes of work.
+    let slow = "range x from 1 to 500 step 1 | extend k = 1 | join kind=inner (range y from 1 to 500 step 1 | extend k = 1) on k | count";
+    std::fs::write(dir.join("b-slow.yaml"), rule("Slow", "5m", slow)).unwrap();
+    std::fs::write(dir.join("c-fast.yaml"), rule("Fast last", "1h", "AuditLogs | take 1")).unwrap();
+    let (data, _) = detections();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantless"))
+        .args(["verify", "--data", data.to_str().unwrap(), "--rules", dir.to_str().unwrap()])
+        .args(["--rule-timeout", "2s"])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    // The first result is out while the slow rule still runs, not held back to the end.
+    let running = child.try_wait().unwrap().is_none();
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.wait().unwrap();
+    let stdout = format!("{first}\n{}", rest.join("\n"));
+    assert!(first.starts_with("ok   Fast first"), "{stdout}");
+    assert!(running, "the first result was printed only once verify had finished:\n{stdout}");
+    assert_eq!(status.code(), Some(1), "{stdout}");
+    let slow_at = stdout.find("FAIL Slow").unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        stdout[slow_at..].contains("failed: timed out: took longer than --rule-timeout 2s"),
+        "{stdout}"
+    );
+    let last_at = stdout
+        .find("ok   Fast last")
+        .unwrap_or_else(|| panic!("the rule after the slow one ran:\n{stdout}"));
+    let summary_at = stdout
+        .find("rule(s) and correlation(s): 2 passed, 1 failed")
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(slow_at < last_at && last_at < summary_at, "{stdout}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn an_unknown_explain_name_is_a_usage_error_with_a_suggestion() {
+    let (data, _) = detections();
+    let run = tenantless(&[
+        "verify",
+        "--data",
+        data.to_str().unwrap(),
+        "--rules",
+        "rules",
+        "--explain",
+        "keyvault-mass-reed",
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--explain: no rule named `keyvault-mass-reed`; did you mean `keyvault-mass-read`?"),
+        "{stderr}"
+    );
+    assert!(run.stdout.is_empty(), "no rule ran before the usage error");
+}
+
+#[test]
+fn an_empty_query_is_an_error_at_its_line() {
+    let dir = temp_dir("empty-query");
+    for (file, text) in [
+        ("quoted.yaml", "name: Empty\nqueryFrequency: 1h\nquery: \"\"\n"),
+        ("block.yaml", "name: Empty\nqueryFrequency: 1h\nquery: |\n  \n"),
+    ] {
+        let path = dir.join(file);
+        std::fs::write(&path, text).unwrap();
+        let err = verify::rule::load(&path).unwrap_err();
+        let at = format!("{}:3:8: the query is empty", path.display());
+        assert!(err.starts_with(&at), "{err}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn absurd_durations_in_rules_are_located_errors_not_panics() {
+    let dir = temp_dir("durations");
+    for (i, (field, value)) in [
+        ("queryFrequency", "P99999999999999D"),
+        ("queryFrequency", "99999999999999:00:00"),
+        ("queryPeriod", "P9223372036854775807D"),
+        ("queryPeriod", "00:99999999999999999:00"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let path = dir.join(format!("rule{i}.yaml"));
+        std::fs::write(&path, format!("name: Absurd\n{field}: {value}\nquery: AuditLogs\n")).unwrap();
+        let err = verify::rule::load(&path).unwrap_err();
+        let at = format!(
+            "{}:2:{}: {field}: `{value}` is too long a duration",
+            path.display(),
+            field.len() + 3
+        );
+        assert!(err.starts_with(&at), "{err}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
