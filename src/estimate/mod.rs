@@ -173,7 +173,7 @@ fn workload_contributors(tenants: &[Tenant]) -> Vec<Contributor> {
             t.workloads.iter().map(|w| Contributor {
                 scenario: t.scenario.clone(),
                 name: w.name.clone(),
-                kind: w.action.kind_name().to_owned(),
+                kind: w.action.kind().to_string(),
                 count: t.identities[w.identity].weight,
                 total: Default::default(),
                 signin_rows: 0.0,

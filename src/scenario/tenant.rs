@@ -188,12 +188,14 @@ pub enum WorkloadAction {
 }
 
 impl WorkloadAction {
-    pub fn kind_name(&self) -> &'static str {
+    /// The scenario kind this action was declared as.
+    pub fn kind(&self) -> crate::scenario::model::WorkloadKind {
+        use crate::scenario::model::WorkloadKind;
         match self {
-            Self::KeyVaultSecretRead { .. } => "keyvault_secret_read",
-            Self::ArmDeployment { .. } => "arm_deployment",
-            Self::LogicAppRun { .. } => "logic_app_run",
-            Self::GraphOperation { .. } => "graph_operation",
+            Self::KeyVaultSecretRead { .. } => WorkloadKind::KeyvaultSecretRead,
+            Self::ArmDeployment { .. } => WorkloadKind::ArmDeployment,
+            Self::LogicAppRun { .. } => WorkloadKind::LogicAppRun,
+            Self::GraphOperation { .. } => WorkloadKind::GraphOperation,
         }
     }
 }

@@ -326,7 +326,7 @@ fn scenario_expectations(rule: &Rule, manifest: &Manifest, caught_set: &BTreeSet
             let outcome = if wanted.is_empty() {
                 Outcome::Fail(format!(
                     "the data has no {} anomaly: was it removed from the scenario?",
-                    kind_name(*kind)
+                    *kind
                 ))
             } else if must_catch && caught.len() < wanted.len() {
                 let missed_here: Vec<String> = wanted
@@ -345,7 +345,7 @@ fn scenario_expectations(rule: &Rule, manifest: &Manifest, caught_set: &BTreeSet
             };
             let verb = if must_catch { "catches" } else { "misses" };
             expectations.push(ExpectationResult {
-                name: format!("scenario expects: {verb} {}", kind_name(*kind)),
+                name: format!("scenario expects: {verb} {}", *kind),
                 outcome,
             });
         }
@@ -373,7 +373,7 @@ fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
         let not_caught: Vec<usize> = wanted.iter().copied().filter(|i| !caught_set.contains(i)).collect();
         missed.extend(&not_caught);
         let outcome = if wanted.is_empty() {
-            Outcome::Skipped(format!("the data has no {kind:?} anomaly"))
+            Outcome::Skipped(format!("the data has no {kind} anomaly"))
         } else if not_caught.is_empty() {
             Outcome::Pass
         } else {
@@ -383,7 +383,7 @@ fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
             ))
         };
         expectations.push(ExpectationResult {
-            name: format!("catches {}", kind_name(*kind)),
+            name: format!("catches {}", *kind),
             outcome,
         });
         if expected.noisy_on.contains(kind) {
@@ -392,7 +392,7 @@ fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
         let near_misses: Vec<usize> = of_kind(*kind, true).collect();
         let fired_on: Vec<usize> = near_misses.iter().copied().filter(|i| caught_set.contains(i)).collect();
         let outcome = if near_misses.is_empty() {
-            Outcome::Skipped(format!("the data has no benign {kind:?} near-miss"))
+            Outcome::Skipped(format!("the data has no benign {kind} near-miss"))
         } else if fired_on.is_empty() {
             Outcome::Pass
         } else {
@@ -402,7 +402,7 @@ fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
             ))
         };
         expectations.push(ExpectationResult {
-            name: format!("quiet on {} near-misses", kind_name(*kind)),
+            name: format!("quiet on {} near-misses", *kind),
             outcome,
         });
     }
@@ -410,7 +410,7 @@ fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
         let blind: Vec<usize> = of_kind(*kind, false).collect();
         let caught: Vec<usize> = blind.iter().copied().filter(|i| caught_set.contains(i)).collect();
         let outcome = if blind.is_empty() {
-            Outcome::Skipped(format!("the data has no {kind:?} anomaly"))
+            Outcome::Skipped(format!("the data has no {kind} anomaly"))
         } else if caught.is_empty() {
             Outcome::Pass
         } else {
@@ -420,7 +420,7 @@ fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
             ))
         };
         expectations.push(ExpectationResult {
-            name: format!("known blind spot: misses {}", kind_name(*kind)),
+            name: format!("known blind spot: misses {}", *kind),
             outcome,
         });
     }
@@ -450,18 +450,11 @@ fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
     }
 }
 
-pub fn kind_name(kind: AnomalyKind) -> String {
-    serde_json::to_value(kind)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| format!("{kind:?}"))
-}
-
 pub fn describe(label: &Label) -> String {
     format!(
         "{} ({} {} at {})",
         label.id,
-        kind_name(label.kind),
+        label.kind,
         label.identity,
         label.window.start
     )

@@ -5,6 +5,7 @@ mod support;
 
 mod bad_scenarios;
 mod cli_output;
+mod data_limits;
 mod determinism;
 mod estimate;
 mod generate_e2e;
