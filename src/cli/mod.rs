@@ -54,7 +54,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Generate(args)) => exit::exit_code(generate::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Estimate(args)) => exit::exit_code(estimate::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Bench(args)) => exit::exit_code(bench::run(&args, &mut std::io::stdout().lock())),
-        Some(Command::Verify(args)) => verify::run(&args),
+        Some(Command::Verify(args)) => exit::exit_code(verify::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Query(args)) => query::run(&args),
         None => {
             // No arguments: the README's first command. Generate the default scenario into output/,
@@ -64,7 +64,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 return exit::exit_code(generated);
             }
             println!();
-            verify::run(&verify::VerifyArgs::defaults())
+            exit::exit_code(verify::run(&verify::VerifyArgs::defaults(), &mut std::io::stdout().lock()))
         }
     }
 }

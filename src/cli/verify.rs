@@ -1,11 +1,12 @@
 //! `tenantless verify`: run the rules against generated data and compare with the ground truth.
 
-use super::{EXIT_FAILURE, EXIT_INPUT};
+use super::exit::{CommandResult, Failure, Outcome, emit};
 use crate::manifest::Manifest;
 use crate::verify::{self, Engine, RuleStatus, engine::KqlEngine, rule};
 use clap::Args;
+use std::fmt::Write as _;
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -60,52 +61,32 @@ pub fn default_rules() -> PathBuf {
     }
 }
 
-pub fn run(args: &VerifyArgs) -> ExitCode {
-    let manifest = match Manifest::load(&args.data) {
-        Ok(m) => m,
-        Err(e) => {
-            eprintln!(
-                "error: {e}\n  hint: point --data at a directory written by `tenantless generate --out {}`",
-                args.data.display()
-            );
-            return ExitCode::from(EXIT_INPUT);
-        }
-    };
+pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> CommandResult {
+    let manifest = Manifest::load(&args.data).map_err(|e| {
+        Failure::Input(format!(
+            "{e}\n  hint: point --data at a directory written by `tenantless generate --out {}`",
+            args.data.display()
+        ))
+    })?;
     let rule_paths = if args.rules.is_empty() {
         vec![default_rules()]
     } else {
         args.rules.clone()
     };
-    let (rule_files, correlation_files) = match verify::discover(&rule_paths) {
-        Ok(found) => found,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_INPUT);
-        }
-    };
+    let (rule_files, correlation_files) = verify::discover(&rule_paths).map_err(|e| Failure::Input(e.to_string()))?;
     // An unknown --explain name is a usage error, found before minutes of rules run.
     let explained = match &args.explain {
-        Some(wanted) => match find_rule(wanted, &rule_files) {
-            Ok(rule) => Some(rule),
-            Err(message) => {
-                eprintln!("error: {message}");
-                return ExitCode::from(EXIT_INPUT);
-            }
-        },
+        Some(wanted) => Some(find_rule(wanted, &rule_files).map_err(Failure::Input)?),
         None => None,
     };
-    let mut engine = match KqlEngine::load(&args.data) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("error: loading {}: {e}", args.data.display());
-            return ExitCode::from(EXIT_INPUT);
-        }
-    };
+    let mut engine = KqlEngine::load(&args.data).map_err(|e| Failure::Input(format!("loading {}: {e}", args.data.display())))?;
     // Each result is printed as soon as it is known: a slow rule must not withhold the others'.
+    // The first write error is kept (later writes are skipped) and ends the command.
+    let mut written: Result<(), Failure> = Ok(());
     let mut print_one = |result: &verify::RuleResult| {
-        use std::io::Write;
-        print!("{}", verify::report::rule_text(result, &manifest));
-        let _ = std::io::stdout().flush();
+        if written.is_ok() {
+            written = emit(out, verify::report::rule_text(result, &manifest));
+        }
     };
     let results = verify::run_all_with(
         &rule_files,
@@ -115,21 +96,19 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
         Some(args.rule_timeout),
         &mut print_one,
     );
-    print!("{}", verify::report::summary(&results, &manifest));
-    if let Some(path) = &args.junit
-        && let Err(e) = std::fs::write(path, verify::junit::render(&results))
-    {
-        eprintln!("error: writing {}: {e}", path.display());
-        return ExitCode::from(EXIT_FAILURE);
+    written?;
+    emit(out, verify::report::summary(&results, &manifest))?;
+    if let Some(path) = &args.junit {
+        std::fs::write(path, verify::junit::render(&results)).map_err(|e| Failure::Run(format!("writing {}: {e}", path.display())))?;
     }
     if let Some(rule) = &explained {
-        explain(rule, &manifest, &mut engine, args.rule_timeout);
+        emit(out, explain(rule, &manifest, &mut engine, args.rule_timeout))?;
     }
-    if results.iter().all(|r| r.passed()) {
-        ExitCode::SUCCESS
+    Ok(if results.iter().all(|r| r.passed()) {
+        Outcome::Success
     } else {
-        ExitCode::from(EXIT_FAILURE)
-    }
+        Outcome::Findings
+    })
 }
 
 /// The rule `--explain` names (its name, file stem or path), or an error suggesting the closest.
@@ -152,7 +131,8 @@ fn find_rule(wanted: &str, rule_files: &[PathBuf]) -> Result<rule::Rule, String>
 }
 
 /// Per-stage row counts of one rule at the tick where each label it should catch lay.
-fn explain(rule: &rule::Rule, manifest: &Manifest, engine: &mut dyn Engine, budget: std::time::Duration) {
+fn explain(rule: &rule::Rule, manifest: &Manifest, engine: &mut dyn Engine, budget: std::time::Duration) -> String {
+    let mut text = String::new();
     let result = verify::verify_rule_within(rule, manifest, engine, Some(budget));
     let labels: Vec<usize> = match &result.status {
         RuleStatus::Ran { missed, .. } if !missed.is_empty() => missed.clone(),
@@ -164,16 +144,17 @@ fn explain(rule: &rule::Rule, manifest: &Manifest, engine: &mut dyn Engine, budg
             .map(|(i, _)| i)
             .collect(),
     };
-    println!("\nexplain: {}", rule.file.name);
+    let _ = writeln!(text, "\nexplain: {}", rule.file.name);
     if labels.is_empty() {
-        println!("  no label of the kinds this rule expects is in the data");
+        let _ = writeln!(text, "  no label of the kinds this rule expects is in the data");
     }
     for i in labels {
         let label = &manifest.anomalies[i];
         let Some(tick) = verify::tick_covering(rule, manifest, label, engine.data_range()) else {
             continue;
         };
-        println!(
+        let _ = writeln!(
+            text,
             "  {} — run at {} over the preceding {}:",
             verify::describe(label),
             crate::timefmt::format_ts(tick),
@@ -184,10 +165,17 @@ fn explain(rule: &rule::Rule, manifest: &Manifest, engine: &mut dyn Engine, budg
                 for (stage, rows) in stages {
                     let stage = stage.replace('\n', " ");
                     let short: String = stage.chars().take(90).collect();
-                    println!("    {rows:>8} rows  {short}{}", if stage.chars().count() > 90 { "…" } else { "" });
+                    let more = if stage.chars().count() > 90 { "…" } else { "" };
+                    let _ = writeln!(text, "    {rows:>8} rows  {short}{more}");
                 }
             }
-            Err(e) => println!("    cannot run: {e:?}"),
+            Err(verify::EngineError::Unsupported(feature)) => {
+                let _ = writeln!(text, "    cannot run: {feature} is not supported by tenantless yet");
+            }
+            Err(verify::EngineError::Failed(message)) => {
+                let _ = writeln!(text, "    cannot run: {message}");
+            }
         }
     }
+    text
 }

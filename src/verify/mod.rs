@@ -324,10 +324,7 @@ fn scenario_expectations(rule: &Rule, manifest: &Manifest, caught_set: &BTreeSet
             let wanted: Vec<usize> = of_kind(*kind).collect();
             let caught: Vec<usize> = wanted.iter().copied().filter(|i| caught_set.contains(i)).collect();
             let outcome = if wanted.is_empty() {
-                Outcome::Fail(format!(
-                    "the data has no {} anomaly: was it removed from the scenario?",
-                    *kind
-                ))
+                Outcome::Fail(format!("the data has no {} anomaly: was it removed from the scenario?", *kind))
             } else if must_catch && caught.len() < wanted.len() {
                 let missed_here: Vec<String> = wanted
                     .iter()
@@ -451,13 +448,7 @@ fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
 }
 
 pub fn describe(label: &Label) -> String {
-    format!(
-        "{} ({} {} at {})",
-        label.id,
-        label.kind,
-        label.identity,
-        label.window.start
-    )
+    format!("{} ({} {} at {})", label.id, label.kind, label.identity, label.window.start)
 }
 
 /// Rule and correlation files found under the given paths: each directory's `*.yaml` are rules and

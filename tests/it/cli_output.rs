@@ -10,6 +10,7 @@ fn commands(out: &TempDir) -> Vec<Vec<String>> {
     vec![
         vec!["generate".into(), "scenarios/seed.yaml".into(), "--out".into(), out],
         vec!["estimate".into(), "scenarios/seed.yaml".into()],
+        vec!["verify".into(), "--data".into(), "tests/golden/seed".into()],
     ]
 }
 
