@@ -308,3 +308,34 @@ pub enum AnomalyKind {
     SigninWithoutActivity,
     ActivityWithoutSignin,
 }
+
+impl AnomalyKind {
+    /// The optional fields this kind takes besides `kind`, `identity`, `at` and `benign`: declared
+    /// once, for the resolver, its errors and the scenario reference's table (tested against it).
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            AnomalyKind::FailedSignins => &["reason", "count", "ip", "resource"],
+            AnomalyKind::CredentialAddedToActiveSp => &["actor", "ip", "credential_type"],
+            AnomalyKind::RenameThenCredential => &["new_name", "actor", "ip", "credential_type"],
+            AnomalyKind::SigninFromUnusualIp => &["ip", "resource", "vault"],
+            AnomalyKind::NewResourceAccess => &["resource", "vault"],
+            AnomalyKind::CaPolicyDeletedByApp => &["policy"],
+            AnomalyKind::KeyvaultMassRead => &["vault", "count"],
+            AnomalyKind::SigninWithoutActivity => &["count", "resource"],
+            AnomalyKind::ActivityWithoutSignin => &["sql_database", "ip"],
+        }
+    }
+}
+
+impl WorkloadKind {
+    /// The fields this kind takes besides `name`, `identity`, `kind`, `schedule` and `credential`:
+    /// declared once, for the resolver, its errors and the scenario reference's table.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            WorkloadKind::KeyvaultSecretRead => &["vault", "secrets"],
+            WorkloadKind::ArmDeployment => &["sql_database", "signins_per_run"],
+            WorkloadKind::LogicAppRun => &["logic_app"],
+            WorkloadKind::GraphOperation => &["operation", "policy"],
+        }
+    }
+}

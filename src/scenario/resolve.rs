@@ -819,7 +819,29 @@ fn required<'a, T>(ctx: &Ctx, spec: &WorkloadSpec, field: &'a Option<T>, name: &
     })
 }
 
+/// Where each kind-specific workload field was given, by name.
+fn workload_fields_given(spec: &WorkloadSpec) -> [(&'static str, Option<(u32, u32)>); 7] {
+    // A secrets list is located at its first entry (an empty list, which names nothing, passes).
+    let secrets = spec
+        .secrets
+        .as_ref()
+        .and_then(|list| list.first())
+        .map(|s| (s.referenced.line() as u32, s.referenced.column() as u32));
+    [
+        ("vault", loc(&spec.vault)),
+        ("secrets", secrets),
+        ("sql_database", loc(&spec.sql_database)),
+        ("signins_per_run", loc(&spec.signins_per_run)),
+        ("logic_app", loc(&spec.logic_app)),
+        ("operation", loc(&spec.operation)),
+        ("policy", loc(&spec.policy)),
+    ]
+}
+
 fn resolve_workload(ctx: &Ctx, spec: &WorkloadSpec, name: String, path: String, identity: usize, tenant: &Tenant) -> R<Workload> {
+    reject_unused_fields(ctx, spec.kind.value.fields(), &workload_fields_given(spec), || {
+        format!("a `{}` workload", spec.kind.value)
+    })?;
     let action = match spec.kind.value {
         WorkloadKind::KeyvaultSecretRead => {
             let vault_ref = required(ctx, spec, &spec.vault, "vault", "kv-prod")?;
@@ -977,7 +999,6 @@ fn resolve_schedule(ctx: &Ctx, spec: &ScheduleSpec, at: &S<WorkloadKind>, period
 
 fn resolve_anomaly(ctx: &Ctx, spec: &AnomalySpec, tenant: &Tenant) -> R<Anomaly> {
     let identity = lookup(ctx, "identity", &spec.identity, &tenant.identities, |i| &i.name)?;
-    let is_sp = tenant.identities[identity].kind == IdentityKind::ServicePrincipal;
     let at = ctx.datetime(&spec.at)?;
     if at < tenant.start || at >= tenant.end {
         return Err(ctx
@@ -988,6 +1009,9 @@ fn resolve_anomaly(ctx: &Ctx, spec: &AnomalySpec, tenant: &Tenant) -> R<Anomaly>
                 crate::timefmt::format_ts(tenant.end)
             )));
     }
+    reject_unused_fields(ctx, spec.kind.value.fields(), &anomaly_fields_given(spec), || {
+        format!("a {} anomaly", spec.kind.value)
+    })?;
     let path = format!("{}/anomaly/{}/{}", tenant.scenario, spec.identity.value, spec.at.value);
     let ip = match &spec.ip {
         Some(ip) => ip
@@ -998,154 +1022,197 @@ fn resolve_anomaly(ctx: &Ctx, spec: &AnomalySpec, tenant: &Tenant) -> R<Anomaly>
         // Addresses outside Azure's ranges: where stolen credentials are replayed from.
         None => ctx.ids.public_ip(&path, "ip", &[[185, 220], [45, 134], [91, 219]]),
     };
-    let kind_label = spec.kind.value;
-    let require_sp = || -> R<()> {
-        if is_sp {
-            Ok(())
-        } else {
-            Err(ctx
-                .err(&spec.identity, format!("a {kind_label} anomaly needs a service principal"))
-                .with_hint("name an identity of kind service_principal"))
-        }
+    let fields = AnomalyFields {
+        ctx,
+        spec,
+        tenant,
+        is_sp: tenant.identities[identity].kind == IdentityKind::ServicePrincipal,
     };
-    let count = |default: u32, max: i64| -> R<u32> { spec.count.as_ref().map_or(Ok(default), |c| ctx.positive(c, "count", max)) };
-    let resource = |default: &'static str| -> R<&'static crate::catalog::FirstPartyApp> {
-        match &spec.resource {
-            None => Ok(catalog::first_party(default).expect("default resource is in the catalog")),
-            Some(r) => catalog::first_party(&r.value).ok_or_else(|| {
-                let keys: Vec<&str> = catalog::FIRST_PARTY_APPS.iter().map(|a| a.key).collect();
-                ctx.err(r, format!("unknown resource app `{}`", r.value))
-                    .with_hint(format!("known: {}", keys.join(", ")))
-            }),
+    Ok(Anomaly {
+        kind: spec.kind.value,
+        identity,
+        at,
+        benign: spec.benign,
+        detail: fields.detail(identity, ip)?,
+    })
+}
+
+/// An anomaly's fields, read with their defaults and checked against the tenant.
+struct AnomalyFields<'a> {
+    ctx: &'a Ctx<'a>,
+    spec: &'a AnomalySpec,
+    tenant: &'a Tenant,
+    is_sp: bool,
+}
+
+impl AnomalyFields<'_> {
+    /// The kind's details; one arm per kind, the longer ones in their own functions.
+    fn detail(&self, identity: usize, ip: Ipv4Addr) -> R<AnomalyDetail> {
+        let (spec, tenant) = (self.spec, self.tenant);
+        Ok(match spec.kind.value {
+            AnomalyKind::FailedSignins => self.failed_signins(ip)?,
+            AnomalyKind::CredentialAddedToActiveSp => {
+                self.require_sp()?;
+                AnomalyDetail::CredentialAdded {
+                    actor_upn: self.actor(),
+                    actor_ip: ip,
+                    credential_type: self.credential_type(),
+                }
+            }
+            AnomalyKind::RenameThenCredential => {
+                self.require_sp()?;
+                let new_name = spec
+                    .new_name
+                    .as_ref()
+                    .map_or_else(|| format!("{}-legacy", tenant.identities[identity].name), |n| n.value.clone());
+                AnomalyDetail::RenameThenCredential {
+                    actor_upn: self.actor(),
+                    actor_ip: ip,
+                    new_name,
+                    credential_type: self.credential_type(),
+                    add_credential: !spec.benign,
+                }
+            }
+            AnomalyKind::SigninFromUnusualIp => AnomalyDetail::UnusualIp {
+                ip,
+                resource: self.resource(if self.is_sp { "arm" } else { "key_vault" })?,
+                vault: self.vault(!self.is_sp)?,
+            },
+            AnomalyKind::NewResourceAccess => {
+                let resource = self.resource("graph")?;
+                let vault = self.vault(resource.key == "key_vault")?;
+                AnomalyDetail::NewResourceAccess { resource, vault }
+            }
+            AnomalyKind::CaPolicyDeletedByApp => self.ca_policy_deleted()?,
+            AnomalyKind::KeyvaultMassRead => AnomalyDetail::KeyVaultMassRead {
+                vault: self.vault(true)?.unwrap_or_default(),
+                count: self.count(25, 10_000)?,
+            },
+            AnomalyKind::SigninWithoutActivity => {
+                self.require_sp()?;
+                AnomalyDetail::SigninWithoutActivity {
+                    count: self.count(3, 1_000)?,
+                    resource: self.resource("arm")?,
+                }
+            }
+            AnomalyKind::ActivityWithoutSignin => self.activity_without_signin(ip)?,
+        })
+    }
+
+    fn require_sp(&self) -> R<()> {
+        if self.is_sp {
+            return Ok(());
         }
-    };
-    let vault = |needed: bool| -> R<Option<usize>> {
-        match &spec.vault {
-            Some(v) => lookup(ctx, "key vault", v, &tenant.key_vaults, |k| &k.name).map(Some),
-            None if needed => Err(ctx
-                .err(&spec.kind, format!("a {kind_label} anomaly here needs `vault`"))
+        Err(self
+            .ctx
+            .err(
+                &self.spec.identity,
+                format!("a {} anomaly needs a service principal", self.spec.kind.value),
+            )
+            .with_hint("name an identity of kind service_principal"))
+    }
+
+    fn count(&self, default: u32, max: i64) -> R<u32> {
+        self.spec.count.as_ref().map_or(Ok(default), |c| self.ctx.positive(c, "count", max))
+    }
+
+    fn resource(&self, default: &'static str) -> R<&'static catalog::FirstPartyApp> {
+        let Some(r) = &self.spec.resource else {
+            return Ok(catalog::first_party(default).expect("default resource is in the catalog"));
+        };
+        catalog::first_party(&r.value).ok_or_else(|| {
+            let keys: Vec<&str> = catalog::FIRST_PARTY_APPS.iter().map(|a| a.key).collect();
+            self.ctx
+                .err(r, format!("unknown resource app `{}`", r.value))
+                .with_hint(format!("known: {}", keys.join(", ")))
+        })
+    }
+
+    fn vault(&self, needed: bool) -> R<Option<usize>> {
+        match &self.spec.vault {
+            Some(v) => lookup(self.ctx, "key vault", v, &self.tenant.key_vaults, |k| &k.name).map(Some),
+            None if needed => Err(self
+                .ctx
+                .err(&self.spec.kind, format!("a {} anomaly here needs `vault`", self.spec.kind.value))
                 .with_hint("name a declared key vault")),
             None => Ok(None),
         }
-    };
-    let actor = || {
-        spec.actor
+    }
+
+    fn actor(&self) -> String {
+        self.spec
+            .actor
             .as_ref()
-            .map_or_else(|| format!("admin@{}", tenant.domain), |a| a.value.clone())
-    };
-    let credential_type = spec.credential_type.as_ref().map_or(CredentialType::ClientSecret, |c| c.value);
-    let detail = match spec.kind.value {
-        AnomalyKind::FailedSignins => {
-            let reason = spec.reason.as_ref().ok_or_else(|| {
-                ctx.err(&spec.kind, "a failed_signins anomaly needs `reason`")
-                    .with_hint(reason_hint())
+            .map_or_else(|| format!("admin@{}", self.tenant.domain), |a| a.value.clone())
+    }
+
+    fn credential_type(&self) -> CredentialType {
+        self.spec.credential_type.as_ref().map_or(CredentialType::ClientSecret, |c| c.value)
+    }
+
+    fn failed_signins(&self, ip: Ipv4Addr) -> R<AnomalyDetail> {
+        let reason = self.spec.reason.as_ref().ok_or_else(|| {
+            self.ctx
+                .err(&self.spec.kind, "a failed_signins anomaly needs `reason`")
+                .with_hint(reason_hint())
+        })?;
+        let failure = catalog::signin_failure(&reason.value).ok_or_else(|| {
+            self.ctx
+                .err(reason, format!("unknown sign-in failure `{}`", reason.value))
+                .with_hint(reason_hint())
+        })?;
+        Ok(AnomalyDetail::FailedSignins {
+            code: failure.code,
+            description: failure.description,
+            count: self.count(5, 10_000)?,
+            ip,
+            resource: self.resource("arm")?,
+        })
+    }
+
+    fn ca_policy_deleted(&self) -> R<AnomalyDetail> {
+        self.require_sp()?;
+        let policy = self.spec.policy.as_ref().ok_or_else(|| {
+            self.ctx
+                .err(&self.spec.kind, "a ca_policy_deleted_by_app anomaly needs `policy`")
+                .with_hint("name a declared conditional access policy")
+        })?;
+        Ok(AnomalyDetail::CaPolicyDeleted {
+            policy: lookup(self.ctx, "conditional access policy", policy, &self.tenant.ca_policies, |p| &p.name)?,
+        })
+    }
+
+    fn activity_without_signin(&self, ip: Ipv4Addr) -> R<AnomalyDetail> {
+        self.require_sp()?;
+        let ctx = self.ctx;
+        let target = self.spec.sql_database.as_ref().ok_or_else(|| {
+            ctx.err(&self.spec.kind, "an activity_without_signin anomaly needs `sql_database`")
+                .with_hint("e.g. sql-prod-01/appdb")
+        })?;
+        let (server, database) = target
+            .value
+            .split_once('/')
+            .ok_or_else(|| ctx.err(target, format!("`{}` is not `server/database`", target.value)))?;
+        let sql_server = self
+            .tenant
+            .sql_servers
+            .iter()
+            .position(|s| s.name == server && s.databases.iter().any(|d| d == database))
+            .ok_or_else(|| {
+                ctx.err(target, format!("no SQL database `{}` is declared", target.value))
+                    .with_hint("declare it under `resources: sql_servers:`")
             })?;
-            let failure = catalog::signin_failure(&reason.value).ok_or_else(|| {
-                ctx.err(reason, format!("unknown sign-in failure `{}`", reason.value))
-                    .with_hint(reason_hint())
-            })?;
-            AnomalyDetail::FailedSignins {
-                code: failure.code,
-                description: failure.description,
-                count: count(5, 10_000)?,
-                ip,
-                resource: resource("arm")?,
-            }
-        }
-        AnomalyKind::CredentialAddedToActiveSp => {
-            require_sp()?;
-            AnomalyDetail::CredentialAdded {
-                actor_upn: actor(),
-                actor_ip: ip,
-                credential_type,
-            }
-        }
-        AnomalyKind::RenameThenCredential => {
-            require_sp()?;
-            let new_name = spec
-                .new_name
-                .as_ref()
-                .map_or_else(|| format!("{}-legacy", tenant.identities[identity].name), |n| n.value.clone());
-            AnomalyDetail::RenameThenCredential {
-                actor_upn: actor(),
-                actor_ip: ip,
-                new_name,
-                credential_type,
-                add_credential: !spec.benign,
-            }
-        }
-        AnomalyKind::SigninFromUnusualIp => {
-            let vault = vault(!is_sp)?;
-            AnomalyDetail::UnusualIp {
-                ip,
-                resource: resource(if is_sp { "arm" } else { "key_vault" })?,
-                vault,
-            }
-        }
-        AnomalyKind::NewResourceAccess => {
-            let resource = resource("graph")?;
-            let vault = vault(resource.key == "key_vault")?;
-            AnomalyDetail::NewResourceAccess { resource, vault }
-        }
-        AnomalyKind::CaPolicyDeletedByApp => {
-            require_sp()?;
-            let policy = spec.policy.as_ref().ok_or_else(|| {
-                ctx.err(&spec.kind, "a ca_policy_deleted_by_app anomaly needs `policy`")
-                    .with_hint("name a declared conditional access policy")
-            })?;
-            AnomalyDetail::CaPolicyDeleted {
-                policy: lookup(ctx, "conditional access policy", policy, &tenant.ca_policies, |p| &p.name)?,
-            }
-        }
-        AnomalyKind::KeyvaultMassRead => AnomalyDetail::KeyVaultMassRead {
-            vault: vault(true)?.unwrap_or_default(),
-            count: count(25, 10_000)?,
-        },
-        AnomalyKind::SigninWithoutActivity => {
-            require_sp()?;
-            AnomalyDetail::SigninWithoutActivity {
-                count: count(3, 1_000)?,
-                resource: resource("arm")?,
-            }
-        }
-        AnomalyKind::ActivityWithoutSignin => {
-            require_sp()?;
-            let target = spec.sql_database.as_ref().ok_or_else(|| {
-                ctx.err(&spec.kind, "an activity_without_signin anomaly needs `sql_database`")
-                    .with_hint("e.g. sql-prod-01/appdb")
-            })?;
-            let (server, database) = target
-                .value
-                .split_once('/')
-                .ok_or_else(|| ctx.err(target, format!("`{}` is not `server/database`", target.value)))?;
-            let sql_server = tenant
-                .sql_servers
-                .iter()
-                .position(|s| s.name == server && s.databases.iter().any(|d| d == database))
-                .ok_or_else(|| {
-                    ctx.err(target, format!("no SQL database `{}` is declared", target.value))
-                        .with_hint("declare it under `resources: sql_servers:`")
-                })?;
-            AnomalyDetail::ActivityWithoutSignin {
-                sql_server,
-                database: database.to_owned(),
-                ip,
-            }
-        }
-    };
-    // Fields that only some kinds use must not be silently ignored on the others.
-    let used: &[&str] = match spec.kind.value {
-        AnomalyKind::FailedSignins => &["reason", "count", "ip", "resource"],
-        AnomalyKind::CredentialAddedToActiveSp => &["actor", "ip", "credential_type"],
-        AnomalyKind::RenameThenCredential => &["actor", "ip", "credential_type", "new_name"],
-        AnomalyKind::SigninFromUnusualIp => &["ip", "resource", "vault"],
-        AnomalyKind::NewResourceAccess => &["resource", "vault"],
-        AnomalyKind::CaPolicyDeletedByApp => &["policy"],
-        AnomalyKind::KeyvaultMassRead => &["vault", "count"],
-        AnomalyKind::SigninWithoutActivity => &["count", "resource"],
-        AnomalyKind::ActivityWithoutSignin => &["sql_database", "ip"],
-    };
-    let given: [(&str, Option<(u32, u32)>); 10] = [
+        Ok(AnomalyDetail::ActivityWithoutSignin {
+            sql_server,
+            database: database.to_owned(),
+            ip,
+        })
+    }
+}
+
+/// Where each optional anomaly field was given, by name.
+fn anomaly_fields_given(spec: &AnomalySpec) -> [(&'static str, Option<(u32, u32)>); 10] {
+    [
         ("reason", loc(&spec.reason)),
         ("count", loc(&spec.count)),
         ("ip", loc(&spec.ip)),
@@ -1156,24 +1223,29 @@ fn resolve_anomaly(ctx: &Ctx, spec: &AnomalySpec, tenant: &Tenant) -> R<Anomaly>
         ("vault", loc(&spec.vault)),
         ("policy", loc(&spec.policy)),
         ("sql_database", loc(&spec.sql_database)),
-    ];
-    if let Some((field, Some((line, column)))) = given.iter().find(|(f, l)| l.is_some() && !used.contains(f)) {
-        return Err(ScenarioError::new(
-            ctx.file,
-            ctx.source,
-            *line as usize,
-            *column as usize,
-            format!("`{field}` does not apply to a {kind_label} anomaly"),
-        )
-        .with_hint(format!("this kind takes: {}", used.join(", "))));
-    }
-    Ok(Anomaly {
-        kind: spec.kind.value,
-        identity,
-        at,
-        benign: spec.benign,
-        detail,
-    })
+    ]
+}
+
+/// Fields that only some kinds use must not be silently ignored on the others: the first one given
+/// that `used` does not list is an error at its place. `what` names the entry ("a keyvault_mass_read
+/// anomaly").
+fn reject_unused_fields(ctx: &Ctx, used: &[&str], given: &[(&'static str, Option<(u32, u32)>)], what: impl FnOnce() -> String) -> R<()> {
+    let Some((field, Some((line, column)))) = given.iter().find(|(f, l)| l.is_some() && !used.contains(f)) else {
+        return Ok(());
+    };
+    let takes = if used.is_empty() {
+        "no optional field".to_owned()
+    } else {
+        used.join(", ")
+    };
+    Err(ScenarioError::new(
+        ctx.file,
+        ctx.source,
+        *line as usize,
+        *column as usize,
+        format!("`{field}` does not apply to {}", what()),
+    )
+    .with_hint(format!("this kind takes: {takes}")))
 }
 
 fn loc<T>(field: &Option<S<T>>) -> Option<(u32, u32)> {

@@ -355,3 +355,17 @@ fn a_foreign_output_directory_is_refused_even_when_forced() {
         .count();
     assert_eq!(leftovers, 0, "no staging directory remains");
 }
+
+#[test]
+fn a_workload_field_its_kind_does_not_take() {
+    // Declared once per kind (`WorkloadKind::fields`): a `logic_app` on a Key Vault read was ignored.
+    let text = edit("    vault: kv-prod\n", "    vault: kv-prod\n    logic_app: la-alerts\n");
+    rejects(
+        &text,
+        "logic_app: la-alerts",
+        &[
+            "`logic_app` does not apply to a `keyvault_secret_read` workload",
+            "this kind takes: vault, secrets",
+        ],
+    );
+}

@@ -7,6 +7,7 @@ mod bad_scenarios;
 mod cli_output;
 mod data_limits;
 mod determinism;
+mod docs;
 mod estimate;
 mod generate_e2e;
 mod golden;
