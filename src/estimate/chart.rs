@@ -22,18 +22,40 @@ fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// The plot's geometry: where a GB value and a day fall.
+struct Plot {
+    scale_max: f64,
+    width: f64,
+    height: f64,
+    bar_width: f64,
+    days: usize,
+}
+
+impl Plot {
+    fn new(report: &Report) -> Self {
+        let days = report.daily.len().max(1);
+        let max = report
+            .daily
+            .iter()
+            .map(|d| d.gb.iter().map(|(_, gb)| gb).sum::<f64>())
+            .fold(0.0_f64, f64::max);
+        let width = WIDTH - LEFT - RIGHT;
+        Plot {
+            scale_max: if max > 0.0 { nice_ceiling(max) } else { 1.0 },
+            width,
+            height: HEIGHT - TOP - BOTTOM,
+            bar_width: width / days as f64,
+            days,
+        }
+    }
+
+    fn y(&self, gb: f64) -> f64 {
+        TOP + self.height - gb / self.scale_max * self.height
+    }
+}
+
 pub fn svg(report: &Report) -> String {
-    let days = report.daily.len().max(1);
-    let max = report
-        .daily
-        .iter()
-        .map(|d| d.gb.iter().map(|(_, gb)| gb).sum::<f64>())
-        .fold(0.0_f64, f64::max);
-    let scale_max = if max > 0.0 { nice_ceiling(max) } else { 1.0 };
-    let plot_w = WIDTH - LEFT - RIGHT;
-    let plot_h = HEIGHT - TOP - BOTTOM;
-    let bar_w = plot_w / days as f64;
-    let y = |gb: f64| TOP + plot_h - gb / scale_max * plot_h;
+    let plot = Plot::new(report);
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -46,13 +68,27 @@ pub fn svg(report: &Report) -> String {
         escape(&report.scenarios.join(", ")),
         report.mode
     );
+    grid(&plot, &mut s);
+    bars(report, &plot, &mut s);
+    labels(report, &plot, &mut s);
+    let _ = writeln!(
+        s,
+        r#"<text x="{LEFT}" y="{}" font-size="11">GB = 10^9 billed bytes; AzureActivity is free to ingest.</text>"#,
+        HEIGHT - 10.0
+    );
+    s.push_str("</svg>\n");
+    s
+}
+
+/// Five horizontal grid lines with their GB values.
+fn grid(plot: &Plot, s: &mut String) {
     for i in 0..=4 {
-        let gb = scale_max * f64::from(i) / 4.0;
-        let yy = y(gb);
+        let gb = plot.scale_max * f64::from(i) / 4.0;
+        let yy = plot.y(gb);
         let _ = writeln!(
             s,
             r##"<line x1="{LEFT}" x2="{}" y1="{yy:.1}" y2="{yy:.1}" stroke="#dddddd"/>"##,
-            LEFT + plot_w
+            LEFT + plot.width
         );
         let _ = writeln!(
             s,
@@ -62,6 +98,11 @@ pub fn svg(report: &Report) -> String {
             format_gb(gb)
         );
     }
+}
+
+/// One stacked bar per day, with a date under some of them.
+fn bars(report: &Report, plot: &Plot, s: &mut String) {
+    let (days, bar_w) = (plot.days, plot.bar_width);
     for (d, day) in report.daily.iter().enumerate() {
         let mut base = 0.0;
         let x = LEFT + d as f64 * bar_w;
@@ -69,7 +110,7 @@ pub fn svg(report: &Report) -> String {
             if *gb <= 0.0 {
                 continue;
             }
-            let (top, bottom) = (y(base + gb), y(base));
+            let (top, bottom) = (plot.y(base + gb), plot.y(base));
             let _ = writeln!(
                 s,
                 r#"<rect x="{:.1}" y="{top:.1}" width="{:.1}" height="{:.1}" fill="{}"><title>{} {}: {} GB</title></rect>"#,
@@ -93,37 +134,32 @@ pub fn svg(report: &Report) -> String {
             );
         }
     }
-    // Direct labels: each table's name beside its band on the last day, with its GB/day average.
-    if let Some(last) = report.daily.last() {
-        let mut base = 0.0;
-        let mut last_label_y = f64::INFINITY;
-        for (table, gb) in &last.gb {
-            let average = report.tables.iter().find(|l| &l.name == table).map_or(0.0, |l| l.gb_per_day);
-            if average <= 0.0 {
-                continue;
-            }
-            let mid = y(base + gb / 2.0);
-            let label_y = mid.min(last_label_y - 14.0);
-            last_label_y = label_y;
-            let _ = writeln!(
-                s,
-                r#"<text x="{:.1}" y="{:.1}" fill="{}">■ {} ({} GB/day)</text>"#,
-                LEFT + plot_w + 8.0,
-                label_y + 4.0,
-                color_of(table),
-                table,
-                format_gb(average)
-            );
-            base += gb;
+}
+
+/// Direct labels: each table's name beside its band on the last day, with its GB/day average.
+fn labels(report: &Report, plot: &Plot, s: &mut String) {
+    let Some(last) = report.daily.last() else { return };
+    let mut base = 0.0;
+    let mut last_label_y = f64::INFINITY;
+    for (table, gb) in &last.gb {
+        let average = report.tables.iter().find(|l| &l.name == table).map_or(0.0, |l| l.gb_per_day);
+        if average <= 0.0 {
+            continue;
         }
+        let mid = plot.y(base + gb / 2.0);
+        let label_y = mid.min(last_label_y - 14.0);
+        last_label_y = label_y;
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" fill="{}">■ {} ({} GB/day)</text>"#,
+            LEFT + plot.width + 8.0,
+            label_y + 4.0,
+            color_of(table),
+            table,
+            format_gb(average)
+        );
+        base += gb;
     }
-    let _ = writeln!(
-        s,
-        r#"<text x="{LEFT}" y="{}" font-size="11">GB = 10^9 billed bytes; AzureActivity is free to ingest.</text>"#,
-        HEIGHT - 10.0
-    );
-    s.push_str("</svg>\n");
-    s
 }
 
 fn nice_ceiling(x: f64) -> f64 {
