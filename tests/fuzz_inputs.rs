@@ -149,7 +149,81 @@ enum Edit {
     InsertLine(usize, String),
     Reindent(usize, usize),
     Truncate(usize),
+    /// A `key: value` line after the given line, at its indentation: fields the bundled files
+    /// leave out get values too.
+    InsertField(usize, &'static str, String),
 }
+
+/// Field names of scenarios, rules and correlations.
+const FIELDS: &[&str] = &[
+    "actions",
+    "actor",
+    "anomalies",
+    "at",
+    "attached_to",
+    "benign",
+    "catches",
+    "count",
+    "credential",
+    "credential_type",
+    "credentials",
+    "databases",
+    "description",
+    "domain",
+    "duration",
+    "every",
+    "expectations",
+    "expiry",
+    "id",
+    "identities",
+    "identity",
+    "ip",
+    "jitter",
+    "key_id",
+    "key_vaults",
+    "kind",
+    "location",
+    "logic_app",
+    "misses",
+    "name",
+    "new_name",
+    "operation",
+    "per_day",
+    "period",
+    "policy",
+    "populations",
+    "private_endpoint",
+    "profile",
+    "reason",
+    "region",
+    "resource",
+    "resource_group",
+    "schedule",
+    "secrets",
+    "signins_per_run",
+    "sql_database",
+    "start",
+    "tags",
+    "tenant",
+    "thumbprint",
+    "trigger",
+    "vault",
+    "workspace_id",
+    "queryFrequency",
+    "queryPeriod",
+    "triggerOperator",
+    "triggerThreshold",
+    "severity",
+    "noisy_on",
+    "max_false_positives",
+    "tenantless",
+    "params",
+    "expect",
+    "rows",
+    "min_rows",
+    "columns",
+    "distinct",
+];
 
 /// A replacement scalar: an extreme value, a random number, date or duration, or random text.
 fn scalar() -> impl Strategy<Value = String> {
@@ -176,6 +250,7 @@ fn edit() -> impl Strategy<Value = Edit> {
             .prop_map(|(l, b)| Edit::InsertLine(l, String::from_utf8_lossy(&b).into_owned())),
         1 => (line.clone(), 0usize..9).prop_map(|(l, n)| Edit::Reindent(l, n)),
         1 => (0usize..20_000).prop_map(Edit::Truncate),
+        3 => (line.clone(), prop::sample::select(FIELDS), scalar()).prop_map(|(l, k, v)| Edit::InsertField(l, k, v)),
     ]
 }
 
@@ -217,6 +292,11 @@ fn apply(text: &str, edits: &[Edit]) -> String {
             Edit::Reindent(i, spaces) => {
                 let line = &lines[i % n];
                 lines[i % n] = format!("{}{}", " ".repeat(*spaces), line.trim_start());
+            }
+            Edit::InsertField(i, key, value) => {
+                let line = &lines[i % n];
+                let indent = line.len() - line.trim_start_matches([' ', '-']).len();
+                lines.insert(i % n + 1, format!("{}{key}: {value}", " ".repeat(indent)));
             }
             Edit::Truncate(at) => {
                 let joined = lines.join("\n");
