@@ -18,7 +18,7 @@ use tenantless::kql::{self, Catalog, RunOptions};
 use tenantless::scenario::model::ScenarioFile;
 
 /// CI default for the number of cases per target (docs/fuzzing.md has the measured time).
-const CASES: u32 = 300;
+const CASES: u32 = 1000;
 
 const SCENARIOS: &[&str] = &[
     include_str!("../scenarios/seed.yaml"),

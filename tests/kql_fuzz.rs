@@ -140,7 +140,7 @@ fn options() -> RunOptions {
 }
 
 proptest! {
-    #![proptest_config(fuzz_support::config(512))]
+    #![proptest_config(fuzz_support::config(2000))]
 
     #[test]
     fn parser_never_panics_on_random_text(s in "\\PC{0,120}") {
