@@ -13,7 +13,6 @@ mod generate_e2e;
 mod golden;
 mod join_map;
 mod kql_cli;
-mod kql_fuzz;
 mod kql_generated;
 mod kql_operators;
 mod kql_seed;

@@ -1,5 +1,9 @@
 //! Property tests: the parser and evaluator never panic, whatever the input, and every query that
-//! parses prints back to text that parses to the same AST.
+//! parses prints back to text that parses to the same AST. `TENANTLESS_FUZZ_CASES` sets the
+//! number of cases per test (docs/fuzzing.md); the watchdog of `guard` fails a case that
+//! hangs or eats memory.
+
+use crate::guard::guard;
 
 use proptest::prelude::*;
 use tenantless::kql::{self, Catalog, RunOptions};
@@ -133,12 +137,12 @@ fn options() -> RunOptions {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(crate::guard::config(2000))]
 
     #[test]
     fn parser_never_panics_on_random_text(s in "\\PC{0,120}") {
         // The engine turns a panic into an "internal error"; that must never happen either.
-        if let Err(e) = kql::parse(&s) {
+        if let Err(e) = guard(&s, || kql::parse(&s)) {
             prop_assert!(!e.to_string().contains(INTERNAL), "{}", e);
         }
     }
@@ -147,10 +151,10 @@ proptest! {
     fn random_token_sequences_never_panic(tokens in prop::collection::vec(prop::sample::select(VOCAB), 1..24)) {
         let text = tokens.join(" ");
         let cat = catalog();
-        if let Err(e) = kql::run(&text, &cat, &options()) {
+        if let Err(e) = guard(&text, || kql::run(&text, &cat, &options())) {
             prop_assert!(!e.to_string().contains(INTERNAL), "{}: {}", text, e);
         }
-        if let Ok(ast) = kql::parse(&text) {
+        if let Ok(ast) = guard(&text, || kql::parse(&text)) {
             let printed = ast.to_string();
             let again = kql::parse(&printed);
             prop_assert!(again.is_ok(), "printed text does not parse: {printed}");
@@ -167,10 +171,10 @@ proptest! {
     ][..]), 0..6)) {
         let text = std::iter::once("T").chain(ops.iter().copied()).collect::<Vec<_>>().join(" | ");
         let cat = catalog();
-        if let Err(e) = kql::run(&text, &cat, &options()) {
+        if let Err(e) = guard(&text, || kql::run(&text, &cat, &options())) {
             prop_assert!(!e.to_string().contains(INTERNAL), "{}: {}", text, e);
         }
-        crate::support::kql::assert_round_trip(&text);
+        guard(&text, || crate::support::kql::assert_round_trip(&text));
     }
 }
 
