@@ -175,7 +175,7 @@ pub fn kql_rules(rules_dir: &Path, scratch: &Path) -> Result<Vec<Measurement>, S
     });
     let (_, now) = manifest.time_range.bounds().ok_or("the manifest's time range does not parse")?;
     for file in ["seed-failed-signins.yaml", "seed-credential-added-to-active-sp.yaml"] {
-        let rule = crate::verify::rule::load(&rules_dir.join(file))?;
+        let rule = crate::verify::rule::load(&rules_dir.join(file)).map_err(|e| e.to_string())?;
         let options = crate::kql::RunOptions { now, ..Default::default() };
         let (elapsed, result) = best_of(3, || crate::kql::run(&rule.file.query, &catalog, &options));
         let tables = result.map_err(|e| e.to_string())?;

@@ -2,6 +2,7 @@
 
 use crate::scenario::model::AnomalyKind;
 use crate::tables::RecordKey;
+use crate::verify::error::FileError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -136,20 +137,17 @@ impl Manifest {
 
     /// Reads a manifest, or says why it cannot: missing, not a regular file, too large, not JSON
     /// (with line and column), or not written by tenantless.
-    pub fn load(dir: &Path) -> Result<Manifest, String> {
+    pub fn load(dir: &Path) -> Result<Manifest, FileError> {
         let path = dir.join(MANIFEST_FILE);
-        let text = crate::input::read_text(&path, MAX_MANIFEST_BYTES).map_err(|e| e.to_string())?;
+        let text = crate::input::read_text(&path, MAX_MANIFEST_BYTES)?;
         let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
             let text = e.to_string();
             let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m);
-            format!("{}:{}:{}: {message}", path.display(), e.line(), e.column())
+            FileError::invalid(&path, Some((e.line(), e.column())), message)
         })?;
         if manifest.tool != TOOL_NAME {
-            return Err(format!(
-                "{}: not a tenantless manifest (tool is `{}`)",
-                path.display(),
-                manifest.tool
-            ));
+            let message = format!("not a tenantless manifest (tool is `{}`)", manifest.tool);
+            return Err(FileError::invalid(&path, None, message));
         }
         Ok(manifest)
     }

@@ -49,12 +49,9 @@ pub struct Expect {
 }
 
 /// Loads every correlation of a (possibly multi-document) YAML file.
-pub fn load(path: &Path) -> Result<Vec<Correlation>, String> {
-    let text = crate::input::read_text(path, super::rule::MAX_RULE_FILE_BYTES).map_err(|e| e.to_string())?;
-    serde_saphyr::from_str_multiple::<Correlation, Vec<Correlation>>(&text).map_err(|e| {
-        let at = e.location().map_or_else(String::new, |l| format!("{}:{}: ", l.line(), l.column()));
-        format!("{at}{}", crate::scenario::first_line_of(&e.to_string()))
-    })
+pub fn load(path: &Path) -> Result<Vec<Correlation>, super::error::FileError> {
+    let text = crate::input::read_text(path, super::rule::MAX_RULE_FILE_BYTES)?;
+    serde_saphyr::from_str_multiple::<Correlation, Vec<Correlation>>(&text).map_err(|e| super::rule::yaml_error(path, &e))
 }
 
 fn resolve_params(c: &Correlation, manifest: &Manifest) -> Result<BTreeMap<String, String>, String> {

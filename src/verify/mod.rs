@@ -4,6 +4,7 @@
 
 pub mod correlation;
 pub mod engine;
+pub mod error;
 pub mod junit;
 pub mod report;
 pub mod rule;
@@ -494,11 +495,11 @@ pub fn run_all(rule_files: &[PathBuf], correlation_files: &[PathBuf], manifest: 
     run_all_with(rule_files, correlation_files, manifest, engine, None, &mut |_| {})
 }
 
-fn not_loaded(path: &std::path::Path, message: String) -> RuleResult {
+fn not_loaded(path: &std::path::Path, error: error::FileError) -> RuleResult {
     RuleResult {
         name: path.display().to_string(),
         path: path.to_owned(),
-        status: RuleStatus::Failed(format!("cannot load: {message}")),
+        status: RuleStatus::Failed(format!("cannot load: {error}")),
         expectations: vec![],
     }
 }
@@ -521,7 +522,7 @@ pub fn run_all_with(
     for path in rule_files {
         match rule::load(path) {
             Ok(rule) => report(verify_rule_within(&rule, manifest, engine, budget)),
-            Err(message) => report(not_loaded(path, message)),
+            Err(error) => report(not_loaded(path, error)),
         }
     }
     for path in correlation_files {
@@ -538,7 +539,7 @@ pub fn run_all_with(
                     report(result);
                 }
             }
-            Err(message) => report(not_loaded(path, message)),
+            Err(error) => report(not_loaded(path, error)),
         }
     }
     results

@@ -2,6 +2,7 @@
 //! does not use are kept (and ignored), so users' rule files load unchanged. Expectations for
 //! `verify` sit in an optional `tenantless:` block, which Sentinel in turn ignores.
 
+use super::error::FileError;
 use crate::scenario::model::AnomalyKind;
 use chrono::TimeDelta;
 use serde::Deserialize;
@@ -130,29 +131,35 @@ struct FieldSpans {
     query: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
     query_frequency: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
     query_period: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    trigger_operator: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
+    trigger_threshold: Option<serde_saphyr::Spanned<serde::de::IgnoredAny>>,
 }
 
-/// `path:line:column: message` for the value of `field` (camelCase, as written in the file).
-fn located(path: &Path, text: &str, field: &str, message: String) -> String {
+/// An error at the value of `field` (camelCase, as written in the file), or at the file when the
+/// field cannot be found.
+fn located(path: &Path, text: &str, field: &str, message: String) -> FileError {
     let spans: Option<FieldSpans> = serde_saphyr::from_str(text).ok();
     let span = spans.and_then(|s| match field {
         "query" => s.query,
         "queryFrequency" => s.query_frequency,
+        "triggerOperator" => s.trigger_operator,
+        "triggerThreshold" => s.trigger_threshold,
         _ => s.query_period,
     });
-    match span {
-        Some(at) => format!("{}:{}:{}: {message}", path.display(), at.referenced.line(), at.referenced.column()),
-        None => format!("{}: {message}", path.display()),
-    }
+    let at = span.map(|at| (at.referenced.line() as usize, at.referenced.column() as usize));
+    FileError::invalid(path, at, message)
+}
+
+/// A YAML syntax or shape error, at its place when serde-saphyr knows it.
+pub(crate) fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> FileError {
+    let at = e.location().map(|l| (l.line() as usize, l.column() as usize));
+    FileError::invalid(path, at, crate::scenario::first_line_of(&e.to_string()))
 }
 
 /// Loads and checks one rule file. Errors name the file, line and column and say what to do.
-pub fn load(path: &Path) -> Result<Rule, String> {
-    let text = crate::input::read_text(path, MAX_RULE_FILE_BYTES).map_err(|e| e.to_string())?;
-    let file: RuleFile = serde_saphyr::from_str(&text).map_err(|e| {
-        let at = e.location().map_or_else(String::new, |l| format!(":{}:{}", l.line(), l.column()));
-        format!("{}{at}: {}", path.display(), crate::scenario::first_line_of(&e.to_string()))
-    })?;
+pub fn load(path: &Path) -> Result<Rule, FileError> {
+    let text = crate::input::read_text(path, MAX_RULE_FILE_BYTES)?;
+    let file: RuleFile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e))?;
     if file.query.trim().is_empty() {
         return Err(located(
             path,
@@ -162,7 +169,7 @@ pub fn load(path: &Path) -> Result<Rule, String> {
         ));
     }
     let nrt = file.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("nrt"));
-    let span = |field: &Option<String>, name: &str, default: TimeDelta| -> Result<TimeDelta, String> {
+    let span = |field: &Option<String>, name: &str, default: TimeDelta| -> Result<TimeDelta, FileError> {
         match field {
             None => Ok(default),
             Some(value) => parse_timespan(value).map_err(|e| {
@@ -205,14 +212,21 @@ pub fn load(path: &Path) -> Result<Rule, String> {
         Some("lt") | Some("lessthan") => TriggerOp::Lt,
         Some("eq") | Some("equal") => TriggerOp::Eq,
         Some("ne") | Some("notequal") => TriggerOp::Ne,
-        Some(other) => return Err(format!("triggerOperator `{other}`: use gt, lt, eq or ne")),
+        Some(other) => {
+            let message = format!("triggerOperator `{other}`: use gt, lt, eq or ne");
+            return Err(located(path, &text, "triggerOperator", message));
+        }
     };
     let threshold = match &file.trigger_threshold {
         None => 0,
-        Some(t) => t
-            .trim()
-            .parse::<u64>()
-            .map_err(|_| format!("triggerThreshold `{t}` is not a whole number"))?,
+        Some(t) => t.trim().parse::<u64>().map_err(|_| {
+            located(
+                path,
+                &text,
+                "triggerThreshold",
+                format!("triggerThreshold `{t}` is not a whole number"),
+            )
+        })?,
     };
     Ok(Rule {
         path: path.to_owned(),
@@ -292,7 +306,7 @@ mod tests {
         assert_eq!(rule.file.other.get("unknownField"), Some(&serde_json::json!("kept")));
         let bad = dir.join("bad.yaml");
         std::fs::write(&bad, "name: b\nqueryFrequency: 1h\nqueryPeriod: 30m\nquery: T\n").unwrap();
-        assert!(load(&bad).unwrap_err().contains("frequency ≤ period"));
+        assert!(load(&bad).unwrap_err().to_string().contains("frequency ≤ period"));
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -641,7 +641,9 @@ fn scenario_mutations_reach_validation() {
 fn rule_with_frequency(frequency: &str) -> Result<(), String> {
     let text = format!("name: r\nqueryFrequency: {frequency}\nqueryPeriod: 1h\nquery: T\n");
     let file = TempFile::new("regression");
-    tenantless::verify::rule::load(file.with(text.as_bytes())).map(|_| ())
+    tenantless::verify::rule::load(file.with(text.as_bytes()))
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 #[test]

@@ -403,7 +403,7 @@ fn an_empty_query_is_an_error_at_its_line() {
     ] {
         let path = dir.join(file);
         std::fs::write(&path, text).unwrap();
-        let err = verify::rule::load(&path).unwrap_err();
+        let err = verify::rule::load(&path).unwrap_err().to_string();
         let at = format!("{}:3:8: the query is empty", path.display());
         assert!(err.starts_with(&at), "{err}");
     }
@@ -424,7 +424,7 @@ fn absurd_durations_in_rules_are_located_errors_not_panics() {
     {
         let path = dir.join(format!("rule{i}.yaml"));
         std::fs::write(&path, format!("name: Absurd\n{field}: {value}\nquery: AuditLogs\n")).unwrap();
-        let err = verify::rule::load(&path).unwrap_err();
+        let err = verify::rule::load(&path).unwrap_err().to_string();
         let at = format!(
             "{}:2:{}: {field}: `{value}` is too long a duration",
             path.display(),
@@ -433,4 +433,24 @@ fn absurd_durations_in_rules_are_located_errors_not_panics() {
         assert!(err.starts_with(&at), "{err}");
     }
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn trigger_errors_are_located_at_their_field() {
+    let dir = crate::support::TempDir::new("trigger");
+    for (text, at) in [
+        (
+            "name: T\ntriggerOperator: sometimes\nquery: AuditLogs\n",
+            ":2:18: triggerOperator `sometimes`",
+        ),
+        (
+            "name: T\ntriggerThreshold: many\nquery: AuditLogs\n",
+            ":2:19: triggerThreshold `many`",
+        ),
+    ] {
+        let path = dir.join("rule.yaml");
+        std::fs::write(&path, text).unwrap();
+        let err = verify::rule::load(&path).unwrap_err().to_string();
+        assert!(err.starts_with(&format!("{}{at}", path.display())), "{err}");
+    }
 }
