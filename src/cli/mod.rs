@@ -40,11 +40,17 @@ pub enum Command {
 
 /// The bundled default scenario, found from the working directory or the crate root.
 pub fn default_scenario() -> PathBuf {
-    let relative = PathBuf::from("scenarios/seed.yaml");
-    if relative.exists() {
-        relative
+    bundled("scenarios/seed.yaml")
+}
+
+/// A bundled file or directory, relative to the working directory when it is there (so that paths
+/// in the manifest stay short), else to the crate root.
+pub fn bundled(relative: &str) -> PathBuf {
+    let path = PathBuf::from(relative);
+    if path.exists() {
+        path
     } else {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)
     }
 }
 

@@ -53,12 +53,7 @@ impl VerifyArgs {
 
 /// The bundled rules, found from the working directory or the crate root.
 pub fn default_rules() -> PathBuf {
-    let relative = PathBuf::from("rules");
-    if relative.is_dir() {
-        relative
-    } else {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
-    }
+    super::bundled("rules")
 }
 
 pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> CommandResult {

@@ -350,6 +350,17 @@ fn scenario_expectations(rule: &Rule, manifest: &Manifest, caught_set: &BTreeSet
     }
     expectations
 }
+/// An expectation over `relevant` labels: skipped (saying `none`) when the data has none of them,
+/// passed when no label `offends`, failed (saying `fail`) otherwise.
+fn judged(relevant: &[usize], offending: &[usize], none: impl FnOnce() -> String, fail: impl FnOnce() -> String) -> Outcome {
+    if relevant.is_empty() {
+        Outcome::Skipped(none())
+    } else if offending.is_empty() {
+        Outcome::Pass
+    } else {
+        Outcome::Fail(fail())
+    }
+}
 
 fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
     let labels = &manifest.anomalies;
@@ -366,22 +377,19 @@ fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
     };
     let mut missed = Vec::new();
     let mut expectations = Vec::new();
+    let labelled = |indexes: &[usize]| indexes.iter().map(|i| describe(&labels[*i])).collect::<Vec<_>>().join(", ");
     for kind in &expected.catches {
         let wanted: Vec<usize> = of_kind(*kind, false).collect();
         let not_caught: Vec<usize> = wanted.iter().copied().filter(|i| !caught_set.contains(i)).collect();
         missed.extend(&not_caught);
-        let outcome = if wanted.is_empty() {
-            Outcome::Skipped(format!("the data has no {kind} anomaly"))
-        } else if not_caught.is_empty() {
-            Outcome::Pass
-        } else {
-            Outcome::Fail(format!(
-                "missed {}",
-                not_caught.iter().map(|i| describe(&labels[*i])).collect::<Vec<_>>().join(", ")
-            ))
-        };
+        let outcome = judged(
+            &wanted,
+            &not_caught,
+            || format!("the data has no {kind} anomaly"),
+            || format!("missed {}", labelled(&not_caught)),
+        );
         expectations.push(ExpectationResult {
-            name: format!("catches {}", *kind),
+            name: format!("catches {kind}"),
             outcome,
         });
         if expected.noisy_on.contains(kind) {
@@ -389,36 +397,28 @@ fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
         }
         let near_misses: Vec<usize> = of_kind(*kind, true).collect();
         let fired_on: Vec<usize> = near_misses.iter().copied().filter(|i| caught_set.contains(i)).collect();
-        let outcome = if near_misses.is_empty() {
-            Outcome::Skipped(format!("the data has no benign {kind} near-miss"))
-        } else if fired_on.is_empty() {
-            Outcome::Pass
-        } else {
-            Outcome::Fail(format!(
-                "fired on the near-miss {}",
-                fired_on.iter().map(|i| describe(&labels[*i])).collect::<Vec<_>>().join(", ")
-            ))
-        };
+        let outcome = judged(
+            &near_misses,
+            &fired_on,
+            || format!("the data has no benign {kind} near-miss"),
+            || format!("fired on the near-miss {}", labelled(&fired_on)),
+        );
         expectations.push(ExpectationResult {
-            name: format!("quiet on {} near-misses", *kind),
+            name: format!("quiet on {kind} near-misses"),
             outcome,
         });
     }
     for kind in &expected.misses {
         let blind: Vec<usize> = of_kind(*kind, false).collect();
         let caught: Vec<usize> = blind.iter().copied().filter(|i| caught_set.contains(i)).collect();
-        let outcome = if blind.is_empty() {
-            Outcome::Skipped(format!("the data has no {kind} anomaly"))
-        } else if caught.is_empty() {
-            Outcome::Pass
-        } else {
-            Outcome::Fail(format!(
-                "expected blind spot, but caught {}: update the expectation",
-                caught.iter().map(|i| describe(&labels[*i])).collect::<Vec<_>>().join(", ")
-            ))
-        };
+        let outcome = judged(
+            &blind,
+            &caught,
+            || format!("the data has no {kind} anomaly"),
+            || format!("expected blind spot, but caught {}: update the expectation", labelled(&caught)),
+        );
         expectations.push(ExpectationResult {
-            name: format!("known blind spot: misses {}", *kind),
+            name: format!("known blind spot: misses {kind}"),
             outcome,
         });
     }
