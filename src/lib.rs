@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod catalog;
 pub mod cli;
+pub mod diagnostic;
 pub mod estimate;
 pub mod generate;
 pub mod ids;

@@ -143,11 +143,11 @@ impl Manifest {
         let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
             let text = e.to_string();
             let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m);
-            FileError::invalid(&path, Some((e.line(), e.column())), message)
+            FileError::invalid(&path, &text, Some((e.line(), e.column())), message)
         })?;
         if manifest.tool != TOOL_NAME {
             let message = format!("not a tenantless manifest (tool is `{}`)", manifest.tool);
-            return Err(FileError::invalid(&path, None, message));
+            return Err(FileError::invalid(&path, &text, None, message));
         }
         Ok(manifest)
     }

@@ -62,10 +62,10 @@ fn read_source(path: &Path) -> Result<(Vec<u8>, String), ScenarioError> {
             InputError::Io { source, .. } => (format!("cannot read the scenario: {source}"), "check the path"),
             _ => (e.to_string(), "check the path"),
         };
-        ScenarioError::new(path, "", 0, 0, message).with_hint(hint)
+        ScenarioError::new(path, message).with_hint(hint)
     })?;
     let source = std::str::from_utf8(&bytes)
-        .map_err(|e| ScenarioError::new(path, "", 0, 0, format!("the scenario is not UTF-8: {e}")).with_hint("save the file as UTF-8"))?
+        .map_err(|e| ScenarioError::new(path, format!("the scenario is not UTF-8: {e}")).with_hint("save the file as UTF-8"))?
         .to_owned();
     Ok((bytes, source))
 }
@@ -81,24 +81,20 @@ pub fn parse_with(path: &Path, source: &str, ids: IdSource, members: Members) ->
     // what guards against billion-laughs style documents.
     let options = serde_saphyr::Options::default();
     if let Some((line, column)) = tab_indentation(source) {
-        return Err(ScenarioError::new(path, source, line, column, "a tab in the indentation")
+        return Err(ScenarioError::new(path, "a tab in the indentation")
+            .at_line(source, line, column)
             .with_hint("YAML indents with spaces only: replace the tab by spaces"));
     }
     let spec: model::ScenarioFile = serde_saphyr::from_str_with_options(source, options).map_err(|e| {
         let (line, column) = e.location().map_or((0, 0), |l| (l.line() as usize, l.column() as usize));
         if let Some((open_line, open_column, bracket)) = unclosed_flow(source, line) {
             // The parser notices a missing `]`/`}` only where the text stops making sense.
-            return ScenarioError::new(
-                path,
-                source,
-                open_line,
-                open_column,
-                format!("unclosed `{bracket}`: nothing closes it"),
-            )
-            .with_hint(format!(
-                "close it on the same line, e.g. `{bracket}a, b{}`",
-                if bracket == '[' { ']' } else { '}' }
-            ));
+            return ScenarioError::new(path, format!("unclosed `{bracket}`: nothing closes it"))
+                .at_line(source, open_line, open_column)
+                .with_hint(format!(
+                    "close it on the same line, e.g. `{bracket}a, b{}`",
+                    if bracket == '[' { ']' } else { '}' }
+                ));
         }
         let message = first_line_of(&e.to_string());
         let hint = if message.contains("unknown field") {
@@ -110,7 +106,7 @@ pub fn parse_with(path: &Path, source: &str, ids: IdSource, members: Members) ->
         } else {
             "see the scenario reference in the README"
         };
-        ScenarioError::new(path, source, line, column, message).with_hint(hint)
+        ScenarioError::new(path, message).at_line(source, line, column).with_hint(hint)
     })?;
     resolve::resolve_with(path, source, &spec, ids, members)
 }

@@ -58,13 +58,7 @@ type R<T> = Result<T, ScenarioError>;
 
 impl Ctx<'_> {
     fn err<T>(&self, at: &S<T>, message: impl Into<String>) -> ScenarioError {
-        ScenarioError::new(
-            self.file,
-            self.source,
-            at.referenced.line() as usize,
-            at.referenced.column() as usize,
-            message,
-        )
+        ScenarioError::new(self.file, message).at_line(self.source, at.referenced.line() as usize, at.referenced.column() as usize)
     }
 
     fn datetime(&self, at: &S<String>) -> R<DateTime<Utc>> {
@@ -952,7 +946,7 @@ fn resolve_schedule(ctx: &Ctx, spec: &ScheduleSpec, at: &S<WorkloadKind>, period
     if given.len() != 1 {
         let message = "a schedule needs exactly one of `every`, `per_day` or `at`";
         let error = match given.iter().max() {
-            Some((line, column)) => ScenarioError::new(ctx.file, ctx.source, *line as usize, *column as usize, message),
+            Some((line, column)) => ScenarioError::new(ctx.file, message).at_line(ctx.source, *line as usize, *column as usize),
             None => ctx.err(at, message),
         };
         return Err(error.with_hint("e.g. `schedule: { every: 4h, jitter: 5m }`"));
@@ -1238,14 +1232,9 @@ fn reject_unused_fields(ctx: &Ctx, used: &[&str], given: &[(&'static str, Option
     } else {
         used.join(", ")
     };
-    Err(ScenarioError::new(
-        ctx.file,
-        ctx.source,
-        *line as usize,
-        *column as usize,
-        format!("`{field}` does not apply to {}", what()),
-    )
-    .with_hint(format!("this kind takes: {takes}")))
+    Err(ScenarioError::new(ctx.file, format!("`{field}` does not apply to {}", what()))
+        .at_line(ctx.source, *line as usize, *column as usize)
+        .with_hint(format!("this kind takes: {takes}")))
 }
 
 fn loc<T>(field: &Option<S<T>>) -> Option<(u32, u32)> {

@@ -51,7 +51,7 @@ pub struct Expect {
 /// Loads every correlation of a (possibly multi-document) YAML file.
 pub fn load(path: &Path) -> Result<Vec<Correlation>, super::error::FileError> {
     let text = crate::input::read_text(path, super::rule::MAX_RULE_FILE_BYTES)?;
-    serde_saphyr::from_str_multiple::<Correlation, Vec<Correlation>>(&text).map_err(|e| super::rule::yaml_error(path, &e))
+    serde_saphyr::from_str_multiple::<Correlation, Vec<Correlation>>(&text).map_err(|e| super::rule::yaml_error(path, &text, &e))
 }
 
 fn resolve_params(c: &Correlation, manifest: &Manifest) -> Result<BTreeMap<String, String>, String> {

@@ -1,8 +1,9 @@
 //! Why a rule, correlation or manifest file could not be used: kept as data (file, place, message)
 //! until the CLI or a report renders it as `path:line:col: message`.
 
+use crate::diagnostic::Diagnostic;
 use crate::input::InputError;
-use std::path::PathBuf;
+use std::path::Path;
 
 /// A file `verify` reads that could not be read or does not hold what it should.
 #[derive(Debug, thiserror::Error)]
@@ -11,28 +12,19 @@ pub enum FileError {
     #[error(transparent)]
     Read(#[from] InputError),
     /// The file was read but its content is wrong: YAML or JSON syntax, or a field's value.
-    #[error("{}{}: {message}", path.display(), place(*at))]
-    Invalid {
-        path: PathBuf,
-        /// Line and column (1-based) where known.
-        at: Option<(usize, usize)>,
-        message: String,
-    },
+    #[error(transparent)]
+    Invalid(#[from] Diagnostic),
 }
 
 impl FileError {
-    /// An error at `at` (line, column) of `path`, or at the file when the place is unknown.
-    pub fn invalid(path: impl Into<PathBuf>, at: Option<(usize, usize)>, message: impl Into<String>) -> Self {
-        FileError::Invalid {
-            path: path.into(),
-            at,
-            message: message.into(),
-        }
+    /// An error at `at` (line, column) of `source`, the text of `path`, or at the file as a whole.
+    pub fn invalid(path: &Path, source: &str, at: Option<(usize, usize)>, message: impl Into<String>) -> Self {
+        let diagnostic = Diagnostic::new(path, message);
+        FileError::Invalid(match at {
+            Some((line, column)) => diagnostic.at_line(source, line, column),
+            None => diagnostic,
+        })
     }
-}
-
-fn place(at: Option<(usize, usize)>) -> String {
-    at.map_or_else(String::new, |(line, column)| format!(":{line}:{column}"))
 }
 
 #[cfg(test)]
@@ -41,7 +33,8 @@ mod tests {
 
     #[test]
     fn renders_path_line_and_column_when_known() {
-        assert_eq!(FileError::invalid("r.yaml", Some((3, 8)), "bad").to_string(), "r.yaml:3:8: bad");
-        assert_eq!(FileError::invalid("r.yaml", None, "bad").to_string(), "r.yaml: bad");
+        let at = FileError::invalid(Path::new("r.yaml"), "a: 1\nquery: x\n", Some((2, 8)), "bad");
+        assert_eq!(at.to_string(), "r.yaml:2:8: bad\n 2 | query: x\n   |        ^");
+        assert_eq!(FileError::invalid(Path::new("r.yaml"), "", None, "bad").to_string(), "r.yaml: bad");
     }
 }

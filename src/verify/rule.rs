@@ -147,19 +147,19 @@ fn located(path: &Path, text: &str, field: &str, message: String) -> FileError {
         _ => s.query_period,
     });
     let at = span.map(|at| (at.referenced.line() as usize, at.referenced.column() as usize));
-    FileError::invalid(path, at, message)
+    FileError::invalid(path, text, at, message)
 }
 
 /// A YAML syntax or shape error, at its place when serde-saphyr knows it.
-pub(crate) fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> FileError {
+pub(crate) fn yaml_error(path: &Path, text: &str, e: &serde_saphyr::Error) -> FileError {
     let at = e.location().map(|l| (l.line() as usize, l.column() as usize));
-    FileError::invalid(path, at, crate::scenario::first_line_of(&e.to_string()))
+    FileError::invalid(path, text, at, crate::scenario::first_line_of(&e.to_string()))
 }
 
 /// Loads and checks one rule file. Errors name the file, line and column and say what to do.
 pub fn load(path: &Path) -> Result<Rule, FileError> {
     let text = crate::input::read_text(path, MAX_RULE_FILE_BYTES)?;
-    let file: RuleFile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e))?;
+    let file: RuleFile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &text, &e))?;
     if file.query.trim().is_empty() {
         return Err(located(
             path,
