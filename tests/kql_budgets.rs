@@ -187,6 +187,26 @@ fn bag_unpack_of_200000_keys_per_row_stops_at_the_default_budget() {
 }
 
 #[test]
+fn make_bag_of_200000_keys_is_quick() {
+    let query = "range i from 1 to 200000 step 1\n\
+                 | summarize b = make_bag(bag_pack(strcat('k', i), i))\n\
+                 | project n = array_length(bag_keys(b))";
+    let start = Instant::now();
+    let t = kql::run(query, &Catalog::new(), &RunOptions::default()).expect("make_bag");
+    assert_eq!(t[0].rows[0][0], Value::Long(200_000));
+    assert!(start.elapsed() < Duration::from_secs(20), "took {:?}", start.elapsed());
+}
+
+#[test]
+fn make_list_of_computed_strings_stops_at_the_memory_budget() {
+    // The aggregate state grows by a new ~10 KB string per row: 10 GB for a million rows.
+    let budget = 64 << 20;
+    let query = "range i from 1 to 1000000 step 1 | summarize l = make_list(strrep(tostring(i), 2000))";
+    let e = fails(query, &Catalog::new(), &options(budget), 20);
+    assert_memory(&e, "summarize", budget);
+}
+
+#[test]
 fn a_passed_deadline_stops_a_runaway_query() {
     let opts = RunOptions {
         row_limit: usize::MAX,

@@ -109,10 +109,16 @@ pub fn check_result(function: &'static str, v: Value) -> Value {
 /// row or a constant share their payload (`Arc` count above one) and cost only their slot, which
 /// the caller counts; so the budget sees what an operator really allocates, not what it copies.
 pub fn fresh_bytes(v: &Value) -> usize {
+    owned_bytes(v, 1)
+}
+
+/// Like [`fresh_bytes`], for a value the caller itself holds `holders` times (make_set keeps
+/// each value in a set and a list).
+pub fn owned_bytes(v: &Value, holders: usize) -> usize {
     match v {
-        Value::String(s) if Arc::strong_count(s) == 1 => s.len(),
-        Value::Array(a) if Arc::strong_count(a) == 1 => a.iter().map(|x| VALUE_SLOT + fresh_bytes(x)).sum(),
-        Value::Bag(b) if Arc::strong_count(b) == 1 => b.iter().map(|(k, x)| VALUE_SLOT + k.len() + fresh_bytes(x)).sum(),
+        Value::String(s) if Arc::strong_count(s) <= holders => s.len(),
+        Value::Array(a) if Arc::strong_count(a) <= holders => a.iter().map(|x| VALUE_SLOT + fresh_bytes(x)).sum(),
+        Value::Bag(b) if Arc::strong_count(b) <= holders => b.iter().map(|(k, x)| VALUE_SLOT + k.len() + fresh_bytes(x)).sum(),
         _ => 0,
     }
 }

@@ -532,7 +532,11 @@ impl Evaluator<'_> {
             };
             let states = &mut groups[gi].1;
             for (a, s) in all_aggs.iter().zip(states.iter_mut()) {
+                let before = Agg::state_len(s);
                 a.update(s, row);
+                if Agg::state_len(s) > before {
+                    meter.charge(Agg::state_bytes_since(s, before))?;
+                }
             }
         }
         // Without `by`, empty input still gives one row of defaults (…/summarize-operator).
@@ -1054,8 +1058,7 @@ impl Evaluator<'_> {
         plan: &[(usize, CExpr, Option<KqlType>)],
         spec: &MvExpandSpec,
         limit: usize,
-        out: &mut Vec<Vec<Value>>,
-        meter: &mut Meter,
+        (out, meter): (&mut Vec<Vec<Value>>, &mut Meter),
     ) -> Result<(), KqlError> {
         let array_kind = spec.kind.as_deref() == Some("array");
         let lists: Vec<Vec<Value>> = plan
@@ -1117,7 +1120,7 @@ impl Evaluator<'_> {
         let mut meter = Meter::new(self);
         for r in &t.rows {
             meter.tick()?;
-            self.expand_rows(r, cols.len(), &plan, spec, limit, &mut rows, &mut meter)?;
+            self.expand_rows(r, cols.len(), &plan, spec, limit, (&mut rows, &mut meter))?;
         }
         meter.finish();
         Ok(Table { columns: cols, rows })
@@ -1134,7 +1137,7 @@ impl Evaluator<'_> {
         for r in &t.rows {
             let mut rows = Vec::new();
             // Each row's expansion lives only while the sub-query runs over it.
-            self.expand_rows(r, cols.len(), &plan, spec, usize::MAX, &mut rows, &mut Meter::new(self))?;
+            self.expand_rows(r, cols.len(), &plan, spec, usize::MAX, (&mut rows, &mut Meter::new(self)))?;
             let mut sub = Arc::new(Table {
                 columns: cols.clone(),
                 rows,
