@@ -307,6 +307,12 @@ fn substring(a: &[Value]) -> Value {
 fn split(a: &[Value]) -> Value {
     let s = a[0].to_kql_string();
     let d = a[1].to_kql_string();
+    // A one-character delimiter can turn a string into an array twenty-odd times its size.
+    let count = if d.is_empty() { 1 } else { s.matches(&*d).count() + 1 };
+    let bytes = count.saturating_mul(budget::VALUE_SLOT).saturating_add(s.len());
+    if !budget::fits(bytes) {
+        return budget::breach("split", bytes);
+    }
     let parts: Vec<Value> = if d.is_empty() {
         vec![Value::String(s.clone())]
     } else {
