@@ -50,7 +50,7 @@ pub enum KqlError {
     #[error("{0} is not supported by tenantless yet")]
     Unsupported(String),
     /// The configured output row limit was exceeded.
-    #[error("row limit exceeded: {0} produced more than {1} rows (raise it with RunOptions::row_limit)")]
+    #[error("row limit exceeded: {0} produced more than {1} rows; raise --row-limit (RunOptions::row_limit) or narrow the query")]
     RowLimit(String, usize),
     /// Bad input data (JSONL, schema, manifest).
     #[error("data error: {0}")]

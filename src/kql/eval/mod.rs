@@ -459,7 +459,12 @@ impl<'a> Evaluator<'a> {
             inner.bind(&p.name, b);
         }
         self.depth.set(self.depth.get() + 1);
+        // The body's `let`s are dropped when the call returns; only its result stays held.
+        let pinned = self.pinned.get();
         let result = self.run_body(def, span, &mut inner);
+        let result_bytes = self.last_bytes.get();
+        self.pinned.set(pinned);
+        self.last_bytes.set(result_bytes);
         self.depth.set(self.depth.get() - 1);
         result
     }

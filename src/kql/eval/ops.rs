@@ -162,29 +162,7 @@ impl Evaluator<'_> {
             Operator::MvExpand(spec) => self.mv_expand(&t, spec, env)?,
             Operator::MvApply { expand, body } => self.mv_apply(&t, expand, body, env)?,
             Operator::Parse { kind, expr, pattern } => self.parse_op(&t, kind.as_deref(), expr, pattern, env)?,
-            Operator::Distinct(items) => {
-                let base = if items.is_empty() {
-                    (*t).clone()
-                } else {
-                    self.project(&t, items, env)?
-                };
-                let mut seen = HashSet::new();
-                let mut meter = Meter::new(self);
-                let mut rows = Vec::new();
-                for r in base.rows {
-                    meter.tick()?;
-                    if !seen.contains(&r) {
-                        // Kept rows are held twice: in the result and in the seen set.
-                        meter.charge(budget::rows_bytes(2, r.len()))?;
-                        seen.insert(r.clone());
-                        rows.push(r);
-                    }
-                }
-                Table {
-                    columns: base.columns,
-                    rows,
-                }
-            }
+            Operator::Distinct(items) => self.distinct(&t, items, env)?,
             Operator::Sort(keys) => self.sort(&t, keys, env)?,
             Operator::Top { count, key } => {
                 let n = self.const_long(count, env)?.max(0) as usize;
@@ -228,6 +206,31 @@ impl Evaluator<'_> {
                     .collect(),
             },
         }))
+    }
+
+    /// `distinct`: the first row of each distinct combination, in order.
+    fn distinct(&self, t: &Table, items: &[NamedExpr], env: &Env) -> Result<Table, KqlError> {
+        let base = if items.is_empty() {
+            t.clone()
+        } else {
+            self.project(t, items, env)?
+        };
+        let mut seen = HashSet::new();
+        let mut meter = Meter::new(self);
+        let mut rows = Vec::new();
+        for r in base.rows {
+            meter.tick()?;
+            if !seen.contains(&r) {
+                // Kept rows are held twice: in the result and in the seen set.
+                meter.charge(budget::rows_bytes(2, r.len()))?;
+                seen.insert(r.clone());
+                rows.push(r);
+            }
+        }
+        Ok(Table {
+            columns: base.columns,
+            rows,
+        })
     }
 
     /// `where`: filters in place when nobody else holds the rows, else copies the kept ones.
@@ -512,33 +515,7 @@ impl Evaluator<'_> {
             });
             outputs.push(OutItem::Computed { name, expr });
         }
-        // Hash aggregation.
-        let mut index: HashMap<Vec<Value>, usize> = HashMap::new();
-        let mut groups: Vec<(Vec<Value>, Vec<aggregate::State>)> = Vec::new();
-        let mut meter = Meter::new(self);
-        let group_bytes = budget::rows_bytes(2, key_exprs.len() + all_aggs.len());
-        for row in &t.rows {
-            meter.tick()?;
-            let key: Vec<Value> = key_exprs.iter().map(|k| k.eval(row)).collect();
-            let gi = match index.get(&key) {
-                Some(&i) => i,
-                None => {
-                    // A group holds its key twice (index and list) and its aggregate states.
-                    meter.charge(group_bytes + 2 * key.iter().map(fresh_bytes).sum::<usize>())?;
-                    groups.push((key.clone(), all_aggs.iter().map(Agg::init).collect()));
-                    index.insert(key, groups.len() - 1);
-                    groups.len() - 1
-                }
-            };
-            let states = &mut groups[gi].1;
-            for (a, s) in all_aggs.iter().zip(states.iter_mut()) {
-                let before = Agg::state_len(s);
-                a.update(s, row);
-                if Agg::state_len(s) > before {
-                    meter.charge(Agg::state_bytes_since(s, before))?;
-                }
-            }
-        }
+        let mut groups = self.group_rows(t, &key_exprs, &all_aggs)?;
         // Without `by`, empty input still gives one row of defaults (…/summarize-operator).
         if groups.is_empty() && key_exprs.is_empty() {
             groups.push((Vec::new(), all_aggs.iter().map(Agg::init).collect()));
@@ -568,11 +545,42 @@ impl Evaluator<'_> {
                 col.ty = if rows.is_empty() { KqlType::Long } else { col_type(&rows, i) };
             }
         }
-        meter.finish();
         Ok(Table {
             columns: dedupe_names(out_cols),
             rows,
         })
+    }
+
+    /// Hash aggregation: each distinct key with its aggregate states, in order of first
+    /// appearance; groups and growing states (make_list, …) are charged to the memory budget.
+    fn group_rows(&self, t: &Table, key_exprs: &[CExpr], all_aggs: &[Agg]) -> Result<Vec<(Vec<Value>, Vec<aggregate::State>)>, KqlError> {
+        let mut index: HashMap<Vec<Value>, usize> = HashMap::new();
+        let mut groups: Vec<(Vec<Value>, Vec<aggregate::State>)> = Vec::new();
+        let mut meter = Meter::new(self);
+        let group_bytes = budget::rows_bytes(2, key_exprs.len() + all_aggs.len());
+        for row in &t.rows {
+            meter.tick()?;
+            let key: Vec<Value> = key_exprs.iter().map(|k| k.eval(row)).collect();
+            let gi = match index.get(&key) {
+                Some(&i) => i,
+                None => {
+                    // A group holds its key twice (index and list) and its aggregate states.
+                    meter.charge(group_bytes + 2 * key.iter().map(fresh_bytes).sum::<usize>())?;
+                    groups.push((key.clone(), all_aggs.iter().map(Agg::init).collect()));
+                    index.insert(key, groups.len() - 1);
+                    groups.len() - 1
+                }
+            };
+            for (a, s) in all_aggs.iter().zip(groups[gi].1.iter_mut()) {
+                let before = Agg::state_len(s);
+                a.update(s, row);
+                if Agg::state_len(s) > before {
+                    meter.charge(Agg::state_bytes_since(s, before))?;
+                }
+            }
+        }
+        meter.finish();
+        Ok(groups)
     }
 
     fn arg_extra_names(&self, kind: AggKind, args: &[Expr], cols: &[Column], keys: &[Column]) -> Vec<String> {
