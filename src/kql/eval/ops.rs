@@ -553,9 +553,9 @@ impl Evaluator<'_> {
 
     /// Hash aggregation: each distinct key with its aggregate states, in order of first
     /// appearance; groups and growing states (make_list, …) are charged to the memory budget.
-    fn group_rows(&self, t: &Table, key_exprs: &[CExpr], all_aggs: &[Agg]) -> Result<Vec<(Vec<Value>, Vec<aggregate::State>)>, KqlError> {
+    fn group_rows(&self, t: &Table, key_exprs: &[CExpr], all_aggs: &[Agg]) -> Result<Vec<Group>, KqlError> {
         let mut index: HashMap<Vec<Value>, usize> = HashMap::new();
-        let mut groups: Vec<(Vec<Value>, Vec<aggregate::State>)> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
         let mut meter = Meter::new(self);
         let group_bytes = budget::rows_bytes(2, key_exprs.len() + all_aggs.len());
         for row in &t.rows {
@@ -1271,6 +1271,9 @@ impl Evaluator<'_> {
         Ok(Table { columns: cols, rows })
     }
 }
+
+/// A summarize group: its key values and its aggregate states.
+type Group = (Vec<Value>, Vec<aggregate::State>);
 
 /// A row's join key; null keys never match.
 fn join_key(row: &[Value], idx: &[usize]) -> Option<Vec<Value>> {
