@@ -44,11 +44,6 @@ impl<'m, 'a> Meter<'m, 'a> {
         self.check_memory()
     }
 
-    /// Bytes held and built so far.
-    pub fn total(&self) -> usize {
-        self.held.saturating_add(self.bytes)
-    }
-
     /// Counts one unit of work (a row read or written); checks the deadline and value breaches
     /// every [`CHECK_EVERY`] units.
     #[inline]

@@ -973,14 +973,17 @@ impl Evaluator<'_> {
         // Inputs evaluated so far are held while the later ones are evaluated.
         let mut meter = Meter::new(self);
         let outer = self.held.get();
+        let mut inputs_bytes = 0usize;
         for p in &spec.tables {
             let label = p.source.to_string();
-            self.held.set(outer.saturating_add(meter.total()));
+            self.held.set(outer.saturating_add(inputs_bytes));
             let result = self.eval_pipeline(p, &mut env.clone());
             self.held.set(outer);
             match result {
                 Ok(t) => {
-                    meter.hold(self.last_bytes.take().unwrap_or(0))?;
+                    let bytes = self.last_bytes.take().unwrap_or(0);
+                    inputs_bytes = inputs_bytes.saturating_add(bytes);
+                    meter.hold(bytes)?;
                     inputs.push((label, t));
                 }
                 Err(e) if fuzzy && !e.is_budget() => {}
@@ -1003,6 +1006,8 @@ impl Evaluator<'_> {
         let mut rows = Vec::new();
         let width = columns.len();
         for (label, t) in &inputs {
+            // One label value per input, shared by its rows.
+            let label = Value::str(label);
             let map: Vec<Option<usize>> = columns.iter().map(|c| t.column_index(&c.name)).collect();
             for r in &t.rows {
                 meter.row(width)?;
@@ -1011,7 +1016,7 @@ impl Evaluator<'_> {
                     .enumerate()
                     .map(|(ci, m)| match m {
                         Some(i) => r[*i].clone(),
-                        None if spec.with_source.is_some() && ci == 0 => Value::str(label),
+                        None if spec.with_source.is_some() && ci == 0 => label.clone(),
                         None => null_of(columns[ci].ty),
                     })
                     .collect();
