@@ -187,10 +187,10 @@ fn bag_unpack_of_200000_keys_per_row_stops_at_the_default_budget() {
 }
 
 #[test]
-fn make_bag_of_200000_keys_is_quick() {
+fn make_bag_and_bag_merge_of_200000_keys_are_quick() {
     let query = "range i from 1 to 200000 step 1\n\
                  | summarize b = make_bag(bag_pack(strcat('k', i), i))\n\
-                 | project n = array_length(bag_keys(b))";
+                 | project n = array_length(bag_keys(bag_merge(b, b)))";
     let start = Instant::now();
     let t = kql::run(query, &Catalog::new(), &RunOptions::default()).expect("make_bag");
     assert_eq!(t[0].rows[0][0], Value::Long(200_000));

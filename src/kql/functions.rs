@@ -496,10 +496,12 @@ fn pack(a: &[Value]) -> Value {
 
 fn bag_merge(a: &[Value]) -> Value {
     let mut bag: Bag = Vec::new();
+    // A set, not a scan of `bag` per key: merging bags of 200,000 keys would be quadratic.
+    let mut seen: HashSet<Arc<str>> = HashSet::new();
     for v in a {
         if let Value::Bag(b) = dynamic(v) {
             for (k, v) in b.iter() {
-                if !bag.iter().any(|(x, _)| x == k) {
+                if seen.insert(k.clone()) {
                     bag.push((k.clone(), v.clone()));
                 }
             }
