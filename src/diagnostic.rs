@@ -12,11 +12,16 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// A place in a text: 1-based line and column (in characters), and how many characters it spans.
+/// (`u32`s keep a diagnostic small: results that carry one stay cheap to return.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Location {
-    pub line: usize,
-    pub column: usize,
-    pub width: usize,
+    pub line: u32,
+    pub column: u32,
+    pub width: u32,
+}
+
+fn small(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// A problem at a place in a file (or in text given on the command line), with what to do about it.
@@ -51,8 +56,8 @@ impl Diagnostic {
         }
         self.line_text = source.lines().nth(line - 1).map(|l| l.trim_end_matches('\r').to_owned());
         self.location = Some(Location {
-            line,
-            column: column.max(1),
+            line: small(line),
+            column: small(column.max(1)),
             width: 1,
         });
         self
@@ -68,9 +73,9 @@ impl Diagnostic {
         let end = floor_char_boundary(source, end.clamp(start, line_end));
         self.line_text = Some(source[line_start..line_end].trim_end_matches('\r').to_owned());
         self.location = Some(Location {
-            line,
-            column,
-            width: source[start..end].chars().count().max(1),
+            line: small(line),
+            column: small(column),
+            width: small(source[start..end].chars().count().max(1)),
         });
         self
     }
@@ -106,11 +111,11 @@ impl fmt::Display for Diagnostic {
             // Tabs stay tabs under the line, so the caret lines up whatever the tab width.
             let pad: String = text
                 .chars()
-                .take(at.column - 1)
+                .take(at.column as usize - 1)
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             write!(f, "\n {gutter} | {text}")?;
-            write!(f, "\n {} | {pad}{}", " ".repeat(gutter.len()), "^".repeat(at.width))?;
+            write!(f, "\n {} | {pad}{}", " ".repeat(gutter.len()), "^".repeat(at.width as usize))?;
         }
         if let Some(hint) = &self.hint {
             write!(f, "\n  hint: {hint}")?;

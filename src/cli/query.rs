@@ -43,6 +43,10 @@ pub struct QueryArgs {
     /// Stop with an error when any operator produces more rows than this.
     #[arg(long, default_value_t = kql::DEFAULT_ROW_LIMIT)]
     pub row_limit: usize,
+    /// Stop with an error when the query's intermediate results would need more memory than
+    /// this (bytes, or with a unit: 512M, 4G, 4GiB).
+    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
+    pub max_memory: usize,
     /// Print the row count after each pipeline stage to stderr.
     #[arg(long)]
     pub explain: bool,
@@ -53,7 +57,7 @@ pub struct QueryArgs {
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
-/// Exit code: the query failed (syntax, names, unsupported, row limit).
+/// Exit code: the query failed (syntax, names, unsupported, row limit, memory, value size, time).
 pub const EXIT_QUERY: u8 = 1;
 /// Exit code: bad usage or bad data.
 pub const EXIT_USAGE: u8 = 2;
@@ -103,6 +107,7 @@ fn execute_inner(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         now,
         params,
         row_limit: args.row_limit,
+        max_memory: args.max_memory,
         ..RunOptions::default()
     };
     let (tables, stats) = kql::run_with_stats(&query, &catalog, &options).map_err(|e| match e {
@@ -133,6 +138,27 @@ fn execute_inner(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
     Ok(())
 }
 
+/// A byte size: a number of bytes, or a number with K, M, G or T (powers of 1024; `KB`, `KiB`,
+/// … are accepted too).
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: u64 = digits.parse().map_err(|_| format!("`{text}` is not a size (try 512M or 4G)"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => return Err(format!("`{text}`: unknown unit `{unit}` (use K, M, G or T)")),
+    };
+    n.checked_mul(1u64 << shift)
+        .and_then(|b| usize::try_from(b).ok())
+        .filter(|b| *b > 0)
+        .ok_or_else(|| format!("`{text}` is not a usable size"))
+}
+
 /// `--now`, else manifest.json's `time_range.end`, else the current time.
 pub fn resolve_now(now: Option<&str>, data: &Path) -> Result<DateTime<Utc>, String> {
     if let Some(text) = now {
@@ -149,4 +175,19 @@ pub fn resolve_now(now: Option<&str>, data: &Path) -> Result<DateTime<Utc>, Stri
         }
     }
     Ok(Utc::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_units() {
+        assert_eq!(parse_size("4G"), Ok(kql::DEFAULT_MAX_MEMORY), "the flag's default is the library's");
+        assert_eq!(parse_size("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("5X").is_err());
+        assert!(parse_size("0").is_err());
+    }
 }

@@ -60,6 +60,9 @@ pub struct Pipeline {
     pub source: Source,
     pub ops: Vec<Operator>,
     pub span: Span,
+    /// Where each operator's name starts (parallel to `ops`; empty for pipelines built in code),
+    /// so budget errors can say which operator went over.
+    pub op_spans: Vec<Span>,
 }
 
 /// Where rows come from.

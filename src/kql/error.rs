@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::budget::human;
+
 /// A byte range in the query text.
 ///
 /// Spans compare equal to every other span on purpose: ASTs are compared structurally (parse → print →
@@ -48,11 +50,37 @@ pub enum KqlError {
     #[error("{0} is not supported by tenantless yet")]
     Unsupported(String),
     /// The configured output row limit was exceeded.
-    #[error("row limit exceeded: {0} produced more than {1} rows (raise it with RunOptions::row_limit)")]
+    #[error("row limit exceeded: {0} produced more than {1} rows; raise --row-limit (RunOptions::row_limit) or narrow the query")]
     RowLimit(String, usize),
     /// Bad input data (JSONL, schema, manifest).
     #[error("data error: {0}")]
     Data(String),
+    /// The query needs more memory than its budget (`RunOptions::max_memory`, `--max-memory`).
+    #[error("the query needs more than {} of memory at `{op}`{at}; raise --max-memory or narrow the query", human(*.limit))]
+    Memory {
+        /// The operator that was building the result that went over.
+        op: String,
+        /// ` (line L, col C)` when the operator's position is known, else empty.
+        at: String,
+        limit: usize,
+    },
+    /// A function would build a string or dynamic value larger than one value may be
+    /// ([`crate::kql::budget::MAX_VALUE_BYTES`]).
+    #[error(
+        "`{function}` would build a value of {} at `{op}`{at}, over the {} limit on one string or dynamic value (the most Kusto stores in a cell); narrow the query",
+        human(*.bytes),
+        human(*.limit)
+    )]
+    ValueTooLarge {
+        function: String,
+        bytes: usize,
+        limit: usize,
+        op: String,
+        at: String,
+    },
+    /// The run's deadline (`RunOptions::deadline`, `verify --rule-timeout`) passed.
+    #[error("the query ran past its time limit at `{op}`{at} and was stopped")]
+    Timeout { op: String, at: String },
 }
 
 /// Line (1-based), column (1-based, in characters) and the line's text for a byte offset.
@@ -88,6 +116,15 @@ pub fn render(source: &str, span: Span, message: &str) -> String {
 }
 
 impl KqlError {
+    /// True for the errors that stop a run for exceeding a limit (rows, memory, value size,
+    /// time) rather than for what the query says: `union isfuzzy=true` must not skip those.
+    pub fn is_budget(&self) -> bool {
+        matches!(
+            self,
+            KqlError::RowLimit(..) | KqlError::Memory { .. } | KqlError::ValueTooLarge { .. } | KqlError::Timeout { .. }
+        )
+    }
+
     /// A syntax error at `span`.
     pub fn syntax(source: &str, span: Span, message: impl Into<String>) -> KqlError {
         let message = message.into();

@@ -9,6 +9,7 @@ use xxhash_rust::xxh64::xxh64;
 
 use regex::Regex;
 
+use super::budget;
 use super::datetime;
 use super::value::{Bag, KqlType, TICKS_PER_DAY, TICKS_PER_HOUR, Value, convert, parse_json_str};
 
@@ -64,7 +65,7 @@ table! {
     "case" => (case, 3, MANY),
     "coalesce" => (coalesce, 1, MANY),
     "not" => (|a| match &a[0] { Value::Bool(b) => Value::Bool(!b), _ => Value::Null }, 1, 1),
-    "strcat" => (|a| Value::str(&a.iter().map(|v| v.to_kql_string()).collect::<Vec<_>>().concat()), 1, MANY),
+    "strcat" => (strcat, 1, MANY),
     "strcat_delim" => (strcat_delim, 2, MANY),
     "strlen" => (|a| Value::Long(a[0].to_kql_string().chars().count() as i64), 1, 1),
     "substring" => (substring, 2, 3),
@@ -76,13 +77,13 @@ table! {
     "toupper" => (|a| Value::str(&a[0].to_kql_string().to_uppercase()), 1, 1),
     "replace" => (|a| replace_regex(&a[2], &a[0], &a[1]), 3, 3),
     "replace_regex" => (|a| replace_regex(&a[0], &a[1], &a[2]), 3, 3),
-    "replace_string" => (|a| Value::str(&a[0].to_kql_string().replace(&*a[1].to_kql_string(), &a[2].to_kql_string())), 3, 3),
+    "replace_string" => (replace_string, 3, 3),
     "extract" => (extract, 3, 4),
     "extract_all" => (extract_all, 2, 3),
     "indexof" => (indexof, 2, 5),
     "countof" => (countof, 2, 3),
     "reverse" => (|a| Value::str(&a[0].to_kql_string().chars().rev().collect::<String>()), 1, 1),
-    "strrep" => (|a| Value::str(&a[0].to_kql_string().repeat(a[1].as_i64().unwrap_or(0).clamp(0, 10_000) as usize)), 2, 3),
+    "strrep" => (strrep, 2, 3),
     "array_length" => (|a| match dynamic(&a[0]) { Value::Array(x) => Value::Long(x.len() as i64), _ => Value::Null }, 1, 1),
     "pack" => (pack, 0, MANY),
     "bag_pack" => (pack, 0, MANY),
@@ -91,7 +92,7 @@ table! {
     "set_union" => (set_union, 2, MANY),
     "set_intersect" => (set_intersect, 2, MANY),
     "set_has_element" => (|a| Value::Bool(elements(&a[0]).iter().any(|v| v == &a[1])), 2, 2),
-    "array_concat" => (|a| Value::Array(Arc::new(a.iter().flat_map(elements).collect())), 1, MANY),
+    "array_concat" => (array_concat, 1, MANY),
     "array_index_of" => (|a| elements(&a[0]).iter().position(|v| v == &a[1]).map(|p| Value::Long(p as i64)).unwrap_or(Value::Long(-1)), 2, 2),
     "array_slice" => (array_slice, 3, 3),
     "bag_keys" => (|a| match dynamic(&a[0]) { Value::Bag(b) => Value::Array(Arc::new(b.iter().map(|(k, _)| Value::String(k.clone())).collect())), _ => Value::Null }, 1, 1),
@@ -99,7 +100,7 @@ table! {
     "bin" => (bin, 2, 2),
     "floor" => (bin, 2, 2),
     "bin_at" => (bin_at, 3, 3),
-    "strcat_array" => (|a| Value::str(&elements(&a[0]).iter().map(|v| v.to_kql_string().to_string()).collect::<Vec<_>>().join(&a[1].to_kql_string())), 2, 2),
+    "strcat_array" => (strcat_array, 2, 2),
     "ipv4_is_in_range" => (ipv4_is_in_range, 2, 2),
     "base64_encode_tostring" => (|a| Value::str(&base64_encode(a[0].to_kql_string().as_bytes())), 1, 1),
     "base64_decode_tostring" => (|a| base64_decode(&a[0].to_kql_string()).and_then(|b| String::from_utf8(b).ok()).map(|s| Value::str(&s)).unwrap_or(Value::str("")), 1, 1),
@@ -220,10 +221,77 @@ fn coalesce(a: &[Value]) -> Value {
     a.iter().find(|v| !is_empty(v)).cloned().unwrap_or_else(|| a[0].clone())
 }
 
+/// Joins strings with a delimiter, refusing (see [`budget`]) a result over the per-value limit
+/// before allocating it: nested calls can double a string each time.
+fn join_checked(function: &'static str, parts: &[Arc<str>], delim: &str) -> Value {
+    let len = parts
+        .iter()
+        .fold(delim.len().saturating_mul(parts.len().saturating_sub(1)), |n, p| {
+            n.saturating_add(p.len())
+        });
+    if !budget::fits(len) {
+        return budget::breach(function, len);
+    }
+    let mut out = String::with_capacity(len);
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(delim);
+        }
+        out.push_str(p);
+    }
+    Value::str(&out)
+}
+
+fn strcat(a: &[Value]) -> Value {
+    let parts: Vec<Arc<str>> = a.iter().map(Value::to_kql_string).collect();
+    join_checked("strcat", &parts, "")
+}
+
 fn strcat_delim(a: &[Value]) -> Value {
-    let d = a[0].to_kql_string();
-    let parts: Vec<String> = a[1..].iter().map(|v| v.to_kql_string().to_string()).collect();
-    Value::str(&parts.join(&d))
+    let parts: Vec<Arc<str>> = a[1..].iter().map(Value::to_kql_string).collect();
+    join_checked("strcat_delim", &parts, &a[0].to_kql_string())
+}
+
+fn strcat_array(a: &[Value]) -> Value {
+    let parts: Vec<Arc<str>> = elements(&a[0]).iter().map(Value::to_kql_string).collect();
+    join_checked("strcat_array", &parts, &a[1].to_kql_string())
+}
+
+/// `strrep(value, multiplier[, delimiter])` (…/strrep-function); the size is checked before the
+/// copy, so `strrep` of `strrep` of `strrep` fails at once instead of allocating a terabyte.
+fn strrep(a: &[Value]) -> Value {
+    let s = a[0].to_kql_string();
+    let n = a[1].as_i64().unwrap_or(0).clamp(0, 10_000) as usize;
+    let delim = a.get(2).map(Value::to_kql_string).unwrap_or_else(|| Arc::from(""));
+    let len = s.len().saturating_add(delim.len()).saturating_mul(n);
+    if !budget::fits(len) {
+        return budget::breach("strrep", len);
+    }
+    join_checked("strrep", &vec![s; n], &delim)
+}
+
+fn replace_string(a: &[Value]) -> Value {
+    let (s, from, to) = (a[0].to_kql_string(), a[1].to_kql_string(), a[2].to_kql_string());
+    if to.len() > from.len() && !from.is_empty() {
+        let grow = (to.len() - from.len()).saturating_mul(s.matches(&*from).count());
+        let len = s.len().saturating_add(grow);
+        if !budget::fits(len) {
+            return budget::breach("replace_string", len);
+        }
+    }
+    Value::str(&s.replace(&*from, &to))
+}
+
+/// Concatenates arrays, counting the elements first: doubling an array with itself is the
+/// quickest way to exhaust memory with dynamic values.
+fn array_concat(a: &[Value]) -> Value {
+    let parts: Vec<Vec<Value>> = a.iter().map(elements).collect();
+    let count = parts.iter().fold(0usize, |n, p| n.saturating_add(p.len()));
+    let len = count.saturating_mul(budget::VALUE_SLOT);
+    if !budget::fits(len) {
+        return budget::breach("array_concat", len);
+    }
+    Value::Array(Arc::new(parts.into_iter().flatten().collect()))
 }
 
 fn substring(a: &[Value]) -> Value {
@@ -241,6 +309,12 @@ fn substring(a: &[Value]) -> Value {
 fn split(a: &[Value]) -> Value {
     let s = a[0].to_kql_string();
     let d = a[1].to_kql_string();
+    // A one-character delimiter can turn a string into an array twenty-odd times its size.
+    let count = if d.is_empty() { 1 } else { s.matches(&*d).count() + 1 };
+    let bytes = count.saturating_mul(budget::VALUE_SLOT).saturating_add(s.len());
+    if !budget::fits(bytes) {
+        return budget::breach("split", bytes);
+    }
     let parts: Vec<Value> = if d.is_empty() {
         vec![Value::String(s.clone())]
     } else {
@@ -315,9 +389,30 @@ fn rewrite_pattern(rewrite: &str) -> String {
 fn replace_regex(text: &Value, pattern: &Value, rewrite: &Value) -> Value {
     let s = text.to_kql_string();
     match regex(&pattern.to_kql_string()) {
-        Some(r) => Value::str(&r.replace_all(&s, rewrite_pattern(&rewrite.to_kql_string()).as_str())),
+        Some(r) => replace_all_checked(&r, &s, &rewrite_pattern(&rewrite.to_kql_string())),
         None => Value::Null,
     }
+}
+
+/// `Regex::replace_all`, built match by match so a rewrite that multiplies the text stops at
+/// the per-value limit instead of allocating the whole result first.
+fn replace_all_checked(r: &Regex, s: &str, rewrite: &str) -> Value {
+    let mut out = String::new();
+    let mut last = 0;
+    for caps in r.captures_iter(s) {
+        let Some(m) = caps.get(0) else { continue };
+        out.push_str(&s[last..m.start()]);
+        caps.expand(rewrite, &mut out);
+        last = m.end();
+        if !budget::fits(out.len()) {
+            return budget::breach("replace_regex", out.len());
+        }
+    }
+    out.push_str(&s[last..]);
+    if !budget::fits(out.len()) {
+        return budget::breach("replace_regex", out.len());
+    }
+    Value::str(&out)
 }
 
 fn extract(a: &[Value]) -> Value {
@@ -403,10 +498,12 @@ fn pack(a: &[Value]) -> Value {
 
 fn bag_merge(a: &[Value]) -> Value {
     let mut bag: Bag = Vec::new();
+    // A set, not a scan of `bag` per key: merging bags of 200,000 keys would be quadratic.
+    let mut seen: HashSet<Arc<str>> = HashSet::new();
     for v in a {
         if let Value::Bag(b) = dynamic(v) {
             for (k, v) in b.iter() {
-                if !bag.iter().any(|(x, _)| x == k) {
+                if seen.insert(k.clone()) {
                     bag.push((k.clone(), v.clone()));
                 }
             }

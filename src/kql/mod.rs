@@ -9,6 +9,7 @@
 //! ```
 
 pub mod ast;
+pub mod budget;
 pub mod datetime;
 pub mod error;
 pub mod eval;
@@ -102,7 +103,7 @@ pub fn run_with_stats(query: &str, catalog: &Catalog, options: &RunOptions) -> R
     with_big_stack(|| {
         let script = parser::parse(&text)?;
         let now = value::ticks_from_chrono(&options.now);
-        let ev = eval::Evaluator::new(&text, catalog, now, options.row_limit);
+        let ev = eval::Evaluator::new(&text, catalog, now, options);
         let tables = ev.run_script(&script)?;
         let stats = ev.stats.borrow().clone();
         Ok((tables, stats))

@@ -297,7 +297,9 @@ impl<'a> Parser<'a> {
         let start = self.span();
         let source = self.source()?;
         let mut ops = Vec::new();
+        let mut op_spans = Vec::new();
         while self.eat_sym("|") {
+            op_spans.push(self.span());
             ops.push(self.operator()?);
         }
         self.depth -= 1;
@@ -305,6 +307,7 @@ impl<'a> Parser<'a> {
             source,
             ops,
             span: start.to(self.prev_span()),
+            op_spans,
         })
     }
 
@@ -398,6 +401,7 @@ impl<'a> Parser<'a> {
                     source: Source::Expr(e),
                     ops: vec![],
                     span: start.to(self.prev_span()),
+                    op_spans: vec![],
                 });
             }
             if !self.eat_sym(",") {
@@ -714,6 +718,7 @@ impl<'a> Parser<'a> {
                 source: Source::Expr(e),
                 ops: vec![],
                 span: start.to(self.prev_span()),
+                op_spans: vec![],
             }
         };
         self.expect_word("on")?;

@@ -14,6 +14,7 @@ fn args(dir: &TempDir, query: &str) -> QueryArgs {
         format: OutputFormat::Table,
         params: Vec::new(),
         row_limit: 1_000_000,
+        max_memory: tenantless::kql::DEFAULT_MAX_MEMORY,
         explain: false,
         max_width: 20,
     }

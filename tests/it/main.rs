@@ -12,6 +12,7 @@ mod estimate;
 mod generate_e2e;
 mod golden;
 mod join_map;
+mod kql_budgets;
 mod kql_cli;
 mod kql_generated;
 mod kql_operators;

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use super::super::budget;
 use super::super::value::{Bag, Value, compare_values, sort_order};
 use super::expr::CExpr;
 
@@ -134,7 +135,8 @@ pub enum State {
     Best(Option<Value>),
     Set(HashSet<Value>, Vec<Value>),
     List(Vec<Value>),
-    Bag(Bag),
+    /// make_bag: the keys seen (a set, so a bag of 200,000 keys is not quadratic) and the bag.
+    Bag(HashSet<Arc<str>>, Bag),
     Arg(Option<(Value, Vec<Value>)>),
     Moments {
         n: f64,
@@ -160,7 +162,7 @@ impl Agg {
             AggKind::Min | AggKind::Max | AggKind::MinIf | AggKind::MaxIf | AggKind::TakeAny | AggKind::AnyIf => State::Best(None),
             AggKind::MakeSet | AggKind::MakeSetIf => State::Set(HashSet::new(), Vec::new()),
             AggKind::MakeList | AggKind::MakeListIf => State::List(Vec::new()),
-            AggKind::MakeBag => State::Bag(Vec::new()),
+            AggKind::MakeBag => State::Bag(HashSet::new(), Vec::new()),
             AggKind::ArgMax | AggKind::ArgMin => State::Arg(None),
             AggKind::Stdev | AggKind::Variance => State::Moments {
                 n: 0.0,
@@ -177,6 +179,38 @@ impl Agg {
     /// The `*if` predicate (last argument for countif/anyif, second for the others).
     fn pred(&self, i: usize, row: &[Value]) -> bool {
         self.arg(i, row).is_true()
+    }
+
+    /// Entries a growing state holds (make_list, make_set, make_bag, dcount); 0 for the others,
+    /// whose size is fixed.
+    pub fn state_len(state: &State) -> usize {
+        match state {
+            State::Distinct(set) => set.len(),
+            State::Set(_, out) | State::List(out) => out.len(),
+            State::Bag(_, bag) => bag.len(),
+            _ => 0,
+        }
+    }
+
+    /// Estimated bytes of the entries added since the state held `from` entries, for the memory
+    /// budget: a slot per entry (two for make_set and make_bag, which also index them) plus the
+    /// payload of values no one else holds.
+    pub fn state_bytes_since(state: &State, from: usize) -> usize {
+        let slot = budget::VALUE_SLOT;
+        match state {
+            State::Distinct(set) => set.len().saturating_sub(from) * slot,
+            // make_set holds each value twice (the set and the list): fresh means held by those two.
+            State::Set(_, out) => out[from.min(out.len())..]
+                .iter()
+                .map(|v| 2 * slot + budget::owned_bytes(v, 2))
+                .sum(),
+            State::List(out) => out[from.min(out.len())..].iter().map(|v| slot + budget::fresh_bytes(v)).sum(),
+            State::Bag(_, bag) => bag[from.min(bag.len())..]
+                .iter()
+                .map(|(k, v)| 3 * slot + k.len() + budget::fresh_bytes(v))
+                .sum(),
+            _ => 0,
+        }
     }
 
     /// Folds one row into the state.
@@ -286,10 +320,10 @@ impl Agg {
                     out.push(v);
                 }
             }
-            (MakeBag, State::Bag(bag)) => {
+            (MakeBag, State::Bag(keys, bag)) => {
                 if let Value::Bag(b) = self.arg(0, row) {
                     for (k, v) in b.iter() {
-                        if !bag.iter().any(|(x, _)| x == k) {
+                        if keys.insert(k.clone()) {
                             bag.push((k.clone(), v.clone()));
                         }
                     }
@@ -360,7 +394,7 @@ impl Agg {
                 Value::Array(Arc::new(out))
             }
             State::List(out) => Value::Array(Arc::new(out)),
-            State::Bag(b) => Value::Bag(Arc::new(b)),
+            State::Bag(_, b) => Value::Bag(Arc::new(b)),
             State::Arg(best) => {
                 let (v, extra) = best.unwrap_or((Value::Null, vec![Value::Null; self.extra.len()]));
                 let mut out = vec![v];

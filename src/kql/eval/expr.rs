@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::super::ast::{BinOp, StrOp, UnOp};
+use super::super::budget;
 use super::super::functions::{self, ScalarFn, elements};
 use super::super::value::{Value, compare_values, values_equal};
 
@@ -228,9 +229,9 @@ impl CExpr {
                 let hit = |t: &Value| functions::string_op(StrOp::Has, &hay, t);
                 Value::Bool(if *all { terms.iter().all(hit) } else { terms.iter().any(hit) })
             }
-            CExpr::Call(_, f, args) => {
+            CExpr::Call(name, f, args) => {
                 let vals: Vec<Value> = args.iter().map(|a| a.eval(row)).collect();
-                f(&vals)
+                budget::check_result(name, f(&vals))
             }
         }
     }

@@ -5,18 +5,22 @@
 
 pub mod aggregate;
 pub mod expr;
+mod meter;
 mod ops;
 mod prune;
 
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
+use super::RunOptions;
 use super::ast::*;
+use super::budget;
 use super::error::{KqlError, Span, suggest};
 use super::functions;
 use super::table::{Catalog, Column, Table};
 use super::value::{KqlType, Value};
 use expr::{CExpr, build_in_set};
+use meter::Meter;
 
 /// Row count after one pipeline stage (for `--explain`-style reporting).
 #[derive(Debug, Clone, PartialEq)]
@@ -67,7 +71,18 @@ pub(crate) struct Evaluator<'a> {
     pub catalog: &'a Catalog,
     pub now: i64,
     pub row_limit: usize,
+    /// Memory budget in bytes (see [`meter`]).
+    pub max_memory: usize,
+    pub deadline: Option<std::time::Instant>,
     pub stats: RefCell<Vec<StageStat>>,
+    /// The operator (or source) running now and where it is, for budget errors.
+    cur_op: Cell<(&'static str, Option<Span>)>,
+    /// Estimated bytes held by the operators enclosing the one running now.
+    held: Cell<usize>,
+    /// Estimated bytes of the tabular `let`s bound so far (held to the end of the run).
+    pinned: Cell<usize>,
+    /// Estimated bytes of the table the last operator or source produced, when it measured them.
+    last_bytes: Cell<Option<usize>>,
     record: Cell<Option<usize>>,
     depth: Cell<usize>,
     /// Output positions of the right-side key columns of the last join (used by `lookup`).
@@ -75,13 +90,20 @@ pub(crate) struct Evaluator<'a> {
 }
 
 impl<'a> Evaluator<'a> {
-    pub fn new(src: &'a str, catalog: &'a Catalog, now: i64, row_limit: usize) -> Evaluator<'a> {
+    pub fn new(src: &'a str, catalog: &'a Catalog, now: i64, options: &RunOptions) -> Evaluator<'a> {
+        budget::reset();
         Evaluator {
             src,
             catalog,
             now,
-            row_limit,
+            row_limit: options.row_limit,
+            max_memory: options.max_memory,
+            deadline: options.deadline,
             stats: RefCell::new(Vec::new()),
+            cur_op: Cell::new(("query", None)),
+            held: Cell::new(0),
+            pinned: Cell::new(0),
+            last_bytes: Cell::new(None),
             record: Cell::new(None),
             depth: Cell::new(0),
             last_right_keys: RefCell::new(Vec::new()),
@@ -106,11 +128,14 @@ impl<'a> Evaluator<'a> {
         let mut out = Vec::new();
         for stmt in &script.statements {
             match stmt {
-                Statement::Let { name, value, .. } => {
+                Statement::Let { name, value, span } => {
+                    self.cur_op.set(("let", Some(*span)));
                     let b = self.let_binding(value, &mut env)?;
+                    self.check_budgets()?;
                     env.bind(name, b);
                 }
                 Statement::Query(p) => {
+                    self.cur_op.set(("query", Some(p.span)));
                     self.record.set(Some(out.len()));
                     let t = self.eval_pipeline(p, &mut env);
                     self.record.set(None);
@@ -130,7 +155,12 @@ impl<'a> Evaluator<'a> {
                     let c = self.compile(e, &[], env)?;
                     Ok(Binding::Scalar(c.eval(&[])))
                 }
-                _ => Ok(Binding::Tabular(self.eval_pipeline(p, env)?)),
+                _ => {
+                    let t = self.eval_pipeline(p, env)?;
+                    let bytes = self.last_bytes.take().unwrap_or(0);
+                    self.pinned.set(self.pinned.get().saturating_add(bytes));
+                    Ok(Binding::Tabular(t))
+                }
             },
         }
     }
@@ -204,7 +234,9 @@ impl<'a> Evaluator<'a> {
     /// Evaluates a pipeline to a table.
     pub(crate) fn eval_pipeline(&self, p: &Pipeline, env: &mut Env) -> Result<Arc<Table>, KqlError> {
         let record = self.record.take();
+        self.last_bytes.set(None);
         let t = self.eval_source(&p.source, p.span, env)?;
+        self.check_budgets()?;
         if let Some(q) = record {
             self.stats.borrow_mut().push(StageStat {
                 query: q,
@@ -213,20 +245,34 @@ impl<'a> Evaluator<'a> {
             });
         }
         let stats_len = self.stats.borrow().len();
+        let source_bytes = self.last_bytes.get();
         if let Some(narrow) = prune::narrow(p, &t, env) {
             match self.run_ops(p, narrow, env, record) {
                 // A name error is re-raised from the full table so suggestions see every column.
                 Err(KqlError::Semantic { .. }) => self.stats.borrow_mut().truncate(stats_len),
                 other => return other,
             }
+            self.last_bytes.set(source_bytes);
         }
         self.run_ops(p, t, env, record)
     }
 
     fn run_ops(&self, p: &Pipeline, mut t: Arc<Table>, env: &mut Env, record: Option<usize>) -> Result<Arc<Table>, KqlError> {
-        for op in &p.ops {
-            t = self.apply(op, t, env)?;
+        let outer = self.held.get();
+        let mut bytes = self.last_bytes.take().unwrap_or(0);
+        for (i, op) in p.ops.iter().enumerate() {
+            let saved = self.cur_op.replace((op_name(op), p.op_spans.get(i).copied()));
+            self.check_budgets()?;
+            self.held.set(outer.saturating_add(bytes));
+            self.last_bytes.set(None);
+            let in_rows = t.rows.len();
+            let result = self.apply(op, t, env);
+            self.held.set(outer);
+            t = result?;
+            bytes = self.last_bytes.take().unwrap_or_else(|| carried_bytes(bytes, in_rows, &t));
             self.check_limit(t.rows.len(), &format!("`{}`", op_name(op)))?;
+            self.check_budgets()?;
+            self.cur_op.set(saved);
             if let Some(q) = record {
                 self.stats.borrow_mut().push(StageStat {
                     query: q,
@@ -235,10 +281,21 @@ impl<'a> Evaluator<'a> {
                 });
             }
         }
+        self.last_bytes.set(Some(bytes));
         Ok(t)
     }
 
     fn eval_source(&self, source: &Source, span: Span, env: &mut Env) -> Result<Arc<Table>, KqlError> {
+        let name = match source {
+            Source::Datatable { .. } => Some("datatable"),
+            Source::Print(_) => Some("print"),
+            Source::Union(_) => Some("union"),
+            Source::Range { .. } => Some("range"),
+            Source::Expr(_) => None,
+        };
+        if let Some(name) = name {
+            self.cur_op.set((name, Some(span)));
+        }
         match source {
             Source::Expr(e) => self.eval_tabular_expr(e, env),
             Source::Datatable { columns, values } => {
@@ -265,6 +322,7 @@ impl<'a> Evaluator<'a> {
                     }
                     rows.push(row);
                 }
+                self.last_bytes.set(Some(budget::rows_bytes(rows.len(), cols.len())));
                 Ok(Arc::new(Table { columns: cols, rows }))
             }
             Source::Print(items) => {
@@ -288,6 +346,7 @@ impl<'a> Evaluator<'a> {
                 let step = self.compile(step, &[], env)?.eval(&[]);
                 let mut rows = Vec::new();
                 let mut cur = from.clone();
+                let mut meter = Meter::new(self);
                 loop {
                     match super::value::compare_values(&cur, &to) {
                         Some(std::cmp::Ordering::Greater) | None => break,
@@ -295,17 +354,23 @@ impl<'a> Evaluator<'a> {
                     }
                     rows.push(vec![cur.clone()]);
                     self.check_limit(rows.len(), "`range`")?;
-                    let next = CExpr::Bin(
-                        BinOp::Add,
-                        Box::new(CExpr::Const(cur.clone())),
-                        Box::new(CExpr::Const(step.clone())),
-                    )
-                    .eval(&[]);
+                    meter.row(1)?;
+                    let next = match (&cur, &step) {
+                        // The common case without building an expression per row.
+                        (Value::Long(c), Value::Long(s)) => Value::Long(c.wrapping_add(*s)),
+                        _ => CExpr::Bin(
+                            BinOp::Add,
+                            Box::new(CExpr::Const(cur.clone())),
+                            Box::new(CExpr::Const(step.clone())),
+                        )
+                        .eval(&[]),
+                    };
                     if super::value::compare_values(&next, &cur) != Some(std::cmp::Ordering::Greater) {
                         break;
                     }
                     cur = next;
                 }
+                meter.finish();
                 let ty = from.kql_type().unwrap_or(KqlType::Long);
                 Ok(Arc::new(Table {
                     columns: vec![Column::new(name.clone(), ty)],
@@ -394,7 +459,12 @@ impl<'a> Evaluator<'a> {
             inner.bind(&p.name, b);
         }
         self.depth.set(self.depth.get() + 1);
+        // The body's `let`s are dropped when the call returns; only its result stays held.
+        let pinned = self.pinned.get();
         let result = self.run_body(def, span, &mut inner);
+        let result_bytes = self.last_bytes.get();
+        self.pinned.set(pinned);
+        self.last_bytes.set(result_bytes);
         self.depth.set(self.depth.get() - 1);
         result
     }
@@ -682,6 +752,19 @@ pub(crate) fn literal_value(l: &Literal) -> Value {
         Literal::Dynamic(j) => Value::from_json(j),
         Literal::Type(t) => Value::str(t.name()),
     }
+}
+
+/// The estimated size of an operator's result when the operator did not measure it (sort, take,
+/// project-away, …): its input's estimate in proportion to the rows kept, and at least the
+/// result's own row structure.
+fn carried_bytes(in_bytes: usize, in_rows: usize, out: &Table) -> usize {
+    let structure = budget::rows_bytes(out.rows.len(), out.columns.len());
+    let kept = if in_rows == 0 {
+        0
+    } else {
+        (in_bytes as u128 * out.rows.len() as u128 / in_rows as u128).min(usize::MAX as u128) as usize
+    };
+    structure.max(kept)
 }
 
 /// A short operator name for messages.

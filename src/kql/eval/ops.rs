@@ -4,12 +4,14 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::super::ast::*;
+use super::super::budget::{self, fresh_bytes};
 use super::super::error::{KqlError, suggest};
 use super::super::functions::regex;
 use super::super::table::{Column, Table};
 use super::super::value::{KqlType, Value, convert, sort_order};
 use super::aggregate::{self, Agg, AggKind};
 use super::expr::CExpr;
+use super::meter::Meter;
 use super::{Binding, Env, Evaluator};
 
 /// A column name derived from an expression, as Kusto does: `a.b[0]` → `a_b_0`, `bin(T, 1h)` → `T`.
@@ -107,19 +109,7 @@ impl Evaluator<'_> {
         // `where` and `extend` reuse the input's rows when nobody else holds them (every stage
         // after the first): moving rows instead of cloning and dropping them is most of their cost.
         match op {
-            Operator::Where(pred) => {
-                let c = self.compile(pred, &t.columns, env)?;
-                return Ok(Arc::new(match Arc::try_unwrap(t) {
-                    Ok(mut owned) => {
-                        owned.rows.retain(|r| c.eval(r).is_true());
-                        owned
-                    }
-                    Err(shared) => Table {
-                        columns: shared.columns.clone(),
-                        rows: shared.rows.iter().filter(|r| c.eval(r).is_true()).cloned().collect(),
-                    },
-                }));
-            }
+            Operator::Where(pred) => return self.filter(t, pred, env).map(Arc::new),
             Operator::Extend(items) => return Ok(Arc::new(self.extend(t, items, env)?)),
             Operator::Serialize(items) if !items.is_empty() => return Ok(Arc::new(self.extend(t, items, env)?)),
             _ => {}
@@ -172,19 +162,7 @@ impl Evaluator<'_> {
             Operator::MvExpand(spec) => self.mv_expand(&t, spec, env)?,
             Operator::MvApply { expand, body } => self.mv_apply(&t, expand, body, env)?,
             Operator::Parse { kind, expr, pattern } => self.parse_op(&t, kind.as_deref(), expr, pattern, env)?,
-            Operator::Distinct(items) => {
-                let base = if items.is_empty() {
-                    (*t).clone()
-                } else {
-                    self.project(&t, items, env)?
-                };
-                let mut seen = HashSet::new();
-                let rows = base.rows.into_iter().filter(|r| seen.insert(r.clone())).collect();
-                Table {
-                    columns: base.columns,
-                    rows,
-                }
-            }
+            Operator::Distinct(items) => self.distinct(&t, items, env)?,
             Operator::Sort(keys) => self.sort(&t, keys, env)?,
             Operator::Top { count, key } => {
                 let n = self.const_long(count, env)?.max(0) as usize;
@@ -230,6 +208,69 @@ impl Evaluator<'_> {
         }))
     }
 
+    /// `distinct`: the first row of each distinct combination, in order.
+    fn distinct(&self, t: &Table, items: &[NamedExpr], env: &Env) -> Result<Table, KqlError> {
+        let base = if items.is_empty() {
+            t.clone()
+        } else {
+            self.project(t, items, env)?
+        };
+        let mut seen = HashSet::new();
+        let mut meter = Meter::new(self);
+        let mut rows = Vec::new();
+        for r in base.rows {
+            meter.tick()?;
+            if !seen.contains(&r) {
+                // Kept rows are held twice: in the result and in the seen set.
+                meter.charge(budget::rows_bytes(2, r.len()))?;
+                seen.insert(r.clone());
+                rows.push(r);
+            }
+        }
+        Ok(Table {
+            columns: base.columns,
+            rows,
+        })
+    }
+
+    /// `where`: filters in place when nobody else holds the rows, else copies the kept ones.
+    fn filter(&self, t: Arc<Table>, pred: &Expr, env: &Env) -> Result<Table, KqlError> {
+        let c = self.compile(pred, &t.columns, env)?;
+        let mut meter = Meter::new(self);
+        match Arc::try_unwrap(t) {
+            Ok(mut owned) => {
+                // `retain` cannot stop early: after a budget error, drop the rest unevaluated.
+                let mut failed = None;
+                owned.rows.retain(|r| {
+                    if failed.is_some() {
+                        return false;
+                    }
+                    if let Err(e) = meter.tick() {
+                        failed = Some(e);
+                        return false;
+                    }
+                    c.eval(r).is_true()
+                });
+                failed.map_or(Ok(owned), Err)
+            }
+            Err(shared) => {
+                let width = shared.columns.len();
+                let mut rows = Vec::new();
+                for r in &shared.rows {
+                    meter.tick()?;
+                    if c.eval(r).is_true() {
+                        meter.row(width)?;
+                        rows.push(r.clone());
+                    }
+                }
+                Ok(Table {
+                    columns: shared.columns.clone(),
+                    rows,
+                })
+            }
+        }
+    }
+
     /// `extend`: later items see earlier ones; an existing name is replaced in place.
     fn extend(&self, t: Arc<Table>, items: &[NamedExpr], env: &Env) -> Result<Table, KqlError> {
         let mut cols = t.columns.clone();
@@ -255,17 +296,21 @@ impl Evaluator<'_> {
         }
         let width = cols.len();
         let input_types: Vec<KqlType> = t.columns.iter().map(|c| c.ty).collect();
-        let fill = |mut row: Vec<Value>| {
+        let mut meter = Meter::new(self);
+        let mut fill = |mut row: Vec<Value>| {
             row.resize(width, Value::Null);
+            let mut bytes = budget::rows_bytes(1, width);
             for (idx, c) in &plan {
                 row[*idx] = c.eval(&row);
+                bytes += fresh_bytes(&row[*idx]);
             }
-            row
+            meter.charge(bytes).map(|_| row)
         };
         let rows: Vec<Vec<Value>> = match Arc::try_unwrap(t) {
-            Ok(owned) => owned.rows.into_iter().map(fill).collect(),
-            Err(shared) => shared.rows.iter().map(|r| fill(r.clone())).collect(),
+            Ok(owned) => owned.rows.into_iter().map(fill).collect::<Result<_, _>>()?,
+            Err(shared) => shared.rows.iter().map(|r| fill(r.clone())).collect::<Result<_, _>>()?,
         };
+        meter.finish();
         for (idx, c) in &plan {
             cols[*idx].ty = match c {
                 CExpr::Col(src) if *src < input_types.len() => input_types[*src],
@@ -317,7 +362,17 @@ impl Evaluator<'_> {
             cols.push(Column::new(name, ty));
             exprs.push(c);
         }
-        let rows: Vec<Vec<Value>> = t.rows.iter().map(|r| exprs.iter().map(|c| c.eval(r)).collect()).collect();
+        let mut meter = Meter::new(self);
+        let rows: Vec<Vec<Value>> = t
+            .rows
+            .iter()
+            .map(|r| {
+                let row: Vec<Value> = exprs.iter().map(|c| c.eval(r)).collect();
+                let fresh: usize = row.iter().map(fresh_bytes).sum();
+                meter.charge(budget::rows_bytes(1, row.len()) + fresh).map(|_| row)
+            })
+            .collect::<Result<_, _>>()?;
+        meter.finish();
         for (i, c) in exprs.iter().enumerate() {
             if !matches!(c, CExpr::Col(_)) {
                 cols[i].ty = col_type(&rows, i);
@@ -336,11 +391,17 @@ impl Evaluator<'_> {
                 self.compile(&k.expr, &t.columns, env).map(|c| (c, desc, nulls_first))
             })
             .collect::<Result<_, _>>()?;
+        let mut meter = Meter::new(self);
         let mut keyed: Vec<(Vec<Value>, &Vec<Value>)> = t
             .rows
             .iter()
-            .map(|r| (compiled.iter().map(|(c, _, _)| c.eval(r)).collect(), r))
-            .collect();
+            .map(|r| {
+                let key: Vec<Value> = compiled.iter().map(|(c, _, _)| c.eval(r)).collect();
+                // The keys and the sorted copy of the row both live until the sort ends.
+                let bytes = budget::rows_bytes(1, key.len() + r.len()) + key.iter().map(fresh_bytes).sum::<usize>();
+                meter.charge(bytes).map(|_| (key, r))
+            })
+            .collect::<Result<_, _>>()?;
         keyed.sort_by(|(a, _), (b, _)| {
             for (i, (_, desc, nulls_first)) in compiled.iter().enumerate() {
                 let (x, y) = (&a[i], &b[i]);
@@ -454,24 +515,7 @@ impl Evaluator<'_> {
             });
             outputs.push(OutItem::Computed { name, expr });
         }
-        // Hash aggregation.
-        let mut index: HashMap<Vec<Value>, usize> = HashMap::new();
-        let mut groups: Vec<(Vec<Value>, Vec<aggregate::State>)> = Vec::new();
-        for row in &t.rows {
-            let key: Vec<Value> = key_exprs.iter().map(|k| k.eval(row)).collect();
-            let gi = match index.get(&key) {
-                Some(&i) => i,
-                None => {
-                    groups.push((key.clone(), all_aggs.iter().map(Agg::init).collect()));
-                    index.insert(key, groups.len() - 1);
-                    groups.len() - 1
-                }
-            };
-            let states = &mut groups[gi].1;
-            for (a, s) in all_aggs.iter().zip(states.iter_mut()) {
-                a.update(s, row);
-            }
-        }
+        let mut groups = self.group_rows(t, &key_exprs, &all_aggs)?;
         // Without `by`, empty input still gives one row of defaults (…/summarize-operator).
         if groups.is_empty() && key_exprs.is_empty() {
             groups.push((Vec::new(), all_aggs.iter().map(Agg::init).collect()));
@@ -505,6 +549,38 @@ impl Evaluator<'_> {
             columns: dedupe_names(out_cols),
             rows,
         })
+    }
+
+    /// Hash aggregation: each distinct key with its aggregate states, in order of first
+    /// appearance; groups and growing states (make_list, …) are charged to the memory budget.
+    fn group_rows(&self, t: &Table, key_exprs: &[CExpr], all_aggs: &[Agg]) -> Result<Vec<Group>, KqlError> {
+        let mut index: HashMap<Vec<Value>, usize> = HashMap::new();
+        let mut groups: Vec<Group> = Vec::new();
+        let mut meter = Meter::new(self);
+        let group_bytes = budget::rows_bytes(2, key_exprs.len() + all_aggs.len());
+        for row in &t.rows {
+            meter.tick()?;
+            let key: Vec<Value> = key_exprs.iter().map(|k| k.eval(row)).collect();
+            let gi = match index.get(&key) {
+                Some(&i) => i,
+                None => {
+                    // A group holds its key twice (index and list) and its aggregate states.
+                    meter.charge(group_bytes + 2 * key.iter().map(fresh_bytes).sum::<usize>())?;
+                    groups.push((key.clone(), all_aggs.iter().map(Agg::init).collect()));
+                    index.insert(key, groups.len() - 1);
+                    groups.len() - 1
+                }
+            };
+            for (a, s) in all_aggs.iter().zip(groups[gi].1.iter_mut()) {
+                let before = Agg::state_len(s);
+                a.update(s, row);
+                if Agg::state_len(s) > before {
+                    meter.charge(Agg::state_bytes_since(s, before))?;
+                }
+            }
+        }
+        meter.finish();
+        Ok(groups)
     }
 
     fn arg_extra_names(&self, kind: AggKind, args: &[Expr], cols: &[Column], keys: &[Column]) -> Vec<String> {
@@ -641,9 +717,8 @@ impl Evaluator<'_> {
 
     // ---- join (…/join-operator) ----
 
-    fn join(&self, left: &Table, spec: &JoinSpec, env: &mut Env) -> Result<Table, KqlError> {
-        let right = self.eval_pipeline(&spec.right, &mut env.clone())?;
-        let kind = spec.kind.as_deref().unwrap_or("innerunique");
+    /// Resolves the `on` columns: their positions on the left and on the right.
+    fn join_keys(&self, left: &Table, right: &Table, spec: &JoinSpec) -> Result<(Vec<usize>, Vec<usize>), KqlError> {
         let mut lk = Vec::new();
         let mut rk = Vec::new();
         for cond in &spec.on {
@@ -660,14 +735,19 @@ impl Evaluator<'_> {
             lk.push(left.column_index(l).ok_or_else(|| missing(l, "left", &left.columns))?);
             rk.push(right.column_index(r).ok_or_else(|| missing(r, "right", &right.columns))?);
         }
-        let key = |row: &Vec<Value>, idx: &[usize]| -> Option<Vec<Value>> {
-            let k: Vec<Value> = idx.iter().map(|&i| row[i].clone()).collect();
-            // Null keys never match.
-            if k.iter().any(Value::is_null) { None } else { Some(k) }
-        };
+        Ok((lk, rk))
+    }
+
+    fn join(&self, left: &Table, spec: &JoinSpec, env: &mut Env) -> Result<Table, KqlError> {
+        let right = self.eval_pipeline(&spec.right, &mut env.clone())?;
+        let mut meter = Meter::new(self);
+        meter.hold(self.last_bytes.take().unwrap_or(0))?;
+        let kind = spec.kind.as_deref().unwrap_or("innerunique");
+        let (lk, rk) = self.join_keys(left, &right, spec)?;
         let mut table: HashMap<Vec<Value>, Vec<usize>> = HashMap::new();
         for (i, r) in right.rows.iter().enumerate() {
-            if let Some(k) = key(r, &rk) {
+            if let Some(k) = join_key(r, &rk) {
+                meter.charge(budget::rows_bytes(1, k.len()) + std::mem::size_of::<usize>())?;
                 table.entry(k).or_default().push(i);
             }
         }
@@ -676,46 +756,54 @@ impl Evaluator<'_> {
             "rightantisemi" => "rightanti",
             k => k,
         };
-        let left_only = |rows: Vec<Vec<Value>>| Table {
-            columns: left.columns.clone(),
-            rows,
-        };
-        match kind {
-            "leftsemi" => {
-                return Ok(left_only(
-                    left.rows
-                        .iter()
-                        .filter(|r| key(r, &lk).is_some_and(|k| table.contains_key(&k)))
-                        .cloned()
-                        .collect(),
-                ));
-            }
-            "leftanti" => {
-                return Ok(left_only(
-                    left.rows
-                        .iter()
-                        .filter(|r| !key(r, &lk).is_some_and(|k| table.contains_key(&k)))
-                        .cloned()
-                        .collect(),
-                ));
+        let out = match kind {
+            "leftsemi" | "leftanti" => {
+                let want = kind == "leftsemi";
+                let keep = |r: &Vec<Value>| join_key(r, &lk).is_some_and(|k| table.contains_key(&k)) == want;
+                self.copy_rows(left, keep, &mut meter)?
             }
             "rightsemi" | "rightanti" => {
-                let lkeys: HashSet<Vec<Value>> = left.rows.iter().filter_map(|r| key(r, &lk)).collect();
+                let lkeys: HashSet<Vec<Value>> = left.rows.iter().filter_map(|r| join_key(r, &lk)).collect();
                 let want = kind == "rightsemi";
-                let rows = right
-                    .rows
-                    .iter()
-                    .filter(|r| key(r, &rk).is_some_and(|k| lkeys.contains(&k)) == want)
-                    .cloned()
-                    .collect();
-                return Ok(Table {
-                    columns: right.columns.clone(),
-                    rows,
-                });
+                self.copy_rows(&right, |r| join_key(r, &rk).is_some_and(|k| lkeys.contains(&k)) == want, &mut meter)?
             }
-            "innerunique" | "inner" | "leftouter" | "rightouter" | "fullouter" => {}
+            "innerunique" | "inner" | "leftouter" | "rightouter" | "fullouter" => {
+                let out = self.join_rows(left, &right, kind, (&lk, &table), &mut meter)?;
+                self.last_right_keys.replace(rk.iter().map(|&i| left.columns.len() + i).collect());
+                out
+            }
             other => return Err(KqlError::Unsupported(format!("join kind `{other}`"))),
+        };
+        meter.finish();
+        Ok(out)
+    }
+
+    /// The rows of `t` that `keep` accepts (semi and anti joins), charged to `meter`.
+    fn copy_rows(&self, t: &Table, keep: impl Fn(&Vec<Value>) -> bool, meter: &mut Meter) -> Result<Table, KqlError> {
+        let mut rows = Vec::new();
+        for r in &t.rows {
+            meter.tick()?;
+            if keep(r) {
+                meter.row(r.len())?;
+                rows.push(r.clone());
+            }
         }
+        Ok(Table {
+            columns: t.columns.clone(),
+            rows,
+        })
+    }
+
+    /// The matching part of inner and outer joins: every left row with every right row of the
+    /// same key, checked against the row limit before a left row's matches are copied.
+    fn join_rows(
+        &self,
+        left: &Table,
+        right: &Table,
+        kind: &str,
+        (lk, table): (&[usize], &HashMap<Vec<Value>, Vec<usize>>),
+        meter: &mut Meter,
+    ) -> Result<Table, KqlError> {
         // Output: all left columns, then right columns with clashes renamed `X1` (…/join-operator).
         let mut names: Vec<String> = left.columns.iter().map(|c| c.name.clone()).collect();
         let mut columns = left.columns.clone();
@@ -724,13 +812,15 @@ impl Evaluator<'_> {
             names.push(n.clone());
             columns.push(Column::new(n, c.ty));
         }
+        let width = columns.len();
         let left_nulls: Vec<Value> = left.columns.iter().map(|c| null_of(c.ty)).collect();
         let right_nulls: Vec<Value> = right.columns.iter().map(|c| null_of(c.ty)).collect();
         let mut rows = Vec::new();
         let mut right_matched = vec![false; right.rows.len()];
         let mut seen_left_keys = HashSet::new();
         for l in &left.rows {
-            let k = key(l, &lk);
+            meter.tick()?;
+            let k = join_key(l, lk);
             // innerunique keeps only the first left row per key (…/join-innerunique).
             if kind == "innerunique" {
                 match &k {
@@ -739,18 +829,19 @@ impl Evaluator<'_> {
                     _ => {}
                 }
             }
-            let matches = k.as_ref().and_then(|k| table.get(k));
-            match matches {
+            match k.as_ref().and_then(|k| table.get(k)) {
                 Some(ms) => {
+                    self.check_limit(rows.len().saturating_add(ms.len()), "`join`")?;
                     for &ri in ms {
+                        meter.row(width)?;
                         right_matched[ri] = true;
                         let mut row = l.clone();
                         row.extend(right.rows[ri].iter().cloned());
                         rows.push(row);
                     }
-                    self.check_limit(rows.len(), "`join`")?;
                 }
                 None if kind == "leftouter" || kind == "fullouter" => {
+                    meter.row(width)?;
                     let mut row = l.clone();
                     row.extend(right_nulls.iter().cloned());
                     rows.push(row);
@@ -761,6 +852,7 @@ impl Evaluator<'_> {
         if kind == "rightouter" || kind == "fullouter" {
             for (ri, r) in right.rows.iter().enumerate() {
                 if !right_matched[ri] {
+                    meter.row(width)?;
                     let mut row = left_nulls.clone();
                     row.extend(r.iter().cloned());
                     rows.push(row);
@@ -768,7 +860,6 @@ impl Evaluator<'_> {
             }
             self.check_limit(rows.len(), "`join`")?;
         }
-        self.last_right_keys.replace(rk.iter().map(|&i| left.columns.len() + i).collect());
         Ok(Table { columns, rows })
     }
 
@@ -805,11 +896,22 @@ impl Evaluator<'_> {
             Value::String(s) if s.starts_with('{') => super::super::value::parse_json_str(s),
             other => other.clone(),
         };
+        let mut meter = Meter::new(self);
+        // Sets, not `Vec::contains`: a bag of 200,000 keys would take quadratic time.
         let mut keys: Vec<Arc<str>> = Vec::new();
+        let mut seen: HashSet<Arc<str>> = HashSet::new();
+        // Rows often share one bag (a constant, a `toscalar`): scanning it again adds no keys.
+        let mut last: Option<Arc<super::super::value::Bag>> = None;
         for r in &t.rows {
+            meter.tick()?;
             if let Value::Bag(b) = bag_of(r) {
+                if last.as_ref().is_some_and(|l| Arc::ptr_eq(l, &b)) {
+                    continue;
+                }
+                last = Some(b.clone());
                 for (k, _) in b.iter() {
-                    if !keys.contains(k) {
+                    if seen.insert(k.clone()) {
+                        meter.charge(2 * budget::VALUE_SLOT + k.len())?;
                         keys.push(k.clone());
                     }
                 }
@@ -822,27 +924,38 @@ impl Evaluator<'_> {
             .filter(|(i, _)| *i != src)
             .map(|(_, c)| c.clone())
             .collect();
+        let mut names: HashSet<String> = columns.iter().map(|c| c.name.clone()).collect();
         for k in &keys {
             let name = format!("{prefix}{k}");
-            if columns.iter().any(|c| c.name == name) {
+            if !names.insert(name.clone()) {
                 return Err(self.err(*span, format!("bag_unpack: key `{k}` collides with the existing column `{name}`")));
             }
             columns.push(Column::new(name, KqlType::Dynamic));
         }
-        let rows: Vec<Vec<Value>> = t
-            .rows
-            .iter()
-            .map(|r| {
-                let bag = bag_of(r);
-                let mut row: Vec<Value> = r.iter().enumerate().filter(|(i, _)| *i != src).map(|(_, v)| v.clone()).collect();
-                row.extend(keys.iter().map(|k| bag.get_key(k)));
-                row
-            })
-            .collect();
+        // Every row gets a cell per key: refuse before building when that cannot fit.
+        meter.charge(budget::rows_bytes(t.rows.len(), columns.len()))?;
+        let mut rows: Vec<Vec<Value>> = Vec::with_capacity(t.rows.len());
+        for r in &t.rows {
+            meter.tick()?;
+            let bag = bag_of(r);
+            let mut row: Vec<Value> = r.iter().enumerate().filter(|(i, _)| *i != src).map(|(_, v)| v.clone()).collect();
+            match &bag {
+                Value::Bag(b) if b.len() > 8 => {
+                    let mut index: HashMap<&str, &Value> = HashMap::with_capacity(b.len());
+                    for (k, v) in b.iter() {
+                        index.entry(&**k).or_insert(v);
+                    }
+                    row.extend(keys.iter().map(|k| index.get(&**k).map(|v| (*v).clone()).unwrap_or(Value::Null)));
+                }
+                _ => row.extend(keys.iter().map(|k| bag.get_key(k))),
+            }
+            rows.push(row);
+        }
         let base = columns.len() - keys.len();
         for (i, c) in columns.iter_mut().enumerate().skip(base) {
             c.ty = col_type(&rows, i);
         }
+        meter.finish();
         Ok(Table { columns, rows })
     }
 
@@ -857,14 +970,28 @@ impl Evaluator<'_> {
         if let Some(t) = first {
             inputs.push((String::new(), t));
         }
+        // Inputs evaluated so far are held while the later ones are evaluated.
+        let mut meter = Meter::new(self);
+        let outer = self.held.get();
+        let mut inputs_bytes = 0usize;
         for p in &spec.tables {
             let label = p.source.to_string();
-            match self.eval_pipeline(p, &mut env.clone()) {
-                Ok(t) => inputs.push((label, t)),
-                Err(_) if fuzzy => {}
+            self.held.set(outer.saturating_add(inputs_bytes));
+            let result = self.eval_pipeline(p, &mut env.clone());
+            self.held.set(outer);
+            match result {
+                Ok(t) => {
+                    let bytes = self.last_bytes.take().unwrap_or(0);
+                    inputs_bytes = inputs_bytes.saturating_add(bytes);
+                    meter.hold(bytes)?;
+                    inputs.push((label, t));
+                }
+                Err(e) if fuzzy && !e.is_budget() => {}
                 Err(e) => return Err(e),
             }
         }
+        let total = inputs.iter().fold(0usize, |n, (_, t)| n.saturating_add(t.rows.len()));
+        self.check_limit(total, "`union`")?;
         let mut columns: Vec<Column> = Vec::new();
         if let Some(ws) = &spec.with_source {
             columns.push(Column::new(ws.clone(), KqlType::String));
@@ -877,22 +1004,26 @@ impl Evaluator<'_> {
             }
         }
         let mut rows = Vec::new();
+        let width = columns.len();
         for (label, t) in &inputs {
+            // One label value per input, shared by its rows.
+            let label = Value::str(label);
             let map: Vec<Option<usize>> = columns.iter().map(|c| t.column_index(&c.name)).collect();
             for r in &t.rows {
+                meter.row(width)?;
                 let row: Vec<Value> = map
                     .iter()
                     .enumerate()
                     .map(|(ci, m)| match m {
                         Some(i) => r[*i].clone(),
-                        None if spec.with_source.is_some() && ci == 0 => Value::str(label),
+                        None if spec.with_source.is_some() && ci == 0 => label.clone(),
                         None => null_of(columns[ci].ty),
                     })
                     .collect();
                 rows.push(row);
             }
-            self.check_limit(rows.len(), "`union`")?;
         }
+        meter.finish();
         Ok(Arc::new(Table { columns, rows }))
     }
 
@@ -940,8 +1071,8 @@ impl Evaluator<'_> {
         plan: &[(usize, CExpr, Option<KqlType>)],
         spec: &MvExpandSpec,
         limit: usize,
-        out: &mut Vec<Vec<Value>>,
-    ) {
+        (out, meter): (&mut Vec<Vec<Value>>, &mut Meter),
+    ) -> Result<(), KqlError> {
         let array_kind = spec.kind.as_deref() == Some("array");
         let lists: Vec<Vec<Value>> = plan
             .iter()
@@ -969,6 +1100,8 @@ impl Evaluator<'_> {
             })
             .collect();
         let n = lists.iter().map(Vec::len).max().unwrap_or(0).min(limit);
+        // Checked before the copies: one row's array can hold a million elements.
+        self.check_limit(out.len().saturating_add(n), "`mv-expand`")?;
         for i in 0..n {
             let mut r = row.to_vec();
             r.resize(width, Value::Null);
@@ -982,8 +1115,11 @@ impl Evaluator<'_> {
             if spec.item_index.is_some() {
                 r[width - 1] = Value::Long(i as i64);
             }
+            let fresh: usize = plan.iter().map(|(idx, _, _)| fresh_bytes(&r[*idx])).sum();
+            meter.charge(budget::rows_bytes(1, width) + fresh)?;
             out.push(r);
         }
+        Ok(())
     }
 
     fn mv_expand(&self, t: &Table, spec: &MvExpandSpec, env: &Env) -> Result<Table, KqlError> {
@@ -994,10 +1130,12 @@ impl Evaluator<'_> {
             None => i32::MAX as usize,
         };
         let mut rows = Vec::new();
+        let mut meter = Meter::new(self);
         for r in &t.rows {
-            self.expand_rows(r, cols.len(), &plan, spec, limit, &mut rows);
-            self.check_limit(rows.len(), "`mv-expand`")?;
+            meter.tick()?;
+            self.expand_rows(r, cols.len(), &plan, spec, limit, (&mut rows, &mut meter))?;
         }
+        meter.finish();
         Ok(Table { columns: cols, rows })
     }
 
@@ -1008,9 +1146,11 @@ impl Evaluator<'_> {
         let plan = self.plan_expand(&mut cols, spec, env)?;
         let expanded: HashSet<usize> = plan.iter().map(|(i, _, _)| *i).collect();
         let mut out: Option<Table> = None;
+        let mut meter = Meter::new(self);
         for r in &t.rows {
             let mut rows = Vec::new();
-            self.expand_rows(r, cols.len(), &plan, spec, usize::MAX, &mut rows);
+            // Each row's expansion lives only while the sub-query runs over it.
+            self.expand_rows(r, cols.len(), &plan, spec, usize::MAX, (&mut rows, &mut Meter::new(self)))?;
             let mut sub = Arc::new(Table {
                 columns: cols.clone(),
                 rows,
@@ -1018,6 +1158,8 @@ impl Evaluator<'_> {
             let mut inner = env.clone();
             for op in body {
                 sub = self.apply(op, sub, &mut inner)?;
+                self.check_limit(sub.rows.len(), "`mv-apply`")?;
+                self.check_budgets()?;
             }
             // Re-attach input columns missing from the sub-query output.
             let missing: Vec<usize> = (0..t.columns.len())
@@ -1031,9 +1173,11 @@ impl Evaluator<'_> {
                 .map(|sr| {
                     let mut row: Vec<Value> = missing.iter().map(|&i| r[i].clone()).collect();
                     row.extend(sr.iter().cloned());
-                    row
+                    meter
+                        .charge(budget::rows_bytes(1, row.len()) + sr.iter().map(fresh_bytes).sum::<usize>())
+                        .map(|_| row)
                 })
-                .collect();
+                .collect::<Result<_, _>>()?;
             match &mut out {
                 None => out = Some(Table { columns, rows }),
                 Some(acc) => {
@@ -1108,6 +1252,7 @@ impl Evaluator<'_> {
                 }
             }
         }
+        let mut meter = Meter::new(self);
         let rows = t
             .rows
             .iter()
@@ -1123,11 +1268,22 @@ impl Evaluator<'_> {
                         None => null_of(ty),
                     };
                 }
-                row
+                let fresh: usize = idx.iter().map(|&ci| fresh_bytes(&row[ci])).sum();
+                meter.charge(budget::rows_bytes(1, row.len()) + fresh).map(|_| row)
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
+        meter.finish();
         Ok(Table { columns: cols, rows })
     }
+}
+
+/// A summarize group: its key values and its aggregate states.
+type Group = (Vec<Value>, Vec<aggregate::State>);
+
+/// A row's join key; null keys never match.
+fn join_key(row: &[Value], idx: &[usize]) -> Option<Vec<Value>> {
+    let k: Vec<Value> = idx.iter().map(|&i| row[i].clone()).collect();
+    if k.iter().any(Value::is_null) { None } else { Some(k) }
 }
 
 fn select(t: &Table, idx: &[usize]) -> Table {
