@@ -47,21 +47,25 @@ pub fn emit(out: &mut dyn Write, text: impl std::fmt::Display) -> Result<(), Fai
 
 /// The exit code of a finished command; prints the failure, if any, on stderr.
 pub fn exit_code(result: CommandResult) -> ExitCode {
-    let code = match result {
+    ExitCode::from(report(result, &mut io::stderr()))
+}
+
+/// The exit code of a finished command, writing the failure, if any, to `err`.
+pub fn report(result: CommandResult, err: &mut dyn Write) -> u8 {
+    match result {
         Ok(Outcome::Success) => 0,
         Ok(Outcome::Findings) => EXIT_FAILURE,
         Err(Failure::Stdout(e)) if e.kind() == io::ErrorKind::BrokenPipe => 0,
         Err(failure) => {
             // stderr may be closed too: nothing more can be said then, and the code still tells.
-            let _ = writeln!(io::stderr(), "error: {failure}");
+            let _ = writeln!(err, "error: {failure}");
             match failure {
                 Failure::Input(_) => EXIT_INPUT,
                 Failure::Run(_) | Failure::Stdout(_) => EXIT_FAILURE,
                 Failure::Interrupted { signal, .. } => signal.saturating_add(128),
             }
         }
-    };
-    ExitCode::from(code)
+    }
 }
 
 #[cfg(test)]

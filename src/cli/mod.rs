@@ -61,7 +61,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Estimate(args)) => exit::exit_code(estimate::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Bench(args)) => exit::exit_code(bench::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Verify(args)) => exit::exit_code(verify::run(&args, &mut std::io::stdout().lock())),
-        Some(Command::Query(args)) => query::run(&args),
+        Some(Command::Query(args)) => exit::exit_code(query::run(&args, &mut std::io::stdout().lock(), &mut std::io::stderr())),
         None => {
             // No arguments: the README's first command. Generate the default scenario into output/,
             // then verify the bundled rules against it.

@@ -1,9 +1,9 @@
 //! `tenantless query`: run KQL over the NDJSON tables in a data directory.
 
+use super::exit::{CommandResult, Failure, Outcome, emit};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 
@@ -55,54 +55,26 @@ pub struct QueryArgs {
     pub max_width: usize,
 }
 
-/// Exit code: success.
-pub const EXIT_OK: u8 = 0;
-/// Exit code: the query failed (syntax, names, unsupported, row limit, memory, value size, time).
-pub const EXIT_QUERY: u8 = 1;
-/// Exit code: bad usage or bad data.
-pub const EXIT_USAGE: u8 = 2;
-
-/// Runs the command, printing to stdout/stderr.
-pub fn run(args: &QueryArgs) -> ExitCode {
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    let code = execute(args, &mut stdout.lock(), &mut stderr.lock());
-    ExitCode::from(code)
-}
-
-/// Runs the command against the given writers; returns the exit code (0, 1 or 2).
-pub fn execute(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    match execute_inner(args, out, err) {
-        Ok(()) => EXIT_OK,
-        Err((code, msg)) => {
-            let _ = writeln!(err, "{msg}");
-            code
-        }
-    }
-}
-
-fn usage(msg: impl Into<String>) -> (u8, String) {
-    (EXIT_USAGE, format!("error: {}", msg.into()))
-}
-
-fn execute_inner(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), (u8, String)> {
+/// Runs the command against the given writers: results to `out`, `--explain`'s stage counts to `err`.
+pub fn run(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> CommandResult {
     let query = match (&args.query, &args.file) {
         (Some(_), Some(_)) => {
-            return Err(usage("give the query either as an argument or with -f, not both"));
+            return Err(Failure::Input("give the query either as an argument or with -f, not both".into()));
         }
         (Some(q), None) => q.clone(),
-        (None, Some(f)) => crate::input::read_text(f, 4 << 20).map_err(|e| usage(e.to_string()))?, // 4 MiB, as scenarios; a FIFO or /dev/zero is refused
-        (None, None) => return Err(usage("no query: pass QUERY or -f FILE.kql")),
+        // 4 MiB, as scenarios; a FIFO or /dev/zero is refused.
+        (None, Some(f)) => crate::input::read_text(f, 4 << 20).map_err(|e| Failure::Input(e.to_string()))?,
+        (None, None) => return Err(Failure::Input("no query: pass QUERY or -f FILE.kql".into())),
     };
     let mut params = BTreeMap::new();
     for p in &args.params {
         let (k, v) = p
             .split_once('=')
-            .ok_or_else(|| usage(format!("--param `{p}` must be NAME=VALUE")))?;
+            .ok_or_else(|| Failure::Input(format!("--param `{p}` must be NAME=VALUE")))?;
         params.insert(k.to_string(), v.to_string());
     }
-    let now = resolve_now(args.now.as_deref(), &args.data).map_err(usage)?;
-    let catalog = kql::load_jsonl_dir(&args.data).map_err(|e| usage(e.to_string()))?;
+    let now = resolve_now(args.now.as_deref(), &args.data).map_err(Failure::Input)?;
+    let catalog = kql::load_jsonl_dir(&args.data).map_err(|e| Failure::Input(e.to_string()))?;
     let options = RunOptions {
         now,
         params,
@@ -110,9 +82,16 @@ fn execute_inner(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
         max_memory: args.max_memory,
         ..RunOptions::default()
     };
-    let (tables, stats) = kql::run_with_stats(&query, &catalog, &options).map_err(|e| match e {
-        KqlError::Data(_) => (EXIT_USAGE, e.to_string()),
-        other => (EXIT_QUERY, other.to_string()),
+    let (tables, stats) = kql::run_with_stats(&query, &catalog, &options).map_err(|e| {
+        // A query read from a file is located in that file.
+        let e = match &args.file {
+            Some(file) => e.in_origin(file),
+            None => e,
+        };
+        match e {
+            KqlError::Data(_) => Failure::Input(e.to_string()),
+            other => Failure::Run(other.to_string()),
+        }
     })?;
     if args.explain {
         for s in &stats {
@@ -132,10 +111,9 @@ fn execute_inner(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             OutputFormat::Json => format::to_ndjson(t),
             OutputFormat::Csv => format::to_csv(t),
         };
-        out.write_all(text.as_bytes())
-            .map_err(|e| usage(format!("cannot write output: {e}")))?;
+        emit(out, text)?;
     }
-    Ok(())
+    Ok(Outcome::Success)
 }
 
 /// A byte size: a number of bytes, or a number with K, M, G or T (powers of 1024; `KB`, `KiB`,

@@ -1,5 +1,6 @@
 //! Errors with source positions, rendered with the offending line and a caret.
 
+use crate::diagnostic::Diagnostic;
 use std::fmt;
 
 use super::budget::human;
@@ -35,17 +36,12 @@ impl PartialEq for Span {
 /// Everything that can go wrong running a query.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum KqlError {
-    /// The text does not parse; `rendered` holds the line with a caret.
-    #[error("{rendered}")]
-    Syntax {
-        message: String,
-        line: usize,
-        column: usize,
-        rendered: String,
-    },
+    /// The text does not parse: where, and what was expected.
+    #[error(transparent)]
+    Syntax(Box<Diagnostic>),
     /// A name that does not resolve, a type error, or another problem found before rows are processed.
-    #[error("{rendered}")]
-    Semantic { message: String, rendered: String },
+    #[error(transparent)]
+    Semantic(Box<Diagnostic>),
     /// A valid KQL construct tenantless does not implement.
     #[error("{0} is not supported by tenantless yet")]
     Unsupported(String),
@@ -103,17 +99,8 @@ pub fn locate(source: &str, offset: usize) -> (usize, usize, &str) {
     (line_no, col, source[line_start..line_end].trim_end_matches('\r'))
 }
 
-/// Renders `message` at `span` as `line:col: message`, the line, and a caret line.
-pub fn render(source: &str, span: Span, message: &str) -> String {
-    let (line, col, text) = locate(source, span.start);
-    let width = source
-        .get(span.start..span.end.min(span.start + text.len()))
-        .map(|s| s.chars().take_while(|c| *c != '\n').count())
-        .unwrap_or(1)
-        .max(1);
-    let pad: String = text.chars().take(col - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-    format!("error at {line}:{col}: {message}\n  {text}\n  {pad}{}", "^".repeat(width))
-}
+/// What a query's diagnostics name as their origin; the CLI names the file for `query -f`.
+pub const QUERY_ORIGIN: &str = "<query>";
 
 impl KqlError {
     /// True for the errors that stop a run for exceeding a limit (rows, memory, value size,
@@ -127,24 +114,27 @@ impl KqlError {
 
     /// A syntax error at `span`.
     pub fn syntax(source: &str, span: Span, message: impl Into<String>) -> KqlError {
-        let message = message.into();
-        let (line, column, _) = locate(source, span.start);
-        KqlError::Syntax {
-            rendered: render(source, span, &message),
-            message,
-            line,
-            column,
-        }
+        KqlError::Syntax(Box::new(
+            Diagnostic::new(QUERY_ORIGIN, message).at_span(source, span.start, span.end),
+        ))
     }
 
     /// A semantic error; rendered with a caret when the span is known and the source is available.
     pub fn semantic(source: Option<&str>, span: Option<Span>, message: impl Into<String>) -> KqlError {
-        let message = message.into();
-        let rendered = match (source, span) {
-            (Some(src), Some(sp)) if sp.end > sp.start && sp.end <= src.len() => render(src, sp, &message),
-            _ => format!("error: {message}"),
-        };
-        KqlError::Semantic { message, rendered }
+        let diagnostic = Diagnostic::new(QUERY_ORIGIN, message);
+        KqlError::Semantic(Box::new(match (source, span) {
+            (Some(src), Some(sp)) if sp.end > sp.start && sp.end <= src.len() => diagnostic.at_span(src, sp.start, sp.end),
+            _ => diagnostic,
+        }))
+    }
+
+    /// The same error, its diagnostic attributed to `origin` (the file a query was read from).
+    pub fn in_origin(self, origin: &std::path::Path) -> KqlError {
+        match self {
+            KqlError::Syntax(d) => KqlError::Syntax(Box::new(d.in_origin(origin))),
+            KqlError::Semantic(d) => KqlError::Semantic(Box::new(d.in_origin(origin))),
+            other => other,
+        }
     }
 }
 
@@ -163,9 +153,8 @@ mod tests {
     #[test]
     fn caret_points_at_column() {
         let src = "T\n| wher x";
-        let r = render(src, Span::new(4, 8), "unknown operator");
-        assert!(r.starts_with("error at 2:3:"), "{r}");
-        assert!(r.ends_with("\n  | wher x\n    ^^^^"), "{r}");
+        let r = KqlError::syntax(src, Span::new(4, 8), "unknown operator").to_string();
+        assert_eq!(r, "<query>:2:3: unknown operator\n 2 | | wher x\n   |   ^^^^");
     }
 
     #[test]

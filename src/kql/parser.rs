@@ -1242,7 +1242,7 @@ mod tests {
     fn syntax_error_has_caret_and_expected() {
         let err = parse("T\n| where (a == 1").expect_err("fails");
         let text = err.to_string();
-        assert!(text.contains("error at 2:"), "{text}");
+        assert!(text.contains("<query>:2:"), "{text}");
         assert!(text.contains("expected `)`"), "{text}");
         assert!(text.contains('^'), "{text}");
     }

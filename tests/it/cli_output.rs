@@ -11,6 +11,12 @@ fn commands(out: &TempDir) -> Vec<Vec<String>> {
         vec!["generate".into(), "scenarios/seed.yaml".into(), "--out".into(), out],
         vec!["estimate".into(), "scenarios/seed.yaml".into()],
         vec!["verify".into(), "--data".into(), "tests/golden/seed".into()],
+        vec![
+            "query".into(),
+            "--data".into(),
+            "tests/golden/seed".into(),
+            "AuditLogs | take 1".into(),
+        ],
     ]
 }
 

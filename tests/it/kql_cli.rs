@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use crate::support::kql::*;
-use tenantless::cli::query::{OutputFormat, QueryArgs, execute};
+use tenantless::cli::exit::report;
+use tenantless::cli::query::{OutputFormat, QueryArgs, run};
 
 fn args(dir: &TempDir, query: &str) -> QueryArgs {
     QueryArgs {
@@ -23,7 +24,8 @@ fn args(dir: &TempDir, query: &str) -> QueryArgs {
 fn exec(a: &QueryArgs) -> (u8, String, String) {
     let mut out = Vec::new();
     let mut err = Vec::new();
-    let code = execute(a, &mut out, &mut err);
+    let result = run(a, &mut out, &mut err);
+    let code = report(result, &mut err);
     (
         code,
         String::from_utf8_lossy(&out).into_owned(),
@@ -86,8 +88,9 @@ fn exit_codes_and_caret_errors() {
     let dir = seed_fixture();
     let (code, _, err) = exec(&args(&dir, "AuditLogs\n| where (Category == 'x'"));
     assert_eq!(code, 1);
-    assert!(err.contains("error at 2:"), "{err}");
-    assert!(err.contains("\n  | where (Category == 'x'\n"), "{err}");
+    // The layout of every diagnostic: origin:line:col, the line, a caret.
+    assert!(err.contains("<query>:2:"), "{err}");
+    assert!(err.contains("\n 2 | | where (Category == 'x'\n"), "{err}");
     assert!(err.contains('^'), "{err}");
     assert!(err.contains("expected `)`"), "{err}");
 
@@ -150,7 +153,7 @@ fn the_binary_runs_queries_and_reports_errors() {
     assert_eq!(bad.status.code(), Some(1));
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(
-        err.contains("error at 2:") && err.contains("expected an expression") && err.contains('^'),
+        err.contains("<query>:2:") && err.contains("expected an expression") && err.contains('^'),
         "{err}"
     );
     let usage = run(&[]);

@@ -244,7 +244,7 @@ fn errors_name_the_problem_and_suggest() {
         e.contains("unknown column or variable `OperationNam`; did you mean `OperationName`?"),
         "{e}"
     );
-    assert!(e.contains("error at 1:19"), "{e}");
+    assert!(e.contains("<query>:1:19"), "{e}");
     let e = kql::run("AuditLog | take 1", &cat, &o).expect_err("unknown table").to_string();
     assert!(e.contains("unknown table `AuditLog`; did you mean `AuditLogs`?"), "{e}");
     let e = kql::run("AuditLogs | extend x = tostrng(1)", &cat, &o)
@@ -256,7 +256,7 @@ fn errors_name_the_problem_and_suggest() {
     let e = eval_err("print x = 1 | evaluate autocluster()");
     assert_eq!(e, "`evaluate autocluster` is not supported by tenantless yet");
     let e = eval_err("print x = 1\n| summarize by ");
-    assert!(e.contains("error at 2:16") && e.contains("expected an expression"), "{e}");
+    assert!(e.contains("<query>:2:16") && e.contains("expected an expression"), "{e}");
     let e = eval_err("print x = 1 | wher x > 1");
     assert!(e.contains("unknown tabular operator `wher`; did you mean `where`?"), "{e}");
     let e = eval_err("T | where a == <Missing>");

@@ -249,7 +249,7 @@ impl<'a> Evaluator<'a> {
         if let Some(narrow) = prune::narrow(p, &t, env) {
             match self.run_ops(p, narrow, env, record) {
                 // A name error is re-raised from the full table so suggestions see every column.
-                Err(KqlError::Semantic { .. }) => self.stats.borrow_mut().truncate(stats_len),
+                Err(KqlError::Semantic(_)) => self.stats.borrow_mut().truncate(stats_len),
                 other => return other,
             }
             self.last_bytes.set(source_bytes);
