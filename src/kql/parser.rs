@@ -522,30 +522,7 @@ impl<'a> Parser<'a> {
             return Err(KqlError::Unsupported(format!("`{name}`")));
         }
         if name == "evaluate" {
-            self.bump();
-            let plugin = match self.peek() {
-                Tok::Ident(p) => p.clone(),
-                _ => String::from("plugin"),
-            };
-            if plugin == "bag_unpack" && matches!(self.peek_at(1), Tok::Sym("(")) {
-                self.bump();
-                self.bump();
-                let mut args = Vec::new();
-                while !self.at_sym(")") {
-                    args.push(self.expr()?);
-                    if !self.eat_sym(",") {
-                        break;
-                    }
-                }
-                self.expect_sym(")")?;
-                if args.is_empty() || args.len() > 2 {
-                    return Err(KqlError::Unsupported(
-                        "`evaluate bag_unpack` with other than (column[, prefix]) arguments".into(),
-                    ));
-                }
-                return Ok(Operator::BagUnpack(args));
-            }
-            return Err(KqlError::Unsupported(format!("`evaluate {plugin}`")));
+            return self.evaluate_op();
         }
         self.bump();
         let op = match name.as_str() {
@@ -555,19 +532,7 @@ impl<'a> Parser<'a> {
             "project-away" => Operator::ProjectAway(self.patterns()?),
             "project-keep" => Operator::ProjectKeep(self.patterns()?),
             "project-reorder" => Operator::ProjectReorder(self.patterns()?),
-            "project-rename" => {
-                let mut pairs = Vec::new();
-                loop {
-                    let new = self.ident()?;
-                    self.expect_sym("=")?;
-                    let old = self.ident()?;
-                    pairs.push((new, old));
-                    if !self.eat_sym(",") {
-                        break;
-                    }
-                }
-                Operator::ProjectRename(pairs)
-            }
+            "project-rename" => self.project_rename_op()?,
             "summarize" => {
                 self.skip_hints()?;
                 let aggs = if self.at_word("by") { Vec::new() } else { self.named_list()? };
@@ -578,52 +543,8 @@ impl<'a> Parser<'a> {
             "lookup" => Operator::Lookup(self.join()?),
             "union" => Operator::Union(self.union_spec()?),
             "mv-expand" | "mvexpand" => Operator::MvExpand(self.mv_expand_spec()?),
-            "mv-apply" | "mvapply" => {
-                let expand = self.mv_expand_spec()?;
-                self.expect_word("on")?;
-                self.expect_sym("(")?;
-                self.eat_sym("|");
-                let mut body = vec![self.operator()?];
-                while self.eat_sym("|") {
-                    body.push(self.operator()?);
-                }
-                self.expect_sym(")")?;
-                Operator::MvApply { expand, body }
-            }
-            "parse" => {
-                let kind = if self.at_word("kind") && matches!(self.peek_at(1), Tok::Sym("=")) {
-                    self.bump();
-                    self.bump();
-                    Some(self.ident()?.to_ascii_lowercase())
-                } else {
-                    None
-                };
-                let expr = self.expr()?;
-                self.expect_word("with")?;
-                let mut pattern = Vec::new();
-                loop {
-                    match self.peek().clone() {
-                        Tok::Sym("*") => {
-                            self.bump();
-                            pattern.push(ParsePart::Star);
-                        }
-                        Tok::Str(s) => {
-                            self.bump();
-                            pattern.push(ParsePart::Literal(s));
-                        }
-                        Tok::Ident(_) => {
-                            let c = self.ident()?;
-                            let ty = if self.eat_sym(":") { Some(self.type_name()?) } else { None };
-                            pattern.push(ParsePart::Column(c, ty));
-                        }
-                        _ => break,
-                    }
-                }
-                if pattern.is_empty() {
-                    return self.error("a parse pattern");
-                }
-                Operator::Parse { kind, expr, pattern }
-            }
+            "mv-apply" | "mvapply" => self.mv_apply_op()?,
+            "parse" => self.parse_op()?,
             "distinct" => {
                 if self.eat_sym("*") {
                     Operator::Distinct(Vec::new())
@@ -661,20 +582,116 @@ impl<'a> Parser<'a> {
                 }
             }
             "getschema" => Operator::GetSchema,
-            _ => {
-                let hint = super::error::suggest(&name, KNOWN_OPERATORS.iter().copied())
-                    .map(|s| format!("did you mean `{s}`? "))
-                    .unwrap_or_default();
-                return Err(KqlError::syntax(
-                    self.src,
-                    span,
-                    format!(
-                        "unknown tabular operator `{name}`; {hint}expected where, extend, project, summarize, join, union, mv-expand, mv-apply, parse, distinct, sort, top, take, count, as"
-                    ),
-                ));
-            }
+            _ => return Err(self.unknown_operator(&name, span)),
         };
         Ok(op)
+    }
+
+    /// `evaluate plugin(...)`: only `bag_unpack(column[, prefix])` is implemented.
+    fn evaluate_op(&mut self) -> Result<Operator, KqlError> {
+        self.bump();
+        let plugin = match self.peek() {
+            Tok::Ident(p) => p.clone(),
+            _ => String::from("plugin"),
+        };
+        if plugin != "bag_unpack" || !matches!(self.peek_at(1), Tok::Sym("(")) {
+            return Err(KqlError::Unsupported(format!("`evaluate {plugin}`")));
+        }
+        self.bump();
+        self.bump();
+        let mut args = Vec::new();
+        while !self.at_sym(")") {
+            args.push(self.expr()?);
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        self.expect_sym(")")?;
+        if args.is_empty() || args.len() > 2 {
+            return Err(KqlError::Unsupported(
+                "`evaluate bag_unpack` with other than (column[, prefix]) arguments".into(),
+            ));
+        }
+        Ok(Operator::BagUnpack(args))
+    }
+
+    /// `project-rename New = Old, …`.
+    fn project_rename_op(&mut self) -> Result<Operator, KqlError> {
+        let mut pairs = Vec::new();
+        loop {
+            let new = self.ident()?;
+            self.expect_sym("=")?;
+            let old = self.ident()?;
+            pairs.push((new, old));
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        Ok(Operator::ProjectRename(pairs))
+    }
+
+    /// `mv-apply … on ( | op | … )`.
+    fn mv_apply_op(&mut self) -> Result<Operator, KqlError> {
+        let expand = self.mv_expand_spec()?;
+        self.expect_word("on")?;
+        self.expect_sym("(")?;
+        self.eat_sym("|");
+        let mut body = vec![self.operator()?];
+        while self.eat_sym("|") {
+            body.push(self.operator()?);
+        }
+        self.expect_sym(")")?;
+        Ok(Operator::MvApply { expand, body })
+    }
+
+    /// `parse [kind=…] expr with pattern`.
+    fn parse_op(&mut self) -> Result<Operator, KqlError> {
+        let kind = if self.at_word("kind") && matches!(self.peek_at(1), Tok::Sym("=")) {
+            self.bump();
+            self.bump();
+            Some(self.ident()?.to_ascii_lowercase())
+        } else {
+            None
+        };
+        let expr = self.expr()?;
+        self.expect_word("with")?;
+        let mut pattern = Vec::new();
+        loop {
+            match self.peek().clone() {
+                Tok::Sym("*") => {
+                    self.bump();
+                    pattern.push(ParsePart::Star);
+                }
+                Tok::Str(s) => {
+                    self.bump();
+                    pattern.push(ParsePart::Literal(s));
+                }
+                Tok::Ident(_) => {
+                    let c = self.ident()?;
+                    let ty = if self.eat_sym(":") { Some(self.type_name()?) } else { None };
+                    pattern.push(ParsePart::Column(c, ty));
+                }
+                _ => break,
+            }
+        }
+        if pattern.is_empty() {
+            return self.error("a parse pattern");
+        }
+        Ok(Operator::Parse { kind, expr, pattern })
+    }
+
+    /// An operator name the engine does not know, with the closest known one.
+    fn unknown_operator(&self, name: &str, span: Span) -> KqlError {
+        let hint = super::error::suggest(name, KNOWN_OPERATORS.iter().copied())
+            .map(|s| format!("did you mean `{s}`? "))
+            .unwrap_or_default();
+        KqlError::syntax(
+            self.src,
+            span,
+            format!(
+                "unknown tabular operator `{name}`; {hint}expected where, extend, project, summarize, join, union, mv-expand, mv-apply, parse, distinct, sort, top, take, count, as"
+            ),
+        )
     }
 
     /// Skips `hint.x = y` options (they only tune performance in Kusto).

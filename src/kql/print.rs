@@ -299,6 +299,71 @@ fn patterns(f: &mut Formatter<'_>, pats: &[String]) -> fmt::Result {
     Ok(())
 }
 
+/// `project-rename New = Old, …`.
+fn write_renames(f: &mut Formatter<'_>, pairs: &[(String, String)]) -> fmt::Result {
+    f.write_str("project-rename ")?;
+    for (i, (new, old)) in pairs.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write_name(f, new)?;
+        f.write_str(" = ")?;
+        write_name(f, old)?;
+    }
+    Ok(())
+}
+
+/// `join`/`lookup` with their kind, hints, right side and conditions.
+fn write_join(f: &mut Formatter<'_>, keyword: &str, j: &JoinSpec) -> fmt::Result {
+    write!(f, "{keyword} ")?;
+    if let Some(k) = &j.kind {
+        write!(f, "kind={k} ")?;
+    }
+    for (k, v) in &j.hints {
+        write!(f, "{k}={v} ")?;
+    }
+    write!(f, "({}) on ", j.right)?;
+    for (i, c) in j.on.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        match c {
+            JoinCond::Column(c) => write_name(f, c)?,
+            JoinCond::Eq { left, right } => {
+                f.write_str("$left.")?;
+                write_name(f, left)?;
+                f.write_str(" == $right.")?;
+                write_name(f, right)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `parse [kind=…] (expr) with pattern`; the expression is parenthesised so a trailing `with` is
+/// never read as part of it.
+fn write_parse(f: &mut Formatter<'_>, kind: Option<&str>, expr: &Expr, pattern: &[ParsePart]) -> fmt::Result {
+    f.write_str("parse ")?;
+    if let Some(k) = kind {
+        write!(f, "kind={k} ")?;
+    }
+    write!(f, "({expr}) with")?;
+    for part in pattern {
+        match part {
+            ParsePart::Star => f.write_str(" *")?,
+            ParsePart::Literal(s) => write!(f, " {}", quote(s))?,
+            ParsePart::Column(c, t) => {
+                f.write_str(" ")?;
+                write_name(f, c)?;
+                if let Some(t) = t {
+                    write!(f, ":{t}")?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 impl Display for Operator {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
@@ -317,18 +382,7 @@ impl Display for Operator {
                 f.write_str("project-reorder ")?;
                 patterns(f, p)
             }
-            Operator::ProjectRename(pairs) => {
-                f.write_str("project-rename ")?;
-                for (i, (new, old)) in pairs.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write_name(f, new)?;
-                    f.write_str(" = ")?;
-                    write_name(f, old)?;
-                }
-                Ok(())
-            }
+            Operator::ProjectRename(pairs) => write_renames(f, pairs),
             Operator::Summarize { aggs, by } => {
                 f.write_str("summarize")?;
                 if !aggs.is_empty() {
@@ -339,59 +393,15 @@ impl Display for Operator {
                 }
                 Ok(())
             }
-            Operator::Join(j) | Operator::Lookup(j) => {
-                f.write_str(if matches!(self, Operator::Join(_)) { "join " } else { "lookup " })?;
-                if let Some(k) = &j.kind {
-                    write!(f, "kind={k} ")?;
-                }
-                for (k, v) in &j.hints {
-                    write!(f, "{k}={v} ")?;
-                }
-                write!(f, "({}) on ", j.right)?;
-                for (i, c) in j.on.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    match c {
-                        JoinCond::Column(c) => write_name(f, c)?,
-                        JoinCond::Eq { left, right } => {
-                            f.write_str("$left.")?;
-                            write_name(f, left)?;
-                            f.write_str(" == $right.")?;
-                            write_name(f, right)?;
-                        }
-                    }
-                }
-                Ok(())
-            }
+            Operator::Join(j) => write_join(f, "join", j),
+            Operator::Lookup(j) => write_join(f, "lookup", j),
             Operator::Union(spec) => write!(f, "union {spec}"),
             Operator::MvExpand(spec) => write!(f, "mv-expand {spec}"),
             Operator::MvApply { expand, body } => {
                 let ops: Vec<String> = body.iter().map(|o| o.to_string()).collect();
                 write!(f, "mv-apply {expand} on ({})", ops.join(" | "))
             }
-            Operator::Parse { kind, expr, pattern } => {
-                f.write_str("parse ")?;
-                if let Some(k) = kind {
-                    write!(f, "kind={k} ")?;
-                }
-                // Parenthesised so a trailing `with` is never read as part of the expression.
-                write!(f, "({expr}) with")?;
-                for part in pattern {
-                    match part {
-                        ParsePart::Star => f.write_str(" *")?,
-                        ParsePart::Literal(s) => write!(f, " {}", quote(s))?,
-                        ParsePart::Column(c, t) => {
-                            f.write_str(" ")?;
-                            write_name(f, c)?;
-                            if let Some(t) = t {
-                                write!(f, ":{t}")?;
-                            }
-                        }
-                    }
-                }
-                Ok(())
-            }
+            Operator::Parse { kind, expr, pattern } => write_parse(f, kind.as_deref(), expr, pattern),
             Operator::Distinct(items) if items.is_empty() => f.write_str("distinct *"),
             Operator::Distinct(items) => write!(f, "distinct {}", comma(items)),
             Operator::Sort(keys) => write!(f, "sort by {}", comma(keys)),

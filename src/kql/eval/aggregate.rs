@@ -213,114 +213,56 @@ impl Agg {
         }
     }
 
-    /// Folds one row into the state.
-    pub fn update(&self, state: &mut State, row: &[Value]) {
+    /// The argument that holds an `*if` aggregate's predicate.
+    fn predicate(&self) -> Option<usize> {
         use AggKind::*;
-        match (self.kind, state) {
-            (Count, State::Count(n)) if self.args.is_empty() || !self.arg(0, row).is_null() => *n += 1,
-            (CountIf, State::Count(n)) if self.pred(0, row) => *n += 1,
-            (DCount | DCountIf, State::Distinct(set)) => {
-                if self.kind == DCountIf && !self.pred(1, row) {
-                    return;
+        match self.kind {
+            CountIf => Some(0),
+            DCountIf | SumIf | AvgIf | MinIf | MaxIf | AnyIf | MakeSetIf | MakeListIf => Some(1),
+            _ => None,
+        }
+    }
+
+    /// Folds one row into the state: rows an `*if` predicate rejects are skipped, then one arm per
+    /// kind of state.
+    pub fn update(&self, state: &mut State, row: &[Value]) {
+        if self.predicate().is_some_and(|i| !self.pred(i, row)) {
+            return;
+        }
+        match state {
+            State::Count(n) => {
+                if self.kind == AggKind::CountIf || self.args.is_empty() || !self.arg(0, row).is_null() {
+                    *n += 1;
                 }
+            }
+            State::Distinct(set) => {
                 let v = self.arg(0, row);
                 if !v.is_null() {
                     set.insert(v);
                 }
             }
-            (
-                Sum | SumIf,
-                State::Sum {
-                    long,
-                    real,
-                    is_real,
-                    seen,
-                    timespan,
-                },
-            ) => {
-                if self.kind == SumIf && !self.pred(1, row) {
-                    return;
-                }
-                match self.arg(0, row) {
-                    Value::Long(v) => {
-                        *long = long.wrapping_add(v);
-                        *real += v as f64;
-                        *seen = true;
-                    }
-                    Value::TimeSpan(v) => {
-                        *long = long.wrapping_add(v);
-                        *seen = true;
-                        *timespan = true;
-                    }
-                    other => {
-                        if let Some(f) = other.as_f64() {
-                            *real += f;
-                            *is_real = true;
-                            *seen = true;
-                        }
-                    }
-                }
-            }
-            (Avg | AvgIf, State::Avg { sum, n }) => {
-                if self.kind == AvgIf && !self.pred(1, row) {
-                    return;
-                }
+            State::Sum { .. } => add_to_sum(state, self.arg(0, row)),
+            State::Avg { sum, n } => {
                 if let Some(f) = self.arg(0, row).as_f64() {
                     *sum += f;
                     *n += 1;
                 }
             }
-            (Min | Max | MinIf | MaxIf, State::Best(best)) => {
-                if matches!(self.kind, MinIf | MaxIf) && !self.pred(1, row) {
-                    return;
-                }
-                let v = self.arg(0, row);
-                if v.is_null() {
-                    return;
-                }
-                let want = if matches!(self.kind, Min | MinIf) {
-                    std::cmp::Ordering::Less
-                } else {
-                    std::cmp::Ordering::Greater
-                };
-                let replace = match best {
-                    None => true,
-                    Some(b) => compare_values(&v, b) == Some(want),
-                };
-                if replace {
-                    *best = Some(v);
-                }
-            }
-            (TakeAny | AnyIf, State::Best(best)) => {
-                if best.is_some() || (self.kind == AnyIf && !self.pred(1, row)) {
-                    return;
-                }
-                let v = self.arg(0, row);
-                // Prefers a non-null, non-empty value when one exists (…/take-any-aggregation-function).
-                if !super::super::functions::is_empty(&v) {
-                    *best = Some(v);
-                }
-            }
-            (MakeSet | MakeSetIf, State::Set(seen, out)) => {
-                if self.kind == MakeSetIf && !self.pred(1, row) {
-                    return;
-                }
+            State::Best(best) => self.update_best(best, row),
+            State::Set(seen, out) => {
                 for v in flatten_once(self.arg(0, row)) {
                     if out.len() < self.max_size && seen.insert(v.clone()) {
                         out.push(v);
                     }
                 }
             }
-            (MakeList | MakeListIf, State::List(out)) => {
-                if self.kind == MakeListIf && !self.pred(1, row) {
-                    return;
-                }
+            State::List(out) => {
                 let v = self.arg(0, row);
                 if !v.is_null() && out.len() < self.max_size {
                     out.push(v);
                 }
             }
-            (MakeBag, State::Bag(keys, bag)) => {
+            State::Bag(keys, bag) => {
                 if let Value::Bag(b) = self.arg(0, row) {
                     for (k, v) in b.iter() {
                         if keys.insert(k.clone()) {
@@ -329,32 +271,54 @@ impl Agg {
                     }
                 }
             }
-            (ArgMax | ArgMin, State::Arg(best)) => {
-                let v = self.arg(0, row);
-                if v.is_null() {
-                    return;
-                }
-                let want = if self.kind == ArgMax {
-                    std::cmp::Ordering::Greater
-                } else {
-                    std::cmp::Ordering::Less
-                };
-                let replace = match best {
-                    None => true,
-                    Some((b, _)) => compare_values(&v, b) == Some(want),
-                };
-                if replace {
-                    *best = Some((v, self.extra.iter().map(|e| e.eval(row)).collect()));
-                }
-            }
-            (Stdev | Variance, State::Moments { n, sum, sumsq }) => {
+            State::Arg(best) => self.update_arg(best, row),
+            State::Moments { n, sum, sumsq } => {
                 if let Some(f) = self.arg(0, row).as_f64() {
                     *n += 1.0;
                     *sum += f;
                     *sumsq += f * f;
                 }
             }
-            _ => {}
+        }
+    }
+
+    /// min/max keep the extreme non-null value; take_any/any_if the first non-empty one.
+    fn update_best(&self, best: &mut Option<Value>, row: &[Value]) {
+        use AggKind::*;
+        let v = self.arg(0, row);
+        if matches!(self.kind, TakeAny | AnyIf) {
+            // Prefers a non-null, non-empty value when one exists (…/take-any-aggregation-function).
+            if best.is_none() && !super::super::functions::is_empty(&v) {
+                *best = Some(v);
+            }
+            return;
+        }
+        if v.is_null() {
+            return;
+        }
+        let want = if matches!(self.kind, Min | MinIf) {
+            std::cmp::Ordering::Less
+        } else {
+            std::cmp::Ordering::Greater
+        };
+        if best.as_ref().is_none_or(|b| compare_values(&v, b) == Some(want)) {
+            *best = Some(v);
+        }
+    }
+
+    /// arg_max/arg_min keep the extreme value with the row's extra columns.
+    fn update_arg(&self, best: &mut Option<(Value, Vec<Value>)>, row: &[Value]) {
+        let v = self.arg(0, row);
+        if v.is_null() {
+            return;
+        }
+        let want = if self.kind == AggKind::ArgMax {
+            std::cmp::Ordering::Greater
+        } else {
+            std::cmp::Ordering::Less
+        };
+        if best.as_ref().is_none_or(|(b, _)| compare_values(&v, b) == Some(want)) {
+            *best = Some((v, self.extra.iter().map(|e| e.eval(row)).collect()));
         }
     }
 
@@ -411,6 +375,38 @@ impl Agg {
             }
         };
         vec![one]
+    }
+}
+/// Adds a value to a sum: longs and timespans exactly, other numbers as reals.
+fn add_to_sum(state: &mut State, value: Value) {
+    let State::Sum {
+        long,
+        real,
+        is_real,
+        seen,
+        timespan,
+    } = state
+    else {
+        return;
+    };
+    match value {
+        Value::Long(v) => {
+            *long = long.wrapping_add(v);
+            *real += v as f64;
+            *seen = true;
+        }
+        Value::TimeSpan(v) => {
+            *long = long.wrapping_add(v);
+            *seen = true;
+            *timespan = true;
+        }
+        other => {
+            if let Some(f) = other.as_f64() {
+                *real += f;
+                *is_real = true;
+                *seen = true;
+            }
+        }
     }
 }
 

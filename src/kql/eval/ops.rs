@@ -118,42 +118,10 @@ impl Evaluator<'_> {
         Ok(Arc::new(match op {
             Operator::Where(_) | Operator::Extend(_) | Operator::Serialize(_) => return Ok(t),
             Operator::Project(items) => self.project(&t, items, env)?,
-            Operator::ProjectAway(pats) | Operator::ProjectKeep(pats) => {
-                let keep_matching = matches!(op, Operator::ProjectKeep(_));
-                for p in pats {
-                    if !p.contains('*') && !cols.iter().any(|c| &c.name == p) {
-                        return Err(self.missing_column(p, cols, super::super::error::Span::default()));
-                    }
-                }
-                let idx: Vec<usize> = (0..cols.len())
-                    .filter(|&i| pats.iter().any(|p| glob(p, &cols[i].name)) == keep_matching)
-                    .collect();
-                select(&t, &idx)
-            }
-            Operator::ProjectReorder(pats) => {
-                let mut idx: Vec<usize> = Vec::new();
-                for p in pats {
-                    for (i, c) in cols.iter().enumerate() {
-                        if glob(p, &c.name) && !idx.contains(&i) {
-                            idx.push(i);
-                        }
-                    }
-                }
-                idx.extend((0..cols.len()).filter(|i| !idx.contains(i)).collect::<Vec<_>>());
-                select(&t, &idx)
-            }
-            Operator::ProjectRename(pairs) => {
-                let mut out = (*t).clone();
-                for (new, old) in pairs {
-                    match out.column_index(old) {
-                        Some(i) => out.columns[i].name = new.clone(),
-                        None => {
-                            return Err(self.missing_column(old, cols, super::super::error::Span::default()));
-                        }
-                    }
-                }
-                out
-            }
+            Operator::ProjectAway(pats) => self.project_matching(&t, pats, false)?,
+            Operator::ProjectKeep(pats) => self.project_matching(&t, pats, true)?,
+            Operator::ProjectReorder(pats) => project_reorder(&t, pats),
+            Operator::ProjectRename(pairs) => self.project_rename(&t, pairs)?,
             Operator::Summarize { aggs, by } => self.summarize(&t, aggs, by, env)?,
             Operator::Join(spec) => self.join(&t, spec, env)?,
             Operator::Lookup(spec) => self.lookup(&t, spec, env)?,
@@ -185,27 +153,35 @@ impl Evaluator<'_> {
                 env.bind(name, Binding::Tabular(t.clone()));
                 return Ok(t);
             }
-            Operator::GetSchema => Table {
-                columns: vec![
-                    Column::new("ColumnName", KqlType::String),
-                    Column::new("ColumnOrdinal", KqlType::Long),
-                    Column::new("DataType", KqlType::String),
-                    Column::new("ColumnType", KqlType::String),
-                ],
-                rows: cols
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        vec![
-                            Value::str(&c.name),
-                            Value::Long(i as i64),
-                            Value::str(c.ty.name()),
-                            Value::str(c.ty.name()),
-                        ]
-                    })
-                    .collect(),
-            },
+            Operator::GetSchema => schema_of(cols),
         }))
+    }
+
+    /// `project-away` (`keep_matching` false) and `project-keep` (true): columns by name or glob;
+    /// a plain name that matches no column is an error.
+    fn project_matching(&self, t: &Table, pats: &[String], keep_matching: bool) -> Result<Table, KqlError> {
+        let cols = &t.columns;
+        for p in pats {
+            if !p.contains('*') && !cols.iter().any(|c| &c.name == p) {
+                return Err(self.missing_column(p, cols, super::super::error::Span::default()));
+            }
+        }
+        let idx: Vec<usize> = (0..cols.len())
+            .filter(|&i| pats.iter().any(|p| glob(p, &cols[i].name)) == keep_matching)
+            .collect();
+        Ok(select(t, &idx))
+    }
+
+    /// `project-rename New = Old, …`.
+    fn project_rename(&self, t: &Table, pairs: &[(String, String)]) -> Result<Table, KqlError> {
+        let mut out = t.clone();
+        for (new, old) in pairs {
+            let i = out
+                .column_index(old)
+                .ok_or_else(|| self.missing_column(old, &t.columns, super::super::error::Span::default()))?;
+            out.columns[i].name = new.clone();
+        }
+        Ok(out)
     }
 
     /// `distinct`: the first row of each distinct combination, in order.
@@ -441,79 +417,12 @@ impl Evaluator<'_> {
     // ---- summarize ----
 
     fn summarize(&self, t: &Table, aggs: &[NamedExpr], by: &[NamedExpr], env: &Env) -> Result<Table, KqlError> {
-        let cols = &t.columns;
-        let mut key_cols = Vec::new();
-        let mut key_exprs = Vec::new();
         let mut unnamed = 0;
-        for k in by {
-            let c = self.compile(&k.expr, cols, env)?;
-            let name = match &k.name {
-                Some(n) => n.clone(),
-                None => derive_name(&k.expr).unwrap_or_else(|| {
-                    unnamed += 1;
-                    format!("Column{unnamed}")
-                }),
-            };
-            let ty = match &c {
-                CExpr::Col(i) => cols[*i].ty,
-                _ => KqlType::Dynamic,
-            };
-            key_cols.push(Column::new(name, ty));
-            key_exprs.push(c);
-        }
-        // Each output item: the aggregates it uses and how to produce its column(s).
+        let (key_cols, key_exprs) = self.summarize_keys(&t.columns, by, env, &mut unnamed)?;
         let mut all_aggs: Vec<Agg> = Vec::new();
-        enum OutItem {
-            Direct { agg: usize, names: Vec<String> },
-            Computed { name: String, expr: CExpr },
-        }
         let mut outputs = Vec::new();
         for item in aggs {
-            if let Expr::Call { name, args, span } = &item.expr {
-                let lower = name.to_ascii_lowercase();
-                if let (Some((kind, prefix)), false) = (aggregate::lookup(&lower), matches!(env.get(name), Some(Binding::Function(_)))) {
-                    let agg = self.compile_agg(kind, &lower, args, *span, cols, &key_cols, env)?;
-                    let base = args.first().and_then(derive_name);
-                    let first = match (&item.name, kind) {
-                        (Some(n), _) => n.clone(),
-                        (None, AggKind::Count) | (None, AggKind::CountIf) => prefix.to_string(),
-                        (None, AggKind::ArgMax | AggKind::ArgMin) => match &args.first() {
-                            Some(Expr::Ident(n, _)) => n.clone(),
-                            _ => format!("{prefix}{}", base.clone().unwrap_or_default()),
-                        },
-                        (None, _) => format!("{prefix}{}", base.clone().unwrap_or_default()),
-                    };
-                    let first = if first.is_empty() {
-                        unnamed += 1;
-                        format!("Column{unnamed}")
-                    } else {
-                        first
-                    };
-                    let mut names = vec![first];
-                    names.extend(self.arg_extra_names(kind, args, cols, &key_cols));
-                    all_aggs.push(agg);
-                    outputs.push(OutItem::Direct {
-                        agg: all_aggs.len() - 1,
-                        names,
-                    });
-                    continue;
-                }
-            }
-            // An expression over aggregates: replace each aggregate call with a slot reference.
-            let mut slots = Vec::new();
-            let rewritten = self.extract_aggs(&item.expr, cols, &key_cols, env, &mut all_aggs, &mut slots)?;
-            if slots.is_empty() {
-                return Err(self.err(item.expr.span(), "summarize needs an aggregate function here (count(), sum(), …)"));
-            }
-            let slot_cols: Vec<Column> = (0..all_aggs.len())
-                .map(|i| Column::new(format!("__agg{i}"), KqlType::Dynamic))
-                .collect();
-            let expr = self.compile(&rewritten, &slot_cols, env)?;
-            let name = item.name.clone().unwrap_or_else(|| {
-                unnamed += 1;
-                format!("Column{unnamed}")
-            });
-            outputs.push(OutItem::Computed { name, expr });
+            outputs.push(self.summarize_output(item, &t.columns, &key_cols, env, &mut all_aggs, &mut unnamed)?);
         }
         let mut groups = self.group_rows(t, &key_exprs, &all_aggs)?;
         // Without `by`, empty input still gives one row of defaults (…/summarize-operator).
@@ -549,6 +458,81 @@ impl Evaluator<'_> {
             columns: dedupe_names(out_cols),
             rows,
         })
+    }
+
+    /// The `by` keys: their output columns and compiled expressions.
+    fn summarize_keys(
+        &self,
+        cols: &[Column],
+        by: &[NamedExpr],
+        env: &Env,
+        unnamed: &mut usize,
+    ) -> Result<(Vec<Column>, Vec<CExpr>), KqlError> {
+        let mut key_cols = Vec::new();
+        let mut key_exprs = Vec::new();
+        for k in by {
+            let c = self.compile(&k.expr, cols, env)?;
+            let name = match &k.name {
+                Some(n) => n.clone(),
+                None => derive_name(&k.expr).unwrap_or_else(|| next_column_name(unnamed)),
+            };
+            let ty = match &c {
+                CExpr::Col(i) => cols[*i].ty,
+                _ => KqlType::Dynamic,
+            };
+            key_cols.push(Column::new(name, ty));
+            key_exprs.push(c);
+        }
+        Ok((key_cols, key_exprs))
+    }
+
+    /// One aggregate item: a direct aggregate call (with the names Kusto gives its columns), or an
+    /// expression over aggregates, whose calls become slots in `all_aggs`.
+    fn summarize_output(
+        &self,
+        item: &NamedExpr,
+        cols: &[Column],
+        key_cols: &[Column],
+        env: &Env,
+        all_aggs: &mut Vec<Agg>,
+        unnamed: &mut usize,
+    ) -> Result<OutItem, KqlError> {
+        if let Expr::Call { name, args, span } = &item.expr {
+            let lower = name.to_ascii_lowercase();
+            if let (Some((kind, prefix)), false) = (aggregate::lookup(&lower), matches!(env.get(name), Some(Binding::Function(_)))) {
+                let agg = self.compile_agg(kind, &lower, args, *span, cols, key_cols, env)?;
+                let base = args.first().and_then(derive_name);
+                let first = match (&item.name, kind) {
+                    (Some(n), _) => n.clone(),
+                    (None, AggKind::Count) | (None, AggKind::CountIf) => prefix.to_string(),
+                    (None, AggKind::ArgMax | AggKind::ArgMin) => match &args.first() {
+                        Some(Expr::Ident(n, _)) => n.clone(),
+                        _ => format!("{prefix}{}", base.clone().unwrap_or_default()),
+                    },
+                    (None, _) => format!("{prefix}{}", base.clone().unwrap_or_default()),
+                };
+                let first = if first.is_empty() { next_column_name(unnamed) } else { first };
+                let mut names = vec![first];
+                names.extend(self.arg_extra_names(kind, args, cols, key_cols));
+                all_aggs.push(agg);
+                return Ok(OutItem::Direct {
+                    agg: all_aggs.len() - 1,
+                    names,
+                });
+            }
+        }
+        // An expression over aggregates: replace each aggregate call with a slot reference.
+        let mut slots = Vec::new();
+        let rewritten = self.extract_aggs(&item.expr, cols, key_cols, env, all_aggs, &mut slots)?;
+        if slots.is_empty() {
+            return Err(self.err(item.expr.span(), "summarize needs an aggregate function here (count(), sum(), …)"));
+        }
+        let slot_cols: Vec<Column> = (0..all_aggs.len())
+            .map(|i| Column::new(format!("__agg{i}"), KqlType::Dynamic))
+            .collect();
+        let expr = self.compile(&rewritten, &slot_cols, env)?;
+        let name = item.name.clone().unwrap_or_else(|| next_column_name(unnamed));
+        Ok(OutItem::Computed { name, expr })
     }
 
     /// Hash aggregation: each distinct key with its aggregate states, in order of first
@@ -1303,6 +1287,57 @@ fn dedupe_names(cols: Vec<Column>) -> Vec<Column> {
             c
         })
         .collect()
+}
+
+/// `project-reorder`: the columns the patterns name first, in pattern order, then the rest.
+fn project_reorder(t: &Table, pats: &[String]) -> Table {
+    let cols = &t.columns;
+    let mut idx: Vec<usize> = Vec::new();
+    for p in pats {
+        for (i, c) in cols.iter().enumerate() {
+            if glob(p, &c.name) && !idx.contains(&i) {
+                idx.push(i);
+            }
+        }
+    }
+    idx.extend((0..cols.len()).filter(|i| !idx.contains(i)).collect::<Vec<_>>());
+    select(t, &idx)
+}
+
+/// `getschema`: one row per column, with its ordinal and type.
+fn schema_of(cols: &[Column]) -> Table {
+    Table {
+        columns: vec![
+            Column::new("ColumnName", KqlType::String),
+            Column::new("ColumnOrdinal", KqlType::Long),
+            Column::new("DataType", KqlType::String),
+            Column::new("ColumnType", KqlType::String),
+        ],
+        rows: cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                vec![
+                    Value::str(&c.name),
+                    Value::Long(i as i64),
+                    Value::str(c.ty.name()),
+                    Value::str(c.ty.name()),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// One output of `summarize`: the aggregate it reads, or an expression over aggregate slots.
+enum OutItem {
+    Direct { agg: usize, names: Vec<String> },
+    Computed { name: String, expr: CExpr },
+}
+
+/// `Column1`, `Column2`, …: Kusto's names for unnamed computed columns.
+fn next_column_name(unnamed: &mut usize) -> String {
+    *unnamed += 1;
+    format!("Column{unnamed}")
 }
 
 #[cfg(test)]
