@@ -1,8 +1,8 @@
 //! tenantless: simulate the logs of an Entra ID tenant's non-human identities across five Log Analytics
 //! tables, and run KQL correlations and detection rules over them.
 
-pub mod bench;
-pub mod catalog;
+pub(crate) mod bench;
+pub(crate) mod catalog;
 pub mod cli;
 pub mod diagnostic;
 pub mod estimate;
@@ -12,9 +12,9 @@ pub mod input;
 pub mod kql;
 pub mod manifest;
 pub mod scenario;
-pub mod sim;
-pub mod sink;
-pub mod suggest;
+pub(crate) mod sim;
+pub(crate) mod sink;
+pub(crate) mod suggest;
 pub mod tables;
 pub mod timefmt;
 pub mod verify;

@@ -10,15 +10,15 @@
 
 pub mod ast;
 pub mod budget;
-pub mod datetime;
+pub(crate) mod datetime;
 pub mod error;
-pub mod eval;
+pub(crate) mod eval;
 pub mod format;
-pub mod functions;
-pub mod lexer;
+pub(crate) mod functions;
+pub(crate) mod lexer;
 pub mod params;
-pub mod parser;
-pub mod print;
+pub(crate) mod parser;
+pub(crate) mod print;
 pub mod table;
 pub mod value;
 

@@ -197,7 +197,7 @@ pub struct PopulationSpec {
     pub workloads: Vec<WorkloadSpec>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum WorkloadKind {
@@ -294,7 +294,7 @@ pub struct AnomalySpec {
 
 /// What an injected anomaly simulates. Each kind has a near-miss (`benign: true`) reading documented
 /// in the README.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, strum::Display)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, strum::Display, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum AnomalyKind {

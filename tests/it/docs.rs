@@ -3,6 +3,7 @@
 
 use crate::support::crate_dir;
 use std::collections::BTreeSet;
+use strum::VariantArray;
 use tenantless::scenario::model::{AnomalyKind, WorkloadKind};
 
 /// The document holding the scenario language reference.
@@ -50,26 +51,14 @@ fn check(kinds: &[(String, &[&str])]) {
 
 #[test]
 fn the_anomaly_table_lists_the_declared_fields() {
-    use AnomalyKind::*;
-    let kinds = [
-        FailedSignins,
-        CredentialAddedToActiveSp,
-        RenameThenCredential,
-        SigninFromUnusualIp,
-        NewResourceAccess,
-        CaPolicyDeletedByApp,
-        KeyvaultMassRead,
-        SigninWithoutActivity,
-        ActivityWithoutSignin,
-    ];
-    check(&kinds.map(|k| (k.to_string(), k.fields())));
+    let kinds: Vec<(String, &[&str])> = AnomalyKind::VARIANTS.iter().map(|k| (k.to_string(), k.fields())).collect();
+    check(&kinds);
 }
 
 #[test]
 fn the_workload_table_lists_the_declared_fields() {
-    use WorkloadKind::*;
-    let kinds = [KeyvaultSecretRead, ArmDeployment, LogicAppRun, GraphOperation];
-    check(&kinds.map(|k| (k.to_string(), k.fields())));
+    let kinds: Vec<(String, &[&str])> = WorkloadKind::VARIANTS.iter().map(|k| (k.to_string(), k.fields())).collect();
+    check(&kinds);
 }
 
 #[test]

@@ -68,36 +68,6 @@ pub fn lookup(name: &str) -> Option<(AggKind, &'static str)> {
     })
 }
 
-/// Names of all aggregates (for error messages).
-pub const NAMES: &[&str] = &[
-    "count",
-    "countif",
-    "dcount",
-    "dcountif",
-    "sum",
-    "sumif",
-    "avg",
-    "avgif",
-    "min",
-    "max",
-    "minif",
-    "maxif",
-    "make_set",
-    "makeset",
-    "make_set_if",
-    "make_list",
-    "makelist",
-    "make_list_if",
-    "make_bag",
-    "arg_max",
-    "arg_min",
-    "take_any",
-    "any",
-    "anyif",
-    "stdev",
-    "variance",
-];
-
 /// Default cap for make_set/make_list, and the deprecated names' smaller cap (…/make-set-aggregation-function).
 pub fn default_max(name: &str) -> usize {
     match name {

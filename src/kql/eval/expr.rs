@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::super::ast::{BinOp, StrOp, UnOp};
 use super::super::budget;
-use super::super::functions::{self, ScalarFn, elements};
+use super::super::functions::{self, ScalarFn};
 use super::super::value::{Value, compare_values, values_equal};
 
 /// A compiled expression, evaluated against one row.
@@ -292,11 +292,6 @@ pub fn build_in_set(values: &[Value], ci: bool) -> Arc<HashSet<Value>> {
         flatten_into(v, &mut flat);
     }
     Arc::new(flat.iter().filter(|v| !v.is_null()).map(|v| in_key(v, ci)).collect())
-}
-
-/// Elements of a value used as a list (re-exported for operators).
-pub fn list_elements(v: &Value) -> Vec<Value> {
-    elements(v)
 }
 
 #[cfg(test)]
