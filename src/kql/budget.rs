@@ -3,8 +3,8 @@
 //! Scalar functions return plain values (no error channel, to keep the per-row path cheap), so a
 //! function that would build a value over [`MAX_VALUE_BYTES`] returns null instead and records
 //! the breach here; the evaluator turns it into [`KqlError::ValueTooLarge`] at its next check
-//! (every few thousand rows and after every operator). The record is per thread: every run
-//! evaluates on its own thread (`kql::with_big_stack`), and [`reset`] clears it at the start.
+//! (every few thousand rows and after every operator). The record is per thread, the thread the
+//! run evaluates on, and [`reset`] clears it at the start of each run.
 //!
 //! [`KqlError::ValueTooLarge`]: super::KqlError::ValueTooLarge
 

@@ -69,27 +69,26 @@ impl Default for RunOptions {
 
 /// Parses a query text (after placeholder substitution, if any).
 pub fn parse(query: &str) -> Result<Script, KqlError> {
-    with_big_stack(|| parser::parse(query))
+    guarded(|| parser::parse(query))
 }
 
-/// Stack for parsing and evaluation: both recurse once per nesting level (bounded by the parser's
-/// depth limit), and test threads or embedders may run with small default stacks.
-const STACK_BYTES: usize = 256 * 1024 * 1024;
+/// Stack that must remain before a nesting level recurses further; below it, [`deep`] moves the
+/// recursion onto a fresh segment.
+const RED_ZONE: usize = 256 * 1024;
+/// Size of each fresh stack segment.
+const STACK_SEGMENT: usize = 8 * 1024 * 1024;
 
-/// Runs `f` on a scoped thread with a large stack; a panic (a bug) becomes an error, not a crash.
-fn with_big_stack<T: Send>(f: impl FnOnce() -> Result<T, KqlError> + Send) -> Result<T, KqlError> {
-    std::thread::scope(|scope| {
-        match std::thread::Builder::new()
-            .name("kql".into())
-            .stack_size(STACK_BYTES)
-            .spawn_scoped(scope, f)
-        {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|_| Err(KqlError::semantic(None, None, "internal error in the KQL engine (please report)"))),
-            Err(e) => Err(KqlError::semantic(None, None, format!("cannot start the KQL engine thread: {e}"))),
-        }
-    })
+/// Runs one nesting level of parsing or evaluation (bounded by the parser's depth limit) on a
+/// stack that cannot overflow, whatever the caller's stack size: embedders and test threads
+/// often run with small default stacks.
+pub(crate) fn deep<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, f)
+}
+
+/// Runs `f`; a panic (a bug) becomes an error, not a crash of the caller.
+fn guarded<T>(f: impl FnOnce() -> Result<T, KqlError>) -> Result<T, KqlError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(KqlError::semantic(None, None, "internal error in the KQL engine (please report)")))
 }
 
 /// Runs a query text: one result table per top-level query statement.
@@ -100,7 +99,7 @@ pub fn run(query: &str, catalog: &Catalog, options: &RunOptions) -> Result<Vec<T
 /// Like [`run`], also returning the row count after each stage of each top-level query.
 pub fn run_with_stats(query: &str, catalog: &Catalog, options: &RunOptions) -> Result<(Vec<Table>, Vec<StageStat>), KqlError> {
     let text = params::substitute(query, &options.params);
-    with_big_stack(|| {
+    guarded(|| {
         let script = parser::parse(&text)?;
         let now = value::ticks_from_chrono(&options.now);
         let ev = eval::Evaluator::new(&text, catalog, now, options);

@@ -293,6 +293,10 @@ impl<'a> Parser<'a> {
 
     /// A source and its operators.
     fn pipeline(&mut self) -> Result<Pipeline, KqlError> {
+        super::deep(|| self.pipeline_at_depth())
+    }
+
+    fn pipeline_at_depth(&mut self) -> Result<Pipeline, KqlError> {
         self.enter()?;
         let start = self.span();
         let source = self.source()?;
@@ -840,10 +844,12 @@ impl<'a> Parser<'a> {
 
     /// A scalar expression.
     pub(crate) fn expr(&mut self) -> Result<Expr, KqlError> {
-        self.enter()?;
-        let e = self.or_expr();
-        self.depth -= 1;
-        e
+        super::deep(|| {
+            self.enter()?;
+            let e = self.or_expr();
+            self.depth -= 1;
+            e
+        })
     }
 
     /// One left-associative level of binary operators: operands parsed by `operand`, operators

@@ -173,6 +173,12 @@ impl Display for FunctionDef {
 
 impl Display for Pipeline {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        super::deep(|| self.write_to(f))
+    }
+}
+
+impl Pipeline {
+    fn write_to(&self, f: &mut Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.source)?;
         for op in &self.ops {
             write!(f, "\n| {op}")?;
@@ -487,6 +493,13 @@ fn operand(e: &Expr, min: u8) -> String {
 
 impl Display for Expr {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        // Printing recurses once per nesting level, as parsing does: on a stack that cannot overflow.
+        super::deep(|| self.write_to(f))
+    }
+}
+
+impl Expr {
+    fn write_to(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
             Expr::Literal(l, _) => write!(f, "{l}"),
             Expr::Ident(n, _) => write_name(f, n),

@@ -356,3 +356,39 @@ fn evaluate_bag_unpack() {
     let u = eval_err("print x = 1 | evaluate autocluster()");
     assert_eq!(u, "`evaluate autocluster` is not supported by tenantless yet");
 }
+
+/// Deep nesting parses, runs and prints on any stack: the engine grows its own stack per nesting
+/// level (stacker) instead of running each query on a 256 MiB thread, so a caller with a small
+/// stack — here 256 KiB — is safe.
+#[test]
+fn deep_nesting_runs_on_a_small_caller_stack() {
+    let handle = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(|| {
+            // Near the parser's depth limit: each level recurses through the parser, the compiler,
+            // the evaluator and the printer.
+            let parens = format!("print x = {}1{}", "(".repeat(240), ")".repeat(240));
+            let calls = format!("print x = {}'a'{}", "strcat(".repeat(240), ")".repeat(240));
+            let nested = (0..120).fold(String::from("print y = 1"), |q, _| format!("union ({q})"));
+            let mut results = Vec::new();
+            for q in [parens, calls, nested] {
+                let tables = kql::run(&q, &Catalog::new(), &options()).map_err(|e| e.to_string());
+                let printed = kql::parse(&q).map(|s| s.to_string()).map_err(|e| e.to_string());
+                results.push((tables.map(|t| t[0].rows.len()), printed.is_ok()));
+            }
+            results
+        })
+        .expect("spawn a small-stack thread");
+    let results = handle.join().expect("no stack overflow");
+    for (rows, printed) in results {
+        assert_eq!(rows, Ok(1));
+        assert!(printed);
+    }
+}
+
+#[test]
+fn nesting_past_the_depth_limit_is_an_error_not_a_crash() {
+    let q = format!("print x = {}1{}", "(".repeat(5_000), ")".repeat(5_000));
+    let e = kql::run(&q, &Catalog::new(), &options()).unwrap_err().to_string();
+    assert!(e.contains("nests too deeply"), "{e}");
+}

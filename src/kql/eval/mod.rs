@@ -233,6 +233,10 @@ impl<'a> Evaluator<'a> {
 
     /// Evaluates a pipeline to a table.
     pub(crate) fn eval_pipeline(&self, p: &Pipeline, env: &mut Env) -> Result<Arc<Table>, KqlError> {
+        crate::kql::deep(|| self.eval_pipeline_here(p, env))
+    }
+
+    fn eval_pipeline_here(&self, p: &Pipeline, env: &mut Env) -> Result<Arc<Table>, KqlError> {
         let record = self.record.take();
         self.last_bytes.set(None);
         let t = self.eval_source(&p.source, p.span, env)?;
@@ -487,6 +491,10 @@ impl<'a> Evaluator<'a> {
 
     /// Compiles a scalar expression against the given input columns.
     pub(crate) fn compile(&self, e: &Expr, cols: &[Column], env: &Env) -> Result<CExpr, KqlError> {
+        crate::kql::deep(|| self.compile_here(e, cols, env))
+    }
+
+    fn compile_here(&self, e: &Expr, cols: &[Column], env: &Env) -> Result<CExpr, KqlError> {
         let c = match e {
             Expr::Literal(l, _) => CExpr::Const(literal_value(l)),
             Expr::Ident(name, span) => self.resolve_ident(name, *span, cols, env)?,
