@@ -336,13 +336,7 @@ impl<'a> Parser<'a> {
             let columns = self.typed_columns()?;
             self.expect_sym(")")?;
             self.expect_sym("[")?;
-            let mut values = Vec::new();
-            while !self.at_sym("]") {
-                values.push(self.expr()?);
-                if !self.eat_sym(",") {
-                    break;
-                }
-            }
+            let values = self.list_until("]", Self::expr)?;
             self.expect_sym("]")?;
             return Ok(Source::Datatable { columns, values });
         }
@@ -603,13 +597,7 @@ impl<'a> Parser<'a> {
         }
         self.bump();
         self.bump();
-        let mut args = Vec::new();
-        while !self.at_sym(")") {
-            args.push(self.expr()?);
-            if !self.eat_sym(",") {
-                break;
-            }
-        }
+        let args = self.list_until(")", Self::expr)?;
         self.expect_sym(")")?;
         if args.is_empty() || args.len() > 2 {
             return Err(KqlError::Unsupported(
@@ -696,6 +684,19 @@ impl<'a> Parser<'a> {
                 "unknown tabular operator `{name}`; {hint}expected where, extend, project, summarize, join, union, mv-expand, mv-apply, parse, distinct, sort, top, take, count, as"
             ),
         )
+    }
+
+    /// Items parsed by `item`, separated by commas, up to (not including) the closing symbol `close`;
+    /// a trailing comma before `close` is accepted.
+    fn list_until<T>(&mut self, close: &str, mut item: impl FnMut(&mut Self) -> Result<T, KqlError>) -> Result<Vec<T>, KqlError> {
+        let mut items = Vec::new();
+        while !self.at_sym(close) {
+            items.push(item(self)?);
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        Ok(items)
     }
 
     /// Skips `hint.x = y` options (they only tune performance in Kusto).
@@ -944,13 +945,7 @@ impl<'a> Parser<'a> {
             if let Some(op) = in_op {
                 self.bump();
                 self.expect_sym("(")?;
-                let mut list = Vec::new();
-                while !self.at_sym(")") {
-                    list.push(self.pipeline_expr()?);
-                    if !self.eat_sym(",") {
-                        break;
-                    }
-                }
+                let list = self.list_until(")", Self::pipeline_expr)?;
                 self.expect_sym(")")?;
                 let span = lhs.span().to(self.prev_span());
                 self.enter()?;
@@ -1160,13 +1155,7 @@ impl<'a> Parser<'a> {
             }
             _ => {}
         }
-        let mut args = Vec::new();
-        while !self.at_sym(")") {
-            args.push(self.pipeline_expr()?);
-            if !self.eat_sym(",") {
-                break;
-            }
-        }
+        let args = self.list_until(")", Self::pipeline_expr)?;
         self.expect_sym(")")?;
         Ok(Expr::Call {
             name,
@@ -1182,13 +1171,7 @@ impl<'a> Parser<'a> {
         let span = self.span();
         let v = match self.bump().tok {
             Tok::Sym("[") => {
-                let mut items = Vec::new();
-                while !self.at_sym("]") {
-                    items.push(self.json_value()?);
-                    if !self.eat_sym(",") {
-                        break;
-                    }
-                }
+                let items = self.list_until("]", Self::json_value)?;
                 self.expect_sym("]")?;
                 J::Array(items)
             }
