@@ -15,8 +15,11 @@ use std::path::{Path, PathBuf};
 /// (`u32`s keep a diagnostic small: results that carry one stay cheap to return.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Location {
+    /// The line, 1-based.
     pub line: u32,
+    /// The column, 1-based, in characters.
     pub column: u32,
+    /// How many characters the caret underlines (at least 1).
     pub width: u32,
 }
 
@@ -33,7 +36,9 @@ pub struct Diagnostic {
     pub location: Option<Location>,
     /// The text of the located line, shown under the message.
     pub line_text: Option<String>,
+    /// What is wrong, shown after `origin:line:column:`.
     pub message: String,
+    /// What to do about it, shown last as `hint: …`.
     pub hint: Option<String>,
 }
 
@@ -80,6 +85,7 @@ impl Diagnostic {
         self
     }
 
+    /// Adds a hint: what the user could do about the problem.
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self

@@ -18,10 +18,12 @@ pub struct IdSource {
 }
 
 impl IdSource {
+    /// A source for the run with this seed.
     pub fn new(seed: u64) -> Self {
         Self { seed }
     }
 
+    /// The run's seed.
     pub fn seed(&self) -> u64 {
         self.seed
     }

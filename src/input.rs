@@ -9,16 +9,48 @@ use std::path::{Path, PathBuf};
 /// Why a file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
+    /// The file could not be opened, inspected or read.
     #[error("cannot read {}: {source}", path.display())]
-    Io { path: PathBuf, source: io::Error },
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system reported.
+        source: io::Error,
+    },
+    /// The path names a directory, FIFO, device or socket, which tenantless refuses to read.
     #[error("{} is {what}, not a regular file; tenantless reads only regular files (a FIFO or device never ends)", path.display())]
-    NotRegular { path: PathBuf, what: &'static str },
+    NotRegular {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead, in words (`a FIFO (named pipe)`, `a directory`, …).
+        what: &'static str,
+    },
+    /// The file is over the size limit for its kind.
     #[error("{} is larger than {limit} bytes, the most tenantless reads from such a file", path.display())]
-    TooLarge { path: PathBuf, limit: u64 },
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The most bytes that may be read from it.
+        limit: u64,
+    },
+    /// The file is not valid UTF-8.
     #[error("{} is not UTF-8 text ({source})", path.display())]
-    NotUtf8 { path: PathBuf, source: std::string::FromUtf8Error },
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// Where the invalid bytes are.
+        source: std::string::FromUtf8Error,
+    },
+    /// A line is over the line-length limit.
     #[error("{}:{line}: the line is longer than {limit} bytes, the longest line tenantless reads", path.display())]
-    LineTooLong { path: PathBuf, line: usize, limit: usize },
+    LineTooLong {
+        /// The file.
+        path: PathBuf,
+        /// The line's number, 1-based.
+        line: usize,
+        /// The most bytes a line may have.
+        limit: usize,
+    },
 }
 
 impl InputError {
@@ -105,6 +137,7 @@ pub struct BoundedLines<R> {
 }
 
 impl<R: BufRead> BoundedLines<R> {
+    /// Reads from `reader`, naming `path` in errors, with lines of at most `max_line` bytes.
     pub fn new(reader: R, path: &Path, max_line: usize) -> Self {
         Self {
             reader,

@@ -7,6 +7,7 @@ use super::value::KqlType;
 /// A whole query text: statements separated by `;`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Script {
+    /// The statements in source order; each query statement yields one result table.
     pub statements: Vec<Statement>,
 }
 
@@ -16,7 +17,14 @@ pub struct Script {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Statement {
     /// `let name = value`.
-    Let { name: String, value: LetValue, span: Span },
+    Let {
+        /// The name being bound, as written.
+        name: String,
+        /// What the name stands for in the statements after this one.
+        value: LetValue,
+        /// From `let` to the end of the value, for error messages.
+        span: Span,
+    },
     /// A tabular (or scalar) expression whose result is returned.
     Query(Pipeline),
 }
@@ -33,22 +41,31 @@ pub enum LetValue {
 /// A user-defined function.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FunctionDef {
+    /// Written as `view () {…}`. Kept so the printer reproduces it; evaluation ignores it (in Kusto
+    /// it only makes the function visible to `union *`).
     pub view: bool,
+    /// The parameters, in declaration order.
     pub params: Vec<Param>,
+    /// The body: `let` statements, then the expression whose result is the call's result.
     pub body: Vec<Statement>,
 }
 
-/// A function parameter with its declared type (`None` = tabular `(*)`), and optional default.
+/// A function parameter with its declared type (tabular `(*)` is a tabular type with no columns)
+/// and optional default.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Param {
+    /// The name the body refers to the argument by.
     pub name: String,
+    /// Scalar type or tabular schema.
     pub ty: ParamType,
+    /// The `= value` default, used when a call leaves the argument out.
     pub default: Option<Expr>,
 }
 
 /// A parameter's type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParamType {
+    /// A scalar parameter: `name:type`.
     Scalar(KqlType),
     /// Tabular `(*)` or `(col:type, …)`; the column list is informational.
     Tabular(Vec<(String, KqlType)>),
@@ -57,8 +74,11 @@ pub enum ParamType {
 /// A source followed by `| operator` stages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pipeline {
+    /// The first stage, before any `|`.
     pub source: Source,
+    /// The `| operator` stages, in order.
     pub ops: Vec<Operator>,
+    /// The whole pipeline's text, for error messages.
     pub span: Span,
     /// Where each operator's name starts (parallel to `ops`; empty for pipelines built in code),
     /// so budget errors can say which operator went over.
@@ -72,7 +92,9 @@ pub enum Source {
     Expr(Expr),
     /// `datatable (a:string, …) [ values… ]`
     Datatable {
+        /// The declared `name:type` columns.
         columns: Vec<(String, KqlType)>,
+        /// All the cells, row after row; their count must be a multiple of the column count.
         values: Vec<Expr>,
     },
     /// `print a = 1, b`
@@ -80,65 +102,104 @@ pub enum Source {
     /// `union [isfuzzy=true] A, B`
     Union(UnionSpec),
     /// `range x from a to b step c`
-    Range { name: String, from: Expr, to: Expr, step: Expr },
+    Range {
+        /// The single output column's name.
+        name: String,
+        /// The first value.
+        from: Expr,
+        /// The last value (inclusive): rows stop once the next value would pass it.
+        to: Expr,
+        /// The increment between rows (a number, or a timespan for datetime ranges).
+        step: Expr,
+    },
 }
 
 /// Arguments of `union`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnionSpec {
+    /// `key=value` options (`kind=`, `isfuzzy=`, `hint.*=`), keys as written; only `isfuzzy=true`
+    /// changes evaluation: an input that fails (other than by going over a budget) is then skipped.
     pub options: Vec<(String, Expr)>,
+    /// `withsource=Name`: a leading `string` column naming the input each row came from.
     pub with_source: Option<String>,
+    /// The inputs, in order; a bare table name is a pipeline without operators.
     pub tables: Vec<Pipeline>,
 }
 
 /// `name = expr` or just `expr` (name derived later).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NamedExpr {
+    /// The explicit `name =`, if any; without it the column is named from the expression.
     pub name: Option<String>,
+    /// The value.
     pub expr: Expr,
 }
 
 /// A tabular operator.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operator {
+    /// `where predicate` (or `filter`): keeps the rows where the predicate is `true`.
     Where(Expr),
+    /// `extend [name =] expr, …`: adds columns, replacing any of the same name.
     Extend(Vec<NamedExpr>),
+    /// `project [name =] expr, …`: exactly these columns, in this order.
     Project(Vec<NamedExpr>),
     /// Column names or wildcard patterns.
     ProjectAway(Vec<String>),
+    /// `project-keep`: only the columns matching these names or wildcard patterns, in input order.
     ProjectKeep(Vec<String>),
     /// `new = old` pairs.
     ProjectRename(Vec<(String, String)>),
     /// Patterns, in order.
     ProjectReorder(Vec<String>),
+    /// `summarize [aggregations] [by keys]`: one row per distinct combination of the keys.
     Summarize {
+        /// Aggregation calls (`count()`, `arg_max(…)`, …), possibly none (`summarize by X`).
         aggs: Vec<NamedExpr>,
+        /// Grouping keys; none means one row over the whole input.
         by: Vec<NamedExpr>,
     },
+    /// `join [kind=…] [hint.*=…] (right) on …`.
     Join(JoinSpec),
     /// `lookup [kind=leftouter|inner] (right) on …`
     Lookup(JoinSpec),
+    /// `| union …`: the piped input followed by the listed inputs.
     Union(UnionSpec),
+    /// `mv-expand`: one row per element of an array (or entry of a bag).
     MvExpand(MvExpandSpec),
     /// `mv-apply items on ( ops… )`: the ops run per input row over that row's expanded rows.
     MvApply {
+        /// The `mv-expand` part before `on`, giving each input row its expanded rows.
         expand: MvExpandSpec,
+        /// The sub-query's operators, run once per input row.
         body: Vec<Operator>,
     },
+    /// `parse [kind=…] expr with pattern`: extracts columns from a string by a pattern.
     Parse {
+        /// The `kind=` value, lowercased (`simple`, `regex`, `relaxed`); only `regex` is treated
+        /// differently: its literals are regex fragments rather than text.
         kind: Option<String>,
+        /// The string being parsed.
         expr: Expr,
+        /// The `with` pattern: literals, `*` and column captures, in order.
         pattern: Vec<ParsePart>,
     },
     /// `distinct *` is an empty list.
     Distinct(Vec<NamedExpr>),
+    /// `sort by` / `order by` keys, most significant first.
     Sort(Vec<SortKey>),
+    /// `top N by key`: the first N rows in key order.
     Top {
+        /// How many rows (`N`).
         count: Expr,
+        /// The single sort key.
         key: SortKey,
     },
+    /// `take N` / `limit N`: at most N rows (here, the first N).
     Take(Expr),
+    /// `count`: one row with a `long` column `Count` holding the number of input rows.
     Count,
+    /// `as Name`: binds the result to a name the rest of the query can use; rows pass through.
     As(String),
     /// `serialize` / `order` no-ops that only make row order explicit.
     Serialize(Vec<NamedExpr>),
@@ -151,9 +212,14 @@ pub enum Operator {
 /// `join kind=… (right) on …`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JoinSpec {
+    /// The `kind=` value, lowercased; `None` is Kusto's default (`innerunique` for `join`,
+    /// `leftouter` for `lookup`).
     pub kind: Option<String>,
+    /// `hint.name=value` options, kept for printing; they only tune performance in Kusto.
     pub hints: Vec<(String, Expr)>,
+    /// The right-hand input: a parenthesised pipeline or a bare table name.
     pub right: Box<Pipeline>,
+    /// The key conditions (separated by `,` or `and`), all of which must hold.
     pub on: Vec<JoinCond>,
 }
 
@@ -163,50 +229,74 @@ pub enum JoinCond {
     /// `on Col` — same name on both sides.
     Column(String),
     /// `$left.A == $right.B`.
-    Eq { left: String, right: String },
+    Eq {
+        /// The column on the left (piped) input.
+        left: String,
+        /// The column on the right input.
+        right: String,
+    },
 }
 
 /// `mv-expand [kind=…] [with_itemindex=I] items… [limit N]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MvExpandSpec {
+    /// The `kind=` (or `bagexpansion=`) value, lowercased: `array` expands a bag entry to a
+    /// `[key, value]` array; otherwise (`bag`, the default) to a one-entry bag.
     pub kind: Option<String>,
+    /// `with_itemindex=Name`: an extra `long` column with each element's 0-based position.
     pub item_index: Option<String>,
+    /// The columns expanded side by side; a shorter list is padded with nulls.
     pub items: Vec<MvItem>,
+    /// `limit N`: at most N rows from each input row.
     pub limit: Option<Expr>,
 }
 
 /// One expanded column: `[name =] expr [to typeof(T)]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MvItem {
+    /// The output column (`name =`); without it the column is named from the expression.
     pub name: Option<String>,
+    /// The array or bag to expand (a string holding JSON is parsed first).
     pub expr: Expr,
+    /// `to typeof(T)`: the type elements are converted to; without it they stay `dynamic`.
     pub to_type: Option<KqlType>,
 }
 
 /// A piece of a `parse … with` pattern.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ParsePart {
+    /// `*`: skips any text, as little as possible.
     Star,
+    /// Text that must appear verbatim (a regex fragment under `kind=regex`).
     Literal(String),
+    /// A capture `Name` or `Name:type`; a typed `long`/`int`/`real` capture matches only a number.
     Column(String, Option<KqlType>),
 }
 
 /// A sort key: `expr [asc|desc] [nulls first|last]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SortKey {
+    /// The value to sort by.
     pub expr: Expr,
     /// `None` means the default (descending).
     pub desc: Option<bool>,
+    /// `nulls first` (`Some(true)`) or `nulls last`; `None` means Kusto's default: first when
+    /// ascending, last when descending.
     pub nulls_first: Option<bool>,
 }
 
 /// A literal constant.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Literal {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// An integer literal such as `42`.
     Long(i64),
+    /// A floating-point literal such as `1.5`.
     Real(f64),
+    /// A string literal's value, quotes and escapes already resolved.
     String(String),
     /// Ticks since the epoch; `None` is `datetime(null)`.
     DateTime(Option<i64>),
@@ -221,20 +311,35 @@ pub enum Literal {
 /// Binary operators (arithmetic, comparison, logical, and string operators).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BinOp {
+    /// `+`
     Add,
+    /// `-`
     Sub,
+    /// `*`
     Mul,
+    /// `/`
     Div,
+    /// `%`
     Mod,
+    /// `==`
     Eq,
+    /// `!=` (also written `<>`).
     Ne,
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
+    /// `=~`: equal, ignoring case.
     EqCi,
+    /// `!~`: not equal, ignoring case.
     NeCi,
+    /// `and`
     And,
+    /// `or`
     Or,
     /// String operator given by name, e.g. `has`, `!contains_cs`, `matches regex`.
     Str(StrOp, bool),
@@ -243,18 +348,31 @@ pub enum BinOp {
 /// String predicates; the bool in [`BinOp::Str`] is negation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StrOp {
+    /// `has`: the left side contains the right as a whole term, ignoring case.
     Has,
+    /// `has_cs`: as `has`, case-sensitive.
     HasCs,
+    /// `hasprefix`: some term of the left side starts with the right, ignoring case.
     HasPrefix,
+    /// `hasprefix_cs`: as `hasprefix`, case-sensitive.
     HasPrefixCs,
+    /// `hassuffix`: some term of the left side ends with the right, ignoring case.
     HasSuffix,
+    /// `hassuffix_cs`: as `hassuffix`, case-sensitive.
     HasSuffixCs,
+    /// `contains`: the right side is a substring of the left, ignoring case.
     Contains,
+    /// `contains_cs`: as `contains`, case-sensitive.
     ContainsCs,
+    /// `startswith`: the left side begins with the right, ignoring case.
     StartsWith,
+    /// `startswith_cs`: as `startswith`, case-sensitive.
     StartsWithCs,
+    /// `endswith`: the left side ends with the right, ignoring case.
     EndsWith,
+    /// `endswith_cs`: as `endswith`, case-sensitive.
     EndsWithCs,
+    /// `matches regex`: the regular expression on the right matches somewhere in the left side.
     MatchesRegex,
 }
 
@@ -285,11 +403,17 @@ impl StrOp {
 /// `in`-family operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InOp {
+    /// `in`: equal to one of the list's values.
     In,
+    /// `!in`: equal to none of the list's values.
     NotIn,
+    /// `in~`: as `in`, ignoring case.
     InCi,
+    /// `!in~`: as `!in`, ignoring case.
     NotInCi,
+    /// `has_any`: has at least one of the list's values as a term.
     HasAny,
+    /// `has_all`: has every one of the list's values as a term.
     HasAll,
 }
 
@@ -310,13 +434,16 @@ impl InOp {
 /// Unary operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnOp {
+    /// `-x`
     Neg,
+    /// `+x`, which leaves the value unchanged.
     Plus,
 }
 
 /// A scalar expression (or, in a few positions, a tabular one).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
+    /// A literal constant.
     Literal(Literal, Span),
     /// A column, scalar `let`, or table name.
     Ident(String, Span),
@@ -326,26 +453,41 @@ pub enum Expr {
     Member(Box<Expr>, String, Span),
     /// `a[i]`
     Index(Box<Expr>, Box<Expr>, Span),
+    /// A function call `name(args…)`: built-in, aggregate or user-defined.
     Call {
+        /// The name as written; a user-defined function in scope takes precedence over a built-in.
         name: String,
+        /// The arguments, in order; they may include `*` or a tabular expression.
         args: Vec<Expr>,
+        /// From the name to the closing `)`.
         span: Span,
     },
+    /// A unary operator and its operand.
     Unary(UnOp, Box<Expr>, Span),
+    /// A binary operator with its left and right operands.
     Binary(BinOp, Box<Expr>, Box<Expr>, Span),
     /// `x [!]between (lo .. hi)`
     Between {
+        /// The value tested.
         expr: Box<Expr>,
+        /// The lower bound (inclusive).
         lo: Box<Expr>,
+        /// The upper bound (inclusive).
         hi: Box<Expr>,
+        /// True for `!between`.
         negated: bool,
+        /// The whole expression's text.
         span: Span,
     },
     /// `x in (a, b)`, `x in (T | …)`, `x has_any (…)`
     In {
+        /// The value tested (left of the operator).
         expr: Box<Expr>,
+        /// Which `in`-family operator.
         op: InOp,
+        /// The right-hand values; a tabular expression among them contributes its first column.
         list: Vec<Expr>,
+        /// The whole expression's text.
         span: Span,
     },
     /// A parenthesised pipeline with at least one operator, used as a value (`toscalar(T | …)`).

@@ -11,7 +11,9 @@ use super::budget::human;
 /// parse must give an equal AST), and printed text naturally has different offsets.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Span {
+    /// Offset of the first byte.
     pub start: usize,
+    /// Offset just past the last byte.
     pub end: usize,
 }
 
@@ -58,6 +60,7 @@ pub enum KqlError {
         op: String,
         /// ` (line L, col C)` when the operator's position is known, else empty.
         at: String,
+        /// The budget that was exceeded, in bytes.
         limit: usize,
     },
     /// A function would build a string or dynamic value larger than one value may be
@@ -68,15 +71,25 @@ pub enum KqlError {
         human(*.limit)
     )]
     ValueTooLarge {
+        /// The function that was building the value.
         function: String,
+        /// The size the value would have had, in bytes.
         bytes: usize,
+        /// The limit on one value, in bytes.
         limit: usize,
+        /// The operator being evaluated.
         op: String,
+        /// ` (line L, col C)` when the operator's position is known, else empty.
         at: String,
     },
     /// The run's deadline (`RunOptions::deadline`, `verify --rule-timeout`) passed.
     #[error("the query ran past its time limit at `{op}`{at} and was stopped")]
-    Timeout { op: String, at: String },
+    Timeout {
+        /// The operator being evaluated when the deadline passed.
+        op: String,
+        /// ` (line L, col C)` when the operator's position is known, else empty.
+        at: String,
+    },
 }
 
 /// Line (1-based), column (1-based, in characters) and the line's text for a byte offset.

@@ -10,7 +10,9 @@ use super::value::{Bag, KqlType, Value, convert, parse_datetime};
 /// A named, typed column.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
+    /// The name queries refer to it by (case-sensitive).
     pub name: String,
+    /// The declared Kusto type.
     pub ty: KqlType,
 }
 
@@ -24,7 +26,9 @@ impl Column {
 /// A table: columns and row-major values (`rows[i][j]` is column `j` of row `i`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Table {
+    /// The schema, in order.
     pub columns: Vec<Column>,
+    /// The rows, each with one value per column in column order.
     pub rows: Vec<Vec<Value>>,
 }
 

@@ -24,15 +24,25 @@ pub const TICKS_PER_DAY: i64 = 24 * TICKS_PER_HOUR;
 /// A Kusto scalar type (column type).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KqlType {
+    /// `bool`: true or false.
     Bool,
+    /// `int`: a 32-bit integer in Kusto; its values are held as `long` here.
     Int,
+    /// `long`: a 64-bit signed integer.
     Long,
+    /// `real` (alias `double`): a 64-bit float.
     Real,
+    /// `decimal`: a 128-bit decimal in Kusto; its values are held as `real` here.
     Decimal,
+    /// `string`: UTF-8 text; never null in Kusto (an empty string stands in).
     String,
+    /// `datetime`: an instant in UTC, held as ticks (100 ns) since the Unix epoch.
     DateTime,
+    /// `timespan`: a signed duration, held as ticks (100 ns).
     TimeSpan,
+    /// `guid`: held as its text.
     Guid,
+    /// `dynamic`: a JSON-like array, property bag or scalar.
     Dynamic,
 }
 
@@ -83,11 +93,16 @@ pub type Bag = Vec<(Arc<str>, Value)>;
 /// One runtime value.
 #[derive(Debug, Clone, Default)]
 pub enum Value {
+    /// A missing or unconvertible value of any type (strings use `""` instead).
     #[default]
     Null,
+    /// A `bool`.
     Bool(bool),
+    /// An `int` or `long`.
     Long(i64),
+    /// A `real` or `decimal`.
     Real(f64),
+    /// A `string`, or a `guid`'s text.
     String(Arc<str>),
     /// Ticks since the Unix epoch, UTC.
     DateTime(i64),

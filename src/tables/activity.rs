@@ -54,6 +54,7 @@ fn role_assignment_id(principal: &uuid::Uuid, scope: &str) -> String {
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Writes the `AzureActivity` record for one status of an ARM operation; keyed by `CorrelationId`.
 pub fn render(event: &Event<'_>, a: &ArmActivity<'_>, w: &mut RecordWriter) -> (Table, RecordKey) {
     let tenant = event.tenant;
     let placement = &a.sql_server.placement;

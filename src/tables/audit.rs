@@ -148,6 +148,7 @@ fn shape(target: &Identity, action: &AuditAction<'_>) -> Shape {
     }
 }
 
+/// Writes the `AuditLogs` record for one directory change; keyed by `Id`.
 pub fn render(event: &Event<'_>, audit: &DirectoryAudit<'_>, w: &mut RecordWriter) -> (Table, RecordKey) {
     let tenant = event.tenant;
     let correlation_id = audit.correlation_id.to_string();

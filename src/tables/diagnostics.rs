@@ -84,6 +84,8 @@ fn resource_ids(w: &mut RecordWriter, arm_id: &str) {
     w.string_unbilled("_ResourceId", &arm_id.to_lowercase());
 }
 
+/// Writes the `AzureDiagnostics` record for one Key Vault data-plane operation (`AuditEvent`);
+/// keyed by `CorrelationId`.
 pub fn render_keyvault(event: &Event<'_>, op: &KeyVaultOp<'_>, w: &mut RecordWriter) -> (Table, RecordKey) {
     let names = &op.vault.log_names;
     let correlation_id = op.correlation_id.to_string();
@@ -152,6 +154,8 @@ fn client_tracking_id(run_id: &str) -> String {
     }
 }
 
+/// Writes the `AzureDiagnostics` record for one Logic Apps `WorkflowRuntime` event;
+/// keyed by `resource_runId_s`.
 pub fn render_workflow(event: &Event<'_>, run: &LogicAppEvent<'_>, w: &mut RecordWriter) -> (Table, RecordKey) {
     let tenant = event.tenant;
     let la = run.logic_app;

@@ -14,14 +14,20 @@ use serde::Serialize;
 /// A table tenantless writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Table {
+    /// Sign-ins by managed identities (Entra ID category `ManagedIdentitySignInLogs`).
     AADManagedIdentitySignInLogs,
+    /// Sign-ins by service principals with their own credentials (`ServicePrincipalSignInLogs`).
     AADServicePrincipalSignInLogs,
+    /// Resource logs in the shared legacy table: Key Vault `AuditEvent` and Logic Apps `WorkflowRuntime`.
     AzureDiagnostics,
+    /// The subscription's Activity log: ARM control-plane operations.
     AzureActivity,
+    /// Entra ID directory audit records.
     AuditLogs,
 }
 
 impl Table {
+    /// Every table, in declaration order (the order [`Table::index`] counts in).
     pub const ALL: [Table; 5] = [
         Table::AADManagedIdentitySignInLogs,
         Table::AADServicePrincipalSignInLogs,
@@ -30,6 +36,7 @@ impl Table {
         Table::AuditLogs,
     ];
 
+    /// The table's name as Log Analytics and KQL queries spell it (also its `Type` column).
     pub fn name(self) -> &'static str {
         match self {
             Table::AADManagedIdentitySignInLogs => "AADManagedIdentitySignInLogs",
@@ -40,6 +47,7 @@ impl Table {
         }
     }
 
+    /// The table's position in [`Table::ALL`], for per-table arrays.
     pub fn index(self) -> usize {
         self as usize
     }
@@ -68,6 +76,7 @@ pub enum Category {
 }
 
 impl Category {
+    /// Every category, in declaration order (the order [`Category::index`] counts in).
     pub const ALL: [Category; 6] = [
         Category::ManagedIdentitySignInLogs,
         Category::ServicePrincipalSignInLogs,
@@ -89,6 +98,7 @@ impl Category {
         }
     }
 
+    /// The table the category's records land in.
     pub fn table(self) -> Table {
         match self {
             Category::ManagedIdentitySignInLogs => Table::AADManagedIdentitySignInLogs,
@@ -99,6 +109,7 @@ impl Category {
         }
     }
 
+    /// The category's position in [`Category::ALL`], for per-category arrays.
     pub fn index(self) -> usize {
         self as usize
     }
@@ -121,16 +132,23 @@ impl Category {
 /// The column and value that identify a record in ground-truth labels.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct RecordKey {
+    /// The table the record is in.
     pub table: Table,
+    /// The column that identifies it there (`Id`, `CorrelationId` or `resource_runId_s`).
     pub column: &'static str,
+    /// That column's value in the record.
     pub value: String,
 }
 
 /// A rendered record: its table, JSON text (in the writer), billed size and key.
 pub struct Rendered<'w> {
+    /// The table the record belongs to.
     pub table: Table,
+    /// The record as one JSON object, borrowed from the writer until it starts the next record.
     pub json: &'w str,
+    /// `_BilledSize`: the bytes Log Analytics bills for the record (see [`record`]).
     pub billed_size: u64,
+    /// What ground-truth labels identify the record by.
     pub key: RecordKey,
 }
 

@@ -22,6 +22,7 @@ pub struct RecordWriter {
 }
 
 impl RecordWriter {
+    /// An empty writer; call [`RecordWriter::start`] before each record.
     pub fn new() -> Self {
         Self::default()
     }
@@ -77,6 +78,7 @@ impl RecordWriter {
         self.scratch = value;
     }
 
+    /// A billable `datetime` column in the 28-character ISO form Log Analytics shows.
     pub fn datetime(&mut self, name: &str, t: DateTime<Utc>) {
         self.key(name);
         self.buf.push('"');
@@ -86,6 +88,7 @@ impl RecordWriter {
         self.buf.push('"');
     }
 
+    /// A `datetime` column, or null when absent.
     pub fn opt_datetime(&mut self, name: &str, t: Option<DateTime<Utc>>) {
         match t {
             Some(t) => self.datetime(name, t),
@@ -93,6 +96,7 @@ impl RecordWriter {
         }
     }
 
+    /// A billable `long` column.
     pub fn long(&mut self, name: &str, value: i64) {
         self.key(name);
         let before = self.buf.len();
@@ -100,6 +104,7 @@ impl RecordWriter {
         self.billed += (self.buf.len() - before) as u64;
     }
 
+    /// A billable `real` column.
     pub fn real(&mut self, name: &str, value: f64) {
         self.key(name);
         let before = self.buf.len();
@@ -107,6 +112,7 @@ impl RecordWriter {
         self.billed += (self.buf.len() - before) as u64;
     }
 
+    /// A billable `bool` column.
     pub fn boolean(&mut self, name: &str, value: bool) {
         self.key(name);
         let text = if value { "true" } else { "false" };
@@ -114,6 +120,7 @@ impl RecordWriter {
         self.billed += text.len() as u64;
     }
 
+    /// A null column (billed as 0 bytes).
     pub fn null(&mut self, name: &str) {
         self.key(name);
         self.buf.push_str("null");

@@ -42,6 +42,8 @@ fn location_details(region: &'static Region) -> &'static str {
     &texts[index]
 }
 
+/// Writes the sign-in record, in `AADManagedIdentitySignInLogs` or `AADServicePrincipalSignInLogs`
+/// by the identity's kind; keyed by `Id`.
 pub fn render(event: &Event<'_>, s: &SignIn<'_>, w: &mut RecordWriter) -> (Table, RecordKey) {
     let managed = s.identity.kind != IdentityKind::ServicePrincipal;
     let table = if managed {
