@@ -16,11 +16,11 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 /// Longest name, in characters, for which a suggestion is searched: identifiers are far shorter,
 /// and the edit distance costs the product of both lengths (a 1.5 MB name would take minutes).
-pub const MAX_SUGGEST_CHARS: usize = 256;
+const MAX_SUGGEST_CHARS: usize = 256;
 
 /// The candidate closest to `name`, compared case-insensitively, if it is reasonably close (at most
 /// half the longer name's length, and never less than 2 edits). Names longer than
-/// [`MAX_SUGGEST_CHARS`] get no suggestion.
+/// `MAX_SUGGEST_CHARS` (256 characters) get no suggestion.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let name_chars = name.chars().count();
     if name_chars > MAX_SUGGEST_CHARS {
