@@ -1,5 +1,5 @@
-//! Scenario errors: [`Diagnostic`](crate::diagnostic::Diagnostic)s that name the file, line and column, show the line, and say
-//! what to do.
+//! Scenario errors: [`Diagnostic`](crate::diagnostic::Diagnostic)s that name the file, line and
+//! column, show the line, and say what to do.
 
 pub use crate::diagnostic::Diagnostic as ScenarioError;
 pub use crate::suggest::closest;

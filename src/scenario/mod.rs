@@ -20,9 +20,11 @@ pub const MAX_SCENARIO_BYTES: usize = 4 * 1024 * 1024;
 /// A loaded scenario: its resolved tenant and where it came from.
 #[derive(Debug, Clone)]
 pub struct LoadedScenario {
+    /// The scenario file's path, as given.
     pub path: PathBuf,
     /// SHA-256 of the file's bytes, hex.
     pub sha256: String,
+    /// The scenario resolved: what the simulator and the estimator read.
     pub tenant: Tenant,
     /// Anomalies left out because `--days` ended the period before them.
     pub dropped_anomalies: usize,
@@ -157,6 +159,7 @@ pub fn first_line_of(text: &str) -> String {
     }
 }
 
+/// SHA-256 of `bytes` as 64 lower-case hex digits, the form of [`LoadedScenario::sha256`].
 pub fn hex_sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

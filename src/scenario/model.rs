@@ -5,26 +5,39 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 
+/// A value read from the scenario file, with the line and column it was read at so that errors can
+/// point at it.
 pub type S<T> = Spanned<T>;
 
+/// A whole scenario file: the YAML document's top-level keys.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
+    /// `name`: names the scenario, in the manifest and as the root of every derived ID's path.
     pub name: S<String>,
+    /// `description`: free text for readers; the simulation ignores it. Empty when absent.
     #[serde(default)]
     pub description: String,
+    /// `tenant`: the Entra tenant and Log Analytics workspace the logs belong to.
     pub tenant: TenantSpec,
+    /// `period`: the simulated time span.
     pub period: PeriodSpec,
+    /// `subscriptions`: Azure subscriptions and the resource groups resources are placed in.
     #[serde(default)]
     pub subscriptions: Vec<SubscriptionSpec>,
+    /// `resources`: the Azure resources workloads and anomalies act on.
     #[serde(default)]
     pub resources: ResourcesSpec,
+    /// `identities`: service principals and managed identities, declared one by one.
     #[serde(default)]
     pub identities: Vec<IdentitySpec>,
+    /// `populations`: groups of identities made from one template ("N identities like this").
     #[serde(default)]
     pub populations: Vec<PopulationSpec>,
+    /// `workloads`: the recurring jobs that make the normal traffic, each run by a named identity.
     #[serde(default)]
     pub workloads: Vec<WorkloadSpec>,
+    /// `anomalies`: attacks and near-misses injected at given instants, labelled in the manifest.
     #[serde(default)]
     pub anomalies: Vec<AnomalySpec>,
     /// What `verify` must find when rules run over this scenario's data.
@@ -38,17 +51,22 @@ pub struct ScenarioFile {
 pub struct ExpectationSpec {
     /// The rule's file name without extension, or its `name`.
     pub rule: String,
+    /// Anomaly kinds the rule must catch: every non-benign anomaly of each kind in the data.
     #[serde(default)]
     pub catches: Vec<AnomalyKind>,
+    /// Anomaly kinds the rule is known to miss: it must catch none of their non-benign anomalies.
     #[serde(default)]
     pub misses: Vec<AnomalyKind>,
 }
 
+/// The `tenant` section: whom the logs belong to, and the default region.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TenantSpec {
     /// Entra tenant id; derived from the seed when absent.
     pub id: Option<S<String>>,
+    /// Primary domain, e.g. `contoso.onmicrosoft.com` (must contain a dot); anomaly actors default
+    /// to `admin@<domain>`.
     pub domain: S<String>,
     /// Log Analytics workspace id (the `TenantId` column); derived when absent.
     pub workspace_id: Option<S<String>>,
@@ -57,102 +75,158 @@ pub struct TenantSpec {
     pub region: Option<S<String>>,
 }
 
+/// The `period` section: the simulated time span.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodSpec {
+    /// First instant simulated, RFC 3339; at the latest
+    /// [`LATEST_START`](super::resolve::LATEST_START).
     pub start: S<String>,
+    /// Length of the period, e.g. `1d` or `7d`: longer than zero, at most 366 days.
     pub duration: S<String>,
 }
 
+/// One entry of `subscriptions`: an Azure subscription and its resource groups.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubscriptionSpec {
+    /// Subscription name, unique in the scenario.
     pub name: S<String>,
+    /// Subscription id (GUID); derived from the seed and the name when absent.
     pub id: Option<S<String>>,
+    /// Names of its resource groups, unique within the subscription.
     #[serde(default)]
     pub resource_groups: Vec<S<String>>,
 }
 
+/// The `resources` section: the tenant's Azure resources by type; every list defaults to empty.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ResourcesSpec {
+    /// `key_vaults`: vaults read by `keyvault_secret_read` workloads and Key Vault anomalies.
     #[serde(default)]
     pub key_vaults: Vec<KeyVaultSpec>,
+    /// `sql_servers`: servers whose databases `arm_deployment` workloads deploy to.
     #[serde(default)]
     pub sql_servers: Vec<SqlServerSpec>,
+    /// `logic_apps`: workflows run by `logic_app_run` workloads; one may hold a system-assigned MI.
     #[serde(default)]
     pub logic_apps: Vec<LogicAppSpec>,
+    /// `virtual_machines`: machines system-assigned managed identities are attached to.
     #[serde(default)]
     pub virtual_machines: Vec<VirtualMachineSpec>,
+    /// `conditional_access_policies`: policies that `graph_operation` workloads and
+    /// `ca_policy_deleted_by_app` anomalies change.
     #[serde(default)]
     pub conditional_access_policies: Vec<CaPolicySpec>,
 }
 
+/// A Key Vault (`Microsoft.KeyVault/vaults`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyVaultSpec {
+    /// Vault name, unique among the scenario's vaults.
     pub name: S<String>,
+    /// Resource group holding it: `<group>`, or `<subscription>/<group>` when several
+    /// subscriptions have one by that name.
     pub resource_group: S<String>,
+    /// Region (`location`); the tenant's `region` when absent.
     pub location: Option<S<String>>,
+    /// Whether callers reach it through a private endpoint, so that `CallerIPAddress` shows their
+    /// private address. Default `false`.
     #[serde(default)]
     pub private_endpoint: bool,
+    /// Secret names; a `keyvault_secret_read` workload that lists no `secrets` reads these.
     #[serde(default)]
     pub secrets: Vec<S<String>>,
 }
 
+/// An Azure SQL server (`Microsoft.Sql/servers`) and its databases.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SqlServerSpec {
+    /// Server name, unique among the scenario's SQL servers.
     pub name: S<String>,
+    /// Resource group holding it: `<group>`, or `<subscription>/<group>` when several
+    /// subscriptions have one by that name.
     pub resource_group: S<String>,
+    /// Region (`location`); the tenant's `region` when absent.
     pub location: Option<S<String>>,
+    /// Database names, unique on the server; workloads and anomalies name them `server/database`.
     #[serde(default)]
     pub databases: Vec<S<String>>,
 }
 
+/// A Logic App workflow (`Microsoft.Logic/workflows`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogicAppSpec {
+    /// Workflow name, unique among the scenario's Logic Apps.
     pub name: S<String>,
+    /// Resource group holding it: `<group>`, or `<subscription>/<group>` when several
+    /// subscriptions have one by that name.
     pub resource_group: S<String>,
+    /// Region (`location`); the tenant's `region` when absent.
     pub location: Option<S<String>>,
+    /// Resource tags, written as `tags_<key>_s` columns of its runtime records.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// Trigger name in its runtime records; default `Recurrence`.
     pub trigger: Option<S<String>>,
+    /// Action names each run executes, in order; default `Run_query_and_list_results` then
+    /// `Send_event`.
     #[serde(default)]
     pub actions: Vec<S<String>>,
 }
 
+/// A virtual machine (`Microsoft.Compute/virtualMachines`); its addresses are derived from the
+/// seed.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VirtualMachineSpec {
+    /// Machine name, unique among the scenario's virtual machines.
     pub name: S<String>,
+    /// Resource group holding it: `<group>`, or `<subscription>/<group>` when several
+    /// subscriptions have one by that name.
     pub resource_group: S<String>,
+    /// Region (`location`); the tenant's `region` when absent.
     pub location: Option<S<String>>,
 }
 
+/// A Conditional Access policy.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaPolicySpec {
+    /// Display name, unique among the policies; workloads and anomalies refer to the policy by it.
     pub name: S<String>,
+    /// Policy id (GUID); derived from the seed and the name when absent.
     pub id: Option<S<String>>,
 }
 
+/// What an identity is (`kind`): decides which fields it takes and how it signs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum IdentityKind {
+    /// A managed identity tied to one resource (`attached_to`), whose region and addresses it
+    /// takes.
     SystemAssignedMi,
+    /// A standalone managed identity (`Microsoft.ManagedIdentity/userAssignedIdentities`) in
+    /// `resource_group`.
     UserAssignedMi,
+    /// An application's service principal, signing in with its `credentials` (the only kind with
+    /// any).
     ServicePrincipal,
 }
 
+/// One entry of `identities`, or a population's member template.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentitySpec {
     /// Display name (`ServicePrincipalName`). In a population template, `{n}` or `{n:03}` is the
     /// member's 1-based index.
     pub name: S<String>,
+    /// Managed identity (system- or user-assigned) or service principal.
     pub kind: S<IdentityKind>,
     /// System-assigned MIs: the resource (virtual machine or logic app) they belong to.
     pub attached_to: Option<S<String>>,
@@ -160,70 +234,99 @@ pub struct IdentitySpec {
     pub resource_group: Option<S<String>>,
     /// Region the identity calls from (egress IP and location of SP sign-ins).
     pub region: Option<S<String>>,
+    /// Client secrets and certificates: service principals only, which need one to run a workload.
     #[serde(default)]
     pub credentials: Vec<CredentialSpec>,
 }
 
+/// The type of a service principal's credential (`type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum CredentialType {
+    /// A client secret (password credential).
     ClientSecret,
+    /// A certificate (key credential), known by its thumbprint.
     Certificate,
 }
 
+/// One of a service principal's `credentials`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialSpec {
+    /// `type`: client secret or certificate.
     #[serde(rename = "type")]
     pub kind: S<CredentialType>,
+    /// Name a workload's `credential` refers to; default `client secret` or `certificate`.
     pub name: Option<S<String>>,
+    /// Key id (GUID); derived from the seed when absent.
     pub key_id: Option<S<String>>,
+    /// Certificates only: SHA-1 thumbprint, 40 hex digits; derived from the seed when absent.
     pub thumbprint: Option<S<String>>,
-    /// Defaults to one year before the simulated period.
+    /// Defaults to 180 days before the period's start.
     pub start: Option<S<String>>,
     /// Defaults to one year after `start`.
     pub expiry: Option<S<String>>,
 }
 
+/// One entry of `populations`: `count` identities made from one template, running the same
+/// workloads.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PopulationSpec {
+    /// Population name, unique in the scenario; part of every member's derivation path.
     pub name: S<String>,
+    /// Number of members, 1 to [`MAX_POPULATION`](super::resolve::MAX_POPULATION).
     pub count: S<i64>,
+    /// Template of every member; its `name` must hold `{n}` or `{n:03}`.
     pub identity: IdentitySpec,
     /// Workloads every member runs; they must not name an `identity`.
     #[serde(default)]
     pub workloads: Vec<WorkloadSpec>,
 }
 
+/// What a workload does on each run (`kind`); [`WorkloadKind::fields`] lists the fields each takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum WorkloadKind {
+    /// Signs in and reads a Key Vault secret (`SecretGet`).
     KeyvaultSecretRead,
+    /// A pipeline's sign-ins to ARM, one of them followed by a deployment to a SQL database.
     ArmDeployment,
+    /// A Logic App run, with the identity's sign-in to the Log Analytics API during its first
+    /// action.
     LogicAppRun,
+    /// Signs in to Microsoft Graph and changes a Conditional Access policy.
     GraphOperation,
 }
 
+/// What a `graph_operation` workload does to its policy (`operation`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum GraphOperationKind {
+    /// Deletes it (AuditLogs `Delete conditional access policy`).
     DeleteConditionalAccessPolicy,
+    /// Updates it (AuditLogs `Update conditional access policy`).
     UpdateConditionalAccessPolicy,
 }
 
+/// One entry of `workloads`, or of a population's: a recurring job run by one identity.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSpec {
+    /// Unique name; default `<identity>-<kind>-<index>`.
     pub name: Option<S<String>>,
+    /// Name of the identity running it: required, except in a population, where it must be absent.
     pub identity: Option<S<String>>,
+    /// What each run does; decides which of the fields below it takes.
     pub kind: S<WorkloadKind>,
+    /// When it runs.
     pub schedule: ScheduleSpec,
     /// keyvault_secret_read: the vault and the secrets read (one per run, in turn).
     pub vault: Option<S<String>>,
+    /// keyvault_secret_read: default the vault's own `secrets`.
     pub secrets: Option<Vec<S<String>>>,
     /// arm_deployment: `server/database` deployed by the pipeline.
     pub sql_database: Option<S<String>>,
@@ -233,11 +336,13 @@ pub struct WorkloadSpec {
     pub logic_app: Option<S<String>>,
     /// graph_operation: what is done, and to which Conditional Access policy.
     pub operation: Option<S<GraphOperationKind>>,
+    /// graph_operation: the policy's display name.
     pub policy: Option<S<String>>,
     /// Name of the identity's credential used; defaults to the first one valid at run time.
     pub credential: Option<S<String>>,
 }
 
+/// How a `per_day` schedule spreads its runs over the hours (`profile`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -250,6 +355,7 @@ pub enum DailyProfile {
     Nightly,
 }
 
+/// A workload's `schedule`: exactly one of `every`, `per_day` or `at`, and an optional `jitter`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleSpec {
@@ -257,6 +363,7 @@ pub struct ScheduleSpec {
     pub every: Option<S<String>>,
     /// Run this many times per (week)day, spread by `profile`.
     pub per_day: Option<S<f64>>,
+    /// per_day only: how the runs spread over the day; default `flat`.
     pub profile: Option<S<DailyProfile>>,
     /// Run at these instants (RFC 3339).
     pub at: Option<Vec<S<String>>>,
@@ -264,23 +371,35 @@ pub struct ScheduleSpec {
     pub jitter: Option<S<String>>,
 }
 
+/// One entry of `anomalies`: an attack or its near-miss at one instant, with the kind-specific
+/// fields [`AnomalyKind::fields`] lists.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AnomalySpec {
+    /// What it simulates.
     pub kind: S<AnomalyKind>,
+    /// Name of the identity (declared, or a population member) it concerns.
     pub identity: S<String>,
+    /// When it happens, RFC 3339, inside the period.
     pub at: S<String>,
     /// `true` for the near-miss variant: looks similar, must not count as the anomaly.
     #[serde(default)]
     pub benign: bool,
     /// failed_signins: AADSTS reason (`wrong_secret`, `expired_secret`, … or the code).
     pub reason: Option<S<String>>,
+    /// failed_signins, keyvault_mass_read, signin_without_activity: how many failed sign-ins,
+    /// secret reads or sign-ins; defaults 5, 25 and 3.
     pub count: Option<S<i64>>,
+    /// Where the records come from (IPv4); when absent, derived from the seed, outside Azure's
+    /// ranges.
     pub ip: Option<S<String>>,
     /// failed_signins: the resource the failing app asked a token for (first-party key). Default `arm`.
     pub resource: Option<S<String>>,
-    /// credential_added_to_active_sp: who added it, and what.
+    /// credential_added_to_active_sp, rename_then_credential: UPN of the user who adds the
+    /// credential; default `admin@<domain>`.
     pub actor: Option<S<String>>,
+    /// credential_added_to_active_sp, rename_then_credential: the type of credential added; default
+    /// `client_secret`.
     pub credential_type: Option<S<CredentialType>>,
     /// rename_then_credential: the service principal's new display name.
     pub new_name: Option<S<String>>,
@@ -298,14 +417,24 @@ pub struct AnomalySpec {
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum AnomalyKind {
+    /// A burst of failed sign-ins with one AADSTS reason.
     FailedSignins,
+    /// A user adds a credential to a service principal in use.
     CredentialAddedToActiveSp,
+    /// A user renames an application, then adds a credential to it.
     RenameThenCredential,
+    /// A successful sign-in (service principal), or a Key Vault read with a replayed token (managed
+    /// identity), from an address outside the identity's usual range.
     SigninFromUnusualIp,
+    /// A sign-in to a resource the identity does not normally use, then activity there.
     NewResourceAccess,
+    /// An app deletes a Conditional Access policy through Microsoft Graph.
     CaPolicyDeletedByApp,
+    /// A vault listing, then many secret reads within seconds.
     KeyvaultMassRead,
+    /// Successful sign-ins whose tokens are never used.
     SigninWithoutActivity,
+    /// A deployment whose token matches no sign-in (a replayed token).
     ActivityWithoutSignin,
 }
 

@@ -8,53 +8,89 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use uuid::Uuid;
 
+/// A resolved scenario: the tenant's entities, its period, the anomalies to inject and what
+/// `verify` expects.
 #[derive(Debug, Clone)]
 pub struct Tenant {
+    /// The scenario's `name`, trimmed: the root of every entity's derivation path.
     pub scenario: String,
+    /// Entra tenant id (`AADTenantId`): as given, or derived from the seed.
     pub tenant_id: Uuid,
+    /// Primary domain, e.g. `contoso.onmicrosoft.com`.
     pub domain: String,
+    /// Log Analytics workspace id (the `TenantId` column): as given, or derived from the seed.
     pub workspace_id: Uuid,
+    /// First instant of the period, truncated to 100-ns ticks.
     pub start: DateTime<Utc>,
+    /// End of the period, exclusive: `start` plus the duration.
     pub end: DateTime<Utc>,
+    /// Subscriptions in file order; [`ResourceGroup::subscription`] indexes it.
     pub subscriptions: Vec<Subscription>,
+    /// Every subscription's resource groups, in file order; [`Placement::resource_group`] indexes
+    /// it.
     pub resource_groups: Vec<ResourceGroup>,
+    /// Key vaults in file order; workloads and anomalies hold indexes into it.
     pub key_vaults: Vec<KeyVault>,
+    /// SQL servers in file order; workloads and anomalies hold indexes into it.
     pub sql_servers: Vec<SqlServer>,
+    /// Logic Apps in file order; workloads hold indexes into it.
     pub logic_apps: Vec<LogicApp>,
+    /// Virtual machines in file order.
     pub virtual_machines: Vec<VirtualMachine>,
+    /// Conditional Access policies in file order; workloads and anomalies hold indexes into it.
     pub ca_policies: Vec<CaPolicy>,
+    /// Declared identities in file order, then each population's members; workloads and anomalies
+    /// hold indexes into it.
     pub identities: Vec<Identity>,
+    /// The scenario's own workloads, then each population member's.
     pub workloads: Vec<Workload>,
+    /// Anomalies in file order (minus those a shortened `--days` period leaves out).
     pub anomalies: Vec<Anomaly>,
-    /// Object ids, in this tenant, of the service principals of [`crate::catalog::FIRST_PARTY_APPS`].
+    /// Object ids, in this tenant, of the service principals of the first-party apps, in catalog
+    /// order (see [`Tenant::first_party_sp_id`]).
     pub first_party_sp_ids: Vec<Uuid>,
+    /// The scenario's `expectations`, as written, for `verify`.
     pub expectations: Vec<crate::scenario::model::ExpectationSpec>,
 }
 
+/// An Azure subscription.
 #[derive(Debug, Clone)]
 pub struct Subscription {
+    /// Name as declared.
     pub name: String,
+    /// Subscription id: as given, or derived from the seed and the name.
     pub id: Uuid,
 }
 
+/// A resource group.
 #[derive(Debug, Clone)]
 pub struct ResourceGroup {
+    /// Index into [`Tenant::subscriptions`] of the subscription holding it.
     pub subscription: usize,
+    /// Name as declared (unique only within its subscription).
     pub name: String,
 }
 
 /// Placement shared by every Azure resource.
 #[derive(Debug, Clone)]
 pub struct Placement {
+    /// Index into [`Tenant::resource_groups`].
     pub resource_group: usize,
+    /// The resource's `location`, or the tenant's default region.
     pub region: &'static Region,
 }
 
+/// A Key Vault.
 #[derive(Debug, Clone)]
 pub struct KeyVault {
+    /// Name as declared.
     pub name: String,
+    /// Where it lives.
     pub placement: Placement,
+    /// Whether callers reach it through a private endpoint (their private address in
+    /// `CallerIPAddress`).
     pub private_endpoint: bool,
+    /// Secret names declared on the vault.
     pub secrets: Vec<String>,
     /// What every `AuditEvent` of the vault repeats, formatted once.
     pub log_names: ResourceLogNames,
@@ -73,50 +109,76 @@ pub struct ResourceLogNames {
     pub resource_id: String,
     /// Lower case: the canonical `_ResourceId`.
     pub resource_id_lower: String,
+    /// The resource group's name, upper case (`ResourceGroup`).
     pub resource_group_upper: String,
+    /// The resource's name, upper case (`Resource`).
     pub name_upper: String,
+    /// The subscription's id, lower case (`SubscriptionId`).
     pub subscription_id: String,
     /// `https://<name>.vault.azure.net` style host part, lower case.
     pub host: String,
 }
 
+/// An Azure SQL server.
 #[derive(Debug, Clone)]
 pub struct SqlServer {
+    /// Name as declared.
     pub name: String,
+    /// Where it lives.
     pub placement: Placement,
+    /// Database names.
     pub databases: Vec<String>,
 }
 
+/// A Logic App workflow.
 #[derive(Debug, Clone)]
 pub struct LogicApp {
+    /// Name as declared.
     pub name: String,
+    /// Where it lives.
     pub placement: Placement,
+    /// Resource tags, written as `tags_<key>_s` columns.
     pub tags: BTreeMap<String, String>,
+    /// Trigger name; `Recurrence` unless the scenario names one.
     pub trigger: String,
+    /// Action names each run executes, in order.
     pub actions: Vec<String>,
     /// `resource_workflowId_g`: 32 hex digits.
     pub workflow_id: String,
 }
 
+/// A virtual machine.
 #[derive(Debug, Clone)]
 pub struct VirtualMachine {
+    /// Name as declared.
     pub name: String,
+    /// Where it lives.
     pub placement: Placement,
+    /// Private address in 10.0.0.0/10, derived from the seed; its system-assigned MI calls from it
+    /// too.
     pub private_ip: Ipv4Addr,
+    /// Public address in its region's Azure ranges, derived from the seed; its system-assigned MI's
+    /// egress address.
     pub public_ip: Ipv4Addr,
 }
 
+/// A Conditional Access policy.
 #[derive(Debug, Clone)]
 pub struct CaPolicy {
+    /// Display name.
     pub name: String,
+    /// Policy id: as given, or derived from the seed and the name.
     pub id: Uuid,
 }
 
+/// A service principal or managed identity, declared or a population member.
 #[derive(Debug, Clone)]
 pub struct Identity {
+    /// Display name (`ServicePrincipalName`); a member's is its population's template, expanded.
     pub name: String,
     /// Stable derivation path, e.g. `seed/identity/vm-app-01` or `t/population/apps/3`.
     pub path: String,
+    /// Service principal, or system- or user-assigned managed identity.
     pub kind: IdentityKind,
     /// `AppId`: the application (client) id.
     pub app_id: Uuid,
@@ -124,9 +186,12 @@ pub struct Identity {
     pub sp_object_id: Uuid,
     /// Object id of the app registration (service principals only; AuditLogs target it).
     pub application_object_id: Uuid,
+    /// Client secrets and certificates (service principals only).
     pub credentials: Vec<Credential>,
     /// `ManagedServiceIdentity.associatedResourceId` for managed identities.
     pub msi_resource_id: Option<String>,
+    /// Region it calls from: its `region`, the tenant's default, or for a system-assigned MI, its
+    /// resource's.
     pub region: &'static Region,
     /// Stable egress address when calling from Azure (SPs of pipelines and apps, VMs).
     pub egress_ip: Ipv4Addr,
@@ -138,51 +203,78 @@ pub struct Identity {
     pub weight: u64,
 }
 
+/// A service principal's client secret or certificate.
 #[derive(Debug, Clone)]
 pub struct Credential {
+    /// Client secret or certificate.
     pub kind: CredentialType,
+    /// Name workloads refer to it by.
     pub name: String,
+    /// Key id: as given, or derived from the seed.
     pub key_id: Uuid,
+    /// Certificates: SHA-1 thumbprint, 40 upper-case hex digits; `None` for a client secret.
     pub thumbprint: Option<String>,
+    /// Start of validity.
     pub start: DateTime<Utc>,
+    /// End of validity, exclusive: sign-ins from then on fail.
     pub expiry: DateTime<Utc>,
 }
 
 impl Credential {
+    /// Whether the credential can sign in at `t` (`start` inclusive, `expiry` exclusive).
     pub fn valid_at(&self, t: DateTime<Utc>) -> bool {
         self.start <= t && t < self.expiry
     }
 }
 
+/// A recurring job of one identity: what each run does and when.
 #[derive(Debug, Clone)]
 pub struct Workload {
+    /// Name as given, or `<identity>-<kind>-<index>`.
     pub name: String,
+    /// Stable derivation path, from which its run times and the runs' random choices are drawn.
     pub path: String,
+    /// Index into [`Tenant::identities`] of the identity running it.
     pub identity: usize,
+    /// What each run does.
     pub action: WorkloadAction,
+    /// When it runs.
     pub schedule: Schedule,
     /// Index into the identity's credentials; `None` = first valid at run time.
     pub credential: Option<usize>,
 }
 
+/// What a workload's runs do, their targets resolved to indexes into the [`Tenant`].
 #[derive(Debug, Clone)]
 pub enum WorkloadAction {
+    /// Reads one Key Vault secret per run, the secrets in turn.
     KeyVaultSecretRead {
+        /// Index into [`Tenant::key_vaults`].
         vault: usize,
+        /// Secret names read: the workload's, or else the vault's.
         secrets: Vec<String>,
         /// The version of each secret (same order), derived once rather than per read.
         versions: Vec<String>,
     },
+    /// Sign-ins to ARM, one of them followed by a deployment to a SQL database.
     ArmDeployment {
+        /// Index into [`Tenant::sql_servers`].
         sql_server: usize,
+        /// Database name on that server.
         database: String,
+        /// Sign-ins per run (default 4).
         signins_per_run: u32,
     },
+    /// A run of a Logic App whose connection uses the identity.
     LogicAppRun {
+        /// Index into [`Tenant::logic_apps`].
         logic_app: usize,
     },
+    /// A change to a Conditional Access policy through Microsoft Graph.
     GraphOperation {
+        /// Delete or update.
         operation: GraphOperationKind,
+        /// Index into [`Tenant::ca_policies`].
         policy: usize,
     },
 }
@@ -200,74 +292,136 @@ impl WorkloadAction {
     }
 }
 
+/// When a workload runs: one of three forms, as the YAML `schedule` allows.
 #[derive(Debug, Clone)]
 pub enum Schedule {
+    /// Every `interval`, with a stable per-workload phase so that population members do not fire
+    /// together.
     Every {
+        /// Time between runs, at least 1 s.
         interval: TimeDelta,
+        /// Largest random delay added to each run; zero for none.
         jitter: TimeDelta,
     },
+    /// `runs` per day, spread over the hours by `profile`.
     PerDay {
+        /// Runs per day (per weekday for `business_hours`), 0 to 86,400, fractions allowed.
         runs: f64,
+        /// How the runs spread over the hours and days.
         profile: DailyProfile,
+        /// Largest random delay added to each run; zero for none.
         jitter: TimeDelta,
     },
+    /// At fixed instants.
     At {
+        /// The instants, sorted, each inside the period.
         times: Vec<DateTime<Utc>>,
+        /// Largest random delay added to each run; zero for none.
         jitter: TimeDelta,
     },
 }
 
+/// An injected attack or near-miss, its kind-specific details resolved.
 #[derive(Debug, Clone)]
 pub struct Anomaly {
+    /// What it simulates.
     pub kind: AnomalyKind,
+    /// Index into [`Tenant::identities`] of the identity it concerns.
     pub identity: usize,
+    /// When it happens, inside the period.
     pub at: DateTime<Utc>,
+    /// Whether it is the near-miss reading, which must not count as the anomaly.
     pub benign: bool,
+    /// The kind's fields, with defaults applied and references resolved.
     pub detail: AnomalyDetail,
 }
 
+/// The fields of an anomaly that depend on its kind.
 #[derive(Debug, Clone)]
 pub enum AnomalyDetail {
+    /// `count` failed sign-ins from `ip` to `resource`.
     FailedSignins {
+        /// AADSTS error code, e.g. `7000215`.
         code: &'static str,
+        /// The error's text, as sign-in logs give it.
         description: &'static str,
+        /// Number of failed sign-ins (default 5).
         count: u32,
+        /// Address they come from.
         ip: Ipv4Addr,
+        /// Resource the app asked a token for (default ARM).
         resource: &'static FirstPartyApp,
     },
+    /// A user adds a credential to the service principal's application.
     CredentialAdded {
+        /// UPN of the user (default `admin@<domain>`).
         actor_upn: String,
+        /// The user's address (`InitiatedBy.user.ipAddress`).
         actor_ip: Ipv4Addr,
+        /// Type of the credential added.
         credential_type: CredentialType,
     },
     /// A user renames the application, then (unless it is the benign rename alone) adds a credential.
     RenameThenCredential {
+        /// UPN of the user (default `admin@<domain>`).
         actor_upn: String,
+        /// The user's address (`InitiatedBy.user.ipAddress`).
         actor_ip: Ipv4Addr,
+        /// Display name after the rename (default `<name>-legacy`).
         new_name: String,
+        /// Type of the credential added.
         credential_type: CredentialType,
+        /// Whether a credential follows the rename: `false` in the benign reading (the rename
+        /// alone).
         add_credential: bool,
     },
     /// A successful sign-in (service principal) or a Key Vault call with a replayed token (managed
     /// identity, whose sign-ins carry no address) from `ip`.
     UnusualIp {
+        /// The unusual address.
         ip: Ipv4Addr,
+        /// Resource the service principal signs in to (default ARM); unused for a managed identity.
         resource: &'static FirstPartyApp,
+        /// Managed identities: index into [`Tenant::key_vaults`] of the vault read with the
+        /// replayed token (always set for them; unused for a service principal).
         vault: Option<usize>,
     },
     /// A sign-in to a resource the identity does not normally use, then activity there.
     NewResourceAccess {
+        /// The resource newly accessed (default Microsoft Graph).
         resource: &'static FirstPartyApp,
+        /// Index into [`Tenant::key_vaults`] of the vault acted on; always set when `resource` is
+        /// Key Vault.
         vault: Option<usize>,
     },
     /// An app deletes a Conditional Access policy through Microsoft Graph.
-    CaPolicyDeleted { policy: usize },
+    CaPolicyDeleted {
+        /// Index into [`Tenant::ca_policies`].
+        policy: usize,
+    },
     /// A listing of the vault and `count` secret reads within seconds.
-    KeyVaultMassRead { vault: usize, count: u32 },
+    KeyVaultMassRead {
+        /// Index into [`Tenant::key_vaults`].
+        vault: usize,
+        /// Number of secret reads (default 25).
+        count: u32,
+    },
     /// `count` successful sign-ins with nothing done with the tokens.
-    SigninWithoutActivity { count: u32, resource: &'static FirstPartyApp },
+    SigninWithoutActivity {
+        /// Number of sign-ins (default 3).
+        count: u32,
+        /// Resource signed in to (default ARM).
+        resource: &'static FirstPartyApp,
+    },
     /// A deployment written by the service principal with no sign-in of its own before it.
-    ActivityWithoutSignin { sql_server: usize, database: String, ip: Ipv4Addr },
+    ActivityWithoutSignin {
+        /// Index into [`Tenant::sql_servers`].
+        sql_server: usize,
+        /// Database name on that server.
+        database: String,
+        /// Address the deployment comes from.
+        ip: Ipv4Addr,
+    },
 }
 
 impl Anomaly {
@@ -316,6 +470,7 @@ impl Tenant {
             .unwrap_or_default()
     }
 
+    /// The subscription holding the resource group of `p`.
     pub fn subscription_of(&self, p: &Placement) -> &Subscription {
         &self.subscriptions[self.resource_groups[p.resource_group].subscription]
     }
@@ -329,6 +484,7 @@ impl Tenant {
         )
     }
 
+    /// Name of the resource group of `p`.
     pub fn resource_group_name(&self, p: &Placement) -> &str {
         &self.resource_groups[p.resource_group].name
     }
