@@ -152,7 +152,7 @@ const INTERN_LIMIT: usize = 4096;
 /// The most columns a table gets, declared ones included. Log Analytics caps AzureDiagnostics at
 /// 500 columns and puts the data of any further field into the dynamic `AdditionalFields` column
 /// ("If the maximum number of 500 columns is reached, data for any additional columns is added to
-/// a dynamic column": https://learn.microsoft.com/azure/azure-monitor/reference/tables/azurediagnostics,
+/// a dynamic column": <https://learn.microsoft.com/azure/azure-monitor/reference/tables/azurediagnostics>,
 /// see also `shared/reference/azure-logs.md` §1.5). Every table gets the same cap here: without it
 /// a file whose records each bring new keys grows rows × keys cells (20,000 such records
 /// exhausted 4 GiB), while folded fields cost only what their records hold.
@@ -162,7 +162,7 @@ pub const MAX_COLUMNS: usize = 500;
 pub const OVERFLOW_COLUMN: &str = "AdditionalFields";
 
 /// The longest NDJSON line read, in bytes: 16 times the Logs Ingestion API's 1 MB limit on a
-/// whole call (https://learn.microsoft.com/azure/azure-monitor/fundamentals/service-limits#logs-ingestion-api),
+/// whole call (<https://learn.microsoft.com/azure/azure-monitor/fundamentals/service-limits#logs-ingestion-api>),
 /// so no record Log Analytics could hold is refused, while an endless line (a symlink to
 /// `/dev/zero`) stops here instead of exhausting memory.
 pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
