@@ -17,36 +17,62 @@ use std::path::{Path, PathBuf};
 /// The seed used when none is given, so that runs are reproducible by default.
 pub const DEFAULT_SEED: u64 = 20_200_919;
 
+/// What to generate, and where.
 #[derive(Debug, Clone)]
 pub struct GenerateOptions {
+    /// Scenario files to simulate, together, into one output.
     pub scenarios: Vec<PathBuf>,
+    /// Seed of every random choice and generated ID; the same seed, scenarios and version give
+    /// byte-identical output.
     pub seed: u64,
+    /// Output directory; only tenantless's own output there is replaced.
     pub out: PathBuf,
     /// Re-anchor the simulated period to end at this instant.
     pub end: Option<DateTime<Utc>>,
     /// Simulate this many days from each scenario's start instead of its own period.
     pub days: Option<u32>,
+    /// Also replace tenantless files that no manifest lists as written (never files it did not write).
     pub force: bool,
 }
 
+/// Why a `generate` run failed.
 #[derive(Debug, thiserror::Error)]
 pub enum GenerateError {
+    /// A scenario file could not be read or is invalid.
     #[error("{0}")]
     Scenario(#[from] ScenarioError),
+    /// The output directory was refused or could not be staged or put in place.
     #[error("{0}")]
     Sink(#[from] SinkError),
+    /// Writing a table or the manifest failed.
     #[error("writing {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        /// The file being written.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Two scenarios have the same `name`.
     #[error("two scenarios are both named `{0}`; scenario names must differ so their IDs do not collide")]
     DuplicateScenario(String),
+    /// `--days` outside 1..=366.
     #[error("--days must be between 1 and 366, not {0}")]
     Days(u32),
+    /// The list of scenarios is empty.
     #[error("no scenario given")]
     NoScenario,
+    /// SIGINT or SIGTERM stopped the run, and its unfinished output was removed.
     #[error("interrupted by {}: removed the unfinished output {}; the previous output, if any, is untouched", sink::signal_name(*.signal), .staging.display())]
-    Interrupted { signal: i32, staging: PathBuf },
+    Interrupted {
+        /// The signal's number.
+        signal: i32,
+        /// The staging directory that was removed.
+        staging: PathBuf,
+    },
+    /// The volume guard refused the run.
     #[error("{0}")]
     TooLarge(Box<TooLarge>),
+    /// The volume guard's estimate failed for a reason other than loading the scenarios.
     #[error("estimating the volume: {0}")]
     Estimate(String),
 }
@@ -62,8 +88,11 @@ pub const DEFAULT_MAX_BYTES: u64 = 20_000_000_000;
 pub struct TooLarge {
     /// Estimated bytes on disk.
     pub disk_bytes: f64,
+    /// Estimated billed bytes (`_BilledSize`) per day.
     pub billed_per_day: f64,
+    /// Days the run covers.
     pub days: usize,
+    /// The limit it exceeded (`--max-bytes`), bytes on disk.
     pub max_bytes: u64,
 }
 

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// The manifest's file name in a `generate` output directory.
 pub const MANIFEST_FILE: &str = "manifest.json";
+/// The `tool` a manifest must name to be read as tenantless's.
 pub const TOOL_NAME: &str = "tenantless";
 /// Version of the manifest's own layout, bumped whenever a field or a spelling changes.
 /// 2: identity kinds and anomaly kinds are written as scenarios spell them (`system_assigned_mi`),
@@ -18,19 +20,25 @@ fn format_before_versioning() -> u32 {
     1
 }
 
+/// The contents of `manifest.json`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Manifest {
+    /// Always [`TOOL_NAME`]; a manifest naming another tool is rejected.
     pub tool: String,
     /// The tool's version.
     pub version: String,
     /// The manifest layout's version ([`MANIFEST_FORMAT`]); 1 for manifests written before it existed.
     #[serde(default = "format_before_versioning")]
     pub format: u32,
+    /// The scenario files the run read, in the order given.
     pub scenarios: Vec<ScenarioEntry>,
+    /// The seed every generated ID and random choice derives from.
     pub seed: u64,
+    /// The simulated period: earliest scenario start to latest scenario end.
     pub time_range: TimeRange,
     /// Per table (all five, also when empty): records, bytes written, billed bytes.
     pub tables: BTreeMap<String, TableStats>,
+    /// Ground truth: every injected anomaly and benign near-miss, numbered in scenario order.
     pub anomalies: Vec<Label>,
     /// Every identity with its IDs, so that queries' placeholders can be bound by name.
     #[serde(default)]
@@ -40,19 +48,29 @@ pub struct Manifest {
     pub expectations: Vec<crate::scenario::model::ExpectationSpec>,
 }
 
+/// One simulated identity and the IDs generated for it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct IdentityEntry {
+    /// Name of the scenario that declares it.
     pub scenario: String,
+    /// Display name (`ServicePrincipalName`), populations' members with their index filled in.
     pub name: String,
+    /// Identity kind as scenarios spell it: `system_assigned_mi`, `user_assigned_mi` or `service_principal`.
     pub kind: String,
+    /// Application (client) ID.
     pub app_id: String,
+    /// Service principal object ID.
     pub service_principal_id: String,
 }
 
+/// One scenario file a run read.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ScenarioEntry {
+    /// The scenario's `name`.
     pub name: String,
+    /// The file's path as given on the command line.
     pub path: String,
+    /// SHA-256 of the file's bytes, in hex, to tell whether the scenario changed since.
     pub sha256: String,
     /// Anomalies not injected because `--days` ended the period before them.
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -66,12 +84,16 @@ fn is_zero(n: &usize) -> bool {
 /// RFC 3339 instants with seven fractional digits.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TimeRange {
+    /// First instant.
     pub start: String,
+    /// Last instant.
     pub end: String,
 }
 
+/// What a run wrote to one table.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TableStats {
+    /// Records (NDJSON lines) written.
     pub records: u64,
     /// Bytes of the NDJSON file.
     pub bytes: u64,
@@ -84,10 +106,13 @@ pub struct TableStats {
 pub struct Label {
     /// `A1`, `A2`, … in scenario order.
     pub id: String,
+    /// Name of the scenario that injects it.
     pub scenario: String,
+    /// What kind of anomaly it is.
     pub kind: AnomalyKind,
     /// True for a near-miss that must not count as the anomaly.
     pub benign: bool,
+    /// Display name of the identity the anomaly acts as.
     pub identity: String,
     /// The identity's service principal object id.
     pub identity_id: String,
@@ -97,14 +122,20 @@ pub struct Label {
     /// Addresses the anomaly comes from (attacker or actor IPs).
     #[serde(default)]
     pub ips: Vec<String>,
+    /// Time of the anomaly's first and last record; both empty when it produced none.
     pub window: TimeRange,
+    /// The records the anomaly produced, one key each.
     pub records: Vec<LabelRecord>,
 }
 
+/// Identifies one record in the tables: the row of `table` whose `column` equals `value`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LabelRecord {
+    /// Table name, e.g. `AuditLogs`.
     pub table: String,
+    /// The column that identifies the record in that table, e.g. `Id` or `CorrelationId`.
     pub column: String,
+    /// The record's value in that column.
     pub value: String,
 }
 

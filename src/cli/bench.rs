@@ -5,6 +5,7 @@ use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
 
+/// Arguments of `tenantless bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Days of the large tenant to generate (the second run uses three times as many).
@@ -15,6 +16,7 @@ pub struct BenchArgs {
     pub scenarios: PathBuf,
 }
 
+/// Runs the benchmarks and prints their Markdown table to `out`.
 pub fn run(args: &BenchArgs, out: &mut dyn Write) -> CommandResult {
     if cfg!(debug_assertions) {
         eprintln!("note: this is a debug build; run `cargo run --release -- bench` for meaningful figures");

@@ -11,13 +11,18 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::Write;
 use std::path::PathBuf;
 
+/// Output format of `tenantless estimate`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Format {
+    /// Aligned columns with the top identities and workloads.
     Table,
+    /// The whole report as one JSON object.
     Json,
+    /// One row per category and table, plus the total.
     Csv,
 }
 
+/// Arguments of `tenantless estimate`.
 #[derive(Debug, Args)]
 pub struct EstimateArgs {
     /// Scenario files describing the tenant.
@@ -32,6 +37,7 @@ pub struct EstimateArgs {
     /// Free ingestion allowance per day, GB, subtracted from the monthly total.
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
     pub free_gb_per_day: f64,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Also write an SVG chart of GB per day by table.
@@ -43,10 +49,12 @@ pub struct EstimateArgs {
     /// Only these categories (repeatable), e.g. ServicePrincipalSignInLogs, KeyVault/AuditEvent.
     #[arg(long = "category", value_parser = parse_category)]
     pub categories: Vec<Category>,
+    /// Seed of the sampled records, as for generate.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
 }
 
+/// Runs `tenantless estimate`: prints the report to `out` and writes the chart, if asked for.
 pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> CommandResult {
     let options = EstimateOptions {
         scenarios: args.scenarios.clone(),

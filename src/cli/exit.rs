@@ -25,7 +25,12 @@ pub enum Failure {
     Run(String),
     /// A signal stopped the run after it cleaned up: exit 128 + the signal, as a shell reports it.
     #[error("{message}")]
-    Interrupted { message: String, signal: u8 },
+    Interrupted {
+        /// What to print.
+        message: String,
+        /// The signal's number.
+        signal: u8,
+    },
     /// Writing the command's own output failed (a full disk): exit 1. A closed pipe
     /// (`tenantless query … | head -1`) is not a failure: the reader had what it wanted.
     #[error("writing to standard output: {0}")]

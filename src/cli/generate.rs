@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::Write;
 use std::path::PathBuf;
 
+/// Arguments of `tenantless generate`.
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
     /// Scenario files (default: scenarios/seed.yaml).
@@ -41,6 +42,7 @@ pub struct GenerateArgs {
 }
 
 impl GenerateArgs {
+    /// The arguments of a bare `tenantless generate`, for running without a subcommand.
     pub fn defaults() -> Self {
         Self {
             scenarios: Vec::new(),
@@ -100,6 +102,8 @@ fn failure(e: GenerateError) -> Failure {
     }
 }
 
+/// Runs `tenantless generate`: the volume guard, the run with a progress bar on stderr, and the
+/// summary on `out`.
 pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> CommandResult {
     let scenarios = if args.scenarios.is_empty() {
         vec![default_scenario()]

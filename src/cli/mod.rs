@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 pub use exit::{EXIT_FAILURE, EXIT_INPUT};
 
+/// The command line: a subcommand, or none for generate-then-verify with the defaults.
 #[derive(Debug, Parser)]
 #[command(
     name = "tenantless",
@@ -20,10 +21,12 @@ pub use exit::{EXIT_FAILURE, EXIT_INPUT};
     about = "Simulate Entra ID non-human identity logs across five Log Analytics tables, and run KQL over them."
 )]
 pub struct Cli {
+    /// The subcommand; `None` generates the default scenario into output/ and verifies the bundled rules.
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
+/// tenantless's subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Simulate scenarios into one .jsonl file per table and manifest.json.

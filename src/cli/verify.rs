@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::PathBuf;
 
+/// Arguments of `tenantless verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// Directory written by `generate` (tables and manifest.json).
@@ -40,6 +41,7 @@ fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
 }
 
 impl VerifyArgs {
+    /// The arguments of a bare `tenantless verify`, for running without a subcommand.
     pub fn defaults() -> Self {
         Self {
             data: PathBuf::from("output"),
@@ -56,6 +58,8 @@ pub fn default_rules() -> PathBuf {
     super::bundled("rules")
 }
 
+/// Runs `tenantless verify`: loads the manifest, rules and correlations, runs them, and prints
+/// the report to `out` and writes the JUnit XML, if asked for.
 pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> CommandResult {
     let manifest = Manifest::load(&args.data).map_err(|e| {
         Failure::Input(format!(

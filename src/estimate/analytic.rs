@@ -65,6 +65,7 @@ pub struct Analytic<'a> {
 }
 
 impl<'a> Analytic<'a> {
+    /// An estimate of `tenants`, sampling records with the IDs `ids` derives.
     pub fn new(ids: IdSource, tenants: &'a [Tenant]) -> Self {
         Self {
             ids,
@@ -75,6 +76,7 @@ impl<'a> Analytic<'a> {
         }
     }
 
+    /// Adds every tenant's workloads and anomalies to `volume`, day 0 starting at `start`.
     pub fn run(&mut self, volume: &mut Volume, start: DateTime<Utc>) {
         let mut identity_offset = 0;
         let mut workload_offset = 0;

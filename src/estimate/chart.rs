@@ -54,6 +54,7 @@ impl Plot {
     }
 }
 
+/// The SVG document of the report's daily billed GB.
 pub fn svg(report: &Report) -> String {
     let plot = Plot::new(report);
     let mut s = String::new();

@@ -26,13 +26,18 @@ pub const DEFAULT_PRICE_DATE: &str = "2026";
 /// Days in an average month (365.25 / 12), for per-month figures.
 pub const DAYS_PER_MONTH: f64 = 30.4375;
 
+/// What to estimate, and at what price.
 #[derive(Debug, Clone)]
 pub struct EstimateOptions {
+    /// Scenario files describing the tenant.
     pub scenarios: Vec<PathBuf>,
+    /// Seed of the simulation, as for `generate`; sample records (and their sizes) depend on it.
     pub seed: u64,
     /// Horizon in days from each scenario's start; default: the longest scenario period.
     pub days: Option<u32>,
+    /// USD per billed GB (10^9 bytes); must be finite and not negative.
     pub price_per_gb: f64,
+    /// Free ingestion allowance, billed GB per day, subtracted before the monthly cost.
     pub free_gb_per_day: f64,
     /// Generate every record (without writing) instead of the analytic estimate.
     pub exact: bool,
@@ -40,14 +45,19 @@ pub struct EstimateOptions {
     pub categories: Vec<Category>,
 }
 
+/// Why an estimate could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum EstimateError {
+    /// A scenario could not be loaded, or the scenarios or `days` were refused as by `generate`.
     #[error("{0}")]
     Load(#[from] GenerateError),
+    /// The price per GB is negative or not finite.
     #[error("--price-per-gb must be a finite number >= 0, not {0}")]
     Price(f64),
+    /// The free allowance is negative or not finite.
     #[error("--free-gb-per-day must be a finite number >= 0, not {0}")]
     FreeAllowance(f64),
+    /// The exact count's simulation failed.
     #[error("simulating: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -55,12 +65,19 @@ pub enum EstimateError {
 /// The result: volume by day and category, and the prices used.
 #[derive(Debug, Clone)]
 pub struct Estimate {
+    /// The scenarios' names, in the order given.
     pub scenarios: Vec<String>,
+    /// The first day's start: the earliest scenario start.
     pub start: DateTime<Utc>,
+    /// Rows and billed bytes by day, category, identity and workload.
     pub volume: Volume,
+    /// USD per billed GB (10^9 bytes), as given.
     pub price_per_gb: f64,
+    /// Free billed GB per day, as given.
     pub free_gb_per_day: f64,
+    /// True for the exact count, false for the analytic estimate.
     pub exact: bool,
+    /// The categories to report: those asked for, or all of them.
     pub categories: Vec<Category>,
 }
 
@@ -78,6 +95,7 @@ pub fn parse_category(text: &str) -> Result<Category, String> {
         })
 }
 
+/// Estimates the scenarios' volume and cost as `options` say.
 pub fn estimate(options: &EstimateOptions) -> Result<Estimate, EstimateError> {
     estimate_with_progress(options, |_| {})
 }

@@ -10,57 +10,90 @@ use std::fmt::Write;
 const GB: f64 = 1e9;
 const TOP: usize = 10;
 
+/// Figures of one category, one table or the total. GB are billed bytes / 10^9.
 #[derive(Debug, Clone, Serialize)]
 pub struct Line {
+    /// The category's diagnostic-settings name, the table's name, or `total`.
     pub name: String,
+    /// The table it lands in (empty for the total).
     pub table: String,
+    /// False for tables Log Analytics does not charge for (their cost is 0).
     pub billable: bool,
+    /// Rows over the whole horizon (fractional in the analytic estimate).
     pub rows: f64,
+    /// Rows per day, averaged over the horizon.
     pub rows_per_day: f64,
+    /// Average billed bytes per row (0 without rows).
     pub bytes_per_row: f64,
+    /// Billed GB per day, averaged over the horizon.
     pub gb_per_day: f64,
+    /// Billed GB per average month (30.4375 days).
     pub gb_per_month: f64,
+    /// USD per average month at the report's price, before the free allowance; the total's sums
+    /// only billable categories.
     pub cost_per_month: f64,
 }
 
+/// One of the identities or workloads that make the most rows, with the figures of one of them.
 #[derive(Debug, Clone, Serialize)]
 pub struct Top {
+    /// Its name; one standing for several alike says so (`… (each of 40 alike)`).
     pub name: String,
+    /// Name of the scenario that declares it.
     pub scenario: String,
+    /// The identity kind, or for a workload its workload kind.
     pub kind: String,
+    /// Rows per day of one of them.
     pub rows_per_day: f64,
+    /// Billed GB per day of one of them.
     pub gb_per_day: f64,
     /// Share of all rows (selected categories).
     pub share_of_rows: f64,
 }
 
+/// One day of the horizon: what the chart plots.
 #[derive(Debug, Clone, Serialize)]
 pub struct Day {
+    /// The day, `YYYY-MM-DD` (UTC).
     pub date: String,
     /// GB per table (billed bytes / 10^9), in `Table::ALL` order.
     pub gb: Vec<(String, f64)>,
 }
 
+/// Everything `tenantless estimate` prints, in any format; the JSON output is this, serialized.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The scenarios' names.
     pub scenarios: Vec<String>,
+    /// Start of the first day (RFC 3339, seven fractional digits).
     pub start: String,
+    /// Days in the horizon.
     pub days: usize,
+    /// `analytic` or `exact`.
     pub mode: &'static str,
+    /// USD per billed GB (10^9 bytes).
     pub price_per_gb: f64,
+    /// Where the price comes from: the default's source, or `--price-per-gb`.
     pub price_note: String,
+    /// Free billed GB per day.
     pub free_gb_per_day: f64,
+    /// One line per selected category.
     pub categories: Vec<Line>,
+    /// One line per table the selected categories land in.
     pub tables: Vec<Line>,
+    /// All selected categories together.
     pub total: Line,
     /// Monthly cost of all billable categories after the daily free allowance.
     pub cost_per_month_after_allowance: f64,
+    /// Up to 10 identities that make the most rows each, most first.
     pub top_identities: Vec<Top>,
+    /// Up to 10 workloads that make the most rows each, most first.
     pub top_workloads: Vec<Top>,
     /// Share of sign-in rows made by the top identities.
     pub top_signin_share: f64,
     /// How many identities that share counts (at most 10; fewer in a smaller tenant).
     pub top_signin_identities: u64,
+    /// Billed GB per table, day by day.
     pub daily: Vec<Day>,
 }
 
@@ -131,6 +164,7 @@ fn top_signin_share(identities: &[Contributor]) -> (f64, u64) {
 }
 
 impl Report {
+    /// The figures of an estimate.
     pub fn new(e: &Estimate) -> Self {
         let v = &e.volume;
         let days = v.days() as f64;
@@ -200,6 +234,7 @@ impl Report {
         }
     }
 
+    /// The aligned text table `--format table` prints.
     pub fn to_table(&self) -> String {
         let mut out = String::new();
         let _ = writeln!(
@@ -276,6 +311,7 @@ impl Report {
         out
     }
 
+    /// The CSV `--format csv` prints: one row per category, per table and the total.
     pub fn to_csv(&self) -> String {
         let mut out = String::from("section,name,table,billable,rows_per_day,bytes_per_row,gb_per_day,gb_per_month,cost_per_month_usd\n");
         let lines = self

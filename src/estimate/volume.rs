@@ -7,16 +7,20 @@ use serde::Serialize;
 /// Rows and billed bytes (fractional in the analytic estimate).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Cell {
+    /// Records.
     pub rows: f64,
+    /// Billed bytes (the records' `_BilledSize`), not bytes on disk.
     pub bytes: f64,
 }
 
 impl Cell {
+    /// Adds `rows` and `bytes` to this cell.
     pub fn add(&mut self, rows: f64, bytes: f64) {
         self.rows += rows;
         self.bytes += bytes;
     }
 
+    /// The sum of two cells.
     pub fn plus(self, other: Cell) -> Cell {
         Cell {
             rows: self.rows + other.rows,
@@ -28,26 +32,35 @@ impl Cell {
 /// Who produced a share of the volume.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Contributor {
+    /// Name of the scenario that declares it.
     pub scenario: String,
+    /// The identity's or workload's name; one standing for several (`count` > 1) is named after a
+    /// representative member.
     pub name: String,
-    /// `service_principal`, `system_assigned_mi`, … or `workload`.
+    /// The identity kind (`service_principal`, `system_assigned_mi`, …), or for a workload its
+    /// workload kind (`keyvault_secret_read`, …).
     pub kind: String,
     /// How many identities (or workloads) alike this one stands for; `total` is theirs together.
     pub count: u64,
+    /// Rows and billed bytes over the whole horizon.
     pub total: Cell,
     /// Rows in the two sign-in categories.
     pub signin_rows: f64,
 }
 
+/// Rows and billed bytes over the horizon: per day and category, and per contributor.
 #[derive(Debug, Clone)]
 pub struct Volume {
     /// `daily[day][category]`.
     pub daily: Vec<[Cell; 6]>,
+    /// Per identity, every tenant's identities in scenario order.
     pub identities: Vec<Contributor>,
+    /// Per workload, every tenant's workloads in scenario order.
     pub workloads: Vec<Contributor>,
 }
 
 impl Volume {
+    /// An empty volume of `days` days for these identities and workloads.
     pub fn new(days: usize, identities: Vec<Contributor>, workloads: Vec<Contributor>) -> Self {
         Self {
             daily: vec![[Cell::default(); 6]; days],
@@ -72,14 +85,17 @@ impl Volume {
         }
     }
 
+    /// Days in the horizon.
     pub fn days(&self) -> usize {
         self.daily.len()
     }
 
+    /// A category's rows and billed bytes over all days.
     pub fn category_total(&self, category: Category) -> Cell {
         self.daily.iter().fold(Cell::default(), |acc, day| acc.plus(day[category.index()]))
     }
 
+    /// A table's rows and billed bytes over all days and its categories.
     pub fn table_total(&self, table: Table) -> Cell {
         Category::ALL
             .iter()
@@ -87,6 +103,7 @@ impl Volume {
             .fold(Cell::default(), |acc, c| acc.plus(self.category_total(*c)))
     }
 
+    /// Rows and billed bytes of every category over all days.
     pub fn total(&self) -> Cell {
         Category::ALL
             .iter()

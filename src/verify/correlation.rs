@@ -8,38 +8,61 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+/// One correlation query, as a YAML document of a `correlations/` file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Correlation {
+    /// Name the reports show.
     pub name: String,
     /// The scenario whose entities bind the parameters (default: the only one in the data).
     #[serde(default)]
     pub scenario: Option<String>,
+    /// The query's placeholders by name, each with where its value comes from.
     #[serde(default)]
     pub params: BTreeMap<String, Param>,
+    /// The KQL, with placeholders (`<Name>` for a string literal, `{{Name}}` for the raw value) for `params`.
     pub query: String,
+    /// What the result must be.
     pub expect: Expect,
 }
 
+/// Where a placeholder's value comes from.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum Param {
-    Identity { identity: String, field: IdentityField },
-    Value { value: String },
+    /// A field of a generated identity, found by its name in the manifest.
+    Identity {
+        /// The identity's display name, as the scenario writes it.
+        identity: String,
+        /// Which of its values to bind.
+        field: IdentityField,
+    },
+    /// A fixed value, bound as written.
+    Value {
+        /// The value.
+        value: String,
+    },
 }
 
+/// Which value of an identity a placeholder binds.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IdentityField {
+    /// Its display name (`name`).
     Name,
+    /// Its application (client) ID (`app_id`).
     AppId,
+    /// Its service principal object ID (`service_principal_id`).
     ServicePrincipalId,
 }
 
+/// What a correlation's result must be; each key given is one expectation, absent ones are not checked.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expect {
+    /// Exactly this many rows.
     pub rows: Option<u64>,
+    /// At least this many rows.
     pub min_rows: Option<u64>,
     /// The result's column names, in order.
     pub columns: Option<Vec<String>>,

@@ -17,6 +17,7 @@ struct TimedTable {
     times: Option<Vec<i64>>,
 }
 
+/// tenantless's KQL engine loaded with the tables of a `generate` output directory.
 pub struct KqlEngine {
     tables: BTreeMap<String, TimedTable>,
     row_limit: usize,

@@ -20,6 +20,7 @@ fn xml(text: &str) -> String {
     out
 }
 
+/// The JUnit XML document for a run's results.
 pub fn render(results: &[RuleResult]) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let total: usize = results.iter().map(|r| r.expectations.len() + 1).sum();

@@ -20,10 +20,13 @@ use std::time::{Duration, Instant};
 /// A query result reduced to what matching needs: column names and cell texts.
 #[derive(Debug, Clone, Default)]
 pub struct QueryResult {
+    /// Column names, in the result's order.
     pub columns: Vec<String>,
+    /// Each row's cells as text, one per column.
     pub rows: Vec<Vec<String>>,
 }
 
+/// Why an [`Engine`] could not run a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EngineError {
     /// The query uses KQL the engine does not implement: the feature's name.
@@ -55,53 +58,77 @@ pub trait Engine {
 /// One alert: a scheduled run whose result met the trigger.
 #[derive(Debug, Clone)]
 pub struct Alert {
+    /// When the run happened: `now()` of the query, the end of its lookback.
     pub tick: DateTime<Utc>,
+    /// Rows the run returned.
     pub rows: u64,
     /// Labels (indexes into the manifest's anomalies) whose identity and time the alert matches.
     pub matches: Vec<usize>,
 }
 
+/// How one expectation of a rule or correlation turned out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
+    /// It held.
     Pass,
+    /// It did not: what went wrong (e.g. which anomalies were missed).
     Fail(String),
+    /// It could not be judged, e.g. the data has no anomaly of the kind: why.
     Skipped(String),
 }
 
+/// One expectation and how it turned out.
 #[derive(Debug, Clone)]
 pub struct ExpectationResult {
+    /// What was expected, as reports show it (e.g. `catches failed_signins`).
     pub name: String,
+    /// Whether it held.
     pub outcome: Outcome,
 }
 
+/// What happened when `verify` ran a rule or correlation.
 #[derive(Debug, Clone)]
 pub enum RuleStatus {
+    /// A rule ran on its schedule over the whole data.
     Ran {
+        /// Every run that raised an alert, in time order.
         alerts: Vec<Alert>,
+        /// Alerts matching at least one non-benign label.
         true_positives: u64,
+        /// Alerts matching no injected anomaly (only benign near-misses, or nothing).
         false_positives: u64,
         /// Non-benign labels of the kinds the rule must catch that no alert matched.
         missed: Vec<usize>,
+        /// Labels (benign ones too) matched by at least one alert, ascending.
         caught: Vec<usize>,
     },
     /// A correlation query ran once over all the data (`None`: not run, its scenario is absent).
     Queried {
+        /// Rows the query returned; `None` when it was not run.
         rows: Option<u64>,
     },
     /// The rule uses KQL tenantless does not support yet (distinct from a failure).
     NotExecutable(String),
+    /// The rule could not be run or judged: a query error, a timeout, an impossible schedule.
     Failed(String),
 }
 
+/// The verdict on one rule or correlation.
 #[derive(Debug, Clone)]
 pub struct RuleResult {
+    /// The rule's or correlation's `name`.
     pub name: String,
+    /// The file it came from.
     pub path: PathBuf,
+    /// Whether and how it ran.
     pub status: RuleStatus,
+    /// Each expectation and its outcome, in the order reports list them.
     pub expectations: Vec<ExpectationResult>,
 }
 
 impl RuleResult {
+    /// True when it did not fail and no expectation failed (skipped ones and unsupported KQL
+    /// do not count against it).
     pub fn passed(&self) -> bool {
         !matches!(self.status, RuleStatus::Failed(_)) && self.expectations.iter().all(|e| !matches!(e.outcome, Outcome::Fail(_)))
     }
@@ -448,6 +475,7 @@ fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
     }
 }
 
+/// A label as reports name it: id, kind, identity and start, e.g. `A3 (failed_signins app-reporting at 2026-…)`.
 pub fn describe(label: &Label) -> String {
     format!("{} ({} {} at {})", label.id, label.kind, label.identity, label.window.start)
 }

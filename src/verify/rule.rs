@@ -9,28 +9,40 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// A rule file as written: the Sentinel keys `verify` reads, plus the `tenantless:` block.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RuleFile {
+    /// `id`: the rule's GUID, when the file has one; not used.
     #[serde(default)]
     pub id: Option<String>,
+    /// `name`: the rule's display name, which reports and `--explain` use.
     pub name: String,
+    /// `severity` (`Informational`, `Low`, `Medium`, `High`), as written; not used.
     #[serde(default)]
     pub severity: Option<String>,
     /// `Scheduled` (default) or `NRT`.
     #[serde(default)]
     pub kind: Option<String>,
+    /// `queryFrequency`: how often the rule runs, as written (`1h`, `PT1H`, …); `None` means 1h.
     #[serde(default, deserialize_with = "string_or_number")]
     pub query_frequency: Option<String>,
+    /// `queryPeriod`: how far back each run looks, as written; `None` means the frequency.
     #[serde(default, deserialize_with = "string_or_number")]
     pub query_period: Option<String>,
+    /// `triggerOperator`: `gt` (default), `lt`, `eq` or `ne`, also spelled out (`GreaterThan`).
     #[serde(default)]
     pub trigger_operator: Option<String>,
+    /// `triggerThreshold`: the row count the operator compares with, as written; `None` means 0.
     #[serde(default, deserialize_with = "string_or_number")]
     pub trigger_threshold: Option<String>,
+    /// `query`: the KQL each run executes.
     pub query: String,
+    /// `entityMappings`: the columns that name the alert's entities, which `verify` matches
+    /// against the labels' identities (no mappings: every column).
     #[serde(default)]
     pub entity_mappings: Vec<EntityMapping>,
+    /// `tenantless:`: what `verify` expects of the rule; empty when the block is absent.
     #[serde(default)]
     pub tenantless: Expectations,
     /// Everything else in the file (description, tactics, customDetails, …), kept as written.
@@ -38,18 +50,24 @@ pub struct RuleFile {
     pub other: BTreeMap<String, serde_json::Value>,
 }
 
+/// One entry of `entityMappings`: an entity of the alert and the columns that identify it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EntityMapping {
+    /// `entityType`, e.g. `Account`, `IP`, `AzureResource`.
     pub entity_type: String,
+    /// `fieldMappings`: which result column fills which of the entity's identifiers.
     #[serde(default)]
     pub field_mappings: Vec<FieldMapping>,
 }
 
+/// One entry of an entity's `fieldMappings`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct FieldMapping {
+    /// `identifier`: the entity's field, e.g. `Name`, `Address`, `ObjectGuid`.
     pub identifier: String,
+    /// `columnName`: the query result's column that holds it.
     pub column_name: String,
 }
 
@@ -82,29 +100,44 @@ fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Str
 /// A rule as `verify` runs it.
 #[derive(Debug, Clone)]
 pub struct Rule {
+    /// The file it was loaded from.
     pub path: PathBuf,
+    /// The file's contents.
     pub file: RuleFile,
+    /// A near-real-time rule (`kind: NRT`): runs every minute over the last minute.
     pub nrt: bool,
+    /// Time between runs: `queryFrequency`, 1h when absent, 1m for NRT rules.
     pub frequency: TimeDelta,
+    /// Lookback of each run: `queryPeriod`, the frequency when absent, 1m for NRT rules.
     pub period: TimeDelta,
+    /// When a run's result raises an alert.
     pub trigger: Trigger,
 }
 
+/// `triggerOperator`: how a run's row count is compared with the threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TriggerOp {
+    /// More rows than the threshold (`gt`, `GreaterThan`); the default.
     Gt,
+    /// Fewer rows than the threshold (`lt`, `LessThan`).
     Lt,
+    /// Exactly the threshold (`eq`, `Equal`).
     Eq,
+    /// Any count but the threshold (`ne`, `NotEqual`).
     Ne,
 }
 
+/// A rule's alert condition on the number of rows one run returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Trigger {
+    /// The comparison (`triggerOperator`).
     pub op: TriggerOp,
+    /// The row count compared with (`triggerThreshold`, 0 when absent).
     pub threshold: u64,
 }
 
 impl Trigger {
+    /// Whether a run that returned `rows` rows raises an alert.
     pub fn fires(self, rows: u64) -> bool {
         match self.op {
             TriggerOp::Gt => rows > self.threshold,
