@@ -1,6 +1,8 @@
 //! tenantless: simulate the logs of an Entra ID tenant's non-human identities across five Log Analytics
 //! tables, and run KQL correlations and detection rules over them.
 
+#![warn(missing_docs)]
+
 pub(crate) mod bench;
 pub(crate) mod catalog;
 pub mod cli;
