@@ -1020,25 +1020,12 @@ impl<'a> Parser<'a> {
         // Long operator chains nest as deeply as parentheses do: count them against the same limit.
         let mut chain = 0;
         loop {
-            if self.at_sym(".") {
-                self.bump();
-                if self.at_sym("[") && !matches!(self.peek_at(1), Tok::Str(_)) {
-                    // `TargetResources.[0]` — seen in a published rule; same as `TargetResources[0]`.
+            // `TargetResources.[0]` — seen in a published rule — is the same as `TargetResources[0]`.
+            let dotted_index = self.at_sym(".") && matches!(self.peek_at(1), Tok::Sym("[")) && !matches!(self.peek_at(2), Tok::Str(_));
+            if dotted_index || self.at_sym("[") {
+                if dotted_index {
                     self.bump();
-                    let idx = self.expr()?;
-                    self.expect_sym("]")?;
-                    let span = e.span().to(self.prev_span());
-                    self.enter()?;
-                    chain += 1;
-                    e = Expr::Index(Box::new(e), Box::new(idx), span);
-                    continue;
                 }
-                let name = self.ident()?;
-                let span = e.span().to(self.prev_span());
-                self.enter()?;
-                chain += 1;
-                e = Expr::Member(Box::new(e), name, span);
-            } else if self.at_sym("[") {
                 self.bump();
                 let idx = self.expr()?;
                 self.expect_sym("]")?;
@@ -1046,6 +1033,13 @@ impl<'a> Parser<'a> {
                 self.enter()?;
                 chain += 1;
                 e = Expr::Index(Box::new(e), Box::new(idx), span);
+            } else if self.at_sym(".") {
+                self.bump();
+                let name = self.ident()?;
+                let span = e.span().to(self.prev_span());
+                self.enter()?;
+                chain += 1;
+                e = Expr::Member(Box::new(e), name, span);
             } else {
                 break;
             }

@@ -392,3 +392,15 @@ fn nesting_past_the_depth_limit_is_an_error_not_a_crash() {
     let e = kql::run(&q, &Catalog::new(), &options()).unwrap_err().to_string();
     assert!(e.contains("nests too deeply"), "{e}");
 }
+
+#[test]
+fn dotted_index_and_bracketed_member_read_like_plain_ones() {
+    // `TargetResources.[0]` appears in a published rule; `x.["key"]` is a quoted member name.
+    let t = eval(
+        "print d = dynamic([{'displayName': 'a'}]) \
+         | extend x = d.[0].displayName, y = d[0]['displayName'], z = d[0].['displayName'] | project x, y, z",
+    );
+    assert_eq!(column(&t, "x"), vec!["a"]);
+    assert_eq!(column(&t, "y"), vec!["a"]);
+    assert_eq!(column(&t, "z"), vec!["a"]);
+}
