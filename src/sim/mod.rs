@@ -222,3 +222,20 @@ fn next_time(tenants: &[Tenant], source: &mut Source) -> Option<DateTime<Utc>> {
         }
     }
 }
+
+/// A random delay of a whole number of 100-ns ticks in `[lo, hi)`: Log Analytics records time to the
+/// tick (`2025-01-07T20:00:00.0483028Z`, real-exports.md §7), so delays drawn in milliseconds would
+/// leave every timestamp ending in `0000`.
+pub(crate) fn random_delay(rng: &mut crate::ids::SimRng, lo: chrono::TimeDelta, hi: chrono::TimeDelta) -> chrono::TimeDelta {
+    use rand::RngExt;
+    const TICK_NS: i64 = 100;
+    let (lo, hi) = (tick_count(lo), tick_count(hi));
+    if hi <= lo {
+        return chrono::TimeDelta::nanoseconds(lo * TICK_NS);
+    }
+    chrono::TimeDelta::nanoseconds(rng.random_range(lo..hi) * TICK_NS)
+}
+
+fn tick_count(d: chrono::TimeDelta) -> i64 {
+    d.num_microseconds().map_or(i64::MAX / 100, |us| us.saturating_mul(10))
+}

@@ -115,11 +115,10 @@ impl Runs {
     }
 
     fn jittered(&mut self, t: DateTime<Utc>) -> DateTime<Utc> {
-        let max = self.jitter.num_milliseconds();
-        if max <= 0 {
+        if self.jitter <= TimeDelta::zero() {
             return t;
         }
-        t + TimeDelta::milliseconds(self.rng.random_range(0..max))
+        t + super::random_delay(&mut self.rng, TimeDelta::zero(), self.jitter)
     }
 }
 
@@ -159,9 +158,11 @@ impl Iterator for Runs {
                         *carry = expected - count;
                         let hour_start = *hour;
                         *hour += TimeDelta::hours(1);
-                        let mut offsets: Vec<i64> = (0..count as u64).map(|_| self.rng.random_range(0..3_600_000)).collect();
+                        let mut offsets: Vec<TimeDelta> = (0..count as u64)
+                            .map(|_| super::random_delay(&mut self.rng, TimeDelta::zero(), TimeDelta::hours(1)))
+                            .collect();
                         offsets.sort_unstable();
-                        pending.extend(offsets.into_iter().map(|ms| hour_start + TimeDelta::milliseconds(ms)));
+                        pending.extend(offsets.into_iter().map(|offset| hour_start + offset));
                         continue;
                     }
                 }

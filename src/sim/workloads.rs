@@ -9,8 +9,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rand::{Rng, RngExt};
 use std::net::Ipv4Addr;
 
+/// A delay between `lo` and `hi` milliseconds, to the 100-ns tick.
 fn ms(rng: &mut SimRng, lo: i64, hi: i64) -> TimeDelta {
-    TimeDelta::milliseconds(rng.random_range(lo..hi))
+    super::random_delay(rng, TimeDelta::milliseconds(lo), TimeDelta::milliseconds(hi))
 }
 
 fn token_id(rng: &mut impl Rng) -> String {

@@ -249,3 +249,24 @@ fn location_coordinates_carry_float32_noise() {
     }
     assert!(noisy > 0, "some coordinates print with float32 noise");
 }
+
+/// Source: real records carry 100-ns precision (`2025-01-07T20:00:00.0483028Z`, real-exports.md §7);
+/// milliseconds padded with `0000` are a tell-tale of generated data.
+#[test]
+fn timestamps_carry_100_ns_precision() {
+    for g in outputs() {
+        let times: Vec<&str> = crate::support::TABLES
+            .iter()
+            .flat_map(|t| g.records(t).iter().map(|r| s(r, "TimeGenerated")))
+            .collect();
+        let padded = times.iter().filter(|t| t.ends_with("0000Z")).count();
+        // A run starts exactly when its schedule says (`at:` instants, `every:` without jitter), so
+        // its first record may fall on a whole second; the records that follow are offset to the tick.
+        assert!(
+            padded * 2 < times.len(),
+            "{}: {padded} of {} timestamps end in 0000",
+            g.name(),
+            times.len()
+        );
+    }
+}
