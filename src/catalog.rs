@@ -221,6 +221,72 @@ pub fn signin_failure(key: &str) -> Option<&'static SignInFailure> {
 /// Azure built-in role definition id of Contributor, used in `Authorization_d.evidence`.
 pub const CONTRIBUTOR_ROLE_ID: &str = "b24988ac-6180-42a0-ab88-20f7382dd24c";
 
+/// How an SDK records itself: the Key Vault `clientInfo_s` and API version, and the library its
+/// token requests name in `AuthenticationProcessingDetails`. Strings as real records show them
+/// (docs/reference/real-exports.md §1, §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Client {
+    /// `clientInfo_s` of its Key Vault calls.
+    pub keyvault_client_info: &'static str,
+    /// `OperationVersion` (the REST API version) of its Key Vault calls.
+    pub keyvault_api_version: &'static str,
+    /// `AuthenticationProcessingDetails` of its service principal sign-ins.
+    pub sign_in_details: &'static str,
+}
+
+const MSAL_NET: &str = r#"[{"key":"Azure AD App Authentication Library","value":"Family: MSAL Library: MSAL.NET 4.66.2 Platform: .NET"},{"key":"IsCAEToken","value":"False"}]"#;
+const MSAL_PYTHON: &str = r#"[{"key":"Azure AD App Authentication Library","value":"Family: MSAL Library: MSAL.Python 1.31.0 Platform: Python"},{"key":"IsCAEToken","value":"False"}]"#;
+
+/// The clients a Key Vault reader may be, in the order [`keyvault_client`] picks from.
+pub const KEYVAULT_CLIENTS: &[Client] = &[
+    // Az PowerShell (`Connect-AzAccount`, `Get-AzKeyVaultSecret`), as the seed's VM script runs it.
+    Client {
+        keyvault_client_info: "PowerShell/7.4.6 Az.KeyVault/6.3.1",
+        keyvault_api_version: "7.5",
+        sign_in_details: MSAL_NET,
+    },
+    // The .NET SDK, as seen in a real export.
+    Client {
+        keyvault_client_info: "azsdk-net-Security.KeyVault.Secrets/4.3.0 (.NET 6.0.35; Microsoft Windows 10.0.14393)",
+        keyvault_api_version: "7.3",
+        sign_in_details: MSAL_NET,
+    },
+    // The Python SDK.
+    Client {
+        keyvault_client_info: "azsdk-python-keyvault-secrets/4.9.0 Python/3.11.10 (Linux-5.15.0-1074-azure-x86_64-with-glibc2.35)",
+        keyvault_api_version: "7.5",
+        sign_in_details: MSAL_PYTHON,
+    },
+];
+
+/// The Azure CLI of a pipeline agent (`az login --service-principal`): MSAL for Python.
+pub const AZURE_CLI: Client = Client {
+    keyvault_client_info: "AZURECLI/2.67.0 (DEB) azsdk-python-keyvault-secrets/4.9.0 Python/3.12.8 (Linux-6.5.0-1025-azure-x86_64-with-glibc2.35)",
+    keyvault_api_version: "7.5",
+    sign_in_details: MSAL_PYTHON,
+};
+
+/// A Logic Apps API connection: its sign-ins name no library (elastic's connector sample).
+pub const LOGIC_APPS_CONNECTOR: Client = Client {
+    keyvault_client_info: "",
+    keyvault_api_version: "7.5",
+    sign_in_details: r#"[{"key":"Azure AD App Authentication Library","value":""}]"#,
+};
+
+/// The Key Vault client an identity reads secrets with, stable per identity: a VM's system-assigned
+/// identity runs Az PowerShell, a user-assigned one an app on the .NET SDK, and service principals
+/// one of the three, by `key` (the identity's object id).
+pub fn keyvault_client(system_assigned: bool, user_assigned: bool, key: &[u8; 16]) -> &'static Client {
+    let index = if system_assigned {
+        0
+    } else if user_assigned {
+        1
+    } else {
+        usize::from(key[0]) % KEYVAULT_CLIENTS.len()
+    };
+    &KEYVAULT_CLIENTS[index]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,8 @@ struct Shape {
     name_len: usize,
     msi_len: usize,
     credential: Option<(bool, bool)>,
+    /// The SDK the identity calls with: its name and library differ in length between clients.
+    client: &'static str,
     fails: bool,
 }
 
@@ -51,6 +53,7 @@ fn shape(tenant_index: usize, tenant: &Tenant, workload: &Workload, fails: bool)
             .credentials
             .first()
             .map(|c| (c.thumbprint.is_some(), workload.credential.is_some())),
+        client: tables::keyvault_client(identity).keyvault_client_info,
         fails,
     }
 }

@@ -101,7 +101,9 @@ pub fn render_keyvault(event: &Event<'_>, op: &KeyVaultOp<'_>, w: &mut RecordWri
     w.string("ResourceType", "VAULTS");
     w.string("Category", "AuditEvent");
     w.string("OperationName", op.operation);
-    w.string("OperationVersion", "7.5");
+    // Each SDK calls its own API version and names itself (real-exports.md §5).
+    let client = super::keyvault_client(op.identity);
+    w.string("OperationVersion", client.keyvault_api_version);
     w.string("ResultType", "Success");
     w.string("ResultSignature", "OK");
     w.string("ResultDescription", "");
@@ -114,7 +116,10 @@ pub fn render_keyvault(event: &Event<'_>, op: &KeyVaultOp<'_>, w: &mut RecordWri
         w.string_fmt("id_s", format_args!("https://{vault_host}.vault.azure.net/secrets"));
         w.string_fmt(
             "requestUri_s",
-            format_args!("https://{vault_host}.vault.azure.net/secrets?api-version=7.5"),
+            format_args!(
+                "https://{vault_host}.vault.azure.net/secrets?api-version={}",
+                client.keyvault_api_version
+            ),
         );
     } else {
         w.string_fmt(
@@ -123,10 +128,13 @@ pub fn render_keyvault(event: &Event<'_>, op: &KeyVaultOp<'_>, w: &mut RecordWri
         );
         w.string_fmt(
             "requestUri_s",
-            format_args!("https://{vault_host}.vault.azure.net/secrets/{}/?api-version=7.5", op.secret),
+            format_args!(
+                "https://{vault_host}.vault.azure.net/secrets/{}/?api-version={}",
+                op.secret, client.keyvault_api_version
+            ),
         );
     }
-    w.string("clientInfo_s", "PowerShell/7.4.6 Az.KeyVault/6.3.1");
+    w.static_string("clientInfo_s", client.keyvault_client_info);
     w.real("httpStatusCode_d", 200.0);
     w.boolean("isAccessPolicyMatch_b", true);
     w.string_fmt("identity_claim_appid_g", format_args!("{}", op.identity.app_id));

@@ -170,6 +170,30 @@ pub fn render<'w>(event: &Event<'_>, writer: &'w mut RecordWriter) -> Rendered<'
         key,
     }
 }
+/// The Key Vault client `identity` reads secrets with (see [`crate::catalog::keyvault_client`]).
+pub(crate) fn keyvault_client(identity: &crate::scenario::tenant::Identity) -> &'static crate::catalog::Client {
+    use crate::scenario::model::IdentityKind;
+    crate::catalog::keyvault_client(
+        identity.kind == IdentityKind::SystemAssignedMi,
+        identity.kind == IdentityKind::UserAssignedMi,
+        identity.sp_object_id.as_bytes(),
+    )
+}
+
+/// The client a service principal's token request for `resource` comes from: the Azure CLI of a
+/// pipeline for ARM, a Logic Apps connection for the Log Analytics API, the identity's own SDK for
+/// Key Vault, and the .NET SDK (as Microsoft Graph PowerShell uses) otherwise.
+pub(crate) fn sign_in_client(
+    identity: &crate::scenario::tenant::Identity,
+    resource: &crate::catalog::FirstPartyApp,
+) -> &'static crate::catalog::Client {
+    match resource.key {
+        "arm" => &crate::catalog::AZURE_CLI,
+        "log_analytics" => &crate::catalog::LOGIC_APPS_CONNECTOR,
+        "key_vault" => keyvault_client(identity),
+        _ => &crate::catalog::KEYVAULT_CLIENTS[1],
+    }
+}
 
 /// Common columns every table carries. `TenantId` is the Log Analytics workspace id.
 fn standard_columns(event: &Event<'_>, table: Table, source_system: &str, w: &mut RecordWriter) {

@@ -92,7 +92,9 @@ fn app_columns(event: &Event<'_>, s: &SignIn<'_>, managed: bool, w: &mut RecordW
     if managed {
         w.string("AuthenticationProcessingDetails", "[]");
     } else {
-        w.static_string("AuthenticationProcessingDetails", r#"[{"key":"Azure AD App Authentication Library","value":"Family: MSAL Library: MSAL.NET 4.66.2 Platform: .NET"},{"key":"IsCAEToken","value":"False"}]"#);
+        // The library of the client that asked, by resource and identity (real-exports.md §1).
+        let client = super::sign_in_client(s.identity, s.resource);
+        w.static_string("AuthenticationProcessingDetails", client.sign_in_details);
     }
     let category = if managed {
         "ManagedIdentitySignInLogs"

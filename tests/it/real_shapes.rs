@@ -270,3 +270,47 @@ fn timestamps_carry_100_ns_precision() {
         );
     }
 }
+
+/// Source: real Key Vault records name the calling SDK (`azsdk-net-Security.KeyVault.Secrets/4.3.0
+/// (.NET 6.0.35; …)`, `python/… azure-keyvault/7.0 …`) and call its API version (7.0, 7.3, 7.4), and
+/// sign-ins name the client's library (real-exports.md §1, §5): clients differ between identities
+/// and stay the same for one identity.
+#[test]
+fn each_identity_calls_with_one_client_and_clients_differ() {
+    let mut clients = BTreeSet::new();
+    for g in outputs() {
+        let mut by_caller: BTreeMap<&str, BTreeSet<(&str, &str)>> = BTreeMap::new();
+        for r in g.records(DIAGNOSTICS).iter().filter(|r| s(r, "Category") == "AuditEvent") {
+            let version = s(r, "OperationVersion");
+            assert!(
+                s(r, "requestUri_s").ends_with(&format!("api-version={version}")),
+                "{}: {r:?}",
+                g.name()
+            );
+            by_caller
+                .entry(s(r, "identity_claim_appid_g"))
+                .or_default()
+                .insert((s(r, "clientInfo_s"), version));
+            clients.insert(s(r, "clientInfo_s"));
+        }
+        for (caller, seen) in by_caller {
+            assert_eq!(seen.len(), 1, "{}: {caller} calls with {seen:?}", g.name());
+        }
+        let mut details: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
+        for r in g.records(SP_SIGNINS) {
+            let detail = s(r, "AuthenticationProcessingDetails");
+            details
+                .entry((s(r, "AppId"), s(r, "ResourceDisplayName")))
+                .or_default()
+                .insert(detail);
+            if s(r, "ResourceDisplayName") == "Windows Azure Service Management API" {
+                assert!(detail.contains("MSAL.Python"), "{}: a pipeline's Azure CLI: {detail}", g.name());
+            }
+        }
+        assert!(details.values().all(|d| d.len() == 1), "{}: {details:?}", g.name());
+    }
+    assert!(
+        clients.len() >= 2,
+        "the bundled tenants use more than one Key Vault client: {clients:?}"
+    );
+}
