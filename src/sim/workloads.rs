@@ -363,10 +363,12 @@ const ARM_DEPLOYMENT_STEPS: [ArmStep; 6] = [
     },
 ];
 
-/// The `_<5 letters>_<number>` tail of an AuditLogs `Id`.
+/// The `_<5 upper-case letters and digits>_<number>` tail of an AuditLogs `Id` (`6X649`, `7H1JL`,
+/// `AUMVX`: real-exports.md §3).
 fn audit_suffix(rng: &mut SimRng) -> String {
-    let letters: String = (0..5).map(|_| (b'A' + rng.random_range(0..26u8)) as char).collect();
-    format!("{letters}_{}", rng.random_range(10_000_000..999_999_999u32))
+    const ALPHABET: &[u8; 36] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let middle: String = (0..5).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
+    format!("{middle}_{}", rng.random_range(10_000_000..999_999_999u32))
 }
 
 /// One Key Vault data-plane call; an empty `secret` is a listing of the vault's secrets.

@@ -163,9 +163,11 @@ pub fn render(event: &Event<'_>, audit: &DirectoryAudit<'_>, w: &mut RecordWrite
         additional,
     } = shape(audit.target, &audit.action);
     let id = format!("{prefix}_{correlation_id}_{}", audit.id_suffix);
+    // `Identity` is the initiator's display name — an app's, or a user's, which directory audits
+    // leave null, so the column is empty for users (real-exports.md §3: OTRF export rows).
     let identity = initiated_by
         .pointer("/app/displayName")
-        .or_else(|| initiated_by.pointer("/user/userPrincipalName"))
+        .or_else(|| initiated_by.pointer("/user/displayName"))
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();

@@ -314,3 +314,28 @@ fn each_identity_calls_with_one_client_and_clients_differ() {
         "the bundled tenants use more than one Key Vault client: {clients:?}"
     );
 }
+
+/// Source: AuditLogs exports (real-exports.md §3) — `Identity` is the initiator's display name, an
+/// app's or empty for a user (whose `displayName` directory audits leave null), never the UPN; the
+/// `Id`'s middle segment mixes letters and digits (`Directory_<correlation>_6X649_<n>`).
+#[test]
+fn audit_identity_is_the_initiators_display_name_and_ids_mix_letters_and_digits() {
+    let mut digit_segments = 0;
+    for g in outputs() {
+        for r in g.records(crate::support::AUDIT) {
+            let initiated = &r["InitiatedBy"];
+            let expected = initiated["app"]["displayName"].as_str().unwrap_or_default();
+            assert_eq!(s(r, "Identity"), expected, "{}: {initiated}", g.name());
+            assert!(!s(r, "Identity").contains('@'), "{}: a UPN in Identity", g.name());
+            let middle = s(r, "Id").rsplit('_').nth(1).expect("an Id with segments");
+            assert_eq!(middle.len(), 5, "{}: {}", g.name(), s(r, "Id"));
+            assert!(
+                middle.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
+                "{}",
+                s(r, "Id")
+            );
+            digit_segments += usize::from(middle.chars().any(|c| c.is_ascii_digit()));
+        }
+    }
+    assert!(digit_segments > 0, "some Id segments carry digits");
+}
