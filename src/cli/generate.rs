@@ -69,25 +69,7 @@ fn parse_end(text: &str) -> Result<DateTime<Utc>, String> {
 
 /// A size in bytes: a number with an optional decimal unit (B, KB, MB, GB, TB; K, M, G, T).
 fn parse_size(text: &str) -> Result<u64, String> {
-    let trimmed = text.trim();
-    let split = trimmed.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(trimmed.len());
-    let (number, unit) = trimmed.split_at(split);
-    let scale: f64 = match unit.trim().to_ascii_uppercase().as_str() {
-        "" | "B" => 1.0,
-        "K" | "KB" => 1e3,
-        "M" | "MB" => 1e6,
-        "G" | "GB" => 1e9,
-        "T" | "TB" => 1e12,
-        _ => return Err(format!("`{text}` is not a size; write e.g. 500MB, 20GB or 1TB")),
-    };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size; write e.g. 500MB, 20GB or 1TB"))?;
-    let bytes = value * scale;
-    if !bytes.is_finite() || bytes >= u64::MAX as f64 {
-        return Err(format!("`{text}` is too large a size"));
-    }
-    Ok(bytes as u64)
+    super::size::parse(text, super::size::Base::Decimal)
 }
 
 /// How a generate error ends the command: an interrupted run exits 128 + the signal.

@@ -5,6 +5,7 @@ pub mod estimate;
 pub mod exit;
 pub mod generate;
 pub mod query;
+pub mod size;
 pub mod verify;
 
 use clap::{Parser, Subcommand};

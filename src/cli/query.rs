@@ -119,20 +119,9 @@ pub fn run(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Comman
 /// A byte size: a number of bytes, or a number with K, M, G or T (powers of 1024; `KB`, `KiB`,
 /// … are accepted too).
 pub fn parse_size(text: &str) -> Result<usize, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (digits, unit) = t.split_at(split);
-    let n: u64 = digits.parse().map_err(|_| format!("`{text}` is not a size (try 512M or 4G)"))?;
-    let shift = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 0,
-        "k" | "kb" | "kib" => 10,
-        "m" | "mb" | "mib" => 20,
-        "g" | "gb" | "gib" => 30,
-        "t" | "tb" | "tib" => 40,
-        _ => return Err(format!("`{text}`: unknown unit `{unit}` (use K, M, G or T)")),
-    };
-    n.checked_mul(1u64 << shift)
-        .and_then(|b| usize::try_from(b).ok())
+    let bytes = super::size::parse(text, super::size::Base::Binary)?;
+    usize::try_from(bytes)
+        .ok()
         .filter(|b| *b > 0)
         .ok_or_else(|| format!("`{text}` is not a usable size"))
 }
