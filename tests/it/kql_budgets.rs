@@ -267,15 +267,7 @@ fn the_cli_takes_max_memory_and_exits_1_on_budget_errors() {
     let dir = TempDir::new("budgets");
     let rows: String = (0..3000).map(|i| format!("{{\"Id\":{i},\"Name\":\"n{i}\"}}\n")).collect();
     dir.write("T.jsonl", &rows);
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_tenantless"))
-            .arg("query")
-            .args(args)
-            .arg("--data")
-            .arg(dir.path())
-            .output()
-            .expect("run tenantless query")
-    };
+    let run = |args: &[&str]| crate::support::query_bin(dir.path(), args);
     let cartesian = "T | extend k = 1 | join kind=inner (T | extend k = 1) on k | count";
     let out = run(&[cartesian, "--max-memory", "16M"]);
     assert_eq!(out.status.code(), Some(1));

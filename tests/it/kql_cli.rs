@@ -137,15 +137,7 @@ fn query_from_file_and_explain() {
 #[test]
 fn the_binary_runs_queries_and_reports_errors() {
     let dir = seed_fixture();
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_tenantless"))
-            .arg("query")
-            .args(args)
-            .arg("--data")
-            .arg(dir.path())
-            .output()
-            .expect("run tenantless query")
-    };
+    let run = |args: &[&str]| crate::support::query_bin(dir.path(), args);
     let ok = run(&["AADServicePrincipalSignInLogs | where ResultType != '0' | count", "--format", "csv"]);
     assert_eq!(ok.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&ok.stdout), "Count\r\n3\r\n");

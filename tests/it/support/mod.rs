@@ -105,6 +105,17 @@ pub fn run_bin<S: AsRef<OsStr>>(args: &[S]) -> Output {
         .expect("run the tenantless binary")
 }
 
+/// `tenantless query <args…> --data <data>`, run to completion.
+pub fn query_bin(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tenantless"))
+        .arg("query")
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .output()
+        .expect("run tenantless query")
+}
+
 pub fn stderr_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
