@@ -213,6 +213,12 @@ mod tests {
         assert_eq!(parse_timespan("00:00:30.5").unwrap(), TimeDelta::seconds(30));
         assert!(parse_timespan("1:00").unwrap_err().contains("hh:mm:ss"));
         assert!(parse_timespan("-01:00:00").unwrap_err().contains("whole number"));
+        // Notations seen in published rules.
+        assert_eq!(parse_timespan("14d").unwrap(), TimeDelta::days(14));
+        assert_eq!(parse_timespan("P1D").unwrap(), TimeDelta::days(1));
+        assert_eq!(parse_timespan("01:00:00").unwrap(), TimeDelta::hours(1));
+        assert_eq!(parse_timespan("7d // seven days").unwrap(), TimeDelta::days(7));
+        assert!(parse_timespan("soon").is_err());
     }
 
     #[test]

@@ -88,19 +88,24 @@ mod tests {
         }
     }
 
+    /// The exit code, with the message written aside rather than to the test's stderr.
+    fn code(result: CommandResult) -> u8 {
+        report(result, &mut Vec::new())
+    }
+
     #[test]
     fn a_closed_pipe_is_success_and_a_full_disk_is_a_failure() {
         let closed = emit(&mut Broken(io::ErrorKind::BrokenPipe), "x").map(|()| Outcome::Success);
-        assert_eq!(exit_code(closed), ExitCode::from(0));
+        assert_eq!(code(closed), 0);
         let full = emit(&mut Broken(io::ErrorKind::StorageFull), "x").map(|()| Outcome::Success);
-        assert_eq!(exit_code(full), ExitCode::from(EXIT_FAILURE));
+        assert_eq!(code(full), EXIT_FAILURE);
     }
 
     #[test]
     fn each_outcome_and_failure_has_its_code() {
-        assert_eq!(exit_code(Ok(Outcome::Success)), ExitCode::from(0));
-        assert_eq!(exit_code(Ok(Outcome::Findings)), ExitCode::from(1));
-        assert_eq!(exit_code(Err(Failure::Input("bad".into()))), ExitCode::from(2));
-        assert_eq!(exit_code(Err(Failure::Run("broke".into()))), ExitCode::from(1));
+        assert_eq!(code(Ok(Outcome::Success)), 0);
+        assert_eq!(code(Ok(Outcome::Findings)), 1);
+        assert_eq!(code(Err(Failure::Input("bad".into()))), 2);
+        assert_eq!(code(Err(Failure::Run("broke".into()))), 1);
     }
 }
