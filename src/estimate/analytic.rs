@@ -6,16 +6,41 @@
 use super::volume::Volume;
 use crate::ids::IdSource;
 use crate::scenario::Tenant;
-use crate::scenario::model::DailyProfile;
+use crate::scenario::model::{DailyProfile, TokenCacheMode};
 use crate::scenario::tenant::{Schedule, Workload, WorkloadAction};
 use crate::sim::schedule::expected_runs_in_hour;
-use crate::sim::workloads;
+use crate::sim::tokens::RunTokens;
+use crate::sim::{Event, EventKind, workloads};
 use crate::tables::{self, Category, RecordWriter};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use std::collections::HashMap;
 
-/// Rows and bytes per category for one run.
-type RunProfile = [(f64, f64); 6];
+/// Rows and bytes of one run.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct RunProfile {
+    /// Rows and bytes per category of what the run writes whatever tokens its client holds.
+    pub base: [(f64, f64); 6],
+    /// Per resource the run asks a token for (in [`workloads::token_resources`] order): the category
+    /// and bytes of the sign-in written when the client holds no usable token for it.
+    pub signins: [Option<(Category, f64)>; 2],
+}
+
+impl RunProfile {
+    /// Adds `runs` runs that wrote their base records and `signins[i]` sign-ins to resource `i`.
+    pub fn add_to(&self, volume: &mut Volume, day: usize, runs: f64, signins: [f64; 2], identity: usize, workload: usize) {
+        for category in Category::ALL {
+            let (rows, bytes) = self.base[category.index()];
+            if rows > 0.0 && runs > 0.0 {
+                volume.add(day, category, runs * rows, runs * bytes, identity, Some(workload));
+            }
+        }
+        for (slot, count) in self.signins.iter().zip(signins) {
+            if let (Some((category, bytes)), true) = (slot, count > 0.0) {
+                volume.add(day, *category, count, count * bytes, identity, Some(workload));
+            }
+        }
+    }
+}
 
 /// What makes two workloads' runs render to records of the same sizes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -65,6 +90,8 @@ pub struct Analytic<'a> {
     cache: HashMap<Shape, RunProfile>,
     writer: RecordWriter,
     day_runs: Vec<[f64; 2]>,
+    /// Run instants replayed so far for clients that keep their tokens (see [`super::cached`]).
+    pub(super) replayed: f64,
 }
 
 impl<'a> Analytic<'a> {
@@ -76,6 +103,7 @@ impl<'a> Analytic<'a> {
             cache: HashMap::new(),
             writer: RecordWriter::new(),
             day_runs: Vec::new(),
+            replayed: 0.0,
         }
     }
 
@@ -85,7 +113,12 @@ impl<'a> Analytic<'a> {
         let mut workload_offset = 0;
         for (ti, tenant) in self.tenants.iter().enumerate() {
             let grid = HourGrid::new(tenant, start, volume.days());
+            let offsets = (identity_offset, workload_offset);
+            super::cached::estimate(self, ti, (start, &grid), offsets, volume);
             for (wi, workload) in tenant.workloads.iter().enumerate() {
+                if workload.token_cache == TokenCacheMode::Shared {
+                    continue;
+                }
                 self.workload(
                     ti,
                     &grid,
@@ -141,11 +174,6 @@ impl<'a> Analytic<'a> {
             day_runs[day.min(days - 1)][state] += runs;
             sample_at[state].get_or_insert(t);
         };
-        let runs_in = |overlap_ms: f64, factors: &[f64; 3]| match &workload.schedule {
-            Schedule::Every { interval, .. } => overlap_ms / interval.num_milliseconds() as f64,
-            Schedule::PerDay { runs, profile, .. } => runs * factors[*profile as usize],
-            Schedule::At { .. } => 0.0,
-        };
         match &workload.schedule {
             Schedule::At { times, .. } => {
                 for t in times.iter().filter(|t| in_horizon(t)) {
@@ -153,19 +181,8 @@ impl<'a> Analytic<'a> {
                 }
             }
             schedule => {
-                // `per_day` schedules run floor(cumulative expected runs) by each hour's end (the
-                // fraction carries over, see `sim::schedule`), so whole runs are counted the same way.
-                let whole_runs = matches!(schedule, Schedule::PerDay { .. });
-                let mut cumulative = 0.0_f64;
-                let mut counted = 0.0_f64;
                 let steps = if changes { &grid.hours } else { &grid.days };
-                for step in steps {
-                    let mut runs = runs_in(step.overlap_ms, &step.factors);
-                    if whole_runs {
-                        cumulative += runs;
-                        runs = (cumulative + 1e-9).floor() - counted;
-                        counted += runs;
-                    }
+                for (step, runs) in runs_per_step(schedule, steps) {
                     add(&mut self.day_runs, step.day, step.mid, runs);
                 }
             }
@@ -177,64 +194,116 @@ impl<'a> Analytic<'a> {
             let profile = self.profile(ti, workload, t, state == 1);
             for day in 0..days {
                 let runs = self.day_runs[day][state] * weight;
-                if runs == 0.0 {
-                    continue;
-                }
-                for category in Category::ALL {
-                    let (rows, bytes) = profile[category.index()];
-                    if rows > 0.0 {
-                        volume.add(day, category, runs * rows, runs * bytes, identity, Some(flat_workload));
-                    }
-                }
+                // A client that starts afresh signs in for every resource on every run.
+                profile.add_to(volume, day, runs, [runs; 2], identity, flat_workload);
             }
         }
     }
 
-    /// Rows and bytes of one run, averaged over two sample runs, cached by shape.
-    fn profile(&mut self, ti: usize, workload: &Workload, t: DateTime<Utc>, fails: bool) -> RunProfile {
+    /// Rows and bytes of one run, averaged over two sample runs, cached by shape. The sample runs
+    /// hold no token, so every sign-in the run may need is written and measured.
+    pub(super) fn profile(&mut self, ti: usize, workload: &Workload, t: DateTime<Utc>, fails: bool) -> RunProfile {
         let tenant = &self.tenants[ti];
         let key = shape(ti, tenant, workload, fails);
         if let Some(p) = self.cache.get(&key) {
             return *p;
         }
         const SAMPLES: u64 = 2;
-        let mut profile = [(0.0, 0.0); 6];
+        let share = 1.0 / SAMPLES as f64;
+        let resources = workloads::token_resources(&workload.action, tenant.identities[workload.identity].kind);
+        let mut profile = RunProfile::default();
         let mut rng = self.ids.rng(&workload.path, "estimate-sample");
         let mut events = Vec::new();
         for index in 0..SAMPLES {
             events.clear();
-            workloads::run(&self.ids, tenant, workload, index, t, &mut rng, &mut events);
+            let mut tokens = RunTokens::fresh();
+            workloads::run(&self.ids, tenant, workload, index, t, &mut tokens, &mut rng, &mut events);
             for event in &events {
                 let bytes = tables::render(event, &mut self.writer).billed_size as f64;
-                let cell = &mut profile[Category::of(event).index()];
-                cell.0 += 1.0 / SAMPLES as f64;
-                cell.1 += bytes / SAMPLES as f64;
+                let category = Category::of(event);
+                match cached_sign_in(event, &tokens, resources) {
+                    Some(slot) => {
+                        let (_, total) = profile.signins[slot].get_or_insert((category, 0.0));
+                        *total += bytes * share;
+                    }
+                    None => {
+                        let cell = &mut profile.base[category.index()];
+                        cell.0 += share;
+                        cell.1 += bytes * share;
+                    }
+                }
             }
         }
         self.cache.insert(key, profile);
         profile
     }
+
+    /// The tenants estimated.
+    pub(super) fn tenants(&self) -> &'a [Tenant] {
+        self.tenants
+    }
+
+    /// The source of the sample runs' IDs and random streams.
+    pub(super) fn ids(&self) -> IdSource {
+        self.ids
+    }
+}
+
+/// The resource slot of a sign-in a client holding a token would not have written: one whose token
+/// the run kept for later calls.
+fn cached_sign_in(event: &Event<'_>, tokens: &RunTokens<'_>, resources: &[&str]) -> Option<usize> {
+    let EventKind::SignIn(s) = &event.kind else { return None };
+    tokens
+        .obtained()
+        .find(|(key, token)| *key == s.resource.key && token.token_id == s.token_id)?;
+    resources.iter().position(|r| *r == s.resource.key)
+}
+
+/// The runs an `every` or `per_day` schedule makes in each step (hour or day) of a horizon. A
+/// `per_day` schedule runs floor(cumulative expected runs) by each hour's end (the fraction carries
+/// over, see `sim::schedule`), so whole runs are counted the same way.
+pub(super) fn runs_per_step<'h>(schedule: &Schedule, steps: &'h [Hour]) -> impl Iterator<Item = (&'h Hour, f64)> {
+    let whole_runs = matches!(schedule, Schedule::PerDay { .. });
+    let mut cumulative = 0.0_f64;
+    let mut counted = 0.0_f64;
+    steps.iter().map(move |step| {
+        let mut runs = match schedule {
+            Schedule::Every { interval, .. } => step.overlap_ms / interval.num_milliseconds() as f64,
+            Schedule::PerDay { runs, profile, .. } => runs * step.factors[*profile as usize],
+            Schedule::At { .. } => 0.0,
+        };
+        if whole_runs {
+            cumulative += runs;
+            runs = (cumulative + 1e-9).floor() - counted;
+            counted += runs;
+        }
+        (step, runs)
+    })
 }
 
 /// One hour of a tenant's horizon: how much of it lies inside the period, and the expected runs
 /// per unit of `per_day` rate under each daily profile.
-struct Hour {
-    mid: DateTime<Utc>,
-    day: usize,
-    overlap_ms: f64,
+pub(super) struct Hour {
+    /// The middle of the part of the hour inside the period.
+    pub mid: DateTime<Utc>,
+    /// Its day in the horizon.
+    pub day: usize,
+    /// Milliseconds of the hour inside the period.
+    pub overlap_ms: f64,
     factors: [f64; 3],
 }
 
 /// The hours of a horizon and their per-day sums, computed once per tenant so that each workload
 /// costs one pass over days (or hours, when its credential changes state).
-struct HourGrid {
+pub(super) struct HourGrid {
     start: DateTime<Utc>,
-    hours: Vec<Hour>,
+    /// Every hour of the horizon, in order.
+    pub hours: Vec<Hour>,
     days: Vec<Hour>,
 }
 
 impl HourGrid {
-    fn new(tenant: &Tenant, start: DateTime<Utc>, days: usize) -> Self {
+    pub(super) fn new(tenant: &Tenant, start: DateTime<Utc>, days: usize) -> Self {
         let profiles = [DailyProfile::Flat, DailyProfile::BusinessHours, DailyProfile::Nightly];
         let mut hours = Vec::new();
         let mut day_sums: Vec<Hour> = Vec::new();

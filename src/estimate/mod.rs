@@ -3,6 +3,7 @@
 //! same code as `generate`, so `_BilledSize` agrees by construction.
 
 pub mod analytic;
+mod cached;
 pub mod chart;
 pub mod exact;
 pub mod report;

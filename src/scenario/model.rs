@@ -340,6 +340,20 @@ pub struct WorkloadSpec {
     pub policy: Option<S<String>>,
     /// Name of the identity's credential used; defaults to the first one valid at run time.
     pub credential: Option<S<String>>,
+    /// Whether the client keeps its tokens between runs; default [`WorkloadKind::default_token_cache`].
+    pub token_cache: Option<S<TokenCacheMode>>,
+}
+
+/// Whether a workload's client keeps its tokens from one run to the next (`token_cache`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum TokenCacheMode {
+    /// Every run is a new process (a pipeline job, a scheduled script): it signs in afresh.
+    PerRun,
+    /// One long-lived process (an app, a Logic Apps connection) reuses its token for its lifetime.
+    /// Managed identities always share: the platform caches their tokens.
+    Shared,
 }
 
 /// How a `per_day` schedule spreads its runs over the hours (`profile`).
@@ -457,6 +471,16 @@ impl AnomalyKind {
 }
 
 impl WorkloadKind {
+    /// What a service principal running this kind does by default, as its usual client does: an
+    /// app's SDK and a Logic Apps connection keep their tokens; a pipeline job or an automation
+    /// script signs in on every run (the seed's pipeline shows four sign-ins for one deployment).
+    pub fn default_token_cache(self) -> TokenCacheMode {
+        match self {
+            WorkloadKind::KeyvaultSecretRead | WorkloadKind::LogicAppRun => TokenCacheMode::Shared,
+            WorkloadKind::ArmDeployment | WorkloadKind::GraphOperation => TokenCacheMode::PerRun,
+        }
+    }
+
     /// The fields this kind takes besides `name`, `identity`, `kind`, `schedule` and `credential`:
     /// declared once, for the resolver, its errors and the scenario reference's table.
     pub fn fields(self) -> &'static [&'static str] {

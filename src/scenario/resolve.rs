@@ -267,8 +267,12 @@ fn resolve_workloads(
         }
         let path = format!("{root}/workload/{name}");
         let resolved = resolve_workload(ctx, workload, name, path, identity, tenant)?;
-        tenant.workloads.push(resolved);
+        tenant.workloads.push(Workload {
+            declaration: wi,
+            ..resolved
+        });
     }
+    let mut declaration = spec.workloads.len();
     for (pi, members) in population_members {
         let population = &spec.populations[pi];
         for (wi, workload) in population.workloads.iter().enumerate() {
@@ -284,8 +288,9 @@ fn resolve_workloads(
                 let name = format!("{}-{}-{wi}", tenant.identities[member].name, workload.kind.value);
                 let path = format!("{}/workload/{wi}", tenant.identities[member].path);
                 let resolved = resolve_workload(ctx, workload, name, path, member, tenant)?;
-                tenant.workloads.push(resolved);
+                tenant.workloads.push(Workload { declaration, ..resolved });
             }
+            declaration += 1;
         }
     }
     Ok(())
@@ -923,7 +928,49 @@ fn resolve_workload(ctx: &Ctx, spec: &WorkloadSpec, name: String, path: String, 
         action,
         schedule: resolve_schedule(ctx, &spec.schedule, &spec.kind, (tenant.start, tenant.end))?,
         credential,
+        token_cache: resolve_token_cache(ctx, spec, &tenant.identities[identity])?,
+        declaration: 0,
     })
+}
+
+/// The workload's token caching: as given, or what its client does by default; a managed identity's
+/// tokens are the platform's to cache, so `per_run` is refused for one.
+fn resolve_token_cache(ctx: &Ctx, spec: &WorkloadSpec, identity: &Identity) -> R<TokenCacheMode> {
+    let given = spec.token_cache.as_ref();
+    if let (IdentityKind::SystemAssignedMi | IdentityKind::UserAssignedMi, Some(n)) = (identity.kind, &spec.signins_per_run) {
+        return Err(ctx
+            .err(
+                n,
+                format!("`{}` is a managed identity: its tokens are cached by the platform", identity.name),
+            )
+            .with_hint(
+                "a managed identity's pipeline signs in about once a day per resource, not on every run; remove `signins_per_run`",
+            ));
+    }
+    if identity.kind != IdentityKind::ServicePrincipal {
+        return match given {
+            Some(at) if at.value == TokenCacheMode::PerRun => Err(ctx
+                .err(
+                    at,
+                    format!("`{}` is a managed identity: its tokens are cached by the platform", identity.name),
+                )
+                .with_hint(
+                    "managed identity tokens are cached per resource for about 24 hours whatever the process does; \
+                     remove `token_cache`",
+                )),
+            _ => Ok(TokenCacheMode::Shared),
+        };
+    }
+    let mode = given.map_or(spec.kind.value.default_token_cache(), |m| m.value);
+    if let (TokenCacheMode::Shared, Some(n)) = (mode, &spec.signins_per_run) {
+        return Err(ctx
+            .err(
+                n,
+                "`signins_per_run` counts the fresh logins of a pipeline that signs in on every run",
+            )
+            .with_hint("with `token_cache: shared` the agent signs in only when its token has expired; remove one of them"));
+    }
+    Ok(mode)
 }
 
 fn resolve_schedule(ctx: &Ctx, spec: &ScheduleSpec, at: &S<WorkloadKind>, period: (DateTime<Utc>, DateTime<Utc>)) -> R<Schedule> {

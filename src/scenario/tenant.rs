@@ -2,7 +2,7 @@
 //! This is what the simulator and the estimator read; they never see the YAML.
 
 use crate::catalog::{FirstPartyApp, Region};
-use crate::scenario::model::{AnomalyKind, CredentialType, DailyProfile, GraphOperationKind, IdentityKind};
+use crate::scenario::model::{AnomalyKind, CredentialType, DailyProfile, GraphOperationKind, IdentityKind, TokenCacheMode};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -242,6 +242,11 @@ pub struct Workload {
     pub schedule: Schedule,
     /// Index into the identity's credentials; `None` = first valid at run time.
     pub credential: Option<usize>,
+    /// Whether its client keeps tokens between runs (always `shared` for managed identities).
+    pub token_cache: TokenCacheMode,
+    /// Which declaration it comes from: the index of its entry among the scenario's workloads, then
+    /// each population's. A population's members share it, and so the same schedule and behaviour.
+    pub declaration: usize,
 }
 
 /// What a workload's runs do, their targets resolved to indexes into the [`Tenant`].

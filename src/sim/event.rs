@@ -16,11 +16,14 @@ pub struct Event<'t> {
 }
 
 impl Event<'_> {
-    /// Moves the event, and the instants it refers to, by `delta`.
-    pub fn shift(&mut self, delta: chrono::TimeDelta) {
+    /// Moves the event of a run that started at `run_start` by `delta`, with the instants it refers
+    /// to that belong to the run: a token the run obtained moves with it, one cached from an
+    /// earlier run (issued before `run_start`) does not.
+    pub fn shift(&mut self, delta: chrono::TimeDelta, run_start: DateTime<Utc>) {
         self.time += delta;
         match &mut self.kind {
-            EventKind::Arm(a) => a.signin.issued_at += delta,
+            EventKind::Arm(a) if a.token.issued_at >= run_start => a.token.shift(delta),
+            EventKind::Arm(_) => {}
             EventKind::LogicApp(l) => l.started += delta,
             EventKind::SignIn(_) | EventKind::KeyVault(_) | EventKind::Audit(_) => {}
         }
@@ -105,16 +108,9 @@ pub struct ArmActivity<'t> {
     pub correlation_id: Uuid,
     pub operation_id: Uuid,
     pub event_data_id: Uuid,
-    pub signin: SignInRef,
+    /// The token the call was made with.
+    pub token: super::tokens::Token,
     pub http_method: &'static str,
-}
-
-/// What an ARM activity record knows about the token it was called with.
-#[derive(Debug, Clone)]
-pub struct SignInRef {
-    pub issued_at: DateTime<Utc>,
-    pub token_id: String,
-    pub certificate: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,16 +3,18 @@
 
 pub mod event;
 pub mod schedule;
+pub mod tokens;
 pub mod workloads;
 
 use crate::ids::{IdSource, SimRng};
 use crate::scenario::Tenant;
-use crate::scenario::model::AnomalyKind;
+use crate::scenario::model::{AnomalyKind, TokenCacheMode};
 use chrono::{DateTime, Utc};
 pub use event::{Event, EventKind};
 use schedule::Runs;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use tokens::{RunTokens, TokenCache};
 
 /// Where the next run comes from.
 enum Source {
@@ -145,9 +147,11 @@ impl<'t> Simulation<'t> {
             }
         }
         let mut events = Vec::new();
+        let mut cache = TokenCache::new();
         while let Some(Reverse((t, si))) = heap.pop() {
             progress(t);
             events.clear();
+            let mut obtained = None;
             let origin = match &mut sources[si] {
                 Source::Workload {
                     tenant: ti,
@@ -156,7 +160,11 @@ impl<'t> Simulation<'t> {
                     index,
                 } => {
                     let tenant = &self.tenants[*ti];
-                    workloads::run(&self.ids, tenant, &tenant.workloads[*wi], *index, t, &mut streams.1, &mut events);
+                    let workload = &tenant.workloads[*wi];
+                    let shared = (workload.token_cache == TokenCacheMode::Shared).then_some(&cache);
+                    let mut tokens = RunTokens::new(*ti, workload.identity, shared);
+                    workloads::run(&self.ids, tenant, workload, *index, t, &mut tokens, &mut streams.1, &mut events);
+                    obtained = Some(tokens);
                     *index += 1;
                     Origin::Workload {
                         tenant: *ti,
@@ -182,7 +190,11 @@ impl<'t> Simulation<'t> {
             let tenant = match origin {
                 Origin::Workload { tenant, .. } | Origin::Anomaly { tenant, .. } => &self.tenants[tenant],
             };
-            keep_inside(&mut events, tenant.start, tenant.end);
+            let delta = keep_inside(&mut events, tenant.start, tenant.end);
+            if let Some(tokens) = obtained {
+                let finished = tokens.finish(delta);
+                cache.store(finished);
+            }
             for event in &events {
                 sink.event(event, origin)?;
             }
@@ -196,18 +208,32 @@ impl<'t> Simulation<'t> {
 
 /// A run that starts near the end of the period would log its last records after it; such a run
 /// is moved earlier as a whole, so that every record lies inside the period and the run keeps its
-/// internal timing (a token's sign-in before its use).
-fn keep_inside(events: &mut [Event<'_>], start: DateTime<Utc>, end: DateTime<Utc>) {
-    let Some(last) = events.iter().map(|e| e.time).max() else { return };
+/// internal timing (a token's sign-in before its use). It is never moved before the sign-in of a
+/// token it reuses from an earlier run: what still falls after the end then is left out, as an
+/// export window cuts a run. Returns how far it moved.
+fn keep_inside(events: &mut Vec<Event<'_>>, start: DateTime<Utc>, end: DateTime<Utc>) -> chrono::TimeDelta {
+    let Some(last) = events.iter().map(|e| e.time).max() else {
+        return chrono::TimeDelta::zero();
+    };
     if last < end {
-        return;
+        return chrono::TimeDelta::zero();
     }
     let first = events.iter().map(|e| e.time).min().unwrap_or(last);
-    // One millisecond before the end; never before the period's start.
-    let delta = (end - chrono::TimeDelta::milliseconds(1) - last).max(start - first);
-    for event in events {
-        event.shift(delta);
+    // One millisecond before the end; never before the period's start, nor before a reused token.
+    let reused = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Arm(a) if a.token.issued_at < first => Some(a.token.issued_at - e.time),
+            _ => None,
+        })
+        .max();
+    let earliest = reused.map_or(start - first, |d| d.max(start - first));
+    let delta = (end - chrono::TimeDelta::milliseconds(1) - last).max(earliest);
+    for event in events.iter_mut() {
+        event.shift(delta, first);
     }
+    events.retain(|e| e.time < end);
+    delta
 }
 
 fn next_time(tenants: &[Tenant], source: &mut Source) -> Option<DateTime<Utc>> {

@@ -6,7 +6,8 @@ use crate::scenario::model::DailyProfile;
 use crate::scenario::tenant::Schedule;
 use chrono::{DateTime, Datelike, TimeDelta, Timelike, Utc, Weekday};
 use rand::RngExt;
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 
 /// Relative weight of each UTC hour of the day.
 pub fn hourly_weights(profile: DailyProfile) -> [f64; 24] {
@@ -40,13 +41,19 @@ pub fn expected_runs_in_hour(runs_per_day: f64, profile: DailyProfile, hour_star
     runs_per_day * day_factor(profile, hour_start.weekday()) * weights[hour_start.hour() as usize] / total
 }
 
-/// The run instants of one workload in `[start, end)`, in order (up to jitter).
+/// The run instants of one workload in `[start, end)`, in time order: jitter may move a run past
+/// the next one's scheduled instant, so runs wait until no later candidate can come before them
+/// (a client's token cache sees its runs in the order they happen).
 pub struct Runs {
     state: State,
     jitter: TimeDelta,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     rng: SimRng,
+    /// Jittered runs not yet returned.
+    pending: BinaryHeap<Reverse<DateTime<Utc>>>,
+    /// The next scheduled (unjittered) instant, once drawn; `Some(None)` when there is none.
+    next_base: Option<Option<DateTime<Utc>>>,
 }
 
 enum State {
@@ -111,6 +118,8 @@ impl Runs {
             start,
             end,
             rng,
+            pending: BinaryHeap::new(),
+            next_base: None,
         }
     }
 
@@ -120,6 +129,46 @@ impl Runs {
         }
         t + super::random_delay(&mut self.rng, TimeDelta::zero(), self.jitter)
     }
+
+    /// The next scheduled instant before jitter, in schedule order; `None` past the period.
+    fn base(&mut self) -> Option<DateTime<Utc>> {
+        let t = match &mut self.state {
+            State::Every { next, interval } => {
+                let base = *next;
+                *next = base + *interval;
+                base
+            }
+            State::At { times } => times.next()?,
+            State::PerDay {
+                hour,
+                runs,
+                profile,
+                carry,
+                pending,
+            } => loop {
+                if let Some(t) = pending.pop_front() {
+                    break t;
+                }
+                if *hour >= self.end {
+                    return None;
+                }
+                // Integer runs per hour with the fraction carried forward, so the total is
+                // exactly floor(expected) and `estimate` can count without sampling.
+                let expected = expected_runs_in_hour(*runs, *profile, *hour) + *carry;
+                // The epsilon keeps float drift in the accumulated fractions from dropping a whole run.
+                let count = (expected + 1e-9).floor();
+                *carry = expected - count;
+                let hour_start = *hour;
+                *hour += TimeDelta::hours(1);
+                let mut offsets: Vec<TimeDelta> = (0..count as u64)
+                    .map(|_| super::random_delay(&mut self.rng, TimeDelta::zero(), TimeDelta::hours(1)))
+                    .collect();
+                offsets.sort_unstable();
+                pending.extend(offsets.into_iter().map(|offset| hour_start + offset));
+            },
+        };
+        (t < self.end).then_some(t)
+    }
 }
 
 impl Iterator for Runs {
@@ -127,52 +176,27 @@ impl Iterator for Runs {
 
     fn next(&mut self) -> Option<DateTime<Utc>> {
         loop {
-            let candidate = match &mut self.state {
-                State::Every { next, interval } => {
-                    let base = *next;
-                    if base >= self.end {
-                        return None;
-                    }
-                    *next = base + *interval;
-                    base
-                }
-                State::At { times } => times.next()?,
-                State::PerDay {
-                    hour,
-                    runs,
-                    profile,
-                    carry,
-                    pending,
-                } => {
-                    if let Some(t) = pending.pop_front() {
-                        t
-                    } else {
-                        if *hour >= self.end {
-                            return None;
-                        }
-                        // Integer runs per hour with the fraction carried forward, so the total is
-                        // exactly floor(expected) and `estimate` can count without sampling.
-                        let expected = expected_runs_in_hour(*runs, *profile, *hour) + *carry;
-                        // The epsilon keeps float drift in the accumulated fractions from dropping a whole run.
-                        let count = (expected + 1e-9).floor();
-                        *carry = expected - count;
-                        let hour_start = *hour;
-                        *hour += TimeDelta::hours(1);
-                        let mut offsets: Vec<TimeDelta> = (0..count as u64)
-                            .map(|_| super::random_delay(&mut self.rng, TimeDelta::zero(), TimeDelta::hours(1)))
-                            .collect();
-                        offsets.sort_unstable();
-                        pending.extend(offsets.into_iter().map(|offset| hour_start + offset));
-                        continue;
-                    }
+            let next_base = match self.next_base {
+                Some(b) => b,
+                None => {
+                    let b = self.base();
+                    self.next_base = Some(b);
+                    b
                 }
             };
-            let t = self.jittered(candidate);
-            if t >= self.start && t < self.end {
-                return Some(t);
-            }
-            if candidate >= self.end {
-                return None;
+            // Jitter only delays: no run still to be drawn can come before its scheduled instant.
+            let earliest = self.pending.peek().map(|Reverse(t)| *t);
+            match (earliest, next_base) {
+                (Some(t), Some(b)) if t <= b => return self.pending.pop().map(|Reverse(t)| t),
+                (Some(_), None) => return self.pending.pop().map(|Reverse(t)| t),
+                (_, Some(b)) => {
+                    self.next_base = None;
+                    let t = self.jittered(b);
+                    if t >= self.start && t < self.end {
+                        self.pending.push(Reverse(t));
+                    }
+                }
+                (None, None) => return None,
             }
         }
     }
@@ -217,6 +241,19 @@ mod tests {
         let in_office = runs.iter().filter(|t| (8..18).contains(&t.hour())).count();
         assert!(in_office > runs.len() / 2);
         assert!(runs.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    #[test]
+    fn jittered_runs_come_in_time_order() {
+        let (start, end) = day();
+        let schedule = Schedule::PerDay {
+            runs: 200.0,
+            profile: DailyProfile::Flat,
+            jitter: TimeDelta::minutes(30),
+        };
+        let runs: Vec<_> = Runs::new(&schedule, start, end, IdSource::new(3).rng("w", "runs")).collect();
+        assert!(runs.len() > 190, "{}", runs.len());
+        assert!(runs.windows(2).all(|w| w[0] <= w[1]), "runs out of order");
     }
 
     #[test]

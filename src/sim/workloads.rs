@@ -1,9 +1,10 @@
 //! What one workload run or injected anomaly does, as a sequence of semantic events.
 
 use super::event::*;
+use super::tokens::{RunTokens, Token};
 use crate::catalog::{self, FirstPartyApp};
 use crate::ids::{IdSource, SimRng, base64url, random_guid};
-use crate::scenario::model::{CredentialType, GraphOperationKind, IdentityKind};
+use crate::scenario::model::{CredentialType, GraphOperationKind, IdentityKind, TokenCacheMode};
 use crate::scenario::tenant::*;
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::{Rng, RngExt};
@@ -118,15 +119,42 @@ impl<'t> Caller<'t> {
     fn sign_in(&self, resource: &'static FirstPartyApp, ip: Ipv4Addr, time: DateTime<Utc>, rng: &mut SimRng) -> Event<'t> {
         sign_in(self.tenant, self.identity, resource, self.credential, self.failure, ip, time, rng)
     }
+
+    /// The token for `resource` at `now`: the one the client holds, or else a new sign-in's, whose
+    /// record is pushed to `out`. `None` when that sign-in failed (no token is issued).
+    #[allow(clippy::too_many_arguments)]
+    fn token(
+        &self,
+        resource: &'static FirstPartyApp,
+        ip: Ipv4Addr,
+        now: DateTime<Utc>,
+        tokens: &mut RunTokens<'_>,
+        rng: &mut SimRng,
+        out: &mut Vec<Event<'t>>,
+    ) -> Option<Token> {
+        if let Some(token) = tokens.usable(resource, now) {
+            return Some(token.clone());
+        }
+        let event = self.sign_in(resource, ip, now, rng);
+        let token = token_of(&event).filter(|_| self.failure.is_none());
+        out.push(event);
+        if let Some(token) = &token {
+            tokens.keep(resource, token.clone());
+        }
+        token
+    }
 }
 
-/// Emits the events of one run of `workload` starting at `t`.
+/// Emits the events of one run of `workload` starting at `t`; `tokens` holds the tokens its client
+/// already has, and receives those the run obtains.
+#[allow(clippy::too_many_arguments)]
 pub fn run<'t>(
     ids: &IdSource,
     tenant: &'t Tenant,
     workload: &'t Workload,
     run_index: u64,
     t: DateTime<Utc>,
+    tokens: &mut RunTokens<'_>,
     rng: &mut SimRng,
     out: &mut Vec<Event<'t>>,
 ) {
@@ -142,33 +170,58 @@ pub fn run<'t>(
         WorkloadAction::KeyVaultSecretRead { vault, secrets, versions } => {
             let which = (run_index % secrets.len() as u64) as usize;
             let vault = &tenant.key_vaults[*vault];
-            keyvault_read_run(&caller, vault, &secrets[which], &versions[which], t, rng, out);
+            let secret = (secrets[which].as_str(), versions[which].as_str());
+            keyvault_read_run(&caller, vault, secret, t, tokens, rng, out);
         }
         WorkloadAction::ArmDeployment {
             sql_server,
             database,
             signins_per_run,
-        } => deployment_run(&caller, &tenant.sql_servers[*sql_server], database, *signins_per_run, t, rng, out),
-        WorkloadAction::LogicAppRun { logic_app } => logic_app_run(ids, &caller, &tenant.logic_apps[*logic_app], t, rng, out),
-        WorkloadAction::GraphOperation { operation, policy } => {
-            graph_operation_run(&caller, *operation, &tenant.ca_policies[*policy], t, rng, out);
+        } => {
+            let server = &tenant.sql_servers[*sql_server];
+            match workload.token_cache {
+                TokenCacheMode::PerRun => deployment_run(&caller, server, database, *signins_per_run, t, rng, out),
+                TokenCacheMode::Shared => agent_deployment_run(&caller, server, database, t, tokens, rng, out),
+            }
         }
+        WorkloadAction::LogicAppRun { logic_app } => {
+            logic_app_run(ids, &caller, &tenant.logic_apps[*logic_app], t, tokens, rng, out);
+        }
+        WorkloadAction::GraphOperation { operation, policy } => {
+            graph_operation_run(&caller, *operation, &tenant.ca_policies[*policy], t, tokens, rng, out);
+        }
+    }
+}
+
+/// The first-party resources a run of `action` by an identity of `kind` asks tokens for, in order.
+pub fn token_resources(action: &WorkloadAction, kind: IdentityKind) -> &'static [&'static str] {
+    match (action, kind) {
+        (WorkloadAction::KeyVaultSecretRead { .. }, IdentityKind::ServicePrincipal) => &["key_vault"],
+        (WorkloadAction::KeyVaultSecretRead { .. }, _) => &["arm", "key_vault"],
+        (WorkloadAction::ArmDeployment { .. }, _) => &["arm"],
+        (WorkloadAction::LogicAppRun { .. }, _) => &["log_analytics"],
+        (WorkloadAction::GraphOperation { .. }, _) => &["graph"],
     }
 }
 
 /// `Connect-AzAccount -Identity` first requests an ARM token (seed: two MI sign-ins); service
 /// principals go straight to the resource. Returns when the next step may start.
 fn managed_identity_arm_token<'t>(
-    tenant: &'t Tenant,
-    identity: &'t Identity,
+    caller: &Caller<'t>,
     now: DateTime<Utc>,
+    tokens: &mut RunTokens<'_>,
     rng: &mut SimRng,
     out: &mut Vec<Event<'t>>,
 ) -> DateTime<Utc> {
+    let identity = caller.identity;
     if identity.kind == IdentityKind::ServicePrincipal {
         return now;
     }
-    out.push(sign_in(tenant, identity, catalog::arm(), None, None, identity.egress_ip, now, rng));
+    let signed_in = out.len();
+    caller.token(catalog::arm(), identity.egress_ip, now, tokens, rng, out);
+    if out.len() == signed_in {
+        return now;
+    }
     now + ms(rng, 800, 3_000)
 }
 
@@ -182,20 +235,20 @@ fn vault_caller_ip(vault: &KeyVault, identity: &Identity) -> Ipv4Addr {
     }
 }
 
+/// `secret` is the secret's name and current version.
 fn keyvault_read_run<'t>(
     caller: &Caller<'t>,
     vault: &'t KeyVault,
-    secret: &str,
-    version: &str,
+    (secret, version): (&str, &str),
     t: DateTime<Utc>,
+    tokens: &mut RunTokens<'_>,
     rng: &mut SimRng,
     out: &mut Vec<Event<'t>>,
 ) {
     let identity = caller.identity;
-    let mut now = managed_identity_arm_token(caller.tenant, identity, t, rng, out);
+    let mut now = managed_identity_arm_token(caller, t, tokens, rng, out);
     let kv_app = catalog::first_party("key_vault").expect("catalog has Key Vault");
-    out.push(caller.sign_in(kv_app, identity.egress_ip, now, rng));
-    if caller.failure.is_some() {
+    if caller.token(kv_app, identity.egress_ip, now, tokens, rng, out).is_none() {
         return;
     }
     now += ms(rng, 150, 2_500);
@@ -235,14 +288,41 @@ fn deployment_run<'t>(
         out.push(event);
         now += ms(rng, 2_000, 40_000);
     }
-    let (Some(signin), None) = (active_signin, caller.failure) else {
+    let (Some(token), None) = (active_signin, caller.failure) else {
         return;
     };
-    let start = signin.issued_at + ms(rng, 1_000, 8_000);
-    deployment(caller.tenant, caller.identity, server, database, signin, agent_ip, start, rng, out);
+    let start = token.issued_at + ms(rng, 1_000, 8_000);
+    deployment(caller.tenant, caller.identity, server, database, token, agent_ip, start, rng, out);
 }
 
-fn logic_app_run<'t>(ids: &IdSource, caller: &Caller<'t>, la: &'t LogicApp, t: DateTime<Utc>, rng: &mut SimRng, out: &mut Vec<Event<'t>>) {
+/// A deployment from a self-hosted agent that stays logged in (`token_cache: shared`): one sign-in
+/// from the agent's stable address, and only when its token has expired.
+fn agent_deployment_run<'t>(
+    caller: &Caller<'t>,
+    server: &'t SqlServer,
+    database: &str,
+    t: DateTime<Utc>,
+    tokens: &mut RunTokens<'_>,
+    rng: &mut SimRng,
+    out: &mut Vec<Event<'t>>,
+) {
+    let ip = caller.identity.egress_ip;
+    let Some(token) = caller.token(catalog::arm(), ip, t, tokens, rng, out) else {
+        return;
+    };
+    let start = t + ms(rng, 1_000, 8_000);
+    deployment(caller.tenant, caller.identity, server, database, token, ip, start, rng, out);
+}
+
+fn logic_app_run<'t>(
+    ids: &IdSource,
+    caller: &Caller<'t>,
+    la: &'t LogicApp,
+    t: DateTime<Utc>,
+    tokens: &mut RunTokens<'_>,
+    rng: &mut SimRng,
+    out: &mut Vec<Event<'t>>,
+) {
     let tenant = caller.tenant;
     // Logic Apps run ids are 20-digit numbers that count down over time.
     let run_id = format!(
@@ -277,15 +357,15 @@ fn logic_app_run<'t>(ids: &IdSource, caller: &Caller<'t>, la: &'t LogicApp, t: D
         out.push(workflow(WorkflowStep::Action(index), false, action_start, action_start));
         now = action_start + ms(rng, 100, 800);
         if index == 0 {
-            // The API connection authenticates as the service principal for the first action;
-            // a failed sign-in ends the run there.
-            out.push(caller.sign_in(la_api, connector_ip, now, rng));
-            if caller.failure.is_some() {
-                // The run's closing delay is still drawn, so that later runs keep their timings.
-                ms(rng, 10, 200);
+            // The API connection authenticates as the service principal for the first action,
+            // unless it holds a token; a failed sign-in ends the run there.
+            let signed_in = out.len();
+            if caller.token(la_api, connector_ip, now, tokens, rng, out).is_none() {
                 return;
             }
-            now += ms(rng, 300, 3_000);
+            if out.len() > signed_in {
+                now += ms(rng, 300, 3_000);
+            }
         }
         out.push(workflow(WorkflowStep::Action(index), true, action_start, now));
     }
@@ -298,12 +378,12 @@ fn graph_operation_run<'t>(
     operation: GraphOperationKind,
     policy: &'t CaPolicy,
     t: DateTime<Utc>,
+    tokens: &mut RunTokens<'_>,
     rng: &mut SimRng,
     out: &mut Vec<Event<'t>>,
 ) {
     let graph = catalog::first_party("graph").expect("catalog has Graph");
-    out.push(caller.sign_in(graph, caller.identity.egress_ip, t, rng));
-    if caller.failure.is_some() {
+    if caller.token(graph, caller.identity.egress_ip, t, tokens, rng, out).is_none() {
         return;
     }
     let action = AuditAction::ConditionalAccess { operation, policy };
@@ -407,7 +487,7 @@ fn deployment<'t>(
     identity: &'t Identity,
     server: &'t SqlServer,
     database: &str,
-    signin: SignInRef,
+    token: Token,
     caller_ip: Ipv4Addr,
     start: DateTime<Utc>,
     rng: &mut SimRng,
@@ -445,7 +525,7 @@ fn deployment<'t>(
                 correlation_id,
                 operation_id,
                 event_data_id: random_guid(rng),
-                signin: signin.clone(),
+                token: token.clone(),
                 http_method: "PUT",
             }),
         });
@@ -509,13 +589,14 @@ fn good_sign_in<'t>(
 }
 
 /// The token a sign-in event issued, as the activity that uses it refers to it.
-fn token_of(event: &Event<'_>) -> Option<SignInRef> {
+fn token_of(event: &Event<'_>) -> Option<Token> {
     match &event.kind {
-        EventKind::SignIn(s) => Some(SignInRef {
-            issued_at: event.time,
-            token_id: s.token_id.clone(),
-            certificate: s.credential.is_some_and(|c| c.kind == CredentialType::Certificate),
-        }),
+        EventKind::SignIn(s) => Some(Token::issued(
+            s.identity.kind,
+            event.time,
+            s.token_id.clone(),
+            s.credential.is_some_and(|c| c.kind == CredentialType::Certificate),
+        )),
         _ => None,
     }
 }
@@ -706,7 +787,11 @@ fn keyvault_mass_read<'t>(
     rng: &mut SimRng,
     out: &mut Vec<Event<'t>>,
 ) {
-    let mut now = managed_identity_arm_token(tenant, identity, now, rng, out);
+    let mut now = now;
+    if identity.kind != IdentityKind::ServicePrincipal {
+        out.push(sign_in(tenant, identity, catalog::arm(), None, None, identity.egress_ip, now, rng));
+        now += ms(rng, 800, 3_000);
+    }
     let kv_app = catalog::first_party("key_vault").expect("catalog has Key Vault");
     out.push(good_sign_in(tenant, identity, kv_app, identity.egress_ip, now, rng));
     let ip = vault_caller_ip(vault, identity);
@@ -745,19 +830,15 @@ fn activity_without_signin<'t>(
     out: &mut Vec<Event<'t>>,
 ) {
     let issued_at = now - TimeDelta::minutes(if benign { 50 } else { 20 });
-    let signin = if benign {
+    let token = if benign {
         let event = good_sign_in(tenant, identity, catalog::arm(), ip, issued_at, rng);
-        let Some(signin) = token_of(&event) else { return };
+        let Some(token) = token_of(&event) else { return };
         out.push(event);
-        signin
+        token
     } else {
-        SignInRef {
-            issued_at,
-            token_id: token_id(rng),
-            certificate: false,
-        }
+        Token::issued(identity.kind, issued_at, token_id(rng), false)
     };
-    deployment(tenant, identity, server, database, signin, ip, now, rng, out);
+    deployment(tenant, identity, server, database, token, ip, now, rng, out);
 }
 
 /// Geo-locates a sign-in by its (external) address rather than by the identity's region.

@@ -14,23 +14,22 @@ use sha2::{Digest, Sha256};
 /// activity-log sample).
 fn claims(event: &Event<'_>, a: &ArmActivity<'_>, caller: &str) -> serde_json::Value {
     let tenant = event.tenant;
-    let issued = a.signin.issued_at.timestamp();
-    let (iat, exp) = (issued - 300, issued + 3_600);
+    let (iat, exp) = (a.token.not_before().timestamp(), a.token.expires_at.timestamp());
     json!({
         "aud": arm().audience,
         "iss": format!("https://sts.windows.net/{}/", tenant.tenant_id),
         "iat": iat.to_string(),
         "nbf": iat.to_string(),
         "exp": exp.to_string(),
-        "aio": opaque_aio(&a.signin.token_id),
+        "aio": opaque_aio(&a.token.token_id),
         "appid": a.identity.app_id.to_string(),
-        "appidacr": if a.signin.certificate { "2" } else { "1" },
+        "appidacr": if a.token.certificate { "2" } else { "1" },
         "http://schemas.microsoft.com/identity/claims/identityprovider": format!("https://sts.windows.net/{}/", tenant.tenant_id),
         "http://schemas.microsoft.com/identity/claims/objectidentifier": caller,
         "http://schemas.microsoft.com/identity/claims/tenantid": tenant.tenant_id.to_string(),
         "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier": caller,
         "idtyp": "app",
-        "uti": a.signin.token_id,
+        "uti": a.token.token_id,
         "ver": "1.0",
     })
 }

@@ -369,3 +369,55 @@ fn a_workload_field_its_kind_does_not_take() {
         ],
     );
 }
+
+#[test]
+fn per_run_token_cache_on_a_managed_identity() {
+    let text = edit(
+        "    schedule: { every: 4h, jitter: 5m }\n",
+        "    schedule: { every: 4h, jitter: 5m }\n    token_cache: per_run\n",
+    );
+    rejects(
+        &text,
+        "token_cache: per_run",
+        &["`vm-01` is a managed identity", "cached by the platform"],
+    );
+}
+
+#[test]
+fn signins_per_run_with_a_shared_token_cache() {
+    let text = append(
+        "  - identity: sp-deploy
+    kind: arm_deployment
+    sql_database: sql-01/appdb
+    token_cache: shared
+    signins_per_run: 3
+    schedule: { every: 4h }
+",
+    )
+    .replace(
+        "  key_vaults:\n",
+        "  sql_servers:\n    - { name: sql-01, resource_group: rg-app, databases: [appdb] }\n  key_vaults:\n",
+    );
+    rejects(&text, "signins_per_run: 3", &["fresh logins of a pipeline", "token_cache: shared"]);
+}
+
+#[test]
+fn signins_per_run_on_a_managed_identity() {
+    let text = append(
+        "  - identity: vm-01
+    kind: arm_deployment
+    sql_database: sql-01/appdb
+    signins_per_run: 2
+    schedule: { every: 4h }
+",
+    )
+    .replace(
+        "  key_vaults:\n",
+        "  sql_servers:\n    - { name: sql-01, resource_group: rg-app, databases: [appdb] }\n  key_vaults:\n",
+    );
+    rejects(
+        &text,
+        "signins_per_run: 2",
+        &["`vm-01` is a managed identity", "remove `signins_per_run`"],
+    );
+}

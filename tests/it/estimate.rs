@@ -125,7 +125,7 @@ populations:
       - { kind: keyvault_secret_read, vault: kv, schedule: { per_day: RATE, profile: business_hours } }
 "#;
 
-fn population_volume(count: u32, rate: u32, exact: bool) -> tenantless::estimate::volume::Cell {
+fn population_volume(count: u32, rate: u32, exact: bool) -> [tenantless::estimate::volume::Cell; 2] {
     let dir = temp_dir(&format!("pop-{count}-{rate}-{exact}"));
     let path = dir.join("s.yaml");
     std::fs::write(
@@ -135,21 +135,35 @@ fn population_volume(count: u32, rate: u32, exact: bool) -> tenantless::estimate
     .unwrap();
     let e = estimate(&options(path, None, exact)).unwrap();
     std::fs::remove_dir_all(dir).unwrap();
-    e.volume.category_total(Category::ServicePrincipalSignInLogs)
+    [Category::KeyVaultAuditEvent, Category::ServicePrincipalSignInLogs].map(|c| e.volume.category_total(c))
 }
 
 #[test]
-fn doubling_a_population_or_its_rate_doubles_its_rows() {
-    let base = population_volume(20, 10, false);
-    assert!(base.rows > 0.0);
-    let twice_count = population_volume(40, 10, false);
-    let twice_rate = population_volume(20, 20, false);
-    assert!((twice_count.rows - 2.0 * base.rows).abs() < 1e-6, "{base:?} {twice_count:?}");
-    assert!((twice_rate.rows - 2.0 * base.rows).abs() < 1e-6, "{base:?} {twice_rate:?}");
+fn doubling_a_population_doubles_its_rows_and_doubling_its_rate_doubles_its_reads_but_not_its_signins() {
+    let [reads, signins] = population_volume(20, 10, false);
+    assert!(reads.rows > 0.0 && signins.rows > 0.0);
+    let [twice_count_reads, twice_count_signins] = population_volume(40, 10, false);
+    let [twice_rate_reads, twice_rate_signins] = population_volume(20, 20, false);
+    assert!(
+        (twice_count_reads.rows - 2.0 * reads.rows).abs() < 1e-6,
+        "{reads:?} {twice_count_reads:?}"
+    );
+    assert!(
+        (twice_rate_reads.rows - 2.0 * reads.rows).abs() < 1e-6,
+        "{reads:?} {twice_rate_reads:?}"
+    );
+    // Twice the members sign in twice as often (their own runs differ: not exactly).
+    assert_within("doubled members' sign-ins", twice_count_signins.rows, 2.0 * signins.rows, 0.05);
+    // Twice the reads by the same apps reuse their cached tokens: far fewer than twice the sign-ins.
+    assert!(
+        twice_rate_signins.rows < 1.6 * signins.rows && twice_rate_signins.rows >= signins.rows,
+        "{signins:?} {twice_rate_signins:?}"
+    );
     // And the generated records agree.
-    let exact_base = population_volume(20, 10, true);
-    let exact_twice = population_volume(40, 10, true);
-    assert_within("exact doubling", exact_twice.rows, 2.0 * exact_base.rows, 0.02);
+    let [exact_reads, exact_signins] = population_volume(20, 10, true);
+    let [exact_twice_reads, _] = population_volume(40, 10, true);
+    assert_within("exact doubling", exact_twice_reads.rows, 2.0 * exact_reads.rows, 0.02);
+    assert_within("analytic sign-ins", signins.rows, exact_signins.rows, 0.02);
 }
 
 fn tenantless(args: &[&str]) -> std::process::Output {

@@ -22,4 +22,5 @@ mod output_dir;
 mod properties;
 mod real_shapes;
 mod scenario_limits;
+mod token_cache;
 mod verify;

@@ -188,13 +188,15 @@ impl Spec {
         }
     }
 
-    /// The fields a workload of `kind` needs besides identity and schedule.
-    fn workload_fields(kind: usize, variant: usize, indent: &str) -> String {
+    /// The fields a workload of `kind` needs besides identity and schedule; a managed identity's
+    /// tokens are the platform's, so its pipelines take no `signins_per_run`.
+    fn workload_fields(kind: usize, variant: usize, managed: bool, indent: &str) -> String {
         match kind {
             0 => format!(
                 "{indent}kind: keyvault_secret_read\n{indent}vault: {}\n",
                 ["kv-a", "kv-b"][variant % 2]
             ),
+            1 if managed => format!("{indent}kind: arm_deployment\n{indent}sql_database: sql-a/db1\n"),
             1 => format!(
                 "{indent}kind: arm_deployment\n{indent}sql_database: sql-a/db1\n{indent}signins_per_run: {}\n",
                 variant + 1
@@ -270,19 +272,19 @@ impl Spec {
                     "  - name: pop{p}\n    count: {}\n    identity: {identity}\n    workloads:\n      - schedule: {}\n{}",
                     pop.count,
                     self.schedule_yaml(&pop.schedule),
-                    Self::workload_fields(pop.workload_kind, p, "        ")
+                    Self::workload_fields(pop.workload_kind, p, !pop.service_principals, "        ")
                 );
             }
         }
         let names = self.identity_names();
         y.push_str("workloads:\n");
         for w in &self.workloads {
+            let identity = &names[w.identity % names.len()];
             let _ = write!(
                 y,
-                "  - identity: {}\n    schedule: {}\n{}",
-                names[w.identity % names.len()],
+                "  - identity: {identity}\n    schedule: {}\n{}",
                 self.schedule_yaml(&w.schedule),
-                Self::workload_fields(w.kind, w.variant, "    ")
+                Self::workload_fields(w.kind, w.variant, identity.starts_with("mi-"), "    ")
             );
         }
         if !self.anomalies.is_empty() {

@@ -8,9 +8,14 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 
-/// How long a token is used after the sign-in that issued it (access tokens live 60–90 minutes).
-pub fn token_window() -> TimeDelta {
-    TimeDelta::hours(1)
+/// How long a token is used after the sign-in that issued it: a service principal's lives an hour
+/// (MSAL renews it five minutes before), a managed identity's is cached by the platform for about
+/// a day (real-exports.md §1–2).
+pub fn token_window(signin_table: &str) -> TimeDelta {
+    match signin_table {
+        MI_SIGNINS => TimeDelta::hours(24),
+        _ => TimeDelta::hours(1),
+    }
 }
 
 /// One sign-in, reduced to what joins need.
@@ -63,14 +68,14 @@ impl<'a> SignIns<'a> {
         }
     }
 
-    /// Successful sign-ins of `sp_id` to `resource` in `[t - 1h, t]`.
+    /// Successful sign-ins of `sp_id` to `resource` whose token was still alive at `t`.
     pub fn preceding(&self, sp_id: &str, resource: &str, t: DateTime<Utc>) -> Vec<&SignIn<'a>> {
         self.by_identity_resource
             .get(&(sp_id, resource))
             .into_iter()
             .flatten()
             .map(|&i| &self.all[i])
-            .filter(|x| x.ok && x.time <= t && t - x.time <= token_window())
+            .filter(|x| x.ok && x.time <= t && t - x.time <= token_window(x.table))
             .collect()
     }
 
@@ -133,7 +138,7 @@ pub fn key_vault_events(g: &Generated, signins: &SignIns) -> Vec<String> {
         let candidates = signins.preceding(oid, KEY_VAULT_APP, t);
         if candidates.is_empty() {
             problems.push(format!(
-                "AuditEvent {} at {t} by {oid}: no successful Key Vault sign-in of that ServicePrincipalId within the hour before",
+                "AuditEvent {} at {t} by {oid}: no successful Key Vault sign-in of that ServicePrincipalId whose token was still alive",
                 s(r, "CorrelationId")
             ));
         } else if !candidates.iter().any(|c| c.app_id == appid) {
@@ -194,8 +199,8 @@ pub fn activity_records(g: &Generated, signins: &SignIns) -> Vec<String> {
         if !ip_ok {
             bad.push(format!("CallerIpAddress {caller_ip} ≠ IPAddress {}", signin.ip));
         }
-        if !(signin.time <= t && t - signin.time <= token_window()) {
-            bad.push(format!("the sign-in at {} is not within the hour before", signin.time));
+        if !(signin.time <= t && t - signin.time <= token_window(signin.table)) {
+            bad.push(format!("the sign-in at {} is not within its token's lifetime before", signin.time));
         }
         if !bad.is_empty() {
             problems.push(format!("{what}: {}", bad.join("; ")));
@@ -221,7 +226,7 @@ pub fn app_audit_records(g: &Generated, signins: &SignIns) -> Vec<String> {
         let candidates = signins.preceding(sp_id, GRAPH_APP, t);
         if candidates.is_empty() {
             problems.push(format!(
-                "AuditLogs {} at {t}: no successful Microsoft Graph sign-in of {sp_id} within the hour before",
+                "AuditLogs {} at {t}: no successful Microsoft Graph sign-in of {sp_id} whose token was still alive",
                 s(r, "Id")
             ));
         } else if !candidates.iter().any(|c| Some(c.app_id) == app["appId"].as_str()) {

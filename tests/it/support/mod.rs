@@ -67,7 +67,12 @@ pub fn bundled_scenarios() -> Vec<PathBuf> {
 }
 
 pub fn seed_scenario() -> PathBuf {
-    crate_dir().join("scenarios/seed.yaml")
+    scenario_path("seed.yaml")
+}
+
+/// A bundled scenario by file name.
+pub fn scenario_path(name: &str) -> PathBuf {
+    crate_dir().join("scenarios").join(name)
 }
 
 /// A directory under the system temp dir with a unique name, removed on drop.

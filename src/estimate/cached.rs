@@ -1,0 +1,272 @@
+//! The analytic estimate of workloads whose clients keep their tokens between runs
+//! (`token_cache: shared`, and every managed identity): how many runs sign in depends on when the
+//! previous token was obtained, so the runs' instants are replayed through the token rules of
+//! [`crate::sim::tokens`] — without rendering a record — and each run's records are priced with
+//! the sample profiles of [`super::analytic`].
+//!
+//! Identities whose shared workloads come from the same declarations (a population's members) are
+//! alike: at most [`SAMPLED_MEMBERS`] of them are replayed, and every member is credited with their
+//! average. Cost therefore grows with the runs of the sampled members, not with the tenant's size.
+
+use super::analytic::{Analytic, HourGrid, day_of, runs_per_step};
+use super::volume::Volume;
+use crate::scenario::Tenant;
+use crate::scenario::model::{IdentityKind, TokenCacheMode};
+use crate::scenario::tenant::{Schedule, Workload};
+use crate::sim::schedule::Runs;
+use crate::sim::tokens::{self, Token};
+use crate::sim::workloads;
+use chrono::{DateTime, TimeDelta, Utc};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+/// Identities replayed per group of alike identities.
+pub const SAMPLED_MEMBERS: usize = 256;
+/// Run instants replayed in one estimate at most (about a tenth of a second of work); groups past
+/// it are estimated densely.
+const REPLAY_BUDGET: f64 = 4_000_000.0;
+/// An identity with more runs than this over the horizon (one every 13 seconds for 30 days) uses
+/// its tokens in almost every minute it is active: its sign-ins are counted as renewals at each
+/// token's expiry, without replaying its runs.
+const DENSE_RUNS: f64 = 200_000.0;
+
+/// What the runs of one workload did on one day, per unit of identity weight.
+#[derive(Debug, Clone, Copy, Default)]
+struct DayCounts {
+    /// Runs that went through (with cached tokens or new ones).
+    ok: f64,
+    /// Runs whose sign-in failed (an expired credential and no token left).
+    failed: f64,
+    /// New sign-ins per token resource slot.
+    signins: [f64; 2],
+}
+
+/// One workload slot of a group: its runs per day, and an instant of each outcome to sample.
+#[derive(Debug, Clone)]
+struct Slot {
+    days: Vec<DayCounts>,
+    first_ok: Option<DateTime<Utc>>,
+    first_failed: Option<DateTime<Utc>>,
+}
+
+/// Adds the volume of tenant `ti`'s shared-token workloads, whose horizon starts at `start` and has
+/// the hours of `grid`; `offsets` place its identities and workloads among every tenant's.
+pub(super) fn estimate(
+    analytic: &mut Analytic<'_>,
+    ti: usize,
+    (start, grid): (DateTime<Utc>, &HourGrid),
+    offsets: (usize, usize),
+    volume: &mut Volume,
+) {
+    let tenant = &analytic.tenants()[ti];
+    for members in alike_groups(tenant) {
+        let (identity, workloads) = &members[0];
+        let workloads: Vec<&Workload> = workloads.iter().map(|w| &tenant.workloads[*w]).collect();
+        let member_runs: f64 = workloads.iter().map(|w| expected_runs(w, grid)).sum();
+        let fit = (REPLAY_BUDGET - analytic.replayed).max(0.0) / member_runs.max(1.0);
+        let slots = if member_runs <= DENSE_RUNS && fit >= 1.0 {
+            let sampled = (fit as usize).clamp(1, SAMPLED_MEMBERS);
+            analytic.replayed += sampled.min(members.len()) as f64 * member_runs;
+            replay_group(analytic, tenant, &members[..sampled.min(members.len())], start, volume.days())
+        } else {
+            let kind = tenant.identities[*identity].kind;
+            renew_densely(tenant, &workloads, kind, grid, volume.days())
+        };
+        credit_group(analytic, ti, &members, &slots, offsets, volume);
+    }
+}
+
+/// Expected runs of `workload` over the horizon.
+fn expected_runs(workload: &Workload, grid: &HourGrid) -> f64 {
+    match &workload.schedule {
+        Schedule::At { times, .. } => times.len() as f64,
+        schedule => runs_per_step(schedule, &grid.hours).map(|(_, runs)| runs).sum(),
+    }
+}
+
+/// An identity and the indexes of its shared-token workloads.
+type Member = (usize, Vec<usize>);
+
+/// Every identity with shared-token workloads, with those workloads, grouped by the declarations
+/// the workloads come from (so a population's members form one group, in identity order).
+fn alike_groups(tenant: &Tenant) -> Vec<Vec<Member>> {
+    let mut by_identity: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (wi, workload) in tenant.workloads.iter().enumerate() {
+        if workload.token_cache == TokenCacheMode::Shared {
+            by_identity.entry(workload.identity).or_default().push(wi);
+        }
+    }
+    let mut groups: BTreeMap<(u8, Vec<usize>), Vec<Member>> = BTreeMap::new();
+    for (identity, workloads) in by_identity {
+        let signature = workloads.iter().map(|w| tenant.workloads[*w].declaration).collect();
+        let kind = tenant.identities[identity].kind as u8;
+        groups.entry((kind, signature)).or_default().push((identity, workloads));
+    }
+    groups.into_values().collect()
+}
+
+/// One outcome slot per workload of a group's identities.
+fn empty_slots(count: usize, days: usize) -> Vec<Slot> {
+    vec![
+        Slot {
+            days: vec![DayCounts::default(); days],
+            first_ok: None,
+            first_failed: None,
+        };
+        count
+    ]
+}
+
+/// The outcomes of an identity whose runs are so dense that it calls in every minute it is active:
+/// its runs are counted per hour, as for a client without a cache, and each token is renewed as soon
+/// as it expires while the identity is active (or at the next hour it is).
+fn renew_densely(tenant: &Tenant, workloads: &[&Workload], kind: IdentityKind, grid: &HourGrid, days: usize) -> Vec<Slot> {
+    let mut slots = empty_slots(workloads.len(), days);
+    let usable = tokens::usable_for(kind);
+    let mut usable_until: Vec<(&'static str, DateTime<Utc>)> = Vec::new();
+    let per_slot: Vec<Vec<f64>> = workloads
+        .iter()
+        .map(|w| match &w.schedule {
+            Schedule::At { .. } => vec![0.0; grid.hours.len()],
+            schedule => runs_per_step(schedule, &grid.hours).map(|(_, runs)| runs).collect(),
+        })
+        .collect();
+    for (h, hour) in grid.hours.iter().enumerate() {
+        let half = TimeDelta::milliseconds(hour.overlap_ms as i64 / 2);
+        let (from, to) = (hour.mid - half, hour.mid + half);
+        for (slot, workload) in workloads.iter().enumerate() {
+            let runs = per_slot[slot][h];
+            if runs <= 0.0 {
+                continue;
+            }
+            let record = &mut slots[slot];
+            let day = &mut record.days[hour.day.min(days - 1)];
+            if workloads::credential_fails(tenant, workload, hour.mid) {
+                day.failed += runs;
+                record.first_failed.get_or_insert(hour.mid);
+                continue;
+            }
+            day.ok += runs;
+            record.first_ok.get_or_insert(hour.mid);
+            for (i, resource) in workloads::token_resources(&workload.action, kind).iter().enumerate() {
+                let until = match usable_until.iter_mut().find(|(key, _)| key == resource) {
+                    Some((_, until)) => until,
+                    None => {
+                        usable_until.push((resource, from - usable));
+                        &mut usable_until.last_mut().expect("just pushed").1
+                    }
+                };
+                while *until < to {
+                    *until = (*until).max(from) + usable;
+                    day.signins[i] += 1.0;
+                }
+            }
+        }
+    }
+    slots
+}
+
+/// Replays the members of a group, and returns per workload slot their daily outcomes per unit of
+/// weight.
+fn replay_group(analytic: &Analytic<'_>, tenant: &Tenant, members: &[Member], start: DateTime<Utc>, days: usize) -> Vec<Slot> {
+    let mut slots = empty_slots(members.first().map_or(0, |(_, w)| w.len()), days);
+    let sampled_weight: f64 = members.iter().map(|(i, _)| tenant.identities[*i].weight as f64).sum();
+    for (identity, workloads) in members {
+        let weight = tenant.identities[*identity].weight as f64 / sampled_weight.max(1.0);
+        let workloads: Vec<&Workload> = workloads.iter().map(|w| &tenant.workloads[*w]).collect();
+        replay_identity(analytic, tenant, &workloads, (start, days), weight, &mut slots);
+    }
+    slots
+}
+
+/// Replays one identity's shared-token workloads in time order through its token cache, adding
+/// `weight` per run to the slot counts.
+fn replay_identity(
+    analytic: &Analytic<'_>,
+    tenant: &Tenant,
+    workloads: &[&Workload],
+    (start, days): (DateTime<Utc>, usize),
+    weight: f64,
+    slots: &mut [Slot],
+) {
+    let ids = analytic.ids();
+    let mut streams: Vec<Runs> = workloads
+        .iter()
+        .map(|w| Runs::new(&w.schedule, tenant.start, tenant.end, ids.rng(&w.path, "schedule")))
+        .collect();
+    let mut heap: BinaryHeap<Reverse<(DateTime<Utc>, usize)>> = streams
+        .iter_mut()
+        .enumerate()
+        .filter_map(|(slot, runs)| runs.next().map(|t| Reverse((t, slot))))
+        .collect();
+    let Some(kind) = workloads.first().map(|w| tenant.identities[w.identity].kind) else {
+        return;
+    };
+    let mut held: Vec<(&'static str, Token)> = Vec::new();
+    while let Some(Reverse((t, slot))) = heap.pop() {
+        let workload = workloads[slot];
+        let fails = workloads::credential_fails(tenant, workload, t);
+        let mut signed = [0.0; 2];
+        let mut failed = false;
+        for (i, resource) in workloads::token_resources(&workload.action, kind).iter().enumerate() {
+            let usable = held.iter().any(|(key, token)| key == resource && token.usable_at(t));
+            if usable {
+                continue;
+            }
+            if fails {
+                failed = true;
+                break;
+            }
+            signed[i] = 1.0;
+            held.retain(|(key, _)| key != resource);
+            held.push((resource, Token::issued(kind, t, String::new(), false)));
+        }
+        let record = &mut slots[slot];
+        let day = &mut record.days[day_of(start, t, days)];
+        if failed {
+            day.failed += weight;
+            record.first_failed.get_or_insert(t);
+        } else {
+            day.ok += weight;
+            for (count, s) in day.signins.iter_mut().zip(signed) {
+                *count += s * weight;
+            }
+            record.first_ok.get_or_insert(t);
+        }
+        if let Some(next) = streams[slot].next() {
+            heap.push(Reverse((next, slot)));
+        }
+    }
+}
+
+/// Credits every member of a group with the group's average outcomes, priced by sample profiles.
+fn credit_group(
+    analytic: &mut Analytic<'_>,
+    ti: usize,
+    members: &[Member],
+    slots: &[Slot],
+    (identity_offset, workload_offset): (usize, usize),
+    volume: &mut Volume,
+) {
+    let tenants = analytic.tenants();
+    let tenant = &tenants[ti];
+    for (identity, workloads) in members {
+        let weight = tenant.identities[*identity].weight as f64;
+        for (slot, wi) in slots.iter().zip(workloads) {
+            let workload = &tenant.workloads[*wi];
+            let ok = slot.first_ok.map(|t| analytic.profile(ti, workload, t, false));
+            let failed = slot.first_failed.map(|t| analytic.profile(ti, workload, t, true));
+            for (day, counts) in slot.days.iter().enumerate() {
+                let (who, what) = (identity_offset + identity, workload_offset + wi);
+                if let Some(profile) = &ok {
+                    let signins = counts.signins.map(|s| s * weight);
+                    profile.add_to(volume, day, counts.ok * weight, signins, who, what);
+                }
+                if let Some(profile) = &failed {
+                    let runs = counts.failed * weight;
+                    profile.add_to(volume, day, runs, [runs; 2], who, what);
+                }
+            }
+        }
+    }
+}
