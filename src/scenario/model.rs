@@ -250,6 +250,19 @@ pub enum CredentialType {
     Certificate,
 }
 
+/// Where a credential is added (`credential_on`): the application registration — what the portal's
+/// "Certificates & secrets" blade does — or the service principal object itself, which an attacker
+/// holding `Application.ReadWrite.All` can do and managed identity certificate rotation does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum CredentialOn {
+    /// `Update application – Certificates and secrets management `.
+    Application,
+    /// `Add service principal credentials`, then `Update service principal`.
+    ServicePrincipal,
+}
+
 /// One of a service principal's `credentials`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -415,6 +428,9 @@ pub struct AnomalySpec {
     /// credential_added_to_active_sp, rename_then_credential: the type of credential added; default
     /// `client_secret`.
     pub credential_type: Option<S<CredentialType>>,
+    /// credential_added_to_active_sp, rename_then_credential: whether the credential goes on the
+    /// application registration (default) or on the service principal object.
+    pub credential_on: Option<S<CredentialOn>>,
     /// rename_then_credential: the service principal's new display name.
     pub new_name: Option<S<String>>,
     /// keyvault_mass_read, signin_from_unusual_ip (managed identities), new_resource_access: the vault.
@@ -458,8 +474,8 @@ impl AnomalyKind {
     pub fn fields(self) -> &'static [&'static str] {
         match self {
             AnomalyKind::FailedSignins => &["reason", "count", "ip", "resource"],
-            AnomalyKind::CredentialAddedToActiveSp => &["actor", "ip", "credential_type"],
-            AnomalyKind::RenameThenCredential => &["new_name", "actor", "ip", "credential_type"],
+            AnomalyKind::CredentialAddedToActiveSp => &["actor", "ip", "credential_type", "credential_on"],
+            AnomalyKind::RenameThenCredential => &["new_name", "actor", "ip", "credential_type", "credential_on"],
             AnomalyKind::SigninFromUnusualIp => &["ip", "resource", "vault"],
             AnomalyKind::NewResourceAccess => &["resource", "vault"],
             AnomalyKind::CaPolicyDeletedByApp => &["policy"],

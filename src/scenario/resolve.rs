@@ -1098,6 +1098,7 @@ impl AnomalyFields<'_> {
                     actor_upn: self.actor(),
                     actor_ip: ip,
                     credential_type: self.credential_type(),
+                    on: self.credential_on(),
                 }
             }
             AnomalyKind::RenameThenCredential => {
@@ -1111,6 +1112,7 @@ impl AnomalyFields<'_> {
                     actor_ip: ip,
                     new_name,
                     credential_type: self.credential_type(),
+                    on: self.credential_on(),
                     add_credential: !spec.benign,
                 }
             }
@@ -1191,6 +1193,10 @@ impl AnomalyFields<'_> {
         self.spec.credential_type.as_ref().map_or(CredentialType::ClientSecret, |c| c.value)
     }
 
+    fn credential_on(&self) -> CredentialOn {
+        self.spec.credential_on.as_ref().map_or(CredentialOn::Application, |c| c.value)
+    }
+
     fn failed_signins(&self, ip: Ipv4Addr) -> R<AnomalyDetail> {
         let reason = self.spec.reason.as_ref().ok_or_else(|| {
             self.ctx
@@ -1252,8 +1258,9 @@ impl AnomalyFields<'_> {
 }
 
 /// Where each optional anomaly field was given, by name.
-fn anomaly_fields_given(spec: &AnomalySpec) -> [(&'static str, Option<(u32, u32)>); 10] {
+fn anomaly_fields_given(spec: &AnomalySpec) -> [(&'static str, Option<(u32, u32)>); 11] {
     [
+        ("credential_on", loc(&spec.credential_on)),
         ("reason", loc(&spec.reason)),
         ("count", loc(&spec.count)),
         ("ip", loc(&spec.ip)),

@@ -2,7 +2,7 @@
 //! This is what the simulator and the estimator read; they never see the YAML.
 
 use crate::catalog::{FirstPartyApp, Region};
-use crate::scenario::model::{AnomalyKind, CredentialType, DailyProfile, GraphOperationKind, IdentityKind, TokenCacheMode};
+use crate::scenario::model::{AnomalyKind, CredentialOn, CredentialType, DailyProfile, GraphOperationKind, IdentityKind, TokenCacheMode};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -365,6 +365,8 @@ pub enum AnomalyDetail {
         actor_ip: Ipv4Addr,
         /// Type of the credential added.
         credential_type: CredentialType,
+        /// The application or its service principal.
+        on: CredentialOn,
     },
     /// A user renames the application, then (unless it is the benign rename alone) adds a credential.
     RenameThenCredential {
@@ -376,6 +378,8 @@ pub enum AnomalyDetail {
         new_name: String,
         /// Type of the credential added.
         credential_type: CredentialType,
+        /// The application or its service principal.
+        on: CredentialOn,
         /// Whether a credential follows the rename: `false` in the benign reading (the rename
         /// alone).
         add_credential: bool,

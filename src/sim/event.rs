@@ -1,9 +1,9 @@
 //! Semantic events: what happened, independent of how each table records it. One event becomes
 //! one record in one table; a workload run emits several events.
 
+use crate::catalog::directory::DirectoryOperation;
 use crate::catalog::{FirstPartyApp, Region};
-use crate::scenario::model::GraphOperationKind;
-use crate::scenario::tenant::{CaPolicy, Credential, Identity, KeyVault, LogicApp, SqlServer, Tenant};
+use crate::scenario::tenant::{Credential, Identity, KeyVault, LogicApp, SqlServer, Tenant};
 use chrono::{DateTime, Utc};
 use std::net::Ipv4Addr;
 use uuid::Uuid;
@@ -36,7 +36,7 @@ pub enum EventKind<'t> {
     KeyVault(KeyVaultOp<'t>),
     Arm(ArmActivity<'t>),
     LogicApp(LogicAppEvent<'t>),
-    Audit(DirectoryAudit<'t>),
+    Audit(DirectoryAudit),
 }
 
 /// A token request by a managed identity or service principal.
@@ -131,41 +131,78 @@ pub struct LogicAppEvent<'t> {
     pub tracking_id: Uuid,
 }
 
-/// An Entra ID directory audit record.
+/// An Entra ID directory change, as its `AuditLogs` record describes it: the operation's envelope,
+/// who initiated it, and the objects it changed with their properties' old and new values.
 #[derive(Debug, Clone)]
-pub struct DirectoryAudit<'t> {
-    pub target: &'t Identity,
-    pub action: AuditAction<'t>,
+pub struct DirectoryAudit {
+    /// The operation (name, category, service, type, `Id` prefix).
+    pub operation: &'static DirectoryOperation,
+    /// Who did it.
+    pub initiator: Initiator,
+    /// What it changed, in the order the record lists them.
+    pub targets: Vec<AuditTarget>,
+    /// `AdditionalDetails` key/value pairs.
+    pub additional: Vec<(&'static str, String)>,
+    /// `Result`: `success` or `failure`.
+    pub success: bool,
+    /// `ResultReason` (mirrored in `ResultDescription`): empty for most changes; the reason of a
+    /// failure, the method of an Authentication Methods record, a PIM request's justification.
+    pub reason: String,
+    /// Shared by the records of one change.
     pub correlation_id: Uuid,
+    /// The `_<5 alphanumerics>_<number>` tail of the record's `Id`.
     pub id_suffix: String,
 }
 
-#[derive(Debug, Clone)]
-pub enum AuditAction<'t> {
-    /// An app changes a Conditional Access policy through Microsoft Graph (the target is the app).
-    ConditionalAccess {
-        operation: GraphOperationKind,
-        policy: &'t CaPolicy,
+/// `InitiatedBy`: a user (interactive, or a service acting for one) or an application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Initiator {
+    /// A user; directory audits mostly leave `displayName` null and may leave the address out.
+    User {
+        /// The user's object id.
+        id: Uuid,
+        /// `userPrincipalName`.
+        upn: Option<String>,
+        /// `displayName`: null for admins, a service's name when it acts for the user.
+        display_name: Option<String>,
+        /// `ipAddress`.
+        ip: Option<Ipv4Addr>,
     },
-    /// A user adds a credential to an application registration (the target's app).
-    CredentialAdded {
-        actor_upn: String,
-        actor_id: Uuid,
-        actor_ip: Ipv4Addr,
-        key_id: Uuid,
-        certificate: bool,
-        existing: Vec<(Uuid, bool)>,
-        /// The application's display name at that time (after a rename, the new one).
+    /// An application's service principal.
+    App {
+        /// `displayName`.
         display_name: String,
+        /// `appId` (null on many real records: audit-operations.md §1.3).
+        app_id: Option<Uuid>,
+        /// `servicePrincipalId`.
+        sp_id: Option<Uuid>,
     },
-    /// A user renames the application (and so its service principal).
-    Renamed {
-        actor_upn: String,
-        actor_id: Uuid,
-        actor_ip: Ipv4Addr,
-        old_name: String,
-        new_name: String,
-    },
-    /// The app grants an app role to its own service principal through Microsoft Graph.
-    AppRoleAssigned,
+}
+
+/// One entry of `TargetResources`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditTarget {
+    /// `id` (a domain target has none).
+    pub id: Option<String>,
+    /// `displayName`.
+    pub display_name: Option<String>,
+    /// `type`: `User`, `ServicePrincipal`, `Application`, `Group`, `Role`, `Policy`, `Device`, …
+    pub kind: Option<&'static str>,
+    /// `userPrincipalName`, on user targets.
+    pub upn: Option<String>,
+    /// `groupType`, on group targets.
+    pub group_type: Option<&'static str>,
+    /// `modifiedProperties`.
+    pub modified: Vec<Modified>,
+}
+
+/// A `modifiedProperties` entry: old and new values as the JSON texts records carry, or null.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Modified {
+    /// `displayName`.
+    pub name: std::borrow::Cow<'static, str>,
+    /// `oldValue`.
+    pub old: Option<String>,
+    /// `newValue`.
+    pub new: Option<String>,
 }

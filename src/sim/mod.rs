@@ -1,6 +1,7 @@
 //! The simulation: merges every workload's and anomaly's run stream into one time-ordered stream
 //! of semantic events. Memory holds one pending run per source, whatever the period or rate.
 
+pub mod directory;
 pub mod event;
 pub mod schedule;
 pub mod tokens;

@@ -1,14 +1,18 @@
 //! What one workload run or injected anomaly does, as a sequence of semantic events.
 
+use super::directory::{self, NewCredential, PolicyChange};
 use super::event::*;
 use super::tokens::{RunTokens, Token};
 use crate::catalog::{self, FirstPartyApp};
 use crate::ids::{IdSource, SimRng, base64url, random_guid};
-use crate::scenario::model::{CredentialType, GraphOperationKind, IdentityKind, TokenCacheMode};
+use crate::scenario::model::{CredentialOn, CredentialType, GraphOperationKind, IdentityKind, TokenCacheMode};
 use crate::scenario::tenant::*;
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::{Rng, RngExt};
 use std::net::Ipv4Addr;
+
+/// The user agent of Microsoft Graph PowerShell, which automation calls Graph with.
+const GRAPH_POWERSHELL_AGENT: &str = "Microsoft.Graph.PowerShell/2.25.0";
 
 /// A delay between `lo` and `hi` milliseconds, to the 100-ns tick.
 fn ms(rng: &mut SimRng, lo: i64, hi: i64) -> TimeDelta {
@@ -386,8 +390,13 @@ fn graph_operation_run<'t>(
     if caller.token(graph, caller.identity.egress_ip, t, tokens, rng, out).is_none() {
         return;
     }
-    let action = AuditAction::ConditionalAccess { operation, policy };
-    out.push(audit(caller.tenant, caller.identity, action, t + ms(rng, 300, 2_500), rng));
+    let change = match operation {
+        GraphOperationKind::DeleteConditionalAccessPolicy => PolicyChange::Delete,
+        GraphOperationKind::UpdateConditionalAccessPolicy => PolicyChange::ReportOnly,
+    };
+    let at = t + ms(rng, 300, 2_500);
+    let changes = directory::conditional_access_changed(caller.tenant, policy, change, at);
+    push_audits(caller.tenant, &directory::app_initiator(caller.identity), changes, at, rng, out);
 }
 
 const DEPLOYMENT_WRITE: &str = "Microsoft.Resources/deployments/write";
@@ -442,14 +451,6 @@ const ARM_DEPLOYMENT_STEPS: [ArmStep; 6] = [
         gap_ms: 0,
     },
 ];
-
-/// The `_<5 upper-case letters and digits>_<number>` tail of an AuditLogs `Id` (`6X649`, `7H1JL`,
-/// `AUMVX`: real-exports.md §3).
-fn audit_suffix(rng: &mut SimRng) -> String {
-    const ALPHABET: &[u8; 36] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let middle: String = (0..5).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
-    format!("{middle}_{}", rng.random_range(10_000_000..999_999_999u32))
-}
 
 /// One Key Vault data-plane call; an empty `secret` is a listing of the vault's secrets.
 #[allow(clippy::too_many_arguments)]
@@ -533,42 +534,59 @@ fn deployment<'t>(
     }
 }
 
-fn audit<'t>(tenant: &'t Tenant, target: &'t Identity, action: AuditAction<'t>, time: DateTime<Utc>, rng: &mut SimRng) -> Event<'t> {
-    Event {
-        time,
-        tenant,
-        kind: EventKind::Audit(DirectoryAudit {
-            target,
-            action,
-            correlation_id: random_guid(rng),
-            id_suffix: audit_suffix(rng),
-        }),
+/// Pushes the records of one directory change from `at` on, a few milliseconds apart, as one
+/// change's records are logged.
+fn push_audits<'t>(
+    tenant: &'t Tenant,
+    initiator: &Initiator,
+    changes: Vec<directory::Change>,
+    at: DateTime<Utc>,
+    rng: &mut SimRng,
+    out: &mut Vec<Event<'t>>,
+) {
+    let mut time = at;
+    for record in directory::records(initiator, changes, true, rng) {
+        out.push(Event {
+            time,
+            tenant,
+            kind: EventKind::Audit(record),
+        });
+        time += ms(rng, 5, 400);
     }
 }
 
-/// `actor` is the user's UPN and address.
+/// A user acting in the portal: the initiator block of `actor` (UPN and address).
+fn portal_user(ids: &IdSource, tenant: &Tenant, (upn, ip): (&str, Ipv4Addr)) -> Initiator {
+    let id = ids.guid(&format!("{}/{}", tenant.scenario, upn), "user");
+    directory::user_initiator(id, upn, Some(ip))
+}
+
+/// The portal's user agent, for changes users make there.
+fn portal_agent() -> &'static str {
+    catalog::services::client_app("portal").map_or("", |c| c.user_agent)
+}
+
+/// A user adds a credential to the identity's application (or service principal).
+#[allow(clippy::too_many_arguments)]
 fn credential_added<'t>(
     ids: &IdSource,
-    tenant: &Tenant,
+    tenant: &'t Tenant,
     identity: &Identity,
     actor: (&str, Ipv4Addr),
-    certificate: bool,
+    (certificate, on): (bool, CredentialOn),
     display_name: &str,
+    at: DateTime<Utc>,
     rng: &mut SimRng,
-) -> AuditAction<'t> {
-    AuditAction::CredentialAdded {
-        actor_upn: actor.0.to_owned(),
-        actor_id: ids.guid(&format!("{}/{}", tenant.scenario, actor.0), "user"),
-        actor_ip: actor.1,
+    out: &mut Vec<Event<'t>>,
+) {
+    let new = NewCredential {
         key_id: random_guid(rng),
         certificate,
-        existing: identity
-            .credentials
-            .iter()
-            .map(|c| (c.key_id, c.kind == CredentialType::Certificate))
-            .collect(),
-        display_name: display_name.to_owned(),
-    }
+        display_name,
+        user_agent: portal_agent(),
+    };
+    let changes = directory::credential_added(identity, on, &new);
+    push_audits(tenant, &portal_user(ids, tenant, actor), changes, at, rng, out);
 }
 
 /// A sign-in that succeeds with the identity's first credential valid at `time`.
@@ -625,19 +643,21 @@ pub fn anomaly<'t>(ids: &IdSource, tenant: &'t Tenant, anomaly: &'t Anomaly, rng
             actor_upn,
             actor_ip,
             credential_type,
+            on,
         } => {
             let certificate = *credential_type == CredentialType::Certificate;
-            let action = credential_added(ids, tenant, identity, (actor_upn, *actor_ip), certificate, &identity.name, rng);
-            out.push(audit(tenant, identity, action, now, rng));
+            let what = (certificate, *on);
+            credential_added(ids, tenant, identity, (actor_upn, *actor_ip), what, &identity.name, now, rng, out);
         }
         AnomalyDetail::RenameThenCredential {
             actor_upn,
             actor_ip,
             new_name,
             credential_type,
+            on,
             add_credential,
         } => {
-            let credential = add_credential.then_some(*credential_type == CredentialType::Certificate);
+            let credential = add_credential.then_some((*credential_type == CredentialType::Certificate, *on));
             rename_then_credential(ids, tenant, identity, (actor_upn, *actor_ip), new_name, credential, now, rng, out);
         }
         AnomalyDetail::UnusualIp { ip, resource, vault } => {
@@ -651,11 +671,9 @@ pub fn anomaly<'t>(ids: &IdSource, tenant: &'t Tenant, anomaly: &'t Anomaly, rng
         AnomalyDetail::CaPolicyDeleted { policy } => {
             let graph = catalog::first_party("graph").expect("catalog has Graph");
             out.push(good_sign_in(tenant, identity, graph, identity.egress_ip, now, rng));
-            let action = AuditAction::ConditionalAccess {
-                operation: GraphOperationKind::DeleteConditionalAccessPolicy,
-                policy: &tenant.ca_policies[*policy],
-            };
-            out.push(audit(tenant, identity, action, now + ms(rng, 300, 2_500), rng));
+            let at = now + ms(rng, 300, 2_500);
+            let changes = directory::conditional_access_changed(tenant, &tenant.ca_policies[*policy], PolicyChange::Delete, at);
+            push_audits(tenant, &directory::app_initiator(identity), changes, at, rng, out);
         }
         AnomalyDetail::KeyVaultMassRead { vault, count } => {
             keyvault_mass_read(ids, tenant, identity, &tenant.key_vaults[*vault], *count, now, rng, out);
@@ -692,7 +710,7 @@ fn failed_signins<'t>(
     }
 }
 
-/// A rename by `actor`, then optionally (`Some(certificate)`) a credential added under the new name.
+/// A rename by `actor`, then optionally (`Some((certificate, on))`) a credential added under the new name.
 #[allow(clippy::too_many_arguments)]
 fn rename_then_credential<'t>(
     ids: &IdSource,
@@ -700,23 +718,16 @@ fn rename_then_credential<'t>(
     identity: &'t Identity,
     actor: (&str, Ipv4Addr),
     new_name: &str,
-    credential: Option<bool>,
+    credential: Option<(bool, CredentialOn)>,
     mut now: DateTime<Utc>,
     rng: &mut SimRng,
     out: &mut Vec<Event<'t>>,
 ) {
-    let rename = AuditAction::Renamed {
-        actor_upn: actor.0.to_owned(),
-        actor_id: ids.guid(&format!("{}/{}", tenant.scenario, actor.0), "user"),
-        actor_ip: actor.1,
-        old_name: identity.name.clone(),
-        new_name: new_name.to_owned(),
-    };
-    out.push(audit(tenant, identity, rename, now, rng));
-    if let Some(certificate) = credential {
+    let changes = directory::application_renamed(identity, &identity.name, new_name, portal_agent());
+    push_audits(tenant, &portal_user(ids, tenant, actor), changes, now, rng, out);
+    if let Some(what) = credential {
         now += ms(rng, 120_000, 900_000);
-        let action = credential_added(ids, tenant, identity, actor, certificate, new_name, rng);
-        out.push(audit(tenant, identity, action, now, rng));
+        credential_added(ids, tenant, identity, actor, what, new_name, now, rng, out);
     }
 }
 
@@ -770,7 +781,12 @@ fn new_resource_access<'t>(
             let ip = vault_caller_ip(vault, identity);
             out.push(keyvault_call(tenant, identity, vault, "SecretGet", &secret, version, ip, now, rng));
         }
-        ("graph", _) => out.push(audit(tenant, identity, AuditAction::AppRoleAssigned, now, rng)),
+        ("graph", _) => {
+            let role = catalog::roles::app_role_of("graph", "RoleManagement.ReadWrite.Directory").expect("catalog has the role");
+            let resource = (tenant.first_party_sp_id(resource), resource.display_name, resource.app_id);
+            let changes = directory::app_role_assigned(resource, identity, role, now, GRAPH_POWERSHELL_AGENT);
+            push_audits(tenant, &directory::app_initiator(identity), changes, now, rng, out);
+        }
         _ => {}
     }
 }

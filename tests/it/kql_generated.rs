@@ -98,7 +98,13 @@ fn seed_rules_fire_on_generated_anomalies() {
     assert_eq!(column(&failed, "IPCustomEntity"), ["185.220.101.23"]);
     assert_eq!(column(&failed, "count_"), ["3"]);
 
+    // Verbatim, the credential rule's `==` misses: real records end the operation name with a space
+    // (OTRF Log Analytics export, real-exports.md §3).
     let cred = g.run(seed::RULE_CREDENTIAL_AFTER_SIGNIN, &[]);
+    assert!(cred.rows.is_empty(), "the verbatim rule matched {:?}", cred.rows);
+    let real_name = seed::RULE_CREDENTIAL_AFTER_SIGNIN.replace("secrets management\"", "secrets management \"");
+    assert_ne!(real_name, seed::RULE_CREDENTIAL_AFTER_SIGNIN);
+    let cred = g.run(&real_name, &[]);
     assert_eq!(column(&cred, "AccountCustomEntity"), ["sp-devops-sql-deployment"]);
     assert_eq!(column(&cred, "IPCustomEntity"), ["203.0.113.66"]);
 }

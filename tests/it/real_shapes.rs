@@ -339,3 +339,143 @@ fn audit_identity_is_the_initiators_display_name_and_ids_mix_letters_and_digits(
     }
     assert!(digit_segments > 0, "some Id segments carry digits");
 }
+
+fn audit_records() -> impl Iterator<Item = (&'static Generated, &'static Record)> {
+    outputs()
+        .iter()
+        .flat_map(|g| g.records(crate::support::AUDIT).iter().map(move |r| (g, r)))
+}
+
+/// Source: OTRF Security-Datasets GoldenSAMLADFSMailAccess AADAuditEvents (a Log Analytics export):
+/// both rows name the operation `Update application – Certificates and secrets management ` — en
+/// dash and trailing space — although Microsoft's reference table prints neither.
+#[test]
+fn the_credential_operation_keeps_the_en_dash_and_the_trailing_space() {
+    let names: BTreeSet<&str> = audit_records()
+        .map(|(_, r)| s(r, "OperationName"))
+        .filter(|n| n.contains("Certificates and secrets"))
+        .collect();
+    assert_eq!(
+        names,
+        BTreeSet::from(["Update application \u{2013} Certificates and secrets management "])
+    );
+}
+
+/// Source: SEKOIA-IO intake-formats azure-ad `app_role_001/002` (Event Hub records, 2025–26) and a
+/// Graph read (audit-operations.md §2.1): the *resource* service principal is the first target and
+/// carries the role and the assignee; Sentinel's AdminPromoAfterRoleMgmtAppPermissionGrant reads
+/// `ServicePrincipal.ObjectID` there.
+#[test]
+fn an_app_role_assignment_targets_the_resource_first_with_the_role_and_the_assignee() {
+    let mut seen = 0;
+    for (g, r) in audit_records().filter(|(_, r)| s(r, "OperationName") == "Add app role assignment to service principal") {
+        seen += 1;
+        let targets = r["TargetResources"].as_array().expect("targets");
+        assert_eq!(targets[0]["displayName"], "Microsoft Graph", "{}", g.name());
+        assert_eq!(targets[0]["type"], "ServicePrincipal");
+        let props: BTreeMap<&str, &str> = targets[0]["modifiedProperties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["displayName"].as_str().unwrap(), p["newValue"].as_str().unwrap_or_default()))
+            .collect();
+        for key in [
+            "AppRole.Id",
+            "AppRole.Value",
+            "AppRole.DisplayName",
+            "ServicePrincipal.ObjectID",
+            "ServicePrincipal.DisplayName",
+            "ServicePrincipal.AppId",
+            "ServicePrincipal.Name",
+            "TargetId.ServicePrincipalNames",
+        ] {
+            assert!(props.contains_key(key), "{}: no {key} in {props:?}", g.name());
+        }
+        assert_eq!(props["AppRole.Value"], "\"RoleManagement.ReadWrite.Directory\"");
+        // The assignee is second, displayed by its app id, and is the one the properties name.
+        let assignee = &targets[1];
+        assert_eq!(
+            format!("\"{}\"", assignee["id"].as_str().unwrap()),
+            props["ServicePrincipal.ObjectID"]
+        );
+        assert_eq!(
+            format!("\"{}\"", assignee["displayName"].as_str().unwrap()),
+            props["ServicePrincipal.AppId"]
+        );
+    }
+    assert!(seen > 0, "no app role assignment in the bundled scenarios");
+}
+
+/// Source: PAN `azure_policy_changed.yml` and SEK `update_policy.json` records, and the Entra
+/// "troubleshoot policy changes" doc (audit-operations.md §2.7): the Conditional Access record's
+/// `ConditionalAccessPolicy` values are the full policy JSON; a Core Directory `Update policy` /
+/// `Delete policy` record of the same change precedes it under the same CorrelationId.
+#[test]
+fn conditional_access_changes_carry_the_full_policy_and_their_core_directory_record() {
+    let mut by_correlation: BTreeMap<(String, &str), Vec<&Record>> = BTreeMap::new();
+    for (g, r) in audit_records().filter(|(_, r)| s(r, "Category") == "Policy") {
+        by_correlation.entry((g.name(), s(r, "CorrelationId"))).or_default().push(r);
+    }
+    assert!(!by_correlation.is_empty());
+    for ((scenario, _), records) in &by_correlation {
+        let services: Vec<&str> = records.iter().map(|r| s(r, "LoggedByService")).collect();
+        assert_eq!(services, ["Core Directory", "Conditional Access"], "{scenario}");
+        let ca = records[1];
+        let property = &ca["TargetResources"][0]["modifiedProperties"][0];
+        assert_eq!(property["displayName"], "ConditionalAccessPolicy");
+        let old: serde_json::Value = serde_json::from_str(property["oldValue"].as_str().expect("old policy")).unwrap();
+        for key in [
+            "id",
+            "displayName",
+            "createdDateTime",
+            "modifiedDateTime",
+            "state",
+            "conditions",
+            "grantControls",
+            "sessionControls",
+        ] {
+            assert!(old.get(key).is_some(), "{scenario}: the old policy lacks {key}");
+        }
+        assert!(old["conditions"]["users"]["includeUsers"].is_array());
+        assert_eq!(old["grantControls"]["builtInControls"][0], "mfa");
+        match s(ca, "OperationName") {
+            "Delete conditional access policy" => assert!(property["newValue"].is_null()),
+            _ => {
+                let new: serde_json::Value = serde_json::from_str(property["newValue"].as_str().unwrap()).unwrap();
+                assert_ne!(new["state"], old["state"], "{scenario}: an update changes the state");
+            }
+        }
+    }
+}
+
+/// Source: elastic's Event Hub AuditLogs sample (an MSI certificate rotation, audit-operations.md
+/// §2.1, §3): a credential added to the service principal object is logged as `Add service principal
+/// credentials`, then `Update service principal`, under one CorrelationId, both targeting the SP.
+#[test]
+fn a_credential_added_to_the_service_principal_logs_the_sp_operations() {
+    let tmp = crate::support::TempDir::new("sp-credential");
+    let scenario = std::fs::read_to_string(crate::support::seed_scenario()).unwrap().replace(
+        "    ip: 203.0.113.66\n",
+        "    ip: 203.0.113.66\n    credential_on: service_principal\n",
+    );
+    assert!(scenario.contains("credential_on"));
+    tmp.write("seed.yaml", &scenario);
+    let g = crate::support::generate_and_load(&tmp.join("seed.yaml"), &[]);
+    let records: Vec<&Record> = g
+        .records(crate::support::AUDIT)
+        .iter()
+        .filter(|r| s(r, "Category") == "ApplicationManagement")
+        .collect();
+    let names: Vec<&str> = records.iter().map(|r| s(r, "OperationName")).collect();
+    assert_eq!(names, ["Add service principal credentials", "Update service principal"]);
+    assert_eq!(s(records[0], "CorrelationId"), s(records[1], "CorrelationId"));
+    let sp_id = g.sp_id_of("sp-devops-sql-deployment");
+    for r in &records {
+        assert_eq!(r["TargetResources"][0]["type"], "ServicePrincipal");
+        assert_eq!(r["TargetResources"][0]["id"].as_str(), Some(sp_id.as_str()));
+    }
+    let keys = records[0]["TargetResources"][0]["modifiedProperties"][0]["newValue"]
+        .as_str()
+        .unwrap();
+    assert!(keys.contains("KeyType=Password"), "{keys}");
+}

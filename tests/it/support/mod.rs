@@ -179,6 +179,18 @@ impl Generated {
         self.scenario.file_name().unwrap_or_default().to_string_lossy().into_owned()
     }
 
+    /// The service principal object id the manifest gives the identity `name`.
+    pub fn sp_id_of(&self, name: &str) -> String {
+        self.manifest["identities"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|i| i["name"] == name)
+            .and_then(|i| i["service_principal_id"].as_str())
+            .unwrap_or_else(|| panic!("the manifest has no identity `{name}`"))
+            .to_owned()
+    }
+
     /// The manifest's `time_range` as instants.
     pub fn period(&self) -> (DateTime<Utc>, DateTime<Utc>) {
         let get = |k: &str| {

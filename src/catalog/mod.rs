@@ -2,6 +2,15 @@
 //! with their datacenter address space and geo-location, and AADSTS failure codes.
 //! Sources: docs/reference/azure-logs.md §5.1 (app IDs) and §5.2 (AADSTS codes).
 
+// The directory operations, roles and services the action vocabulary will name; until it lands,
+// only some are used.
+#[allow(dead_code)]
+pub mod directory;
+#[allow(dead_code)]
+pub mod roles;
+#[allow(dead_code)]
+pub mod services;
+
 /// Tenant id that owns Microsoft's first-party applications (`AppOwnerTenantId`/`ResourceOwnerTenantId`).
 pub const MICROSOFT_SERVICES_TENANT: &str = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
 
@@ -67,6 +76,12 @@ pub const FIRST_PARTY_APPS: &[FirstPartyApp] = &[
         display_name: "Azure DevOps",
         app_id: "499b84ac-1321-427f-aa17-267ca6975798",
         audience: "499b84ac-1321-427f-aa17-267ca6975798",
+    },
+    FirstPartyApp {
+        key: "exchange",
+        display_name: "Office 365 Exchange Online",
+        app_id: "00000002-0000-0ff1-ce00-000000000000",
+        audience: "https://outlook.office365.com",
     },
     FirstPartyApp {
         key: "logic_apps",
