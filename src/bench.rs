@@ -72,6 +72,7 @@ pub fn run(scenarios_dir: &Path, scratch: &Path, days: u32) -> Result<Vec<Measur
             end: None,
             days: Some(d),
             force: true,
+            background: None,
         };
         let start = Instant::now();
         let manifest = generate(&options, |_| {}).map_err(|e| e.to_string())?;
@@ -94,6 +95,7 @@ pub fn run(scenarios_dir: &Path, scratch: &Path, days: u32) -> Result<Vec<Measur
         free_gb_per_day: 0.0,
         exact: true,
         categories: vec![],
+        background: None,
     };
     let (elapsed, e) = best_of(1, || estimate(&exact));
     let e = e.map_err(|e| e.to_string())?;
@@ -158,6 +160,7 @@ pub fn kql_rules(rules_dir: &Path, scratch: &Path) -> Result<Vec<Measurement>, S
         end: None,
         days: None,
         force: true,
+        background: None,
     };
     let manifest = generate(&options, |_| {}).map_err(|e| e.to_string())?;
     let signins = manifest.tables.get("AADServicePrincipalSignInLogs").map_or(0, |t| t.records);

@@ -33,6 +33,8 @@ pub struct GenerateOptions {
     pub days: Option<u32>,
     /// Also replace tenantless files that no manifest lists as written (never files it did not write).
     pub force: bool,
+    /// Overrides every scenario's `background` level.
+    pub background: Option<crate::scenario::model::BackgroundLevel>,
 }
 
 /// Why a `generate` run failed.
@@ -142,6 +144,7 @@ pub fn check_volume(options: &GenerateOptions, max_bytes: u64) -> Result<f64, Ge
         free_gb_per_day: 0.0,
         exact: false,
         categories: Vec::new(),
+        background: options.background,
     })
     .map_err(|e| match e {
         EstimateError::Load(e) => e,
@@ -195,8 +198,8 @@ fn check_out(target: &Path, force: bool) -> Result<(), SinkError> {
 pub fn load_scenarios(
     paths: &[PathBuf],
     ids: IdSource,
-    days: Option<u32>,
-    end: Option<DateTime<Utc>>,
+    (days, end): (Option<u32>, Option<DateTime<Utc>>),
+    background: Option<crate::scenario::model::BackgroundLevel>,
 ) -> Result<Vec<LoadedScenario>, GenerateError> {
     if paths.is_empty() {
         return Err(GenerateError::NoScenario);
@@ -204,7 +207,11 @@ pub fn load_scenarios(
     let mut loaded = Vec::new();
     let mut names = BTreeSet::new();
     for path in paths {
-        let scenario = scenario::load(path, ids)?;
+        let options = scenario::LoadOptions {
+            background,
+            ..scenario::LoadOptions::default()
+        };
+        let scenario = scenario::load_with(path, ids, options)?;
         if !names.insert(scenario.tenant.scenario.clone()) {
             return Err(GenerateError::DuplicateScenario(scenario.tenant.scenario));
         }
@@ -277,7 +284,7 @@ pub fn generate(options: &GenerateOptions, mut progress: impl FnMut(f64)) -> Res
         eprintln!("note: {note}");
     }
     check_out(&target, options.force)?;
-    let loaded = load_scenarios(&options.scenarios, ids, options.days, options.end)?;
+    let loaded = load_scenarios(&options.scenarios, ids, (options.days, options.end), options.background)?;
     let tenants: Vec<_> = loaded.iter().map(|s| s.tenant.clone()).collect();
     let simulation = Simulation::new(&tenants, ids);
     let (start, end) = simulation.period();
@@ -381,6 +388,9 @@ fn build_manifest(
             identity_id: seed.identity_id.clone(),
             aliases: seed.aliases.clone(),
             ips: seed.ips.clone(),
+            label: seed.label.clone(),
+            technique: seed.technique.clone(),
+            entities: seed.entities.clone(),
             window: TimeRange {
                 start: build.first.map(format_ts).unwrap_or_default(),
                 end: build.last.map(format_ts).unwrap_or_default(),

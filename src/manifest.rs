@@ -122,10 +122,38 @@ pub struct Label {
     /// Addresses the anomaly comes from (attacker or actor IPs).
     #[serde(default)]
     pub ips: Vec<String>,
+    /// A custom anomaly's behaviour (`label`); absent for the built-in kinds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The ATT&CK technique a custom anomaly names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub technique: Option<String>,
+    /// Every entity the anomaly involves: its actors and what they act on.
+    #[serde(default)]
+    pub entities: Vec<LabelEntity>,
     /// Time of the anomaly's first and last record; both empty when it produced none.
     pub window: TimeRange,
     /// The records the anomaly produced, one key each.
     pub records: Vec<LabelRecord>,
+}
+
+/// An entity an anomaly involves, as alerts may name it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LabelEntity {
+    /// `user`, `service_principal`, `managed_identity`, `application`, `group`, `device`,
+    /// `directory_role`, `azure_role`, `azure_resource`, `policy` or `ip`.
+    pub kind: String,
+    /// Its name (a UPN for a user, a display name, an address).
+    pub name: String,
+    /// Its object or resource id (empty for an address).
+    pub id: String,
+}
+
+impl Label {
+    /// The behaviour the label stands for: a custom anomaly's `label`, or the built-in kind.
+    pub fn behaviour(&self) -> String {
+        self.label.clone().unwrap_or_else(|| self.kind.to_string())
+    }
 }
 
 /// Identifies one record in the tables: the row of `table` whose `column` equals `value`.

@@ -40,6 +40,15 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, c)| c)
 }
 
+/// The hint for `name`, which matches none of `candidates`: "did you mean" the closest, or
+/// `otherwise` when none is close.
+pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>, otherwise: impl FnOnce() -> String) -> String {
+    match closest(name, candidates) {
+        Some(c) => format!("did you mean `{c}`?"),
+        None => otherwise(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

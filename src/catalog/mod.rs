@@ -4,11 +4,10 @@
 
 // The directory operations, roles and services the action vocabulary will name; until it lands,
 // only some are used.
-#[allow(dead_code)]
+pub mod arm;
 pub mod directory;
-#[allow(dead_code)]
+pub mod keyvault;
 pub mod roles;
-#[allow(dead_code)]
 pub mod services;
 
 /// Tenant id that owns Microsoft's first-party applications (`AppOwnerTenantId`/`ResourceOwnerTenantId`).
@@ -232,9 +231,6 @@ pub const SIGNIN_FAILURES: &[SignInFailure] = &[
 pub fn signin_failure(key: &str) -> Option<&'static SignInFailure> {
     SIGNIN_FAILURES.iter().find(|f| f.key == key || f.code == key)
 }
-
-/// Azure built-in role definition id of Contributor, used in `Authorization_d.evidence`.
-pub const CONTRIBUTOR_ROLE_ID: &str = "b24988ac-6180-42a0-ab88-20f7382dd24c";
 
 /// How an SDK records itself: the Key Vault `clientInfo_s` and API version, and the library its
 /// token requests name in `AuthenticationProcessingDetails`. Strings as real records show them

@@ -149,6 +149,11 @@ pub const AZURE_ROLES: &[AzureRole] = &[
     },
 ];
 
+/// The role pipelines and workloads deploy with.
+pub fn contributor() -> &'static AzureRole {
+    &AZURE_ROLES[1]
+}
+
 /// Looks an Azure role up by display name (case-insensitively) or definition id.
 pub fn azure_role(name: &str) -> Option<&'static AzureRole> {
     AZURE_ROLES

@@ -1,10 +1,12 @@
 //! `tenantless estimate`: arguments and output.
 
 use super::exit::{CommandResult, Failure, Outcome, emit};
+use super::parse_background;
 use crate::estimate::{
     DEFAULT_PRICE_PER_GB, EstimateError, EstimateOptions, chart, estimate_with_progress, parse_category, report::Report,
 };
 use crate::generate::DEFAULT_SEED;
+use crate::scenario::model::BackgroundLevel;
 use crate::tables::Category;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -31,6 +33,10 @@ pub struct EstimateArgs {
     /// Days to estimate from the scenario's start (default: the scenario's period).
     #[arg(long)]
     pub days: Option<u32>,
+    /// The tenant's background activity, for every scenario: none, small, medium or large
+    /// (default: each scenario's `background`, itself `small` by default).
+    #[arg(long, value_parser = parse_background)]
+    pub background: Option<BackgroundLevel>,
     /// Price per billed GB (10^9 bytes), USD. Default: 2.30, pay-as-you-go Analytics Logs, 2026.
     #[arg(long, default_value_t = DEFAULT_PRICE_PER_GB, allow_negative_numbers = true)]
     pub price_per_gb: f64,
@@ -64,6 +70,7 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> CommandResult {
         free_gb_per_day: args.free_gb_per_day,
         exact: args.exact,
         categories: args.categories.clone(),
+        background: args.background,
     };
     // `--exact` simulates every record and may take hours: show how far it is (hidden automatically
     // when stderr is not a terminal). The analytic estimate answers at once and needs none.

@@ -2,8 +2,10 @@
 
 use super::default_scenario;
 use super::exit::{CommandResult, Failure, Outcome, emit};
+use super::parse_background;
 use crate::generate::{DEFAULT_MAX_BYTES, DEFAULT_SEED, GenerateError, GenerateOptions, check_volume, generate};
 use crate::manifest::Manifest;
+use crate::scenario::model::BackgroundLevel;
 use chrono::{DateTime, SubsecRound, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -29,6 +31,10 @@ pub struct GenerateArgs {
     /// Simulate this many days from the scenario's start instead of its own period.
     #[arg(long)]
     pub days: Option<u32>,
+    /// The tenant's background activity, for every scenario: none, small, medium or large
+    /// (default: each scenario's `background`, itself `small` by default).
+    #[arg(long, value_parser = parse_background)]
+    pub background: Option<BackgroundLevel>,
     /// Also replace tenantless files that no manifest lists as written (an older version's output,
     /// a run without its manifest, files changed since). Never deletes files tenantless did not write.
     #[arg(long)]
@@ -51,6 +57,7 @@ impl GenerateArgs {
             end: None,
             days: None,
             force: false,
+            background: None,
             max_bytes: DEFAULT_MAX_BYTES,
             yes: false,
         }
@@ -99,6 +106,7 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> CommandResult {
         end: args.end,
         days: args.days,
         force: args.force,
+        background: args.background,
     };
     if !args.yes {
         check_volume(&options, args.max_bytes).map_err(failure)?;

@@ -42,6 +42,18 @@ pub enum Command {
     Bench(bench::BenchArgs),
 }
 
+/// Parses a `--background` level.
+pub fn parse_background(text: &str) -> Result<crate::scenario::model::BackgroundLevel, String> {
+    use strum::VariantArray;
+    text.parse().map_err(|_| {
+        let levels: Vec<String> = crate::scenario::model::BackgroundLevel::VARIANTS
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        format!("unknown background level `{text}`; use one of {}", levels.join(", "))
+    })
+}
+
 /// The bundled default scenario, found from the working directory or the crate root.
 pub fn default_scenario() -> PathBuf {
     bundled("scenarios/seed.yaml")

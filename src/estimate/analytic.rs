@@ -8,6 +8,7 @@ use crate::ids::IdSource;
 use crate::scenario::Tenant;
 use crate::scenario::model::{DailyProfile, TokenCacheMode};
 use crate::scenario::tenant::{Schedule, Workload, WorkloadAction};
+use crate::sim::event::VaultCaller;
 use crate::sim::schedule::expected_runs_in_hour;
 use crate::sim::tokens::RunTokens;
 use crate::sim::{Event, EventKind, workloads};
@@ -15,28 +16,57 @@ use crate::tables::{self, Category, RecordWriter};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use std::collections::HashMap;
 
+/// A schedule's run profile, and what each run writes later: delay, category, rows and bytes (a
+/// share of a row each, averaged over the samples).
+type PeopleProfile = (RunProfile, Vec<(TimeDelta, Category, f64, f64)>);
+
 /// Rows and bytes of one run.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct RunProfile {
     /// Rows and bytes per category of what the run writes whatever tokens its client holds.
     pub base: [(f64, f64); 6],
-    /// Per resource the run asks a token for (in [`workloads::token_resources`] order): the category
-    /// and bytes of the sign-in written when the client holds no usable token for it.
-    pub signins: [Option<(Category, f64)>; 2],
+    /// Per resource the run asks a token for (in [`workloads::token_resources`] order): rows and bytes
+    /// per category of what obtaining a new token writes (its sign-in) when the client holds no
+    /// usable token for it.
+    pub acquisitions: [[(f64, f64); 6]; 2],
+    /// Per resource: what starting an SDK session writes (Key Vault's unauthenticated challenge).
+    pub sessions: [[(f64, f64); 6]; 2],
+}
+
+/// How many times, per resource slot, the runs of a day obtained a token and started a session.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct TokenEvents {
+    /// New tokens (successful sign-ins).
+    pub tokens: [f64; 2],
+    /// New SDK sessions.
+    pub sessions: [f64; 2],
+}
+
+impl TokenEvents {
+    /// `n` of each: a client that starts afresh on every run.
+    pub fn every_run(n: f64) -> Self {
+        Self {
+            tokens: [n; 2],
+            sessions: [n; 2],
+        }
+    }
 }
 
 impl RunProfile {
-    /// Adds `runs` runs that wrote their base records and `signins[i]` sign-ins to resource `i`.
-    pub fn add_to(&self, volume: &mut Volume, day: usize, runs: f64, signins: [f64; 2], identity: usize, workload: usize) {
-        for category in Category::ALL {
-            let (rows, bytes) = self.base[category.index()];
-            if rows > 0.0 && runs > 0.0 {
-                volume.add(day, category, runs * rows, runs * bytes, identity, Some(workload));
+    /// Adds `runs` runs that wrote their base records, and their new tokens and sessions.
+    pub fn add_to(&self, volume: &mut Volume, day: usize, runs: f64, events: TokenEvents, identity: usize, workload: usize) {
+        let parts = std::iter::once((&self.base, runs))
+            .chain(self.acquisitions.iter().zip(events.tokens))
+            .chain(self.sessions.iter().zip(events.sessions));
+        for (cells, count) in parts {
+            if count <= 0.0 {
+                continue;
             }
-        }
-        for (slot, count) in self.signins.iter().zip(signins) {
-            if let (Some((category, bytes)), true) = (slot, count > 0.0) {
-                volume.add(day, *category, count, count * bytes, identity, Some(workload));
+            for category in Category::ALL {
+                let (rows, bytes) = cells[category.index()];
+                if rows > 0.0 {
+                    volume.add(day, category, count * rows, count * bytes, identity, Some(workload));
+                }
             }
         }
     }
@@ -67,6 +97,7 @@ fn shape(tenant_index: usize, tenant: &Tenant, workload: &Workload, fails: bool)
         } => (1, *sql_server, database.len() * 1000 + *signins_per_run as usize),
         WorkloadAction::LogicAppRun { logic_app } => (2, *logic_app, 0),
         WorkloadAction::GraphOperation { policy, operation } => (3, *policy, *operation as usize),
+        WorkloadAction::Actions(_) => (4, workload.declaration, 0),
     };
     Shape {
         tenant: tenant_index,
@@ -88,6 +119,8 @@ pub struct Analytic<'a> {
     ids: IdSource,
     tenants: &'a [Tenant],
     cache: HashMap<Shape, RunProfile>,
+    /// Profiles of people's and services' schedules, by tenant, family and the names' length.
+    people_cache: HashMap<(usize, usize, usize), PeopleProfile>,
     writer: RecordWriter,
     day_runs: Vec<[f64; 2]>,
     /// Run instants replayed so far for clients that keep their tokens (see [`super::cached`]).
@@ -101,6 +134,7 @@ impl<'a> Analytic<'a> {
             ids,
             tenants,
             cache: HashMap::new(),
+            people_cache: HashMap::new(),
             writer: RecordWriter::new(),
             day_runs: Vec::new(),
             replayed: 0.0,
@@ -128,6 +162,9 @@ impl<'a> Analytic<'a> {
                     workload_offset + wi,
                 );
             }
+            for people in &tenant.schedules {
+                self.people(ti, &grid, people, volume);
+            }
             for (ai, anomaly) in tenant.anomalies.iter().enumerate() {
                 // One-off events: render them exactly, from the same random stream as the simulation.
                 let mut events = Vec::new();
@@ -135,7 +172,7 @@ impl<'a> Analytic<'a> {
                 if anomaly.at < tenant.start || anomaly.at >= tenant.end {
                     continue;
                 }
-                workloads::anomaly(&self.ids, tenant, anomaly, &mut rng, &mut events);
+                crate::sim::anomalies::anomaly(&self.ids, tenant, anomaly, &mut rng, &mut events);
                 for event in &events {
                     let bytes = tables::render(event, &mut self.writer).billed_size as f64;
                     volume.add(
@@ -143,7 +180,7 @@ impl<'a> Analytic<'a> {
                         Category::of(event),
                         1.0,
                         bytes,
-                        identity_offset + anomaly.identity,
+                        anomaly.identity.map_or(usize::MAX, |i| identity_offset + i),
                         None,
                     );
                 }
@@ -170,7 +207,7 @@ impl<'a> Analytic<'a> {
             if runs <= 0.0 {
                 return;
             }
-            let state = usize::from(workloads::credential_fails(tenant, workload, t));
+            let state = usize::from(crate::sim::calls::credential_fails(tenant, workload, t));
             day_runs[day.min(days - 1)][state] += runs;
             sample_at[state].get_or_insert(t);
         };
@@ -195,9 +232,83 @@ impl<'a> Analytic<'a> {
             for day in 0..days {
                 let runs = self.day_runs[day][state] * weight;
                 // A client that starts afresh signs in for every resource on every run.
-                profile.add_to(volume, day, runs, [runs; 2], identity, flat_workload);
+                profile.add_to(volume, day, runs, TokenEvents::every_run(runs), identity, flat_workload);
             }
         }
+    }
+
+    /// Adds a person's scheduled actions: runs per day from the schedule, each priced by sample
+    /// runs (people's records are not attributed to identities).
+    fn people(&mut self, ti: usize, grid: &HourGrid, people: &crate::scenario::tenant::ActorSchedule, volume: &mut Volume) {
+        let tenant = &self.tenants[ti];
+        let days = volume.days();
+        // Runs at the instants (or hours) they happen.
+        let runs: Vec<(DateTime<Utc>, f64)> = match &people.schedule {
+            Schedule::At { times, .. } => times
+                .iter()
+                .filter(|t| (tenant.start..tenant.end).contains(*t))
+                .map(|t| (*t, 1.0))
+                .collect(),
+            schedule => runs_per_step(schedule, &grid.hours)
+                .filter(|(_, n)| *n > 0.0)
+                .map(|(step, n)| (step.mid, n))
+                .collect(),
+        };
+        let Some(&(first, _)) = runs.first() else { return };
+        // Schedules of one family differ only in the names they carry.
+        let key = (ti, people.family, names_length(tenant, &people.actions));
+        if !self.people_cache.contains_key(&key) {
+            let sampled = self.sample_people(tenant, people, first);
+            self.people_cache.insert(key, sampled);
+        }
+        let (profile, later) = &self.people_cache[&key];
+        for (t, n) in runs {
+            let day = day_of(grid.start, t, days);
+            profile.add_to(volume, day, n, TokenEvents::default(), usize::MAX, usize::MAX);
+            // What a run writes hours later (an activation's expiry) is in the data only while the
+            // period lasts.
+            for (offset, category, rows, bytes) in later.iter().filter(|(offset, ..)| t + *offset < tenant.end) {
+                volume.add(
+                    day_of(grid.start, t + *offset, days),
+                    *category,
+                    n * rows,
+                    n * bytes,
+                    usize::MAX,
+                    None,
+                );
+            }
+        }
+    }
+
+    /// Rows and bytes of a schedule's runs, from sample runs at `t`: what a run writes within minutes,
+    /// and what it writes later, with its delay.
+    fn sample_people(&mut self, tenant: &Tenant, people: &crate::scenario::tenant::ActorSchedule, t: DateTime<Utc>) -> PeopleProfile {
+        /// Records this long after a run's start are its later part.
+        const LATER: TimeDelta = TimeDelta::minutes(10);
+        let mut profile = RunProfile::default();
+        let mut later = Vec::new();
+        let mut rng = self.ids.rng(&people.path, "estimate-sample");
+        let mut events = Vec::new();
+        // A rotating stream's runs differ by target: sample several of them.
+        let samples = if people.rotate { people.actions.len().clamp(1, 8) } else { 4 };
+        let share = 1.0 / samples as f64;
+        for index in 0..samples {
+            events.clear();
+            let actions = people.run(index as u64);
+            crate::sim::actions::perform_all(&self.ids, tenant, actions, t, &mut RunTokens::fresh(), &mut rng, &mut events);
+            for event in &events {
+                let bytes = tables::render(event, &mut self.writer).billed_size as f64;
+                let category = Category::of(event);
+                if event.time - t > LATER {
+                    later.push((event.time - t, category, share, bytes * share));
+                    continue;
+                }
+                let cell = &mut profile.base[category.index()];
+                cell.0 += share;
+                cell.1 += bytes * share;
+            }
+        }
+        (profile, later)
     }
 
     /// Rows and bytes of one run, averaged over two sample runs, cached by shape. The sample runs
@@ -220,18 +331,14 @@ impl<'a> Analytic<'a> {
             workloads::run(&self.ids, tenant, workload, index, t, &mut tokens, &mut rng, &mut events);
             for event in &events {
                 let bytes = tables::render(event, &mut self.writer).billed_size as f64;
-                let category = Category::of(event);
-                match cached_sign_in(event, &tokens, resources) {
-                    Some(slot) => {
-                        let (_, total) = profile.signins[slot].get_or_insert((category, 0.0));
-                        *total += bytes * share;
-                    }
-                    None => {
-                        let cell = &mut profile.base[category.index()];
-                        cell.0 += share;
-                        cell.1 += bytes * share;
-                    }
-                }
+                let cells = match token_acquisition(event, &tokens, resources) {
+                    Some(Acquired::Token(slot)) => &mut profile.acquisitions[slot],
+                    Some(Acquired::Session(slot)) => &mut profile.sessions[slot],
+                    None => &mut profile.base,
+                };
+                let cell = &mut cells[Category::of(event).index()];
+                cell.0 += share;
+                cell.1 += bytes * share;
             }
         }
         self.cache.insert(key, profile);
@@ -249,14 +356,50 @@ impl<'a> Analytic<'a> {
     }
 }
 
-/// The resource slot of a sign-in a client holding a token would not have written: one whose token
-/// the run kept for later calls.
-fn cached_sign_in(event: &Event<'_>, tokens: &RunTokens<'_>, resources: &[&str]) -> Option<usize> {
-    let EventKind::SignIn(s) = &event.kind else { return None };
-    tokens
-        .obtained()
-        .find(|(key, token)| *key == s.resource.key && token.token_id == s.token_id)?;
-    resources.iter().position(|r| *r == s.resource.key)
+/// The total length of the names actions carry (their actors' and targets'): what makes the
+/// records of alike schedules differ in size.
+fn names_length(tenant: &Tenant, actions: &[crate::scenario::tenant::Action]) -> usize {
+    use crate::scenario::tenant::{Actor, Entity};
+    let entity = |e: Entity| match e {
+        Entity::User(u) => tenant.users[u].upn.len() + tenant.users[u].display_name.len(),
+        Entity::Identity(i) => tenant.identities[i].name.len(),
+        Entity::Application(a) => tenant.applications[a].name.len(),
+        Entity::Group(g) => tenant.groups[g].name.len(),
+        Entity::Device(d) => tenant.devices[d].name.len(),
+    };
+    actions
+        .iter()
+        .map(|a| {
+            let actor = match a.actor {
+                Actor::User(u) => entity(Entity::User(u)),
+                Actor::Identity(i) => entity(Entity::Identity(i)),
+                Actor::Service(s) => s.name.len(),
+            };
+            actor + [a.params.target, a.params.member].into_iter().flatten().map(entity).sum::<usize>()
+        })
+        .sum()
+}
+
+/// A record a client holding a token would not have written, by resource slot.
+enum Acquired {
+    /// A sign-in whose token the run kept for later calls.
+    Token(usize),
+    /// The Key Vault SDK's challenge that starts a session.
+    Session(usize),
+}
+
+fn token_acquisition(event: &Event<'_>, tokens: &RunTokens<'_>, resources: &[&str]) -> Option<Acquired> {
+    let slot = |resource: &str| resources.iter().position(|r| *r == resource);
+    match &event.kind {
+        EventKind::SignIn(s) => {
+            tokens
+                .obtained()
+                .find(|(key, token)| *key == s.resource.key && token.token_id == s.token_id)?;
+            slot(s.resource.key).map(Acquired::Token)
+        }
+        EventKind::KeyVault(op) if matches!(op.caller, VaultCaller::Unauthenticated(_)) => slot("key_vault").map(Acquired::Session),
+        _ => None,
+    }
 }
 
 /// The runs an `every` or `per_day` schedule makes in each step (hour or day) of a horizon. A

@@ -8,7 +8,7 @@
 //! alike: at most [`SAMPLED_MEMBERS`] of them are replayed, and every member is credited with their
 //! average. Cost therefore grows with the runs of the sampled members, not with the tenant's size.
 
-use super::analytic::{Analytic, HourGrid, day_of, runs_per_step};
+use super::analytic::{Analytic, HourGrid, TokenEvents, day_of, runs_per_step};
 use super::volume::Volume;
 use crate::scenario::Tenant;
 use crate::scenario::model::{IdentityKind, TokenCacheMode};
@@ -37,8 +37,8 @@ struct DayCounts {
     ok: f64,
     /// Runs whose sign-in failed (an expired credential and no token left).
     failed: f64,
-    /// New sign-ins per token resource slot.
-    signins: [f64; 2],
+    /// New tokens and SDK sessions per token resource slot.
+    events: TokenEvents,
 }
 
 /// One workload slot of a group: its runs per day, and an instant of each outcome to sample.
@@ -141,7 +141,7 @@ fn renew_densely(tenant: &Tenant, workloads: &[&Workload], kind: IdentityKind, g
             }
             let record = &mut slots[slot];
             let day = &mut record.days[hour.day.min(days - 1)];
-            if workloads::credential_fails(tenant, workload, hour.mid) {
+            if crate::sim::calls::credential_fails(tenant, workload, hour.mid) {
                 day.failed += runs;
                 record.first_failed.get_or_insert(hour.mid);
                 continue;
@@ -158,8 +158,10 @@ fn renew_densely(tenant: &Tenant, workloads: &[&Workload], kind: IdentityKind, g
                 };
                 while *until < to {
                     *until = (*until).max(from) + usable;
-                    day.signins[i] += 1.0;
+                    day.events.tokens[i] += 1.0;
                 }
+                // A dense client's sessions last a day each: about one a day.
+                day.events.sessions[i] = 1.0;
             }
         }
     }
@@ -203,33 +205,44 @@ fn replay_identity(
         return;
     };
     let mut held: Vec<(&'static str, Token)> = Vec::new();
+    let mut sessions: Vec<(&'static str, DateTime<Utc>)> = Vec::new();
     while let Some(Reverse((t, slot))) = heap.pop() {
         let workload = workloads[slot];
-        let fails = workloads::credential_fails(tenant, workload, t);
-        let mut signed = [0.0; 2];
+        let fails = crate::sim::calls::credential_fails(tenant, workload, t);
+        let mut events = TokenEvents::default();
         let mut failed = false;
         for (i, resource) in workloads::token_resources(&workload.action, kind).iter().enumerate() {
             let usable = held.iter().any(|(key, token)| key == resource && token.usable_at(t));
             if usable {
                 continue;
             }
+            // The same session rule as the simulation's (`RunTokens::starts_session`).
+            let session = sessions.iter().find(|(key, _)| key == resource).map(|(_, s)| *s);
+            if session.is_none_or(|s| t - s >= tokens::SESSION_LIFETIME) {
+                events.sessions[i] = weight;
+                sessions.retain(|(key, _)| key != resource);
+                sessions.push((resource, t));
+            }
             if fails {
                 failed = true;
                 break;
             }
-            signed[i] = 1.0;
+            events.tokens[i] = weight;
             held.retain(|(key, _)| key != resource);
             held.push((resource, Token::issued(kind, t, String::new(), false)));
         }
         let record = &mut slots[slot];
         let day = &mut record.days[day_of(start, t, days)];
+        for (total, n) in day.events.sessions.iter_mut().zip(events.sessions) {
+            *total += n;
+        }
         if failed {
             day.failed += weight;
             record.first_failed.get_or_insert(t);
         } else {
             day.ok += weight;
-            for (count, s) in day.signins.iter_mut().zip(signed) {
-                *count += s * weight;
+            for (total, n) in day.events.tokens.iter_mut().zip(events.tokens) {
+                *total += n;
             }
             record.first_ok.get_or_insert(t);
         }
@@ -258,13 +271,21 @@ fn credit_group(
             let failed = slot.first_failed.map(|t| analytic.profile(ti, workload, t, true));
             for (day, counts) in slot.days.iter().enumerate() {
                 let (who, what) = (identity_offset + identity, workload_offset + wi);
+                let scaled = TokenEvents {
+                    tokens: counts.events.tokens.map(|n| n * weight),
+                    sessions: counts.events.sessions.map(|n| n * weight),
+                };
                 if let Some(profile) = &ok {
-                    let signins = counts.signins.map(|s| s * weight);
-                    profile.add_to(volume, day, counts.ok * weight, signins, who, what);
+                    profile.add_to(volume, day, counts.ok * weight, scaled, who, what);
                 }
                 if let Some(profile) = &failed {
+                    // A failed run's sign-in is in its profile's base; its sessions are counted.
                     let runs = counts.failed * weight;
-                    profile.add_to(volume, day, runs, [runs; 2], who, what);
+                    let sessions = TokenEvents {
+                        tokens: [0.0; 2],
+                        sessions: if ok.is_some() { [0.0; 2] } else { scaled.sessions },
+                    };
+                    profile.add_to(volume, day, runs, sessions, who, what);
                 }
             }
         }

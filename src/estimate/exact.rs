@@ -25,8 +25,12 @@ impl EventSink for Counter<'_> {
                 self.identity_offsets[tenant] + self.tenants[tenant].workloads[workload].identity,
                 Some(self.workload_offsets[tenant] + workload),
             ),
+            // People are not identities: their activity counts in the totals only.
+            Origin::People { .. } => (usize::MAX, None),
             Origin::Anomaly { tenant, anomaly, .. } => (
-                self.identity_offsets[tenant] + self.tenants[tenant].anomalies[anomaly].identity,
+                self.tenants[tenant].anomalies[anomaly]
+                    .identity
+                    .map_or(usize::MAX, |i| self.identity_offsets[tenant] + i),
                 None,
             ),
         };

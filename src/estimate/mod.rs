@@ -44,6 +44,8 @@ pub struct EstimateOptions {
     pub exact: bool,
     /// Only report these categories (all when empty).
     pub categories: Vec<Category>,
+    /// Overrides every scenario's `background` level.
+    pub background: Option<crate::scenario::model::BackgroundLevel>,
 }
 
 /// Why an estimate could not be made.
@@ -113,7 +115,11 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
     let ids = IdSource::new(options.seed);
     // The exact count simulates every identity; the analytic estimate needs only how many there are.
     let members = if options.exact { Members::All } else { Members::Representatives };
-    let mut tenants = load_tenants(&options.scenarios, ids, options.days, members)?;
+    let load = scenario::LoadOptions {
+        members,
+        background: options.background,
+    };
+    let mut tenants = load_tenants(&options.scenarios, ids, options.days, load)?;
     // The horizon is whole days: the longest period, rounded up, for every scenario.
     let longest = tenants.iter().map(|t| t.end - t.start).max().unwrap_or(TimeDelta::days(1));
     let days = (longest.num_seconds() as f64 / 86_400.0).ceil().max(1.0) as usize;
@@ -144,7 +150,7 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
 
 /// Loads each scenario with its populations resolved as `members` says; `days` replaces each period
 /// (anomalies after its end are dropped), as `generate` does.
-fn load_tenants(paths: &[PathBuf], ids: IdSource, days: Option<u32>, members: Members) -> Result<Vec<Tenant>, GenerateError> {
+fn load_tenants(paths: &[PathBuf], ids: IdSource, days: Option<u32>, load: scenario::LoadOptions) -> Result<Vec<Tenant>, GenerateError> {
     if paths.is_empty() {
         return Err(GenerateError::NoScenario);
     }
@@ -155,7 +161,7 @@ fn load_tenants(paths: &[PathBuf], ids: IdSource, days: Option<u32>, members: Me
     }
     let mut tenants: Vec<Tenant> = Vec::with_capacity(paths.len());
     for path in paths {
-        let mut tenant = scenario::load_with(path, ids, members)?.tenant;
+        let mut tenant = scenario::load_with(path, ids, load)?.tenant;
         if tenants.iter().any(|t| t.scenario == tenant.scenario) {
             return Err(GenerateError::DuplicateScenario(tenant.scenario));
         }

@@ -2,4 +2,4 @@
 //! column, show the line, and say what to do.
 
 pub use crate::diagnostic::Diagnostic as ScenarioError;
-pub use crate::suggest::closest;
+pub use crate::suggest::{closest, did_you_mean};

@@ -1,12 +1,15 @@
 //! Scenario files: the YAML model, its validation, and resolution into a [`Tenant`].
 
+mod actions;
+pub mod background;
 pub mod error;
 pub mod model;
 pub mod resolve;
 pub mod tenant;
+pub mod vocabulary;
 
 pub use error::ScenarioError;
-pub use resolve::Members;
+pub use resolve::{LoadOptions, Members};
 pub use tenant::Tenant;
 
 use crate::ids::IdSource;
@@ -32,13 +35,13 @@ pub struct LoadedScenario {
 
 /// Reads, parses, validates and resolves one scenario file.
 pub fn load(path: &Path, ids: IdSource) -> Result<LoadedScenario, ScenarioError> {
-    load_with(path, ids, Members::All)
+    load_with(path, ids, LoadOptions::default())
 }
 
 /// [`load`], resolving populations as `members` says.
-pub fn load_with(path: &Path, ids: IdSource, members: Members) -> Result<LoadedScenario, ScenarioError> {
+pub fn load_with(path: &Path, ids: IdSource, options: LoadOptions) -> Result<LoadedScenario, ScenarioError> {
     let (bytes, source) = read_source(path)?;
-    let tenant = parse_with(path, &source, ids, members)?;
+    let tenant = parse_with(path, &source, ids, options)?;
     Ok(LoadedScenario {
         path: path.to_owned(),
         sha256: hex_sha256(&bytes),
@@ -74,20 +77,20 @@ fn read_source(path: &Path) -> Result<(Vec<u8>, String), ScenarioError> {
 
 /// Parses and resolves scenario text; `path` names it in errors.
 pub fn parse(path: &Path, source: &str, ids: IdSource) -> Result<Tenant, ScenarioError> {
-    parse_with(path, source, ids, Members::All)
+    parse_with(path, source, ids, LoadOptions::default())
 }
 
 /// [`parse`], resolving populations as `members` says.
-pub fn parse_with(path: &Path, source: &str, ids: IdSource, members: Members) -> Result<Tenant, ScenarioError> {
+pub fn parse_with(path: &Path, source: &str, ids: IdSource, options: LoadOptions) -> Result<Tenant, ScenarioError> {
     // serde-saphyr's default budget caps events, aliases, anchors and nesting depth, which is
     // what guards against billion-laughs style documents.
-    let options = serde_saphyr::Options::default();
+    let yaml = serde_saphyr::Options::default();
     if let Some((line, column)) = tab_indentation(source) {
         return Err(ScenarioError::new(path, "a tab in the indentation")
             .at_line(source, line, column)
             .with_hint("YAML indents with spaces only: replace the tab by spaces"));
     }
-    let spec: model::ScenarioFile = serde_saphyr::from_str_with_options(source, options).map_err(|e| {
+    let spec: model::ScenarioFile = serde_saphyr::from_str_with_options(source, yaml).map_err(|e| {
         let (line, column) = e.location().map_or((0, 0), |l| (l.line() as usize, l.column() as usize));
         if let Some((open_line, open_column, bracket)) = unclosed_flow(source, line) {
             // The parser notices a missing `]`/`}` only where the text stops making sense.
@@ -110,7 +113,7 @@ pub fn parse_with(path: &Path, source: &str, ids: IdSource, members: Members) ->
         };
         ScenarioError::new(path, message).at_line(source, line, column).with_hint(hint)
     })?;
-    resolve::resolve_with(path, source, &spec, ids, members)
+    resolve::resolve_with(path, source, &spec, ids, options)
 }
 
 /// The first tab in a line's leading whitespace (1-based line and column), which YAML forbids and
@@ -175,8 +178,9 @@ impl Tenant {
                 cred.expiry += delta;
             }
         }
-        for workload in &mut self.workloads {
-            if let tenant::Schedule::At { times, .. } = &mut workload.schedule {
+        let schedules = self.workloads.iter_mut().map(|w| &mut w.schedule);
+        for schedule in schedules.chain(self.schedules.iter_mut().map(|s| &mut s.schedule)) {
+            if let tenant::Schedule::At { times, .. } = schedule {
                 for t in times {
                     *t += delta;
                 }

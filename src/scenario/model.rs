@@ -37,12 +37,37 @@ pub struct ScenarioFile {
     /// `workloads`: the recurring jobs that make the normal traffic, each run by a named identity.
     #[serde(default)]
     pub workloads: Vec<WorkloadSpec>,
+    /// `users`: people actions name, with their display names and addresses (others are made up
+    /// from their UPN).
+    #[serde(default)]
+    pub users: Vec<UserSpec>,
+    /// `actions`: single operations, at given instants or on a schedule, by a user or an identity.
+    #[serde(default)]
+    pub actions: Vec<ActionSpec>,
     /// `anomalies`: attacks and near-misses injected at given instants, labelled in the manifest.
     #[serde(default)]
     pub anomalies: Vec<AnomalySpec>,
     /// What `verify` must find when rules run over this scenario's data.
     #[serde(default)]
     pub expectations: Vec<ExpectationSpec>,
+    /// `background`: the benign activity of the tenant's people, apps and services around the
+    /// scenario's own; default `small`, `none` to switch it off.
+    pub background: Option<S<BackgroundLevel>>,
+}
+
+/// How much benign background activity a tenant has (`background`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display, strum::EnumString, strum::VariantArray)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum BackgroundLevel {
+    /// None: only the scenario's own workloads, actions and anomalies.
+    None,
+    /// A small organisation: 40 people, their devices, a few apps and managed identities.
+    Small,
+    /// 400 people.
+    Medium,
+    /// 4,000 people.
+    Large,
 }
 
 /// A scenario-side expectation: unlike a rule's own, it fails when the data lacks the anomaly.
@@ -312,6 +337,10 @@ pub enum WorkloadKind {
     LogicAppRun,
     /// Signs in to Microsoft Graph and changes a Conditional Access policy.
     GraphOperation,
+    /// Scheduled actions (a top-level `actions:` entry with a `schedule`); not a `kind:` of
+    /// `workloads`.
+    #[serde(skip)]
+    Actions,
 }
 
 /// What a `graph_operation` workload does to its policy (`operation`).
@@ -398,6 +427,118 @@ pub struct ScheduleSpec {
     pub jitter: Option<S<String>>,
 }
 
+/// One entry of `users`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserSpec {
+    /// `userPrincipalName`, e.g. `eve@contoso.onmicrosoft.com`.
+    pub upn: S<String>,
+    /// Display name; made up from the seed when absent.
+    pub name: Option<S<String>>,
+    /// The public address they work from (IPv4); derived when absent.
+    pub ip: Option<S<String>>,
+}
+
+/// One action: an operation done by a user or an identity, once (`at`), on a `schedule`, or — in a
+/// custom anomaly — `after` the anomaly's instant. [`crate::scenario::vocabulary::ActionKind::fields`]
+/// lists the fields each operation takes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionSpec {
+    /// When it happens, RFC 3339 (top-level actions; exclusive with `schedule`).
+    pub at: Option<S<String>>,
+    /// When it recurs (top-level actions).
+    pub schedule: Option<ScheduleSpec>,
+    /// In a custom anomaly: how long after the anomaly's `at` (default 0s).
+    pub after: Option<S<String>>,
+    /// Who does it: a user's UPN (has an `@`) or an identity's name.
+    pub by: S<String>,
+    /// The operation, e.g. `add_app_role_assignment`, `vm_write`, `keyvault`, `sign_in`.
+    #[serde(rename = "do")]
+    pub action: S<String>,
+    /// The actor's address (IPv4); default theirs.
+    pub ip: Option<S<String>>,
+    /// `success` (default) or `failure`; for `sign_in`, an AADSTS reason or code.
+    pub result: Option<S<String>>,
+    /// sign_in: how many (default 1).
+    pub count: Option<S<i64>>,
+    /// The object acted on: an application, user, group or device, by name or UPN.
+    pub target: Option<S<String>>,
+    /// The principal added or granted: a user's UPN or an identity's, app's or group's name.
+    pub member: Option<S<String>>,
+    /// A directory role or an Azure role, by name or id.
+    pub role: Option<S<String>>,
+    /// A group, by display name.
+    pub group: Option<S<String>>,
+    /// An application permission, e.g. `RoleManagement.ReadWrite.Directory`.
+    pub app_role: Option<S<String>>,
+    /// The API (`graph`, `exchange`, …) a grant or sign-in is for; for ARM actions, the resource
+    /// as `type/name` (`storageAccounts/stdata`) or a full ARM id.
+    pub resource: Option<S<String>>,
+    /// Delegated scopes, space separated.
+    pub scopes: Option<S<String>>,
+    /// `admin` or `user` consent.
+    pub consent: Option<S<String>>,
+    /// A credential's type.
+    pub credential_type: Option<S<CredentialType>>,
+    /// update_application: the new display name.
+    pub new_name: Option<S<String>>,
+    /// A federated credential's or federation's issuer URL.
+    pub issuer: Option<S<String>>,
+    /// A federated credential's subject.
+    pub subject: Option<S<String>>,
+    /// PIM: how long the assignment or activation lasts, e.g. `8h`.
+    pub duration: Option<S<String>>,
+    /// PIM: the justification given.
+    pub justification: Option<S<String>>,
+    /// Security info: `temporary_access_pass`, `fido2`, `authenticator`, `phone`.
+    pub method: Option<S<String>>,
+    /// Cross-tenant access: the partner's tenant id.
+    pub partner_tenant: Option<S<String>>,
+    /// A domain name.
+    pub domain: Option<S<String>>,
+    /// A Conditional Access policy, by display name.
+    pub policy: Option<S<String>>,
+    /// What a policy update changes.
+    pub change: Option<S<String>>,
+    /// `inbound` or `outbound` (cross-tenant), `Inbound`/`Outbound` (network rules).
+    pub direction: Option<S<String>>,
+    /// `allowed`/`blocked` (cross-tenant), `Allow`/`Deny` (network rules).
+    pub access: Option<S<String>>,
+    /// A device's operating system.
+    pub os: Option<S<String>>,
+    /// ARM: the resource group (`group` or `subscription/group`).
+    pub resource_group: Option<S<String>>,
+    /// ARM: the scope of a role assignment (`subscription`, `resource_group`, or an ARM id).
+    pub scope: Option<S<String>>,
+    /// vm_write: the size, e.g. `Standard_ND96asr_v4`.
+    pub vm_size: Option<S<String>>,
+    /// vm_extension_write: the publisher, e.g. `Microsoft.Compute`.
+    pub publisher: Option<S<String>>,
+    /// vm_extension_write: the type, e.g. `CustomScriptExtension`.
+    pub extension_type: Option<S<String>>,
+    /// vm_extension_write, vm_run_command: the command run.
+    pub command: Option<S<String>>,
+    /// nsg_rule_write: the destination port range.
+    pub port: Option<S<String>>,
+    /// nsg_rule_write: the source address prefix (`*`, `Internet`, a CIDR).
+    pub source: Option<S<String>>,
+    /// Permissions granted (Key Vault access policies, custom roles), comma separated.
+    pub permissions: Option<S<String>>,
+    /// keyvault: the operation (`SecretGet`, `KeyDecrypt`, …); arm: the ARM operation name.
+    pub operation: Option<S<String>>,
+    /// keyvault: the vault.
+    pub vault: Option<S<String>>,
+    /// keyvault: the secret, key or certificate named.
+    pub object: Option<S<String>>,
+    /// keyvault: the HTTP status answered (default 200).
+    pub status: Option<S<i64>>,
+    /// sign_in: `secret` or `certificate`, or a credential's name.
+    pub credential: Option<S<String>>,
+    /// sign_in: the country the address geo-locates to, when it is outside Azure.
+    pub country: Option<S<String>>,
+}
+
 /// One entry of `anomalies`: an attack or its near-miss at one instant, with the kind-specific
 /// fields [`AnomalyKind::fields`] lists.
 #[derive(Debug, Deserialize)]
@@ -405,8 +546,16 @@ pub struct ScheduleSpec {
 pub struct AnomalySpec {
     /// What it simulates.
     pub kind: S<AnomalyKind>,
-    /// Name of the identity (declared, or a population member) it concerns.
-    pub identity: S<String>,
+    /// Name of the identity (declared, or a population member) it concerns; `custom` anomalies
+    /// name theirs in their actions.
+    pub identity: Option<S<String>>,
+    /// custom: the behaviour's name, as the ground truth reports it.
+    pub label: Option<S<String>>,
+    /// custom: the ATT&CK technique, e.g. `T1098.003`.
+    pub technique: Option<S<String>>,
+    /// custom: what happens, in order.
+    #[serde(default)]
+    pub actions: Vec<ActionSpec>,
     /// When it happens, RFC 3339, inside the period.
     pub at: S<String>,
     /// `true` for the near-miss variant: looks similar, must not count as the anomaly.
@@ -466,6 +615,8 @@ pub enum AnomalyKind {
     SigninWithoutActivity,
     /// A deployment whose token matches no sign-in (a replayed token).
     ActivityWithoutSignin,
+    /// Any behaviour, as a list of actions (`label`, `technique`, `actions`).
+    Custom,
 }
 
 impl AnomalyKind {
@@ -482,6 +633,7 @@ impl AnomalyKind {
             AnomalyKind::KeyvaultMassRead => &["vault", "count"],
             AnomalyKind::SigninWithoutActivity => &["count", "resource"],
             AnomalyKind::ActivityWithoutSignin => &["sql_database", "ip"],
+            AnomalyKind::Custom => &["label", "technique", "actions"],
         }
     }
 }
@@ -492,7 +644,7 @@ impl WorkloadKind {
     /// script signs in on every run (the seed's pipeline shows four sign-ins for one deployment).
     pub fn default_token_cache(self) -> TokenCacheMode {
         match self {
-            WorkloadKind::KeyvaultSecretRead | WorkloadKind::LogicAppRun => TokenCacheMode::Shared,
+            WorkloadKind::KeyvaultSecretRead | WorkloadKind::LogicAppRun | WorkloadKind::Actions => TokenCacheMode::Shared,
             WorkloadKind::ArmDeployment | WorkloadKind::GraphOperation => TokenCacheMode::PerRun,
         }
     }
@@ -505,6 +657,7 @@ impl WorkloadKind {
             WorkloadKind::ArmDeployment => &["sql_database", "signins_per_run"],
             WorkloadKind::LogicAppRun => &["logic_app"],
             WorkloadKind::GraphOperation => &["operation", "policy"],
+            WorkloadKind::Actions => &[],
         }
     }
 }

@@ -36,6 +36,24 @@ pub const MAX_NAME_BYTES: usize = 256;
 /// log formats cannot write.
 pub const LATEST_START: &str = "9998-11-30T00:00:00Z";
 
+/// How a scenario is resolved: its population members, and its background's level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Every member, or representatives.
+    pub members: Members,
+    /// Overrides the scenario's `background` (the `--background` option).
+    pub background: Option<BackgroundLevel>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            members: Members::All,
+            background: None,
+        }
+    }
+}
+
 /// How population members are resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Members {
@@ -48,20 +66,20 @@ pub enum Members {
     Representatives,
 }
 
-struct Ctx<'a> {
-    file: &'a Path,
-    source: &'a str,
-    ids: IdSource,
+pub(super) struct Ctx<'a> {
+    pub(super) file: &'a Path,
+    pub(super) source: &'a str,
+    pub(super) ids: IdSource,
 }
 
-type R<T> = Result<T, ScenarioError>;
+pub(super) type R<T> = Result<T, ScenarioError>;
 
 impl Ctx<'_> {
-    fn err<T>(&self, at: &S<T>, message: impl Into<String>) -> ScenarioError {
+    pub(super) fn err<T>(&self, at: &S<T>, message: impl Into<String>) -> ScenarioError {
         ScenarioError::new(self.file, message).at_line(self.source, at.referenced.line() as usize, at.referenced.column() as usize)
     }
 
-    fn datetime(&self, at: &S<String>) -> R<DateTime<Utc>> {
+    pub(super) fn datetime(&self, at: &S<String>) -> R<DateTime<Utc>> {
         DateTime::parse_from_rfc3339(at.value.trim())
             .map(|t| crate::timefmt::to_ticks(t.with_timezone(&Utc)))
             .map_err(|e| {
@@ -70,7 +88,7 @@ impl Ctx<'_> {
             })
     }
 
-    fn duration(&self, at: &S<String>, what: &str) -> R<TimeDelta> {
+    pub(super) fn duration(&self, at: &S<String>, what: &str) -> R<TimeDelta> {
         parse_duration(&at.value).map_err(|e| {
             self.err(at, format!("{what}: {e}"))
                 .with_hint("write durations like 90s, 15m, 4h, 1d or 1h30m")
@@ -101,7 +119,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn positive(&self, at: &S<i64>, what: &str, max: i64) -> R<u32> {
+    pub(super) fn positive(&self, at: &S<i64>, what: &str, max: i64) -> R<u32> {
         if at.value < 1 || at.value > max {
             let hint = if at.value < 1 {
                 "a count cannot be zero or negative".to_owned()
@@ -117,7 +135,7 @@ impl Ctx<'_> {
 }
 
 /// Finds `name` among `names`, or errors with a suggestion.
-fn lookup<T>(ctx: &Ctx, what: &str, at: &S<String>, names: &[T], name_of: impl Fn(&T) -> &str) -> R<usize> {
+pub(super) fn lookup<T>(ctx: &Ctx, what: &str, at: &S<String>, names: &[T], name_of: impl Fn(&T) -> &str) -> R<usize> {
     if let Some(i) = names.iter().position(|n| name_of(n) == at.value) {
         return Ok(i);
     }
@@ -148,11 +166,12 @@ fn ensure_unique<'a>(ctx: &Ctx, what: &str, items: impl IntoIterator<Item = &'a 
 /// Resolves a parsed scenario with every population member. `file` and `source` are used for error
 /// locations only.
 pub fn resolve(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSource) -> R<Tenant> {
-    resolve_with(file, source, spec, ids, Members::All)
+    resolve_with(file, source, spec, ids, LoadOptions::default())
 }
 
 /// Resolves a parsed scenario, its populations as `members` says.
-pub fn resolve_with(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSource, members: Members) -> R<Tenant> {
+pub fn resolve_with(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSource, options: LoadOptions) -> R<Tenant> {
+    let members = options.members;
     let ctx = Ctx { file, source, ids };
     let scenario = spec.name.value.trim().to_owned();
     if scenario.is_empty() {
@@ -185,6 +204,11 @@ pub fn resolve_with(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSourc
         logic_apps: Vec::new(),
         virtual_machines: Vec::new(),
         ca_policies: Vec::new(),
+        users: Vec::new(),
+        groups: Vec::new(),
+        applications: Vec::new(),
+        devices: Vec::new(),
+        schedules: Vec::new(),
         identities: Vec::new(),
         workloads: Vec::new(),
         anomalies: Vec::new(),
@@ -230,10 +254,17 @@ pub fn resolve_with(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSourc
     check_identity_names_unique(&ctx, spec, &tenant)?;
 
     resolve_workloads(&ctx, spec, population_members, &mut tenant)?;
-    for anomaly in &spec.anomalies {
-        let resolved = resolve_anomaly(&ctx, anomaly, &tenant)?;
+    super::actions::resolve_users(&ctx, &spec.users, &mut tenant)?;
+    super::actions::resolve_top_actions(&ctx, spec, &mut tenant)?;
+    for (i, anomaly) in spec.anomalies.iter().enumerate() {
+        let resolved = resolve_anomaly(&ctx, anomaly, i, &mut tenant)?;
         tenant.anomalies.push(resolved);
     }
+    let level = options
+        .background
+        .or(spec.background.as_ref().map(|b| b.value))
+        .unwrap_or(BackgroundLevel::Small);
+    super::background::add(&ctx, level, &mut tenant);
     Ok(tenant)
 }
 
@@ -367,7 +398,13 @@ fn resolve_populations(
         .workloads
         .iter()
         .filter_map(|w| w.identity.as_ref())
-        .chain(spec.anomalies.iter().map(|a| &a.identity))
+        .chain(spec.anomalies.iter().filter_map(|a| a.identity.as_ref()))
+        .chain(
+            spec.actions
+                .iter()
+                .chain(spec.anomalies.iter().flat_map(|a| &a.actions))
+                .flat_map(|a| [Some(&a.by), a.target.as_ref(), a.member.as_ref()].into_iter().flatten()),
+        )
         .map(|n| n.value.as_str())
         .collect();
     let root = tenant.scenario.clone();
@@ -636,7 +673,7 @@ fn resolve_resources(ctx: &Ctx, spec: &ResourcesSpec, default_region: &'static R
 }
 
 /// `subscription/resource-group`, or just `resource-group` when that name is unique.
-fn resolve_resource_group(ctx: &Ctx, at: &S<String>, tenant: &Tenant) -> R<usize> {
+pub(super) fn resolve_resource_group(ctx: &Ctx, at: &S<String>, tenant: &Tenant) -> R<usize> {
     let all: Vec<String> = tenant
         .resource_groups
         .iter()
@@ -842,6 +879,11 @@ fn resolve_workload(ctx: &Ctx, spec: &WorkloadSpec, name: String, path: String, 
         format!("a `{}` workload", spec.kind.value)
     })?;
     let action = match spec.kind.value {
+        WorkloadKind::Actions => {
+            return Err(ctx
+                .err(&spec.kind, "`actions` is not a workload kind")
+                .with_hint("scheduled actions go under the top-level `actions:`, with a `schedule`"));
+        }
         WorkloadKind::KeyvaultSecretRead => {
             let vault_ref = required(ctx, spec, &spec.vault, "vault", "kv-prod")?;
             let vault = lookup(ctx, "key vault", vault_ref, &tenant.key_vaults, |k| &k.name)?;
@@ -973,7 +1015,7 @@ fn resolve_token_cache(ctx: &Ctx, spec: &WorkloadSpec, identity: &Identity) -> R
     Ok(mode)
 }
 
-fn resolve_schedule(ctx: &Ctx, spec: &ScheduleSpec, at: &S<WorkloadKind>, period: (DateTime<Utc>, DateTime<Utc>)) -> R<Schedule> {
+pub(super) fn resolve_schedule<T>(ctx: &Ctx, spec: &ScheduleSpec, at: &S<T>, period: (DateTime<Utc>, DateTime<Utc>)) -> R<Schedule> {
     let jitter = match &spec.jitter {
         Some(j) => ctx.duration(j, "jitter")?,
         None => TimeDelta::zero(),
@@ -1038,8 +1080,7 @@ fn resolve_schedule(ctx: &Ctx, spec: &ScheduleSpec, at: &S<WorkloadKind>, period
     Ok(Schedule::At { times, jitter })
 }
 
-fn resolve_anomaly(ctx: &Ctx, spec: &AnomalySpec, tenant: &Tenant) -> R<Anomaly> {
-    let identity = lookup(ctx, "identity", &spec.identity, &tenant.identities, |i| &i.name)?;
+fn resolve_anomaly(ctx: &Ctx, spec: &AnomalySpec, index: usize, tenant: &mut Tenant) -> R<Anomaly> {
     let at = ctx.datetime(&spec.at)?;
     if at < tenant.start || at >= tenant.end {
         return Err(ctx
@@ -1053,7 +1094,16 @@ fn resolve_anomaly(ctx: &Ctx, spec: &AnomalySpec, tenant: &Tenant) -> R<Anomaly>
     reject_unused_fields(ctx, spec.kind.value.fields(), &anomaly_fields_given(spec), || {
         format!("a {} anomaly", spec.kind.value)
     })?;
-    let path = format!("{}/anomaly/{}/{}", tenant.scenario, spec.identity.value, spec.at.value);
+    if spec.kind.value == AnomalyKind::Custom {
+        return resolve_custom_anomaly(ctx, spec, (index, at), tenant);
+    }
+    let Some(identity_ref) = &spec.identity else {
+        return Err(ctx
+            .err(&spec.kind, format!("a {} anomaly needs `identity`", spec.kind.value))
+            .with_hint("name the identity it concerns"));
+    };
+    let identity = lookup(ctx, "identity", identity_ref, &tenant.identities, |i| &i.name)?;
+    let path = format!("{}/anomaly/{}/{}", tenant.scenario, identity_ref.value, spec.at.value);
     let ip = match &spec.ip {
         Some(ip) => ip
             .value
@@ -1071,10 +1121,53 @@ fn resolve_anomaly(ctx: &Ctx, spec: &AnomalySpec, tenant: &Tenant) -> R<Anomaly>
     };
     Ok(Anomaly {
         kind: spec.kind.value,
-        identity,
+        identity: Some(identity),
         at,
         benign: spec.benign,
         detail: fields.detail(identity, ip)?,
+    })
+}
+
+/// A custom anomaly: its label, technique and actions (at least one).
+fn resolve_custom_anomaly(ctx: &Ctx, spec: &AnomalySpec, (index, at): (usize, DateTime<Utc>), tenant: &mut Tenant) -> R<Anomaly> {
+    let label = spec.label.as_ref().ok_or_else(|| {
+        ctx.err(&spec.kind, "a custom anomaly needs a `label`")
+            .with_hint("name the behaviour, e.g. `label: app-granted-role-management`")
+    })?;
+    if spec.actions.is_empty() {
+        return Err(ctx
+            .err(&spec.kind, "a custom anomaly needs `actions`")
+            .with_hint("list what happens, e.g. `actions: [{ by: eve@contoso.com, do: add_member_to_role, member: bob@contoso.com, role: Global Administrator }]`"));
+    }
+    if let Some(identity) = &spec.identity {
+        return Err(ctx
+            .err(identity, "a custom anomaly names its actors in its actions")
+            .with_hint("remove `identity`; each action says `by`"));
+    }
+    let mut actions = Vec::with_capacity(spec.actions.len());
+    for (i, action) in spec.actions.iter().enumerate() {
+        if let Some(at) = action.at.as_ref().or(action.schedule.as_ref().and(Some(&action.action))) {
+            return Err(ctx
+                .err(at, "an anomaly's action happens `after` the anomaly's `at`")
+                .with_hint("replace `at`/`schedule` with `after: 5m` (default 0s)"));
+        }
+        let path = format!("{}/anomaly/{index}/action/{i}", tenant.scenario);
+        actions.push(super::actions::resolve_action(ctx, action, tenant, &path)?);
+    }
+    let identity = actions.iter().find_map(|a| match a.actor {
+        Actor::Identity(i) => Some(i),
+        Actor::User(_) | Actor::Service(_) => None,
+    });
+    Ok(Anomaly {
+        kind: AnomalyKind::Custom,
+        identity,
+        at,
+        benign: spec.benign,
+        detail: AnomalyDetail::Custom {
+            label: label.value.trim().to_owned(),
+            technique: spec.technique.as_ref().map(|t| t.value.trim().to_owned()),
+            actions,
+        },
     })
 }
 
@@ -1139,6 +1232,7 @@ impl AnomalyFields<'_> {
                 }
             }
             AnomalyKind::ActivityWithoutSignin => self.activity_without_signin(ip)?,
+            AnomalyKind::Custom => return Err(self.ctx.err(&spec.kind, "a custom anomaly is resolved from its actions")),
         })
     }
 
@@ -1146,12 +1240,10 @@ impl AnomalyFields<'_> {
         if self.is_sp {
             return Ok(());
         }
+        let at = self.spec.identity.as_ref().unwrap_or(&self.spec.at);
         Err(self
             .ctx
-            .err(
-                &self.spec.identity,
-                format!("a {} anomaly needs a service principal", self.spec.kind.value),
-            )
+            .err(at, format!("a {} anomaly needs a service principal", self.spec.kind.value))
             .with_hint("name an identity of kind service_principal"))
     }
 
@@ -1258,8 +1350,15 @@ impl AnomalyFields<'_> {
 }
 
 /// Where each optional anomaly field was given, by name.
-fn anomaly_fields_given(spec: &AnomalySpec) -> [(&'static str, Option<(u32, u32)>); 11] {
+fn anomaly_fields_given(spec: &AnomalySpec) -> [(&'static str, Option<(u32, u32)>); 14] {
+    let first_action = spec
+        .actions
+        .first()
+        .map(|a| (a.action.referenced.line() as u32, a.action.referenced.column() as u32));
     [
+        ("label", loc(&spec.label)),
+        ("technique", loc(&spec.technique)),
+        ("actions", first_action),
         ("credential_on", loc(&spec.credential_on)),
         ("reason", loc(&spec.reason)),
         ("count", loc(&spec.count)),
@@ -1277,7 +1376,12 @@ fn anomaly_fields_given(spec: &AnomalySpec) -> [(&'static str, Option<(u32, u32)
 /// Fields that only some kinds use must not be silently ignored on the others: the first one given
 /// that `used` does not list is an error at its place. `what` names the entry ("a keyvault_mass_read
 /// anomaly").
-fn reject_unused_fields(ctx: &Ctx, used: &[&str], given: &[(&'static str, Option<(u32, u32)>)], what: impl FnOnce() -> String) -> R<()> {
+pub(super) fn reject_unused_fields(
+    ctx: &Ctx,
+    used: &[&str],
+    given: &[(&'static str, Option<(u32, u32)>)],
+    what: impl FnOnce() -> String,
+) -> R<()> {
     let Some((field, Some((line, column)))) = given.iter().find(|(f, l)| l.is_some() && !used.contains(f)) else {
         return Ok(());
     };
@@ -1291,7 +1395,7 @@ fn reject_unused_fields(ctx: &Ctx, used: &[&str], given: &[(&'static str, Option
         .with_hint(format!("this kind takes: {takes}")))
 }
 
-fn loc<T>(field: &Option<S<T>>) -> Option<(u32, u32)> {
+pub(super) fn loc<T>(field: &Option<S<T>>) -> Option<(u32, u32)> {
     field.as_ref().map(|f| (f.referenced.line() as u32, f.referenced.column() as u32))
 }
 

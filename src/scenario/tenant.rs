@@ -39,6 +39,18 @@ pub struct Tenant {
     pub virtual_machines: Vec<VirtualMachine>,
     /// Conditional Access policies in file order; workloads and anomalies hold indexes into it.
     pub ca_policies: Vec<CaPolicy>,
+    /// People the scenario names (actors and targets of actions), in the order first named.
+    pub users: Vec<User>,
+    /// Groups actions name, in the order first named.
+    pub groups: Vec<Group>,
+    /// Applications actions name that are none of the scenario's identities (a vendor's
+    /// multi-tenant app, an app registered during the period), in the order first named.
+    pub applications: Vec<Application>,
+    /// Devices actions name.
+    pub devices: Vec<Device>,
+    /// Scheduled actions done by people and Microsoft services, whose sign-ins these tables do not
+    /// hold (those of identities are workloads).
+    pub schedules: Vec<ActorSchedule>,
     /// Declared identities in file order, then each population's members; workloads and anomalies
     /// hold indexes into it.
     pub identities: Vec<Identity>,
@@ -203,6 +215,187 @@ pub struct Identity {
     pub weight: u64,
 }
 
+/// A person in the directory: an administrator, an employee, a guest.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// `userPrincipalName`.
+    pub upn: String,
+    /// Display name.
+    pub display_name: String,
+    /// Object id: derived from the seed and the UPN.
+    pub object_id: Uuid,
+    /// The public address they usually work from.
+    pub ip: Ipv4Addr,
+}
+
+/// A directory group.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// Display name.
+    pub name: String,
+    /// Object id: derived from the seed and the name.
+    pub object_id: Uuid,
+}
+
+/// An application registration and its service principal in this tenant, which is not one of the
+/// scenario's identities.
+#[derive(Debug, Clone)]
+pub struct Application {
+    /// Display name.
+    pub name: String,
+    /// Application (client) id.
+    pub app_id: Uuid,
+    /// The service principal's object id.
+    pub sp_object_id: Uuid,
+    /// The application object's id.
+    pub application_object_id: Uuid,
+}
+
+/// A registered or joined device.
+#[derive(Debug, Clone)]
+pub struct Device {
+    /// Display name.
+    pub name: String,
+    /// Directory object id.
+    pub object_id: Uuid,
+    /// Device id (`TargetId.DeviceId`).
+    pub device_id: Uuid,
+}
+
+/// Who does an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// A person: index into [`Tenant::users`].
+    User(usize),
+    /// A workload identity: index into [`Tenant::identities`].
+    Identity(usize),
+    /// A Microsoft service acting on its own (Azure Resource Graph, PIM, Intune).
+    Service(&'static crate::catalog::services::MicrosoftApp),
+}
+
+/// A directory object an action names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    /// Index into [`Tenant::users`].
+    User(usize),
+    /// A service principal or managed identity: index into [`Tenant::identities`].
+    Identity(usize),
+    /// Index into [`Tenant::applications`].
+    Application(usize),
+    /// Index into [`Tenant::groups`].
+    Group(usize),
+    /// Index into [`Tenant::devices`].
+    Device(usize),
+}
+
+/// An ARM resource an action names: its id in ARM's casing, name, group and subscription.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArmResourceRef {
+    /// ARM id.
+    pub id: String,
+    /// Its name (last segment).
+    pub name: String,
+    /// Its resource group; empty at subscription scope.
+    pub resource_group: String,
+    /// Its subscription's id.
+    pub subscription: Uuid,
+    /// Its region.
+    pub region: &'static Region,
+}
+
+/// One operation done by someone, resolved: who, what, on what, and how it went.
+#[derive(Debug, Clone)]
+pub struct Action {
+    /// The operation.
+    pub kind: crate::scenario::vocabulary::ActionKind,
+    /// Who does it.
+    pub actor: Actor,
+    /// The actor's address; `None`: their usual one.
+    pub ip: Option<Ipv4Addr>,
+    /// Whether it fails (`result: failure`); a sign-in's failure is in [`ActionParams::failure`].
+    pub fails: bool,
+    /// How long after its anomaly's instant it happens.
+    pub after: TimeDelta,
+    /// The operation's parameters.
+    pub params: ActionParams,
+}
+
+/// An action's parameters, resolved against the tenant and the catalogues; each operation reads
+/// the ones its fields name.
+#[derive(Debug, Clone, Default)]
+pub struct ActionParams {
+    /// `target`.
+    pub target: Option<Entity>,
+    /// `member`.
+    pub member: Option<Entity>,
+    /// `group`.
+    pub group: Option<usize>,
+    /// `role`, as a directory role.
+    pub directory_role: Option<&'static crate::catalog::roles::DirectoryRole>,
+    /// `role`, as an Azure role.
+    pub azure_role: Option<&'static crate::catalog::roles::AzureRole>,
+    /// `app_role`.
+    pub app_role: Option<&'static crate::catalog::roles::AppRole>,
+    /// `resource`, as an API (grants, sign-ins).
+    pub api: Option<&'static FirstPartyApp>,
+    /// `resource`, as an ARM resource.
+    pub arm_resource: Option<ArmResourceRef>,
+    /// `scope`, as an ARM scope id.
+    pub arm_scope: Option<String>,
+    /// `policy`: index into [`Tenant::ca_policies`].
+    pub policy: Option<usize>,
+    /// `vault`: index into [`Tenant::key_vaults`].
+    pub vault: Option<usize>,
+    /// `duration`.
+    pub duration: Option<TimeDelta>,
+    /// `count`.
+    pub count: u32,
+    /// `status`.
+    pub status: Option<u16>,
+    /// sign_in: the AADSTS code and description when `result` names a failure.
+    pub failure: Option<(&'static str, &'static str)>,
+    /// `credential_type`.
+    pub credential_type: Option<CredentialType>,
+    /// The text fields given, by name (`scopes`, `new_name`, `issuer`, `vm_size`, …).
+    pub text: BTreeMap<&'static str, String>,
+}
+
+impl ActionParams {
+    /// A text field, or `default` when it was not given.
+    pub fn text_or<'a>(&'a self, name: &str, default: &'a str) -> &'a str {
+        self.text.get(name).map_or(default, String::as_str)
+    }
+}
+
+/// Actions done by a person or a Microsoft service on a schedule.
+#[derive(Debug, Clone)]
+pub struct ActorSchedule {
+    /// Stable derivation path of its runs' random choices.
+    pub path: String,
+    /// Schedules of one family (a background stream's members) write records alike, so the
+    /// estimate prices them from the same sample runs.
+    pub family: usize,
+    /// When it runs.
+    pub schedule: Schedule,
+    /// What each run does, in order; with `rotate`, one of them per run, in turn.
+    pub actions: Vec<Action>,
+    /// Each run does the next action in turn rather than all of them (a background stream over
+    /// many targets).
+    pub rotate: bool,
+}
+
+impl ActorSchedule {
+    /// The actions run `index` does.
+    pub fn run(&self, index: u64) -> &[Action] {
+        if self.rotate && !self.actions.is_empty() {
+            let i = (index % self.actions.len() as u64) as usize;
+            &self.actions[i..=i]
+        } else {
+            &self.actions
+        }
+    }
+}
+
 /// A service principal's client secret or certificate.
 #[derive(Debug, Clone)]
 pub struct Credential {
@@ -282,6 +475,8 @@ pub enum WorkloadAction {
         /// Index into [`Tenant::ca_policies`].
         policy: usize,
     },
+    /// Scheduled actions by the identity, in order.
+    Actions(Vec<Action>),
 }
 
 impl WorkloadAction {
@@ -293,6 +488,7 @@ impl WorkloadAction {
             Self::ArmDeployment { .. } => WorkloadKind::ArmDeployment,
             Self::LogicAppRun { .. } => WorkloadKind::LogicAppRun,
             Self::GraphOperation { .. } => WorkloadKind::GraphOperation,
+            Self::Actions(_) => WorkloadKind::Actions,
         }
     }
 }
@@ -331,8 +527,9 @@ pub enum Schedule {
 pub struct Anomaly {
     /// What it simulates.
     pub kind: AnomalyKind,
-    /// Index into [`Tenant::identities`] of the identity it concerns.
-    pub identity: usize,
+    /// Index into [`Tenant::identities`] of the identity it concerns; a custom anomaly's first
+    /// identity actor, if any.
+    pub identity: Option<usize>,
     /// When it happens, inside the period.
     pub at: DateTime<Utc>,
     /// Whether it is the near-miss reading, which must not count as the anomaly.
@@ -422,6 +619,15 @@ pub enum AnomalyDetail {
         /// Resource signed in to (default ARM).
         resource: &'static FirstPartyApp,
     },
+    /// Any behaviour, as a list of actions.
+    Custom {
+        /// The behaviour's name (`label`).
+        label: String,
+        /// Its ATT&CK technique, if given.
+        technique: Option<String>,
+        /// What happens, in order.
+        actions: Vec<Action>,
+    },
     /// A deployment written by the service principal with no sign-in of its own before it.
     ActivityWithoutSignin {
         /// Index into [`Tenant::sql_servers`].
@@ -439,6 +645,14 @@ impl Anomaly {
         match &self.detail {
             AnomalyDetail::RenameThenCredential { new_name, .. } => vec![new_name.clone()],
             _ => Vec::new(),
+        }
+    }
+
+    /// The user who acts in a built-in anomaly (the credential anomalies' `actor`).
+    pub fn actor_upn(&self) -> Option<&str> {
+        match &self.detail {
+            AnomalyDetail::CredentialAdded { actor_upn, .. } | AnomalyDetail::RenameThenCredential { actor_upn, .. } => Some(actor_upn),
+            _ => None,
         }
     }
 

@@ -116,10 +116,54 @@ pub fn user_initiator(id: Uuid, upn: &str, ip: Option<std::net::Ipv4Addr>) -> In
     }
 }
 
+/// An application as directory records name it: its registration, its service principal in this
+/// tenant, and the credentials it has.
+#[derive(Debug, Clone)]
+pub struct AppView<'a> {
+    /// Display name.
+    pub name: &'a str,
+    /// Application (client) id.
+    pub app_id: Uuid,
+    /// Its service principal's object id.
+    pub sp_id: Uuid,
+    /// Its application object's id.
+    pub application_object_id: Uuid,
+    /// Its credentials: key id, whether a certificate, display name.
+    pub credentials: Vec<(Uuid, bool, &'a str)>,
+}
+
+impl<'a> AppView<'a> {
+    /// A workload identity's application.
+    pub fn of_identity(identity: &'a Identity) -> Self {
+        Self {
+            name: &identity.name,
+            app_id: identity.app_id,
+            sp_id: identity.sp_object_id,
+            application_object_id: identity.application_object_id,
+            credentials: identity
+                .credentials
+                .iter()
+                .map(|c| (c.key_id, c.thumbprint.is_some(), c.name.as_str()))
+                .collect(),
+        }
+    }
+
+    /// An application that is none of the identities.
+    pub fn of_application(app: &'a crate::scenario::tenant::Application) -> Self {
+        Self {
+            name: &app.name,
+            app_id: app.app_id,
+            sp_id: app.sp_object_id,
+            application_object_id: app.application_object_id,
+            credentials: Vec::new(),
+        }
+    }
+}
+
 /// The application object behind a service principal (its `id` is not the SP's).
-pub fn application_target(identity: &Identity, display_name: &str, modified: Vec<Modified>) -> AuditTarget {
+pub fn application_target(app: &AppView<'_>, display_name: &str, modified: Vec<Modified>) -> AuditTarget {
     AuditTarget {
-        id: Some(identity.application_object_id.to_string()),
+        id: Some(app.application_object_id.to_string()),
         display_name: Some(display_name.to_owned()),
         kind: Some("Application"),
         modified,
@@ -140,8 +184,8 @@ pub fn service_principal_target(sp_id: Uuid, display_name: &str, app_id: &str, m
 }
 
 /// `AdditionalDetails` of an application change made in the portal: its user agent and app id.
-pub fn application_details(user_agent: &str, identity: &Identity) -> Vec<(&'static str, String)> {
-    vec![("User-Agent", user_agent.to_owned()), ("AppId", identity.app_id.to_string())]
+pub fn application_details(user_agent: &str, app: &AppView<'_>) -> Vec<(&'static str, String)> {
+    vec![("User-Agent", user_agent.to_owned()), ("AppId", app.app_id.to_string())]
 }
 
 /// A credential as `KeyDescription` lists it.
@@ -163,11 +207,11 @@ pub struct NewCredential<'a> {
 }
 
 /// The records of a credential added to `identity`'s application or service principal.
-pub fn credential_added(identity: &Identity, on: CredentialOn, new: &NewCredential<'_>) -> Vec<Change> {
-    let old: Vec<String> = identity
+pub fn credential_added(app: &AppView<'_>, on: CredentialOn, new: &NewCredential<'_>) -> Vec<Change> {
+    let old: Vec<String> = app
         .credentials
         .iter()
-        .map(|c| key_description(c.key_id, c.thumbprint.is_some(), &c.name))
+        .map(|(key, certificate, name)| key_description(*key, *certificate, name))
         .collect();
     let mut all = old.clone();
     let name = if new.certificate {
@@ -180,18 +224,14 @@ pub fn credential_added(identity: &Identity, on: CredentialOn, new: &NewCredenti
         changed("KeyDescription", Some(list(&old)), Some(list(&all))),
         included(&["KeyDescription"]),
     ];
-    let details = application_details(new.user_agent, identity);
+    let details = application_details(new.user_agent, app);
     match on {
-        CredentialOn::Application => vec![
-            Change::new(
-                &op::APPLICATION_CREDENTIALS,
-                vec![application_target(identity, new.display_name, keys)],
-            )
-            .with_details(details),
-        ],
+        CredentialOn::Application => {
+            vec![Change::new(&op::APPLICATION_CREDENTIALS, vec![application_target(app, new.display_name, keys)]).with_details(details)]
+        }
         CredentialOn::ServicePrincipal => {
-            let app_id = identity.app_id.to_string();
-            let sp = |modified| service_principal_target(identity.sp_object_id, new.display_name, &app_id, modified);
+            let app_id = app.app_id.to_string();
+            let sp = |modified| service_principal_target(app.sp_id, new.display_name, &app_id, modified);
             vec![
                 Change::new(&op::ADD_SERVICE_PRINCIPAL_CREDENTIALS, vec![sp(keys)]).with_details(details.clone()),
                 Change::new(&op::UPDATE_SERVICE_PRINCIPAL, vec![sp(Vec::new())]).with_details(details),
@@ -201,14 +241,14 @@ pub fn credential_added(identity: &Identity, on: CredentialOn, new: &NewCredenti
 }
 
 /// The record of an application's rename (its service principal follows).
-pub fn application_renamed(identity: &Identity, old_name: &str, new_name: &str, user_agent: &str) -> Vec<Change> {
+pub fn application_renamed(app: &AppView<'_>, old_name: &str, new_name: &str, user_agent: &str) -> Vec<Change> {
     let modified = vec![
         changed("DisplayName", Some(list(&[old_name])), Some(list(&[new_name]))),
         included(&["DisplayName"]),
     ];
     vec![
-        Change::new(&op::UPDATE_APPLICATION, vec![application_target(identity, new_name, modified)])
-            .with_details(application_details(user_agent, identity)),
+        Change::new(&op::UPDATE_APPLICATION, vec![application_target(app, new_name, modified)])
+            .with_details(application_details(user_agent, app)),
     ]
 }
 
@@ -218,7 +258,7 @@ pub fn application_renamed(identity: &Identity, old_name: &str, new_name: &str, 
 /// §2.1, SEK records).
 pub fn app_role_assigned(
     (resource_sp, resource_name, resource_app_id): (Uuid, &str, &str),
-    assignee: &Identity,
+    assignee: &AppView<'_>,
     role: &AppRole,
     at: DateTime<Utc>,
     user_agent: &str,
@@ -236,14 +276,14 @@ pub fn app_role_assigned(
             set("AppRole.DisplayName", text(role.display_name)),
             set("AppRoleAssignment.CreatedDateTime", when.clone()),
             set("AppRoleAssignment.LastModifiedDateTime", when),
-            set("ServicePrincipal.ObjectID", text(&assignee.sp_object_id.to_string())),
-            set("ServicePrincipal.DisplayName", text(&assignee.name)),
+            set("ServicePrincipal.ObjectID", text(&assignee.sp_id.to_string())),
+            set("ServicePrincipal.DisplayName", text(assignee.name)),
             set("ServicePrincipal.AppId", text(&assignee_app)),
             set("ServicePrincipal.Name", text(&assignee_app)),
         ],
     );
     let assignee_target = AuditTarget {
-        id: Some(assignee.sp_object_id.to_string()),
+        id: Some(assignee.sp_id.to_string()),
         display_name: Some(assignee_app.clone()),
         kind: Some("ServicePrincipal"),
         ..AuditTarget::default()
@@ -261,6 +301,8 @@ pub enum PolicyChange {
     ReportOnly,
     /// Disabled.
     Disable,
+    /// A user (by object id) excluded from it, still enabled.
+    ExcludeUser(uuid::Uuid),
     /// Deleted.
     Delete,
 }
@@ -314,6 +356,11 @@ pub fn conditional_access_changed(tenant: &Tenant, policy: &CaPolicy, change: Po
             Some(before),
             Some(policy_json(tenant, policy, "disabled", at)),
         ),
+        PolicyChange::ExcludeUser(user) => {
+            let mut after = policy_json(tenant, policy, "enabled", at);
+            after["conditions"]["users"]["excludeUsers"] = json!([user.to_string()]);
+            (&op::UPDATE_POLICY, &op::UPDATE_CONDITIONAL_ACCESS_POLICY, Some(before), Some(after))
+        }
         PolicyChange::Delete => (&op::DELETE_POLICY, &op::DELETE_CONDITIONAL_ACCESS_POLICY, Some(before), None),
     };
     let target = |modified| AuditTarget {

@@ -3,7 +3,7 @@
 
 use crate::catalog::directory::DirectoryOperation;
 use crate::catalog::{FirstPartyApp, Region};
-use crate::scenario::tenant::{Credential, Identity, KeyVault, LogicApp, SqlServer, Tenant};
+use crate::scenario::tenant::{Credential, Identity, KeyVault, LogicApp, Tenant, User};
 use chrono::{DateTime, Utc};
 use std::net::Ipv4Addr;
 use uuid::Uuid;
@@ -22,7 +22,7 @@ impl Event<'_> {
     pub fn shift(&mut self, delta: chrono::TimeDelta, run_start: DateTime<Utc>) {
         self.time += delta;
         match &mut self.kind {
-            EventKind::Arm(a) if a.token.issued_at >= run_start => a.token.shift(delta),
+            EventKind::Arm(a) if a.caller.token().issued_at >= run_start => a.caller.token_mut().shift(delta),
             EventKind::Arm(_) => {}
             EventKind::LogicApp(l) => l.started += delta,
             EventKind::SignIn(_) | EventKind::KeyVault(_) | EventKind::Audit(_) => {}
@@ -56,17 +56,70 @@ pub struct SignIn<'t> {
     pub token_id: String,
 }
 
-/// A Key Vault data-plane call recorded as an `AuditEvent`.
+/// A Key Vault request recorded as an `AuditEvent`: data-plane calls, the SDK's unauthenticated
+/// first call, and management reads through ARM (arm-and-keyvault-operations.md Part 2).
 #[derive(Debug, Clone)]
 pub struct KeyVaultOp<'t> {
-    pub identity: &'t Identity,
+    /// Who called, and so which identity columns the record has.
+    pub caller: VaultCaller<'t>,
+    /// The vault called.
     pub vault: &'t KeyVault,
+    /// `OperationName`: `SecretGet`, `KeyDecrypt`, `Authentication`, `VaultGet`, …
     pub operation: &'static str,
-    pub secret: String,
-    pub secret_version: String,
+    /// What the request names (`id_s`, `requestUri_s`).
+    pub object: VaultObject,
+    /// `httpStatusCode_d`: 200, 401, 403, 404, …
+    pub status: u16,
+    /// `CallerIPAddress`.
     pub caller_ip: Ipv4Addr,
+    /// `CorrelationId` (client-supplied).
     pub correlation_id: Uuid,
+    /// `DurationMs`.
     pub duration_ms: i64,
+}
+
+/// Who made a Key Vault request.
+#[derive(Debug, Clone, Copy)]
+pub enum VaultCaller<'t> {
+    /// A workload identity with a data-plane token (short claims: `identity_claim_oid_g`, …).
+    Identity(&'t Identity),
+    /// An identity's SDK before it holds a token: the challenge request, answered 401, carries no
+    /// identity at all.
+    Unauthenticated(&'t Identity),
+    /// A Microsoft service reading the vault through ARM (long-form claims, management URI).
+    Service(&'static crate::catalog::services::MicrosoftApp),
+}
+
+/// The kind of object a Key Vault data-plane request is about (its path segment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VaultObjectKind {
+    /// `/secrets`.
+    Secret,
+    /// `/keys`.
+    Key,
+    /// `/certificates`.
+    Certificate,
+}
+
+/// What a Key Vault request names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VaultObject {
+    /// The vault itself, through ARM (`VaultGet`, `VaultPut`, `VaultPatch`).
+    Vault,
+    /// A collection (`SecretList`, `KeyList`).
+    List(VaultObjectKind),
+    /// One object: its name, its current version, and for key operations the action path
+    /// (`decrypt`, `sign`, …) posted to it.
+    Item {
+        /// Secret, key or certificate.
+        kind: VaultObjectKind,
+        /// Its name.
+        name: String,
+        /// Its current version (32 hex digits).
+        version: String,
+        /// The cryptographic action posted to the key version, if any.
+        action: Option<&'static str>,
+    },
 }
 
 /// The status of one ARM operation event.
@@ -95,22 +148,91 @@ impl ArmStatus {
 /// One status event of an ARM operation.
 #[derive(Debug, Clone)]
 pub struct ArmActivity<'t> {
-    pub identity: &'t Identity,
-    pub sql_server: &'t SqlServer,
-    pub operation: &'static str,
-    pub display_name: &'static str,
-    pub resource_id: String,
-    pub resource_name: String,
+    /// Who called, with the token they presented.
+    pub caller: ArmCaller<'t>,
+    /// The operation.
+    pub operation: crate::catalog::arm::ArmOp<'t>,
+    /// The resource operated on.
+    pub resource: ArmTarget,
+    /// This event's status.
     pub status: ArmStatus,
     /// `ActivitySubstatusValue`: the HTTP status text (`Created`, `Accepted`, `OK`), empty on `Start`.
     pub substatus: &'static str,
+    /// `CallerIpAddress`.
     pub caller_ip: Ipv4Addr,
+    /// Shared by the operation's events and the operations it triggers.
     pub correlation_id: Uuid,
+    /// Shared by the operation's events.
     pub operation_id: Uuid,
+    /// This event's own id.
     pub event_data_id: Uuid,
-    /// The token the call was made with.
-    pub token: super::tokens::Token,
-    pub http_method: &'static str,
+    /// `Properties_d.requestbody` (start events), `responseBody` (accept and end events) or
+    /// `statusMessage` (failures), when the operation has one.
+    pub body: ArmBody,
+    /// The Azure role whose assignment allowed the call (`Authorization_d.evidence`).
+    pub role: &'static crate::catalog::roles::AzureRole,
+}
+
+/// Who made an ARM call: a workload identity or a user, with the token presented.
+#[derive(Debug, Clone)]
+pub enum ArmCaller<'t> {
+    /// A service principal or managed identity (`Caller` is its object id).
+    Identity {
+        /// The identity.
+        identity: &'t Identity,
+        /// Its token, from a sign-in in the tables (or, for a replayed token, from none).
+        token: super::tokens::Token,
+    },
+    /// A person (`Caller` is the UPN), through a client application.
+    User {
+        /// The user.
+        user: &'t User,
+        /// Their token (their sign-ins are in `SigninLogs`, which tenantless does not write).
+        token: super::tokens::Token,
+        /// The client they called with (portal, CLI, PowerShell).
+        client: &'static crate::catalog::services::MicrosoftApp,
+    },
+}
+
+impl ArmCaller<'_> {
+    /// The token presented.
+    pub fn token(&self) -> &super::tokens::Token {
+        match self {
+            ArmCaller::Identity { token, .. } | ArmCaller::User { token, .. } => token,
+        }
+    }
+
+    fn token_mut(&mut self) -> &mut super::tokens::Token {
+        match self {
+            ArmCaller::Identity { token, .. } | ArmCaller::User { token, .. } => token,
+        }
+    }
+}
+
+/// The resource an ARM operation acts on, as its records name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArmTarget {
+    /// ARM id in ARM's casing (`/subscriptions/…/resourceGroups/…/providers/…`).
+    pub id: String,
+    /// `Resource`: its name.
+    pub name: String,
+    /// Its resource group's name; empty at subscription scope.
+    pub resource_group: String,
+    /// Its subscription.
+    pub subscription: Uuid,
+}
+
+/// The payload an ARM event carries in `Properties_d`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ArmBody {
+    /// None.
+    None,
+    /// `requestbody` (a JSON text, as ARM logs it).
+    Request(serde_json::Value),
+    /// `responseBody`.
+    Response(serde_json::Value),
+    /// `statusMessage` of a failure (`{"error": {"code", "message"}}`).
+    Failure(serde_json::Value),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

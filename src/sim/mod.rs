@@ -1,17 +1,22 @@
 //! The simulation: merges every workload's and anomaly's run stream into one time-ordered stream
 //! of semantic events. Memory holds one pending run per source, whatever the period or rate.
 
+pub mod actions;
+pub mod anomalies;
+pub mod calls;
 pub mod directory;
 pub mod event;
+pub mod labels;
 pub mod schedule;
 pub mod tokens;
 pub mod workloads;
 
 use crate::ids::{IdSource, SimRng};
 use crate::scenario::Tenant;
-use crate::scenario::model::{AnomalyKind, TokenCacheMode};
+use crate::scenario::model::TokenCacheMode;
 use chrono::{DateTime, Utc};
 pub use event::{Event, EventKind};
+pub use labels::LabelSeed;
 use schedule::Runs;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -32,18 +37,13 @@ enum Source {
         label: usize,
         fired: bool,
     },
-}
-
-/// Ground truth for one injected anomaly, before its records are known.
-#[derive(Debug, Clone)]
-pub struct LabelSeed {
-    pub scenario: String,
-    pub kind: AnomalyKind,
-    pub identity: String,
-    pub identity_id: String,
-    pub aliases: Vec<String>,
-    pub ips: Vec<String>,
-    pub benign: bool,
+    /// A person's scheduled actions.
+    People {
+        tenant: usize,
+        schedule: usize,
+        streams: Box<(Runs, SimRng)>,
+        index: u64,
+    },
 }
 
 /// Which workload or anomaly an event comes from.
@@ -59,13 +59,25 @@ pub enum Origin {
         anomaly: usize,
         label: usize,
     },
+    /// A person's scheduled actions (`schedule` indexes the tenant's `schedules`).
+    People {
+        tenant: usize,
+        schedule: usize,
+    },
 }
 
 impl Origin {
     pub fn label(self) -> Option<usize> {
         match self {
             Origin::Anomaly { label, .. } => Some(label),
-            Origin::Workload { .. } => None,
+            Origin::Workload { .. } | Origin::People { .. } => None,
+        }
+    }
+
+    /// The tenant it belongs to.
+    pub fn tenant(self) -> usize {
+        match self {
+            Origin::Workload { tenant, .. } | Origin::Anomaly { tenant, .. } | Origin::People { tenant, .. } => tenant,
         }
     }
 }
@@ -85,17 +97,7 @@ impl<'t> Simulation<'t> {
     pub fn new(tenants: &'t [Tenant], ids: IdSource) -> Self {
         let labels = tenants
             .iter()
-            .flat_map(|t| {
-                t.anomalies.iter().map(move |a| LabelSeed {
-                    scenario: t.scenario.clone(),
-                    kind: a.kind,
-                    identity: t.identities[a.identity].name.clone(),
-                    identity_id: t.identities[a.identity].sp_object_id.to_string(),
-                    aliases: a.aliases(),
-                    ips: a.ips(),
-                    benign: a.benign,
-                })
-            })
+            .flat_map(|t| t.anomalies.iter().map(move |a| labels::seed(t, a)))
             .collect();
         Self { tenants, ids, labels }
     }
@@ -129,6 +131,15 @@ impl<'t> Simulation<'t> {
                     tenant: ti,
                     workload: wi,
                     streams: Box::new((runs, rng)),
+                    index: 0,
+                });
+            }
+            for (pi, people) in tenant.schedules.iter().enumerate() {
+                let runs = Runs::new(&people.schedule, tenant.start, tenant.end, self.ids.rng(&people.path, "schedule"));
+                sources.push(Source::People {
+                    tenant: ti,
+                    schedule: pi,
+                    streams: Box::new((runs, self.ids.rng(&people.path, "runs"))),
                     index: 0,
                 });
             }
@@ -172,6 +183,21 @@ impl<'t> Simulation<'t> {
                         workload: *wi,
                     }
                 }
+                Source::People {
+                    tenant: ti,
+                    schedule,
+                    streams,
+                    index,
+                } => {
+                    let tenant = &self.tenants[*ti];
+                    let actions = tenant.schedules[*schedule].run(*index);
+                    *index += 1;
+                    actions::perform_all(&self.ids, tenant, actions, t, &mut RunTokens::fresh(), &mut streams.1, &mut events);
+                    Origin::People {
+                        tenant: *ti,
+                        schedule: *schedule,
+                    }
+                }
                 Source::Anomaly {
                     tenant: ti,
                     anomaly,
@@ -180,7 +206,7 @@ impl<'t> Simulation<'t> {
                 } => {
                     let tenant = &self.tenants[*ti];
                     let mut rng = self.ids.rng(&format!("{}/anomaly/{anomaly}", tenant.scenario), "events");
-                    workloads::anomaly(&self.ids, tenant, &tenant.anomalies[*anomaly], &mut rng, &mut events);
+                    anomalies::anomaly(&self.ids, tenant, &tenant.anomalies[*anomaly], &mut rng, &mut events);
                     Origin::Anomaly {
                         tenant: *ti,
                         anomaly: *anomaly,
@@ -188,9 +214,7 @@ impl<'t> Simulation<'t> {
                     }
                 }
             };
-            let tenant = match origin {
-                Origin::Workload { tenant, .. } | Origin::Anomaly { tenant, .. } => &self.tenants[tenant],
-            };
+            let tenant = &self.tenants[origin.tenant()];
             let delta = keep_inside(&mut events, tenant.start, tenant.end);
             if let Some(tokens) = obtained {
                 let finished = tokens.finish(delta);
@@ -220,11 +244,17 @@ fn keep_inside(events: &mut Vec<Event<'_>>, start: DateTime<Utc>, end: DateTime<
         return chrono::TimeDelta::zero();
     }
     let first = events.iter().map(|e| e.time).min().unwrap_or(last);
+    // A run with records far apart (an activation and its expiry hours later) is not moved: what
+    // falls after the end is left out.
+    if last - first > chrono::TimeDelta::minutes(10) {
+        events.retain(|e| e.time < end);
+        return chrono::TimeDelta::zero();
+    }
     // One millisecond before the end; never before the period's start, nor before a reused token.
     let reused = events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Arm(a) if a.token.issued_at < first => Some(a.token.issued_at - e.time),
+            EventKind::Arm(a) if a.caller.token().issued_at < first => Some(a.caller.token().issued_at - e.time),
             _ => None,
         })
         .max();
@@ -239,7 +269,7 @@ fn keep_inside(events: &mut Vec<Event<'_>>, start: DateTime<Utc>, end: DateTime<
 
 fn next_time(tenants: &[Tenant], source: &mut Source) -> Option<DateTime<Utc>> {
     match source {
-        Source::Workload { streams, .. } => streams.0.next(),
+        Source::Workload { streams, .. } | Source::People { streams, .. } => streams.0.next(),
         Source::Anomaly { fired: true, .. } => None,
         Source::Anomaly {
             tenant, anomaly, fired, ..

@@ -21,6 +21,9 @@ pub const SERVICE_PRINCIPAL_TOKEN_LIFETIME: TimeDelta = TimeDelta::hours(1);
 pub const MANAGED_IDENTITY_TOKEN_LIFETIME: TimeDelta = TimeDelta::hours(24);
 /// Entra back-dates `iat` and `nbf` by five minutes.
 pub const ISSUED_AT_BACKDATE: TimeDelta = TimeDelta::minutes(5);
+/// A long-lived client process is recycled about daily (App Service, container restarts): its SDK
+/// sessions last that long.
+pub const SESSION_LIFETIME: TimeDelta = TimeDelta::hours(24);
 /// MSAL (and the managed-identity SDKs) renew a token that expires within five minutes.
 pub const EXPIRY_BUFFER: TimeDelta = TimeDelta::minutes(5);
 
@@ -85,6 +88,8 @@ type Key = (usize, usize, &'static str);
 #[derive(Debug, Default)]
 pub struct TokenCache {
     tokens: HashMap<Key, Token>,
+    /// When each long-lived client's current SDK session started.
+    sessions: HashMap<Key, DateTime<Utc>>,
 }
 
 impl TokenCache {
@@ -107,6 +112,7 @@ pub struct RunTokens<'c> {
     identity: usize,
     shared: Option<&'c TokenCache>,
     obtained: Vec<(&'static str, Token)>,
+    sessions: Vec<(&'static str, DateTime<Utc>)>,
 }
 
 impl<'c> RunTokens<'c> {
@@ -118,6 +124,7 @@ impl<'c> RunTokens<'c> {
             identity,
             shared,
             obtained: Vec::new(),
+            sessions: Vec::new(),
         }
     }
 
@@ -140,6 +147,25 @@ impl<'c> RunTokens<'c> {
         })
     }
 
+    /// Whether a Key Vault SDK client starts a session at `now` — and so sends the unauthenticated
+    /// challenge first: a client that starts afresh every run always does; a long-lived one when it
+    /// has none, or its session is a day old (the process is recycled about daily). Renewing a
+    /// token within a session sends no challenge: the SDK keeps what the challenge told it.
+    pub fn starts_session(&self, resource: &FirstPartyApp, now: DateTime<Utc>) -> bool {
+        if self.usable(resource, now).is_some() {
+            return false;
+        }
+        let Some(cache) = self.shared else { return true };
+        let own = self.sessions.iter().rev().find(|(key, _)| *key == resource.key).map(|(_, t)| t);
+        let started = own.or_else(|| cache.sessions.get(&(self.tenant, self.identity, resource.key)));
+        started.is_none_or(|t| now - *t >= SESSION_LIFETIME)
+    }
+
+    /// Records that the client started a session with `resource` at `now`.
+    pub fn start_session(&mut self, resource: &FirstPartyApp, now: DateTime<Utc>) {
+        self.sessions.push((resource.key, now));
+    }
+
     /// Keeps a token the run obtained for `resource`.
     pub fn keep(&mut self, resource: &FirstPartyApp, token: Token) {
         self.obtained.push((resource.key, token));
@@ -153,17 +179,19 @@ impl<'c> RunTokens<'c> {
     /// Ends the run: its tokens, moved by `delta` (the run was moved to stay inside the period),
     /// to be stored for later runs when the client outlives its runs.
     pub fn finish(self, delta: TimeDelta) -> Obtained {
-        let tokens = if self.shared.is_some() { self.obtained } else { Vec::new() };
+        let keep = self.shared.is_some();
+        let shifted = |(key, t): (&'static str, DateTime<Utc>)| (key, t + delta);
         Obtained {
             tenant: self.tenant,
             identity: self.identity,
-            tokens: tokens
+            tokens: if keep { self.obtained } else { Vec::new() }
                 .into_iter()
                 .map(|(key, mut token)| {
                     token.shift(delta);
                     (key, token)
                 })
                 .collect(),
+            sessions: if keep { self.sessions } else { Vec::new() }.into_iter().map(shifted).collect(),
         }
     }
 }
@@ -174,6 +202,7 @@ pub struct Obtained {
     tenant: usize,
     identity: usize,
     tokens: Vec<(&'static str, Token)>,
+    sessions: Vec<(&'static str, DateTime<Utc>)>,
 }
 
 impl TokenCache {
@@ -181,6 +210,9 @@ impl TokenCache {
     pub fn store(&mut self, obtained: Obtained) {
         for (key, token) in obtained.tokens {
             self.tokens.insert((obtained.tenant, obtained.identity, key), token);
+        }
+        for (key, started) in obtained.sessions {
+            self.sessions.insert((obtained.tenant, obtained.identity, key), started);
         }
     }
 }

@@ -1,0 +1,38 @@
+//! Sign-in actions: `count` sign-ins of a workload identity to a resource, with the result asked
+//! for, from its address (or the action's, geo-located where it points), 5 to 90 seconds apart.
+
+use super::{Ctx, Doer};
+use crate::catalog;
+use crate::ids::SimRng;
+use crate::scenario::model::CredentialType;
+use crate::sim::calls::{ms, relocate, sign_in};
+use crate::sim::event::Event;
+use chrono::{DateTime, Utc};
+
+pub(super) fn perform<'t>(ctx: &Ctx<'_, 't>, doer: &Doer<'t>, at: DateTime<Utc>, rng: &mut SimRng, out: &mut Vec<Event<'t>>) {
+    let Doer::Identity { caller, ip, external } = doer else { return };
+    let params = &ctx.action.params;
+    let identity = caller.identity;
+    let resource = params.api.unwrap_or(catalog::arm());
+    let wanted = params.text.get("credential").map(String::as_str);
+    let credential = identity
+        .credentials
+        .iter()
+        .find(|c| match wanted {
+            Some("secret") => c.kind == CredentialType::ClientSecret,
+            Some("certificate") => c.kind == CredentialType::Certificate,
+            Some(name) => c.name == name,
+            None => c.valid_at(at),
+        })
+        .or(caller.credential);
+    let failure = params.failure.or(caller.failure);
+    let mut now = at;
+    for _ in 0..params.count {
+        let mut event = sign_in(ctx.tenant, identity, resource, credential, failure, *ip, now, rng);
+        if *external {
+            relocate(&mut event, *ip);
+        }
+        out.push(event);
+        now += ms(rng, 5_000, 90_000);
+    }
+}
