@@ -67,6 +67,7 @@ fn generate_seed(out: &Path) {
         end: None,
         days: None,
         force: true,
+        background: None,
     };
     generate(&options, |_| {}).unwrap();
 }

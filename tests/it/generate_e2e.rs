@@ -9,7 +9,7 @@ use crate::support::{
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
-use tenantless::tables::diagnostics::{KEYVAULT_COLUMNS, WORKFLOW_COLUMNS};
+use tenantless::tables::diagnostics::{KEYVAULT_ENVELOPE, KEYVAULT_OPTIONAL, WORKFLOW_COLUMNS};
 
 fn outputs() -> &'static [Generated] {
     static OUTPUTS: OnceLock<Vec<Generated>> = OnceLock::new();
@@ -111,13 +111,17 @@ fn diagnostics_records_carry_exactly_their_categorys_columns() {
             .map(|c| (*c).to_owned())
             .collect()
     };
-    let keyvault = expected(KEYVAULT_COLUMNS);
+    let envelope = expected(KEYVAULT_ENVELOPE);
+    let keyvault: BTreeSet<String> = envelope.iter().cloned().chain(expected(KEYVAULT_OPTIONAL)).collect();
     let workflow = expected(WORKFLOW_COLUMNS);
     let mut problems = Vec::new();
     for g in outputs() {
         for (i, r) in g.records(DIAGNOSTICS).iter().enumerate() {
             let have: BTreeSet<String> = r.keys().cloned().collect();
+            // A Key Vault record carries the envelope, and of the other columns those its caller
+            // and object give it.
             let want = match s(r, "Category") {
+                "AuditEvent" if have.is_superset(&envelope) && have.is_subset(&keyvault) => continue,
                 "AuditEvent" => &keyvault,
                 "WorkflowRuntime" => &workflow,
                 other => {
@@ -366,10 +370,10 @@ fn seed_managed_identity_signs_in_twice_and_reads_the_secret_over_the_private_en
         .records(DIAGNOSTICS)
         .iter()
         .filter(|r| s(r, "Category") == "AuditEvent" && s(r, "OperationName") == "SecretGet")
+        .filter(|r| r.get(crate::support::join::KV_OBJECT_ID).and_then(|v| v.as_str()) == Some(sp_id))
         .collect();
-    assert!(!reads.is_empty(), "a SecretGet AuditEvent");
+    assert!(!reads.is_empty(), "a SecretGet AuditEvent by the managed identity");
     for r in reads {
-        assert_eq!(s(r, crate::support::join::KV_OBJECT_ID), sp_id);
         assert_eq!(s(r, crate::support::join::KV_APP_ID), s(signins[0], "AppId"));
         let ip: std::net::Ipv4Addr = s(r, "CallerIPAddress").parse().expect("CallerIPAddress is IPv4");
         assert_eq!(ip.octets()[0], 10, "the vault sits behind a private endpoint: {ip}");
@@ -419,11 +423,11 @@ fn seed_logic_app_records_carry_no_trace_of_the_playbooks_service_principal() {
     let workflow: Vec<&Record> = g
         .records(DIAGNOSTICS)
         .iter()
-        .filter(|r| s(r, "Category") == "WorkflowRuntime")
+        // The background's reporting Logic App runs too; the seed's playbook is this one.
+        .filter(|r| s(r, "Category") == "WorkflowRuntime" && s(r, "resource_workflowName_s") == "Send-Alerts-To-EventHub")
         .collect();
     assert!(!workflow.is_empty());
     for r in &workflow {
-        assert_eq!(s(r, "resource_workflowName_s"), "Send-Alerts-To-EventHub");
         assert_eq!(s(r, "tags_LogicAppsCategory_s"), "security");
         for (column, value) in r.iter() {
             let text = value.as_str().map_or_else(|| value.to_string(), str::to_owned).to_lowercase();

@@ -2,7 +2,7 @@
 //!
 //! | From (table.column)                                                              | To (table.column)                                          | Rule                                                                 |
 //! |----------------------------------------------------------------------------------|------------------------------------------------------------|----------------------------------------------------------------------|
-//! | `AzureDiagnostics.identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g` (Category `AuditEvent`) | `AADManagedIdentitySignInLogs.ServicePrincipalId` / `AADServicePrincipalSignInLogs.ServicePrincipalId` | a successful sign-in with `ResourceIdentity` = Key Vault (`cfa8b339-82a2-471a-a3c9-0fc0be7a4093`) at or up to 1 h before the event |
+//! | `AzureDiagnostics.identity_claim_oid_g` (Category `AuditEvent`; not on the SDK's 401 challenge, which has no identity) | `AADManagedIdentitySignInLogs.ServicePrincipalId` / `AADServicePrincipalSignInLogs.ServicePrincipalId` | a successful sign-in with `ResourceIdentity` = Key Vault (`cfa8b339-82a2-471a-a3c9-0fc0be7a4093`) at or up to 1 h before the event |
 //! | `AzureDiagnostics.identity_claim_appid_g` (`AuditEvent`)                           | sign-in `AppId`                                            | same sign-in                                                         |
 //! | `AzureActivity.Caller`                                                           | `AADServicePrincipalSignInLogs.ServicePrincipalId`         | the sign-in whose token the call used (next row)                     |
 //! | `AzureActivity.Claims_d.uti`                                                     | `AADServicePrincipalSignInLogs.UniqueTokenIdentifier`      | exactly one sign-in; `ResourceIdentity` = ARM (`797f4846-ba00-4fd7-ba43-dac1f8f63013`), `ResultType` = `0`, sign-in ≤ activity ≤ sign-in + 1 h |
@@ -65,9 +65,9 @@ fn key_vault_audit_events_join_a_preceding_key_vault_sign_in() {
     assert!(
         seed.records(DIAGNOSTICS)
             .iter()
-            .filter(|r| s(r, "Category") == "AuditEvent")
-            .all(|r| mi_ids.contains(s(r, join::KV_OBJECT_ID))),
-        "the seed's Key Vault reads are the managed identity's"
+            .filter(|r| s(r, "Category") == "AuditEvent" && s(r, "OperationName") == "SecretGet")
+            .any(|r| mi_ids.contains(s(r, join::KV_OBJECT_ID))),
+        "the seed's Key Vault reads include the managed identity's"
     );
 }
 
@@ -178,8 +178,8 @@ fn the_seeds_correlation_queries_find_their_records() {
     let graph = g
         .records(crate::support::SP_SIGNINS)
         .iter()
-        .find(|r| s(r, "ResourceDisplayName") == "Microsoft Graph")
-        .expect("a sign-in to Microsoft Graph");
+        .find(|r| s(r, "ResourceDisplayName") == "Microsoft Graph" && s(r, "ServicePrincipalName") == "sp-ca-policy-automation")
+        .expect("the automation's sign-in to Microsoft Graph");
     assert!(
         g.records(AUDIT)
             .iter()

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod background;
 mod bad_scenarios;
 mod cli_output;
 mod data_limits;

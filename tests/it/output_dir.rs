@@ -359,5 +359,5 @@ fn the_volume_guard_refuses_a_huge_run_unless_confirmed() {
     assert_refused(&generate(&seed_scenario(), &out, &["--max-bytes", "1KB"]), &["--max-bytes 1.0 KB"]);
     assert!(!out.exists());
     assert_ok(&generate(&seed_scenario(), &out, &["--max-bytes", "1KB", "--yes"]));
-    assert_ok(&generate(&seed_scenario(), &out, &["--max-bytes", "1MB"]));
+    assert_ok(&generate(&seed_scenario(), &out, &["--max-bytes", "10MB"]));
 }

@@ -150,13 +150,26 @@ fn location(stderr: &str, path: &Path) -> Option<(usize, usize)> {
     Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
 }
 
-/// Total rows per day of `estimate --format json` on `text`, which must succeed.
-fn estimated_rows_per_day(tmp: &TempDir, name: &str, text: &str) -> f64 {
+/// `estimate --format json` on `text`, which must succeed — without the background, whose rows
+/// do not grow with the populations measured here.
+fn estimate_json(tmp: &TempDir, name: &str, text: &str) -> serde_json::Value {
     let path = tmp.join(name);
     std::fs::write(&path, text).expect("write scenario");
-    let run = run_with_watchdog(&[os("estimate"), path.as_os_str(), os("--format"), os("json")]);
+    let run = run_with_watchdog(&[
+        os("estimate"),
+        path.as_os_str(),
+        os("--format"),
+        os("json"),
+        os("--background"),
+        os("none"),
+    ]);
     assert_eq!(run.code, Some(0), "estimate failed:\n{}", run.stderr);
-    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON report");
+    serde_json::from_str(&run.stdout).expect("JSON report")
+}
+
+/// Total rows per day of `estimate --format json` on `text`.
+fn estimated_rows_per_day(tmp: &TempDir, name: &str, text: &str) -> f64 {
+    let report = estimate_json(tmp, name, text);
     report["total"]["rows_per_day"].as_f64().expect("total rows per day")
 }
 
@@ -195,8 +208,9 @@ fn the_estimate_of_millions_of_identities_answers_and_scales_with_the_count() {
     assert!(small > 0.0);
     let one_million = estimated_rows_per_day(&tmp, "one.yaml", &populations(1, 1_000_000));
     let twenty_million = estimated_rows_per_day(&tmp, "twenty.yaml", &populations(20, 1_000_000));
-    // Every member runs the same schedule: rows are proportional to the number of members.
-    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b;
+    // Every member runs the same schedule: rows are proportional to the number of members (up to
+    // the replay of a sample of members' token caches, see estimate::cached).
+    let close = |a: f64, b: f64| (a - b).abs() <= 0.005 * b;
     assert!(close(one_million, 1_000.0 * small), "{one_million} vs 1000 x {small}");
     assert!(close(twenty_million, 20.0 * one_million), "{twenty_million} vs 20 x {one_million}");
 }
@@ -247,10 +261,15 @@ fn too_many_workloads_are_refused_by_generate_and_estimated() {
     // of ARM and Key Vault, as a member reading once an hour does.
     let many = estimated_category_rows(&tmp, "workloads-estimate.yaml", &text);
     let one = estimated_category_rows(&tmp, "one.yaml", &populations(1, 1_000));
-    let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b;
-    let (reads, one_reads) = (many["KeyVault/AuditEvent"], one["KeyVault/AuditEvent"]);
-    assert!(close(reads, 200.0 * one_reads * 60.0 / 24.0), "{reads} vs {one_reads}");
+    let close = |a: f64, b: f64| (a - b).abs() <= 0.01 * b;
     let (signins, one_signins) = (many["ManagedIdentitySignInLogs"], one["ManagedIdentitySignInLogs"]);
+    // The SDK's challenge starts each day's session, as often as the Key Vault sign-ins (half the
+    // sign-ins: the other half are ARM's); the rest of the vault's rows are the reads.
+    let (reads, one_reads) = (
+        many["KeyVault/AuditEvent"] - signins / 2.0,
+        one["KeyVault/AuditEvent"] - one_signins / 2.0,
+    );
+    assert!(close(reads, 200.0 * one_reads * 60.0 / 24.0), "{reads} vs {one_reads}");
     // Sign-ins come from replaying a sample of the members: equal within sampling noise.
     assert!(
         (signins - 200.0 * one_signins).abs() <= 0.01 * signins,
@@ -264,11 +283,7 @@ fn too_many_workloads_are_refused_by_generate_and_estimated() {
 
 /// Rows per day of each category in `estimate --format json` on `text`, which must succeed.
 fn estimated_category_rows(tmp: &TempDir, name: &str, text: &str) -> std::collections::BTreeMap<String, f64> {
-    let path = tmp.join(name);
-    std::fs::write(&path, text).expect("write scenario");
-    let run = run_with_watchdog(&[os("estimate"), path.as_os_str(), os("--format"), os("json")]);
-    assert_eq!(run.code, Some(0), "estimate failed:\n{}", run.stderr);
-    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON report");
+    let report = estimate_json(tmp, name, text);
     report["categories"]
         .as_array()
         .expect("categories")
@@ -301,7 +316,8 @@ fn populations_repeated_with_merge_keys_are_refused_or_estimated() {
     assert!(run.stderr.contains("past 250000"), "stderr:\n{}", run.stderr);
     let rows = estimated_rows_per_day(&tmp, "bomb-estimate.yaml", &text);
     let one = estimated_rows_per_day(&tmp, "one.yaml", &populations(1, 1_000_000));
-    assert!((rows - 20.0 * one).abs() <= 1e-9 * rows, "{rows} vs 20 x {one}");
+    // Equal up to the replay of sampled members' token caches (each population's own).
+    assert!((rows - 20.0 * one).abs() <= 0.01 * rows, "{rows} vs 20 x {one}");
 }
 
 #[test]

@@ -28,6 +28,7 @@ fn generate_into(scenario: &Path, out: &Path, end: Option<chrono::DateTime<chron
         end,
         days: None,
         force: true,
+        background: None,
     };
     generate(&options, |_| {}).unwrap()
 }

@@ -117,11 +117,15 @@ fn claim<'r>(record: &'r Record, column: &str) -> Option<&'r str> {
     record.get(column).and_then(Value::as_str)
 }
 
-pub const KV_OBJECT_ID: &str = "identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g";
+/// The caller's object id in Key Vault data-plane records (real-exports.md §5).
+pub const KV_OBJECT_ID: &str = "identity_claim_oid_g";
+/// The long form, on ARM-originated records only.
+pub const KV_ARM_OBJECT_ID: &str = "identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g";
 pub const KV_APP_ID: &str = "identity_claim_appid_g";
 
-/// Key Vault `AuditEvent` → a successful Key Vault sign-in of the caller (object id and app id) at
-/// or up to an hour before it.
+/// Key Vault `AuditEvent` → a successful Key Vault sign-in of the caller (object id and app id)
+/// whose token was alive. The SDK's challenge (`Authentication`, 401) carries no identity, and a
+/// Microsoft service's read through ARM only the long-form claim; neither has a sign-in here.
 pub fn key_vault_events(g: &Generated, signins: &SignIns) -> Vec<String> {
     let exempt = Exempt::of(g);
     let mut problems = Vec::new();
@@ -131,6 +135,15 @@ pub fn key_vault_events(g: &Generated, signins: &SignIns) -> Vec<String> {
         .filter(|r| s(r, "Category") == "AuditEvent" && !exempt.covers(DIAGNOSTICS, r))
     {
         let t = time_of(r);
+        if s(r, "OperationName") == "Authentication" {
+            if r.contains_key(KV_OBJECT_ID) || r.contains_key(KV_APP_ID) || r.contains_key(KV_ARM_OBJECT_ID) {
+                problems.push(format!("challenge {} carries an identity", s(r, "CorrelationId")));
+            }
+            continue;
+        }
+        if r.contains_key(KV_ARM_OBJECT_ID) {
+            continue;
+        }
         let (Some(oid), Some(appid)) = (claim(r, KV_OBJECT_ID), claim(r, KV_APP_ID)) else {
             problems.push(format!("AuditEvent {} lacks the caller claims", s(r, "CorrelationId")));
             continue;
@@ -167,6 +180,15 @@ pub fn activity_records(g: &Generated, signins: &SignIns) -> Vec<String> {
             problems.push(format!("{what}: Claims_d lacks uti/appid"));
             continue;
         };
+        if caller.contains('@') {
+            // A person: their sign-ins are in SigninLogs, which is not written; the token names
+            // them by UPN, and the client app they called with.
+            let upn = claims["http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn"].as_str();
+            if upn != Some(caller) || claims["idtyp"] != "user" || !is_dashed_guid(appid) {
+                problems.push(format!("{what}: a person's token does not name the Caller {caller}"));
+            }
+            continue;
+        }
         if claims["http://schemas.microsoft.com/identity/claims/objectidentifier"].as_str() != Some(caller) {
             problems.push(format!("{what}: the token's objectidentifier claim is not the Caller {caller}"));
         }
@@ -220,6 +242,11 @@ pub fn app_audit_records(g: &Generated, signins: &SignIns) -> Vec<String> {
         };
         let t = time_of(r);
         let Some(sp_id) = app["servicePrincipalId"].as_str() else {
+            // A Microsoft service (Intune, Teams) acting on its own: real records leave its ids
+            // null (audit-operations.md §1.3), and its sign-ins are not the tenant's.
+            if app["appId"].is_null() && app["displayName"].as_str().is_some_and(|n| !n.is_empty()) {
+                continue;
+            }
             problems.push(format!("AuditLogs {}: InitiatedBy.app has no servicePrincipalId", s(r, "Id")));
             continue;
         };
@@ -240,9 +267,16 @@ pub fn app_audit_records(g: &Generated, signins: &SignIns) -> Vec<String> {
 }
 
 /// Credential changes (`… Certificates and secrets management`) target an app whose display name is
-/// (case-insensitively) a service principal's `ServicePrincipalName` in `known`.
+/// (case-insensitively) a service principal's `ServicePrincipalName` in `known`, or an application
+/// registered (`Add application`) earlier in the data.
 pub fn credential_changes(g: &Generated, known: &BTreeSet<String>) -> Vec<String> {
-    let known: BTreeSet<String> = known.iter().map(|n| n.to_lowercase()).collect();
+    let mut known: BTreeSet<String> = known.iter().map(|n| n.to_lowercase()).collect();
+    let registered = g
+        .records(AUDIT)
+        .iter()
+        .filter(|r| s(r, "OperationName") == "Add application")
+        .filter_map(|r| r["TargetResources"][0]["displayName"].as_str());
+    known.extend(registered.map(str::to_lowercase));
     let exempt = Exempt::of(g);
     let mut problems = Vec::new();
     for r in g.records(AUDIT).iter().filter(|r| !exempt.covers(AUDIT, r)) {

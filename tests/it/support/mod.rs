@@ -336,6 +336,7 @@ pub fn generate_lib(scenario: &Path, seed: u64) -> Result<Generated, String> {
         end: None,
         days: None,
         force: false,
+        background: None,
     };
     tenantless::generate::generate(&options, |_| {}).map_err(|e| e.to_string())?;
     Ok(load_output(scenario, &out))
