@@ -403,25 +403,51 @@ fn token_acquisition(event: &Event<'_>, tokens: &RunTokens<'_>, resources: &[&st
 }
 
 /// The runs an `every` or `per_day` schedule makes in each step (hour or day) of a horizon. A
-/// `per_day` schedule runs floor(cumulative expected runs) by each hour's end (the fraction carries
-/// over, see `sim::schedule`), so whole runs are counted the same way.
+/// `per_day` schedule runs floor(cumulative expected runs) by each UTC day's end (the fraction
+/// carries over) at hours drawn by the profile's weights (see `sim::schedule`): each day's whole
+/// runs are counted the same way and spread over its steps by their expected share.
 pub(super) fn runs_per_step<'h>(schedule: &Schedule, steps: &'h [Hour]) -> impl Iterator<Item = (&'h Hour, f64)> {
-    let whole_runs = matches!(schedule, Schedule::PerDay { .. });
-    let mut cumulative = 0.0_f64;
-    let mut counted = 0.0_f64;
-    steps.iter().map(move |step| {
-        let mut runs = match schedule {
+    let expected: Vec<f64> = steps
+        .iter()
+        .map(|step| match schedule {
             Schedule::Every { interval, .. } => step.overlap_ms / interval.num_milliseconds() as f64,
             Schedule::PerDay { runs, profile, .. } => runs * step.factors[*profile as usize],
             Schedule::At { .. } => 0.0,
-        };
-        if whole_runs {
-            cumulative += runs;
-            runs = (cumulative + 1e-9).floor() - counted;
-            counted += runs;
+        })
+        .collect();
+    let runs = if matches!(schedule, Schedule::PerDay { .. }) {
+        whole_runs_by_day(steps, &expected)
+    } else {
+        expected
+    };
+    steps.iter().zip(runs)
+}
+
+/// Each UTC day's floor(cumulative expected runs), spread over its steps in proportion to their
+/// expected runs.
+fn whole_runs_by_day(steps: &[Hour], expected: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; steps.len()];
+    let (mut cumulative, mut counted) = (0.0_f64, 0.0_f64);
+    let mut first = 0;
+    while first < steps.len() {
+        let date = steps[first].mid.date_naive();
+        let last = (first..steps.len())
+            .take_while(|i| steps[*i].mid.date_naive() == date)
+            .last()
+            .unwrap_or(first);
+        let day: f64 = expected[first..=last].iter().sum();
+        cumulative += day;
+        // The epsilon keeps float drift in the accumulated fractions from dropping a whole run.
+        let whole = (cumulative + 1e-9).floor() - counted;
+        counted += whole;
+        if day > 0.0 {
+            for i in first..=last {
+                out[i] = whole * expected[i] / day;
+            }
         }
-        (step, runs)
-    })
+        first = last + 1;
+    }
+    out
 }
 
 /// One hour of a tenant's horizon: how much of it lies inside the period, and the expected runs

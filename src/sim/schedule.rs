@@ -4,7 +4,7 @@
 use crate::ids::SimRng;
 use crate::scenario::model::DailyProfile;
 use crate::scenario::tenant::Schedule;
-use chrono::{DateTime, Datelike, TimeDelta, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, DurationRound, TimeDelta, Timelike, Utc, Weekday};
 use rand::RngExt;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
@@ -152,19 +152,40 @@ impl Runs {
                 if *hour >= self.end {
                     return None;
                 }
-                // Integer runs per hour with the fraction carried forward, so the total is
-                // exactly floor(expected) and `estimate` can count without sampling.
-                let expected = expected_runs_in_hour(*runs, *profile, *hour) + *carry;
+                // A day at a time: its run count is floor(cumulative expected runs) at the day's
+                // end, the fraction carrying over (so `estimate` counts without sampling), and the
+                // runs fall at hours drawn by the profile's weights. Placing them by the carry
+                // instead would put a once-a-day run at the same late hour every day.
+                let day_end = (*hour + TimeDelta::days(1))
+                    .duration_trunc(TimeDelta::days(1))
+                    .unwrap_or(*hour + TimeDelta::days(1));
+                let mut weights: Vec<(DateTime<Utc>, f64)> = Vec::with_capacity(24);
+                let mut expected = *carry;
+                while *hour < day_end && *hour < self.end {
+                    let w = expected_runs_in_hour(*runs, *profile, *hour);
+                    weights.push((*hour, w));
+                    expected += w;
+                    *hour += TimeDelta::hours(1);
+                }
                 // The epsilon keeps float drift in the accumulated fractions from dropping a whole run.
                 let count = (expected + 1e-9).floor();
                 *carry = expected - count;
-                let hour_start = *hour;
-                *hour += TimeDelta::hours(1);
-                let mut offsets: Vec<TimeDelta> = (0..count as u64)
-                    .map(|_| super::random_delay(&mut self.rng, TimeDelta::zero(), TimeDelta::hours(1)))
+                let total: f64 = weights.iter().map(|(_, w)| w).sum();
+                let mut day: Vec<DateTime<Utc>> = (0..count as u64)
+                    .filter_map(|_| {
+                        let mut pick = self.rng.random_range(0.0..total.max(f64::MIN_POSITIVE));
+                        let (hour_start, _) = weights
+                            .iter()
+                            .find(|(_, w)| {
+                                pick -= w;
+                                pick < 0.0
+                            })
+                            .or(weights.last())?;
+                        Some(*hour_start + super::random_delay(&mut self.rng, TimeDelta::zero(), TimeDelta::hours(1)))
+                    })
                     .collect();
-                offsets.sort_unstable();
-                pending.extend(offsets.into_iter().map(|offset| hour_start + offset));
+                day.sort_unstable();
+                pending.extend(day);
             },
         };
         (t < self.end).then_some(t)

@@ -228,9 +228,10 @@ anomalies:
     );
     let plain = estimated_rows_per_day(&tmp, "plain.yaml", &base);
     let with_named = estimated_rows_per_day(&tmp, "named.yaml", &named);
-    // One more member's worth of reads (24 runs a day, over 2 days) and the anomaly's few rows.
+    // One more workload's reads (24 a day; the member's token and Key Vault session already
+    // serve it) and the anomaly's row, within the sampling of members' token caches.
     let extra = with_named - plain;
-    assert!(extra > 24.0 && extra < 200.0, "{with_named} - {plain} = {extra}");
+    assert!(extra > 23.0 && extra < 200.0, "{with_named} - {plain} = {extra}");
     // A member past the count does not exist.
     let path = tmp.join("past.yaml");
     std::fs::write(&path, named.replace("app3-500000", "app3-1000001")).expect("write scenario");
