@@ -45,7 +45,30 @@ pub struct Manifest {
     pub identities: Vec<IdentityEntry>,
     /// The scenarios' expectations of rules, for `verify`.
     #[serde(default)]
-    pub expectations: Vec<crate::scenario::model::ExpectationSpec>,
+    pub expectations: Vec<Expectation>,
+}
+
+/// A scenario's expectation of a rule, as `verify` checks it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Expectation {
+    /// The rule's file name without extension, its `name`, or its `id`.
+    pub rule: String,
+    /// Behaviours (built-in kinds or custom labels) the rule must catch.
+    #[serde(default)]
+    pub catches: Vec<String>,
+    /// Behaviours the rule must miss.
+    #[serde(default)]
+    pub misses: Vec<String>,
+}
+
+impl Expectation {
+    /// Whether it is about the rule in `path` named `name` with id `id`.
+    pub fn concerns(&self, path: &Path, name: &str, id: Option<&str>) -> bool {
+        let wanted = self.rule.trim();
+        path.file_stem().is_some_and(|s| s.to_string_lossy() == wanted)
+            || name == wanted
+            || id.is_some_and(|id| id.trim().eq_ignore_ascii_case(wanted))
+    }
 }
 
 /// One simulated identity and the IDs generated for it.

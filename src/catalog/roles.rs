@@ -193,6 +193,37 @@ pub const APP_ROLES: &[AppRole] = &[
     ),
     app_role(
         "graph",
+        "RoleManagement.Read.Directory",
+        "483bed4a-2ad3-4361-a73b-c83ccdbdc53c",
+        "Read all directory RBAC settings",
+    ),
+    app_role(
+        "graph",
+        "Application.Read.All",
+        "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",
+        "Read all applications",
+    ),
+    app_role("graph", "Group.Read.All", "5b567255-7703-4780-807c-7be8301ae99b", "Read all groups"),
+    app_role(
+        "graph",
+        "Files.Read.All",
+        "01d4889c-1287-42c6-ac1f-5d1e02578ef6",
+        "Read files in all site collections",
+    ),
+    app_role(
+        "graph",
+        "Sites.Read.All",
+        "332a536c-c7ef-4017-ab91-336970924f0d",
+        "Read items in all site collections",
+    ),
+    app_role(
+        "graph",
+        "Calendars.Read",
+        "798ee544-9d2d-430c-a058-570e29e34338",
+        "Read calendars in all mailboxes",
+    ),
+    app_role(
+        "graph",
         "AppRoleAssignment.ReadWrite.All",
         "06b708a9-e830-4db3-a914-8e69da51d44f",
         "Manage app permission grants and app role assignments",

@@ -27,6 +27,19 @@ pub struct VerifyArgs {
     /// failed and the others go on.
     #[arg(long, default_value = "60s", value_parser = parse_timeout)]
     pub rule_timeout: std::time::Duration,
+    /// Output format: the report as text, printed rule by rule, or the whole run as one JSON
+    /// document at the end (results, summary and coverage).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text, conflicts_with = "explain")]
+    pub format: ReportFormat,
+}
+
+/// Output format of `tenantless verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// The human report.
+    Text,
+    /// One JSON document.
+    Json,
 }
 
 /// The default `--rule-timeout`.
@@ -49,6 +62,7 @@ impl VerifyArgs {
             junit: None,
             explain: None,
             rule_timeout: DEFAULT_RULE_TIMEOUT,
+            format: ReportFormat::Text,
         }
     }
 }
@@ -82,8 +96,9 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> CommandResult {
     // Each result is printed as soon as it is known: a slow rule must not withhold the others'.
     // The first write error is kept (later writes are skipped) and ends the command.
     let mut written: Result<(), Failure> = Ok(());
+    let text = args.format == ReportFormat::Text;
     let mut print_one = |result: &verify::RuleResult| {
-        if written.is_ok() {
+        if text && written.is_ok() {
             written = emit(out, verify::report::rule_text(result, &manifest));
         }
     };
@@ -96,7 +111,13 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> CommandResult {
         &mut print_one,
     );
     written?;
-    emit(out, verify::report::summary(&results, &manifest))?;
+    match args.format {
+        ReportFormat::Text => emit(out, verify::report::summary(&results, &manifest))?,
+        ReportFormat::Json => {
+            let document = serde_json::to_string_pretty(&verify::report::json(&results, &manifest)).unwrap_or_default();
+            emit(out, format_args!("{document}\n"))?;
+        }
+    }
     if let Some(path) = &args.junit {
         std::fs::write(path, verify::junit::render(&results)).map_err(|e| Failure::Run(format!("writing {}: {e}", path.display())))?;
     }
@@ -139,7 +160,10 @@ fn explain(rule: &rule::Rule, manifest: &Manifest, engine: &mut dyn Engine, budg
             .anomalies
             .iter()
             .enumerate()
-            .filter(|(_, l)| rule.file.tenantless.catches.contains(&l.kind) || rule.file.tenantless.misses.contains(&l.kind))
+            .filter(|(_, l)| {
+                let behaviour = l.behaviour();
+                rule.file.tenantless.catches.contains(&behaviour) || rule.file.tenantless.misses.contains(&behaviour)
+            })
             .map(|(i, _)| i)
             .collect(),
     };

@@ -71,17 +71,19 @@ pub enum BackgroundLevel {
 }
 
 /// A scenario-side expectation: unlike a rule's own, it fails when the data lacks the anomaly.
-#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectationSpec {
-    /// The rule's file name without extension, or its `name`.
-    pub rule: String,
-    /// Anomaly kinds the rule must catch: every non-benign anomaly of each kind in the data.
+    /// The rule's file name without extension, its `name`, or its `id` GUID — published rule
+    /// files cannot carry a `tenantless:` block, so their expectations live here.
+    pub rule: S<String>,
+    /// Behaviours the rule must catch: every non-benign anomaly of each in the data. A behaviour
+    /// is a built-in anomaly kind, or a custom anomaly's `label`.
     #[serde(default)]
-    pub catches: Vec<AnomalyKind>,
-    /// Anomaly kinds the rule is known to miss: it must catch none of their non-benign anomalies.
+    pub catches: Vec<S<String>>,
+    /// Behaviours the rule is known to miss: it must catch none of their non-benign anomalies.
     #[serde(default)]
-    pub misses: Vec<AnomalyKind>,
+    pub misses: Vec<S<String>>,
 }
 
 /// The `tenant` section: whom the logs belong to, and the default region.
@@ -483,6 +485,8 @@ pub struct ActionSpec {
     pub credential_type: Option<S<CredentialType>>,
     /// update_application: the new display name.
     pub new_name: Option<S<String>>,
+    /// update_application: the reply (redirect) URL added.
+    pub reply_url: Option<S<String>>,
     /// A federated credential's or federation's issuer URL.
     pub issuer: Option<S<String>>,
     /// A federated credential's subject.

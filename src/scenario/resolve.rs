@@ -1,7 +1,7 @@
 //! Validation and resolution of a parsed scenario into a [`Tenant`]: every reference checked and
 //! turned into an index, every ID derived from (seed, entity path), every error located.
 
-use super::error::{ScenarioError, closest};
+use super::error::{ScenarioError, closest, did_you_mean};
 use super::model::*;
 use super::tenant::*;
 use crate::catalog::{self, Region};
@@ -212,7 +212,7 @@ pub fn resolve_with(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSourc
         identities: Vec::new(),
         workloads: Vec::new(),
         anomalies: Vec::new(),
-        expectations: spec.expectations.clone(),
+        expectations: Vec::new(),
         first_party_sp_ids: catalog::FIRST_PARTY_APPS
             .iter()
             .map(|app| ids.guid(&format!("{root}/first_party/{}", app.key), "sp_object_id"))
@@ -260,12 +260,48 @@ pub fn resolve_with(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSourc
         let resolved = resolve_anomaly(&ctx, anomaly, i, &mut tenant)?;
         tenant.anomalies.push(resolved);
     }
+    tenant.expectations = resolve_expectations(&ctx, &spec.expectations, &tenant)?;
     let level = options
         .background
         .or(spec.background.as_ref().map(|b| b.value))
         .unwrap_or(BackgroundLevel::Small);
     super::background::add(&ctx, level, &mut tenant);
     Ok(tenant)
+}
+
+/// The scenario's expectations of rules, each behaviour one of its anomalies stands for: an
+/// expectation of a behaviour the scenario never injects could never be judged.
+fn resolve_expectations(ctx: &Ctx, specs: &[ExpectationSpec], tenant: &Tenant) -> R<Vec<crate::manifest::Expectation>> {
+    let injected: Vec<String> = tenant.anomalies.iter().map(Anomaly::behaviour).collect();
+    let behaviours = |list: &[S<String>]| -> R<Vec<String>> {
+        list.iter()
+            .map(|b| {
+                let name = b.value.trim();
+                if injected.iter().any(|i| i == name) {
+                    return Ok(name.to_owned());
+                }
+                let hint = did_you_mean(name, injected.iter().map(String::as_str), || {
+                    "name a built-in anomaly kind or a custom anomaly's `label` that this scenario injects".to_owned()
+                });
+                Err(ctx.err(b, format!("no anomaly of this scenario is `{name}`")).with_hint(hint))
+            })
+            .collect()
+    };
+    specs
+        .iter()
+        .map(|spec| {
+            if spec.rule.value.trim().is_empty() {
+                return Err(ctx
+                    .err(&spec.rule, "an expectation names its rule")
+                    .with_hint("its file name, `name` or `id`"));
+            }
+            Ok(crate::manifest::Expectation {
+                rule: spec.rule.value.trim().to_owned(),
+                catches: behaviours(&spec.catches)?,
+                misses: behaviours(&spec.misses)?,
+            })
+        })
+        .collect()
 }
 
 /// Resolves the scenario's own workloads, then each population member's (`population_members`:

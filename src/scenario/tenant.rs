@@ -62,7 +62,7 @@ pub struct Tenant {
     /// order (see [`Tenant::first_party_sp_id`]).
     pub first_party_sp_ids: Vec<Uuid>,
     /// The scenario's `expectations`, as written, for `verify`.
-    pub expectations: Vec<crate::scenario::model::ExpectationSpec>,
+    pub expectations: Vec<crate::manifest::Expectation>,
 }
 
 /// An Azure subscription.
@@ -536,6 +536,17 @@ pub struct Anomaly {
     pub benign: bool,
     /// The kind's fields, with defaults applied and references resolved.
     pub detail: AnomalyDetail,
+}
+
+impl Anomaly {
+    /// The behaviour it stands for, as expectations name it: a custom anomaly's `label`, or the
+    /// built-in kind.
+    pub fn behaviour(&self) -> String {
+        match &self.detail {
+            AnomalyDetail::Custom { label, .. } => label.clone(),
+            _ => self.kind.to_string(),
+        }
+    }
 }
 
 /// The fields of an anomaly that depend on its kind.

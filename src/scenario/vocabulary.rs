@@ -12,7 +12,8 @@ use crate::catalog::arm::{arm_operation, arm_operation_keys};
 pub enum DirectoryAction {
     /// Registers an application: `Add application`, then `Add service principal`.
     AddApplication,
-    /// Changes an application's reply URLs (`AppAddress`), or renames it with `new_name`.
+    /// Adds a reply URL to an application (`AppAddress`; `reply_url`, default one on
+    /// azurewebsites.net), or renames it with `new_name`.
     UpdateApplication,
     /// Deletes an application registration.
     DeleteApplication,
@@ -124,7 +125,7 @@ impl DirectoryAction {
         use DirectoryAction::*;
         match self {
             AddApplication | AddServicePrincipal | DeleteApplication | RemoveServicePrincipal => &["target"],
-            UpdateApplication => &["target", "new_name"],
+            UpdateApplication => &["target", "new_name", "reply_url"],
             AddApplicationCredential | AddServicePrincipalCredential => &["target", "credential_type"],
             RemoveApplicationCredential | RemoveServicePrincipalCredential => &["target"],
             AddFederatedCredential => &["target", "issuer", "subject"],

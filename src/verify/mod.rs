@@ -3,6 +3,7 @@
 //! or missed, which alerts were true or false, and whether the rule's expectations hold.
 
 pub mod correlation;
+pub mod coverage;
 pub mod engine;
 pub mod error;
 pub mod junit;
@@ -10,7 +11,6 @@ pub mod report;
 pub mod rule;
 
 use crate::manifest::{Label, Manifest};
-use crate::scenario::model::AnomalyKind;
 use chrono::{DateTime, TimeDelta, Utc};
 use rule::Rule;
 use std::collections::BTreeSet;
@@ -195,13 +195,15 @@ pub fn schedule(rule: &Rule, manifest: &Manifest, data: Option<(DateTime<Utc>, D
         .collect())
 }
 
-/// The names and ids a label's identity may appear under in a result.
+/// The names and ids a label's identity and the other entities it involves (users, apps, roles,
+/// resources) may appear under in a result, so that an alert mapping any of them matches.
 fn label_terms(label: &Label) -> BTreeSet<String> {
     // Addresses are left out: an actor's IP is shared by everything that actor does, so it cannot
     // tell two anomalies apart.
     std::iter::once(&label.identity)
         .chain(&label.aliases)
         .chain([&label.identity_id])
+        .chain(label.entities.iter().filter(|e| e.kind != "ip").flat_map(|e| [&e.name, &e.id]))
         .map(|s| s.trim().to_lowercase())
         .filter(|s| !s.is_empty())
         .collect()
@@ -335,24 +337,40 @@ fn alert_of(rule: &Rule, labels: &[LabelKey], tick: DateTime<Utc>, result: &Quer
     })
 }
 
+/// The labels of `behaviour` that are (`benign`) or are not near-misses.
+fn of_behaviour<'m>(labels: &'m [Label], behaviour: &'m str, benign: bool) -> impl Iterator<Item = usize> + 'm {
+    labels
+        .iter()
+        .enumerate()
+        .filter(move |(_, l)| l.benign == benign && l.behaviour() == behaviour)
+        .map(|(i, _)| i)
+}
+
+/// Why an expectation of `behaviour` is skipped: the data has none, and perhaps a close name.
+fn absent(labels: &[Label], behaviour: &str, benign: bool) -> String {
+    let present: BTreeSet<String> = labels.iter().map(Label::behaviour).collect();
+    let near = if benign { "benign " } else { "" };
+    let noun = if benign { "near-miss" } else { "anomaly" };
+    match crate::suggest::closest(behaviour, present.iter().map(String::as_str)) {
+        Some(c) if c != behaviour => format!("the data has no {near}{behaviour} {noun}; did you mean `{c}`?"),
+        _ => format!("the data has no {near}{behaviour} {noun}"),
+    }
+}
+
 /// The scenario's own expectations of this rule: the anomaly must be in the data.
 fn scenario_expectations(rule: &Rule, manifest: &Manifest, caught_set: &BTreeSet<usize>) -> Vec<ExpectationResult> {
     let labels = &manifest.anomalies;
-    let of_kind = |kind: AnomalyKind| {
-        labels
-            .iter()
-            .enumerate()
-            .filter(move |(_, l)| l.kind == kind && !l.benign)
-            .map(|(i, _)| i)
-    };
     let mut expectations = Vec::new();
-    let stem = rule.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    for spec in manifest.expectations.iter().filter(|e| e.rule == stem || e.rule == rule.file.name) {
+    let concerned = manifest
+        .expectations
+        .iter()
+        .filter(|e| e.concerns(&rule.path, &rule.file.name, rule.file.id.as_deref()));
+    for spec in concerned {
         for (kind, must_catch) in spec.catches.iter().map(|k| (k, true)).chain(spec.misses.iter().map(|k| (k, false))) {
-            let wanted: Vec<usize> = of_kind(*kind).collect();
+            let wanted: Vec<usize> = of_behaviour(labels, kind, false).collect();
             let caught: Vec<usize> = wanted.iter().copied().filter(|i| caught_set.contains(i)).collect();
             let outcome = if wanted.is_empty() {
-                Outcome::Fail(format!("the data has no {} anomaly: was it removed from the scenario?", *kind))
+                Outcome::Fail(format!("the data has no {kind} anomaly: was it removed from the scenario?"))
             } else if must_catch && caught.len() < wanted.len() {
                 let missed_here: Vec<String> = wanted
                     .iter()
@@ -370,7 +388,7 @@ fn scenario_expectations(rule: &Rule, manifest: &Manifest, caught_set: &BTreeSet
             };
             let verb = if must_catch { "catches" } else { "misses" };
             expectations.push(ExpectationResult {
-                name: format!("scenario expects: {verb} {}", *kind),
+                name: format!("scenario expects: {verb} {kind}"),
                 outcome,
             });
         }
@@ -395,24 +413,17 @@ fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
     let true_positives = alerts.iter().filter(|a| a.matches.iter().any(|m| !labels[*m].benign)).count() as u64;
     let false_positives = alerts.len() as u64 - true_positives;
     let caught_set: BTreeSet<usize> = alerts.iter().flat_map(|a| a.matches.iter().copied()).collect();
-    let of_kind = |kind: AnomalyKind, benign: bool| {
-        labels
-            .iter()
-            .enumerate()
-            .filter(move |(_, l)| l.kind == kind && l.benign == benign)
-            .map(|(i, _)| i)
-    };
     let mut missed = Vec::new();
     let mut expectations = Vec::new();
     let labelled = |indexes: &[usize]| indexes.iter().map(|i| describe(&labels[*i])).collect::<Vec<_>>().join(", ");
     for kind in &expected.catches {
-        let wanted: Vec<usize> = of_kind(*kind, false).collect();
+        let wanted: Vec<usize> = of_behaviour(labels, kind, false).collect();
         let not_caught: Vec<usize> = wanted.iter().copied().filter(|i| !caught_set.contains(i)).collect();
         missed.extend(&not_caught);
         let outcome = judged(
             &wanted,
             &not_caught,
-            || format!("the data has no {kind} anomaly"),
+            || absent(labels, kind, false),
             || format!("missed {}", labelled(&not_caught)),
         );
         expectations.push(ExpectationResult {
@@ -422,12 +433,12 @@ fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
         if expected.noisy_on.contains(kind) {
             continue;
         }
-        let near_misses: Vec<usize> = of_kind(*kind, true).collect();
+        let near_misses: Vec<usize> = of_behaviour(labels, kind, true).collect();
         let fired_on: Vec<usize> = near_misses.iter().copied().filter(|i| caught_set.contains(i)).collect();
         let outcome = judged(
             &near_misses,
             &fired_on,
-            || format!("the data has no benign {kind} near-miss"),
+            || absent(labels, kind, true),
             || format!("fired on the near-miss {}", labelled(&fired_on)),
         );
         expectations.push(ExpectationResult {
@@ -436,12 +447,12 @@ fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
         });
     }
     for kind in &expected.misses {
-        let blind: Vec<usize> = of_kind(*kind, false).collect();
+        let blind: Vec<usize> = of_behaviour(labels, kind, false).collect();
         let caught: Vec<usize> = blind.iter().copied().filter(|i| caught_set.contains(i)).collect();
         let outcome = judged(
             &blind,
             &caught,
-            || format!("the data has no {kind} anomaly"),
+            || absent(labels, kind, false),
             || format!("expected blind spot, but caught {}: update the expectation", labelled(&caught)),
         );
         expectations.push(ExpectationResult {
@@ -475,9 +486,9 @@ fn judge(rule: &Rule, manifest: &Manifest, alerts: Vec<Alert>) -> RuleResult {
     }
 }
 
-/// A label as reports name it: id, kind, identity and start, e.g. `A3 (failed_signins app-reporting at 2026-…)`.
+/// A label as reports name it: id, behaviour, identity and start, e.g. `A3 (failed_signins app-reporting at 2026-…)`.
 pub fn describe(label: &Label) -> String {
-    format!("{} ({} {} at {})", label.id, label.kind, label.identity, label.window.start)
+    format!("{} ({} {} at {})", label.id, label.behaviour(), label.identity, label.window.start)
 }
 
 /// Rule and correlation files found under the given paths: each directory's `*.yaml` are rules and

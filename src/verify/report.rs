@@ -49,9 +49,12 @@ pub fn rule_text(r: &RuleResult, manifest: &Manifest) -> String {
                     alerts.len(),
                     missed.len()
                 );
-                if !caught.is_empty() {
-                    let names: Vec<String> = caught.iter().map(|c| describe(&manifest.anomalies[*c])).collect();
-                    let _ = writeln!(out, "     caught: {}", names.join("; "));
+                let (near_misses, positives): (Vec<usize>, Vec<usize>) = caught.iter().partition(|c| manifest.anomalies[**c].benign);
+                for (what, list) in [("caught", &positives), ("fired on near-misses", &near_misses)] {
+                    if !list.is_empty() {
+                        let names: Vec<String> = list.iter().map(|c| describe(&manifest.anomalies[*c])).collect();
+                        let _ = writeln!(out, "     {what}: {}", names.join("; "));
+                    }
                 }
                 if !missed.is_empty() {
                     let names: Vec<String> = missed.iter().map(|c| describe(&manifest.anomalies[*c])).collect();
@@ -81,7 +84,7 @@ pub fn rule_text(r: &RuleResult, manifest: &Manifest) -> String {
     out
 }
 
-/// The closing counts over all results.
+/// The closing counts over all results, and the coverage of the labelled behaviours.
 pub fn summary(results: &[RuleResult], manifest: &Manifest) -> String {
     let mut out = String::new();
     let failed = results.iter().filter(|r| !r.passed()).count();
@@ -97,5 +100,94 @@ pub fn summary(results: &[RuleResult], manifest: &Manifest) -> String {
         results.len() - failed - not_executable,
         manifest.anomalies.len()
     );
+    if !manifest.anomalies.is_empty() {
+        out.push_str(&coverage_text(&super::coverage::of(results, manifest)));
+    }
     out
+}
+
+/// The coverage lines of the summary.
+fn coverage_text(c: &super::coverage::Coverage) -> String {
+    let mut out = String::new();
+    let positives = c.behaviours.iter().filter(|b| b.positives > 0).count();
+    let _ = writeln!(
+        out,
+        "coverage: {} of {} rule(s) caught a labelled anomaly, {} fired on a near-miss, {} caught one and stayed quiet on every near-miss; {} of {positives} behaviour(s) caught",
+        c.rules_firing_on_positives,
+        c.rules_run,
+        c.rules_firing_on_near_misses,
+        c.rules_catching_and_quiet,
+        positives - c.uncaught.len(),
+    );
+    if !c.uncaught.is_empty() {
+        let _ = writeln!(out, "no rule caught: {}", c.uncaught.join(", "));
+    }
+    let noisy: Vec<String> = c
+        .behaviours
+        .iter()
+        .filter(|b| !b.near_miss_fired_by.is_empty())
+        .map(|b| format!("{} ({})", b.behaviour, b.near_miss_fired_by.join(", ")))
+        .collect();
+    if !noisy.is_empty() {
+        let _ = writeln!(out, "near-misses fired on: {}", noisy.join("; "));
+    }
+    out
+}
+
+/// The whole run as data (`verify --format json`): every result with its alerts, the labels it
+/// caught and its expectations, then the summary counts and the coverage.
+pub fn json(results: &[RuleResult], manifest: &Manifest) -> serde_json::Value {
+    let label = |i: &usize| {
+        let l = &manifest.anomalies[*i];
+        serde_json::json!({"id": l.id, "behaviour": l.behaviour(), "benign": l.benign, "identity": l.identity, "start": l.window.start})
+    };
+    let rules: Vec<serde_json::Value> = results
+        .iter()
+        .map(|r| {
+            let mut entry = serde_json::json!({"name": r.name, "path": r.path.display().to_string(), "passed": r.passed()});
+            let status = match &r.status {
+                RuleStatus::Ran {
+                    alerts,
+                    true_positives,
+                    false_positives,
+                    missed,
+                    caught,
+                } => serde_json::json!({
+                    "status": "ran", "alerts": alerts.len(), "true_positives": true_positives, "false_positives": false_positives,
+                    "caught": caught.iter().map(label).collect::<Vec<_>>(), "missed": missed.iter().map(label).collect::<Vec<_>>(),
+                }),
+                RuleStatus::Queried { rows } => serde_json::json!({"status": "queried", "rows": rows}),
+                RuleStatus::NotExecutable(feature) => serde_json::json!({"status": "not_executable", "reason": feature}),
+                RuleStatus::Failed(message) => serde_json::json!({"status": "failed", "reason": message}),
+            };
+            merge(&mut entry, status);
+            let expectations: Vec<serde_json::Value> = r
+                .expectations
+                .iter()
+                .map(|e| {
+                    let (outcome, detail) = match &e.outcome {
+                        Outcome::Pass => ("pass", None),
+                        Outcome::Fail(why) => ("fail", Some(why)),
+                        Outcome::Skipped(why) => ("skipped", Some(why)),
+                    };
+                    serde_json::json!({"name": e.name, "outcome": outcome, "detail": detail})
+                })
+                .collect();
+            entry["expectations"] = expectations.into();
+            entry
+        })
+        .collect();
+    let failed = results.iter().filter(|r| !r.passed()).count();
+    let not_executable = results.iter().filter(|r| matches!(r.status, RuleStatus::NotExecutable(_))).count();
+    serde_json::json!({
+        "rules": rules,
+        "summary": {"results": results.len(), "passed": results.len() - failed - not_executable, "failed": failed, "not_executable": not_executable, "labelled_anomalies": manifest.anomalies.len()},
+        "coverage": super::coverage::of(results, manifest),
+    })
+}
+
+fn merge(into: &mut serde_json::Value, from: serde_json::Value) {
+    if let (Some(into), serde_json::Value::Object(from)) = (into.as_object_mut(), from) {
+        into.extend(from);
+    }
 }

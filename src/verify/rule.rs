@@ -3,7 +3,6 @@
 //! `verify` sit in an optional `tenantless:` block, which Sentinel in turn ignores.
 
 use super::error::FileError;
-use crate::scenario::model::AnomalyKind;
 use chrono::TimeDelta;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -71,19 +70,21 @@ pub struct FieldMapping {
     pub column_name: String,
 }
 
-/// What `verify` expects of a rule.
+/// What `verify` expects of a rule. Behaviours are built-in anomaly kinds or custom anomalies'
+/// `label`s.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Expectations {
-    /// Anomaly kinds the rule must catch (every non-benign label of these kinds).
+    /// Behaviours the rule must catch (every non-benign label of them).
     #[serde(default)]
-    pub catches: Vec<AnomalyKind>,
-    /// Known blind spots: kinds the rule is expected to miss.
+    pub catches: Vec<String>,
+    /// Known blind spots: behaviours the rule is expected to miss.
     #[serde(default)]
-    pub misses: Vec<AnomalyKind>,
-    /// Kinds whose benign near-misses the rule is known to fire on (otherwise it must stay quiet).
+    pub misses: Vec<String>,
+    /// Behaviours whose benign near-misses the rule is known to fire on (otherwise it must stay
+    /// quiet).
     #[serde(default)]
-    pub noisy_on: Vec<AnomalyKind>,
+    pub noisy_on: Vec<String>,
     /// Alerts allowed that match no injected anomaly (default: any number, reported).
     #[serde(default)]
     pub max_false_positives: Option<u64>,

@@ -259,7 +259,7 @@ fn a_manifest_spanning_millennia_is_scheduled_over_the_data_and_data_spanning_th
     let verdict = |out: &[u8]| {
         let text = String::from_utf8_lossy(out).into_owned();
         text.lines()
-            .filter(|l| l.contains("caught:") || l.contains(" passed, "))
+            .filter(|l| l.trim_start().starts_with("caught:") || l.contains(" passed, "))
             .map(str::to_owned)
             .collect::<Vec<_>>()
     };

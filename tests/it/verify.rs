@@ -132,6 +132,8 @@ fn near_misses_stay_quiet_where_rules_promise_it() {
 
 #[test]
 fn removing_an_anomaly_from_the_scenario_makes_verify_fail() {
+    // Removed from the file, the anomaly's expectation names a behaviour the scenario no longer
+    // injects: `generate` refuses it, at the expectation.
     let text = std::fs::read_to_string(root().join("scenarios/detections.yaml")).unwrap();
     let without: String = text
         .lines()
@@ -143,7 +145,21 @@ fn removing_an_anomaly_from_the_scenario_makes_verify_fail() {
     let scenario = dir.join("detections.yaml");
     std::fs::write(&scenario, without).unwrap();
     let out = dir.join("out");
-    generate_into(&scenario, &out, None);
+    let run = tenantless(&["generate", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no anomaly of this scenario is `keyvault_mass_read`"), "{stderr}");
+    assert!(stderr.contains("detections.yaml:"), "located: {stderr}");
+    // Cut from the period by `--days`, it is absent from the data: `verify` fails the expectation.
+    let run = tenantless(&[
+        "generate",
+        "scenarios/detections.yaml",
+        "--days",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     let run = tenantless(&[
         "verify",
         "--data",

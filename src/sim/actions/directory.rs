@@ -211,8 +211,20 @@ fn application_changes(ctx: &Ctx<'_, '_>, action: DirectoryAction, doer: &Doer<'
         UpdateApplication => match params.text.get("new_name") {
             Some(new_name) => directory::application_renamed(&app, app.name, new_name, agent(doer)),
             None => {
-                let reply = json!([{"AddressType": 0, "Address": format!("https://{}.azurewebsites.net/signin-oidc", app.name.to_lowercase().replace(' ', "-")), "ReplyAddressClientType": 1, "ReplyAddressIndex": null, "IsReplyAddressDefault": false}]).to_string();
-                let modified = vec![changed("AppAddress", Some("[]".to_owned()), Some(reply)), included(&["AppAddress"])];
+                let default = format!(
+                    "https://{}.azurewebsites.net/signin-oidc",
+                    app.name.to_lowercase().replace(' ', "-")
+                );
+                let address = |url: &str| json!({"AddressType": 0, "Address": url, "ReplyAddressClientType": 1, "ReplyAddressIndex": null, "IsReplyAddressDefault": false});
+                let (old, new) = match params.text.get("reply_url") {
+                    // The app keeps its own reply URL; the new one is added beside it.
+                    Some(url) => (json!([address(&default)]), json!([address(&default), address(url)])),
+                    None => (json!([]), json!([address(&default)])),
+                };
+                let modified = vec![
+                    changed("AppAddress", Some(old.to_string()), Some(new.to_string())),
+                    included(&["AppAddress"]),
+                ];
                 vec![Change::new(&op::UPDATE_APPLICATION, vec![application(modified)]).with_details(details)]
             }
         },
