@@ -173,6 +173,14 @@ pub(super) fn resolve_action(ctx: &Ctx, spec: &ActionSpec, tenant: &mut Tenant, 
         },
     };
     resolver.resolve(tenant)?;
+    if let (Some(at), Actor::User(_) | Actor::Service(_)) = (&spec.sql_database, actor) {
+        return Err(ctx
+            .err(
+                at,
+                "a template deployment with `sql_database` is a pipeline's: `by` names an identity",
+            )
+            .with_hint("name the deploying service principal in `by`"));
+    }
     let fails = match (&spec.result, kind) {
         (_, ActionKind::SignIn) | (None, _) => false,
         (Some(r), _) => match r.value.trim() {
@@ -337,6 +345,13 @@ impl Params<'_> {
             })?;
         }
         self.params.credential_type = spec.credential_type.as_ref().map(|c| c.value);
+        self.token_use()?;
+        if let Some(spacing) = &spec.spacing {
+            self.params.spacing = Some(ctx.duration(spacing, "spacing")?);
+        }
+        if let Some(target) = &spec.sql_database {
+            self.sql_database(target, tenant)?;
+        }
         self.sign_in_result()?;
         self.arm_fields(tenant)?;
         self.texts()?;
@@ -425,6 +440,51 @@ impl Params<'_> {
                 })?);
             }
         }
+        Ok(())
+    }
+
+    /// `token`: how an identity gets the token its call presents; a sign-in is itself how a
+    /// token is obtained.
+    fn token_use(&mut self) -> R<()> {
+        let Some(given) = &self.spec.token else { return Ok(()) };
+        if self.kind == ActionKind::SignIn {
+            return Err(self
+                .ctx
+                .err(given, "a sign-in obtains a token; `token` says how other calls get theirs")
+                .with_hint("remove `token` here"));
+        }
+        let text = given.value.trim();
+        self.params.token = text.parse().map_err(|_| {
+            use strum::VariantNames;
+            let hint = did_you_mean(text, TokenUse::VARIANTS.iter().copied(), || {
+                format!("one of: {}", TokenUse::VARIANTS.join(", "))
+            });
+            self.ctx.err(given, format!("`token` cannot be `{text}`")).with_hint(hint)
+        })?;
+        Ok(())
+    }
+
+    /// deployment_write's `sql_database`: a declared `server/database` the template deploys.
+    fn sql_database(&mut self, target: &S<String>, tenant: &Tenant) -> R<()> {
+        let ctx = self.ctx;
+        if self.kind != ActionKind::parse("deployment_write").expect("the catalogue has deployment_write") {
+            return Err(ctx
+                .err(target, "`sql_database` names what a deployment deploys")
+                .with_hint("use it with `do: deployment_write`"));
+        }
+        let (server, database) = target
+            .value
+            .split_once('/')
+            .ok_or_else(|| ctx.err(target, format!("`{}` is not `server/database`", target.value)))?;
+        let index = tenant
+            .sql_servers
+            .iter()
+            .position(|s| s.name == server && s.databases.iter().any(|d| d == database))
+            .ok_or_else(|| {
+                ctx.err(target, format!("no SQL database `{}` is declared", target.value))
+                    .with_hint("declare it under `resources: sql_servers:`")
+            })?;
+        self.params.sql_database = Some((index, database.to_owned()));
         Ok(())
     }
 
@@ -738,5 +798,7 @@ fn fields_given(spec: &ActionSpec) -> Vec<(&'static str, Option<(u32, u32)>)> {
         ("status", loc(&spec.status)),
         ("credential", loc(&spec.credential)),
         ("country", loc(&spec.country)),
+        ("spacing", loc(&spec.spacing)),
+        ("sql_database", loc(&spec.sql_database)),
     ]
 }

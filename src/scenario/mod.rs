@@ -4,6 +4,7 @@ mod actions;
 pub mod background;
 pub mod error;
 pub mod model;
+mod presets;
 pub mod resolve;
 pub mod tenant;
 pub mod vocabulary;

@@ -537,6 +537,12 @@ pub struct ActionSpec {
     pub object: Option<S<String>>,
     /// keyvault: the HTTP status answered (default 200).
     pub status: Option<S<i64>>,
+    /// How an identity gets the token the call presents: `cached` (default), `fresh` or `stolen`.
+    pub token: Option<S<String>>,
+    /// sign_in: the longest gap between sign-ins, e.g. `10m` (default 90s).
+    pub spacing: Option<S<String>>,
+    /// deployment_write: the SQL database (`server/database`) the template deploys.
+    pub sql_database: Option<S<String>>,
     /// sign_in: `secret` or `certificate`, or a credential's name.
     pub credential: Option<S<String>>,
     /// sign_in: the country the address geo-locates to, when it is outside Azure.

@@ -1155,12 +1155,16 @@ fn resolve_anomaly(ctx: &Ctx, spec: &AnomalySpec, index: usize, tenant: &mut Ten
         tenant,
         is_sp: tenant.identities[identity].kind == IdentityKind::ServicePrincipal,
     };
+    let detail = fields.detail(identity, ip)?;
+    let mut actions = super::presets::actions(ctx, &detail, identity, spec.benign, &path, tenant);
+    super::presets::follow_renames(&mut actions);
     Ok(Anomaly {
         kind: spec.kind.value,
         identity: Some(identity),
         at,
         benign: spec.benign,
-        detail: fields.detail(identity, ip)?,
+        detail,
+        actions,
     })
 }
 
@@ -1190,6 +1194,7 @@ fn resolve_custom_anomaly(ctx: &Ctx, spec: &AnomalySpec, (index, at): (usize, Da
         let path = format!("{}/anomaly/{index}/action/{i}", tenant.scenario);
         actions.push(super::actions::resolve_action(ctx, action, tenant, &path)?);
     }
+    super::presets::follow_renames(&mut actions);
     let identity = actions.iter().find_map(|a| match a.actor {
         Actor::Identity(i) => Some(i),
         Actor::User(_) | Actor::Service(_) => None,
@@ -1202,8 +1207,8 @@ fn resolve_custom_anomaly(ctx: &Ctx, spec: &AnomalySpec, (index, at): (usize, Da
         detail: AnomalyDetail::Custom {
             label: label.value.trim().to_owned(),
             technique: spec.technique.as_ref().map(|t| t.value.trim().to_owned()),
-            actions,
         },
+        actions,
     })
 }
 

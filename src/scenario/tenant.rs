@@ -356,8 +356,31 @@ pub struct ActionParams {
     pub failure: Option<(&'static str, &'static str)>,
     /// `credential_type`.
     pub credential_type: Option<CredentialType>,
+    /// `token`: how an identity gets the token the call presents.
+    pub token: TokenUse,
+    /// sign_in: the longest gap between sign-ins (`spacing`; default 90 s).
+    pub spacing: Option<TimeDelta>,
+    /// deployment_write: the SQL database the template deploys (`sql_database`): index into
+    /// [`Tenant::sql_servers`] and the database's name.
+    pub sql_database: Option<(usize, String)>,
+    /// The application's display name at the time, after a rename earlier in the same anomaly.
+    pub display_name: Option<String>,
     /// The text fields given, by name (`scopes`, `new_name`, `issuer`, `vm_size`, …).
     pub text: BTreeMap<&'static str, String>,
+}
+
+/// How an identity gets the token a call presents (`token`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, strum::Display, strum::EnumString, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
+pub enum TokenUse {
+    /// Its client's cached token, signing in only when it holds none that is usable.
+    #[default]
+    Cached,
+    /// A sign-in now, whatever the cache holds (a new process).
+    Fresh,
+    /// A token obtained elsewhere and replayed: no sign-in (or Key Vault challenge) in these
+    /// tables precedes the call.
+    Stolen,
 }
 
 impl ActionParams {
@@ -536,6 +559,8 @@ pub struct Anomaly {
     pub benign: bool,
     /// The kind's fields, with defaults applied and references resolved.
     pub detail: AnomalyDetail,
+    /// What it does, in order: a custom anomaly's actions, or a built-in kind's preset.
+    pub actions: Vec<Action>,
 }
 
 impl Anomaly {
@@ -636,8 +661,6 @@ pub enum AnomalyDetail {
         label: String,
         /// Its ATT&CK technique, if given.
         technique: Option<String>,
-        /// What happens, in order.
-        actions: Vec<Action>,
     },
     /// A deployment written by the service principal with no sign-in of its own before it.
     ActivityWithoutSignin {

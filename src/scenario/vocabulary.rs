@@ -200,13 +200,14 @@ pub const ARM_FIELDS: &[&str] = &[
     "access",
     "direction",
     "permissions",
+    "sql_database",
 ];
 
 /// Fields a Key Vault action takes.
 pub const KEYVAULT_FIELDS: &[&str] = &["operation", "vault", "object", "status"];
 
 /// Fields a sign-in action takes.
-pub const SIGN_IN_FIELDS: &[&str] = &["resource", "count", "credential", "country"];
+pub const SIGN_IN_FIELDS: &[&str] = &["resource", "count", "credential", "country", "spacing"];
 
 /// Fields the generic ARM action (`do: arm`) takes: an operation by ARM name and a resource.
 pub const GENERIC_ARM_FIELDS: &[&str] = &["operation", "resource", "resource_group", "role"];

@@ -6,7 +6,7 @@ use super::directory;
 use super::event::*;
 use super::tokens::{RunTokens, Token};
 use crate::catalog::{self, FirstPartyApp};
-use crate::ids::{IdSource, SimRng, base64url, random_guid};
+use crate::ids::{SimRng, base64url, random_guid};
 use crate::scenario::model::{CredentialType, IdentityKind};
 use crate::scenario::tenant::*;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -141,6 +141,20 @@ impl<'t> Caller<'t> {
         if let Some(token) = tokens.usable(resource, now) {
             return Some(token.clone());
         }
+        self.new_token(resource, ip, now, tokens, rng, out)
+    }
+
+    /// A sign-in for `resource` whatever the client holds, its token kept for the run's later
+    /// calls; `None` when the sign-in failed.
+    pub(crate) fn new_token(
+        &self,
+        resource: &'static FirstPartyApp,
+        ip: Ipv4Addr,
+        now: DateTime<Utc>,
+        tokens: &mut RunTokens<'_>,
+        rng: &mut SimRng,
+        out: &mut Vec<Event<'t>>,
+    ) -> Option<Token> {
         let event = self.sign_in(resource, ip, now, rng);
         let token = token_of(&event).filter(|_| self.failure.is_none());
         out.push(event);
@@ -272,34 +286,6 @@ pub(crate) fn push_audits_with<'t>(
         });
         time += ms(rng, 5, 400);
     }
-}
-
-/// A user acting in the portal: the initiator block of `actor` (UPN and address).
-pub(crate) fn portal_user(ids: &IdSource, tenant: &Tenant, (upn, ip): (&str, Ipv4Addr)) -> Initiator {
-    let id = ids.guid(&format!("{}/{}", tenant.scenario, upn), "user");
-    directory::user_initiator(id, upn, Some(ip))
-}
-
-/// The portal's user agent, for changes users make there.
-pub(crate) fn portal_agent() -> &'static str {
-    catalog::services::client_app("portal").map_or("", |c| c.user_agent)
-}
-
-/// A sign-in that succeeds with the identity's first credential valid at `time`.
-pub(crate) fn good_sign_in<'t>(
-    tenant: &'t Tenant,
-    identity: &'t Identity,
-    resource: &'static FirstPartyApp,
-    ip: Ipv4Addr,
-    time: DateTime<Utc>,
-    rng: &mut SimRng,
-) -> Event<'t> {
-    let credential = identity
-        .credentials
-        .iter()
-        .find(|c| c.valid_at(time))
-        .or(identity.credentials.first());
-    sign_in(tenant, identity, resource, credential, None, ip, time, rng)
 }
 
 /// The token a sign-in event issued, as the activity that uses it refers to it.

@@ -106,16 +106,6 @@ pub fn app_initiator(identity: &Identity) -> Initiator {
     }
 }
 
-/// The initiator block of a user: directory audits leave the display name null.
-pub fn user_initiator(id: Uuid, upn: &str, ip: Option<std::net::Ipv4Addr>) -> Initiator {
-    Initiator::User {
-        id,
-        upn: Some(upn.to_owned()),
-        display_name: None,
-        ip,
-    }
-}
-
 /// An application as directory records name it: its registration, its service principal in this
 /// tenant, and the credentials it has.
 #[derive(Debug, Clone)]

@@ -96,15 +96,10 @@ fn action_entities(tenant: &Tenant, action: &Action) -> Vec<LabelEntity> {
 /// The ground truth of `anomaly` of `tenant`.
 pub fn seed(tenant: &Tenant, anomaly: &Anomaly) -> LabelSeed {
     let mut entities: Vec<LabelEntity> = anomaly.identity.map(|i| identity_entity(tenant, i)).into_iter().collect();
+    entities.extend(anomaly.actions.iter().flat_map(|a| action_entities(tenant, a)));
     let (label, technique) = match &anomaly.detail {
-        AnomalyDetail::Custom { label, technique, actions } => {
-            entities.extend(actions.iter().flat_map(|a| action_entities(tenant, a)));
-            (Some(label.clone()), technique.clone())
-        }
-        _ => {
-            entities.extend(anomaly.actor_upn().map(|upn| entity("user", upn, "")));
-            (None, None)
-        }
+        AnomalyDetail::Custom { label, technique } => (Some(label.clone()), technique.clone()),
+        _ => (None, None),
     };
     entities.extend(anomaly.ips().into_iter().map(|ip| entity("ip", &ip, "")));
     entities.sort();

@@ -24,6 +24,16 @@ pub(super) fn perform<'t>(
     out: &mut Vec<Event<'t>>,
 ) {
     let params = &ctx.action.params;
+    if let (Some((server, database)), Doer::Identity { caller, .. }) = (&params.sql_database, doer) {
+        // A template deployment of a database: the deployment's and the database's events under
+        // one CorrelationId, as the seed's pipeline writes them.
+        let Some(token) = doer.token(catalog::arm(), at, tokens, rng, out) else {
+            return;
+        };
+        let server = &ctx.tenant.sql_servers[*server];
+        crate::sim::workloads::deployment(ctx.tenant, caller.identity, server, database, token, doer.ip(), at, rng, out);
+        return;
+    }
     let Some(resource) = params.arm_resource.as_ref() else { return };
     let target = target_of(op, params, resource, rng);
     operation(ctx, op, doer, target, at, tokens, rng, out);

@@ -185,9 +185,13 @@ fn application_changes(ctx: &Ctx<'_, '_>, action: DirectoryAction, doer: &Doer<'
     use DirectoryAction::*;
     let tenant = ctx.tenant;
     let params = &ctx.action.params;
-    let Some(app) = app_view(tenant, params.target) else {
+    let Some(mut app) = app_view(tenant, params.target) else {
         return Vec::new();
     };
+    // Renamed earlier in the same anomaly: the directory names it by its new name.
+    if let Some(name) = &ctx.action.params.display_name {
+        app.name = name;
+    }
     let app_id = app.app_id.to_string();
     let details = directory::application_details(agent(doer), &app);
     let sp = |modified| directory::service_principal_target(app.sp_id, app.name, &app_id, modified);

@@ -85,7 +85,8 @@ pub(super) fn perform<'t>(
     };
     let kv_app = catalog::first_party("key_vault").expect("catalog has Key Vault");
     let mut now = at;
-    if tokens.starts_session(kv_app, now) {
+    let replayed = ctx.action.params.token == crate::scenario::tenant::TokenUse::Stolen;
+    if !replayed && tokens.starts_session(kv_app, now) {
         tokens.start_session(kv_app, now);
         out.push(challenge(ctx.tenant, identity, vault, object.clone(), ip, now, rng));
         now += ms(rng, 20, 200);

@@ -13,7 +13,7 @@ use super::event::Event;
 use super::tokens::{RunTokens, Token};
 use crate::catalog::FirstPartyApp;
 use crate::ids::{IdSource, SimRng};
-use crate::scenario::tenant::{Action, Actor, Identity, Tenant, User};
+use crate::scenario::tenant::{Action, Actor, Identity, Tenant, TokenUse, User};
 use crate::scenario::vocabulary::ActionKind;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::net::Ipv4Addr;
@@ -46,8 +46,14 @@ pub(crate) struct Ctx<'a, 't> {
 pub(crate) enum Doer<'t> {
     /// A person, calling from `ip`.
     User { user: &'t User, ip: Ipv4Addr },
-    /// A workload identity presenting its credential, calling from `ip`.
-    Identity { caller: Caller<'t>, ip: Ipv4Addr, external: bool },
+    /// A workload identity presenting its credential, calling from `ip`, with a token got as
+    /// `token` says.
+    Identity {
+        caller: Caller<'t>,
+        ip: Ipv4Addr,
+        external: bool,
+        token: TokenUse,
+    },
     /// A Microsoft service, from Microsoft's network.
     Service {
         app: &'static crate::catalog::services::MicrosoftApp,
@@ -84,6 +90,7 @@ impl<'t> Ctx<'_, 't> {
                     },
                     ip: self.action.ip.unwrap_or(identity.egress_ip),
                     external: self.action.ip.is_some(),
+                    token: self.action.params.token,
                 }
             }
         }
@@ -117,19 +124,37 @@ impl<'t> Doer<'t> {
         rng: &mut SimRng,
         out: &mut Vec<Event<'t>>,
     ) -> Option<Token> {
+        let obtained_elsewhere = |rng: &mut SimRng| {
+            let issued = at - ms(rng, 60_000, 50 * 60_000);
+            Some(Token {
+                issued_at: issued,
+                expires_at: issued + TimeDelta::minutes(75),
+                token_id: token_id(rng),
+                certificate: false,
+            })
+        };
         match self {
-            Doer::User { .. } | Doer::Service { .. } => {
+            Doer::User { .. } | Doer::Service { .. } => obtained_elsewhere(rng),
+            // Issued to the identity some minutes before, by a sign-in these tables do not hold.
+            Doer::Identity {
+                token: TokenUse::Stolen,
+                caller,
+                ..
+            } => {
                 let issued = at - ms(rng, 60_000, 50 * 60_000);
-                Some(Token {
-                    issued_at: issued,
-                    expires_at: issued + TimeDelta::minutes(75),
-                    token_id: token_id(rng),
-                    certificate: false,
-                })
+                Some(Token::issued(caller.identity.kind, issued, token_id(rng), false))
             }
-            Doer::Identity { caller, ip, external } => {
+            Doer::Identity {
+                caller,
+                ip,
+                external,
+                token,
+            } => {
                 let before = out.len();
-                let token = caller.token(resource, *ip, at, tokens, rng, out);
+                let token = match token {
+                    TokenUse::Fresh => caller.new_token(resource, *ip, at, tokens, rng, out),
+                    _ => caller.token(resource, *ip, at, tokens, rng, out),
+                };
                 if *external {
                     for event in &mut out[before..] {
                         relocate(event, *ip);
@@ -153,7 +178,7 @@ fn perform<'t>(ctx: &Ctx<'_, 't>, at: DateTime<Utc>, tokens: &mut RunTokens<'_>,
         }
         ActionKind::CloudShell => arm::cloud_shell(ctx, &doer, at, tokens, rng, out),
         ActionKind::KeyVault => keyvault::perform(ctx, &doer, at, tokens, rng, out),
-        ActionKind::SignIn => signin::perform(ctx, &doer, at, rng, out),
+        ActionKind::SignIn => signin::perform(ctx, &doer, at, tokens, rng, out),
         ActionKind::ApiCall => {
             let api = ctx.action.params.api.unwrap_or(crate::catalog::arm());
             doer.token(api, at, tokens, rng, out);

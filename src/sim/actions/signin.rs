@@ -1,16 +1,30 @@
 //! Sign-in actions: `count` sign-ins of a workload identity to a resource, with the result asked
-//! for, from its address (or the action's, geo-located where it points), 5 to 90 seconds apart.
+//! for, from its address (or the action's, geo-located where it points), up to `spacing` (default
+//! 90 seconds) apart. A successful one's token serves the run's later calls.
 
 use super::{Ctx, Doer};
 use crate::catalog;
 use crate::ids::SimRng;
 use crate::scenario::model::CredentialType;
-use crate::sim::calls::{ms, relocate, sign_in};
+use crate::sim::calls::{ms, relocate, sign_in, token_of};
 use crate::sim::event::Event;
-use chrono::{DateTime, Utc};
+use crate::sim::tokens::RunTokens;
+use chrono::{DateTime, TimeDelta, Utc};
 
-pub(super) fn perform<'t>(ctx: &Ctx<'_, 't>, doer: &Doer<'t>, at: DateTime<Utc>, rng: &mut SimRng, out: &mut Vec<Event<'t>>) {
-    let Doer::Identity { caller, ip, external } = doer else { return };
+/// The default longest gap between an action's sign-ins: a script retrying.
+const DEFAULT_SPACING: TimeDelta = TimeDelta::seconds(90);
+
+pub(super) fn perform<'t>(
+    ctx: &Ctx<'_, 't>,
+    doer: &Doer<'t>,
+    at: DateTime<Utc>,
+    tokens: &mut RunTokens<'_>,
+    rng: &mut SimRng,
+    out: &mut Vec<Event<'t>>,
+) {
+    let Doer::Identity { caller, ip, external, .. } = doer else {
+        return;
+    };
     let params = &ctx.action.params;
     let identity = caller.identity;
     let resource = params.api.unwrap_or(catalog::arm());
@@ -26,13 +40,18 @@ pub(super) fn perform<'t>(ctx: &Ctx<'_, 't>, doer: &Doer<'t>, at: DateTime<Utc>,
         })
         .or(caller.credential);
     let failure = params.failure.or(caller.failure);
+    // Gaps between a eighteenth of the spacing and all of it (5 to 90 seconds by default).
+    let longest = params.spacing.unwrap_or(DEFAULT_SPACING).num_milliseconds().max(18);
     let mut now = at;
     for _ in 0..params.count {
         let mut event = sign_in(ctx.tenant, identity, resource, credential, failure, *ip, now, rng);
         if *external {
             relocate(&mut event, *ip);
         }
+        if let Some(token) = token_of(&event).filter(|_| failure.is_none()) {
+            tokens.keep(resource, token);
+        }
         out.push(event);
-        now += ms(rng, 5_000, 90_000);
+        now += ms(rng, longest / 18, longest);
     }
 }
