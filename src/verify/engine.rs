@@ -9,15 +9,17 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
+#[derive(Clone)]
 struct TimedTable {
     table: Arc<Table>,
     /// The same columns without rows, for runs whose query does not name the table.
     empty: Arc<Table>,
     /// `TimeGenerated` ticks of each row, ascending; `None` when the table has no such column.
-    times: Option<Vec<i64>>,
+    times: Option<Arc<[i64]>>,
 }
 
 /// tenantless's KQL engine loaded with the tables of a `generate` output directory.
+#[derive(Clone)]
 pub struct KqlEngine {
     tables: BTreeMap<String, TimedTable>,
     row_limit: usize,
@@ -68,7 +70,7 @@ impl KqlEngine {
         for (name, table) in catalog.into_tables() {
             // The catalog is dropped here, so this takes the table over rather than copying it.
             let mut table = Arc::unwrap_or_clone(table);
-            let times = sort_by_time(&mut table);
+            let times = sort_by_time(&mut table).map(Arc::from);
             let empty = Arc::new(Table::with_columns(table.columns.clone()));
             tables.insert(
                 name,
@@ -123,10 +125,14 @@ impl KqlEngine {
         catalog
     }
 
-    fn options(&self, now: DateTime<Utc>) -> RunOptions {
+    /// A run's options: `now()` at the end of the lookback, and the time-range placeholders
+    /// Sentinel fills in for hunting queries (`{{StartTimeISO}}`, `{{EndTimeISO}}`) bound to it.
+    fn options(&self, now: DateTime<Utc>, window: (DateTime<Utc>, DateTime<Utc>)) -> RunOptions {
+        let iso = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let params = BTreeMap::from([("StartTimeISO".to_owned(), iso(window.0)), ("EndTimeISO".to_owned(), iso(window.1))]);
         RunOptions {
             now,
-            params: BTreeMap::new(),
+            params,
             row_limit: self.row_limit,
             deadline: self.deadline,
             ..RunOptions::default()
@@ -136,7 +142,7 @@ impl KqlEngine {
 
 impl Engine for KqlEngine {
     fn run(&mut self, query: &str, now: DateTime<Utc>, window: (DateTime<Utc>, DateTime<Utc>)) -> Result<QueryResult, EngineError> {
-        let tables = kql::run(query, &self.window(query, window), &self.options(now)).map_err(to_engine_error)?;
+        let tables = kql::run(query, &self.window(query, window), &self.options(now, window)).map_err(to_engine_error)?;
         let Some(last) = tables.last() else {
             return Ok(QueryResult::default());
         };
@@ -156,7 +162,7 @@ impl Engine for KqlEngine {
         now: DateTime<Utc>,
         window: (DateTime<Utc>, DateTime<Utc>),
     ) -> Result<Vec<(String, u64)>, EngineError> {
-        let (_, stats) = kql::run_with_stats(query, &self.window(query, window), &self.options(now)).map_err(to_engine_error)?;
+        let (_, stats) = kql::run_with_stats(query, &self.window(query, window), &self.options(now, window)).map_err(to_engine_error)?;
         let last = stats.iter().map(|s| s.query).max().unwrap_or(0);
         Ok(stats
             .into_iter()
@@ -184,6 +190,11 @@ impl Engine for KqlEngine {
 
     fn set_deadline(&mut self, deadline: Option<Instant>) {
         self.deadline = deadline;
+    }
+
+    /// The tables are shared, not copied: a fork costs a few pointers.
+    fn fork(&self) -> Option<Box<dyn Engine + Send>> {
+        Some(Box::new(self.clone()))
     }
 }
 

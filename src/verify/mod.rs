@@ -13,7 +13,7 @@ pub mod rule;
 use crate::manifest::{Label, Manifest};
 use chrono::{DateTime, TimeDelta, Utc};
 use rule::Rule;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -53,6 +53,11 @@ pub trait Engine {
     }
     /// Runs after `deadline` stop with an error (`--rule-timeout`); `None` lifts the limit.
     fn set_deadline(&mut self, _deadline: Option<Instant>) {}
+    /// An engine over the same data for another thread, when the engine can share its data:
+    /// rules are independent, so `verify` runs them on every core.
+    fn fork(&self) -> Option<Box<dyn Engine + Send>> {
+        None
+    }
 }
 
 /// One alert: a scheduled run whose result met the trigger.
@@ -210,8 +215,8 @@ fn label_terms(label: &Label) -> BTreeSet<String> {
 }
 
 /// How far a result row's own timestamps may lie from a label's window and still point at it
-/// (covers `bin(TimeGenerated, 10m)`-style keys).
-const ROW_TIME_SLACK: TimeDelta = TimeDelta::minutes(15);
+/// (covers `bin(TimeGenerated, 1h)`-style keys, which published rules summarise by).
+const ROW_TIME_SLACK: TimeDelta = TimeDelta::hours(1);
 
 /// The datetimes a result row carries (`timestamp`, `StartTimeUtc`, a `bin()` key, …).
 fn row_times(row: &[String]) -> Vec<DateTime<Utc>> {
@@ -222,19 +227,36 @@ fn row_times(row: &[String]) -> Vec<DateTime<Utc>> {
 }
 
 /// The cells an alert row exposes as entities: the mapped columns, or every column without mappings.
-fn entity_cells<'r>(rule: &Rule, result: &'r QueryResult, row: &'r [String]) -> Vec<&'r str> {
-    let mapped: Vec<usize> = rule
-        .file
-        .entity_mappings
+/// An Account mapped as `Name` and `UPNSuffix` (as many published rules split a UPN) also exposes
+/// the UPN they make together.
+fn entity_cells(rule: &Rule, result: &QueryResult, row: &[String]) -> Vec<String> {
+    let cell = |column: &str| result.columns.iter().position(|c| c == column).and_then(|i| row.get(i));
+    let mappings = &rule.file.entity_mappings;
+    if mappings
         .iter()
-        .flat_map(|m| &m.field_mappings)
-        .filter_map(|f| result.columns.iter().position(|c| c == &f.column_name))
-        .collect();
-    if mapped.is_empty() {
-        row.iter().map(String::as_str).collect()
-    } else {
-        mapped.iter().filter_map(|i| row.get(*i)).map(String::as_str).collect()
+        .all(|m| m.field_mappings.iter().all(|f| cell(&f.column_name).is_none()))
+    {
+        return row.to_vec();
     }
+    let mut cells = Vec::new();
+    for mapping in mappings {
+        let field = |identifier: &str| {
+            mapping
+                .field_mappings
+                .iter()
+                .find(|f| f.identifier.eq_ignore_ascii_case(identifier))
+                .and_then(|f| cell(&f.column_name))
+        };
+        if let (Some(name), Some(suffix)) = (field("Name"), field("UPNSuffix"))
+            && !name.is_empty()
+            && !suffix.is_empty()
+            && !name.contains('@')
+        {
+            cells.push(format!("{name}@{suffix}"));
+        }
+        cells.extend(mapping.field_mappings.iter().filter_map(|f| cell(&f.column_name)).cloned());
+    }
+    cells
 }
 
 /// Runs one rule over the data and judges it against the labels.
@@ -553,35 +575,98 @@ pub fn run_all_with(
     budget: Option<Duration>,
     done: &mut dyn FnMut(&RuleResult),
 ) -> Vec<RuleResult> {
+    let jobs: Vec<Job<'_>> = rule_files
+        .iter()
+        .map(Job::Rule)
+        .chain(correlation_files.iter().map(Job::Correlations))
+        .collect();
     let mut results = Vec::new();
-    let mut report = |result: RuleResult| {
-        done(&result);
-        results.push(result);
+    let mut report = |batch: Vec<RuleResult>| {
+        for result in batch {
+            done(&result);
+            results.push(result);
+        }
     };
-    for path in rule_files {
-        match rule::load(path) {
-            Ok(rule) => report(verify_rule_within(&rule, manifest, engine, budget)),
-            Err(error) => report(not_loaded(path, error)),
+    let workers = std::thread::available_parallelism().map_or(1, usize::from).min(jobs.len());
+    let forks: Vec<Box<dyn Engine + Send>> = if workers > 1 {
+        (0..workers).map_while(|_| engine.fork()).collect()
+    } else {
+        Vec::new()
+    };
+    if forks.is_empty() {
+        for job in &jobs {
+            report(job.run(manifest, engine, budget));
         }
+        return results;
     }
-    for path in correlation_files {
-        match correlation::load(path) {
-            Ok(list) => {
-                for c in &list {
-                    let deadline = budget.and_then(|b| Instant::now().checked_add(b));
-                    engine.set_deadline(deadline);
-                    let mut result = correlation::run(c, path, manifest, engine);
-                    engine.set_deadline(None);
-                    if matches!(result.status, RuleStatus::Failed(_)) && deadline.is_some_and(|d| Instant::now() >= d) {
-                        result.status = timed_out(budget.unwrap_or_default(), None, 0, 1);
-                    }
-                    report(result);
+    // Every worker takes the next job; results are handed on in the jobs' order as they complete.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (sender, receiver) = std::sync::mpsc::channel::<(usize, Vec<RuleResult>)>();
+    std::thread::scope(|scope| {
+        for mut fork in forks {
+            let (jobs, next, sender) = (&jobs, &next, sender.clone());
+            scope.spawn(move || {
+                loop {
+                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(job) = jobs.get(index) else { break };
+                    // The receiver outlives the workers (it is drained below), so sending cannot fail.
+                    let _ = sender.send((index, job.run(manifest, fork.as_mut(), budget)));
                 }
+            });
+        }
+        drop(sender);
+        let mut pending: BTreeMap<usize, Vec<RuleResult>> = BTreeMap::new();
+        let mut emitted = 0;
+        for (index, batch) in receiver {
+            pending.insert(index, batch);
+            while let Some(batch) = pending.remove(&emitted) {
+                report(batch);
+                emitted += 1;
             }
-            Err(error) => report(not_loaded(path, error)),
+        }
+    });
+    results
+}
+
+/// One unit of `verify`'s work: a rule file, or a file of correlations.
+enum Job<'a> {
+    Rule(&'a PathBuf),
+    Correlations(&'a PathBuf),
+}
+
+impl Job<'_> {
+    /// Its results: one per rule, one per correlation of the file; a file that does not load is
+    /// one failed result.
+    fn run(&self, manifest: &Manifest, engine: &mut dyn Engine, budget: Option<Duration>) -> Vec<RuleResult> {
+        match self {
+            Job::Rule(path) => vec![match rule::load(path) {
+                Ok(rule) => verify_rule_within(&rule, manifest, engine, budget),
+                Err(error) => not_loaded(path, error),
+            }],
+            Job::Correlations(path) => match correlation::load(path) {
+                Ok(list) => list.iter().map(|c| run_correlation(c, path, manifest, engine, budget)).collect(),
+                Err(error) => vec![not_loaded(path, error)],
+            },
         }
     }
-    results
+}
+
+/// Runs one correlation within the time budget.
+fn run_correlation(
+    c: &correlation::Correlation,
+    path: &std::path::Path,
+    manifest: &Manifest,
+    engine: &mut dyn Engine,
+    budget: Option<Duration>,
+) -> RuleResult {
+    let deadline = budget.and_then(|b| Instant::now().checked_add(b));
+    engine.set_deadline(deadline);
+    let mut result = correlation::run(c, path, manifest, engine);
+    engine.set_deadline(None);
+    if matches!(result.status, RuleStatus::Failed(_)) && deadline.is_some_and(|d| Instant::now() >= d) {
+        result.status = timed_out(budget.unwrap_or_default(), None, 0, 1);
+    }
+    result
 }
 
 /// The tick at which a label's records were last visible to a rule, for `--explain`.
@@ -599,6 +684,23 @@ pub fn tick_covering(
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    /// Published rules split a UPN into an Account's `Name` and `UPNSuffix` (e.g. the Entra ID
+    /// solution's hunting queries); the alert names the user all the same.
+    #[test]
+    fn an_account_mapped_by_name_and_suffix_exposes_its_upn() {
+        let path = std::env::temp_dir().join(format!("tenantless-entity-cells-{}.yaml", std::process::id()));
+        let text = "name: r\nquery: AuditLogs\nentityMappings:\n  - entityType: Account\n    fieldMappings:\n      - { identifier: Name, columnName: AccountName }\n      - { identifier: UPNSuffix, columnName: AccountUPNSuffix }\n";
+        std::fs::write(&path, text).unwrap();
+        let rule = rule::load(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let result = QueryResult {
+            columns: vec!["AccountName".into(), "AccountUPNSuffix".into(), "Other".into()],
+            rows: vec![vec!["eve".into(), "contoso.com".into(), "x".into()]],
+        };
+        let cells = entity_cells(&rule, &result, &result.rows[0]);
+        assert_eq!(cells, vec!["eve@contoso.com", "eve", "contoso.com"]);
+    }
 
     #[test]
     fn ticks_cover_the_whole_period() {

@@ -477,3 +477,26 @@ fn trigger_errors_are_located_at_their_field() {
         assert!(err.starts_with(&format!("{}{at}", path.display())), "{err}");
     }
 }
+
+/// Sentinel fills hunting queries' `{{StartTimeISO}}` and `{{EndTimeISO}}` with the time range
+/// they run over; `verify` binds them to each run's lookback (published hunting queries read
+/// them as `todatetime('{{StartTimeISO}}')`).
+#[test]
+fn hunting_time_placeholders_are_bound_to_each_runs_lookback() {
+    let (data, _) = detections();
+    let dir = temp_dir("placeholders");
+    let rule = dir.join("hunting.yaml");
+    std::fs::write(
+        &rule,
+        "name: CA policy deleted (hunting)\nqueryFrequency: 1h\nqueryPeriod: 1h\nquery: |\n  let starttime = todatetime('{{StartTimeISO}}');\n  let endtime = todatetime('{{EndTimeISO}}');\n  AuditLogs\n  | where TimeGenerated between (starttime .. endtime)\n  | where OperationName == \"Delete conditional access policy\"\n  | extend App = tostring(InitiatedBy.app.displayName)\ntenantless:\n  catches: [ca_policy_deleted_by_app]\n  noisy_on: [ca_policy_deleted_by_app]\n",
+    )
+    .unwrap();
+    let results = verify_dir(data, &[rule]);
+    assert!(results[0].passed(), "{:?}", results[0]);
+    let RuleStatus::Ran { alerts, .. } = &results[0].status else {
+        panic!("{:?}", results[0].status)
+    };
+    // The attack and its near-miss: one deletion each, each seen by exactly one hourly run.
+    assert_eq!(alerts.len(), 2, "{alerts:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
