@@ -42,8 +42,21 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 
 /// The hint for `name`, which matches none of `candidates`: "did you mean" the closest, or
 /// `otherwise` when none is close.
+/// A name that begins exactly one candidate (`Global Admin` for `Global Administrator`) is taken
+/// for an abbreviation of it before edit distances are compared.
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>, otherwise: impl FnOnce() -> String) -> String {
-    match closest(name, candidates) {
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    let lower = name.trim().to_lowercase();
+    let abbreviated: Vec<&str> = candidates
+        .iter()
+        .copied()
+        .filter(|c| lower.len() >= 3 && c.to_lowercase().starts_with(&lower))
+        .collect();
+    let suggestion = match abbreviated.as_slice() {
+        [only] => Some(*only),
+        _ => closest(name, candidates),
+    };
+    match suggestion {
         Some(c) => format!("did you mean `{c}`?"),
         None => otherwise(),
     }
@@ -61,6 +74,18 @@ mod tests {
         assert_eq!(closest("kv-prod", ["kv-prd", "sql"]), Some("kv-prd"));
         assert_eq!(closest("resulttype", ["ResultType"]), Some("ResultType"));
         assert_eq!(closest("zzzzzz", ["kv-prd", "sql"]), None);
+    }
+
+    #[test]
+    fn an_abbreviation_of_one_candidate_is_suggested_first() {
+        let roles = ["Global Administrator", "Global Reader", "Groups Administrator"];
+        assert_eq!(
+            did_you_mean("Global Admin", roles, String::new),
+            "did you mean `Global Administrator`?"
+        );
+        // Two candidates start with it: edit distances decide, and both are too far.
+        assert_eq!(did_you_mean("Global", roles, || "none".to_owned()), "none");
+        assert_eq!(did_you_mean("zzzz", roles, || "none".to_owned()), "none");
     }
 
     #[test]

@@ -75,42 +75,69 @@ pub const ADD_MEMBER_TO_ROLE: DirectoryOperation = op("Add member to role", ROLE
 pub const REMOVE_MEMBER_FROM_ROLE: DirectoryOperation = op("Remove member from role", ROLES, CORE, "Unassign", "Directory");
 pub const ADD_ROLE_DEFINITION: DirectoryOperation = op("Add role definition", ROLES, CORE, "Add", "Directory");
 pub const UPDATE_ROLE_DEFINITION: DirectoryOperation = op("Update role definition", ROLES, CORE, "Update", "Directory");
+// The `AADOperationType`s of PIM's assignment records are those published rules filter on
+// (SENT `AccountAddedtoPrivilegedPIMGroup` reads `CreateRequestEligibleRole` on the timebound
+// eligible request; `UserAssignedNewPrivilegedRole` lists the granted and permanent ones); a
+// request's completion is taken to carry its request's type.
 pub const PIM_ELIGIBLE_REQUESTED_PERMANENT: DirectoryOperation = op(
     "Add eligible member to role in PIM requested (permanent)",
     ROLES,
     "PIM",
-    "Add",
+    "CreateRequestPermanentEligibleRole",
     "PIM",
 );
 pub const PIM_ELIGIBLE_REQUESTED_TIMEBOUND: DirectoryOperation = op(
     "Add eligible member to role in PIM requested (timebound)",
     ROLES,
     "PIM",
-    "Add",
+    "CreateRequestEligibleRole",
     "PIM",
 );
 pub const PIM_ELIGIBLE_COMPLETED_PERMANENT: DirectoryOperation = op(
     "Add eligible member to role in PIM completed (permanent)",
     ROLES,
     "PIM",
-    "Add",
+    "CreateRequestPermanentEligibleRole",
     "PIM",
 );
 pub const PIM_ELIGIBLE_COMPLETED_TIMEBOUND: DirectoryOperation = op(
     "Add eligible member to role in PIM completed (timebound)",
     ROLES,
     "PIM",
-    "Add",
+    "CreateRequestEligibleRole",
     "PIM",
 );
-pub const PIM_ACTIVE_REQUESTED_PERMANENT: DirectoryOperation =
-    op("Add member to role in PIM requested (permanent)", ROLES, "PIM", "Add", "PIM");
-pub const PIM_ACTIVE_REQUESTED_TIMEBOUND: DirectoryOperation =
-    op("Add member to role in PIM requested (timebound)", ROLES, "PIM", "Add", "PIM");
-pub const PIM_ACTIVE_COMPLETED_PERMANENT: DirectoryOperation =
-    op("Add member to role in PIM completed (permanent)", ROLES, "PIM", "Add", "PIM");
-pub const PIM_ACTIVE_COMPLETED_TIMEBOUND: DirectoryOperation =
-    op("Add member to role in PIM completed (timebound)", ROLES, "PIM", "Add", "PIM");
+pub const PIM_ACTIVE_REQUESTED_PERMANENT: DirectoryOperation = op(
+    "Add member to role in PIM requested (permanent)",
+    ROLES,
+    "PIM",
+    "CreateRequestPermanentGrantedRole",
+    "PIM",
+);
+pub const PIM_ACTIVE_REQUESTED_TIMEBOUND: DirectoryOperation = op(
+    "Add member to role in PIM requested (timebound)",
+    ROLES,
+    "PIM",
+    "CreateRequestGrantedRole",
+    "PIM",
+);
+pub const PIM_ACTIVE_COMPLETED_PERMANENT: DirectoryOperation = op(
+    "Add member to role in PIM completed (permanent)",
+    ROLES,
+    "PIM",
+    "CreateRequestPermanentGrantedRole",
+    "PIM",
+);
+pub const PIM_ACTIVE_COMPLETED_TIMEBOUND: DirectoryOperation = op(
+    "Add member to role in PIM completed (timebound)",
+    ROLES,
+    "PIM",
+    "CreateRequestGrantedRole",
+    "PIM",
+);
+/// PIM's own directory write of an eligibility (rules match `AssignEligibleRole` beside `Assign`).
+pub const ADD_ELIGIBLE_MEMBER_TO_ROLE: DirectoryOperation =
+    op("Add eligible member to role", ROLES, CORE, "AssignEligibleRole", "Directory");
 pub const PIM_OUTSIDE_PERMANENT: DirectoryOperation = op("Add member to role outside of PIM (permanent)", ROLES, "PIM", "Add", "PIM");
 pub const PIM_ACTIVATION_REQUESTED: DirectoryOperation = op("Add member to role requested (PIM activation)", ROLES, "PIM", "Add", "PIM");
 pub const PIM_ACTIVATION_COMPLETED: DirectoryOperation = op("Add member to role completed (PIM activation)", ROLES, "PIM", "Add", "PIM");
@@ -211,6 +238,15 @@ pub const DELETE_CROSS_TENANT_PARTNER: DirectoryOperation = op(
 );
 
 // Domains (§2.9) and devices (§2.10).
+/// A Global Administrator's elevation to User Access Administrator at the root of Azure
+/// (Microsoft's "Elevate access" docs; SENT `AzureRBAC.yaml`, Sigma's rule of the same record).
+pub const ELEVATE_ACCESS: DirectoryOperation = op(
+    "User has elevated their access to User Access Administrator for their Azure Resources",
+    "AzureRBACRoleManagementElevateAccess",
+    "Azure RBAC (Elevated Access)",
+    "Assign",
+    "Directory",
+);
 pub const ADD_UNVERIFIED_DOMAIN: DirectoryOperation = op("Add unverified domain", "DirectoryManagement", CORE, "Add", "Directory");
 pub const ADD_VERIFIED_DOMAIN: DirectoryOperation = op("Add verified domain", "DirectoryManagement", CORE, "Add", "Directory");
 pub const VERIFY_DOMAIN: DirectoryOperation = op("Verify domain", "DirectoryManagement", CORE, "Update", "Directory");

@@ -40,9 +40,11 @@ pub(super) fn resolve_users(ctx: &Ctx, specs: &[UserSpec], tenant: &mut Tenant) 
     Ok(())
 }
 
-/// The user with `upn`, made up (a name from the seed, an office address) when not yet known.
+/// The user with `upn` (or a guest with that address), made up (a name from the seed, an office
+/// address) when not yet known.
 pub(crate) fn user(ctx: &Ctx, upn: &str, tenant: &mut Tenant) -> usize {
-    if let Some(i) = tenant.users.iter().position(|u| u.upn.eq_ignore_ascii_case(upn)) {
+    let known = |u: &User| u.upn.eq_ignore_ascii_case(upn) || u.mail.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(upn));
+    if let Some(i) = tenant.users.iter().position(known) {
         return i;
     }
     let path = format!("{}/{upn}", tenant.scenario);
@@ -53,8 +55,26 @@ pub(crate) fn user(ctx: &Ctx, upn: &str, tenant: &mut Tenant) -> usize {
         // The same derivation anomalies have always used for their actors.
         object_id: ctx.ids.guid(&path, "user"),
         ip: office_ip(ctx, tenant, upn),
+        mail: None,
     });
     tenant.users.len() - 1
+}
+
+/// The guest invited at `email`: a user whose UPN is the tenant's `#EXT#` form of the address, as
+/// every record names a guest once invited (audit-operations.md §2.6); scenarios keep naming them
+/// by their address.
+pub(crate) fn guest(ctx: &Ctx, email: &str, tenant: &mut Tenant) -> usize {
+    let index = user(ctx, email, tenant);
+    let u = &mut tenant.users[index];
+    if u.mail.is_none()
+        && !email
+            .to_ascii_lowercase()
+            .ends_with(&format!("@{}", tenant.domain.to_ascii_lowercase()))
+    {
+        u.mail = Some(email.to_owned());
+        u.upn = format!("{}#EXT#@{}", email.replace('@', "_"), tenant.domain);
+    }
+    index
 }
 
 /// A person's display name, stable per seed and user.
@@ -173,6 +193,14 @@ pub(super) fn resolve_action(ctx: &Ctx, spec: &ActionSpec, tenant: &mut Tenant, 
         },
     };
     resolver.resolve(tenant)?;
+    if let (Some(at), Actor::Identity(_) | Actor::Service(_)) = (&spec.client, actor) {
+        return Err(ctx
+            .err(
+                at,
+                "`client` is the app a person works with; identities and services call with their own",
+            )
+            .with_hint("remove `client`, or name a person (a UPN) in `by`"));
+    }
     if let (Some(at), Actor::User(_) | Actor::Service(_)) = (&spec.sql_database, actor) {
         return Err(ctx
             .err(
@@ -250,13 +278,17 @@ enum TargetKind {
     Device,
     /// A name only: a custom role's.
     Name,
+    /// A person invited from outside, by their own address.
+    Guest,
 }
 
 fn target_kind(d: DirectoryAction) -> TargetKind {
     use DirectoryAction::*;
     match d {
-        AddUser | UpdateUser | DeleteUser | ResetUserPassword | RevokeSessions | RegisterSecurityInfo | DeleteSecurityInfo
-        | InviteExternalUser => TargetKind::User,
+        InviteExternalUser => TargetKind::Guest,
+        AddUser | UpdateUser | DeleteUser | ResetUserPassword | RevokeSessions | RegisterSecurityInfo | DeleteSecurityInfo => {
+            TargetKind::User
+        }
         AddGroup | UpdateGroup | DeleteGroup => TargetKind::Group,
         RegisterDevice | UpdateDevice | DeleteDevice => TargetKind::Device,
         AddRoleDefinition | UpdateRoleDefinition => TargetKind::Name,
@@ -346,6 +378,7 @@ impl Params<'_> {
         }
         self.params.credential_type = spec.credential_type.as_ref().map(|c| c.value);
         self.token_use()?;
+        self.client()?;
         if let Some(spacing) = &spec.spacing {
             self.params.spacing = Some(ctx.duration(spacing, "spacing")?);
         }
@@ -363,14 +396,18 @@ impl Params<'_> {
     fn entity(&self, at: &S<String>, kind: TargetKind, tenant: &mut Tenant) -> R<Entity> {
         let name = at.value.trim();
         Ok(match kind {
-            TargetKind::User => {
+            TargetKind::User | TargetKind::Guest => {
                 if !name.contains('@') {
                     return Err(self
                         .ctx
                         .err(at, format!("`{name}` is not a user principal name"))
                         .with_hint("name the user by UPN, e.g. bob@contoso.onmicrosoft.com"));
                 }
-                Entity::User(user(self.ctx, name, tenant))
+                if kind == TargetKind::Guest {
+                    Entity::User(guest(self.ctx, name, tenant))
+                } else {
+                    Entity::User(user(self.ctx, name, tenant))
+                }
             }
             TargetKind::Group => Entity::Group(group_index(self.ctx, name, tenant)),
             TargetKind::Device => Entity::Device(device_index(self.ctx, name, tenant)),
@@ -464,6 +501,18 @@ impl Params<'_> {
         Ok(())
     }
 
+    /// `client`: the app a person works with.
+    fn client(&mut self) -> R<()> {
+        let Some(given) = &self.spec.client else { return Ok(()) };
+        let key = given.value.trim();
+        self.params.client = Some(catalog::services::client_app(key).ok_or_else(|| {
+            let keys: Vec<&str> = catalog::services::CLIENTS.iter().map(|c| c.key).collect();
+            let hint = did_you_mean(key, keys.iter().copied(), || format!("one of: {}", keys.join(", ")));
+            self.ctx.err(given, format!("unknown client `{key}`")).with_hint(hint)
+        })?);
+        Ok(())
+    }
+
     /// deployment_write's `sql_database`: a declared `server/database` the template deploys.
     fn sql_database(&mut self, target: &S<String>, tenant: &Tenant) -> R<()> {
         let ctx = self.ctx;
@@ -542,12 +591,18 @@ impl Params<'_> {
         };
         let rg = &tenant.resource_groups[placement];
         let subscription = tenant.subscriptions[rg.subscription].id;
-        let resource = arm_resource(
-            &operation,
-            self.params.text.get("resource").map(String::as_str),
-            (subscription, &rg.name),
-            self.path,
-        );
+        let given = self.params.text.get("resource").cloned();
+        let given = match given {
+            // An access-policy change is `<vault>/add`, `/remove` or `/replace` (its REST path's
+            // operation kind); a vault alone is an addition.
+            Some(vault) if operation.eq_ignore_ascii_case(ACCESS_POLICY_WRITE) && !vault.contains('/') => Some(format!("{vault}/add")),
+            other => other,
+        };
+        if operation.eq_ignore_ascii_case(ACCESS_POLICY_WRITE) {
+            let vault = given.as_deref().and_then(|g| g.split('/').next()).unwrap_or_default();
+            self.params.vault = tenant.key_vaults.iter().position(|k| k.name.eq_ignore_ascii_case(vault));
+        }
+        let resource = arm_resource(&operation, given.as_deref(), (subscription, &rg.name), self.path);
         self.params.arm_resource = Some(ArmResourceRef {
             region: tenant_region(tenant),
             ..resource
@@ -603,6 +658,8 @@ impl Params<'_> {
             ("object", &s.object),
             ("credential", &s.credential),
             ("country", &s.country),
+            ("file_uris", &s.file_uris),
+            ("storage", &s.storage),
         ] {
             let Some(v) = value else { continue };
             let given = v.value.trim();
@@ -618,6 +675,9 @@ impl Params<'_> {
         Ok(())
     }
 }
+
+/// The ARM operation of Key Vault access-policy changes.
+const ACCESS_POLICY_WRITE: &str = "Microsoft.KeyVault/vaults/accessPolicies/write";
 
 /// The tenant's default region: where its first resource group's resources are made up.
 fn tenant_region(tenant: &Tenant) -> &'static catalog::Region {
@@ -674,7 +734,8 @@ pub(crate) fn arm_resource(operation: &str, given: Option<&str>, (subscription, 
             (format!("/subscriptions/{subscription}/resourceGroups/{name}"), name)
         }
         ("Microsoft.Portal", _) => ("/providers/Microsoft.Portal/consoles/default".to_owned(), String::new()),
-        ("Microsoft.Authorization", ["elevateAccess"]) => ("/providers/Microsoft.Authorization".to_owned(), String::new()),
+        // Elevation is tenant-wide: its record names the provider at the root.
+        ("Microsoft.Authorization", []) => ("/providers/Microsoft.Authorization".to_owned(), String::new()),
         _ => {
             let mut id = format!("{scope}/providers/{provider}");
             for (i, t) in types.iter().enumerate() {
@@ -799,6 +860,8 @@ fn fields_given(spec: &ActionSpec) -> Vec<(&'static str, Option<(u32, u32)>)> {
         ("credential", loc(&spec.credential)),
         ("country", loc(&spec.country)),
         ("spacing", loc(&spec.spacing)),
+        ("file_uris", loc(&spec.file_uris)),
+        ("storage", loc(&spec.storage)),
         ("sql_database", loc(&spec.sql_database)),
     ]
 }

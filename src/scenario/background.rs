@@ -65,7 +65,10 @@ struct Pools {
     groups: Vec<usize>,
     devices: Vec<usize>,
     new_devices: Vec<usize>,
+    /// Apps registered before the period: their owners update them.
     registered_apps: Vec<usize>,
+    /// Apps registered during the period, with their first secret.
+    new_apps: Vec<usize>,
     saas_apps: Vec<usize>,
     service_apps: Vec<usize>,
     managed: Vec<usize>,
@@ -146,12 +149,16 @@ impl Builder<'_> {
             .collect();
         let devices = (0..n).map(|k| self.device(tenant, "DESKTOP", k)).collect();
         let new_devices = (0..(n / 10).max(2)).map(|k| self.device(tenant, "LAPTOP", k)).collect();
-        let registered_apps = (0..(n / 20).max(2))
-            .map(|k| {
-                let name = format!("{} {}", self.company(), APP_WORDS[k % APP_WORDS.len()]);
-                application_index(self.ctx, &name, tenant)
-            })
-            .collect();
+        let mut apps = |b: &mut Self, offset: usize| -> Vec<usize> {
+            (0..(n / 20).max(2))
+                .map(|k| {
+                    let name = format!("{} {}", b.company(), APP_WORDS[(k + offset) % APP_WORDS.len()]);
+                    application_index(b.ctx, &name, tenant)
+                })
+                .collect()
+        };
+        let registered_apps = apps(self, 0);
+        let new_apps = apps(self, 3);
         let saas_apps = (0..5)
             .map(|_| {
                 let name = format!("{} for Microsoft 365", self.company());
@@ -220,6 +227,7 @@ impl Builder<'_> {
             devices,
             new_devices,
             registered_apps,
+            new_apps,
             saas_apps,
             service_apps,
             managed,
@@ -253,7 +261,11 @@ impl Builder<'_> {
             upn = format!("{local}{suffix}@{domain}");
             suffix += 1;
         }
-        let index = super::actions::user(self.ctx, &upn, tenant);
+        let index = if tag == "guest" {
+            super::actions::guest(self.ctx, &upn, tenant)
+        } else {
+            super::actions::user(self.ctx, &upn, tenant)
+        };
         tenant.users[index].display_name = name;
         index
     }
@@ -693,7 +705,7 @@ impl Builder<'_> {
     /// SaaS apps. Only apps that never sign in get credentials, as a new registration does.
     fn application_streams(&mut self, p: &Pools, tenant: &mut Tenant) {
         let n = p.people as f64;
-        for (k, app) in p.registered_apps.iter().enumerate() {
+        for (k, app) in p.new_apps.iter().enumerate() {
             let by = Actor::User(p.admins[k % p.admins.len()]);
             let target = Some(Entity::Application(*app));
             let created = act(dir(DirectoryAction::AddApplication), by, ActionParams { target, ..params() });

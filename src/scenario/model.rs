@@ -539,6 +539,13 @@ pub struct ActionSpec {
     pub status: Option<S<i64>>,
     /// How an identity gets the token the call presents: `cached` (default), `fresh` or `stolen`.
     pub token: Option<S<String>>,
+    /// The client app a person uses: `portal` (default), `azure_cli`, `azure_powershell`,
+    /// `graph_powershell`, `graph_explorer`.
+    pub client: Option<S<String>>,
+    /// vm_extension_write: the files the extension downloads, comma separated.
+    pub file_uris: Option<S<String>>,
+    /// cloud_shell: `new` (first use: its storage account is created) or `existing`.
+    pub storage: Option<S<String>>,
     /// sign_in: the longest gap between sign-ins, e.g. `10m` (default 90s).
     pub spacing: Option<S<String>>,
     /// deployment_write: the SQL database (`server/database`) the template deploys.

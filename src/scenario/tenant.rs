@@ -226,6 +226,9 @@ pub struct User {
     pub object_id: Uuid,
     /// The public address they usually work from.
     pub ip: Ipv4Addr,
+    /// A guest's own address (`invitedUserEmailAddress`); their `upn` is then the tenant's
+    /// `<email with @ as _>#EXT#@<tenant domain>`.
+    pub mail: Option<String>,
 }
 
 /// A directory group.
@@ -358,6 +361,8 @@ pub struct ActionParams {
     pub credential_type: Option<CredentialType>,
     /// `token`: how an identity gets the token the call presents.
     pub token: TokenUse,
+    /// `client`: the app a person calls ARM or Graph with (default the portal).
+    pub client: Option<&'static crate::catalog::services::MicrosoftApp>,
     /// sign_in: the longest gap between sign-ins (`spacing`; default 90 s).
     pub spacing: Option<TimeDelta>,
     /// deployment_write: the SQL database the template deploys (`sql_database`): index into

@@ -201,6 +201,7 @@ pub const ARM_FIELDS: &[&str] = &[
     "direction",
     "permissions",
     "sql_database",
+    "file_uris",
 ];
 
 /// Fields a Key Vault action takes.
@@ -264,7 +265,7 @@ impl ActionKind {
             ActionKind::Directory(d) => d.fields(),
             ActionKind::Arm(_) => ARM_FIELDS,
             ActionKind::GenericArm => GENERIC_ARM_FIELDS,
-            ActionKind::CloudShell => &[],
+            ActionKind::CloudShell => &["storage"],
             ActionKind::KeyVault => KEYVAULT_FIELDS,
             ActionKind::SignIn => SIGN_IN_FIELDS,
             ActionKind::ApiCall => &["resource"],
@@ -282,6 +283,7 @@ impl ActionKind {
             (ActionKind::Directory(UpdateAuthorizationPolicy), "change") => &["user_consent"],
             (ActionKind::Directory(_), "direction") => &["inbound", "outbound"],
             (ActionKind::Directory(_), "access") => &["allowed", "blocked"],
+            (ActionKind::CloudShell, "storage") => &["new", "existing"],
             (_, "direction") => &["Inbound", "Outbound"],
             (_, "access") => &["Allow", "Deny"],
             _ => return None,

@@ -191,6 +191,7 @@ pub(crate) fn vault_request<'t>(
         time,
         tenant,
         kind: EventKind::KeyVault(KeyVaultOp {
+            policy_change: None,
             caller,
             vault,
             operation,

@@ -76,6 +76,20 @@ pub struct KeyVaultOp<'t> {
     pub correlation_id: Uuid,
     /// `DurationMs`.
     pub duration_ms: i64,
+    /// A management change's access-policy delta (`addedAccessPolicy_*`, `removedAccessPolicy_*`).
+    pub policy_change: Option<AccessPolicyChange>,
+}
+
+/// An access policy a vault management change added or removed (arm-and-keyvault-operations.md
+/// §2.6: delta columns on `VaultPatch`).
+#[derive(Debug, Clone)]
+pub struct AccessPolicyChange {
+    /// Added (`addedAccessPolicy_*`) or removed (`removedAccessPolicy_*`).
+    pub added: bool,
+    /// The principal's object id.
+    pub object_id: Uuid,
+    /// Permissions per object kind: keys, secrets, certificates.
+    pub permissions: [Vec<String>; 3],
 }
 
 /// Who made a Key Vault request.
@@ -88,6 +102,9 @@ pub enum VaultCaller<'t> {
     Unauthenticated(&'t Identity),
     /// A Microsoft service reading the vault through ARM (long-form claims, management URI).
     Service(&'static crate::catalog::services::MicrosoftApp),
+    /// A person managing the vault through ARM with a client app (long-form claims with their
+    /// UPN and name).
+    Person(&'t crate::scenario::tenant::User, &'static crate::catalog::services::MicrosoftApp),
 }
 
 /// The kind of object a Key Vault data-plane request is about (its path segment).

@@ -47,6 +47,17 @@ pub const KEYVAULT_OPTIONAL: &[&str] = &[
     "identity_claim_xms_az_nwperimid_s",
     "identity_claim_xms_mirid_s",
     "identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g",
+    "identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s",
+    "identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_name_s",
+    "addedAccessPolicy_ObjectId_g",
+    "addedAccessPolicy_TenantId_g",
+    "addedAccessPolicy_Permissions_keys_s",
+    "addedAccessPolicy_Permissions_secrets_s",
+    "addedAccessPolicy_Permissions_certificates_s",
+    "removedAccessPolicy_ObjectId_g",
+    "removedAccessPolicy_Permissions_keys_s",
+    "removedAccessPolicy_Permissions_secrets_s",
+    "removedAccessPolicy_Permissions_certificates_s",
 ];
 
 /// Columns a Logic Apps `WorkflowRuntime` record carries, besides `_IsBillable`/`_BilledSize`.
@@ -121,7 +132,7 @@ pub fn render_keyvault(event: &Event<'_>, op: &KeyVaultOp<'_>, w: &mut RecordWri
     let correlation_id = op.correlation_id.to_string();
     let client = match op.caller {
         VaultCaller::Identity(i) | VaultCaller::Unauthenticated(i) => Some(super::keyvault_client(i)),
-        VaultCaller::Service(_) => None,
+        VaultCaller::Service(_) | VaultCaller::Person(..) => None,
     };
     let api_version = client.map_or(VAULT_MANAGEMENT_API_VERSION, |c| c.keyvault_api_version);
     w.datetime("TimeGenerated", event.time);
@@ -151,6 +162,9 @@ pub fn render_keyvault(event: &Event<'_>, op: &KeyVaultOp<'_>, w: &mut RecordWri
     w.real("httpStatusCode_d", f64::from(op.status));
     w.string("tlsVersion_s", "TLS1_2");
     keyvault_identity(op, w);
+    if let Some(change) = &op.policy_change {
+        access_policy_columns(event, change, w);
+    }
     (
         Table::AzureDiagnostics,
         RecordKey {
@@ -163,7 +177,7 @@ pub fn render_keyvault(event: &Event<'_>, op: &KeyVaultOp<'_>, w: &mut RecordWri
 
 fn service_agent(op: &KeyVaultOp<'_>) -> &'static str {
     match op.caller {
-        VaultCaller::Service(app) => app.user_agent,
+        VaultCaller::Service(app) | VaultCaller::Person(_, app) => app.user_agent,
         _ => "",
     }
 }
@@ -290,7 +304,39 @@ fn keyvault_identity(op: &KeyVaultOp<'_>, w: &mut RecordWriter) {
                 app.app_id,
             );
         }
+        VaultCaller::Person(user, client) => {
+            w.boolean("isAccessPolicyMatch_b", true);
+            w.string("identity_claim_appid_g", client.app_id);
+            w.string_fmt(
+                "identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g",
+                format_args!("{}", user.object_id),
+            );
+            w.string(
+                "identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s",
+                &user.upn,
+            );
+            w.string(
+                "identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_name_s",
+                &user.upn,
+            );
+        }
         VaultCaller::Unauthenticated(_) => {}
+    }
+}
+
+/// The delta columns of an access-policy change on `VaultPatch`: the principal, the tenant and
+/// each object kind's permissions as a JSON list (SENT hunting query `AzureKeyVaultAccessManipulation`
+/// reads `addedAccessPolicy_*` and `removedAccessPolicy_*`).
+fn access_policy_columns(event: &Event<'_>, change: &crate::sim::event::AccessPolicyChange, w: &mut RecordWriter) {
+    let prefix = if change.added { "addedAccessPolicy" } else { "removedAccessPolicy" };
+    w.string_fmt(&format!("{prefix}_ObjectId_g"), format_args!("{}", change.object_id));
+    // The table has no removedAccessPolicy_TenantId_g column (schemas/AzureDiagnostics.json).
+    if change.added {
+        w.string_fmt("addedAccessPolicy_TenantId_g", format_args!("{}", event.tenant.tenant_id));
+    }
+    for (kind, permissions) in ["keys", "secrets", "certificates"].iter().zip(&change.permissions) {
+        let list = serde_json::to_string(permissions).unwrap_or_default();
+        w.string(&format!("{prefix}_Permissions_{kind}_s"), &list);
     }
 }
 

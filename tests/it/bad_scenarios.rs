@@ -421,3 +421,103 @@ fn signins_per_run_on_a_managed_identity() {
         &["`vm-01` is a managed identity", "remove `signins_per_run`"],
     );
 }
+
+/// An action of `body` (a YAML flow mapping's inside) at 10:00 by `eve`.
+fn action(body: &str) -> String {
+    append(&format!(
+        "actions:\n  - {{ at: 2026-11-27T10:00:00Z, by: eve@contoso.onmicrosoft.com, {body} }}\n"
+    ))
+}
+
+#[test]
+fn unknown_action_suggests_the_closest() {
+    rejects(
+        &action("do: add_app_role_asignment, target: x"),
+        "add_app_role_asignment",
+        &["unknown action `add_app_role_asignment`", "did you mean `add_app_role_assignment`?"],
+    );
+}
+
+#[test]
+fn a_field_the_action_does_not_take() {
+    rejects(
+        &action("do: add_user, target: bob@contoso.onmicrosoft.com, vm_size: Standard_B2s"),
+        "vm_size",
+        &["`vm_size`"],
+    );
+}
+
+#[test]
+fn an_action_without_its_required_field() {
+    rejects(
+        &action("do: add_member_to_role, member: bob@contoso.onmicrosoft.com"),
+        "add_member_to_role",
+        &["needs `role`"],
+    );
+}
+
+#[test]
+fn an_unknown_directory_role() {
+    rejects(
+        &action("do: add_member_to_role, member: bob@contoso.onmicrosoft.com, role: Global Admin"),
+        "Global Admin",
+        &["unknown directory role `Global Admin`", "did you mean `Global Administrator`?"],
+    );
+}
+
+#[test]
+fn an_unknown_application_permission() {
+    rejects(
+        &action("do: add_app_role_assignment, target: app, app_role: Mail.Reed"),
+        "Mail.Reed",
+        &["unknown application permission `Mail.Reed`", "did you mean `Mail.Read`?"],
+    );
+}
+
+#[test]
+fn a_value_outside_a_closed_set() {
+    rejects(
+        &action("do: register_security_info, target: bob@contoso.onmicrosoft.com, method: fido"),
+        "method: fido",
+        &["`method` of `register_security_info` cannot be `fido`", "did you mean `fido2`?"],
+    );
+}
+
+#[test]
+fn an_unknown_token_use() {
+    let text = append("actions:\n  - { at: 2026-11-27T10:00:00Z, by: sp-deploy, do: vm_start, token: stolem }\n");
+    rejects(&text, "stolem", &["`token` cannot be `stolem`", "did you mean `stolen`?"]);
+}
+
+#[test]
+fn a_client_for_an_identity() {
+    let text = append("actions:\n  - { at: 2026-11-27T10:00:00Z, by: sp-deploy, do: vm_start, client: azure_cli }\n");
+    rejects(&text, "client: azure_cli", &["`client` is the app a person works with"]);
+}
+
+#[test]
+fn a_person_cannot_sign_in_as_a_workload() {
+    rejects(
+        &action("do: sign_in"),
+        "do: sign_in",
+        &["`eve@contoso.onmicrosoft.com` cannot `sign_in`"],
+    );
+}
+
+#[test]
+fn a_custom_anomaly_without_a_label() {
+    let text = append(
+        "anomalies:\n  - kind: custom\n    at: 2026-11-27T10:00:00Z\n    actions: [{ by: eve@contoso.onmicrosoft.com, do: add_user, target: x@contoso.onmicrosoft.com }]\n",
+    );
+    rejects(&text, "kind: custom", &["a custom anomaly needs a `label`"]);
+}
+
+#[test]
+fn an_expectation_of_a_behaviour_the_scenario_does_not_inject() {
+    let text = append("expectations:\n  - { rule: some-rule, catches: [keyvault_mass_raed] }\n");
+    rejects(
+        &text,
+        "keyvault_mass_raed",
+        &["no anomaly of this scenario is `keyvault_mass_raed`"],
+    );
+}

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod actions;
 mod background;
 mod bad_scenarios;
 mod cli_output;

@@ -8,7 +8,7 @@ use crate::catalog::{self, roles, services};
 use crate::ids::{SimRng, random_guid};
 use crate::scenario::tenant::{ActionParams, ArmResourceRef, Entity, Tenant};
 use crate::sim::calls::ms;
-use crate::sim::event::{ArmActivity, ArmBody, ArmCaller, ArmStatus, ArmTarget, Event, EventKind};
+use crate::sim::event::{AccessPolicyChange, ArmActivity, ArmBody, ArmCaller, ArmStatus, ArmTarget, Event, EventKind};
 use crate::sim::tokens::RunTokens;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -36,7 +36,70 @@ pub(super) fn perform<'t>(
     }
     let Some(resource) = params.arm_resource.as_ref() else { return };
     let target = target_of(op, params, resource, rng);
+    let before = out.len();
     operation(ctx, op, doer, target, at, tokens, rng, out);
+    let done = out[before..]
+        .last()
+        .map(|e| e.time)
+        .filter(|_| !ctx.action.fails && out.len() > before);
+    if let Some(done) = done {
+        consequences(ctx, op, doer, done, rng, out);
+    }
+}
+
+/// What other services log of a successful operation: the vault's own `VaultPatch` of an
+/// access-policy change; the directory's record of an elevation of access.
+fn consequences<'t>(ctx: &Ctx<'_, 't>, op: ArmOp<'t>, doer: &Doer<'t>, done: DateTime<Utc>, rng: &mut SimRng, out: &mut Vec<Event<'t>>) {
+    let Doer::User { user, .. } = doer else { return };
+    let params = &ctx.action.params;
+    match op.name {
+        "Microsoft.KeyVault/vaults/accessPolicies/write" => {
+            let (Some(v), Some(resource)) = (params.vault, params.arm_resource.as_ref()) else {
+                return;
+            };
+            let Some(object_id) = principal(ctx.tenant, params).map(|(id, _)| id) else {
+                return;
+            };
+            let secrets: Vec<String> = params
+                .text_or("permissions", "get,list")
+                .split(',')
+                .map(|p| p.trim().to_owned())
+                .collect();
+            let change = AccessPolicyChange {
+                added: !resource.name.eq_ignore_ascii_case("remove"),
+                object_id,
+                permissions: [Vec::new(), secrets, Vec::new()],
+            };
+            let client = user_client(params);
+            out.push(super::keyvault::vault_patch(
+                ctx,
+                user,
+                client,
+                v,
+                change,
+                done + ms(rng, 100, 900),
+                rng,
+            ));
+        }
+        "Microsoft.Authorization/elevateAccess/action" => {
+            let initiator = crate::sim::event::Initiator::User {
+                id: user.object_id,
+                upn: Some(user.upn.clone()),
+                display_name: None,
+                ip: Some(doer.ip()),
+            };
+            let change = crate::sim::directory::Change::new(&catalog::directory::ELEVATE_ACCESS, Vec::new());
+            crate::sim::calls::push_audits_with(ctx.tenant, &initiator, vec![change], true, done, rng, out);
+        }
+        _ => {}
+    }
+}
+
+/// The client app a person's ARM call comes from (`client`, default the portal).
+pub(super) fn user_client(params: &ActionParams) -> &'static services::MicrosoftApp {
+    params
+        .client
+        .unwrap_or_else(|| services::client_app("portal").expect("catalog has the portal"))
 }
 
 /// Emits the events of `op` on `target`: Start, then Accept for asynchronous operations, then
@@ -64,14 +127,7 @@ fn operation<'t>(
             },
             Some(roles::contributor()),
         ),
-        Doer::User { user, .. } => (
-            ArmCaller::User {
-                user,
-                token,
-                client: services::client_app("portal").expect("catalog has the portal"),
-            },
-            roles::azure_role("Owner"),
-        ),
+        Doer::User { user, client, .. } => (ArmCaller::User { user, token, client }, roles::azure_role("Owner")),
         // The resolver lets no service do an ARM write.
         Doer::Service { .. } => return,
     };
@@ -143,7 +199,10 @@ fn target_of(op: ArmOp<'_>, params: &ActionParams, resource: &ArmResourceRef, rn
             .unwrap_or_default()
             .to_owned();
         return ArmTarget {
-            id: format!("{scope}/providers/Microsoft.Authorization/roleAssignments/{name}"),
+            id: format!(
+                "{}/providers/Microsoft.Authorization/roleAssignments/{name}",
+                scope.trim_end_matches('/')
+            ),
             name,
             resource_group,
             subscription: resource.subscription,
@@ -195,8 +254,11 @@ fn bodies(tenant: &Tenant, op: ArmOp<'_>, params: &ActionParams, target: &ArmTar
             (None, Some(body))
         }
         "Microsoft.Compute/virtualMachines/extensions/write" => {
-            let settings =
-                json!({"commandToExecute": text("command", "powershell -ExecutionPolicy Unrestricted -File setup.ps1"), "fileUris": []});
+            let file_uris: Vec<&str> = params
+                .text
+                .get("file_uris")
+                .map_or(Vec::new(), |u| u.split(',').map(str::trim).collect());
+            let settings = json!({"commandToExecute": text("command", "powershell -ExecutionPolicy Unrestricted -File setup.ps1"), "fileUris": file_uris});
             let properties = json!({"publisher": text("publisher", "Microsoft.Compute"), "type": text("extension_type", "CustomScriptExtension"),
                 "typeHandlerVersion": "1.10", "autoUpgradeMinorVersion": true, "settings": settings});
             let mut response = json!({"name": target.name, "properties": properties.clone()});
@@ -210,6 +272,10 @@ fn bodies(tenant: &Tenant, op: ArmOp<'_>, params: &ActionParams, target: &ArmTar
             let mut response = json!({"name": target.name, "id": target.id, "properties": properties.clone()});
             response["properties"]["provisioningState"] = json!("Updating");
             (Some(json!({"name": target.name, "properties": properties})), Some(response))
+        }
+        "Microsoft.Compute/virtualMachines/runCommand/action" => {
+            let script: Vec<String> = text("command", "Get-Service").lines().map(str::to_owned).collect();
+            (Some(json!({"commandId": "RunPowerShellScript", "script": script})), None)
         }
         "Microsoft.Network/publicIPAddresses/write" => {
             let response = json!({"name": target.name, "location": region, "sku": {"name": "Standard"},
@@ -262,6 +328,10 @@ pub(super) fn cloud_shell<'t>(
             .op()
     };
     operation(ctx, op("cloud_shell_write"), doer, console, at, tokens, rng, out);
+    // A returning user's shell mounts the storage it made the first time.
+    if ctx.action.params.text_or("storage", "new") == "existing" {
+        return;
+    }
     let group = format!("cloud-shell-storage-{}", resource.region.name);
     let account = format!("cs{}", &random_guid(rng).simple().to_string()[..16]);
     let storage = ArmTarget {

@@ -63,9 +63,13 @@ fn initiator_of(doer: &Doer<'_>, action: DirectoryAction) -> Initiator {
             app_id: None,
             sp_id: None,
         },
-        Doer::User { user, ip } => Initiator::User {
+        Doer::User { user, ip, .. } => Initiator::User {
             id: user.object_id,
-            upn: Some(user.upn.clone()),
+            // A guest redeeming signs in with their own address.
+            upn: Some(match (action, &user.mail) {
+                (DirectoryAction::RedeemExternalUserInvite, Some(mail)) => mail.clone(),
+                _ => user.upn.clone(),
+            }),
             display_name: (action == DirectoryAction::ConsentToApplication).then(|| "Azure ESTS Service".to_owned()),
             ip: Some(*ip),
         },
@@ -76,7 +80,7 @@ fn initiator_of(doer: &Doer<'_>, action: DirectoryAction) -> Initiator {
 fn agent(doer: &Doer<'_>) -> &'static str {
     match doer {
         Doer::Identity { .. } => crate::sim::calls::GRAPH_POWERSHELL_AGENT,
-        Doer::User { .. } => services::client_app("portal").map_or("", |c| c.user_agent),
+        Doer::User { client, .. } => client.user_agent,
         Doer::Service { app, .. } => app.user_agent,
     }
 }
@@ -175,7 +179,7 @@ fn changes(ctx: &Ctx<'_, '_>, action: DirectoryAction, doer: &Doer<'_>, at: Date
         AddCrossTenantPartner | UpdateCrossTenantPartner | DeleteCrossTenantPartner | UpdateAuthorizationPolicy => {
             (policy_changes(ctx, action), Vec::new())
         }
-        AddDomain | VerifyDomain | SetDomainFederation => (domain_changes(ctx, action), Vec::new()),
+        AddDomain | VerifyDomain | SetDomainFederation => (domain_changes(ctx, action, agent(doer)), Vec::new()),
         RegisterDevice | UpdateDevice | DeleteDevice => (device_changes(ctx, action, doer), Vec::new()),
     }
 }
@@ -343,9 +347,16 @@ fn grant_changes(ctx: &Ctx<'_, '_>, action: DirectoryAction, doer: &Doer<'_>, at
         let Some(role) = params.app_role else { return Vec::new() };
         return directory::app_role_assigned(resource, &client, role, at, agent(doer));
     }
-    let admin = params.text_or("consent", "admin") == "admin";
+    let admin = params.text_or("consent", "user") == "admin";
     let scopes = params.text_or("scopes", "User.Read");
-    let grant = delegated_grant(resource, &client, scopes, admin);
+    // A consent's grant is written by Entra's token service; a direct grant by the caller's client.
+    let user_agent = if action == DirectoryAction::ConsentToApplication {
+        "EvoSTS"
+    } else {
+        agent(doer)
+    };
+    let grant = delegated_grant(resource, &client, scopes, admin)
+        .with_details(vec![("User-Agent", user_agent.to_owned()), ("AppId", api.app_id.to_owned())]);
     if action == DirectoryAction::AddDelegatedPermissionGrant {
         return vec![grant];
     }
@@ -415,7 +426,6 @@ fn delegated_grant(
         ..AuditTarget::default()
     };
     Change::new(&op::ADD_DELEGATED_PERMISSION_GRANT, vec![resource, client_target])
-        .with_details(vec![("AppId", resource_app_id.to_owned())])
 }
 
 /// The role object of a built-in role in this tenant: its id differs from the template's.
@@ -557,11 +567,17 @@ fn pim_changes(
     now.extend(completed.map(record));
     let mut later = Vec::new();
     let pim = pim_service();
-    if matches!(action, PimAssignActive | PimActivate) {
+    // PIM's own directory write of what was granted.
+    let written = match action {
+        PimAssignActive | PimActivate => Some(&op::ADD_MEMBER_TO_ROLE),
+        PimAssignEligible => Some(&op::ADD_ELIGIBLE_MEMBER_TO_ROLE),
+        _ => None,
+    };
+    if let Some(written) = written {
         later.push(Later {
             after: TimeDelta::seconds(2),
             initiator: pim.clone(),
-            changes: vec![role_assignment(ctx, &op::ADD_MEMBER_TO_ROLE, member, role, false)],
+            changes: vec![role_assignment(ctx, written, member, role, false)],
         });
     }
     if action == PimActivate {
@@ -752,8 +768,19 @@ fn user_changes(ctx: &Ctx<'_, '_>, action: DirectoryAction, doer: &Doer<'_>, at:
             params,
             user_target(Vec::new()),
         )],
-        InviteExternalUser => invitation(tenant, user),
-        _ => vec![Change::new(&op::REDEEM_EXTERNAL_USER_INVITE, vec![user_target(Vec::new())])],
+        InviteExternalUser => invitation(user),
+        _ => {
+            // The redeeming guest's record spells out who they are (STR sample; published rules
+            // parse `UPN: (.+), Email`).
+            let mut target = user_target(Vec::new());
+            target.display_name = Some(format!(
+                "UPN: {}, Email: {}, InvitationId: {}, Source: One Time Passcode",
+                user.upn,
+                user.mail.as_deref().unwrap_or(&user.upn),
+                crate::ids::child_guid(user.object_id, 3)
+            ));
+            vec![Change::new(&op::REDEEM_EXTERNAL_USER_INVITE, vec![target])]
+        }
     }
 }
 
@@ -799,9 +826,10 @@ fn method_text(method: &str, by_self: bool) -> &'static str {
 }
 
 /// A guest invitation: `Invite external user` (Invited Users), then the guest's `Add user`.
-fn invitation(tenant: &Tenant, user: &crate::scenario::tenant::User) -> Vec<Change> {
-    let local = user.upn.split('@').next().unwrap_or_default();
-    let guest_upn = format!("{}#EXT#@{}", user.upn.replace('@', "_"), tenant.domain);
+fn invitation(user: &crate::scenario::tenant::User) -> Vec<Change> {
+    let email = user.mail.clone().unwrap_or_else(|| user.upn.clone());
+    let local = email.split('@').next().unwrap_or_default();
+    let guest_upn = user.upn.clone();
     let target = |modified| AuditTarget {
         id: Some(user.object_id.to_string()),
         display_name: Some(local.to_owned()),
@@ -814,7 +842,7 @@ fn invitation(tenant: &Tenant, user: &crate::scenario::tenant::User) -> Vec<Chan
     vec![
         Change::new(&op::INVITE_EXTERNAL_USER, vec![target(Vec::new())]).with_details(vec![
             ("InvitationId", crate::ids::child_guid(user.object_id, 3).to_string()),
-            ("invitedUserEmailAddress", user.upn.clone()),
+            ("invitedUserEmailAddress", email.clone()),
         ]),
         Change::new(
             &op::ADD_USER,
@@ -955,7 +983,7 @@ fn policy_changes(ctx: &Ctx<'_, '_>, action: DirectoryAction) -> Vec<Change> {
 }
 
 /// Domains (§2.9): a domain target has no `type` and no `id`.
-fn domain_changes(ctx: &Ctx<'_, '_>, action: DirectoryAction) -> Vec<Change> {
+fn domain_changes(ctx: &Ctx<'_, '_>, action: DirectoryAction, user_agent: &str) -> Vec<Change> {
     use DirectoryAction::*;
     let domain = ctx.action.params.text_or("domain", "contoso.com").to_owned();
     let target = |modified| AuditTarget {
@@ -963,7 +991,7 @@ fn domain_changes(ctx: &Ctx<'_, '_>, action: DirectoryAction) -> Vec<Change> {
         modified,
         ..AuditTarget::default()
     };
-    match action {
+    let changes = match action {
         // A subdomain of the tenant's initial `onmicrosoft.com` domain is verified as it is added.
         AddDomain if domain.to_ascii_lowercase().ends_with(".onmicrosoft.com") => vec![Change::new(
             &op::ADD_VERIFIED_DOMAIN,
@@ -1002,7 +1030,13 @@ fn domain_changes(ctx: &Ctx<'_, '_>, action: DirectoryAction) -> Vec<Change> {
                 ),
             ]
         }
-    }
+    };
+    // The admin center's Graph client names itself in every domain record (SENT NRT_ADFSDomainTrustMods
+    // reads the `User-Agent` detail).
+    changes
+        .into_iter()
+        .map(|c| c.with_details(vec![("User-Agent", user_agent.to_owned())]))
+        .collect()
 }
 
 /// Devices (§2.10).

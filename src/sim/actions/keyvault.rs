@@ -106,6 +106,33 @@ pub(super) fn perform<'t>(
     ));
 }
 
+/// The vault's record of a person's access-policy change through ARM: `VaultPatch` on the vault,
+/// with the policy delta.
+pub(super) fn vault_patch<'t>(
+    ctx: &Ctx<'_, 't>,
+    user: &'t crate::scenario::tenant::User,
+    client: &'static crate::catalog::services::MicrosoftApp,
+    vault: usize,
+    change: crate::sim::event::AccessPolicyChange,
+    at: DateTime<Utc>,
+    rng: &mut SimRng,
+) -> Event<'t> {
+    let vault = &ctx.tenant.key_vaults[vault];
+    let mut event = request(
+        ctx,
+        VaultCaller::Person(user, client),
+        vault,
+        ("VaultPatch", VaultObject::Vault),
+        user.ip,
+        at,
+        rng,
+    );
+    if let EventKind::KeyVault(op) = &mut event.kind {
+        op.policy_change = Some(change);
+    }
+    event
+}
+
 /// The request's record, answered with the action's `status` (default 200).
 fn request<'t>(
     ctx: &Ctx<'_, 't>,
@@ -120,6 +147,7 @@ fn request<'t>(
         time,
         tenant: ctx.tenant,
         kind: EventKind::KeyVault(KeyVaultOp {
+            policy_change: None,
             caller,
             vault,
             operation,

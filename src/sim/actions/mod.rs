@@ -44,8 +44,12 @@ pub(crate) struct Ctx<'a, 't> {
 
 /// Who performs an action, as calls see them.
 pub(crate) enum Doer<'t> {
-    /// A person, calling from `ip`.
-    User { user: &'t User, ip: Ipv4Addr },
+    /// A person, calling from `ip` with `client` (the portal unless the action says).
+    User {
+        user: &'t User,
+        ip: Ipv4Addr,
+        client: &'static crate::catalog::services::MicrosoftApp,
+    },
     /// A workload identity presenting its credential, calling from `ip`, with a token got as
     /// `token` says.
     Identity {
@@ -69,6 +73,7 @@ impl<'t> Ctx<'_, 't> {
                 Doer::User {
                     user,
                     ip: self.action.ip.unwrap_or(user.ip),
+                    client: arm::user_client(&self.action.params),
                 }
             }
             Actor::Service(app) => Doer::Service {
