@@ -55,20 +55,8 @@ impl IdSource {
     /// `len` lower-case hex digits derived from `key` with a fast non-cryptographic hash: for
     /// per-record values (secret versions) where a SHA-256 per record would cost too much.
     pub fn hex_id(&self, key: &str, len: usize) -> String {
-        // FNV-1a over seed and key, then splitmix64 to stretch it.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in self.seed.to_le_bytes().iter().chain(key.as_bytes()) {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        let mut out = String::with_capacity(len + 16);
-        while out.len() < len {
-            h = h.wrapping_add(0x9e37_79b9_7f4a_7c15);
-            let mut z = h;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-            z ^= z >> 31;
-            out.push_str(&format!("{z:016x}"));
-        }
+        let bytes = stretch(&[&self.seed.to_le_bytes(), key.as_bytes()], len.div_ceil(2));
+        let mut out: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         out.truncate(len);
         out
     }
@@ -84,6 +72,29 @@ pub fn random_guid(rng: &mut impl Rng) -> Uuid {
     let mut bytes = [0u8; 16];
     rng.fill_bytes(&mut bytes);
     guid_from_bytes(bytes)
+}
+
+/// `len` bytes derived from `parts` with a fast non-cryptographic hash (FNV-1a over the parts,
+/// each length-prefixed, stretched by splitmix64): stable values per record — opaque claims,
+/// secret versions — where a SHA-256 each would cost a noticeable share of generation.
+pub fn stretch(parts: &[&[u8]], len: usize) -> Vec<u8> {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in (part.len() as u64).to_le_bytes().iter().chain(part.iter()) {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        h = h.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = h;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        out.extend_from_slice(&z.to_le_bytes());
+    }
+    out.truncate(len);
+    out
 }
 
 /// A stable version-4-shaped GUID derived from `parent` and an index: a child identifier (one per

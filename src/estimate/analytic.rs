@@ -394,7 +394,7 @@ fn token_acquisition(event: &Event<'_>, tokens: &RunTokens<'_>, resources: &[&st
         EventKind::SignIn(s) => {
             tokens
                 .obtained()
-                .find(|(key, token)| *key == s.resource.key && token.token_id == s.token_id)?;
+                .find(|(key, token)| *key == s.resource.key && *token.token_id == *s.token_id)?;
             slot(s.resource.key).map(Acquired::Token)
         }
         EventKind::KeyVault(op) if matches!(op.caller, VaultCaller::Unauthenticated(_)) => slot("key_vault").map(Acquired::Session),

@@ -26,7 +26,7 @@ pub(super) fn resolve_users(ctx: &Ctx, specs: &[UserSpec], tenant: &mut Tenant) 
                 .err(&spec.upn, format!("`{}` is not a user principal name", spec.upn.value))
                 .with_hint("write it like eve@contoso.onmicrosoft.com"));
         }
-        if tenant.users.iter().any(|u| u.upn.eq_ignore_ascii_case(&spec.upn.value)) {
+        if tenant.user_names.contains_key(&spec.upn.value.to_lowercase()) {
             return Err(ctx.err(&spec.upn, format!("duplicate user `{}`", spec.upn.value)));
         }
         let index = user(ctx, &spec.upn.value, tenant);
@@ -43,9 +43,8 @@ pub(super) fn resolve_users(ctx: &Ctx, specs: &[UserSpec], tenant: &mut Tenant) 
 /// The user with `upn` (or a guest with that address), made up (a name from the seed, an office
 /// address) when not yet known.
 pub(crate) fn user(ctx: &Ctx, upn: &str, tenant: &mut Tenant) -> usize {
-    let known = |u: &User| u.upn.eq_ignore_ascii_case(upn) || u.mail.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(upn));
-    if let Some(i) = tenant.users.iter().position(known) {
-        return i;
+    if let Some(i) = tenant.user_names.get(&upn.to_lowercase()) {
+        return *i;
     }
     let path = format!("{}/{upn}", tenant.scenario);
     let mut rng = ctx.ids.rng(&path, "user-name");
@@ -57,7 +56,9 @@ pub(crate) fn user(ctx: &Ctx, upn: &str, tenant: &mut Tenant) -> usize {
         ip: office_ip(ctx, tenant, upn),
         mail: None,
     });
-    tenant.users.len() - 1
+    let index = tenant.users.len() - 1;
+    tenant.user_names.insert(upn.to_lowercase(), index);
+    index
 }
 
 /// The guest invited at `email`: a user whose UPN is the tenant's `#EXT#` form of the address, as
@@ -73,6 +74,7 @@ pub(crate) fn guest(ctx: &Ctx, email: &str, tenant: &mut Tenant) -> usize {
     {
         u.mail = Some(email.to_owned());
         u.upn = format!("{}#EXT#@{}", email.replace('@', "_"), tenant.domain);
+        tenant.user_names.insert(u.upn.to_lowercase(), index);
     }
     index
 }

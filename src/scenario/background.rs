@@ -257,7 +257,7 @@ impl Builder<'_> {
         };
         let mut upn = format!("{local}@{domain}");
         let mut suffix = 2;
-        while tenant.users.iter().any(|u| u.upn.eq_ignore_ascii_case(&upn)) {
+        while tenant.user_names.contains_key(&upn.to_lowercase()) {
             upn = format!("{local}{suffix}@{domain}");
             suffix += 1;
         }

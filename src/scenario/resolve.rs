@@ -205,6 +205,7 @@ pub fn resolve_with(file: &Path, source: &str, spec: &ScenarioFile, ids: IdSourc
         virtual_machines: Vec::new(),
         ca_policies: Vec::new(),
         users: Vec::new(),
+        user_names: std::collections::HashMap::new(),
         groups: Vec::new(),
         applications: Vec::new(),
         devices: Vec::new(),

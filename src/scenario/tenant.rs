@@ -41,6 +41,9 @@ pub struct Tenant {
     pub ca_policies: Vec<CaPolicy>,
     /// People the scenario names (actors and targets of actions), in the order first named.
     pub users: Vec<User>,
+    /// Index into [`Tenant::users`] by lower-cased UPN and guest address: a large background
+    /// names thousands of people, each looked up many times while it is built.
+    pub user_names: std::collections::HashMap<String, usize>,
     /// Groups actions name, in the order first named.
     pub groups: Vec<Group>,
     /// Applications actions name that are none of the scenario's identities (a vendor's

@@ -196,6 +196,15 @@ impl Iterator for Runs {
     type Item = DateTime<Utc>;
 
     fn next(&mut self) -> Option<DateTime<Utc>> {
+        // Without jitter the scheduled instants are already in order.
+        if self.jitter <= TimeDelta::zero() {
+            loop {
+                let t = self.base()?;
+                if t >= self.start && t < self.end {
+                    return Some(t);
+                }
+            }
+        }
         loop {
             let next_base = match self.next_base {
                 Some(b) => b,

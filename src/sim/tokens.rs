@@ -35,7 +35,8 @@ pub struct Token {
     /// `exp`.
     pub expires_at: DateTime<Utc>,
     /// The `uti` claim: the sign-in's `UniqueTokenIdentifier`.
-    pub token_id: String,
+    /// Shared: a cached token is handed to every call it serves.
+    pub token_id: std::sync::Arc<str>,
     /// Whether a certificate (not a secret) obtained it (`appidacr` 2 rather than 1).
     pub certificate: bool,
 }
@@ -46,7 +47,7 @@ impl Token {
         Self {
             issued_at,
             expires_at: issued_at + lifetime(kind),
-            token_id,
+            token_id: token_id.into(),
             certificate,
         }
     }
@@ -84,12 +85,33 @@ pub fn usable_for(kind: IdentityKind) -> TimeDelta {
 /// Which tokens an identity's client holds: `(tenant, identity, resource key)`.
 type Key = (usize, usize, &'static str);
 
+/// FNV-1a: the cache is looked up on every call of every run, with short keys a hash-flooding
+/// attack cannot choose, so SipHash's strength buys nothing and costs a few percent of generation.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
 /// The tokens every long-lived client of the simulation holds, across runs.
 #[derive(Debug, Default)]
 pub struct TokenCache {
-    tokens: HashMap<Key, Token>,
+    tokens: FastMap<Key, Token>,
     /// When each long-lived client's current SDK session started.
-    sessions: HashMap<Key, DateTime<Utc>>,
+    sessions: FastMap<Key, DateTime<Utc>>,
 }
 
 impl TokenCache {
@@ -250,7 +272,7 @@ mod tests {
         let mut first = RunTokens::new(0, 3, Some(&cache));
         assert!(first.usable(key_vault, t0()).is_none());
         first.keep(key_vault, Token::issued(IdentityKind::ServicePrincipal, t0(), "a".into(), false));
-        assert_eq!(first.usable(key_vault, t0()).map(|t| t.token_id.as_str()), Some("a"));
+        assert_eq!(first.usable(key_vault, t0()).map(|t| &*t.token_id), Some("a"));
         let obtained = first.finish(TimeDelta::seconds(-2));
         cache.store(obtained);
         let later = t0() + TimeDelta::minutes(30);

@@ -8,7 +8,6 @@ use crate::sim::event::{ArmActivity, ArmBody, ArmCaller, ArmStatus};
 use crate::timefmt::format_ts;
 use chrono::TimeDelta;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 /// The JWT claims of the token the caller presented. Entra back-dates `iat` and `nbf` by five
 /// minutes, so `exp − iat` is 3,900 s for a one-hour token (real-exports.md §4, the AMD
@@ -27,7 +26,7 @@ fn claims(event: &Event<'_>, a: &ArmActivity<'_>) -> serde_json::Value {
         "exp": exp.to_string(),
         "aio": opaque_aio(&token.token_id),
         "http://schemas.microsoft.com/identity/claims/tenantid": tenant.tenant_id.to_string(),
-        "uti": token.token_id,
+        "uti": &*token.token_id,
         "ver": "1.0",
     });
     let extra = match &a.caller {
@@ -71,20 +70,14 @@ fn claims(event: &Event<'_>, a: &ArmActivity<'_>) -> serde_json::Value {
 /// The `aio` claim: an opaque value of about 60 characters in real tokens, stable per token here.
 fn opaque_aio(token_id: &str) -> String {
     use base64::Engine;
-    let first = Sha256::digest(token_id.as_bytes());
-    let second = Sha256::digest(first);
-    let bytes: Vec<u8> = first.iter().chain(second.iter()).take(45).copied().collect();
-    base64::engine::general_purpose::STANDARD.encode(bytes)
+    base64::engine::general_purpose::STANDARD.encode(crate::ids::stretch(&[token_id.as_bytes()], 45))
 }
 
 /// The role assignment that granted the call: its id is neither the principal's nor the role's
 /// (real-exports.md §4: three different ids), stable per principal and scope.
 fn role_assignment_id(principal: &uuid::Uuid, scope: &str) -> String {
-    let digest = Sha256::new()
-        .chain_update(principal.as_bytes())
-        .chain_update(scope.as_bytes())
-        .finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    let digest = crate::ids::stretch(&[principal.as_bytes(), scope.as_bytes()], 16);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `Caller`, the principal id and its type: a service principal's object id, a user's UPN

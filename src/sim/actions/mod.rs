@@ -134,7 +134,7 @@ impl<'t> Doer<'t> {
             Some(Token {
                 issued_at: issued,
                 expires_at: issued + TimeDelta::minutes(75),
-                token_id: token_id(rng),
+                token_id: token_id(rng).into(),
                 certificate: false,
             })
         };
