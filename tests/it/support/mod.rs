@@ -262,8 +262,8 @@ pub const MAX_TEST_POPULATION: u64 = 100;
 pub const MAX_TEST_DAYS: i64 = 7;
 
 /// How a bundled scenario is run in tests: itself, or, when it is too large for a debug run, a copy
-/// with every population capped at 4 members and `--days 7`, keeping every resource, identity,
-/// workload kind and anomaly (the copy is JSON, which is YAML).
+/// with every population capped at 4 members, `--days 7` and a small background, keeping every
+/// resource, identity, workload kind and anomaly (the copy is JSON, which is YAML).
 pub struct TestRun {
     pub scenario: PathBuf,
     pub extra: Vec<String>,
@@ -300,11 +300,11 @@ pub fn test_run_of(scenario: &Path) -> TestRun {
     let dir = TempDir::new("reduced");
     let path = dir.join(&scenario.file_name().expect("file name").to_string_lossy());
     std::fs::write(&path, serde_json::to_string_pretty(&doc).expect("JSON")).expect("write reduced scenario");
-    let extra = if days > MAX_TEST_DAYS {
-        vec!["--days".to_owned(), MAX_TEST_DAYS.to_string()]
-    } else {
-        Vec::new()
-    };
+    // The reduced copy keeps a small background too: thousands of people are for `estimate`.
+    let mut extra = vec!["--background".to_owned(), "small".to_owned()];
+    if days > MAX_TEST_DAYS {
+        extra.extend(["--days".to_owned(), MAX_TEST_DAYS.to_string()]);
+    }
     TestRun {
         scenario: path,
         extra,
