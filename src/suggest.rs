@@ -19,7 +19,8 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 const MAX_SUGGEST_CHARS: usize = 256;
 
 /// The candidate closest to `name`, compared case-insensitively, if it is reasonably close (at most
-/// half the longer name's length, and never less than 2 edits). Names longer than
+/// half the longer name's length, and never less than 2 edits — but always fewer than the longer
+/// length: replacing every character of `XX` to reach `BR` is no suggestion). Names longer than
 /// `MAX_SUGGEST_CHARS` (256 characters) get no suggestion.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let name_chars = name.chars().count();
@@ -28,7 +29,10 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     }
     let name = name.to_lowercase();
     // Edits allowed before a candidate is too far to suggest.
-    let threshold = |c: &str| (c.len().max(name.len()) / 2).max(2);
+    let threshold = |c: &str| {
+        let longer = c.len().max(name.len());
+        (longer / 2).max(2).min(longer.saturating_sub(1))
+    };
     candidates
         .into_iter()
         // The distance is at least the difference in length: a candidate whose length alone puts it
@@ -74,6 +78,9 @@ mod tests {
         assert_eq!(closest("kv-prod", ["kv-prd", "sql"]), Some("kv-prd"));
         assert_eq!(closest("resulttype", ["ResultType"]), Some("ResultType"));
         assert_eq!(closest("zzzzzz", ["kv-prd", "sql"]), None);
+        // Two-letter codes: one edit is a suggestion, replacing both is not.
+        assert_eq!(closest("RO", ["RU", "BR"]), Some("RU"));
+        assert_eq!(closest("XX", ["RU", "BR"]), None);
     }
 
     #[test]
