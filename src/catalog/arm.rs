@@ -14,6 +14,26 @@ pub enum ArmFlow {
     Async,
 }
 
+/// The Activity log category an operation's events land in (`Category`, `CategoryValue`,
+/// `Properties_d.eventCategory`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArmCategory {
+    /// Create, update, delete and action operations: nearly all of them.
+    Administrative,
+    /// Security-relevant operations Azure logs apart, such as a subscription's move to another
+    /// tenant (Microsoft's published subscription-migration rule lists it under `Security`).
+    Security,
+}
+
+impl ArmCategory {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArmCategory::Administrative => "Administrative",
+            ArmCategory::Security => "Security",
+        }
+    }
+}
+
 /// One ARM operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ArmOperation {
@@ -25,6 +45,8 @@ pub struct ArmOperation {
     pub method: &'static str,
     /// Its status events.
     pub flow: ArmFlow,
+    /// The category its events land in.
+    pub category: ArmCategory,
 }
 
 const fn arm(name: &'static str, display: &'static str, flow: ArmFlow) -> ArmOperation {
@@ -33,6 +55,15 @@ const fn arm(name: &'static str, display: &'static str, flow: ArmFlow) -> ArmOpe
         display,
         method: method_of(name),
         flow,
+        category: ArmCategory::Administrative,
+    }
+}
+
+/// An operation logged under the `Security` category.
+const fn security(operation: ArmOperation) -> ArmOperation {
+    ArmOperation {
+        category: ArmCategory::Security,
+        ..operation
     }
 }
 
@@ -59,6 +90,8 @@ pub struct ArmOp<'a> {
     pub method: &'static str,
     /// Its status events.
     pub flow: ArmFlow,
+    /// The category its events land in.
+    pub category: ArmCategory,
 }
 
 impl ArmOperation {
@@ -69,6 +102,7 @@ impl ArmOperation {
             display: self.display,
             method: self.method,
             flow: self.flow,
+            category: self.category,
         }
     }
 }
@@ -86,6 +120,7 @@ impl<'a> ArmOp<'a> {
             display: name,
             method,
             flow: if method == "POST" { ArmFlow::Sync } else { ArmFlow::Async },
+            category: ArmCategory::Administrative,
         }
     }
 }
@@ -369,6 +404,24 @@ pub const ARM_OPERATIONS: &[(&str, ArmOperation)] = &[
     ),
     ("logic_app_write", arm("Microsoft.Logic/workflows/write", "Set Workflow", Sync)),
     ("tags_write", arm("Microsoft.Resources/tags/write", "Create or Update Tags", Sync)),
+    // No source gives these two display names; they follow ARM's pattern. The move's events are
+    // `Security` and its message names both tenants (the subscription-migration rule reads it).
+    (
+        "subscription_move",
+        security(arm(
+            "Microsoft.Subscription/updateTenant/action",
+            "Update the tenant of a subscription",
+            Sync,
+        )),
+    ),
+    (
+        "subscription_alias_write",
+        arm(
+            "Microsoft.Subscription/aliases/write",
+            "Create or update a subscription alias",
+            Async,
+        ),
+    ),
 ];
 
 /// An operation by key.

@@ -7,6 +7,7 @@
 pub mod arm;
 pub mod directory;
 pub mod keyvault;
+pub mod outside;
 pub mod roles;
 pub mod services;
 

@@ -736,6 +736,9 @@ pub(crate) fn arm_resource(operation: &str, given: Option<&str>, (subscription, 
             (format!("/subscriptions/{subscription}/resourceGroups/{name}"), name)
         }
         ("Microsoft.Portal", _) => ("/providers/Microsoft.Portal/consoles/default".to_owned(), String::new()),
+        // A subscription's own operations name the subscription; an alias is tenant-wide.
+        ("Microsoft.Subscription", []) => (format!("/subscriptions/{subscription}"), String::new()),
+        ("Microsoft.Subscription", ["aliases"]) => (format!("/providers/Microsoft.Subscription/aliases/{}", names[0]), String::new()),
         // Elevation is tenant-wide: its record names the provider at the root.
         ("Microsoft.Authorization", []) => ("/providers/Microsoft.Authorization".to_owned(), String::new()),
         _ => {

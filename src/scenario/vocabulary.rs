@@ -202,6 +202,7 @@ pub const ARM_FIELDS: &[&str] = &[
     "permissions",
     "sql_database",
     "file_uris",
+    "partner_tenant",
 ];
 
 /// Fields a Key Vault action takes.
@@ -284,6 +285,7 @@ impl ActionKind {
             (ActionKind::Directory(_), "direction") => &["inbound", "outbound"],
             (ActionKind::Directory(_), "access") => &["allowed", "blocked"],
             (ActionKind::CloudShell, "storage") => &["new", "existing"],
+            (ActionKind::SignIn, "country") => crate::catalog::outside::OUTSIDE_COUNTRIES,
             (_, "direction") => &["Inbound", "Outbound"],
             (_, "access") => &["Allow", "Deny"],
             _ => return None,

@@ -304,16 +304,23 @@ pub(crate) fn token_of(event: &Event<'_>) -> Option<Token> {
 
 /// Geo-locates a sign-in by its (external) address rather than by the identity's region.
 pub(crate) fn relocate(event: &mut Event<'_>, ip: Ipv4Addr) {
+    relocate_to(event, ip, external_region(ip));
+}
+
+/// Moves a sign-in to `ip`, which geo-locates to `place`.
+pub(crate) fn relocate_to(event: &mut Event<'_>, ip: Ipv4Addr, place: &'static catalog::Region) {
     if let EventKind::SignIn(s) = &mut event.kind {
-        s.origin = Some((ip, external_region(ip)));
+        s.origin = Some((ip, place));
     }
 }
 
-/// Where an address geo-locates: its Azure region, or for addresses outside Azure's ranges a
-/// stable pick among the known locations.
+/// Where an address geo-locates: its Azure region or known place outside Azure, or for other
+/// addresses a stable pick among the Azure locations.
 pub(crate) fn external_region(ip: Ipv4Addr) -> &'static catalog::Region {
-    catalog::region_of_ip(ip).unwrap_or_else(|| {
-        let o = ip.octets();
-        &catalog::REGIONS[(usize::from(o[0]) + usize::from(o[1])) % catalog::REGIONS.len()]
-    })
+    catalog::region_of_ip(ip)
+        .or_else(|| catalog::outside::outside_location_of_ip(ip))
+        .unwrap_or_else(|| {
+            let o = ip.octets();
+            &catalog::REGIONS[(usize::from(o[0]) + usize::from(o[1])) % catalog::REGIONS.len()]
+        })
 }

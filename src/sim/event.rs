@@ -250,6 +250,9 @@ pub enum ArmBody {
     Response(serde_json::Value),
     /// `statusMessage` of a failure (`{"error": {"code", "message"}}`).
     Failure(serde_json::Value),
+    /// `message` in place of the operation's name: the text a few operations log on success
+    /// (a subscription's move names both tenants).
+    Message(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

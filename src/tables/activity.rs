@@ -97,9 +97,12 @@ fn properties(event: &Event<'_>, a: &ArmActivity<'_>, submitted: chrono::DateTim
     let mut properties = json!({
         "statusCode": a.substatus,
         "serviceRequestId": a.operation_id.to_string(),
-        "eventCategory": "Administrative",
+        "eventCategory": a.operation.category.as_str(),
         "entity": a.resource.id,
-        "message": a.operation.name,
+        "message": match &a.body {
+            ArmBody::Message(message) => message.as_str(),
+            _ => a.operation.name,
+        },
         "hierarchy": format!("{}/{}", event.tenant.tenant_id, a.resource.subscription),
         "eventDataId": a.event_data_id.to_string(),
         "eventSubmissionTimestamp": format_ts(submitted),
@@ -112,7 +115,7 @@ fn properties(event: &Event<'_>, a: &ArmActivity<'_>, submitted: chrono::DateTim
         "activitySubstatusValue": a.substatus,
     });
     let body = match &a.body {
-        ArmBody::None => None,
+        ArmBody::None | ArmBody::Message(_) => None,
         ArmBody::Request(v) => Some(("requestbody", v)),
         ArmBody::Response(v) => Some(("responseBody", v)),
         ArmBody::Failure(v) => Some(("statusMessage", v)),
@@ -166,8 +169,8 @@ pub fn render(event: &Event<'_>, a: &ArmActivity<'_>, w: &mut RecordWriter) -> (
     w.dynamic("Authorization_d", &authorization);
     w.string("Caller", &caller);
     w.string_fmt("CallerIpAddress", format_args!("{}", a.caller_ip));
-    w.string("Category", "Administrative");
-    w.string("CategoryValue", "Administrative");
+    w.string("Category", a.operation.category.as_str());
+    w.string("CategoryValue", a.operation.category.as_str());
     w.string("Claims", &claims.to_string());
     w.dynamic("Claims_d", &claims);
     w.string("CorrelationId", &correlation_id);

@@ -2,6 +2,7 @@
 //! tables share all but a few columns (azure-logs.md §1.1–1.2, shapes §2.1–2.3).
 
 use super::{RecordKey, RecordWriter, Table, standard_columns};
+use crate::catalog::outside::OUTSIDE_LOCATIONS;
 use crate::catalog::{MICROSOFT_SERVICES_TENANT, REGIONS, Region};
 use crate::scenario::model::{CredentialType, IdentityKind};
 use crate::sim::Event;
@@ -23,6 +24,7 @@ fn location_details(region: &'static Region) -> &'static str {
     let texts = TEXTS.get_or_init(|| {
         REGIONS
             .iter()
+            .chain(OUTSIDE_LOCATIONS)
             .map(|r| {
                 format!(
                     r#"{{"city":"{}","state":"{}","countryOrRegion":"{}","geoCoordinates":{{"latitude":{},"longitude":{}}}}}"#,
@@ -37,6 +39,7 @@ fn location_details(region: &'static Region) -> &'static str {
     });
     let index = REGIONS
         .iter()
+        .chain(OUTSIDE_LOCATIONS)
         .position(|r| std::ptr::eq(r, region) || r.name == region.name)
         .unwrap_or(0);
     &texts[index]

@@ -30,6 +30,8 @@ actions:
   - { at: 2026-11-25T12:20:00Z, by: eve@contoso.onmicrosoft.com, do: add_member_to_role, member: mal@partner.example, role: Global Administrator }
   - { at: 2026-11-25T13:00:00Z, by: eve@contoso.onmicrosoft.com, do: pim_assign_eligible, member: mal@partner.example, role: Security Administrator }
   - { at: 2026-11-25T14:00:00Z, by: sp-etl, do: vm_start, resource: vm-01, token: stolen, ip: 45.134.26.8 }
+  - { at: 2026-11-25T14:30:00Z, by: sp-etl, do: sign_in, result: wrong_secret, count: 2, country: RU }
+  - { at: 2026-11-25T15:00:00Z, by: eve@contoso.onmicrosoft.com, do: subscription_move, partner_tenant: 9f0e8d7c-6b5a-4938-8271-605f4e3d2c1b }
 anomalies:
   - kind: custom
     label: app-takeover
@@ -130,6 +132,58 @@ fn an_elevation_of_access_is_tenant_wide_and_in_the_directory_too() {
     );
 }
 
+/// Source: azure-logs.md §2.3: `Location` and `LocationDetails` are the address's geolocation, so
+/// a sign-in placed in a country comes from an address there, with that country's city.
+#[test]
+fn a_sign_in_from_a_country_comes_from_an_address_there() {
+    let abroad: Vec<&Record> = output()
+        .records(SP_SIGNINS)
+        .iter()
+        .filter(|r| s(r, "ResultType") == "7000215")
+        .collect();
+    assert_eq!(abroad.len(), 2);
+    for r in &abroad {
+        assert_eq!(s(r, "Location"), "RU");
+        let details: Value = serde_json::from_str(s(r, "LocationDetails")).expect("LocationDetails is JSON text");
+        assert_eq!(details["city"], "Moscow");
+        let ip: std::net::Ipv4Addr = s(r, "IPAddress").parse().expect("an IPv4 address");
+        // The catalogue's Russian address space (src/catalog/outside.rs).
+        assert!(matches!(ip.octets(), [95, 165, ..] | [178, 176, ..]), "{ip}");
+        assert_ne!(s(r, "AutonomousSystemNumber"), "8075", "not Microsoft's network");
+    }
+}
+
+/// Source: the published subscription-migration rule (arm-and-keyvault-operations.md §1.7): the
+/// move is `Security`, on the subscription itself, and its message names both tenants.
+#[test]
+fn a_subscription_move_is_a_security_event_naming_both_tenants() {
+    let events: Vec<&Record> = output()
+        .records(ACTIVITY)
+        .iter()
+        .filter(|r| s(r, "OperationNameValue") == "MICROSOFT.SUBSCRIPTION/UPDATETENANT/ACTION")
+        .collect();
+    assert_eq!(events.len(), 2, "Start and Success");
+    assert!(events.iter().all(|r| s(r, "CategoryValue") == "Security"));
+    let subscription = s(events[0], "SubscriptionId");
+    assert!(
+        s(events[0], "ResourceId").eq_ignore_ascii_case(&format!("/subscriptions/{subscription}")),
+        "{}",
+        s(events[0], "ResourceId")
+    );
+    let success = events.iter().find(|r| s(r, "ActivityStatusValue") == "Success").expect("a success");
+    let message = success["Properties_d"]["message"].as_str().unwrap_or_default().to_owned();
+    // The caller's directory, as its token's claims name it (`TenantId` is the workspace's).
+    let tenant = success["Claims_d"]["http://schemas.microsoft.com/identity/claims/tenantid"]
+        .as_str()
+        .expect("the tenant claim");
+    assert!(
+        message.ends_with(&format!(
+            "moved from tenant {tenant} to tenant 9f0e8d7c-6b5a-4938-8271-605f4e3d2c1b"
+        )),
+        "{message}"
+    );
+}
+
 /// Source: audit-operations.md §2.6 (STR sample): a guest's UPN is `<email with @ as _>#EXT#@<tenant>`
 /// in every record once invited; the redemption spells out UPN and email, and is by the guest.
 #[test]
@@ -179,7 +233,11 @@ fn a_stolen_token_matches_no_sign_in() {
         );
         assert_eq!(s(r, "CallerIpAddress"), "45.134.26.8");
     }
-    assert_eq!(output().records(SP_SIGNINS).len(), 0, "nothing in the scenario signs in");
+    // Only the sign-in action's failed attempts are in the table: no success issued a token.
+    assert!(
+        output().records(SP_SIGNINS).iter().all(|r| s(r, "ResultType") != "0"),
+        "nothing in the scenario signs in successfully"
+    );
 }
 
 #[test]

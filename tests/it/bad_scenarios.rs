@@ -484,6 +484,12 @@ fn a_value_outside_a_closed_set() {
 }
 
 #[test]
+fn a_country_with_no_known_place() {
+    let text = append("actions:\n  - { at: 2026-11-27T10:00:00Z, by: sp-deploy, do: sign_in, country: XX }\n");
+    rejects(&text, "country: XX", &["`country` of `sign_in` cannot be `XX`", "BR, CN"]);
+}
+
+#[test]
 fn an_unknown_token_use() {
     let text = append("actions:\n  - { at: 2026-11-27T10:00:00Z, by: sp-deploy, do: vm_start, token: stolem }\n");
     rejects(&text, "stolem", &["`token` cannot be `stolem`", "did you mean `stolen`?"]);

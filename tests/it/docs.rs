@@ -230,3 +230,65 @@ fn spans_skip_parenthesised_text_but_not_parentheses_in_code() {
     );
     assert_eq!(fields_of("`operation: a \\| b`, `policy`").len(), 2);
 }
+
+/// The README's tour of the vocabulary: the first `yaml` block naming `vocabulary-tour`.
+fn readme_tour() -> String {
+    let readme = std::fs::read_to_string(crate_dir().join("README.md")).expect("the README exists");
+    readme
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|rest| rest.split("```").next())
+        .find(|block| block.contains("name: vocabulary-tour"))
+        .expect("the README has the vocabulary tour")
+        .to_owned()
+}
+
+/// Each family the README's tour shows writes its records, with no background to hide behind.
+#[test]
+fn the_readme_tour_of_the_vocabulary_writes_each_familys_records() {
+    let dir = TempDir::new("tour");
+    dir.write("tour.yaml", &readme_tour());
+    let out = generate_and_load(&dir.join("tour.yaml"), &["--background", "none"]);
+    let values = |table: &str, column: &str| -> BTreeSet<String> {
+        out.records(table)
+            .iter()
+            .map(|r| r[column].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let audit = values(AUDIT, "OperationName");
+    for operation in [
+        "Add app role assignment to service principal",
+        "Consent to application",
+        "Add eligible member to role in PIM requested (permanent)",
+        "Admin registered security info",
+        "Invite external user",
+        "Register device",
+        "Delete conditional access policy",
+        "Set federation settings on domain",
+    ] {
+        assert!(audit.contains(operation), "AuditLogs lacks `{operation}`: {audit:?}");
+    }
+    let arm = values(ACTIVITY, "OperationNameValue");
+    for operation in [
+        "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE",
+        "MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE",
+        "MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/SECURITYRULES/WRITE",
+        "MICROSOFT.PORTAL/CONSOLES/WRITE",
+        "MICROSOFT.STORAGE/STORAGEACCOUNTS/LISTKEYS/ACTION",
+        "MICROSOFT.KEYVAULT/VAULTS/ACCESSPOLICIES/WRITE",
+        "MICROSOFT.SUBSCRIPTION/UPDATETENANT/ACTION",
+    ] {
+        assert!(arm.contains(operation), "AzureActivity lacks `{operation}`: {arm:?}");
+    }
+    let denied = out
+        .records(DIAGNOSTICS)
+        .iter()
+        .any(|r| r["OperationName"] == "SecretGet" && r["httpStatusCode_d"].as_f64() == Some(403.0));
+    assert!(denied, "the denied SecretGet");
+    let abroad = out
+        .records(SP_SIGNINS)
+        .iter()
+        .filter(|r| r["ResultType"] == "7000215" && r["Location"] == "RU")
+        .count();
+    assert_eq!(abroad, 5, "the five failed sign-ins from Russia");
+}

@@ -133,7 +133,12 @@ fn operation<'t>(
     };
     let params = &ctx.action.params;
     let (request, response) = bodies(ctx.tenant, op, params, &target);
-    let steps = steps(op, ctx.action.fails, request, response);
+    let mut steps = steps(op, ctx.action.fails, request, response);
+    if let (Some(message), Some(last)) = (success_message(ctx.tenant, op, params, &target), steps.last_mut())
+        && last.0 == ArmStatus::Success
+    {
+        last.2 = ArmBody::Message(message);
+    }
     let (correlation_id, operation_id) = (random_guid(rng), random_guid(rng));
     let mut when = at + ms(rng, 500, 3_000);
     for (status, substatus, body, gap_ms) in steps {
@@ -180,6 +185,19 @@ fn steps(op: ArmOp<'_>, fails: bool, request: Option<Value>, response: Option<Va
             ]
         }
     }
+}
+
+/// The `message` a successful operation logs instead of its name: a subscription's move names the
+/// tenant it left and the one it joined, the text Microsoft's subscription-migration rule parses
+/// (arm-and-keyvault-operations.md §1.7; the words around the two ids are not confirmed).
+fn success_message(tenant: &Tenant, op: ArmOp<'_>, params: &ActionParams, target: &ArmTarget) -> Option<String> {
+    (op.name == "Microsoft.Subscription/updateTenant/action").then(|| {
+        let to = params.text_or("partner_tenant", "00000000-0000-0000-0000-000000000000");
+        format!(
+            "Subscription {} moved from tenant {} to tenant {to}",
+            target.subscription, tenant.tenant_id
+        )
+    })
 }
 
 /// The resource as the operation names it; a role assignment lives under its scope, with an id of

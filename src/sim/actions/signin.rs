@@ -1,12 +1,12 @@
 //! Sign-in actions: `count` sign-ins of a workload identity to a resource, with the result asked
-//! for, from its address (or the action's, geo-located where it points), up to `spacing` (default
-//! 90 seconds) apart. A successful one's token serves the run's later calls.
+//! for, from its address (or the action's, geo-located where it points; or one in `country`), up
+//! to `spacing` (default 90 seconds) apart. A successful one's token serves the run's later calls.
 
 use super::{Ctx, Doer};
 use crate::catalog;
 use crate::ids::SimRng;
 use crate::scenario::model::CredentialType;
-use crate::sim::calls::{ms, relocate, sign_in, token_of};
+use crate::sim::calls::{ms, relocate, relocate_to, sign_in, token_of};
 use crate::sim::event::Event;
 use crate::sim::tokens::RunTokens;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -42,11 +42,28 @@ pub(super) fn perform<'t>(
     let failure = params.failure.or(caller.failure);
     // Gaps between a eighteenth of the spacing and all of it (5 to 90 seconds by default).
     let longest = params.spacing.unwrap_or(DEFAULT_SPACING).num_milliseconds().max(18);
+    // `country`: the action's address placed there, or one made up in that country's space.
+    let abroad = params
+        .text
+        .get("country")
+        .and_then(|c| catalog::outside::outside_location(c))
+        .map(|place| {
+            let address = if *external {
+                *ip
+            } else {
+                ctx.ids
+                    .public_ip(&format!("{}/{}", identity.name, place.country), "abroad", place.prefixes)
+            };
+            (address, place)
+        });
     let mut now = at;
     for _ in 0..params.count {
-        let mut event = sign_in(ctx.tenant, identity, resource, credential, failure, *ip, now, rng);
-        if *external {
-            relocate(&mut event, *ip);
+        let from = abroad.map_or(*ip, |(address, _)| address);
+        let mut event = sign_in(ctx.tenant, identity, resource, credential, failure, from, now, rng);
+        match abroad {
+            Some((address, place)) => relocate_to(&mut event, address, place),
+            None if *external => relocate(&mut event, *ip),
+            None => {}
         }
         if let Some(token) = token_of(&event).filter(|_| failure.is_none()) {
             tokens.keep(resource, token);
