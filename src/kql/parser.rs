@@ -154,6 +154,57 @@ impl<'a> Parser<'a> {
         if self.eat_word(w) { Ok(()) } else { self.error(&format!("`{w}`")) }
     }
 
+    /// `true` or `false`, as an option's value.
+    fn bool_value(&mut self) -> Result<bool, KqlError> {
+        match self.peek() {
+            Tok::Ident(w) if w.eq_ignore_ascii_case("true") => {
+                self.bump();
+                Ok(true)
+            }
+            Tok::Ident(w) if w.eq_ignore_ascii_case("false") => {
+                self.bump();
+                Ok(false)
+            }
+            _ => self.error("`true` or `false`"),
+        }
+    }
+
+    /// An identifier with where it was written.
+    fn name(&mut self) -> Result<Name, KqlError> {
+        let start = self.span();
+        let text = self.ident()?;
+        Ok(Name::new(text, start.to(self.prev_span())))
+    }
+
+    /// A word of the closed set `K` (`kind=` values, `asc`/`desc`, …); any other word is an error
+    /// at it listing the valid ones.
+    fn keyword<K: Keyword>(&mut self) -> Result<K, KqlError> {
+        let span = self.span();
+        let word = self.ident()?;
+        K::from_word(&word).ok_or_else(|| {
+            let words = K::words();
+            let hint = super::error::suggest(&word, words.iter().copied())
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            KqlError::syntax(
+                self.src,
+                span,
+                format!("unknown {} `{word}`; {hint}expected one of: {}", K::WHAT, words.join(", ")),
+            )
+        })
+    }
+
+    /// `option=` at the cursor (one of `names`, case-insensitive): consumes it and the `=`.
+    fn eat_option(&mut self, names: &[&str]) -> bool {
+        let found = matches!(self.peek(), Tok::Ident(w) if names.iter().any(|n| w.eq_ignore_ascii_case(n)))
+            && matches!(self.peek_at(1), Tok::Sym("="));
+        if found {
+            self.bump();
+            self.bump();
+        }
+        found
+    }
+
     /// An identifier, or a bracket-quoted name `['name']`.
     fn ident(&mut self) -> Result<String, KqlError> {
         match self.peek().clone() {
@@ -366,23 +417,22 @@ impl<'a> Parser<'a> {
     }
 
     fn union_spec(&mut self) -> Result<UnionSpec, KqlError> {
-        let mut options = Vec::new();
-        let mut with_source = None;
+        let (mut kind, mut is_fuzzy, mut with_source, mut hints) = (None, None, None, Vec::new());
         loop {
-            let is_opt = matches!(self.peek(), Tok::Ident(w) if ["kind", "isfuzzy", "withsource", "hint"].iter().any(|k| w.eq_ignore_ascii_case(k)))
-                && matches!(self.peek_at(1), Tok::Sym("=") | Tok::Sym("."));
-            if !is_opt {
-                break;
-            }
-            let mut key = self.ident()?;
-            while self.eat_sym(".") {
-                key = format!("{key}.{}", self.ident()?);
-            }
-            self.expect_sym("=")?;
-            if key.eq_ignore_ascii_case("withsource") {
+            if self.eat_option(&["kind"]) {
+                kind = Some(self.keyword::<UnionKind>()?);
+            } else if self.eat_option(&["isfuzzy"]) {
+                is_fuzzy = Some(self.bool_value()?);
+            } else if self.eat_option(&["withsource"]) {
                 with_source = Some(self.ident()?);
+            } else if self.at_word("hint") && matches!(self.peek_at(1), Tok::Sym(".")) {
+                self.bump();
+                self.bump();
+                let key = format!("hint.{}", self.ident()?);
+                self.expect_sym("=")?;
+                hints.push((key, self.primary()?));
             } else {
-                options.push((key, self.primary()?));
+                break;
             }
         }
         let mut tables = Vec::new();
@@ -407,7 +457,9 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(UnionSpec {
-            options,
+            kind,
+            is_fuzzy,
+            hints,
             with_source,
             tables,
         })
@@ -446,9 +498,10 @@ impl<'a> Parser<'a> {
     }
 
     /// Column name patterns with `*` wildcards (`project-away Foo*, Bar`).
-    fn patterns(&mut self) -> Result<Vec<String>, KqlError> {
+    fn patterns(&mut self) -> Result<Vec<Name>, KqlError> {
         let mut out = Vec::new();
         loop {
+            let start = self.span();
             let mut pat = String::new();
             loop {
                 match self.peek().clone() {
@@ -478,7 +531,7 @@ impl<'a> Parser<'a> {
             if pat.is_empty() {
                 return self.error("a column name or pattern");
             }
-            out.push(pat);
+            out.push(Name::new(pat, start.to(self.prev_span())));
             if !self.eat_sym(",") {
                 break;
             }
@@ -488,24 +541,17 @@ impl<'a> Parser<'a> {
 
     fn sort_key(&mut self) -> Result<SortKey, KqlError> {
         let expr = self.expr()?;
-        let desc = if self.eat_word("asc") {
-            Some(false)
-        } else if self.eat_word("desc") {
-            Some(true)
+        let order = if self.at_word("asc") || self.at_word("desc") {
+            Some(self.keyword::<SortOrder>()?)
         } else {
             None
         };
-        let nulls_first = if self.eat_word("nulls") {
-            if self.eat_word("first") {
-                Some(true)
-            } else {
-                self.expect_word("last")?;
-                Some(false)
-            }
+        let nulls = if self.eat_word("nulls") {
+            Some(self.keyword::<NullsPlacement>()?)
         } else {
             None
         };
-        Ok(SortKey { expr, desc, nulls_first })
+        Ok(SortKey { expr, order, nulls })
     }
 
     fn operator(&mut self) -> Result<Operator, KqlError> {
@@ -537,8 +583,8 @@ impl<'a> Parser<'a> {
                 let by = if self.eat_word("by") { self.named_list()? } else { Vec::new() };
                 Operator::Summarize { aggs, by }
             }
-            "join" => Operator::Join(self.join()?),
-            "lookup" => Operator::Lookup(self.join()?),
+            "join" => Operator::Join(self.join(false)?),
+            "lookup" => Operator::Lookup(self.join(true)?),
             "union" => Operator::Union(self.union_spec()?),
             "mv-expand" | "mvexpand" => Operator::MvExpand(self.mv_expand_spec()?),
             "mv-apply" | "mvapply" => self.mv_apply_op()?,
@@ -611,9 +657,9 @@ impl<'a> Parser<'a> {
     fn project_rename_op(&mut self) -> Result<Operator, KqlError> {
         let mut pairs = Vec::new();
         loop {
-            let new = self.ident()?;
+            let new = self.name()?;
             self.expect_sym("=")?;
-            let old = self.ident()?;
+            let old = self.name()?;
             pairs.push((new, old));
             if !self.eat_sym(",") {
                 break;
@@ -638,10 +684,8 @@ impl<'a> Parser<'a> {
 
     /// `parse [kind=…] expr with pattern`.
     fn parse_op(&mut self) -> Result<Operator, KqlError> {
-        let kind = if self.at_word("kind") && matches!(self.peek_at(1), Tok::Sym("=")) {
-            self.bump();
-            self.bump();
-            Some(self.ident()?.to_ascii_lowercase())
+        let kind = if self.eat_option(&["kind"]) {
+            Some(self.keyword::<ParseKind>()?)
         } else {
             None
         };
@@ -711,14 +755,17 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn join(&mut self) -> Result<JoinSpec, KqlError> {
+    /// `join` (`lookup`: false) or `lookup` (true) after the operator name.
+    fn join(&mut self, lookup: bool) -> Result<JoinSpec, KqlError> {
         let mut kind = None;
         let mut hints = Vec::new();
         loop {
-            if self.at_word("kind") && matches!(self.peek_at(1), Tok::Sym("=")) {
-                self.bump();
-                self.bump();
-                kind = Some(self.ident()?.to_ascii_lowercase());
+            if self.eat_option(&["kind"]) {
+                kind = Some(if lookup {
+                    self.keyword::<LookupKind>()?.into()
+                } else {
+                    self.keyword::<JoinKind>()?
+                });
             } else if self.at_word("hint") && matches!(self.peek_at(1), Tok::Sym(".")) {
                 self.bump();
                 self.bump();
@@ -766,15 +813,15 @@ impl<'a> Parser<'a> {
                 self.join_conditions(*l, out)?;
                 self.join_conditions(*r, out)
             }
-            Expr::Ident(name, _) => {
-                out.push(JoinCond::Column(name));
+            Expr::Ident(name, span) => {
+                out.push(JoinCond::Column(Name::new(name, span)));
                 Ok(())
             }
             Expr::Binary(BinOp::Eq, l, r, span) => {
                 let side = |e: &Expr| match e {
-                    Expr::Member(base, col, _) => match base.as_ref() {
-                        Expr::Ident(s, _) if s == "$left" => Some((true, col.clone())),
-                        Expr::Ident(s, _) if s == "$right" => Some((false, col.clone())),
+                    Expr::Member(base, col, span) => match base.as_ref() {
+                        Expr::Ident(s, _) if s == "$left" => Some((true, Name::new(col.clone(), *span))),
+                        Expr::Ident(s, _) if s == "$right" => Some((false, Name::new(col.clone(), *span))),
                         _ => None,
                     },
                     _ => None,
@@ -803,10 +850,8 @@ impl<'a> Parser<'a> {
         let mut kind = None;
         let mut item_index = None;
         loop {
-            if (self.at_word("kind") || self.at_word("bagexpansion")) && matches!(self.peek_at(1), Tok::Sym("=")) {
-                self.bump();
-                self.bump();
-                kind = Some(self.ident()?.to_ascii_lowercase());
+            if self.eat_option(&["kind", "bagexpansion"]) {
+                kind = Some(self.keyword::<MvExpandKind>()?);
             } else if self.at_word("with_itemindex") && matches!(self.peek_at(1), Tok::Sym("=")) {
                 self.bump();
                 self.bump();

@@ -215,7 +215,13 @@ impl Display for Source {
 
 impl Display for UnionSpec {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        for (k, v) in &self.options {
+        if let Some(k) = self.kind {
+            write!(f, "kind={} ", k.word())?;
+        }
+        if let Some(fuzzy) = self.is_fuzzy {
+            write!(f, "isfuzzy={fuzzy} ")?;
+        }
+        for (k, v) in &self.hints {
             write!(f, "{k}={v} ")?;
         }
         if let Some(ws) = &self.with_source {
@@ -248,14 +254,11 @@ impl Display for NamedExpr {
 impl Display for SortKey {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.expr)?;
-        match self.desc {
-            Some(true) => f.write_str(" desc")?,
-            Some(false) => f.write_str(" asc")?,
-            None => {}
+        if let Some(order) = self.order {
+            write!(f, " {}", order.word())?;
         }
-        match self.nulls_first {
-            Some(true) => f.write_str(" nulls first"),
-            Some(false) => f.write_str(" nulls last"),
+        match self.nulls {
+            Some(nulls) => write!(f, " nulls {}", nulls.word()),
             None => Ok(()),
         }
     }
@@ -263,8 +266,8 @@ impl Display for SortKey {
 
 impl Display for MvExpandSpec {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        if let Some(k) = &self.kind {
-            write!(f, "kind={k} ")?;
+        if let Some(k) = self.kind {
+            write!(f, "kind={} ", k.word())?;
         }
         if let Some(i) = &self.item_index {
             f.write_str("with_itemindex=")?;
@@ -291,30 +294,30 @@ impl Display for MvExpandSpec {
     }
 }
 
-fn patterns(f: &mut Formatter<'_>, pats: &[String]) -> fmt::Result {
+fn patterns(f: &mut Formatter<'_>, pats: &[Name]) -> fmt::Result {
     for (i, p) in pats.iter().enumerate() {
         if i > 0 {
             f.write_str(", ")?;
         }
-        if p.contains('*') {
-            f.write_str(p)?;
+        if p.text.contains('*') {
+            f.write_str(&p.text)?;
         } else {
-            write_name(f, p)?;
+            write_name(f, &p.text)?;
         }
     }
     Ok(())
 }
 
 /// `project-rename New = Old, …`.
-fn write_renames(f: &mut Formatter<'_>, pairs: &[(String, String)]) -> fmt::Result {
+fn write_renames(f: &mut Formatter<'_>, pairs: &[(Name, Name)]) -> fmt::Result {
     f.write_str("project-rename ")?;
     for (i, (new, old)) in pairs.iter().enumerate() {
         if i > 0 {
             f.write_str(", ")?;
         }
-        write_name(f, new)?;
+        write_name(f, &new.text)?;
         f.write_str(" = ")?;
-        write_name(f, old)?;
+        write_name(f, &old.text)?;
     }
     Ok(())
 }
@@ -322,8 +325,8 @@ fn write_renames(f: &mut Formatter<'_>, pairs: &[(String, String)]) -> fmt::Resu
 /// `join`/`lookup` with their kind, hints, right side and conditions.
 fn write_join(f: &mut Formatter<'_>, keyword: &str, j: &JoinSpec) -> fmt::Result {
     write!(f, "{keyword} ")?;
-    if let Some(k) = &j.kind {
-        write!(f, "kind={k} ")?;
+    if let Some(k) = j.kind {
+        write!(f, "kind={} ", k.word())?;
     }
     for (k, v) in &j.hints {
         write!(f, "{k}={v} ")?;
@@ -334,12 +337,12 @@ fn write_join(f: &mut Formatter<'_>, keyword: &str, j: &JoinSpec) -> fmt::Result
             f.write_str(", ")?;
         }
         match c {
-            JoinCond::Column(c) => write_name(f, c)?,
+            JoinCond::Column(c) => write_name(f, &c.text)?,
             JoinCond::Eq { left, right } => {
                 f.write_str("$left.")?;
-                write_name(f, left)?;
+                write_name(f, &left.text)?;
                 f.write_str(" == $right.")?;
-                write_name(f, right)?;
+                write_name(f, &right.text)?;
             }
         }
     }
@@ -348,10 +351,10 @@ fn write_join(f: &mut Formatter<'_>, keyword: &str, j: &JoinSpec) -> fmt::Result
 
 /// `parse [kind=…] (expr) with pattern`; the expression is parenthesised so a trailing `with` is
 /// never read as part of it.
-fn write_parse(f: &mut Formatter<'_>, kind: Option<&str>, expr: &Expr, pattern: &[ParsePart]) -> fmt::Result {
+fn write_parse(f: &mut Formatter<'_>, kind: Option<ParseKind>, expr: &Expr, pattern: &[ParsePart]) -> fmt::Result {
     f.write_str("parse ")?;
     if let Some(k) = kind {
-        write!(f, "kind={k} ")?;
+        write!(f, "kind={} ", k.word())?;
     }
     write!(f, "({expr}) with")?;
     for part in pattern {
@@ -407,7 +410,7 @@ impl Display for Operator {
                 let ops: Vec<String> = body.iter().map(|o| o.to_string()).collect();
                 write!(f, "mv-apply {expand} on ({})", ops.join(" | "))
             }
-            Operator::Parse { kind, expr, pattern } => write_parse(f, kind.as_deref(), expr, pattern),
+            Operator::Parse { kind, expr, pattern } => write_parse(f, *kind, expr, pattern),
             Operator::Distinct(items) if items.is_empty() => f.write_str("distinct *"),
             Operator::Distinct(items) => write!(f, "distinct {}", comma(items)),
             Operator::Sort(keys) => write!(f, "sort by {}", comma(keys)),

@@ -20,6 +20,7 @@ mod kql_generated;
 mod kql_operators;
 mod kql_seed;
 mod kql_semantics;
+mod kql_tree;
 mod library;
 mod output_dir;
 mod properties;

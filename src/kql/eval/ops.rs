@@ -129,7 +129,7 @@ impl Evaluator<'_> {
             Operator::Union(spec) => return self.union(Some(t), spec, env),
             Operator::MvExpand(spec) => self.mv_expand(&t, spec, env)?,
             Operator::MvApply { expand, body } => self.mv_apply(&t, expand, body, env)?,
-            Operator::Parse { kind, expr, pattern } => self.parse_op(&t, kind.as_deref(), expr, pattern, env)?,
+            Operator::Parse { kind, expr, pattern } => self.parse_op(&t, kind.unwrap_or_default(), expr, pattern, env)?,
             Operator::Distinct(items) => self.distinct(&t, items, env)?,
             Operator::Sort(keys) => self.sort(&t, keys, env)?,
             Operator::Top { count, key } => {
@@ -159,27 +159,27 @@ impl Evaluator<'_> {
 
     /// `project-away` (`keep_matching` false) and `project-keep` (true): columns by name or glob;
     /// a plain name that matches no column is an error.
-    fn project_matching(&self, t: &Table, pats: &[String], keep_matching: bool) -> Result<Table, KqlError> {
+    fn project_matching(&self, t: &Table, pats: &[Name], keep_matching: bool) -> Result<Table, KqlError> {
         let cols = &t.columns;
         for p in pats {
-            if !p.contains('*') && !cols.iter().any(|c| &c.name == p) {
-                return Err(self.missing_column(p, cols, super::super::error::Span::default()));
+            if !p.text.contains('*') && !cols.iter().any(|c| c.name == p.text) {
+                return Err(self.missing_column(&p.text, cols, p.span));
             }
         }
         let idx: Vec<usize> = (0..cols.len())
-            .filter(|&i| pats.iter().any(|p| glob(p, &cols[i].name)) == keep_matching)
+            .filter(|&i| pats.iter().any(|p| glob(&p.text, &cols[i].name)) == keep_matching)
             .collect();
         Ok(select(t, &idx))
     }
 
     /// `project-rename New = Old, …`.
-    fn project_rename(&self, t: &Table, pairs: &[(String, String)]) -> Result<Table, KqlError> {
+    fn project_rename(&self, t: &Table, pairs: &[(Name, Name)]) -> Result<Table, KqlError> {
         let mut out = t.clone();
         for (new, old) in pairs {
             let i = out
-                .column_index(old)
-                .ok_or_else(|| self.missing_column(old, &t.columns, super::super::error::Span::default()))?;
-            out.columns[i].name = new.clone();
+                .column_index(&old.text)
+                .ok_or_else(|| self.missing_column(&old.text, &t.columns, old.span))?;
+            out.columns[i].name = new.text.clone();
         }
         Ok(out)
     }
@@ -361,9 +361,9 @@ impl Evaluator<'_> {
         let compiled: Vec<(CExpr, bool, bool)> = keys
             .iter()
             .map(|k| {
-                let desc = k.desc.unwrap_or(true);
+                let desc = k.order != Some(SortOrder::Asc);
                 // Defaults (…/sort-operator): nulls last when descending, first when ascending.
-                let nulls_first = k.nulls_first.unwrap_or(!desc);
+                let nulls_first = k.nulls.map_or(!desc, |n| n == NullsPlacement::First);
                 self.compile(&k.expr, &t.columns, env).map(|c| (c, desc, nulls_first))
             })
             .collect::<Result<_, _>>()?;
@@ -707,17 +707,17 @@ impl Evaluator<'_> {
         let mut rk = Vec::new();
         for cond in &spec.on {
             let (l, r) = match cond {
-                JoinCond::Column(c) => (c.as_str(), c.as_str()),
-                JoinCond::Eq { left, right } => (left.as_str(), right.as_str()),
+                JoinCond::Column(c) => (c, c),
+                JoinCond::Eq { left, right } => (left, right),
             };
-            let missing = |name: &str, side: &str, cols: &[Column]| {
-                let hint = suggest(name, cols.iter().map(|c| c.name.as_str()))
+            let missing = |name: &Name, side: &str, cols: &[Column]| {
+                let hint = suggest(&name.text, cols.iter().map(|c| c.name.as_str()))
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
-                KqlError::semantic(None, None, format!("unknown column `{name}` on the {side} side of join{hint}"))
+                self.err(name.span, format!("unknown column `{name}` on the {side} side of join{hint}"))
             };
-            lk.push(left.column_index(l).ok_or_else(|| missing(l, "left", &left.columns))?);
-            rk.push(right.column_index(r).ok_or_else(|| missing(r, "right", &right.columns))?);
+            lk.push(left.column_index(&l.text).ok_or_else(|| missing(l, "left", &left.columns))?);
+            rk.push(right.column_index(&r.text).ok_or_else(|| missing(r, "right", &right.columns))?);
         }
         Ok((lk, rk))
     }
@@ -726,7 +726,7 @@ impl Evaluator<'_> {
         let right = self.eval_pipeline(&spec.right, &mut env.clone())?;
         let mut meter = Meter::new(self);
         meter.hold(self.last_bytes.take().unwrap_or(0))?;
-        let kind = spec.kind.as_deref().unwrap_or("innerunique");
+        let kind = spec.kind.unwrap_or_default();
         let (lk, rk) = self.join_keys(left, &right, spec)?;
         let mut table: HashMap<Vec<Value>, Vec<usize>> = HashMap::new();
         for (i, r) in right.rows.iter().enumerate() {
@@ -735,28 +735,22 @@ impl Evaluator<'_> {
                 table.entry(k).or_default().push(i);
             }
         }
-        let kind = match kind {
-            "anti" | "leftantisemi" => "leftanti",
-            "rightantisemi" => "rightanti",
-            k => k,
-        };
         let out = match kind {
-            "leftsemi" | "leftanti" => {
-                let want = kind == "leftsemi";
+            JoinKind::LeftSemi | JoinKind::LeftAnti => {
+                let want = kind == JoinKind::LeftSemi;
                 let keep = |r: &Vec<Value>| join_key(r, &lk).is_some_and(|k| table.contains_key(&k)) == want;
                 self.copy_rows(left, keep, &mut meter)?
             }
-            "rightsemi" | "rightanti" => {
+            JoinKind::RightSemi | JoinKind::RightAnti => {
                 let lkeys: HashSet<Vec<Value>> = left.rows.iter().filter_map(|r| join_key(r, &lk)).collect();
-                let want = kind == "rightsemi";
+                let want = kind == JoinKind::RightSemi;
                 self.copy_rows(&right, |r| join_key(r, &rk).is_some_and(|k| lkeys.contains(&k)) == want, &mut meter)?
             }
-            "innerunique" | "inner" | "leftouter" | "rightouter" | "fullouter" => {
+            JoinKind::InnerUnique | JoinKind::Inner | JoinKind::LeftOuter | JoinKind::RightOuter | JoinKind::FullOuter => {
                 let out = self.join_rows(left, &right, kind, (&lk, &table), &mut meter)?;
                 self.last_right_keys.replace(rk.iter().map(|&i| left.columns.len() + i).collect());
                 out
             }
-            other => return Err(KqlError::Unsupported(format!("join kind `{other}`"))),
         };
         meter.finish();
         Ok(out)
@@ -784,7 +778,7 @@ impl Evaluator<'_> {
         &self,
         left: &Table,
         right: &Table,
-        kind: &str,
+        kind: JoinKind,
         (lk, table): (&[usize], &HashMap<Vec<Value>, Vec<usize>>),
         meter: &mut Meter,
     ) -> Result<Table, KqlError> {
@@ -806,7 +800,7 @@ impl Evaluator<'_> {
             meter.tick()?;
             let k = join_key(l, lk);
             // innerunique keeps only the first left row per key (…/join-innerunique).
-            if kind == "innerunique" {
+            if kind == JoinKind::InnerUnique {
                 match &k {
                     Some(k) if !seen_left_keys.insert(k.clone()) => continue,
                     None => continue,
@@ -824,7 +818,7 @@ impl Evaluator<'_> {
                         rows.push(row);
                     }
                 }
-                None if kind == "leftouter" || kind == "fullouter" => {
+                None if matches!(kind, JoinKind::LeftOuter | JoinKind::FullOuter) => {
                     meter.row(width)?;
                     let mut row = l.clone();
                     row.extend(right_nulls.iter().cloned());
@@ -833,7 +827,7 @@ impl Evaluator<'_> {
                 None => {}
             }
         }
-        if kind == "rightouter" || kind == "fullouter" {
+        if matches!(kind, JoinKind::RightOuter | JoinKind::FullOuter) {
             for (ri, r) in right.rows.iter().enumerate() {
                 if !right_matched[ri] {
                     meter.row(width)?;
@@ -850,12 +844,9 @@ impl Evaluator<'_> {
     /// `lookup` (…/lookup-operator): a join that keeps every left row by default (`leftouter`, or
     /// `inner`), never de-duplicates, and drops the right side's key columns from the output.
     fn lookup(&self, left: &Table, spec: &JoinSpec, env: &mut Env) -> Result<Table, KqlError> {
-        let kind = spec.kind.clone().unwrap_or_else(|| "leftouter".to_string());
-        if kind != "leftouter" && kind != "inner" {
-            return Err(KqlError::Unsupported(format!("lookup kind `{kind}`")));
-        }
+        // The parser admits only `lookup`'s two kinds.
         let spec = JoinSpec {
-            kind: Some(kind),
+            kind: Some(spec.kind.unwrap_or(JoinKind::LeftOuter)),
             ..spec.clone()
         };
         let joined = self.join(left, &spec, env)?;
@@ -946,10 +937,7 @@ impl Evaluator<'_> {
     // ---- union ----
 
     pub(crate) fn union(&self, first: Option<Arc<Table>>, spec: &UnionSpec, env: &mut Env) -> Result<Arc<Table>, KqlError> {
-        let fuzzy = spec
-            .options
-            .iter()
-            .any(|(k, v)| k.eq_ignore_ascii_case("isfuzzy") && matches!(v, Expr::Literal(Literal::Bool(true), _)));
+        let fuzzy = spec.is_fuzzy == Some(true);
         let mut inputs: Vec<(String, Arc<Table>)> = Vec::new();
         if let Some(t) = first {
             inputs.push((String::new(), t));
@@ -980,9 +968,12 @@ impl Evaluator<'_> {
         if let Some(ws) = &spec.with_source {
             columns.push(Column::new(ws.clone(), KqlType::String));
         }
+        // `kind=inner` keeps only the columns every input has (…/union-operator#arguments).
+        let in_every = |name: &str| inputs.iter().all(|(_, t)| t.column_index(name).is_some());
         for (_, t) in &inputs {
             for c in &t.columns {
-                if !columns.iter().any(|x| x.name == c.name) {
+                let wanted = spec.kind != Some(UnionKind::Inner) || in_every(&c.name);
+                if wanted && !columns.iter().any(|x| x.name == c.name) {
                     columns.push(c.clone());
                 }
             }
@@ -1057,7 +1048,7 @@ impl Evaluator<'_> {
         limit: usize,
         (out, meter): (&mut Vec<Vec<Value>>, &mut Meter),
     ) -> Result<(), KqlError> {
-        let array_kind = spec.kind.as_deref() == Some("array");
+        let array_kind = spec.kind == Some(MvExpandKind::Array);
         let lists: Vec<Vec<Value>> = plan
             .iter()
             .map(|(_, c, _)| {
@@ -1193,9 +1184,9 @@ impl Evaluator<'_> {
 
     // ---- parse (…/parse-operator) ----
 
-    fn parse_op(&self, t: &Table, kind: Option<&str>, expr: &Expr, pattern: &[ParsePart], env: &Env) -> Result<Table, KqlError> {
+    fn parse_op(&self, t: &Table, kind: ParseKind, expr: &Expr, pattern: &[ParsePart], env: &Env) -> Result<Table, KqlError> {
         let source = self.compile(expr, &t.columns, env)?;
-        let regex_mode = kind == Some("regex");
+        let regex_mode = kind == ParseKind::Regex;
         let mut re = String::from("(?s)^");
         let mut targets: Vec<(String, Option<KqlType>)> = Vec::new();
         let last_col = pattern.iter().rposition(|p| matches!(p, ParsePart::Column(..)));
@@ -1290,12 +1281,12 @@ fn dedupe_names(cols: Vec<Column>) -> Vec<Column> {
 }
 
 /// `project-reorder`: the columns the patterns name first, in pattern order, then the rest.
-fn project_reorder(t: &Table, pats: &[String]) -> Table {
+fn project_reorder(t: &Table, pats: &[Name]) -> Table {
     let cols = &t.columns;
     let mut idx: Vec<usize> = Vec::new();
     for p in pats {
         for (i, c) in cols.iter().enumerate() {
-            if glob(p, &c.name) && !idx.contains(&i) {
+            if glob(&p.text, &c.name) && !idx.contains(&i) {
                 idx.push(i);
             }
         }

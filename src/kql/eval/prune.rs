@@ -65,7 +65,7 @@ fn op_idents(op: &Operator, env: &Env, out: &mut HashSet<String>) -> Option<bool
         Operator::Sort(keys) => ok(keys.iter().all(|k| idents(&k.expr, env, out)), false),
         Operator::Top { count, key } => ok(idents(count, env, out) && idents(&key.expr, env, out), false),
         Operator::ProjectRename(pairs) => {
-            out.extend(pairs.iter().map(|(_, old)| old.clone()));
+            out.extend(pairs.iter().map(|(_, old)| old.text.clone()));
             Some(false)
         }
         Operator::MvExpand(spec) => ok(spec.items.iter().all(|i| idents(&i.expr, env, out)), false),

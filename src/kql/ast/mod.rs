@@ -1,8 +1,11 @@
 //! The syntax tree: one enum per construct, mirroring KQL's grammar. Spans are carried for error
 //! messages but ignored by equality (see [`Span`]).
 
-use super::error::Span;
+mod kinds;
+
+pub use super::error::Span;
 use super::value::KqlType;
+pub use kinds::{JoinKind, Keyword, LookupKind, MvExpandKind, Name, NullsPlacement, ParseKind, SortOrder, UnionKind};
 
 /// A whole query text: statements separated by `;`.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,9 +120,12 @@ pub enum Source {
 /// Arguments of `union`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnionSpec {
-    /// `key=value` options (`kind=`, `isfuzzy=`, `hint.*=`), keys as written; only `isfuzzy=true`
-    /// changes evaluation: an input that fails (other than by going over a budget) is then skipped.
-    pub options: Vec<(String, Expr)>,
+    /// `kind=`: which columns the result has.
+    pub kind: Option<UnionKind>,
+    /// `isfuzzy=true`: an input that fails (other than by going over a budget) is skipped.
+    pub is_fuzzy: Option<bool>,
+    /// `hint.name=value` options, kept for printing; they only tune performance in Kusto.
+    pub hints: Vec<(String, Expr)>,
     /// `withsource=Name`: a leading `string` column naming the input each row came from.
     pub with_source: Option<String>,
     /// The inputs, in order; a bare table name is a pipeline without operators.
@@ -145,13 +151,13 @@ pub enum Operator {
     /// `project [name =] expr, …`: exactly these columns, in this order.
     Project(Vec<NamedExpr>),
     /// Column names or wildcard patterns.
-    ProjectAway(Vec<String>),
+    ProjectAway(Vec<Name>),
     /// `project-keep`: only the columns matching these names or wildcard patterns, in input order.
-    ProjectKeep(Vec<String>),
+    ProjectKeep(Vec<Name>),
     /// `new = old` pairs.
-    ProjectRename(Vec<(String, String)>),
+    ProjectRename(Vec<(Name, Name)>),
     /// Patterns, in order.
-    ProjectReorder(Vec<String>),
+    ProjectReorder(Vec<Name>),
     /// `summarize [aggregations] [by keys]`: one row per distinct combination of the keys.
     Summarize {
         /// Aggregation calls (`count()`, `arg_max(…)`, …), possibly none (`summarize by X`).
@@ -176,9 +182,8 @@ pub enum Operator {
     },
     /// `parse [kind=…] expr with pattern`: extracts columns from a string by a pattern.
     Parse {
-        /// The `kind=` value, lowercased (`simple`, `regex`, `relaxed`); only `regex` is treated
-        /// differently: its literals are regex fragments rather than text.
-        kind: Option<String>,
+        /// `kind=`; only `regex` is treated differently: its literals are regex fragments.
+        kind: Option<ParseKind>,
         /// The string being parsed.
         expr: Expr,
         /// The `with` pattern: literals, `*` and column captures, in order.
@@ -212,9 +217,9 @@ pub enum Operator {
 /// `join kind=… (right) on …`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JoinSpec {
-    /// The `kind=` value, lowercased; `None` is Kusto's default (`innerunique` for `join`,
-    /// `leftouter` for `lookup`).
-    pub kind: Option<String>,
+    /// `kind=`; `None` is Kusto's default (`innerunique` for `join`, `leftouter` for `lookup`,
+    /// whose parser admits only its two kinds).
+    pub kind: Option<JoinKind>,
     /// `hint.name=value` options, kept for printing; they only tune performance in Kusto.
     pub hints: Vec<(String, Expr)>,
     /// The right-hand input: a parenthesised pipeline or a bare table name.
@@ -227,22 +232,22 @@ pub struct JoinSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub enum JoinCond {
     /// `on Col` — same name on both sides.
-    Column(String),
+    Column(Name),
     /// `$left.A == $right.B`.
     Eq {
         /// The column on the left (piped) input.
-        left: String,
+        left: Name,
         /// The column on the right input.
-        right: String,
+        right: Name,
     },
 }
 
 /// `mv-expand [kind=…] [with_itemindex=I] items… [limit N]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MvExpandSpec {
-    /// The `kind=` (or `bagexpansion=`) value, lowercased: `array` expands a bag entry to a
-    /// `[key, value]` array; otherwise (`bag`, the default) to a one-entry bag.
-    pub kind: Option<String>,
+    /// `kind=` (or `bagexpansion=`): `array` expands a bag entry to a `[key, value]` array;
+    /// `bag` (the default) to a one-entry bag.
+    pub kind: Option<MvExpandKind>,
     /// `with_itemindex=Name`: an extra `long` column with each element's 0-based position.
     pub item_index: Option<String>,
     /// The columns expanded side by side; a shorter list is padded with nulls.
@@ -279,10 +284,10 @@ pub struct SortKey {
     /// The value to sort by.
     pub expr: Expr,
     /// `None` means the default (descending).
-    pub desc: Option<bool>,
-    /// `nulls first` (`Some(true)`) or `nulls last`; `None` means Kusto's default: first when
-    /// ascending, last when descending.
-    pub nulls_first: Option<bool>,
+    pub order: Option<SortOrder>,
+    /// `nulls first` or `nulls last`; `None` means Kusto's default: first when ascending, last
+    /// when descending.
+    pub nulls: Option<NullsPlacement>,
 }
 
 /// A literal constant.
