@@ -44,23 +44,6 @@ pub struct Token {
     pub span: Span,
 }
 
-/// Hyphenated operator names, lexed as one identifier.
-const HYPHENATED: &[&str] = &[
-    "project-away",
-    "project-keep",
-    "project-rename",
-    "project-reorder",
-    "project-smart",
-    "mv-expand",
-    "mv-apply",
-    "make-series",
-    "parse-where",
-    "parse-kv",
-    "top-nested",
-    "top-hitters",
-    "find-in",
-];
-
 const SYMBOLS: &[&str] = &[
     "..", "==", "!=", "<>", "<=", ">=", "=~", "!~", "=>", "|", "(", ")", "[", "]", "{", "}", ",", ";", ":", ".", "=", "<", ">", "+", "-",
     "*", "/", "%", "!", "?",
@@ -285,12 +268,13 @@ impl<'a> Lexer<'a> {
             self.pos += self.peek().map(char::len_utf8).unwrap_or(1);
         }
         let mut word = self.src[start..self.pos].to_string();
-        // Hyphenated operator names.
+        // Hyphenated operator names (the parser's operator table has them), lexed as one word.
         if self.peek() == Some('-') {
             let after = &self.src[self.pos + 1..];
             let next_len = after.find(|c: char| !is_ident_char(c)).unwrap_or(after.len());
             let candidate = format!("{word}-{}", &after[..next_len]);
-            if HYPHENATED.iter().any(|h| h.eq_ignore_ascii_case(&candidate)) {
+            let hyphenated = super::parser::tabular_operators().flat_map(|(names, _)| names.iter());
+            if hyphenated.filter(|n| n.contains('-')).any(|h| h.eq_ignore_ascii_case(&candidate)) {
                 self.pos += 1 + next_len;
                 word = candidate;
             }

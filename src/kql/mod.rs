@@ -67,6 +67,12 @@ impl Default for RunOptions {
     }
 }
 
+/// Every tabular operator of KQL the engine knows: its names (the documented one first) and
+/// whether it runs — the table the parser dispatches on.
+pub fn tabular_operators() -> impl Iterator<Item = (&'static [&'static str], bool)> {
+    parser::tabular_operators()
+}
+
 /// Parses a query text (after placeholder substitution, if any).
 pub fn parse(query: &str) -> Result<Script, KqlError> {
     guarded(|| parser::parse(query))

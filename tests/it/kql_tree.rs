@@ -1,6 +1,7 @@
 //! The typed tree (issue 12 §1): a word outside an operator's closed set is a parse error at the
 //! word listing the valid ones, and every unknown column an operator names gets a caret at it.
 
+use crate::support::crate_dir;
 use crate::support::kql::*;
 
 /// The `line:column` an error points at and its message line.
@@ -73,4 +74,54 @@ fn aliases_and_kinds_evaluate_as_their_members() {
     assert_eq!(t.columns.len(), 3, "outer by default");
     // Kinds print as their canonical words and parse back to the same tree.
     assert_round_trip("T | join kind=LeftAntiSemi (T) on A | union kind=inner isfuzzy=true (U) | sort by A asc nulls last");
+}
+
+/// The backticked names of the docs/cli.md list item that starts with `label`.
+fn documented_operators(label: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(crate_dir().join("docs/cli.md")).expect("docs/cli.md");
+    let start = text
+        .find(&format!("- {label}"))
+        .unwrap_or_else(|| panic!("docs/cli.md lists `{label}`"));
+    let item = text[start + 2..].split("\n- ").next().unwrap_or_default();
+    let item = item.split("\n\n").next().unwrap_or_default();
+    item.split('`').skip(1).step_by(2).map(str::to_owned).collect()
+}
+
+#[test]
+fn the_documented_operator_lists_are_the_parsers_table() {
+    let (runs, not_yet): (Vec<_>, Vec<_>) = tenantless::kql::tabular_operators().partition(|(_, runs)| *runs);
+    let names = |ops: Vec<(&'static [&'static str], bool)>| ops.iter().map(|(n, _)| n[0].to_owned()).collect::<Vec<_>>();
+    assert_eq!(documented_operators("Runs:"), names(runs));
+    assert_eq!(documented_operators("Not supported yet, reported by name:"), names(not_yet));
+}
+
+#[test]
+fn every_operator_of_the_table_is_dispatched_as_the_table_says() {
+    for (names, runs) in tenantless::kql::tabular_operators() {
+        for name in names {
+            let e = tenantless::kql::parse(&format!("print a = 1 | {name} nonsense nonsense"))
+                .map(|_| ())
+                .err();
+            // The operator itself (not, say, an `evaluate` plugin) is what is not supported.
+            let unsupported = e
+                .as_ref()
+                .is_some_and(|e| e.to_string().starts_with(&format!("`{name}` is not supported")));
+            assert_eq!(unsupported, !runs, "`{name}`: {e:?}");
+            let unknown = e.as_ref().is_some_and(|e| e.to_string().contains("unknown tabular operator"));
+            assert!(!unknown, "`{name}` is in the table: {e:?}");
+        }
+    }
+}
+
+/// An option followed by a parenthesised subquery (issue 12 §2): the option's value is not taken
+/// for a function called with the subquery.
+#[test]
+fn an_option_before_a_parenthesised_subquery_is_an_option() {
+    let t = eval("union isfuzzy=true (print a = 1), (print a = 2)");
+    assert_eq!(column(&t, "a"), ["1", "2"]);
+    let t = eval("print a = 1 | join hint.strategy=broadcast (print a = 1, b = 2) on a");
+    assert_eq!(column(&t, "b"), ["2"]);
+    let t = eval("print a = 1 | join kind=inner hint.remote=auto hint.strategy=shuffle (print a = 1, b = 3) on a");
+    assert_eq!(column(&t, "b"), ["3"]);
+    assert_round_trip("T | join hint.strategy=broadcast (U) on A");
 }

@@ -8,6 +8,14 @@ use super::error::{KqlError, Span};
 use super::lexer::{Tok, Token, lex};
 use super::value::{KqlType, parse_datetime, parse_timespan};
 
+mod operators;
+
+/// Every tabular operator of KQL the parser knows: its names (the documented one first) and
+/// whether tenantless runs it.
+pub fn tabular_operators() -> impl Iterator<Item = (&'static [&'static str], bool)> {
+    operators::OPERATORS.iter().map(|op| (op.names, op.supported()))
+}
+
 /// Parses a whole query text.
 pub fn parse(src: &str) -> Result<Script, KqlError> {
     let tokens = lex(src)?;
@@ -20,60 +28,7 @@ pub fn parse(src: &str) -> Result<Script, KqlError> {
     p.script()
 }
 
-/// Tabular operators that exist in KQL but are not implemented, reported by name.
-const UNSUPPORTED_OPERATORS: &[&str] = &[
-    "make-series",
-    "render",
-    "invoke",
-    "facet",
-    "sample",
-    "sample-distinct",
-    "externaldata",
-    "find",
-    "search",
-    "fork",
-    "partition",
-    "scan",
-    "reduce",
-    "top-nested",
-    "top-hitters",
-    "parse-kv",
-    "parse-where",
-    "project-smart",
-    "make_series",
-    "materialize",
-];
-
 const MAX_DEPTH: usize = 500;
-
-/// Operators the parser accepts (for "did you mean" suggestions).
-const KNOWN_OPERATORS: &[&str] = &[
-    "where",
-    "filter",
-    "extend",
-    "project",
-    "project-away",
-    "project-keep",
-    "project-rename",
-    "project-reorder",
-    "summarize",
-    "join",
-    "lookup",
-    "union",
-    "mv-expand",
-    "mv-apply",
-    "parse",
-    "distinct",
-    "sort",
-    "order",
-    "top",
-    "take",
-    "limit",
-    "count",
-    "as",
-    "serialize",
-    "getschema",
-];
 
 struct Parser<'a> {
     src: &'a str,
@@ -425,12 +380,8 @@ impl<'a> Parser<'a> {
                 is_fuzzy = Some(self.bool_value()?);
             } else if self.eat_option(&["withsource"]) {
                 with_source = Some(self.ident()?);
-            } else if self.at_word("hint") && matches!(self.peek_at(1), Tok::Sym(".")) {
-                self.bump();
-                self.bump();
-                let key = format!("hint.{}", self.ident()?);
-                self.expect_sym("=")?;
-                hints.push((key, self.primary()?));
+            } else if let Some(hint) = self.hint_option()? {
+                hints.push(hint);
             } else {
                 break;
             }
@@ -467,14 +418,7 @@ impl<'a> Parser<'a> {
 
     /// `[name =] expr, …`
     fn named_list(&mut self) -> Result<Vec<NamedExpr>, KqlError> {
-        let mut out = Vec::new();
-        loop {
-            out.push(self.named()?);
-            if !self.eat_sym(",") {
-                break;
-            }
-        }
-        Ok(out)
+        self.comma_separated(Self::named)
     }
 
     fn named(&mut self) -> Result<NamedExpr, KqlError> {
@@ -554,86 +498,8 @@ impl<'a> Parser<'a> {
         Ok(SortKey { expr, order, nulls })
     }
 
-    fn operator(&mut self) -> Result<Operator, KqlError> {
-        let span = self.span();
-        let name = match self.peek() {
-            Tok::Ident(w) => w.to_ascii_lowercase(),
-            _ => {
-                return self.error("a tabular operator (where, extend, project, summarize, join, …)");
-            }
-        };
-        if UNSUPPORTED_OPERATORS.contains(&name.as_str()) {
-            return Err(KqlError::Unsupported(format!("`{name}`")));
-        }
-        if name == "evaluate" {
-            return self.evaluate_op();
-        }
-        self.bump();
-        let op = match name.as_str() {
-            "where" | "filter" => Operator::Where(self.expr()?),
-            "extend" => Operator::Extend(self.named_list()?),
-            "project" => Operator::Project(self.named_list()?),
-            "project-away" => Operator::ProjectAway(self.patterns()?),
-            "project-keep" => Operator::ProjectKeep(self.patterns()?),
-            "project-reorder" => Operator::ProjectReorder(self.patterns()?),
-            "project-rename" => self.project_rename_op()?,
-            "summarize" => {
-                self.skip_hints()?;
-                let aggs = if self.at_word("by") { Vec::new() } else { self.named_list()? };
-                let by = if self.eat_word("by") { self.named_list()? } else { Vec::new() };
-                Operator::Summarize { aggs, by }
-            }
-            "join" => Operator::Join(self.join(false)?),
-            "lookup" => Operator::Lookup(self.join(true)?),
-            "union" => Operator::Union(self.union_spec()?),
-            "mv-expand" | "mvexpand" => Operator::MvExpand(self.mv_expand_spec()?),
-            "mv-apply" | "mvapply" => self.mv_apply_op()?,
-            "parse" => self.parse_op()?,
-            "distinct" => {
-                if self.eat_sym("*") {
-                    Operator::Distinct(Vec::new())
-                } else {
-                    Operator::Distinct(self.named_list()?)
-                }
-            }
-            "sort" | "order" => {
-                self.expect_word("by")?;
-                let mut keys = vec![self.sort_key()?];
-                while self.eat_sym(",") {
-                    keys.push(self.sort_key()?);
-                }
-                Operator::Sort(keys)
-            }
-            "top" => {
-                let count = self.expr()?;
-                self.expect_word("by")?;
-                Operator::Top {
-                    count,
-                    key: self.sort_key()?,
-                }
-            }
-            "take" | "limit" => Operator::Take(self.expr()?),
-            "count" => Operator::Count,
-            "as" => {
-                self.skip_hints()?;
-                Operator::As(self.ident()?)
-            }
-            "serialize" => {
-                if matches!(self.peek(), Tok::Eof | Tok::Sym("|") | Tok::Sym(";") | Tok::Sym(")")) {
-                    Operator::Serialize(Vec::new())
-                } else {
-                    Operator::Serialize(self.named_list()?)
-                }
-            }
-            "getschema" => Operator::GetSchema,
-            _ => return Err(self.unknown_operator(&name, span)),
-        };
-        Ok(op)
-    }
-
     /// `evaluate plugin(...)`: only `bag_unpack(column[, prefix])` is implemented.
     fn evaluate_op(&mut self) -> Result<Operator, KqlError> {
-        self.bump();
         let plugin = match self.peek() {
             Tok::Ident(p) => p.clone(),
             _ => String::from("plugin"),
@@ -655,16 +521,11 @@ impl<'a> Parser<'a> {
 
     /// `project-rename New = Old, …`.
     fn project_rename_op(&mut self) -> Result<Operator, KqlError> {
-        let mut pairs = Vec::new();
-        loop {
-            let new = self.name()?;
-            self.expect_sym("=")?;
-            let old = self.name()?;
-            pairs.push((new, old));
-            if !self.eat_sym(",") {
-                break;
-            }
-        }
+        let pairs = self.comma_separated(|p| {
+            let new = p.name()?;
+            p.expect_sym("=")?;
+            Ok((new, p.name()?))
+        })?;
         Ok(Operator::ProjectRename(pairs))
     }
 
@@ -716,18 +577,34 @@ impl<'a> Parser<'a> {
         Ok(Operator::Parse { kind, expr, pattern })
     }
 
-    /// An operator name the engine does not know, with the closest known one.
-    fn unknown_operator(&self, name: &str, span: Span) -> KqlError {
-        let hint = super::error::suggest(name, KNOWN_OPERATORS.iter().copied())
-            .map(|s| format!("did you mean `{s}`? "))
-            .unwrap_or_default();
-        KqlError::syntax(
-            self.src,
-            span,
-            format!(
-                "unknown tabular operator `{name}`; {hint}expected where, extend, project, summarize, join, union, mv-expand, mv-apply, parse, distinct, sort, top, take, count, as"
-            ),
-        )
+    /// One or more items parsed by `item`, separated by commas.
+    fn comma_separated<T>(&mut self, mut item: impl FnMut(&mut Self) -> Result<T, KqlError>) -> Result<Vec<T>, KqlError> {
+        let mut items = vec![item(self)?];
+        while self.eat_sym(",") {
+            items.push(item(self)?);
+        }
+        Ok(items)
+    }
+
+    /// `hint.name = value` at the cursor, kept as (`hint.name`, value); `None` when there is none.
+    fn hint_option(&mut self) -> Result<Option<(String, Expr)>, KqlError> {
+        if !(self.at_word("hint") && matches!(self.peek_at(1), Tok::Sym("."))) {
+            return Ok(None);
+        }
+        self.bump();
+        self.bump();
+        let key = format!("hint.{}", self.ident()?);
+        self.expect_sym("=")?;
+        // A word value stays a word: `hint.strategy=broadcast (T)` is not a call of `broadcast`.
+        let value = match self.peek().clone() {
+            Tok::Ident(word) => {
+                let span = self.span();
+                self.bump();
+                Expr::Ident(word, span)
+            }
+            _ => self.primary()?,
+        };
+        Ok(Some((key, value)))
     }
 
     /// Items parsed by `item`, separated by commas, up to (not including) the closing symbol `close`;
@@ -745,13 +622,7 @@ impl<'a> Parser<'a> {
 
     /// Skips `hint.x = y` options (they only tune performance in Kusto).
     fn skip_hints(&mut self) -> Result<(), KqlError> {
-        while self.at_word("hint") && matches!(self.peek_at(1), Tok::Sym(".")) {
-            self.bump();
-            self.bump();
-            self.ident()?;
-            self.expect_sym("=")?;
-            self.primary()?;
-        }
+        while self.hint_option()?.is_some() {}
         Ok(())
     }
 
@@ -766,12 +637,8 @@ impl<'a> Parser<'a> {
                 } else {
                     self.keyword::<JoinKind>()?
                 });
-            } else if self.at_word("hint") && matches!(self.peek_at(1), Tok::Sym(".")) {
-                self.bump();
-                self.bump();
-                let key = format!("hint.{}", self.ident()?);
-                self.expect_sym("=")?;
-                hints.push((key, self.primary()?));
+            } else if let Some(hint) = self.hint_option()? {
+                hints.push(hint);
             } else {
                 break;
             }
@@ -792,12 +659,8 @@ impl<'a> Parser<'a> {
         };
         self.expect_word("on")?;
         let mut on = Vec::new();
-        loop {
-            let e = self.expr()?;
+        for e in self.comma_separated(Self::expr)? {
             self.join_conditions(e, &mut on)?;
-            if !self.eat_sym(",") {
-                break;
-            }
         }
         Ok(JoinSpec {
             kind,
@@ -860,23 +723,19 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        let mut items = Vec::new();
-        loop {
-            let NamedExpr { name, expr } = self.named()?;
-            let to_type = if self.eat_word("to") {
-                self.expect_word("typeof")?;
-                self.expect_sym("(")?;
-                let t = self.type_name()?;
-                self.expect_sym(")")?;
+        let items = self.comma_separated(|p| {
+            let NamedExpr { name, expr } = p.named()?;
+            let to_type = if p.eat_word("to") {
+                p.expect_word("typeof")?;
+                p.expect_sym("(")?;
+                let t = p.type_name()?;
+                p.expect_sym(")")?;
                 Some(t)
             } else {
                 None
             };
-            items.push(MvItem { name, expr, to_type });
-            if !self.eat_sym(",") {
-                break;
-            }
-        }
+            Ok(MvItem { name, expr, to_type })
+        })?;
         let limit = if self.eat_word("limit") { Some(self.expr()?) } else { None };
         Ok(MvExpandSpec {
             kind,
