@@ -80,6 +80,8 @@ table! {
     "replace_string" => (replace_string, 3, 3),
     "extract" => (extract, 3, 4),
     "extract_all" => (extract_all, 2, 3),
+    "extract_json" => (extract_json, 2, 3),
+    "extractjson" => (extract_json, 2, 3),
     "indexof" => (indexof, 2, 5),
     "countof" => (countof, 2, 3),
     "reverse" => (|a| Value::str(&a[0].to_kql_string().chars().rev().collect::<String>()), 1, 1),
@@ -427,6 +429,62 @@ fn extract(a: &[Value]) -> Value {
         (Some(v), _) => v,
         (None, _) => Value::str(""),
     }
+}
+
+/// `extract_json(path, json[, typeof(T)])` and its older name `extractjson`
+/// (…/extract-json-function): the element a JSONPath (`$`, `.name`, `['name']`, `[index]`)
+/// selects; a string (objects and arrays as their JSON text) unless a type is given.
+fn extract_json(a: &[Value]) -> Value {
+    let Some(path) = json_path(&a[0].to_kql_string()) else {
+        return Value::Null;
+    };
+    let found = path.iter().try_fold(dynamic(&a[1]), |v, step| {
+        let next = match step {
+            JsonStep::Key(k) => dynamic(&v).get_key(k),
+            JsonStep::Index(i) => dynamic(&v).get_index(*i),
+        };
+        (!next.is_null()).then_some(next)
+    });
+    match (found, a.get(2)) {
+        (Some(v), Some(Value::String(t))) => KqlType::parse(t).map(|ty| convert(&v, ty)).unwrap_or(Value::Null),
+        (Some(v), _) => Value::String(v.to_kql_string()),
+        (None, Some(_)) => Value::Null,
+        (None, None) => Value::str(""),
+    }
+}
+
+/// One step of a JSONPath.
+enum JsonStep {
+    Key(String),
+    Index(i64),
+}
+
+/// The steps of a JSONPath such as `$.a.b[0]` or `$['a b']`; `None` when it is not one.
+fn json_path(path: &str) -> Option<Vec<JsonStep>> {
+    let mut rest = path.trim().strip_prefix('$')?;
+    let mut steps = Vec::new();
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('.') {
+            let end = after.find(['.', '[']).unwrap_or(after.len());
+            steps.push(JsonStep::Key(after[..end].to_owned()));
+            rest = &after[end..];
+        } else if let Some(after) = rest.strip_prefix('[') {
+            let end = after.find(']')?;
+            let inner = after[..end].trim();
+            let quoted = inner
+                .strip_prefix('\'')
+                .and_then(|i| i.strip_suffix('\''))
+                .or_else(|| inner.strip_prefix('"').and_then(|i| i.strip_suffix('"')));
+            steps.push(match quoted {
+                Some(key) => JsonStep::Key(key.to_owned()),
+                None => JsonStep::Index(inner.parse().ok()?),
+            });
+            rest = &after[end + 1..];
+        } else {
+            return None;
+        }
+    }
+    Some(steps)
 }
 
 fn extract_all(a: &[Value]) -> Value {

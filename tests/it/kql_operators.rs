@@ -404,3 +404,29 @@ fn dotted_index_and_bracketed_member_read_like_plain_ones() {
     assert_eq!(column(&t, "y"), vec!["a"]);
     assert_eq!(column(&t, "z"), vec!["a"]);
 }
+
+/// …/extract-json-function: a JSONPath into a JSON text (or dynamic value), a string unless a
+/// type is given; `extractjson` is its older name, which published rules still use.
+#[test]
+fn extract_json_follows_the_path_and_converts_when_asked() {
+    let t = eval(
+        "let Trace = '{\"hosts\": [{\"location\": \"West US\", \"AvailableMB\": 5}, {\"location\": \"East US\", \"AvailableMB\": 1024}]}';\n\
+         print a = extract_json('$.hosts[1].AvailableMB', Trace, typeof(long)),\n\
+               b = extractjson('$.hosts[0].location', Trace),\n\
+               c = extract_json(\"$['hosts'][0]\", Trace),\n\
+               d = extract_json('$.missing', Trace),\n\
+               e = extract_json('$.missing', Trace, typeof(long))",
+    );
+    assert_eq!(scalar(&t, "a"), Value::Long(1024));
+    assert_eq!(scalar(&t, "b"), Value::String("West US".into()));
+    assert_eq!(scalar(&t, "c").to_string(), r#"{"location":"West US","AvailableMB":5}"#);
+    assert_eq!(scalar(&t, "d"), Value::String("".into()));
+    assert!(scalar(&t, "e").is_null());
+}
+
+/// …/make-bag-aggregate-function: `MaxSize` caps the keys kept.
+#[test]
+fn make_bag_takes_a_max_size() {
+    let t = eval("range i from 1 to 5 step 1 | summarize b = make_bag(bag_pack(tostring(i), i), 2)");
+    assert_eq!(scalar(&t, "b").to_string(), r#"{"1":1,"2":2}"#);
+}

@@ -234,7 +234,11 @@ impl Agg {
             }
             State::Bag(keys, bag) => {
                 if let Value::Bag(b) = self.arg(0, row) {
+                    // `make_bag(x, MaxSize)` (…/make-bag-aggregate-function): no more keys past it.
                     for (k, v) in b.iter() {
+                        if bag.len() >= self.max_size {
+                            break;
+                        }
                         if keys.insert(k.clone()) {
                             bag.push((k.clone(), v.clone()));
                         }

@@ -604,7 +604,7 @@ impl Evaluator<'_> {
             AggKind::Count => (0, 1),
             AggKind::CountIf => (1, 1),
             AggKind::DCount => (1, 2),
-            AggKind::MakeSet | AggKind::MakeList => (1, 2),
+            AggKind::MakeSet | AggKind::MakeList | AggKind::MakeBag => (1, 2),
             AggKind::MakeSetIf | AggKind::MakeListIf => (2, 3),
             AggKind::ArgMax | AggKind::ArgMin => (2, 64),
             AggKind::DCountIf => (2, 3),
@@ -639,7 +639,7 @@ impl Evaluator<'_> {
                 return Err(self.err(a.span(), "`*` is not valid here"));
             }
             let c = self.compile(a, cols, env)?;
-            let is_size = (matches!(kind, AggKind::MakeSet | AggKind::MakeList) && i == 1)
+            let is_size = (matches!(kind, AggKind::MakeSet | AggKind::MakeList | AggKind::MakeBag) && i == 1)
                 || (matches!(kind, AggKind::MakeSetIf | AggKind::MakeListIf) && i == 2);
             if is_size {
                 max_size = c.eval(&[]).as_i64().unwrap_or(max_size as i64).max(0) as usize;
