@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod estimate;
 pub mod exit;
+pub mod external;
 pub mod generate;
 pub mod query;
 pub mod size;

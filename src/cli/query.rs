@@ -53,6 +53,9 @@ pub struct QueryArgs {
     /// Maximum characters per cell in table output.
     #[arg(long, default_value_t = 60)]
     pub max_width: usize,
+    /// Local files for `externaldata`.
+    #[command(flatten)]
+    pub external: super::external::ExternalArgs,
 }
 
 /// Runs the command against the given writers: results to `out`, `--explain`'s stage counts to `err`.
@@ -80,6 +83,7 @@ pub fn run(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Comman
         params,
         row_limit: args.row_limit,
         max_memory: args.max_memory,
+        external: args.external.files()?,
         ..RunOptions::default()
     };
     let (tables, stats) = kql::run_with_stats(&query, &catalog, &options).map_err(|e| {

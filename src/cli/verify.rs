@@ -31,6 +31,9 @@ pub struct VerifyArgs {
     /// document at the end (results, summary and coverage).
     #[arg(long, value_enum, default_value_t = ReportFormat::Text, conflicts_with = "explain")]
     pub format: ReportFormat,
+    /// Local files for rules' `externaldata`.
+    #[command(flatten)]
+    pub external: super::external::ExternalArgs,
 }
 
 /// Output format of `tenantless verify`.
@@ -63,6 +66,7 @@ impl VerifyArgs {
             explain: None,
             rule_timeout: DEFAULT_RULE_TIMEOUT,
             format: ReportFormat::Text,
+            external: Default::default(),
         }
     }
 }
@@ -93,6 +97,7 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> CommandResult {
         None => None,
     };
     let mut engine = KqlEngine::load(&args.data).map_err(|e| Failure::Input(format!("loading {}: {e}", args.data.display())))?;
+    engine.set_external(args.external.files()?);
     // Each result is printed as soon as it is known: a slow rule must not withhold the others'.
     // The first write error is kept (later writes are skipped) and ends the command.
     let mut written: Result<(), Failure> = Ok(());

@@ -110,6 +110,12 @@ impl<'a> Lexer<'a> {
                 let q = self.peek().unwrap_or('"');
                 let s = self.string(q, c == '@')?;
                 self.push(Tok::Str(s), start);
+            } else if (c == 'h' || c == 'H') && self.peek_at(1) == Some('@') && matches!(self.peek_at(2), Some('"' | '\'')) {
+                // An obfuscated verbatim string (`h@'…'`, …/scalar-data-types/string#obfuscated-string-literals).
+                self.pos += 2;
+                let q = self.peek().unwrap_or('"');
+                let s = self.string(q, true)?;
+                self.push(Tok::Str(s), start);
             } else if self.src[self.pos..].starts_with("```") {
                 self.pos += 3;
                 let end = self.src[self.pos..]

@@ -13,6 +13,7 @@ pub mod budget;
 pub(crate) mod datetime;
 pub mod error;
 pub(crate) mod eval;
+pub mod external;
 pub mod format;
 pub(crate) mod functions;
 pub(crate) mod lexer;
@@ -47,6 +48,8 @@ pub struct RunOptions {
     /// Memory the evaluator may hold for intermediate results before it stops with an error
     /// naming the operator (`--max-memory`).
     pub max_memory: usize,
+    /// Where `externaldata` reads its URLs from (it never reaches the network).
+    pub external: external::ExternalFiles,
     /// When set, the evaluator stops with an error once this instant has passed (`verify
     /// --rule-timeout`), checked between rows so a runaway rule cannot hold up the others.
     pub deadline: Option<std::time::Instant>,
@@ -62,6 +65,7 @@ impl Default for RunOptions {
             params: BTreeMap::new(),
             row_limit: DEFAULT_ROW_LIMIT,
             max_memory: DEFAULT_MAX_MEMORY,
+            external: external::ExternalFiles::default(),
             deadline: None,
         }
     }

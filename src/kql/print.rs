@@ -203,6 +203,22 @@ impl Display for Source {
                 write!(f, "datatable({}) [{}]", cols.join(", "), comma(values))
             }
             Source::Print(items) => write!(f, "print {}", comma(items)),
+            Source::ExternalData { columns, uris, properties } => {
+                let cols: Vec<String> = columns
+                    .iter()
+                    .map(|(n, t)| {
+                        let mut s = String::new();
+                        let _ = write_name(&mut s, n);
+                        format!("{s}:{t}")
+                    })
+                    .collect();
+                write!(f, "externaldata({}) [{}]", cols.join(", "), comma(uris))?;
+                if !properties.is_empty() {
+                    let props: Vec<String> = properties.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    write!(f, " with ({})", props.join(", "))?;
+                }
+                Ok(())
+            }
             Source::Union(spec) => write!(f, "union {spec}"),
             Source::Range { name, from, to, step } => {
                 f.write_str("range ")?;

@@ -24,6 +24,7 @@ pub struct KqlEngine {
     tables: BTreeMap<String, TimedTable>,
     row_limit: usize,
     deadline: Option<Instant>,
+    external: kql::external::ExternalFiles,
 }
 
 fn to_engine_error(e: KqlError) -> EngineError {
@@ -85,7 +86,13 @@ impl KqlEngine {
             tables,
             row_limit: kql::DEFAULT_ROW_LIMIT,
             deadline: None,
+            external: kql::external::ExternalFiles::default(),
         })
+    }
+
+    /// Where rules' `externaldata` reads its URLs from.
+    pub fn set_external(&mut self, external: kql::external::ExternalFiles) {
+        self.external = external;
     }
 
     /// A catalog holding the rows with `TimeGenerated` in `(window.0, window.1]`, as a scheduled
@@ -135,6 +142,7 @@ impl KqlEngine {
             params,
             row_limit: self.row_limit,
             deadline: self.deadline,
+            external: self.external.clone(),
             ..RunOptions::default()
         }
     }

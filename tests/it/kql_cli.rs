@@ -18,6 +18,7 @@ fn args(dir: &TempDir, query: &str) -> QueryArgs {
         max_memory: tenantless::kql::DEFAULT_MAX_MEMORY,
         explain: false,
         max_width: 20,
+        external: Default::default(),
     }
 }
 
@@ -150,4 +151,30 @@ fn the_binary_runs_queries_and_reports_errors() {
     );
     let usage = run(&[]);
     assert_eq!(usage.status.code(), Some(2));
+}
+
+/// `externaldata` reads a URL from the file `--external` maps it to, never from the network; an
+/// unmapped URL is an error naming it and the fix; a malformed mapping is a usage error.
+#[test]
+fn externaldata_reads_mapped_urls_and_names_unmapped_ones() {
+    let dir = seed_fixture();
+    let feed = dir.path().join("feed.csv");
+    std::fs::write(&feed, "IP,Tag\n203.0.113.7,\"tor, exit\"\n").expect("write feed");
+    let url = "https://example.com/feeds/ips.csv?sv=2020&sig=x";
+    let mapping = format!("{url}={}", feed.display());
+    let query = format!("externaldata(IP:string, Tag:string) [h@'{url}'] with (format='csv', ignoreFirstRecord=true)");
+    let run = |args: &[&str]| crate::support::query_bin(dir.path(), args);
+    let ok = run(&[&query, "--external", &mapping, "--format", "csv"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert_eq!(String::from_utf8_lossy(&ok.stdout), "IP,Tag\r\n203.0.113.7,\"tor, exit\"\r\n");
+    let unmapped = run(&[&query]);
+    assert_eq!(unmapped.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&unmapped.stderr);
+    assert!(
+        err.contains(&format!("`{url}` is not mapped to a local file")) && err.contains("--external"),
+        "{err}"
+    );
+    let bad = run(&[&query, "--external", "no-equals-sign"]);
+    assert_ne!(bad.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("must be URL=FILE"));
 }

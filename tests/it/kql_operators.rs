@@ -430,3 +430,39 @@ fn make_bag_takes_a_max_size() {
     let t = eval("range i from 1 to 5 step 1 | summarize b = make_bag(bag_pack(tostring(i), i), 2)");
     assert_eq!(scalar(&t, "b").to_string(), r#"{"1":1,"2":2}"#);
 }
+
+/// …/externaldata-operator: each format Kusto ingests, from local paths; JSON fills columns by
+/// name, the others by position, `dynamic` columns parse their JSON text.
+#[test]
+fn externaldata_reads_each_format() {
+    let dir = crate::support::TempDir::new("external");
+    let file = |name: &str, text: &str| {
+        dir.write(name, text);
+        dir.join(name).display().to_string().replace('\\', "/")
+    };
+    let tsv = file("a.tsv", "x\t1\ny\t2\n");
+    let txt = file("a.txt", "first line\nsecond, with comma\n");
+    let json = file(
+        "a.json",
+        "{\"Name\": \"x\", \"N\": 1, \"Tags\": [\"a\"]}\n{\"N\": 2, \"Name\": \"y\"}\n",
+    );
+    let multi = file("a.multijson", "[{\"Name\": \"x\",\n \"N\": 1}]\n{\"Name\": \"y\",\n \"N\": 2}");
+    let t = eval(&format!("externaldata(Name:string, N:long) ['{tsv}'] with (format='tsv')"));
+    assert_eq!(rows(&t), ["x,1", "y,2"]);
+    let t = eval(&format!("externaldata(Line:string) ['{txt}'] with (format='txt')"));
+    assert_eq!(column(&t, "Line"), ["first line", "second, with comma"]);
+    let t = eval(&format!(
+        "externaldata(N:long, Name:string, Tags:dynamic) ['{json}'] with (format='json')"
+    ));
+    assert_eq!(column(&t, "Name"), ["x", "y"]);
+    assert_eq!(column(&t, "Tags")[0], r#"["a"]"#);
+    let t = eval(&format!(
+        "externaldata(Name:string, N:long) ['{multi}'] with (format='multijson') | summarize sum(N)"
+    ));
+    assert_eq!(scalar(&t, "sum_N"), Value::Long(3));
+    let e = eval_err(&format!("externaldata(Name:string) ['{tsv}'] with (format='parquet')"));
+    assert!(e.contains("format `parquet` is not one tenantless reads"), "{e}");
+    assert_round_trip(&format!(
+        "externaldata(Name:string, N:long) ['{tsv}'] with (format='tsv', ignoreFirstRecord=true)"
+    ));
+}

@@ -102,6 +102,15 @@ pub enum Source {
     },
     /// `print a = 1, b`
     Print(Vec<NamedExpr>),
+    /// `externaldata (a:string, …) [ "uri", … ] [with (format="csv", …)]`
+    ExternalData {
+        /// The declared `name:type` columns.
+        columns: Vec<(String, KqlType)>,
+        /// The files' URIs (string expressions), read in order.
+        uris: Vec<Expr>,
+        /// The `with (name = value, …)` properties, names as written.
+        properties: Vec<(String, Expr)>,
+    },
     /// `union [isfuzzy=true] A, B`
     Union(UnionSpec),
     /// `range x from a to b step c`

@@ -5,6 +5,7 @@
 
 pub mod aggregate;
 pub mod expr;
+mod external;
 mod meter;
 mod ops;
 mod prune;
@@ -74,6 +75,8 @@ pub(crate) struct Evaluator<'a> {
     /// Memory budget in bytes (see [`meter`]).
     pub max_memory: usize,
     pub deadline: Option<std::time::Instant>,
+    /// Where `externaldata` URLs are read from.
+    pub external: &'a super::external::ExternalFiles,
     pub stats: RefCell<Vec<StageStat>>,
     /// The operator (or source) running now and where it is, for budget errors.
     cur_op: Cell<(&'static str, Option<Span>)>,
@@ -90,7 +93,7 @@ pub(crate) struct Evaluator<'a> {
 }
 
 impl<'a> Evaluator<'a> {
-    pub fn new(src: &'a str, catalog: &'a Catalog, now: i64, options: &RunOptions) -> Evaluator<'a> {
+    pub fn new(src: &'a str, catalog: &'a Catalog, now: i64, options: &'a RunOptions) -> Evaluator<'a> {
         budget::reset();
         Evaluator {
             src,
@@ -99,6 +102,7 @@ impl<'a> Evaluator<'a> {
             row_limit: options.row_limit,
             max_memory: options.max_memory,
             deadline: options.deadline,
+            external: &options.external,
             stats: RefCell::new(Vec::new()),
             cur_op: Cell::new(("query", None)),
             held: Cell::new(0),
@@ -295,6 +299,7 @@ impl<'a> Evaluator<'a> {
             Source::Print(_) => Some("print"),
             Source::Union(_) => Some("union"),
             Source::Range { .. } => Some("range"),
+            Source::ExternalData { .. } => Some("externaldata"),
             Source::Expr(_) => None,
         };
         if let Some(name) = name {
@@ -302,6 +307,7 @@ impl<'a> Evaluator<'a> {
         }
         match source {
             Source::Expr(e) => self.eval_tabular_expr(e, env),
+            Source::ExternalData { columns, uris, properties } => self.external_data(columns, uris, properties, span, env),
             Source::Datatable { columns, values } => {
                 let cols: Vec<Column> = columns.iter().map(|(n, t)| Column::new(n.clone(), *t)).collect();
                 if cols.is_empty() {

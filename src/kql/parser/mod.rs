@@ -278,6 +278,28 @@ impl<'a> Parser<'a> {
     }
 
     /// `name: type, …` up to (not including) the closing `)`.
+    /// `externaldata (columns) [uris] [with (properties)]`.
+    fn external_data(&mut self) -> Result<Source, KqlError> {
+        self.bump();
+        self.expect_sym("(")?;
+        let columns = self.typed_columns()?;
+        self.expect_sym(")")?;
+        self.expect_sym("[")?;
+        let uris = self.list_until("]", Self::expr)?;
+        self.expect_sym("]")?;
+        let mut properties = Vec::new();
+        if self.eat_word("with") {
+            self.expect_sym("(")?;
+            properties = self.list_until(")", |p| {
+                let name = p.ident()?;
+                p.expect_sym("=")?;
+                Ok((name, p.primary()?))
+            })?;
+            self.expect_sym(")")?;
+        }
+        Ok(Source::ExternalData { columns, uris, properties })
+    }
+
     fn typed_columns(&mut self) -> Result<Vec<(String, KqlType)>, KqlError> {
         let mut columns = Vec::new();
         while !self.at_sym(")") {
@@ -365,7 +387,10 @@ impl<'a> Parser<'a> {
             let step = self.expr()?;
             return Ok(Source::Range { name, from, to, step });
         }
-        if (self.at_word("externaldata") || self.at_word("evaluate") || self.at_word("find") || self.at_word("search")) && !is_call {
+        if self.at_word("externaldata") {
+            return self.external_data();
+        }
+        if (self.at_word("evaluate") || self.at_word("find") || self.at_word("search")) && !is_call {
             return Err(KqlError::Unsupported(self.peek().describe()));
         }
         Ok(Source::Expr(self.expr()?))

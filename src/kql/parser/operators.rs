@@ -80,7 +80,6 @@ pub(super) const OPERATORS: &[OperatorDef] = &[
     not_yet(&["facet"]),
     not_yet(&["sample"]),
     not_yet(&["sample-distinct"]),
-    not_yet(&["externaldata"]),
     not_yet(&["find"]),
     not_yet(&["search"]),
     not_yet(&["fork"]),
