@@ -97,6 +97,8 @@ table! {
     "array_concat" => (array_concat, 1, MANY),
     "array_index_of" => (|a| elements(&a[0]).iter().position(|v| v == &a[1]).map(|p| Value::Long(p as i64)).unwrap_or(Value::Long(-1)), 2, 2),
     "array_slice" => (array_slice, 3, 3),
+    "array_split" => (array_split, 2, 2),
+    "arraylength" => (|a| match dynamic(&a[0]) { Value::Array(x) => Value::Long(x.len() as i64), _ => Value::Null }, 1, 1),
     "bag_keys" => (|a| match dynamic(&a[0]) { Value::Bag(b) => Value::Array(Arc::new(b.iter().map(|(k, _)| Value::String(k.clone())).collect())), _ => Value::Null }, 1, 1),
     "bag_merge" => (bag_merge, 1, MANY),
     "bin" => (bin, 2, 2),
@@ -104,6 +106,8 @@ table! {
     "bin_at" => (bin_at, 3, 3),
     "strcat_array" => (strcat_array, 2, 2),
     "ipv4_is_in_range" => (ipv4_is_in_range, 2, 2),
+    "has_any_ipv4_prefix" => (has_any_ipv4_prefix, 2, MANY),
+    "format_ipv4_mask" => (format_ipv4_mask, 1, 2),
     "base64_encode_tostring" => (|a| Value::str(&base64_encode(a[0].to_kql_string().as_bytes())), 1, 1),
     "base64_decode_tostring" => (|a| base64_decode(&a[0].to_kql_string()).and_then(|b| String::from_utf8(b).ok()).map(|s| Value::str(&s)).unwrap_or(Value::str("")), 1, 1),
     "url_decode" => (|a| url_decode(&a[0].to_kql_string()).map(|s| Value::str(&s)).unwrap_or(Value::Null), 1, 1),
@@ -604,6 +608,27 @@ fn array_slice(a: &[Value]) -> Value {
     Value::Array(Arc::new(items[start as usize..end as usize].to_vec()))
 }
 
+/// `array_split(array, indices)` (…/array-split-function): the pieces between the indices (one
+/// index or an array of them; negative ones count from the end).
+fn array_split(a: &[Value]) -> Value {
+    let items = elements(&a[0]);
+    let len = items.len() as i64;
+    let mut cuts: Vec<i64> = elements(&a[1])
+        .iter()
+        .filter_map(Value::as_i64)
+        .map(|i| if i < 0 { (len + i).max(0) } else { i.min(len) })
+        .collect();
+    cuts.sort_unstable();
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for cut in cuts.into_iter().chain([len]) {
+        let end = cut.max(start);
+        pieces.push(Value::Array(Arc::new(items[start as usize..end as usize].to_vec())));
+        start = end;
+    }
+    Value::Array(Arc::new(pieces))
+}
+
 /// `bin(value, size)`: rounds down to a multiple of size (numbers, datetimes, timespans).
 pub fn bin(a: &[Value]) -> Value {
     match (&a[0], &a[1]) {
@@ -658,6 +683,40 @@ fn ipv4_is_in_range(a: &[Value]) -> Value {
             Value::Bool(ip & mask == net & mask)
         }
         _ => Value::Null,
+    }
+}
+
+/// `has_any_ipv4_prefix(ip, prefix, …)` (…/has-any-ipv4-prefix-function): whether the address
+/// starts with one of the prefixes, given as arguments or one array; a prefix is whole octets
+/// (`10.`, `192.168.1.`, or a full address).
+fn has_any_ipv4_prefix(a: &[Value]) -> Value {
+    let ip = a[0].to_kql_string();
+    if ip.trim().parse::<std::net::Ipv4Addr>().is_err() {
+        return Value::Bool(false);
+    }
+    let prefixes: Vec<Value> = if a.len() == 2 { elements(&dynamic(&a[1])) } else { a[1..].to_vec() };
+    let matches = |p: &str| (p.ends_with('.') && ip.starts_with(p)) || *ip == *p;
+    Value::Bool(prefixes.iter().any(|p| matches(&p.to_kql_string())))
+}
+
+/// `format_ipv4_mask(ip[, prefix])` (…/format-ipv4-mask-function): the network address and its
+/// prefix length, `a.b.c.d/n`; empty for an invalid address or prefix.
+fn format_ipv4_mask(a: &[Value]) -> Value {
+    let text = a[0].to_kql_string();
+    let (address, own_bits) = match text.split_once('/') {
+        Some((addr, b)) => (addr.to_owned(), b.trim().parse::<u32>().ok()),
+        None => (text.to_string(), Some(32)),
+    };
+    let bits = match a.get(1) {
+        Some(v) => v.as_i64().and_then(|b| u32::try_from(b).ok()),
+        None => own_bits,
+    };
+    match (address.trim().parse::<std::net::Ipv4Addr>(), bits.filter(|b| *b <= 32)) {
+        (Ok(ip), Some(bits)) => {
+            let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+            Value::str(&format!("{}/{bits}", std::net::Ipv4Addr::from(u32::from(ip) & mask)))
+        }
+        _ => Value::str(""),
     }
 }
 

@@ -466,3 +466,27 @@ fn externaldata_reads_each_format() {
         "externaldata(Name:string, N:long) ['{tsv}'] with (format='tsv', ignoreFirstRecord=true)"
     ));
 }
+
+/// Examples from the docs' pages of each function.
+#[test]
+fn array_split_ipv4_prefix_and_mask_functions_follow_the_docs_examples() {
+    let t = eval(
+        "print a = array_split(dynamic([1,2,3,4,5]), 2), b = array_split(dynamic([1,2,3,4,5]), dynamic([1,3])),\n\
+               c = array_split(dynamic([1,2,3,4,5]), -1), n = arraylength(dynamic([1,2]))",
+    );
+    assert_eq!(scalar(&t, "a").to_string(), "[[1,2],[3,4,5]]");
+    assert_eq!(scalar(&t, "b").to_string(), "[[1],[2,3],[4,5]]");
+    assert_eq!(scalar(&t, "c").to_string(), "[[1,2,3,4],[5]]");
+    assert_eq!(scalar(&t, "n"), Value::Long(2));
+    let t = eval(
+        "print p = has_any_ipv4_prefix('127.0.0.1', '127.0.0.', '192.168.'), q = has_any_ipv4_prefix('10.1.2.3', dynamic(['127.', '192.168.'])),\n\
+               r = has_any_ipv4_prefix('127.0.0.1', '127.0'), m = format_ipv4_mask('192.168.1.255', 24), w = format_ipv4_mask('10.1.2.3')",
+    );
+    assert_eq!(scalar(&t, "p"), Value::Bool(true));
+    assert_eq!(scalar(&t, "q"), Value::Bool(false));
+    assert_eq!(scalar(&t, "r"), Value::Bool(false), "a prefix is whole octets");
+    assert_eq!(scalar(&t, "m"), Value::String("192.168.1.0/24".into()));
+    assert_eq!(scalar(&t, "w"), Value::String("10.1.2.3/32".into()));
+    let t = eval("range i from 1 to 5 step 1 | summarize v = take_anyif(i, i > 3)");
+    assert!(matches!(scalar(&t, "v"), Value::Long(4 | 5)));
+}

@@ -62,6 +62,7 @@ pub fn lookup(name: &str) -> Option<(AggKind, &'static str)> {
         "take_any" => (AggKind::TakeAny, ""),
         "any" => (AggKind::TakeAny, "any_"),
         "anyif" => (AggKind::AnyIf, "anyif_"),
+        "take_anyif" => (AggKind::AnyIf, "take_anyif_"),
         "stdev" => (AggKind::Stdev, "stdev_"),
         "variance" => (AggKind::Variance, "variance_"),
         _ => return None,
