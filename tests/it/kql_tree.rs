@@ -125,3 +125,21 @@ fn an_option_before_a_parenthesised_subquery_is_an_option() {
     assert_eq!(column(&t, "b"), ["3"]);
     assert_round_trip("T | join hint.strategy=broadcast (U) on A");
 }
+
+/// Unnamed expressions are named as Microsoft's analyzer names them (`@kusto/language-service-next`
+/// 12.4.1, queried one by one): conversions and rounding keep their argument's name, other
+/// functions get `ColumnN`, `strlen` a prefix, and a derived name already taken gets a number.
+#[test]
+fn unnamed_expressions_are_named_as_kusto_names_them() {
+    let names = |q: &str| -> Vec<String> { eval(&format!("{T}{q}")).columns.iter().map(|c| c.name.clone()).collect() };
+    assert_eq!(names("T | distinct A, tostring(B)"), ["A", "B"]);
+    assert_eq!(
+        names("T | project toint(A), tolong(A), A, strlen(B), tolower(B), bin(A, 1)"),
+        ["A", "A1", "A2", "strlen_B", "Column1", "A3"]
+    );
+    assert_eq!(names("T | summarize by tolower(B), toint(A)"), ["Column1", "A"]);
+    assert_eq!(
+        names("T | summarize take_anyif(A, A > 1), count() by tostring(B)"),
+        ["B", "A", "count_"]
+    );
+}

@@ -62,7 +62,8 @@ pub fn lookup(name: &str) -> Option<(AggKind, &'static str)> {
         "take_any" => (AggKind::TakeAny, ""),
         "any" => (AggKind::TakeAny, "any_"),
         "anyif" => (AggKind::AnyIf, "anyif_"),
-        "take_anyif" => (AggKind::AnyIf, "take_anyif_"),
+        // take_anyif(X, p) keeps the name X, as take_any does (Microsoft's analyzer, 12.4.1).
+        "take_anyif" => (AggKind::AnyIf, ""),
         "stdev" => (AggKind::Stdev, "stdev_"),
         "variance" => (AggKind::Variance, "variance_"),
         _ => return None,

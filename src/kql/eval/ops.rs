@@ -29,13 +29,53 @@ pub(crate) fn derive_name(e: &Expr) -> Option<String> {
     }
 }
 
-/// The name `extend`/`project` give an unnamed expression: columns and paths keep theirs, as do
-/// `bin`/`floor`; anything else is generated (`Column1`…) so it can never silently replace an input
-/// column.
+/// Functions whose unnamed result keeps its first argument's name, as Microsoft's analyzer names
+/// them (`tostring(B)` is `B`, `bin(T, 1h)` is `T`; `tolower(C)` is `Column1`): conversions,
+/// rounding and a few others, probed one by one against `@kusto/language-service-next`.
+const NAME_KEEPING_FUNCTIONS: &[&str] = &[
+    "tostring",
+    "toint",
+    "tolong",
+    "todouble",
+    "toreal",
+    "todecimal",
+    "tobool",
+    "toboolean",
+    "todatetime",
+    "totimespan",
+    "toguid",
+    "todynamic",
+    "parse_json",
+    "tohex",
+    "bin",
+    "floor",
+    "bin_at",
+    "round",
+    "ceiling",
+    "abs",
+    "sqrt",
+    "exp",
+    "log",
+    "split",
+    "startofday",
+    "format_datetime",
+];
+
+/// The name `extend`, `project`, `distinct` and `summarize … by` give an unnamed expression:
+/// columns and paths keep theirs (`B.x` is `B_x`), so do [`NAME_KEEPING_FUNCTIONS`] over them,
+/// `strlen(C)` is `strlen_C` and `gettype(A)` `type_A`; anything else is generated (`Column1`…)
+/// so it can never silently replace an input column.
 fn derive_column_name(e: &Expr) -> Option<String> {
     match e {
-        Expr::Call { name, args, .. } if matches!(name.as_str(), "bin" | "floor" | "bin_at") => args.first().and_then(derive_name),
-        Expr::Call { .. } => None,
+        Expr::Call { name, args, .. } => {
+            let inner = || args.first().and_then(derive_column_name);
+            match name.as_str() {
+                n if NAME_KEEPING_FUNCTIONS.contains(&n) => inner(),
+                "strlen" => inner().map(|n| format!("strlen_{n}")),
+                "gettype" => inner().map(|n| format!("type_{n}")),
+                _ => None,
+            }
+        }
         other => derive_name(other),
     }
 }
@@ -326,10 +366,15 @@ impl Evaluator<'_> {
             let c = self.compile(&item.expr, &t.columns, env)?;
             let name = match &item.name {
                 Some(n) => n.clone(),
-                None => derive_column_name(&item.expr).unwrap_or_else(|| {
-                    unnamed += 1;
-                    format!("Column{unnamed}")
-                }),
+                // A derived name already taken gets a number, as Kusto numbers them (`A`, `A1`).
+                None => match derive_column_name(&item.expr) {
+                    Some(n) if cols.iter().any(|c: &Column| c.name == n) => {
+                        let names: Vec<String> = cols.iter().map(|c: &Column| c.name.clone()).collect();
+                        unique_name(&n, &names)
+                    }
+                    Some(n) => n,
+                    None => next_column_name(&mut unnamed),
+                },
             };
             let ty = match &c {
                 CExpr::Col(i) => t.columns[*i].ty,
@@ -474,7 +519,7 @@ impl Evaluator<'_> {
             let c = self.compile(&k.expr, cols, env)?;
             let name = match &k.name {
                 Some(n) => n.clone(),
-                None => derive_name(&k.expr).unwrap_or_else(|| next_column_name(unnamed)),
+                None => derive_column_name(&k.expr).unwrap_or_else(|| next_column_name(unnamed)),
             };
             let ty = match &c {
                 CExpr::Col(i) => cols[*i].ty,
