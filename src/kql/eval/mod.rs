@@ -9,6 +9,7 @@ mod external;
 mod meter;
 mod ops;
 mod prune;
+mod types;
 
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;

@@ -81,9 +81,15 @@ fn derive_column_name(e: &Expr) -> Option<String> {
 }
 
 fn col_type(rows: &[Vec<Value>], idx: usize) -> KqlType {
+    typed_col(rows, idx, None)
+}
+
+/// A computed column's type: its values', else the expression's static type, else `dynamic`.
+fn typed_col(rows: &[Vec<Value>], idx: usize, static_type: Option<KqlType>) -> KqlType {
     rows.iter()
         .filter_map(|r| r.get(idx))
         .find_map(Value::kql_type)
+        .or(static_type)
         .unwrap_or(KqlType::Dynamic)
 }
 
@@ -291,9 +297,11 @@ impl Evaluator<'_> {
     fn extend(&self, t: Arc<Table>, items: &[NamedExpr], env: &Env) -> Result<Table, KqlError> {
         let mut cols = t.columns.clone();
         let mut plan: Vec<(usize, CExpr)> = Vec::new();
+        let mut statics: Vec<Option<KqlType>> = Vec::new();
         let mut unnamed = 0;
         for item in items {
             let c = self.compile(&item.expr, &cols, env)?;
+            statics.push(super::types::static_type(&item.expr, &cols));
             let name = match &item.name {
                 Some(n) => n.clone(),
                 None => derive_column_name(&item.expr).unwrap_or_else(|| {
@@ -327,10 +335,10 @@ impl Evaluator<'_> {
             Err(shared) => shared.rows.iter().map(|r| fill(r.clone())).collect::<Result<_, _>>()?,
         };
         meter.finish();
-        for (idx, c) in &plan {
+        for ((idx, c), static_type) in plan.iter().zip(&statics) {
             cols[*idx].ty = match c {
                 CExpr::Col(src) if *src < input_types.len() => input_types[*src],
-                _ => col_type(&rows, *idx),
+                _ => typed_col(&rows, *idx, *static_type),
             };
         }
         // "Column names noted by extend that already exist in the input are removed and appended as
@@ -394,9 +402,9 @@ impl Evaluator<'_> {
             })
             .collect::<Result<_, _>>()?;
         meter.finish();
-        for (i, c) in exprs.iter().enumerate() {
+        for (i, (c, item)) in exprs.iter().zip(items).enumerate() {
             if !matches!(c, CExpr::Col(_)) {
-                cols[i].ty = col_type(&rows, i);
+                cols[i].ty = typed_col(&rows, i, super::types::static_type(&item.expr, &t.columns));
             }
         }
         Ok(Table { columns: cols, rows })
@@ -475,10 +483,23 @@ impl Evaluator<'_> {
             groups.push((Vec::new(), all_aggs.iter().map(Agg::init).collect()));
         }
         let mut out_cols = key_cols.clone();
+        // Which columns' types are known before any row (the others come from the values).
+        let mut typed: Vec<bool> = key_cols.iter().map(|c| c.ty != KqlType::Dynamic).collect();
         for o in &outputs {
             match o {
-                OutItem::Direct { names, .. } => out_cols.extend(names.iter().map(|n| Column::new(n.clone(), KqlType::Dynamic))),
-                OutItem::Computed { name, .. } => out_cols.push(Column::new(name.clone(), KqlType::Dynamic)),
+                OutItem::Direct { names, types, .. } => {
+                    out_cols.extend(
+                        names
+                            .iter()
+                            .zip(types)
+                            .map(|(n, t)| Column::new(n.clone(), t.unwrap_or(KqlType::Dynamic))),
+                    );
+                    typed.extend(types.iter().map(Option::is_some));
+                }
+                OutItem::Computed { name, .. } => {
+                    out_cols.push(Column::new(name.clone(), KqlType::Dynamic));
+                    typed.push(false);
+                }
             }
         }
         let mut rows = Vec::with_capacity(groups.len());
@@ -495,7 +516,7 @@ impl Evaluator<'_> {
             rows.push(row);
         }
         for (i, col) in out_cols.iter_mut().enumerate() {
-            if col.ty == KqlType::Dynamic {
+            if !typed[i] {
                 col.ty = if rows.is_empty() { KqlType::Long } else { col_type(&rows, i) };
             }
         }
@@ -523,7 +544,7 @@ impl Evaluator<'_> {
             };
             let ty = match &c {
                 CExpr::Col(i) => cols[*i].ty,
-                _ => KqlType::Dynamic,
+                _ => super::types::static_type(&k.expr, cols).unwrap_or(KqlType::Dynamic),
             };
             key_cols.push(Column::new(name, ty));
             key_exprs.push(c);
@@ -559,10 +580,15 @@ impl Evaluator<'_> {
                 let first = if first.is_empty() { next_column_name(unnamed) } else { first };
                 let mut names = vec![first];
                 names.extend(self.arg_extra_names(kind, args, cols, key_cols));
+                // arg_max/arg_min's extra columns are input columns, of their types.
+                let extra_type = |n: &String| cols.iter().find(|c| &c.name == n).map(|c| c.ty);
+                let first_type = super::types::aggregate_type(kind, args, cols);
+                let types = std::iter::once(first_type).chain(names[1..].iter().map(extra_type)).collect();
                 all_aggs.push(agg);
                 return Ok(OutItem::Direct {
                     agg: all_aggs.len() - 1,
                     names,
+                    types,
                 });
             }
         }
@@ -1366,8 +1392,16 @@ fn schema_of(cols: &[Column]) -> Table {
 
 /// One output of `summarize`: the aggregate it reads, or an expression over aggregate slots.
 enum OutItem {
-    Direct { agg: usize, names: Vec<String> },
-    Computed { name: String, expr: CExpr },
+    /// Its columns' names and static types (`dynamic` when only the values can tell).
+    Direct {
+        agg: usize,
+        names: Vec<String>,
+        types: Vec<Option<KqlType>>,
+    },
+    Computed {
+        name: String,
+        expr: CExpr,
+    },
 }
 
 /// `Column1`, `Column2`, …: Kusto's names for unnamed computed columns.

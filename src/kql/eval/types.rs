@@ -1,0 +1,146 @@
+//! Static result types of expressions, for columns whose values say nothing (an empty result, or
+//! only nulls): `tostring(x)` is a `string` column even with no rows, as Kusto types it before
+//! running. Values still decide when they can (they are what the engine computed).
+
+use super::super::ast::{BinOp, Expr, Literal};
+use super::super::table::Column;
+use super::super::value::KqlType;
+use super::aggregate::AggKind;
+
+/// The type of `e` over `cols`, when it follows from the expression alone.
+pub(crate) fn static_type(e: &Expr, cols: &[Column]) -> Option<KqlType> {
+    match e {
+        Expr::Literal(l, _) => literal_type(l),
+        Expr::Ident(name, _) => cols.iter().find(|c| &c.name == name).map(|c| c.ty),
+        Expr::Member(..) | Expr::Index(..) => Some(KqlType::Dynamic),
+        Expr::Call { name, args, .. } => call_type(&name.to_ascii_lowercase(), args, cols),
+        Expr::Binary(op, l, r, _) => binary_type(*op, l, r, cols),
+        Expr::Between { .. } | Expr::In { .. } => Some(KqlType::Bool),
+        _ => None,
+    }
+}
+
+fn literal_type(l: &Literal) -> Option<KqlType> {
+    Some(match l {
+        Literal::Null => return None,
+        Literal::Bool(_) => KqlType::Bool,
+        Literal::Long(_) => KqlType::Long,
+        Literal::Real(_) => KqlType::Real,
+        Literal::String(_) => KqlType::String,
+        Literal::DateTime(_) => KqlType::DateTime,
+        Literal::TimeSpan(_) => KqlType::TimeSpan,
+        Literal::Dynamic(_) => KqlType::Dynamic,
+        Literal::Type(_) => KqlType::String,
+    })
+}
+
+/// What the scalar functions published rules use return (…/scalar-functions).
+fn call_type(name: &str, args: &[Expr], cols: &[Column]) -> Option<KqlType> {
+    use KqlType::*;
+    // With a `typeof(T)` argument the type is T's; the values will say.
+    let typed = matches!((name, args.len()), ("extract", 4) | ("extract_json" | "extractjson", 3));
+    if typed {
+        return None;
+    }
+    Some(match name {
+        "tostring"
+        | "tolower"
+        | "toupper"
+        | "strcat"
+        | "strcat_delim"
+        | "substring"
+        | "trim"
+        | "trim_start"
+        | "trim_end"
+        | "replace"
+        | "replace_regex"
+        | "replace_string"
+        | "extract"
+        | "extractjson"
+        | "extract_json"
+        | "format_datetime"
+        | "format_timespan"
+        | "url_decode"
+        | "url_encode"
+        | "base64_encode_tostring"
+        | "base64_decode_tostring"
+        | "strrep"
+        | "reverse"
+        | "tohex"
+        | "strcat_array"
+        | "format_ipv4_mask"
+        | "gettype"
+        | "dynamic_to_json" => String,
+        "toint" | "tolong" | "strlen" | "countof" | "indexof" | "array_length" | "arraylength" | "hash" | "hourofday" | "getyear"
+        | "getmonth" | "dayofmonth" | "dayofyear" | "monthofyear" | "week_of_year" | "datetime_diff" | "datetime_part"
+        | "array_index_of" | "sign" => Long,
+        "todouble" | "toreal" | "todecimal" | "sqrt" | "exp" | "log" | "log10" | "pow" => Real,
+        "tobool"
+        | "toboolean"
+        | "isempty"
+        | "isnotempty"
+        | "isnull"
+        | "isnotnull"
+        | "isnan"
+        | "ipv4_is_private"
+        | "ipv4_is_in_range"
+        | "has_any_ipv4_prefix"
+        | "set_has_element"
+        | "not" => Bool,
+        "todatetime"
+        | "now"
+        | "ago"
+        | "startofday"
+        | "startofweek"
+        | "startofmonth"
+        | "startofyear"
+        | "endofday"
+        | "endofweek"
+        | "endofmonth"
+        | "datetime_add"
+        | "unixtime_seconds_todatetime"
+        | "unixtime_milliseconds_todatetime" => DateTime,
+        "totimespan" | "totime" | "dayofweek" => TimeSpan,
+        "toguid" => Guid,
+        "parse_json" | "todynamic" | "pack" | "bag_pack" | "pack_array" | "split" | "extract_all" | "set_union" | "set_intersect"
+        | "set_difference" | "array_concat" | "array_slice" | "array_split" | "bag_keys" | "bag_merge" | "parse_url" => Dynamic,
+        "bin" | "floor" | "bin_at" | "round" | "abs" | "ceiling" | "min_of" | "max_of" | "coalesce" => static_type(args.first()?, cols)?,
+        "iff" | "iif" => static_type(args.get(1)?, cols).or_else(|| static_type(args.get(2)?, cols))?,
+        _ => return None,
+    })
+}
+
+fn binary_type(op: BinOp, l: &Expr, r: &Expr, cols: &[Column]) -> Option<KqlType> {
+    use KqlType::*;
+    match op {
+        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {
+            let (a, b) = (static_type(l, cols)?, static_type(r, cols)?);
+            Some(match (op, a, b) {
+                (BinOp::Sub, DateTime, DateTime) => TimeSpan,
+                (_, DateTime, _) | (_, _, DateTime) => DateTime,
+                (BinOp::Div, TimeSpan, TimeSpan) => Real,
+                (_, TimeSpan, _) | (_, _, TimeSpan) => TimeSpan,
+                (_, Real, _) | (_, _, Real) => Real,
+                (_, Long | Int, Long | Int) => Long,
+                _ => return None,
+            })
+        }
+        _ => Some(Bool),
+    }
+}
+
+/// The type of an aggregate's first column (…/aggregation-functions): counts are `long`, averages
+/// and spreads `real`, lists and bags `dynamic`, the others their argument's type.
+pub(crate) fn aggregate_type(kind: AggKind, args: &[Expr], cols: &[Column]) -> Option<KqlType> {
+    use AggKind::*;
+    Some(match kind {
+        Count | CountIf | DCount | DCountIf => KqlType::Long,
+        Avg | AvgIf | Stdev | Variance => KqlType::Real,
+        MakeSet | MakeSetIf | MakeList | MakeListIf | MakeBag => KqlType::Dynamic,
+        Sum | SumIf => match static_type(args.first()?, cols)? {
+            KqlType::Int => KqlType::Long,
+            other => other,
+        },
+        Min | Max | MinIf | MaxIf | ArgMax | ArgMin | TakeAny | AnyIf => static_type(args.first()?, cols)?,
+    })
+}
