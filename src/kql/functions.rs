@@ -47,6 +47,8 @@ table! {
     "toreal" => (|a| convert(&a[0], KqlType::Real), 1, 1),
     "todouble" => (|a| convert(&a[0], KqlType::Real), 1, 1),
     "todecimal" => (|a| convert(&a[0], KqlType::Real), 1, 1),
+    // `decimal(1.25)` literals; tenantless holds decimals as reals.
+    "decimal" => (|a| convert(&a[0], KqlType::Real), 1, 1),
     "tobool" => (|a| convert(&a[0], KqlType::Bool), 1, 1),
     "toboolean" => (|a| convert(&a[0], KqlType::Bool), 1, 1),
     "todatetime" => (|a| convert(&a[0], KqlType::DateTime), 1, 1),

@@ -290,7 +290,7 @@ impl<'a> Lexer<'a> {
             word.push('~');
         }
         // datetime(...) / time(...) / timespan(...) literals keep their raw text.
-        if matches!(word.as_str(), "datetime" | "time" | "timespan") {
+        if matches!(word.as_str(), "datetime" | "time" | "timespan" | "guid") {
             let rest = &self.src[self.pos..];
             let trimmed = rest.trim_start();
             if trimmed.starts_with('(') {
@@ -298,9 +298,16 @@ impl<'a> Lexer<'a> {
                 if let Some(close) = self.src[open..].find(')') {
                     let inner = &self.src[open + 1..open + close];
                     // Only raw when the content is not a nested expression (e.g. `datetime(null)` is fine).
-                    if !inner.contains('(') {
+                    // A quoted `guid('…')` stays a call; an unquoted one is a literal (`guid(5a1b…)`
+                    // would not lex as tokens).
+                    let quoted_guid = word == "guid" && inner.trim_start().starts_with(['\'', '"']);
+                    if !(inner.contains('(') || quoted_guid) {
                         self.pos = open + close + 1;
-                        let kind = if word == "datetime" { "datetime" } else { "timespan" };
+                        let kind = match word.as_str() {
+                            "datetime" => "datetime",
+                            "guid" => "guid",
+                            _ => "timespan",
+                        };
                         self.push(Tok::TypedLit(kind.to_string(), inner.trim().to_string()), start);
                         return Ok(());
                     }

@@ -490,3 +490,18 @@ fn array_split_ipv4_prefix_and_mask_functions_follow_the_docs_examples() {
     let t = eval("range i from 1 to 5 step 1 | summarize v = take_anyif(i, i > 3)");
     assert!(matches!(scalar(&t, "v"), Value::Long(4 | 5)));
 }
+
+/// …/scalar-data-types/guid and …/decimal: `guid(…)` literals whatever their first digits (one
+/// starting `5a…` did not lex, one starting with a letter was taken for a column) and `decimal(…)`;
+/// found by comparing with Microsoft's analyzer.
+#[test]
+fn guid_and_decimal_literals() {
+    let t = eval("print g = guid(a1b2c3d4-0000-4000-8000-000000000000), h = guid(5a1b2c3d-0000-4000-8000-000000000000), d = decimal(1.25)");
+    assert_eq!(scalar(&t, "g").to_string(), "a1b2c3d4-0000-4000-8000-000000000000");
+    assert_eq!(scalar(&t, "h").to_string(), "5a1b2c3d-0000-4000-8000-000000000000");
+    assert_eq!(scalar(&t, "d"), Value::Real(1.25));
+    let t = eval("print n = isempty(guid(null))");
+    assert_eq!(scalar(&t, "n"), Value::Bool(true));
+    let e = eval_err("print g = guid(not-a-guid)");
+    assert!(e.contains("invalid guid literal `not-a-guid`"), "{e}");
+}

@@ -342,7 +342,13 @@ impl<'a> Evaluator<'a> {
                 for (i, item) in items.iter().enumerate() {
                     let v = self.compile(&item.expr, &[], env)?.eval(&[]);
                     let name = item.name.clone().unwrap_or_else(|| format!("print_{i}"));
-                    cols.push(Column::new(name, v.kql_type().unwrap_or(KqlType::String)));
+                    let ty = match (v.kql_type(), types::static_type(&item.expr, &[])) {
+                        // GUIDs are held as their text: the expression knows better.
+                        (Some(KqlType::String), Some(KqlType::Guid)) => KqlType::Guid,
+                        (Some(t), _) => t,
+                        (None, t) => t.unwrap_or(KqlType::String),
+                    };
+                    cols.push(Column::new(name, ty));
                     row.push(v);
                 }
                 Ok(Arc::new(Table {

@@ -86,11 +86,13 @@ fn col_type(rows: &[Vec<Value>], idx: usize) -> KqlType {
 
 /// A computed column's type: its values', else the expression's static type, else `dynamic`.
 fn typed_col(rows: &[Vec<Value>], idx: usize, static_type: Option<KqlType>) -> KqlType {
-    rows.iter()
-        .filter_map(|r| r.get(idx))
-        .find_map(Value::kql_type)
-        .or(static_type)
-        .unwrap_or(KqlType::Dynamic)
+    let from_values = rows.iter().filter_map(|r| r.get(idx)).find_map(Value::kql_type);
+    match (from_values, static_type) {
+        // GUIDs are held as their text: the expression knows better than the values.
+        (Some(KqlType::String), Some(KqlType::Guid)) => KqlType::Guid,
+        (Some(t), _) => t,
+        (None, t) => t.unwrap_or(KqlType::Dynamic),
+    }
 }
 
 /// Glob match with `*` wildcards.
@@ -297,11 +299,11 @@ impl Evaluator<'_> {
     fn extend(&self, t: Arc<Table>, items: &[NamedExpr], env: &Env) -> Result<Table, KqlError> {
         let mut cols = t.columns.clone();
         let mut plan: Vec<(usize, CExpr)> = Vec::new();
-        let mut statics: Vec<Option<KqlType>> = Vec::new();
+        let mut statics: Vec<(Option<KqlType>, bool)> = Vec::new();
         let mut unnamed = 0;
         for item in items {
             let c = self.compile(&item.expr, &cols, env)?;
-            statics.push(super::types::static_type(&item.expr, &cols));
+            statics.push((super::types::static_type(&item.expr, &cols), super::types::is_path(&item.expr)));
             let name = match &item.name {
                 Some(n) => n.clone(),
                 None => derive_column_name(&item.expr).unwrap_or_else(|| {
@@ -335,9 +337,10 @@ impl Evaluator<'_> {
             Err(shared) => shared.rows.iter().map(|r| fill(r.clone())).collect::<Result<_, _>>()?,
         };
         meter.finish();
-        for ((idx, c), static_type) in plan.iter().zip(&statics) {
+        for ((idx, c), (static_type, path)) in plan.iter().zip(&statics) {
             cols[*idx].ty = match c {
                 CExpr::Col(src) if *src < input_types.len() => input_types[*src],
+                _ if *path => KqlType::Dynamic,
                 _ => typed_col(&rows, *idx, *static_type),
             };
         }
@@ -403,7 +406,9 @@ impl Evaluator<'_> {
             .collect::<Result<_, _>>()?;
         meter.finish();
         for (i, (c, item)) in exprs.iter().zip(items).enumerate() {
-            if !matches!(c, CExpr::Col(_)) {
+            if super::types::is_path(&item.expr) {
+                cols[i].ty = KqlType::Dynamic;
+            } else if !matches!(c, CExpr::Col(_)) {
                 cols[i].ty = typed_col(&rows, i, super::types::static_type(&item.expr, &t.columns));
             }
         }

@@ -20,6 +20,12 @@ pub(crate) fn static_type(e: &Expr, cols: &[Column]) -> Option<KqlType> {
     }
 }
 
+/// A path into a dynamic value (`Bag.key`, `Arr[0]`): dynamic whatever its values hold, as Kusto
+/// types it (reading a string out of it takes `tostring`).
+pub(crate) fn is_path(e: &Expr) -> bool {
+    matches!(e, Expr::Member(..) | Expr::Index(..))
+}
+
 fn literal_type(l: &Literal) -> Option<KqlType> {
     Some(match l {
         Literal::Null => return None,

@@ -1002,6 +1002,19 @@ impl<'a> Parser<'a> {
                 self.bump();
                 Ok(Expr::Literal(Literal::TimeSpan(Some(t)), span))
             }
+            Tok::TypedLit(kind, raw) if kind == "guid" => {
+                self.bump();
+                // `guid(…)` literals: a conversion of the text, as `toguid` (…/scalar-data-types/guid).
+                let text = if raw.eq_ignore_ascii_case("null") { String::new() } else { raw };
+                if !text.is_empty() && uuid_shaped(&text).is_none() {
+                    return Err(KqlError::syntax(self.src, span, format!("invalid guid literal `{text}`")));
+                }
+                Ok(Expr::Call {
+                    name: "toguid".to_owned(),
+                    args: vec![Expr::Literal(Literal::String(text), span)],
+                    span,
+                })
+            }
             Tok::TypedLit(kind, raw) => {
                 self.bump();
                 let is_null = raw.eq_ignore_ascii_case("null");
@@ -1145,6 +1158,13 @@ impl<'a> Parser<'a> {
 }
 
 /// The inside of `time(...)`/`timespan(...)`: `1d`, `1.00:00:00`, `30 seconds`, or a bare number of days.
+/// `Some` when `text` is 32 hex digits in the 8-4-4-4-12 groups of a GUID.
+fn uuid_shaped(text: &str) -> Option<()> {
+    let groups: Vec<&str> = text.split('-').collect();
+    let sizes = groups.iter().map(|g| g.len()).collect::<Vec<_>>();
+    (sizes == [8, 4, 4, 4, 12] && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))).then_some(())
+}
+
 fn parse_timespan_arg(raw: &str) -> Option<i64> {
     let compact: String = raw.split_whitespace().collect();
     if let Ok(days) = compact.parse::<f64>() {
