@@ -203,6 +203,7 @@ impl Display for Source {
                 write!(f, "datatable({}) [{}]", cols.join(", "), comma(values))
             }
             Source::Print(items) => write!(f, "print {}", comma(items)),
+            Source::TableGlob(pattern) => f.write_str(&pattern.text),
             Source::ExternalData { columns, uris, properties } => {
                 let cols: Vec<String> = columns
                     .iter()
@@ -250,6 +251,7 @@ impl Display for UnionSpec {
             .iter()
             .map(|p| match (&p.source, p.ops.is_empty()) {
                 (Source::Expr(e), true) if !matches!(e, Expr::Binary(..)) => e.to_string(),
+                (Source::TableGlob(pattern), true) => pattern.text.clone(),
                 _ => format!("({p})"),
             })
             .collect();

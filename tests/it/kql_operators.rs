@@ -505,3 +505,38 @@ fn guid_and_decimal_literals() {
     let e = eval_err("print g = guid(not-a-guid)");
     assert!(e.contains("invalid guid literal `not-a-guid`"), "{e}");
 }
+
+/// …/union-operator: `union *` and wildcard table names take every database table whose name
+/// matches, in name order; `withsource` names each row's table.
+#[test]
+fn union_takes_wildcard_table_names() {
+    let dir = seed_fixture();
+    let cat = catalog(&dir);
+    let o = options();
+    let count = |q: &str| run_one(q, &cat, &o).rows.len();
+    let every: usize = [
+        "AADManagedIdentitySignInLogs",
+        "AADServicePrincipalSignInLogs",
+        "AuditLogs",
+        "AzureActivity",
+        "AzureDiagnostics",
+    ]
+    .iter()
+    .map(|t| count(t))
+    .sum();
+    assert_eq!(count("union *"), every);
+    let t = run_one(
+        "union withsource = Table AAD*SignInLogs | summarize n = count() by Table | sort by Table asc",
+        &cat,
+        &o,
+    );
+    assert_eq!(
+        column(&t, "Table"),
+        ["AADManagedIdentitySignInLogs", "AADServicePrincipalSignInLogs"]
+    );
+    assert_eq!(count("union Audit*, AzureAct*"), count("AuditLogs") + count("AzureActivity"));
+    assert_eq!(count("union Nothing*"), 0, "a wildcard may match no table");
+    assert_round_trip("union withsource=Table AAD*SignInLogs, Audit* | count");
+    let e = kql::run("AAD* | count", &cat, &o).expect_err("a glob outside union").to_string();
+    assert!(!e.is_empty());
+}

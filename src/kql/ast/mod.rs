@@ -102,6 +102,9 @@ pub enum Source {
     },
     /// `print a = 1, b`
     Print(Vec<NamedExpr>),
+    /// A wildcard table name in `union` (`*`, `Audit*`, `AAD*SignInLogs`): every table whose
+    /// name matches, in name order.
+    TableGlob(Name),
     /// `externaldata (a:string, …) [ "uri", … ] [with (format="csv", …)]`
     ExternalData {
         /// The declared `name:type` columns.

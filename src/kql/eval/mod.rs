@@ -301,13 +301,17 @@ impl<'a> Evaluator<'a> {
             Source::Union(_) => Some("union"),
             Source::Range { .. } => Some("range"),
             Source::ExternalData { .. } => Some("externaldata"),
-            Source::Expr(_) => None,
+            Source::Expr(_) | Source::TableGlob(_) => None,
         };
         if let Some(name) = name {
             self.cur_op.set((name, Some(span)));
         }
         match source {
             Source::Expr(e) => self.eval_tabular_expr(e, env),
+            Source::TableGlob(pattern) => Err(self.err(
+                pattern.span,
+                format!("a wildcard table name (`{pattern}`) is only valid in union: write `union {pattern}`"),
+            )),
             Source::ExternalData { columns, uris, properties } => self.external_data(columns, uris, properties, span, env),
             Source::Datatable { columns, values } => {
                 let cols: Vec<Column> = columns.iter().map(|(n, t)| Column::new(n.clone(), *t)).collect();

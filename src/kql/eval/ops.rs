@@ -1023,6 +1023,13 @@ impl Evaluator<'_> {
         let outer = self.held.get();
         let mut inputs_bytes = 0usize;
         for p in &spec.tables {
+            // `union *`, `union AAD*`: the database tables whose names match, in name order
+            // (…/union-operator); loaded tables are not counted against the memory budget.
+            if let (Source::TableGlob(pattern), true) = (&p.source, p.ops.is_empty()) {
+                let matching = self.catalog.names().filter(|n| glob(&pattern.text, n));
+                inputs.extend(matching.filter_map(|n| Some((n.to_owned(), self.catalog.get(n)?.clone()))));
+                continue;
+            }
             let label = p.source.to_string();
             self.held.set(outer.saturating_add(inputs_bytes));
             let result = self.eval_pipeline(p, &mut env.clone());

@@ -414,11 +414,21 @@ impl<'a> Parser<'a> {
         let mut tables = Vec::new();
         loop {
             let start = self.span();
+            let wildcard = self.at_sym("*") || matches!((self.peek(), self.peek_at(1)), (Tok::Ident(_), Tok::Sym("*")));
             if self.at_sym("(") {
                 self.bump();
                 let p = self.pipeline()?;
                 self.expect_sym(")")?;
                 tables.push(p);
+            } else if wildcard {
+                // `union *`, `union AAD*SignInLogs`: every table whose name matches.
+                let pattern = self.pattern()?;
+                tables.push(Pipeline {
+                    source: Source::TableGlob(pattern),
+                    ops: vec![],
+                    span: start.to(self.prev_span()),
+                    op_spans: vec![],
+                });
             } else {
                 let e = self.postfix()?;
                 tables.push(Pipeline {
@@ -468,44 +478,42 @@ impl<'a> Parser<'a> {
 
     /// Column name patterns with `*` wildcards (`project-away Foo*, Bar`).
     fn patterns(&mut self) -> Result<Vec<Name>, KqlError> {
-        let mut out = Vec::new();
+        self.comma_separated(Self::pattern)
+    }
+
+    /// A column name or wildcard pattern (`Foo*`, `*Id`, `['a b']`), from adjacent tokens.
+    fn pattern(&mut self) -> Result<Name, KqlError> {
+        let start = self.span();
+        let mut pat = String::new();
         loop {
-            let start = self.span();
-            let mut pat = String::new();
-            loop {
-                match self.peek().clone() {
-                    Tok::Sym("*") => {
-                        self.bump();
-                        pat.push('*');
-                    }
-                    Tok::Ident(w) if !w.starts_with('!') => {
-                        // Adjacent tokens only: `Foo*` but not `Foo Bar`.
-                        if !pat.is_empty() && !pat.ends_with('*') {
-                            break;
-                        }
-                        self.bump();
-                        pat.push_str(&w);
-                    }
-                    Tok::Long(v) if pat.ends_with('*') || !pat.is_empty() => {
-                        self.bump();
-                        pat.push_str(&v.to_string());
-                    }
-                    Tok::Sym("[") if pat.is_empty() => {
-                        pat = self.ident()?;
+            match self.peek().clone() {
+                Tok::Sym("*") => {
+                    self.bump();
+                    pat.push('*');
+                }
+                Tok::Ident(w) if !w.starts_with('!') => {
+                    // Adjacent tokens only: `Foo*` but not `Foo Bar`.
+                    if !pat.is_empty() && !pat.ends_with('*') {
                         break;
                     }
-                    _ => break,
+                    self.bump();
+                    pat.push_str(&w);
                 }
-            }
-            if pat.is_empty() {
-                return self.error("a column name or pattern");
-            }
-            out.push(Name::new(pat, start.to(self.prev_span())));
-            if !self.eat_sym(",") {
-                break;
+                Tok::Long(v) if pat.ends_with('*') || !pat.is_empty() => {
+                    self.bump();
+                    pat.push_str(&v.to_string());
+                }
+                Tok::Sym("[") if pat.is_empty() => {
+                    pat = self.ident()?;
+                    break;
+                }
+                _ => break,
             }
         }
-        Ok(out)
+        if pat.is_empty() {
+            return self.error("a column name or pattern");
+        }
+        Ok(Name::new(pat, start.to(self.prev_span())))
     }
 
     fn sort_key(&mut self) -> Result<SortKey, KqlError> {
