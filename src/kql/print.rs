@@ -187,33 +187,33 @@ impl Pipeline {
     }
 }
 
+/// `keyword(name:type, …) [value, …]` of `datatable` and `externaldata`.
+fn write_schema_and_values(
+    f: &mut Formatter<'_>,
+    keyword: &str,
+    columns: &[(String, super::value::KqlType)],
+    values: &[Expr],
+) -> fmt::Result {
+    let cols: Vec<String> = columns
+        .iter()
+        .map(|(n, t)| {
+            let mut s = String::new();
+            let _ = write_name(&mut s, n);
+            format!("{s}:{t}")
+        })
+        .collect();
+    write!(f, "{keyword}({}) [{}]", cols.join(", "), comma(values))
+}
+
 impl Display for Source {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
             Source::Expr(e) => write!(f, "{e}"),
-            Source::Datatable { columns, values } => {
-                let cols: Vec<String> = columns
-                    .iter()
-                    .map(|(n, t)| {
-                        let mut s = String::new();
-                        let _ = write_name(&mut s, n);
-                        format!("{s}:{t}")
-                    })
-                    .collect();
-                write!(f, "datatable({}) [{}]", cols.join(", "), comma(values))
-            }
+            Source::Datatable { columns, values } => write_schema_and_values(f, "datatable", columns, values),
             Source::Print(items) => write!(f, "print {}", comma(items)),
             Source::TableGlob(pattern) => f.write_str(&pattern.text),
             Source::ExternalData { columns, uris, properties } => {
-                let cols: Vec<String> = columns
-                    .iter()
-                    .map(|(n, t)| {
-                        let mut s = String::new();
-                        let _ = write_name(&mut s, n);
-                        format!("{s}:{t}")
-                    })
-                    .collect();
-                write!(f, "externaldata({}) [{}]", cols.join(", "), comma(uris))?;
+                write_schema_and_values(f, "externaldata", columns, uris)?;
                 if !properties.is_empty() {
                     let props: Vec<String> = properties.iter().map(|(k, v)| format!("{k}={v}")).collect();
                     write!(f, " with ({})", props.join(", "))?;

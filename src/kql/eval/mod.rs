@@ -9,6 +9,7 @@ mod external;
 mod meter;
 mod ops;
 mod prune;
+mod sources;
 mod types;
 
 use std::cell::{Cell, RefCell};
@@ -20,9 +21,8 @@ use super::budget;
 use super::error::{KqlError, Span, suggest};
 use super::functions;
 use super::table::{Catalog, Column, Table};
-use super::value::{KqlType, Value};
+use super::value::Value;
 use expr::{CExpr, build_in_set};
-use meter::Meter;
 
 /// Row count after one pipeline stage (for `--explain`-style reporting).
 #[derive(Debug, Clone, PartialEq)]
@@ -313,91 +313,10 @@ impl<'a> Evaluator<'a> {
                 format!("a wildcard table name (`{pattern}`) is only valid in union: write `union {pattern}`"),
             )),
             Source::ExternalData { columns, uris, properties } => self.external_data(columns, uris, properties, span, env),
-            Source::Datatable { columns, values } => {
-                let cols: Vec<Column> = columns.iter().map(|(n, t)| Column::new(n.clone(), *t)).collect();
-                if cols.is_empty() {
-                    return Err(self.err(span, "datatable needs at least one column"));
-                }
-                if values.len() % cols.len() != 0 {
-                    return Err(self.err(
-                        span,
-                        format!(
-                            "datatable has {} values, not a multiple of its {} columns",
-                            values.len(),
-                            cols.len()
-                        ),
-                    ));
-                }
-                let mut rows = Vec::new();
-                for chunk in values.chunks(cols.len()) {
-                    let mut row = Vec::with_capacity(cols.len());
-                    for (v, c) in chunk.iter().zip(&cols) {
-                        let value = self.compile(v, &[], env)?.eval(&[]);
-                        row.push(super::value::convert(&value, c.ty));
-                    }
-                    rows.push(row);
-                }
-                self.last_bytes.set(Some(budget::rows_bytes(rows.len(), cols.len())));
-                Ok(Arc::new(Table { columns: cols, rows }))
-            }
-            Source::Print(items) => {
-                let mut cols = Vec::new();
-                let mut row = Vec::new();
-                for (i, item) in items.iter().enumerate() {
-                    let v = self.compile(&item.expr, &[], env)?.eval(&[]);
-                    let name = item.name.clone().unwrap_or_else(|| format!("print_{i}"));
-                    let ty = match (v.kql_type(), types::static_type(&item.expr, &[])) {
-                        // GUIDs are held as their text: the expression knows better.
-                        (Some(KqlType::String), Some(KqlType::Guid)) => KqlType::Guid,
-                        (Some(t), _) => t,
-                        (None, t) => t.unwrap_or(KqlType::String),
-                    };
-                    cols.push(Column::new(name, ty));
-                    row.push(v);
-                }
-                Ok(Arc::new(Table {
-                    columns: cols,
-                    rows: vec![row],
-                }))
-            }
+            Source::Datatable { columns, values } => self.datatable(columns, values, span, env),
+            Source::Print(items) => self.print(items, env),
             Source::Union(spec) => self.union(None, spec, env),
-            Source::Range { name, from, to, step } => {
-                let from = self.compile(from, &[], env)?.eval(&[]);
-                let to = self.compile(to, &[], env)?.eval(&[]);
-                let step = self.compile(step, &[], env)?.eval(&[]);
-                let mut rows = Vec::new();
-                let mut cur = from.clone();
-                let mut meter = Meter::new(self);
-                loop {
-                    match super::value::compare_values(&cur, &to) {
-                        Some(std::cmp::Ordering::Greater) | None => break,
-                        _ => {}
-                    }
-                    rows.push(vec![cur.clone()]);
-                    self.check_limit(rows.len(), "`range`")?;
-                    meter.row(1)?;
-                    let next = match (&cur, &step) {
-                        // The common case without building an expression per row.
-                        (Value::Long(c), Value::Long(s)) => Value::Long(c.wrapping_add(*s)),
-                        _ => CExpr::Bin(
-                            BinOp::Add,
-                            Box::new(CExpr::Const(cur.clone())),
-                            Box::new(CExpr::Const(step.clone())),
-                        )
-                        .eval(&[]),
-                    };
-                    if super::value::compare_values(&next, &cur) != Some(std::cmp::Ordering::Greater) {
-                        break;
-                    }
-                    cur = next;
-                }
-                meter.finish();
-                let ty = from.kql_type().unwrap_or(KqlType::Long);
-                Ok(Arc::new(Table {
-                    columns: vec![Column::new(name.clone(), ty)],
-                    rows,
-                }))
-            }
+            Source::Range { name, from, to, step } => self.range(name, (from, to, step), env),
         }
     }
 

@@ -87,12 +87,7 @@ fn col_type(rows: &[Vec<Value>], idx: usize) -> KqlType {
 /// A computed column's type: its values', else the expression's static type, else `dynamic`.
 fn typed_col(rows: &[Vec<Value>], idx: usize, static_type: Option<KqlType>) -> KqlType {
     let from_values = rows.iter().filter_map(|r| r.get(idx)).find_map(Value::kql_type);
-    match (from_values, static_type) {
-        // GUIDs are held as their text: the expression knows better than the values.
-        (Some(KqlType::String), Some(KqlType::Guid)) => KqlType::Guid,
-        (Some(t), _) => t,
-        (None, t) => t.unwrap_or(KqlType::Dynamic),
-    }
+    super::types::column_type(from_values, static_type, KqlType::Dynamic)
 }
 
 /// Glob match with `*` wildcards.

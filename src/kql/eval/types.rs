@@ -20,6 +20,16 @@ pub(crate) fn static_type(e: &Expr, cols: &[Column]) -> Option<KqlType> {
     }
 }
 
+/// A computed column's type: what its values say, else the expression's static type, else
+/// `default`. GUIDs are held as their text, so for them the expression knows better.
+pub(crate) fn column_type(from_values: Option<KqlType>, static_type: Option<KqlType>, default: KqlType) -> KqlType {
+    match (from_values, static_type) {
+        (Some(KqlType::String), Some(KqlType::Guid)) => KqlType::Guid,
+        (Some(t), _) => t,
+        (None, t) => t.unwrap_or(default),
+    }
+}
+
 /// A path into a dynamic value (`Bag.key`, `Arr[0]`): dynamic whatever its values hold, as Kusto
 /// types it (reading a string out of it takes `tostring`).
 pub(crate) fn is_path(e: &Expr) -> bool {

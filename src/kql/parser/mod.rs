@@ -10,6 +10,9 @@ use super::value::{KqlType, parse_datetime, parse_timespan};
 
 mod operators;
 
+/// The `(name: type, …)` columns and `[expr, …]` values of `datatable` and `externaldata`.
+type SchemaAndValues = (Vec<(String, KqlType)>, Vec<Expr>);
+
 /// Every tabular operator of KQL the parser knows: its names (the documented one first) and
 /// whether tenantless runs it.
 pub fn tabular_operators() -> impl Iterator<Item = (&'static [&'static str], bool)> {
@@ -277,16 +280,21 @@ impl<'a> Parser<'a> {
         Ok(FunctionDef { view, params, body })
     }
 
-    /// `name: type, …` up to (not including) the closing `)`.
-    /// `externaldata (columns) [uris] [with (properties)]`.
-    fn external_data(&mut self) -> Result<Source, KqlError> {
-        self.bump();
+    /// `(name: type, …) [expr, …]`, after `datatable` or `externaldata`.
+    fn schema_and_values(&mut self) -> Result<SchemaAndValues, KqlError> {
         self.expect_sym("(")?;
         let columns = self.typed_columns()?;
         self.expect_sym(")")?;
         self.expect_sym("[")?;
-        let uris = self.list_until("]", Self::expr)?;
+        let values = self.list_until("]", Self::expr)?;
         self.expect_sym("]")?;
+        Ok((columns, values))
+    }
+
+    /// `externaldata (columns) [uris] [with (properties)]`.
+    fn external_data(&mut self) -> Result<Source, KqlError> {
+        self.bump();
+        let (columns, uris) = self.schema_and_values()?;
         let mut properties = Vec::new();
         if self.eat_word("with") {
             self.expect_sym("(")?;
@@ -300,6 +308,7 @@ impl<'a> Parser<'a> {
         Ok(Source::ExternalData { columns, uris, properties })
     }
 
+    /// `name: type, …` up to (not including) the closing `)`.
     fn typed_columns(&mut self) -> Result<Vec<(String, KqlType)>, KqlError> {
         let mut columns = Vec::new();
         while !self.at_sym(")") {
@@ -360,12 +369,7 @@ impl<'a> Parser<'a> {
         let is_call = matches!(self.peek_at(1), Tok::Sym("("));
         if self.at_word("datatable") {
             self.bump();
-            self.expect_sym("(")?;
-            let columns = self.typed_columns()?;
-            self.expect_sym(")")?;
-            self.expect_sym("[")?;
-            let values = self.list_until("]", Self::expr)?;
-            self.expect_sym("]")?;
+            let (columns, values) = self.schema_and_values()?;
             return Ok(Source::Datatable { columns, values });
         }
         if self.at_word("print") {
