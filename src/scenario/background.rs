@@ -54,6 +54,9 @@ pub(super) fn add(ctx: &Ctx, level: BackgroundLevel, tenant: &mut Tenant) {
     b.identity_workloads(&pools, tenant);
 }
 
+/// VMs, storage accounts and web apps, in that order.
+type AzureResources = (Vec<ArmResourceRef>, Vec<ArmResourceRef>, Vec<ArmResourceRef>);
+
 /// The background's people, objects and resources, by index into the tenant's lists.
 struct Pools {
     people: usize,
@@ -124,16 +127,9 @@ impl Builder<'_> {
         LastName().fake_with_rng::<String, _>(&mut self.rng)
     }
 
-    fn pools(&mut self, n: usize, tenant: &mut Tenant) -> Pools {
-        let resource_group = self.resource_group(tenant);
-        let mut user_pool =
-            |b: &mut Self, count: usize, tag: &str| -> Vec<usize> { (0..count).map(|k| b.person(tenant, tag, k)).collect::<Vec<_>>() };
-        let users = user_pool(self, n, "staff");
-        let admins = users[..(n / 20).max(2).min(n)].to_vec();
-        let newcomers = user_pool(self, (n / 10).max(2), "newcomer");
-        let leavers = users[n - (n / 20).max(1)..].to_vec();
-        let guests = user_pool(self, (n / 20).max(2), "guest");
-        let groups = (0..(n / 8).max(4))
+    /// The organisation's groups, one or more per department.
+    fn groups(&mut self, n: usize, tenant: &mut Tenant) -> Vec<usize> {
+        (0..(n / 8).max(4))
             .map(|k| {
                 let name = format!(
                     "{} {}",
@@ -146,30 +142,11 @@ impl Builder<'_> {
                 );
                 group_index(self.ctx, &name, tenant)
             })
-            .collect();
-        let devices = (0..n).map(|k| self.device(tenant, "DESKTOP", k)).collect();
-        let new_devices = (0..(n / 10).max(2)).map(|k| self.device(tenant, "LAPTOP", k)).collect();
-        let mut apps = |b: &mut Self, offset: usize| -> Vec<usize> {
-            (0..(n / 20).max(2))
-                .map(|k| {
-                    let name = format!("{} {}", b.company(), APP_WORDS[(k + offset) % APP_WORDS.len()]);
-                    application_index(b.ctx, &name, tenant)
-                })
-                .collect()
-        };
-        let registered_apps = apps(self, 0);
-        let new_apps = apps(self, 3);
-        let saas_apps = (0..5)
-            .map(|_| {
-                let name = format!("{} for Microsoft 365", self.company());
-                application_index(self.ctx, &name, tenant)
-            })
-            .collect();
-        let service_apps = (0..(n / 15).max(3)).map(|k| self.service_principal(tenant, k)).collect();
-        let (vault, readable_vaults) = self.vaults(tenant, resource_group);
-        let managed = (0..(n / 15).max(3))
-            .map(|k| self.managed_identity(tenant, resource_group, k))
-            .collect();
+            .collect()
+    }
+
+    /// The Azure resources people operate on in the portal: VMs, storage accounts, web apps.
+    fn azure_resources(&mut self, n: usize, tenant: &Tenant, resource_group: usize, vault: usize) -> AzureResources {
         let resource = |b: &mut Self, tenant: &Tenant, op: &str, name: String| {
             let rg = &tenant.resource_groups[resource_group];
             let subscription = tenant.subscriptions[rg.subscription].id;
@@ -216,6 +193,43 @@ impl Builder<'_> {
                 )
             })
             .collect();
+        (vms, storage, web_apps)
+    }
+
+    fn pools(&mut self, n: usize, tenant: &mut Tenant) -> Pools {
+        let resource_group = self.resource_group(tenant);
+        let mut user_pool =
+            |b: &mut Self, count: usize, tag: &str| -> Vec<usize> { (0..count).map(|k| b.person(tenant, tag, k)).collect::<Vec<_>>() };
+        let users = user_pool(self, n, "staff");
+        let admins = users[..(n / 20).max(2).min(n)].to_vec();
+        let newcomers = user_pool(self, (n / 10).max(2), "newcomer");
+        let leavers = users[n - (n / 20).max(1)..].to_vec();
+        let guests = user_pool(self, (n / 20).max(2), "guest");
+        let groups = self.groups(n, tenant);
+        let devices = (0..n).map(|k| self.device(tenant, "DESKTOP", k)).collect();
+        let new_devices = (0..(n / 10).max(2)).map(|k| self.device(tenant, "LAPTOP", k)).collect();
+        let mut apps = |b: &mut Self, offset: usize| -> Vec<usize> {
+            (0..(n / 20).max(2))
+                .map(|k| {
+                    let name = format!("{} {}", b.company(), APP_WORDS[(k + offset) % APP_WORDS.len()]);
+                    application_index(b.ctx, &name, tenant)
+                })
+                .collect()
+        };
+        let registered_apps = apps(self, 0);
+        let new_apps = apps(self, 3);
+        let saas_apps = (0..5)
+            .map(|_| {
+                let name = format!("{} for Microsoft 365", self.company());
+                application_index(self.ctx, &name, tenant)
+            })
+            .collect();
+        let service_apps = (0..(n / 15).max(3)).map(|k| self.service_principal(tenant, k)).collect();
+        let (vault, readable_vaults) = self.vaults(tenant, resource_group);
+        let managed = (0..(n / 15).max(3))
+            .map(|k| self.managed_identity(tenant, resource_group, k))
+            .collect();
+        let (vms, storage, web_apps) = self.azure_resources(n, tenant, resource_group, vault);
         Pools {
             people: n,
             users,

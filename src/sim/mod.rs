@@ -113,10 +113,9 @@ impl<'t> Simulation<'t> {
         (start, end)
     }
 
-    /// Runs the simulation, feeding every event to `sink`; `progress` sees each run's start time.
-    pub fn run(&self, sink: &mut impl EventSink, mut progress: impl FnMut(DateTime<Utc>)) -> std::io::Result<()> {
+    /// Every source of runs: each workload's and person schedule's, then each anomaly.
+    fn sources(&self) -> Vec<Source> {
         let mut sources = Vec::new();
-        let mut heap = BinaryHeap::new();
         let mut label = 0;
         for (ti, tenant) in self.tenants.iter().enumerate() {
             for (wi, workload) in tenant.workloads.iter().enumerate() {
@@ -153,6 +152,76 @@ impl<'t> Simulation<'t> {
                 label += 1;
             }
         }
+        sources
+    }
+
+    /// Runs `source` once at `t` into `events`: where they come from, and the tokens a workload's
+    /// run obtained (to be stored once the run is placed in time).
+    fn run_source<'c>(
+        &self,
+        source: &mut Source,
+        t: DateTime<Utc>,
+        cache: &'c TokenCache,
+        events: &mut Vec<Event<'t>>,
+    ) -> (Origin, Option<RunTokens<'c>>) {
+        match source {
+            Source::Workload {
+                tenant: ti,
+                workload: wi,
+                streams,
+                index,
+            } => {
+                let tenant = &self.tenants[*ti];
+                let workload = &tenant.workloads[*wi];
+                let shared = (workload.token_cache == TokenCacheMode::Shared).then_some(cache);
+                let mut tokens = RunTokens::new(*ti, workload.identity, shared);
+                workloads::run(&self.ids, tenant, workload, *index, t, &mut tokens, &mut streams.1, events);
+                *index += 1;
+                let origin = Origin::Workload {
+                    tenant: *ti,
+                    workload: *wi,
+                };
+                (origin, Some(tokens))
+            }
+            Source::People {
+                tenant: ti,
+                schedule,
+                streams,
+                index,
+            } => {
+                let tenant = &self.tenants[*ti];
+                let actions = tenant.schedules[*schedule].run(*index);
+                *index += 1;
+                actions::perform_all(&self.ids, tenant, actions, t, &mut RunTokens::fresh(), &mut streams.1, events);
+                let origin = Origin::People {
+                    tenant: *ti,
+                    schedule: *schedule,
+                };
+                (origin, None)
+            }
+            Source::Anomaly {
+                tenant: ti,
+                anomaly,
+                label,
+                ..
+            } => {
+                let tenant = &self.tenants[*ti];
+                let mut rng = self.ids.rng(&format!("{}/anomaly/{anomaly}", tenant.scenario), "events");
+                anomalies::anomaly(&self.ids, tenant, &tenant.anomalies[*anomaly], &mut rng, events);
+                let origin = Origin::Anomaly {
+                    tenant: *ti,
+                    anomaly: *anomaly,
+                    label: *label,
+                };
+                (origin, None)
+            }
+        }
+    }
+
+    /// Runs the simulation, feeding every event to `sink`; `progress` sees each run's start time.
+    pub fn run(&self, sink: &mut impl EventSink, mut progress: impl FnMut(DateTime<Utc>)) -> std::io::Result<()> {
+        let mut sources = self.sources();
+        let mut heap = BinaryHeap::new();
         for (si, source) in sources.iter_mut().enumerate() {
             if let Some(t) = next_time(self.tenants, source) {
                 heap.push(Reverse((t, si)));
@@ -163,57 +232,7 @@ impl<'t> Simulation<'t> {
         while let Some(Reverse((t, si))) = heap.pop() {
             progress(t);
             events.clear();
-            let mut obtained = None;
-            let origin = match &mut sources[si] {
-                Source::Workload {
-                    tenant: ti,
-                    workload: wi,
-                    streams,
-                    index,
-                } => {
-                    let tenant = &self.tenants[*ti];
-                    let workload = &tenant.workloads[*wi];
-                    let shared = (workload.token_cache == TokenCacheMode::Shared).then_some(&cache);
-                    let mut tokens = RunTokens::new(*ti, workload.identity, shared);
-                    workloads::run(&self.ids, tenant, workload, *index, t, &mut tokens, &mut streams.1, &mut events);
-                    obtained = Some(tokens);
-                    *index += 1;
-                    Origin::Workload {
-                        tenant: *ti,
-                        workload: *wi,
-                    }
-                }
-                Source::People {
-                    tenant: ti,
-                    schedule,
-                    streams,
-                    index,
-                } => {
-                    let tenant = &self.tenants[*ti];
-                    let actions = tenant.schedules[*schedule].run(*index);
-                    *index += 1;
-                    actions::perform_all(&self.ids, tenant, actions, t, &mut RunTokens::fresh(), &mut streams.1, &mut events);
-                    Origin::People {
-                        tenant: *ti,
-                        schedule: *schedule,
-                    }
-                }
-                Source::Anomaly {
-                    tenant: ti,
-                    anomaly,
-                    label,
-                    ..
-                } => {
-                    let tenant = &self.tenants[*ti];
-                    let mut rng = self.ids.rng(&format!("{}/anomaly/{anomaly}", tenant.scenario), "events");
-                    anomalies::anomaly(&self.ids, tenant, &tenant.anomalies[*anomaly], &mut rng, &mut events);
-                    Origin::Anomaly {
-                        tenant: *ti,
-                        anomaly: *anomaly,
-                        label: *label,
-                    }
-                }
-            };
+            let (origin, obtained) = self.run_source(&mut sources[si], t, &cache, &mut events);
             let tenant = &self.tenants[origin.tenant()];
             let delta = keep_inside(&mut events, tenant.start, tenant.end);
             if let Some(tokens) = obtained {

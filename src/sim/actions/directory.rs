@@ -694,50 +694,24 @@ fn user_changes(ctx: &Ctx<'_, '_>, action: DirectoryAction, doer: &Doer<'_>, at:
         _ => doer_user,
     };
     let Some(user) = target_user else { return Vec::new() };
-    let user_target = |modified| AuditTarget {
-        id: Some(user.object_id.to_string()),
-        upn: Some(user.upn.clone()),
-        kind: Some("User"),
-        modified,
-        ..AuditTarget::default()
-    };
+    let target = |modified| user_target(user, modified);
     let sts = || {
         let now = format_ts(at);
         Change::new(
             &op::UPDATE_STS_REFRESH_TOKEN,
-            vec![user_target(vec![changed(
+            vec![target(vec![changed(
                 "StsRefreshTokensValidFrom",
                 Some(list(&["2026-01-01T00:00:00Z"])),
                 Some(list(&[now])),
             )])],
         )
     };
-    let created = |name: &'static str, value: String| changed(name, Some("[]".to_owned()), Some(value));
     match action {
-        AddUser => vec![
-            Change::new(
-                &op::UPDATE_PASSWORD_PROFILE,
-                vec![user_target(vec![changed(
-                    "ForceChangePassword",
-                    Some(text("False")),
-                    Some(text("True")),
-                )])],
-            ),
-            Change::new(
-                &op::ADD_USER,
-                vec![user_target(vec![
-                    created("AccountEnabled", "[true]".to_owned()),
-                    created("DisplayName", list(&[&user.display_name])),
-                    created("UserPrincipalName", list(&[&user.upn])),
-                    created("UserType", list(&["Member"])),
-                    included(&["AccountEnabled", "DisplayName", "UserPrincipalName", "UserType"]),
-                ])],
-            ),
-        ],
+        AddUser => user_added(user),
         UpdateUser => vec![
             Change::new(
                 &op::UPDATE_USER,
-                vec![user_target(vec![
+                vec![target(vec![
                     changed("JobTitle", Some(list(&["Analyst"])), Some(list(&["Senior Analyst"]))),
                     included(&["JobTitle"]),
                     changed("TargetId.UserType", None, Some(text("Member"))),
@@ -746,17 +720,17 @@ fn user_changes(ctx: &Ctx<'_, '_>, action: DirectoryAction, doer: &Doer<'_>, at:
             .with_details(vec![("UserType", "Member".to_owned())]),
         ],
         DeleteUser => {
-            let mut target = user_target(vec![changed("Is Hard Deleted", None, Some(text("False")))]);
-            target.upn = Some(format!("{}{}", user.object_id.simple(), user.upn));
-            vec![Change::new(&op::DELETE_USER, vec![target])]
+            let mut deleted = target(vec![changed("Is Hard Deleted", None, Some(text("False")))]);
+            deleted.upn = Some(format!("{}{}", user.object_id.simple(), user.upn));
+            vec![Change::new(&op::DELETE_USER, vec![deleted])]
         }
-        ResetUserPassword => vec![Change::new(&op::RESET_USER_PASSWORD, vec![user_target(Vec::new())]), sts()],
-        ChangeUserPassword => vec![Change::new(&op::CHANGE_USER_PASSWORD, vec![user_target(Vec::new())]), sts()],
+        ResetUserPassword => vec![Change::new(&op::RESET_USER_PASSWORD, vec![target(Vec::new())]), sts()],
+        ChangeUserPassword => vec![Change::new(&op::CHANGE_USER_PASSWORD, vec![target(Vec::new())]), sts()],
         RevokeSessions => vec![
             sts(),
             Change::new(
                 &op::UPDATE_USER,
-                vec![user_target(vec![
+                vec![target(vec![
                     included(&[]),
                     changed("TargetId.UserType", None, Some(text("Member"))),
                 ])],
@@ -766,22 +740,57 @@ fn user_changes(ctx: &Ctx<'_, '_>, action: DirectoryAction, doer: &Doer<'_>, at:
             action,
             doer_user.map(|u| u.upn == user.upn) != Some(false),
             params,
-            user_target(Vec::new()),
+            target(Vec::new()),
         )],
         InviteExternalUser => invitation(user),
-        _ => {
-            // The redeeming guest's record spells out who they are (STR sample; published rules
-            // parse `UPN: (.+), Email`).
-            let mut target = user_target(Vec::new());
-            target.display_name = Some(format!(
-                "UPN: {}, Email: {}, InvitationId: {}, Source: One Time Passcode",
-                user.upn,
-                user.mail.as_deref().unwrap_or(&user.upn),
-                crate::ids::child_guid(user.object_id, 3)
-            ));
-            vec![Change::new(&op::REDEEM_EXTERNAL_USER_INVITE, vec![target])]
-        }
+        _ => invitation_redeemed(user),
     }
+}
+
+/// The user as an audit record's target, with what changed.
+fn user_target(user: &crate::scenario::tenant::User, modified: Vec<Modified>) -> AuditTarget {
+    AuditTarget {
+        id: Some(user.object_id.to_string()),
+        upn: Some(user.upn.clone()),
+        kind: Some("User"),
+        modified,
+        ..AuditTarget::default()
+    }
+}
+
+/// `Add user`, after the password profile that forces a change at first sign-in.
+fn user_added(user: &crate::scenario::tenant::User) -> Vec<Change> {
+    let created = |name: &'static str, value: String| changed(name, Some("[]".to_owned()), Some(value));
+    let profile = changed("ForceChangePassword", Some(text("False")), Some(text("True")));
+    vec![
+        Change::new(&op::UPDATE_PASSWORD_PROFILE, vec![user_target(user, vec![profile])]),
+        Change::new(
+            &op::ADD_USER,
+            vec![user_target(
+                user,
+                vec![
+                    created("AccountEnabled", "[true]".to_owned()),
+                    created("DisplayName", list(&[&user.display_name])),
+                    created("UserPrincipalName", list(&[&user.upn])),
+                    created("UserType", list(&["Member"])),
+                    included(&["AccountEnabled", "DisplayName", "UserPrincipalName", "UserType"]),
+                ],
+            )],
+        ),
+    ]
+}
+
+/// The redeeming guest's record spells out who they are (STR sample; published rules parse
+/// `UPN: (.+), Email`).
+fn invitation_redeemed(user: &crate::scenario::tenant::User) -> Vec<Change> {
+    let mut target = user_target(user, Vec::new());
+    target.display_name = Some(format!(
+        "UPN: {}, Email: {}, InvitationId: {}, Source: One Time Passcode",
+        user.upn,
+        user.mail.as_deref().unwrap_or(&user.upn),
+        crate::ids::child_guid(user.object_id, 3)
+    ));
+    vec![Change::new(&op::REDEEM_EXTERNAL_USER_INVITE, vec![target])]
 }
 
 /// An authentication method registered or deleted: the method is told only by the reason text
