@@ -83,7 +83,7 @@ pub fn run(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Comman
         params,
         row_limit: args.row_limit,
         max_memory: args.max_memory,
-        external: args.external.files()?,
+        external: std::sync::Arc::new(args.external.files()?),
         ..RunOptions::default()
     };
     let (tables, stats) = kql::run_with_stats(&query, &catalog, &options).map_err(|e| {

@@ -48,8 +48,9 @@ pub struct RunOptions {
     /// Memory the evaluator may hold for intermediate results before it stops with an error
     /// naming the operator (`--max-memory`).
     pub max_memory: usize,
-    /// Where `externaldata` reads its URLs from (it never reaches the network).
-    pub external: external::ExternalFiles,
+    /// Where `externaldata` reads its URLs from (it never reaches the network); shared, as
+    /// `verify` runs every rule many times with the same mapping.
+    pub external: std::sync::Arc<external::ExternalFiles>,
     /// When set, the evaluator stops with an error once this instant has passed (`verify
     /// --rule-timeout`), checked between rows so a runaway rule cannot hold up the others.
     pub deadline: Option<std::time::Instant>,
@@ -65,7 +66,7 @@ impl Default for RunOptions {
             params: BTreeMap::new(),
             row_limit: DEFAULT_ROW_LIMIT,
             max_memory: DEFAULT_MAX_MEMORY,
-            external: external::ExternalFiles::default(),
+            external: Default::default(),
             deadline: None,
         }
     }

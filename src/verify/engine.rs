@@ -24,7 +24,7 @@ pub struct KqlEngine {
     tables: BTreeMap<String, TimedTable>,
     row_limit: usize,
     deadline: Option<Instant>,
-    external: kql::external::ExternalFiles,
+    external: Arc<kql::external::ExternalFiles>,
 }
 
 fn to_engine_error(e: KqlError) -> EngineError {
@@ -86,13 +86,13 @@ impl KqlEngine {
             tables,
             row_limit: kql::DEFAULT_ROW_LIMIT,
             deadline: None,
-            external: kql::external::ExternalFiles::default(),
+            external: Arc::default(),
         })
     }
 
     /// Where rules' `externaldata` reads its URLs from.
     pub fn set_external(&mut self, external: kql::external::ExternalFiles) {
-        self.external = external;
+        self.external = Arc::new(external);
     }
 
     /// A catalog holding the rows with `TimeGenerated` in `(window.0, window.1]`, as a scheduled
