@@ -8,6 +8,7 @@ pub(crate) mod catalog;
 pub mod cli;
 pub mod diagnostic;
 pub mod estimate;
+pub mod function_files;
 pub mod generate;
 pub mod ids;
 pub mod input;

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod estimate;
 pub mod exit;
 pub mod external;
+pub mod functions;
 pub mod generate;
 pub mod query;
 pub mod size;

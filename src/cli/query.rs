@@ -56,6 +56,9 @@ pub struct QueryArgs {
     /// Local files for `externaldata`.
     #[command(flatten)]
     pub external: super::external::ExternalArgs,
+    /// Stored functions the query may call.
+    #[command(flatten)]
+    pub functions: super::functions::FunctionArgs,
 }
 
 /// Runs the command against the given writers: results to `out`, `--explain`'s stage counts to `err`.
@@ -84,6 +87,7 @@ pub fn run(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Comman
         row_limit: args.row_limit,
         max_memory: args.max_memory,
         external: std::sync::Arc::new(args.external.files()?),
+        functions: args.functions.load()?,
         ..RunOptions::default()
     };
     let (tables, stats) = kql::run_with_stats(&query, &catalog, &options).map_err(|e| {

@@ -34,6 +34,9 @@ pub struct VerifyArgs {
     /// Local files for rules' `externaldata`.
     #[command(flatten)]
     pub external: super::external::ExternalArgs,
+    /// Stored functions (ASIM parsers) the rules call.
+    #[command(flatten)]
+    pub functions: super::functions::FunctionArgs,
 }
 
 /// Output format of `tenantless verify`.
@@ -67,6 +70,7 @@ impl VerifyArgs {
             rule_timeout: DEFAULT_RULE_TIMEOUT,
             format: ReportFormat::Text,
             external: Default::default(),
+            functions: Default::default(),
         }
     }
 }
@@ -98,6 +102,7 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> CommandResult {
     };
     let mut engine = KqlEngine::load(&args.data).map_err(|e| Failure::Input(format!("loading {}: {e}", args.data.display())))?;
     engine.set_external(args.external.files()?);
+    engine.set_functions(args.functions.load()?);
     // Each result is printed as soon as it is known: a slow rule must not withhold the others'.
     // The first write error is kept (later writes are skipped) and ends the command.
     let mut written: Result<(), Failure> = Ok(());

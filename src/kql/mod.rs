@@ -20,6 +20,7 @@ pub(crate) mod lexer;
 pub mod params;
 pub(crate) mod parser;
 pub(crate) mod print;
+pub mod stored;
 pub mod table;
 pub mod value;
 
@@ -51,6 +52,8 @@ pub struct RunOptions {
     /// Where `externaldata` reads its URLs from (it never reaches the network); shared, as
     /// `verify` runs every rule many times with the same mapping.
     pub external: std::sync::Arc<external::ExternalFiles>,
+    /// Stored functions (`--functions`: workspace functions, ASIM parsers) queries may call.
+    pub functions: std::sync::Arc<stored::StoredFunctions>,
     /// When set, the evaluator stops with an error once this instant has passed (`verify
     /// --rule-timeout`), checked between rows so a runaway rule cannot hold up the others.
     pub deadline: Option<std::time::Instant>,
@@ -67,6 +70,7 @@ impl Default for RunOptions {
             row_limit: DEFAULT_ROW_LIMIT,
             max_memory: DEFAULT_MAX_MEMORY,
             external: Default::default(),
+            functions: Default::default(),
             deadline: None,
         }
     }

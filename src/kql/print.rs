@@ -545,6 +545,7 @@ impl Expr {
                     .collect();
                 write!(f, "({})", parts.join(", "))
             }
+            Expr::NamedArg { name, value, .. } => write!(f, "{} = {value}", name.text),
             Expr::Unary(op, inner, _) => {
                 let sym = if *op == UnOp::Neg { "-" } else { "+" };
                 write!(f, "{sym}{}", operand(inner, 6))

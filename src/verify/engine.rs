@@ -25,6 +25,8 @@ pub struct KqlEngine {
     row_limit: usize,
     deadline: Option<Instant>,
     external: Arc<kql::external::ExternalFiles>,
+    /// Stored functions (`--functions`) the rules may call.
+    functions: Arc<kql::stored::StoredFunctions>,
 }
 
 fn to_engine_error(e: KqlError) -> EngineError {
@@ -87,12 +89,40 @@ impl KqlEngine {
             row_limit: kql::DEFAULT_ROW_LIMIT,
             deadline: None,
             external: Arc::default(),
+            functions: Arc::default(),
         })
     }
 
     /// Where rules' `externaldata` reads its URLs from.
     pub fn set_external(&mut self, external: kql::external::ExternalFiles) {
         self.external = Arc::new(external);
+    }
+
+    /// The stored functions (ASIM parsers) rules may call.
+    pub fn set_functions(&mut self, functions: Arc<kql::stored::StoredFunctions>) {
+        self.functions = functions;
+    }
+
+    /// The query with the bodies of the stored functions it calls (and those they call)
+    /// appended: the text whose table names decide which tables a run's window fills.
+    fn with_called_bodies<'q>(&self, query: &'q str) -> std::borrow::Cow<'q, str> {
+        let mut text = std::borrow::Cow::Borrowed(query);
+        let mut added: Vec<*const kql::ast::FunctionDef> = Vec::new();
+        loop {
+            let before = added.len();
+            for (name, def) in self.functions.iter() {
+                let (Some(origin), false) = (&def.origin, added.contains(&Arc::as_ptr(def))) else {
+                    continue;
+                };
+                if text.contains(name) {
+                    added.push(Arc::as_ptr(def));
+                    text.to_mut().push_str(&origin.text);
+                }
+            }
+            if added.len() == before {
+                return text;
+            }
+        }
     }
 
     /// A catalog holding the rows with `TimeGenerated` in `(window.0, window.1]`, as a scheduled
@@ -143,6 +173,7 @@ impl KqlEngine {
             row_limit: self.row_limit,
             deadline: self.deadline,
             external: self.external.clone(),
+            functions: self.functions.clone(),
             ..RunOptions::default()
         }
     }
@@ -150,7 +181,8 @@ impl KqlEngine {
 
 impl Engine for KqlEngine {
     fn run(&mut self, query: &str, now: DateTime<Utc>, window: (DateTime<Utc>, DateTime<Utc>)) -> Result<QueryResult, EngineError> {
-        let tables = kql::run(query, &self.window(query, window), &self.options(now, window)).map_err(to_engine_error)?;
+        let catalog = self.window(&self.with_called_bodies(query), window);
+        let tables = kql::run(query, &catalog, &self.options(now, window)).map_err(to_engine_error)?;
         let Some(last) = tables.last() else {
             return Ok(QueryResult::default());
         };

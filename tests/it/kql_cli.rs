@@ -19,6 +19,7 @@ fn args(dir: &TempDir, query: &str) -> QueryArgs {
         explain: false,
         max_width: 20,
         external: Default::default(),
+        functions: Default::default(),
     }
 }
 

@@ -27,5 +27,6 @@ mod output_dir;
 mod properties;
 mod real_shapes;
 mod scenario_limits;
+mod stored_functions;
 mod token_cache;
 mod verify;

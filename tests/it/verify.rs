@@ -500,3 +500,41 @@ fn hunting_time_placeholders_are_bound_to_each_runs_lookback() {
     assert_eq!(alerts.len(), 2, "{alerts:?}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn rules_call_stored_functions_whose_tables_get_each_runs_window() {
+    let dir = temp_dir("stored-functions");
+    std::fs::create_dir_all(dir.join("functions")).unwrap();
+    // The parser names the table; the rule only names the parser, so the table's rows must reach
+    // the run through the function's body.
+    std::fs::write(
+        dir.join("functions/parser.yaml"),
+        "ParserName: FixtureSignIns\nParserQuery: |\n  AADServicePrincipalSignInLogs\n  | extend TargetUsername = ServicePrincipalName\n",
+    )
+    .unwrap();
+    let rules = dir.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("calls-parser.yaml"),
+        "name: Calls a parser\nqueryFrequency: 1d\nqueryPeriod: 1d\ntriggerOperator: gt\ntriggerThreshold: 0\nquery: |\n  FixtureSignIns | where isnotempty(TargetUsername)\n",
+    )
+    .unwrap();
+    let (data, _) = detections();
+    let manifest = Manifest::load(data).unwrap();
+    let (rule_files, correlations) = verify::discover(std::slice::from_ref(&rules)).unwrap();
+    let mut engine = KqlEngine::load(data).unwrap();
+    let without = verify::run_all(&rule_files, &correlations, &manifest, &mut engine.clone());
+    assert!(
+        matches!(&without[0].status, RuleStatus::Failed(m) if m.contains("FixtureSignIns")),
+        "{:?}",
+        without[0].status
+    );
+    let functions = tenantless::function_files::load(&[dir.join("functions")]).unwrap();
+    engine.set_functions(std::sync::Arc::new(functions));
+    let with = verify::run_all(&rule_files, &correlations, &manifest, &mut engine);
+    assert!(
+        matches!(&with[0].status, RuleStatus::Ran { alerts, .. } if !alerts.is_empty()),
+        "{:?}",
+        with[0].status
+    );
+}

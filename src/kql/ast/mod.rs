@@ -51,6 +51,9 @@ pub struct FunctionDef {
     pub params: Vec<Param>,
     /// The body: `let` statements, then the expression whose result is the call's result.
     pub body: Vec<Statement>,
+    /// For a stored function (`--functions`), the file its spans point into; `None` for a
+    /// function the query defines with `let`.
+    pub origin: Option<std::sync::Arc<crate::kql::stored::FunctionOrigin>>,
 }
 
 /// A function parameter with its declared type (tabular `(*)` is a tabular type with no columns)
@@ -509,6 +512,16 @@ pub enum Expr {
     },
     /// A parenthesised pipeline with at least one operator, used as a value (`toscalar(T | …)`).
     Tabular(Box<Pipeline>),
+    /// `name = value` as an argument of a call to a user-defined or stored function (ASIM
+    /// parsers are called as `_Im_Authentication(starttime = ago(1d))`).
+    NamedArg {
+        /// The parameter it binds.
+        name: Name,
+        /// The argument.
+        value: Box<Expr>,
+        /// From the name to the end of the value.
+        span: Span,
+    },
 }
 
 impl Expr {
@@ -524,7 +537,8 @@ impl Expr {
             | Expr::Unary(_, _, s)
             | Expr::Binary(_, _, _, s)
             | Expr::Between { span: s, .. }
-            | Expr::In { span: s, .. } => *s,
+            | Expr::In { span: s, .. }
+            | Expr::NamedArg { span: s, .. } => *s,
             Expr::Tabular(p) => p.span,
         }
     }

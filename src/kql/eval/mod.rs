@@ -78,6 +78,10 @@ pub(crate) struct Evaluator<'a> {
     pub deadline: Option<std::time::Instant>,
     /// Where `externaldata` URLs are read from.
     pub external: &'a super::external::ExternalFiles,
+    /// Stored functions (`--functions`), bound in every query's outermost scope.
+    functions: &'a super::stored::StoredFunctions,
+    /// The stored function whose body runs now: errors point into its file, not the query.
+    in_stored: RefCell<Option<Arc<super::stored::FunctionOrigin>>>,
     pub stats: RefCell<Vec<StageStat>>,
     /// The operator (or source) running now and where it is, for budget errors.
     cur_op: Cell<(&'static str, Option<Span>)>,
@@ -104,6 +108,8 @@ impl<'a> Evaluator<'a> {
             max_memory: options.max_memory,
             deadline: options.deadline,
             external: &options.external,
+            functions: &options.functions,
+            in_stored: RefCell::new(None),
             stats: RefCell::new(Vec::new()),
             cur_op: Cell::new(("query", None)),
             held: Cell::new(0),
@@ -116,7 +122,37 @@ impl<'a> Evaluator<'a> {
     }
 
     pub(crate) fn err(&self, span: Span, msg: impl Into<String>) -> KqlError {
-        KqlError::semantic(Some(self.src), Some(span), msg)
+        match &*self.in_stored.borrow() {
+            Some(origin) => KqlError::semantic(Some(&origin.text), Some(span), msg).in_origin(&origin.path),
+            None => KqlError::semantic(Some(self.src), Some(span), msg),
+        }
+    }
+
+    /// The outermost scope: the stored functions, which the query's own `let`s may shadow.
+    fn root_env(&self) -> Env {
+        let mut env = Env::default();
+        for (name, def) in self.functions.iter() {
+            env.bind(name, Binding::Function(def.clone()));
+        }
+        env
+    }
+
+    /// The scope a call of `def` runs its body in: a stored function sees only the stored
+    /// functions and tables (and its parameters), a `let` function the caller's scope.
+    fn call_env(&self, def: &FunctionDef, env: &Env) -> Env {
+        match def.origin {
+            Some(_) => self.root_env(),
+            None => env.clone(),
+        }
+    }
+
+    /// Runs `f` with errors pointing into `def`'s file when it is a stored function.
+    fn in_body<R>(&self, def: &FunctionDef, f: impl FnOnce() -> R) -> R {
+        let Some(origin) = &def.origin else { return f() };
+        let outer = self.in_stored.replace(Some(origin.clone()));
+        let result = f();
+        *self.in_stored.borrow_mut() = outer;
+        result
     }
 
     pub(crate) fn check_limit(&self, rows: usize, what: &str) -> Result<(), KqlError> {
@@ -129,7 +165,7 @@ impl<'a> Evaluator<'a> {
 
     /// Runs all statements, returning one table per query statement.
     pub fn run_script(&self, script: &Script) -> Result<Vec<Table>, KqlError> {
-        let mut env = Env::default();
+        let mut env = self.root_env();
         let mut out = Vec::new();
         for stmt in &script.statements {
             match stmt {
@@ -176,7 +212,7 @@ impl<'a> Evaluator<'a> {
             Expr::Tabular(_) => true,
             Expr::Ident(name, _) => match env.get(name) {
                 Some(Binding::Tabular(_)) => true,
-                Some(Binding::Function(def)) => def.params.is_empty() && self.function_is_tabular(def, env),
+                Some(Binding::Function(def)) => callable_bare(def) && self.function_is_tabular(def, env),
                 Some(_) => false,
                 None => self.catalog.get(name).is_some(),
             },
@@ -326,7 +362,7 @@ impl<'a> Evaluator<'a> {
             Expr::Tabular(p) => self.eval_pipeline(p, env),
             Expr::Ident(name, span) => match env.get(name).cloned() {
                 Some(Binding::Tabular(t)) => Ok(t),
-                Some(Binding::Function(def)) if def.params.is_empty() => self.call_tabular(&def, &[], *span, env),
+                Some(Binding::Function(def)) if callable_bare(&def) => self.call_tabular(&def, &[], *span, env),
                 Some(_) => Err(self.err(*span, format!("`{name}` is a scalar, not a table"))),
                 None => match self.catalog.get(name) {
                     Some(t) => Ok(t.clone()),
@@ -373,25 +409,51 @@ impl<'a> Evaluator<'a> {
     }
 
     /// What every user-function call checks first: recursion depth and argument count.
-    fn check_call(&self, def: &FunctionDef, args: &[Expr], span: Span) -> Result<(), KqlError> {
+    /// Each parameter's argument: given by position, then by name (`starttime = ago(1d)`), else
+    /// its default; an unknown or repeated name, a positional argument after a named one, too
+    /// many arguments or a missing one is an error at it.
+    fn bind_args<'e>(&self, def: &'e FunctionDef, args: &'e [Expr], span: Span) -> Result<Vec<&'e Expr>, KqlError> {
         if self.depth.get() > MAX_CALL_DEPTH {
             return Err(self.err(span, "function calls nest too deeply (recursion?)"));
         }
         if args.len() > def.params.len() {
             return Err(self.err(span, format!("function takes {} arguments, got {}", def.params.len(), args.len())));
         }
-        Ok(())
+        let mut given: Vec<Option<&Expr>> = vec![None; def.params.len()];
+        let mut named = false;
+        for (i, arg) in args.iter().enumerate() {
+            match arg {
+                Expr::NamedArg { name, value, .. } => {
+                    named = true;
+                    let Some(at) = def.params.iter().position(|p| p.name == name.text) else {
+                        let hint = suggest(&name.text, def.params.iter().map(|p| p.name.as_str()))
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_default();
+                        return Err(self.err(name.span, format!("the function has no parameter `{}`{hint}", name.text)));
+                    };
+                    if given[at].replace(value).is_some() {
+                        return Err(self.err(name.span, format!("parameter `{}` is given twice", name.text)));
+                    }
+                }
+                _ if named => return Err(self.err(arg.span(), "a positional argument cannot follow a named one")),
+                _ => given[i] = Some(arg),
+            }
+        }
+        def.params
+            .iter()
+            .zip(given)
+            .map(|(p, arg)| {
+                arg.or(p.default.as_ref())
+                    .ok_or_else(|| self.err(span, format!("missing argument `{}`", p.name)))
+            })
+            .collect()
     }
 
     /// Calls a user function in tabular context.
     fn call_tabular(&self, def: &FunctionDef, args: &[Expr], span: Span, env: &mut Env) -> Result<Arc<Table>, KqlError> {
-        self.check_call(def, args, span)?;
-        let mut inner = env.clone();
-        for (i, p) in def.params.iter().enumerate() {
-            let arg = args.get(i).or(p.default.as_ref());
-            let Some(arg) = arg else {
-                return Err(self.err(span, format!("missing argument `{}`", p.name)));
-            };
+        let bound = self.bind_args(def, args, span)?;
+        let mut inner = self.call_env(def, env);
+        for (p, arg) in def.params.iter().zip(bound) {
             let b = match p.ty {
                 ParamType::Tabular(_) => Binding::Tabular(self.eval_tabular_expr(arg, env)?),
                 ParamType::Scalar(_) => Binding::Scalar(self.compile(arg, &[], env)?.eval(&[])),
@@ -401,7 +463,7 @@ impl<'a> Evaluator<'a> {
         self.depth.set(self.depth.get() + 1);
         // The body's `let`s are dropped when the call returns; only its result stays held.
         let pinned = self.pinned.get();
-        let result = self.run_body(def, span, &mut inner);
+        let result = self.in_body(def, || self.run_body(def, span, &mut inner));
         let result_bytes = self.last_bytes.get();
         self.pinned.set(pinned);
         self.last_bytes.set(result_bytes);
@@ -458,6 +520,15 @@ impl<'a> Evaluator<'a> {
             Expr::Call { name, args, span } => self.compile_call(name, args, *span, cols, env)?,
             Expr::Tabular(p) => {
                 return Err(self.err(p.span, "a tabular expression cannot be used as a scalar; wrap it in toscalar(…)"));
+            }
+            Expr::NamedArg { name, .. } => {
+                return Err(self.err(
+                    name.span,
+                    format!(
+                        "`{} = …` names a parameter: only functions defined with `let` or loaded with --functions take arguments by name",
+                        name.text
+                    ),
+                ));
             }
         };
         // Fold constant sub-expressions once (never `new_guid`, which must vary per row).
@@ -617,12 +688,9 @@ impl<'a> Evaluator<'a> {
 
     /// Inlines a scalar user function: parameters bind to the caller's compiled arguments.
     fn inline_function(&self, def: &FunctionDef, args: &[Expr], span: Span, cols: &[Column], env: &Env) -> Result<CExpr, KqlError> {
-        self.check_call(def, args, span)?;
-        let mut inner = env.clone();
-        for (i, p) in def.params.iter().enumerate() {
-            let Some(arg) = args.get(i).or(p.default.as_ref()) else {
-                return Err(self.err(span, format!("missing argument `{}`", p.name)));
-            };
+        let bound = self.bind_args(def, args, span)?;
+        let mut inner = self.call_env(def, env);
+        for (p, arg) in def.params.iter().zip(bound) {
             let b = match p.ty {
                 ParamType::Tabular(_) => Binding::Tabular(self.eval_tabular_expr(arg, &mut env.clone())?),
                 ParamType::Scalar(_) => Binding::Expr(self.compile(arg, cols, env)?),
@@ -630,7 +698,7 @@ impl<'a> Evaluator<'a> {
             inner.bind(&p.name, b);
         }
         self.depth.set(self.depth.get() + 1);
-        let result = (|| {
+        let result = self.in_body(def, || {
             let mut last = None;
             for stmt in &def.body {
                 match stmt {
@@ -664,7 +732,7 @@ impl<'a> Evaluator<'a> {
                 Some(_) => Err(self.err(span, "a tabular function cannot be used as a scalar")),
                 None => Err(self.err(span, "function body has no result expression")),
             }
-        })();
+        });
         self.depth.set(self.depth.get() - 1);
         result
     }
@@ -738,4 +806,10 @@ pub(crate) fn op_name(op: &Operator) -> &'static str {
         Operator::GetSchema => "getschema",
         Operator::BagUnpack(_) => "evaluate bag_unpack",
     }
+}
+
+/// Whether a function may be called by its bare name: every parameter has a default (ASIM
+/// parsers are used as `imAuthentication | …`).
+fn callable_bare(def: &FunctionDef) -> bool {
+    def.params.iter().all(|p| p.default.is_some())
 }

@@ -32,7 +32,7 @@ fn idents(e: &Expr, env: &Env, out: &mut HashSet<String>) -> bool {
             }
             args.iter().all(|a| idents(a, env, out))
         }
-        Expr::Unary(_, x, _) => idents(x, env, out),
+        Expr::Unary(_, x, _) | Expr::NamedArg { value: x, .. } => idents(x, env, out),
         Expr::Binary(_, l, r, _) => idents(l, env, out) && idents(r, env, out),
         Expr::Between { expr, lo, hi, .. } => idents(expr, env, out) && idents(lo, env, out) && idents(hi, env, out),
         Expr::In { expr, list, .. } => idents(expr, env, out) && list.iter().all(|x| idents(x, env, out)),

@@ -21,14 +21,25 @@ pub fn tabular_operators() -> impl Iterator<Item = (&'static [&'static str], boo
 
 /// Parses a whole query text.
 pub fn parse(src: &str) -> Result<Script, KqlError> {
-    let tokens = lex(src)?;
-    let mut p = Parser {
-        src,
-        tokens,
-        pos: 0,
-        depth: 0,
-    };
-    p.script()
+    Parser::new(src)?.script()
+}
+
+/// A parameter list, `(name: type [= default], …)`, on its own (a stored function's declared
+/// parameters).
+pub fn parse_params(src: &str) -> Result<Vec<Param>, KqlError> {
+    let mut p = Parser::new(src)?;
+    let params = p.params()?;
+    p.expect_end()?;
+    Ok(params)
+}
+
+/// A function body on its own: `let` statements, then the result expression (a stored
+/// function's query).
+pub fn parse_body(src: &str) -> Result<Vec<Statement>, KqlError> {
+    let mut p = Parser::new(src)?;
+    let body = p.statements(true)?;
+    p.expect_end()?;
+    Ok(body)
 }
 
 const MAX_DEPTH: usize = 500;
@@ -191,12 +202,26 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    fn new(src: &'a str) -> Result<Parser<'a>, KqlError> {
+        Ok(Parser {
+            src,
+            tokens: lex(src)?,
+            pos: 0,
+            depth: 0,
+        })
+    }
+
     fn script(&mut self) -> Result<Script, KqlError> {
         let statements = self.statements(true)?;
+        self.expect_end()?;
+        Ok(Script { statements })
+    }
+
+    fn expect_end(&mut self) -> Result<(), KqlError> {
         if !matches!(self.peek(), Tok::Eof) {
             return self.error("`;` or `|` or end of query");
         }
-        Ok(Script { statements })
+        Ok(())
     }
 
     /// Statements separated by `;` until end of input (top level) or `}` (function body).
@@ -255,6 +280,20 @@ impl<'a> Parser<'a> {
 
     fn function_def(&mut self) -> Result<FunctionDef, KqlError> {
         let view = self.eat_word("view");
+        let params = self.params()?;
+        self.expect_sym("{")?;
+        let body = self.statements(false)?;
+        self.expect_sym("}")?;
+        Ok(FunctionDef {
+            view,
+            params,
+            body,
+            origin: None,
+        })
+    }
+
+    /// `(name: type [= default], …)`: a function's parameter list.
+    fn params(&mut self) -> Result<Vec<Param>, KqlError> {
         self.expect_sym("(")?;
         let mut params = Vec::new();
         while !self.at_sym(")") {
@@ -274,10 +313,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.expect_sym(")")?;
-        self.expect_sym("{")?;
-        let body = self.statements(false)?;
-        self.expect_sym("}")?;
-        Ok(FunctionDef { view, params, body })
+        Ok(params)
     }
 
     /// `(name: type, …) [expr, …]`, after `datatable` or `externaldata`.
@@ -1103,13 +1139,29 @@ impl<'a> Parser<'a> {
             }
             _ => {}
         }
-        let args = self.list_until(")", Self::pipeline_expr)?;
+        let args = self.list_until(")", Self::call_arg)?;
         self.expect_sym(")")?;
         Ok(Expr::Call {
             name,
             args,
             span: start.to(self.prev_span()),
         })
+    }
+
+    /// One argument of a call: `name = value` (a user function's parameter by name) or a value.
+    fn call_arg(&mut self) -> Result<Expr, KqlError> {
+        if matches!(self.peek(), Tok::Ident(_)) && matches!(self.peek_at(1), Tok::Sym("=")) {
+            let name = self.name()?;
+            self.bump();
+            let value = self.pipeline_expr()?;
+            let span = name.span.to(value.span());
+            return Ok(Expr::NamedArg {
+                name,
+                value: Box::new(value),
+                span,
+            });
+        }
+        self.pipeline_expr()
     }
 
     /// A JSON-like literal inside `dynamic(...)`.
