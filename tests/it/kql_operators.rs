@@ -541,3 +541,37 @@ fn union_takes_wildcard_table_names() {
     let e = kql::run("AAD* | count", &cat, &o).expect_err("a glob outside union").to_string();
     assert!(e.contains("<query>:1:") && e.contains("expected"), "{e}");
 }
+
+/// A name that comes with different types in union's inputs becomes one column per type,
+/// `Name_type`, where it first appears — as Microsoft's analyzer types `union` (checked in
+/// tests/conformance/queries.kql too); values go to their type's column.
+#[test]
+fn union_splits_a_column_whose_types_differ_into_typed_columns() {
+    let t = eval(
+        "let T = datatable(A: long, B: string)[1, 'x'];\n\
+         let U = datatable(A: string, C: long)['a', 2];\n\
+         union T, U, (print A = 3)",
+    );
+    assert_eq!(t.column_names(), ["A_long", "A_string", "B", "C"]);
+    assert_eq!(column(&t, "A_long"), ["1", "", "3"]);
+    assert_eq!(column(&t, "A_string"), ["", "a", ""]);
+    let t = eval("union withsource = S (print x = 1), (print x = 'a') | getschema | project ColumnName, ColumnType");
+    assert_eq!(column(&t, "ColumnName"), ["S", "x_long", "x_string"]);
+    assert_eq!(column(&t, "ColumnType"), ["string", "long", "string"]);
+    // One type, one column, whatever the number of inputs.
+    assert_eq!(eval("union (print x = 1), (print x = 2)").column_names(), ["x"]);
+}
+
+/// An input whose column the engine could not type (no rows to tell, and `T0 + d` over a `let`
+/// scalar has no static type here: `dynamic`) does not split it — Kusto types it `datetime`, as
+/// the other input's; its type is unknown, not a third one.
+#[test]
+fn union_does_not_split_a_column_an_empty_input_left_untyped() {
+    let t = eval(
+        "let d = 1h;\n\
+         let Empty = datatable(T0: datetime)[] | project T = T0 + d;\n\
+         union Empty, (print T = datetime(2026-12-01))",
+    );
+    assert_eq!(t.column_names(), ["T"]);
+    assert_eq!(t.columns[0].ty, tenantless::kql::KqlType::DateTime);
+}

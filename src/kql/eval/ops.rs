@@ -1042,26 +1042,13 @@ impl Evaluator<'_> {
         }
         let total = inputs.iter().fold(0usize, |n, (_, t)| n.saturating_add(t.rows.len()));
         self.check_limit(total, "`union`")?;
-        let mut columns: Vec<Column> = Vec::new();
-        if let Some(ws) = &spec.with_source {
-            columns.push(Column::new(ws.clone(), KqlType::String));
-        }
-        // `kind=inner` keeps only the columns every input has (…/union-operator#arguments).
-        let in_every = |name: &str| inputs.iter().all(|(_, t)| t.column_index(name).is_some());
-        for (_, t) in &inputs {
-            for c in &t.columns {
-                let wanted = spec.kind != Some(UnionKind::Inner) || in_every(&c.name);
-                if wanted && !columns.iter().any(|x| x.name == c.name) {
-                    columns.push(c.clone());
-                }
-            }
-        }
+        let tables: Vec<&Table> = inputs.iter().map(|(_, t)| t.as_ref()).collect();
+        let (columns, maps) = union_columns(&tables, spec.with_source.as_deref(), spec.kind == Some(UnionKind::Inner));
         let mut rows = Vec::new();
         let width = columns.len();
-        for (label, t) in &inputs {
+        for ((label, t), map) in inputs.iter().zip(&maps) {
             // One label value per input, shared by its rows.
             let label = Value::str(label);
-            let map: Vec<Option<usize>> = columns.iter().map(|c| t.column_index(&c.name)).collect();
             for r in &t.rows {
                 meter.row(width)?;
                 let row: Vec<Value> = map
@@ -1415,6 +1402,61 @@ enum OutItem {
 fn next_column_name(unnamed: &mut usize) -> String {
     *unnamed += 1;
     format!("Column{unnamed}")
+}
+
+/// `union`'s output columns and, per input, where each comes from. Columns keep the order they
+/// first appear in; a name that comes with several types becomes one column per type, named
+/// `Name_type` (`A_long`, `A_string`), as Kusto's analyzer types it. `kind=inner` keeps only
+/// the names every input has (…/union-operator#arguments); `withsource=` comes first.
+fn union_columns(inputs: &[&Table], with_source: Option<&str>, inner: bool) -> (Vec<Column>, Vec<Vec<Option<usize>>>) {
+    let in_every = |name: &str| inputs.iter().all(|t| t.column_index(name).is_some());
+    // (name, type) pairs in order of first appearance, grouped by name.
+    let mut typed: Vec<(&str, Vec<KqlType>)> = Vec::new();
+    for t in inputs {
+        for c in t.columns.iter().filter(|c| !inner || in_every(&c.name)) {
+            match typed.iter_mut().find(|(n, _)| *n == c.name) {
+                Some((_, types)) if !types.contains(&c.ty) => types.push(c.ty),
+                Some(_) => {}
+                None => typed.push((&c.name, vec![c.ty])),
+            }
+        }
+    }
+    // A `dynamic` column with no values (an empty input, only nulls) is one whose type the
+    // engine could not tell, not a third type: Kusto knows every column's type statically.
+    let untyped = |name: &str| {
+        inputs.iter().all(|t| match t.column_index(name) {
+            Some(i) if t.columns[i].ty == KqlType::Dynamic => t.rows.iter().all(|r| r[i].is_null()),
+            _ => true,
+        })
+    };
+    for (name, types) in typed.iter_mut() {
+        if types.len() > 1 && types.contains(&KqlType::Dynamic) && untyped(name) {
+            types.retain(|ty| *ty != KqlType::Dynamic);
+        }
+    }
+    let mut columns: Vec<Column> = with_source.map(|ws| Column::new(ws, KqlType::String)).into_iter().collect();
+    for (name, types) in &typed {
+        for ty in types {
+            let out = if types.len() > 1 {
+                format!("{name}_{ty}")
+            } else {
+                name.to_string()
+            };
+            columns.push(Column::new(out, *ty));
+        }
+    }
+    let maps = inputs
+        .iter()
+        .map(|t| {
+            let mut map: Vec<Option<usize>> = with_source.map(|_| None).into_iter().collect();
+            for (name, types) in &typed {
+                let at = t.column_index(name);
+                map.extend(types.iter().map(|ty| at.filter(|&i| t.columns[i].ty == *ty)));
+            }
+            map
+        })
+        .collect();
+    (columns, maps)
 }
 
 #[cfg(test)]
