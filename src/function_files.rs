@@ -112,7 +112,8 @@ fn load_file(path: &Path, functions: &mut StoredFunctions) -> Result<(), FileErr
     match FileKind::of(path) {
         Some(FileKind::Kql) => {
             let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
-            functions.define(&[name], Vec::new(), text, path).map_err(|e| kql_error(path, e))
+            functions.define(&[name], Vec::new(), text, path);
+            Ok(())
         }
         _ => load_yaml(path, &text, functions),
     }
@@ -150,7 +151,8 @@ fn load_yaml(path: &Path, text: &str, functions: &mut StoredFunctions) -> Result
         .map(|p| param(path, text, p))
         .collect::<Result<Vec<_>, _>>()?;
     let body = body_with_file_positions(text, &query.value);
-    functions.define(&names, params, body, path).map_err(|e| kql_error(path, e))
+    functions.define(&names, params, body, path);
+    Ok(())
 }
 
 /// One declared parameter as KQL parses it; a bad type or default is an error at its entry.
@@ -232,11 +234,4 @@ fn dedent(block: &str) -> String {
         .map(|l| l.get(indent..).unwrap_or("").trim_end_matches('\r'))
         .collect();
     lines.join("\n").trim_end().to_owned()
-}
-
-fn kql_error(path: &Path, e: crate::kql::KqlError) -> FileError {
-    match e {
-        crate::kql::KqlError::Syntax(d) | crate::kql::KqlError::Semantic(d) => FileError::Invalid(*d),
-        other => FileError::Invalid(crate::diagnostic::Diagnostic::new(path, other.to_string())),
-    }
 }

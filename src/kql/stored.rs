@@ -36,17 +36,27 @@ pub fn parse_params(text: &str) -> Result<Vec<Param>, KqlError> {
 #[derive(Debug, Default)]
 pub struct StoredFunctions {
     by_name: Vec<(String, Arc<FunctionDef>)>,
+    /// Functions whose query does not parse (or uses KQL tenantless lacks), with why: a folder
+    /// of published parsers loads whole, and calling one of these reports its error.
+    broken: Vec<(String, KqlError)>,
 }
 
 impl StoredFunctions {
     /// Defines a function under each of `names` (a parser and its built-in alias) from its
     /// parameters and its body, whose text holds the file's positions so that errors point into
     /// `path`. A later definition of a name replaces an earlier one.
-    pub fn define(&mut self, names: &[String], params: Vec<Param>, body: String, path: &Path) -> Result<(), KqlError> {
-        let statements: Vec<Statement> = parser::parse_body(&body).map_err(|e| e.in_origin(path))?;
-        if !matches!(statements.last(), Some(Statement::Query(_))) {
-            return Err(KqlError::semantic(None, None, "the function's query ends without a result expression").in_origin(path));
-        }
+    /// A body that does not parse is kept as the error calling it gives.
+    pub fn define(&mut self, names: &[String], params: Vec<Param>, body: String, path: &Path) {
+        let statements = match parser::parse_body(&body) {
+            Ok(s) if matches!(s.last(), Some(Statement::Query(_))) => s,
+            Ok(_) => {
+                return self.break_all(
+                    names,
+                    KqlError::semantic(None, None, "the function's query ends without a result expression").in_origin(path),
+                );
+            }
+            Err(e) => return self.break_all(names, e.in_origin(path)),
+        };
         let def = Arc::new(FunctionDef {
             view: false,
             params,
@@ -57,10 +67,31 @@ impl StoredFunctions {
             })),
         });
         for name in names {
-            self.by_name.retain(|(n, _)| n != name);
+            self.forget(name);
             self.by_name.push((name.clone(), def.clone()));
         }
-        Ok(())
+    }
+
+    fn break_all(&mut self, names: &[String], error: KqlError) {
+        for name in names {
+            self.forget(name);
+            self.broken.push((name.clone(), error.clone()));
+        }
+    }
+
+    fn forget(&mut self, name: &str) {
+        self.by_name.retain(|(n, _)| n != name);
+        self.broken.retain(|(n, _)| n != name);
+    }
+
+    /// Why the function `name` names does not load, when it is one that does not.
+    pub fn broken(&self, name: &str) -> Option<&KqlError> {
+        self.broken.iter().find(|(n, _)| n == name).map(|(_, e)| e)
+    }
+
+    /// The functions that do not load, with why.
+    pub fn broken_functions(&self) -> impl Iterator<Item = (&str, &KqlError)> {
+        self.broken.iter().map(|(n, e)| (n.as_str(), e))
     }
 
     /// Every name with its function.

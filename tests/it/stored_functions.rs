@@ -180,18 +180,32 @@ fn an_error_inside_a_stored_function_points_at_its_line_in_the_yaml_file() {
 }
 
 #[test]
-fn a_function_file_that_does_not_parse_is_an_error_at_its_place() {
-    let functions = TempDir::new("bad-functions");
+fn a_function_that_does_not_parse_loads_as_the_error_calling_it_gives() {
+    // A folder of published parsers loads whole: one that does not parse (or uses KQL tenantless
+    // lacks) only fails when called, with its own error at its place in its file.
+    let functions = functions_dir();
     functions.write(
         "syntax.yaml",
         "ParserName: P\nParserQuery: |\n  AADServicePrincipalSignInLogs\n  | wher x\n",
     );
-    let e = options_with(&functions).unwrap_err();
+    functions.write("lacks.yaml", "ParserName: Lacks\nParserQuery: |\n  set querytrace;\n  AuditLogs\n");
+    let options = options_with(&functions).expect("the folder loads");
+    let catalog = Catalog::new();
+    let e = kql::run("P | count", &catalog, &options).unwrap_err().to_string();
+    assert!(e.starts_with("<query>:1:1: stored function `P` does not load:"), "{e}");
     assert!(
         e.contains("syntax.yaml:4:5: unknown tabular operator `wher`; did you mean `where`?"),
         "{e}"
     );
+    let e = kql::run("Lacks", &catalog, &options).unwrap_err();
+    assert!(matches!(&e, kql::KqlError::Unsupported(what) if what.contains("set")), "{e}");
+    assert_eq!(options.functions.broken_functions().count(), 2);
+    // The others still run.
+    assert!(kql::run("FixtureResultNames", &catalog, &options).is_ok());
+}
 
+#[test]
+fn a_function_file_that_is_not_a_function_is_an_error_at_its_place() {
     let functions = TempDir::new("bad-param");
     functions.write(
         "param.yaml",
@@ -204,6 +218,11 @@ fn a_function_file_that_does_not_parse_is_an_error_at_its_place() {
     functions.write("nameless.yaml", "Title: x\nParserQuery: |\n  print 1\n");
     let e = options_with(&functions).unwrap_err();
     assert!(e.contains("nameless.yaml:3:") && e.contains("add `ParserName:`"), "{e}");
+
+    let functions = TempDir::new("bad-yaml");
+    functions.write("broken.yaml", "ParserName: [unclosed\n");
+    let e = options_with(&functions).unwrap_err();
+    assert!(e.contains("broken.yaml:"), "{e}");
 }
 
 #[test]
@@ -239,11 +258,15 @@ fn the_cli_loads_functions_for_query_and_names_a_bad_file() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&all.stdout));
 
     functions.write("bad.yaml", "ParserName: Bad\nParserQuery: |\n  print (\n");
-    let out = query_bin(data.path(), &["--functions", dir, "print 1"]);
-    assert_eq!(out.status.code(), Some(2), "bad input");
+    let out = query_bin(data.path(), &["--functions", dir, "Bad"]);
+    assert_eq!(out.status.code(), Some(1), "a query error");
     assert!(
         stderr_of(&out).contains("bad.yaml:4:1: expected an expression"),
         "{}",
         stderr_of(&out)
     );
+    functions.write("bad.yaml", "ParserName: [Bad\n");
+    let out = query_bin(data.path(), &["--functions", dir, "print 1"]);
+    assert_eq!(out.status.code(), Some(2), "bad input");
+    assert!(stderr_of(&out).contains("bad.yaml:"), "{}", stderr_of(&out));
 }

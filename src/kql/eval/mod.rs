@@ -128,6 +128,16 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The error of calling a stored function that did not load: its own, in its file, with
+    /// the call pointed at.
+    fn broken_function(&self, name: &str, span: Span) -> Option<KqlError> {
+        Some(match self.functions.broken(name)? {
+            // KQL tenantless lacks stays reported as such (`verify`: not executable).
+            why @ KqlError::Unsupported(_) => why.clone(),
+            why => self.err(span, format!("stored function `{name}` does not load:\n{why}")),
+        })
+    }
+
     /// The outermost scope: the stored functions, which the query's own `let`s may shadow.
     fn root_env(&self) -> Env {
         let mut env = Env::default();
@@ -391,13 +401,18 @@ impl<'a> Evaluator<'a> {
                         )
                     })
                 }
-                _ => Err(self.err(*span, format!("`{name}(…)` is not a tabular function"))),
+                _ => Err(self
+                    .broken_function(name, *span)
+                    .unwrap_or_else(|| self.err(*span, format!("`{name}(…)` is not a tabular function")))),
             },
             other => Err(self.err(other.span(), format!("expected a table, found the scalar expression `{other}`"))),
         }
     }
 
     fn unknown_table(&self, name: &str, span: Span, env: &Env) -> KqlError {
+        if let Some(e) = self.broken_function(name, span) {
+            return e;
+        }
         let mut candidates: Vec<&str> = self.catalog.names().collect();
         candidates.extend(env.names(|b| matches!(b, Binding::Tabular(_))));
         let hint = match suggest(name, candidates.iter().copied()) {
@@ -665,6 +680,9 @@ impl<'a> Evaluator<'a> {
             other => other,
         };
         let Some(def) = functions::lookup(alias) else {
+            if let Some(e) = self.broken_function(name, span) {
+                return Err(e);
+            }
             let known = functions::NAMES
                 .iter()
                 .copied()
