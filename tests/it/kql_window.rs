@@ -1,4 +1,4 @@
-//! Window functions (issue 12 §2), with the inputs and expected outputs
+//! Window functions and the `scan` operator (issue 12 §2), with the inputs and expected outputs
 //! of the examples on their pages under learn.microsoft.com/kusto/query/.
 
 use crate::support::kql::*;
@@ -288,4 +288,196 @@ fn bad_window_arguments_are_located_errors() {
     }
     let typo = eval_err("range x from 1 to 3 step 1 | extend r = row_numbr()");
     assert!(typo.contains("did you mean `row_number`?"), "{typo}");
+}
+
+// ---- scan (…/scan-operator), the docs' examples with their outputs ----
+
+#[test]
+fn scan_cumulative_sum() {
+    let t =
+        eval("range x from 1 to 5 step 1 | scan declare (cumulative_x:long=0) with (step s1: true => cumulative_x = x + s1.cumulative_x;)");
+    assert_eq!(t.column_names(), ["x", "cumulative_x"], "no match id column without with_match_id");
+    assert_eq!(rows(&t), ["1|1", "2|3", "3|6", "4|10", "5|15"]);
+}
+
+#[test]
+fn scan_cumulative_sum_with_reset() {
+    let t = eval(
+        "range x from 1 to 5 step 1\n\
+         | extend y = 2 * x\n\
+         | scan declare (cumulative_x:long=0, cumulative_y:long=0) with (\n\
+             step s1: true => cumulative_x = iff(s1.cumulative_x >= 10, x, x + s1.cumulative_x),\n\
+                              cumulative_y = iff(s1.cumulative_y >= 10, y, y + s1.cumulative_y);\n\
+         )",
+    );
+    assert_eq!(rows(&t), ["1|2|1|2", "2|4|3|6", "3|6|6|12", "4|8|10|8", "5|10|5|18"]);
+}
+
+#[test]
+fn scan_fill_forward() {
+    let t = eval(
+        "let Events = datatable (Ts: timespan, Event: string) [\n\
+             0m, 'A', 1m, '', 2m, 'B', 3m, '', 4m, '', 6m, 'C', 8m, '', 11m, 'D', 12m, ''];\n\
+         Events\n\
+         | sort by Ts asc\n\
+         | scan declare (Event_filled: string = '') with (\n\
+             step s1: true => Event_filled = iff(isempty(Event), s1.Event_filled, Event);\n\
+         )",
+    );
+    assert_eq!(column(&t, "Event_filled"), ["A", "A", "B", "B", "B", "C", "C", "D", "D"]);
+    assert_eq!(column(&t, "Ts")[8], "00:12:00");
+}
+
+#[test]
+fn scan_sessions_tagging() {
+    let t = eval(
+        "let Events = datatable (Ts: timespan, Event: string) [\n\
+             0m, 'A', 1m, 'A', 2m, 'B', 3m, 'D', 32m, 'B', 36m, 'C', 38m, 'D', 41m, 'E', 75m, 'A'];\n\
+         Events\n\
+         | sort by Ts asc\n\
+         | scan with_match_id=session_id declare (sessionStart: timespan) with (\n\
+             step inSession: true => sessionStart = iff(isnull(inSession.sessionStart), Ts, inSession.sessionStart);\n\
+             step endSession output=none: Ts - inSession.sessionStart > 30m;\n\
+         )",
+    );
+    assert_eq!(t.column_names(), ["Ts", "Event", "sessionStart", "session_id"]);
+    assert_eq!(
+        rows(&t),
+        [
+            "00:00:00|A|00:00:00|0",
+            "00:01:00|A|00:00:00|0",
+            "00:02:00|B|00:00:00|0",
+            "00:03:00|D|00:00:00|0",
+            "00:32:00|B|00:32:00|1",
+            "00:36:00|C|00:32:00|1",
+            "00:38:00|D|00:32:00|1",
+            "00:41:00|E|00:32:00|1",
+            "01:15:00|A|01:15:00|2"
+        ]
+    );
+    assert_eq!(types(&t)[2..], ["sessionStart:timespan", "session_id:long"]);
+}
+
+#[test]
+fn scan_events_between_start_and_stop() {
+    let t = eval(
+        "let Events = datatable (Ts: timespan, Event: string) [\n\
+             0m, 'A', 1m, 'Start', 2m, 'B', 3m, 'D', 4m, 'Stop', 6m, 'C', 8m, 'Start', 11m, 'E', 12m, 'Stop'];\n\
+         Events\n\
+         | sort by Ts asc\n\
+         | scan with_match_id=m_id with (\n\
+             step s1: Event == 'Start';\n\
+             step s2: Event != 'Start' and Event != 'Stop' and Ts - s1.Ts <= 5m;\n\
+             step s3: Event == 'Stop' and Ts - s1.Ts <= 5m;\n\
+         )",
+    );
+    assert_eq!(
+        rows(&t),
+        [
+            "00:01:00|Start|0",
+            "00:02:00|B|0",
+            "00:03:00|D|0",
+            "00:04:00|Stop|0",
+            "00:08:00|Start|1",
+            "00:11:00|E|1",
+            "00:12:00|Stop|1"
+        ]
+    );
+}
+
+/// The docs' "session length per user" example runs scan per user under `partition`; with the
+/// rows sorted by user the same steps give the same sessions (one row per login/logout pair).
+#[test]
+fn scan_session_length_per_user() {
+    let t = eval(
+        "let LogsEvents = datatable(Timestamp:datetime, userID:int, EventType:string) [\n\
+             datetime(2024-05-28 08:15:23), 1, 'login', datetime(2024-05-28 08:30:15), 2, 'login',\n\
+             datetime(2024-05-28 09:10:27), 3, 'login', datetime(2024-05-28 12:30:45), 1, 'logout',\n\
+             datetime(2024-05-28 11:45:32), 2, 'logout', datetime(2024-05-28 13:25:19), 3, 'logout'];\n\
+         LogsEvents\n\
+         | sort by userID asc, Timestamp asc\n\
+         | scan declare (start: datetime, end: datetime, sessionDuration: timespan) with (\n\
+             step s1 output=none: EventType == 'login' => start = Timestamp;\n\
+             step s2 output=all: EventType == 'logout' => start = s1.start, end = Timestamp, sessionDuration = Timestamp - s1.start;\n\
+         )\n\
+         | project start, end, userID, sessionDuration",
+    );
+    assert_eq!(
+        rows(&t),
+        [
+            "2024-05-28T08:15:23.0000000Z|2024-05-28T12:30:45.0000000Z|1|04:15:22",
+            "2024-05-28T08:30:15.0000000Z|2024-05-28T11:45:32.0000000Z|2|03:15:17",
+            "2024-05-28T09:10:27.0000000Z|2024-05-28T13:25:19.0000000Z|3|04:14:52"
+        ]
+    );
+}
+
+/// `output = last` keeps only the last of a series of repeated matches of its step; the next
+/// step's match ends the series.
+#[test]
+fn scan_output_last() {
+    let t = eval("range x from 1 to 6 step 1 | scan with_match_id = m with (step up output = last: x < 4; step down: x >= 4;)");
+    assert_eq!(rows(&t), ["3|0", "4|0", "5|0", "6|0"]);
+    let none = eval("range x from 1 to 4 step 1 | scan with (step quiet output = none: true;)");
+    assert_eq!(none.rows.len(), 0);
+    assert_eq!(none.column_names(), ["x"]);
+}
+
+#[test]
+fn scan_keeps_types_without_rows_and_round_trips() {
+    let q = "datatable (T:datetime, N:long) [] | scan with_match_id = Id declare (First: datetime, Count: long = 0, Tag: string) with (step s1 output = last: N > 0 => First = T, Count = s1.Count + 1; step s2: N < 0 and T - s1.First < 1h => Tag = 'back';)";
+    let t = eval(q);
+    assert_eq!(
+        types(&t),
+        ["T:datetime", "N:long", "First:datetime", "Count:long", "Tag:string", "Id:long"]
+    );
+    assert_round_trip("T | scan with (step a: x == 1)");
+}
+
+#[test]
+fn scan_declared_defaults_and_assignment_order() {
+    // Unassigned declared columns hold their defaults; assignments run in order.
+    let t = eval(
+        "range x from 1 to 2 step 1 | scan declare (a:long = 7, b:long, c:string = 'z') with (step s: true => b = x * 10, a = b + 1;)",
+    );
+    assert_eq!(rows(&t), ["1|11|10|z", "2|21|20|z"]);
+}
+
+#[test]
+fn bad_scans_are_located_errors() {
+    let cases = [
+        (
+            "range x from 1 to 2 step 1 | scan with (step s1: true => y = 1;)",
+            "unknown column `y`",
+            "y = 1",
+        ),
+        (
+            "range x from 1 to 2 step 1 | scan with (step s1: true; step s1: false;)",
+            "defined twice",
+            "s1: false",
+        ),
+        (
+            "range x from 1 to 2 step 1 | scan with (step s1: s1.z == 1;)",
+            "has no column `z`",
+            "s1.z",
+        ),
+        (
+            "range x from 1 to 2 step 1 | scan declare (x:long) with (step s1: true;)",
+            "already a column",
+            "x:long",
+        ),
+        (
+            "range x from 1 to 2 step 1 | scan with (step s1 output = first: true;)",
+            "unknown scan step output",
+            "first",
+        ),
+        ("range x from 1 to 2 step 1 | scan with ()", "at least one step", ")"),
+        ("range x from 1 to 2 step 1 | scan with (s1: true;)", "expected `step`", "s1:"),
+    ];
+    for (q, want, at) in cases {
+        let e = eval_err(q);
+        assert!(e.contains(want), "{q}: expected {want:?}, got {e}");
+        let col = q.rfind(at).expect("marker") + 1;
+        assert!(e.contains(&format!("1:{col}:")), "{q}: located at {at:?} (col {col}), got {e}");
+    }
 }

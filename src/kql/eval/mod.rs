@@ -9,6 +9,7 @@ mod external;
 mod meter;
 mod ops;
 mod prune;
+mod scan;
 mod sources;
 mod types;
 mod window;
@@ -786,5 +787,6 @@ pub(crate) fn op_name(op: &Operator) -> &'static str {
         Operator::Serialize(_) => "serialize",
         Operator::GetSchema => "getschema",
         Operator::BagUnpack(_) => "evaluate bag_unpack",
+        Operator::Scan(_) => "scan",
     }
 }

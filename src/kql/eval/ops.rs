@@ -180,6 +180,7 @@ impl Evaluator<'_> {
             Operator::Join(spec) => self.join(&t, spec, env)?,
             Operator::Lookup(spec) => self.lookup(&t, spec, env)?,
             Operator::BagUnpack(args) => self.bag_unpack(&t, args, env)?,
+            Operator::Scan(spec) => self.scan(&t, spec, env)?,
             Operator::Union(spec) => return self.union(Some(t), spec, env),
             Operator::MvExpand(spec) => self.mv_expand(&t, spec, env)?,
             Operator::MvApply { expand, body } => self.mv_apply(&t, expand, body, env)?,
