@@ -481,3 +481,31 @@ fn bad_scans_are_located_errors() {
         assert!(e.contains(&format!("1:{col}:")), "{q}: located at {at:?} (col {col}), got {e}");
     }
 }
+
+/// The rows a window call widens are charged to the memory budget like any operator's.
+#[test]
+fn window_rows_count_against_the_memory_budget() {
+    use tenantless::kql::{self, Catalog, Column, KqlError, KqlType, RunOptions, Value};
+    let columns = (0..10).map(|c| Column::new(format!("C{c}"), KqlType::String)).collect();
+    let rows = (0..20_000)
+        .map(|r| (0..10).map(|c| Value::str(&format!("value-{r:08}-{c:02}"))).collect())
+        .collect();
+    let mut catalog = Catalog::new();
+    catalog.insert("T", Table { columns, rows });
+    let small = RunOptions {
+        max_memory: 1 << 20,
+        ..RunOptions::default()
+    };
+    for (query, op) in [
+        ("T | serialize | where prev(C0) != C0", "where"),
+        ("T | serialize | project N = next(C1)", "project"),
+        ("T | serialize | extend R = row_number()", "extend"),
+    ] {
+        match kql::run(query, &catalog, &small) {
+            Err(KqlError::Memory { op: at, .. }) => assert_eq!(at, op, "{query}"),
+            other => panic!("{query}: expected a memory error, got {other:?}"),
+        }
+        let t = kql::run(query, &catalog, &RunOptions::default()).expect("runs within the default budget");
+        assert!(t[0].rows.len() >= 19_999, "{query}");
+    }
+}

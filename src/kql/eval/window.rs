@@ -154,7 +154,8 @@ impl Frame {
         for r in &mut rows {
             r.resize(self.width(), Value::Null);
         }
-        meter.charge(budget::rows_bytes(rows.len(), self.slots.len()))?;
+        // The widened rows are held (a copy when the input was shared) while the operator runs.
+        meter.charge(budget::rows_bytes(rows.len(), self.width()))?;
         self.fill(&mut rows, 0..self.slots.len(), meter)?;
         Ok(rows)
     }
@@ -196,7 +197,7 @@ impl Frame {
         for r in &mut rows {
             r.resize(self.width(), Value::Null);
         }
-        meter.charge(budget::rows_bytes(rows.len(), width))?;
+        meter.charge(budget::rows_bytes(rows.len(), self.width()))?;
         for (j, (idx, c)) in plan.iter().enumerate() {
             self.fill(&mut rows, bounds[j]..bounds[j + 1], meter)?;
             let values: Vec<Value> = rows.iter().map(|r| c.eval(r)).collect();
