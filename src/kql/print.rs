@@ -443,8 +443,49 @@ impl Display for Operator {
             Operator::Serialize(items) => write!(f, "serialize {}", comma(items)),
             Operator::GetSchema => f.write_str("getschema"),
             Operator::BagUnpack(args) => write!(f, "evaluate bag_unpack({})", comma(args)),
+            Operator::Scan(spec) => write_scan(f, spec),
         }
     }
+}
+
+/// `scan [with_match_id = Id] [declare (…)] with (step …; …)`.
+fn write_scan(f: &mut Formatter<'_>, spec: &ScanSpec) -> fmt::Result {
+    f.write_str("scan ")?;
+    if let Some(id) = &spec.match_id {
+        f.write_str("with_match_id = ")?;
+        write_name(f, &id.text)?;
+        f.write_str(" ")?;
+    }
+    if !spec.declare.is_empty() {
+        f.write_str("declare (")?;
+        for (i, c) in spec.declare.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write_name(f, &c.name.text)?;
+            write!(f, ": {}", c.ty)?;
+            if let Some(d) = &c.default {
+                write!(f, " = {d}")?;
+            }
+        }
+        f.write_str(") ")?;
+    }
+    f.write_str("with (")?;
+    for step in &spec.steps {
+        f.write_str(" step ")?;
+        write_name(f, &step.name.text)?;
+        if let Some(out) = step.output {
+            write!(f, " output = {}", out.word())?;
+        }
+        write!(f, ": {}", step.condition)?;
+        for (i, (col, e)) in step.assignments.iter().enumerate() {
+            f.write_str(if i == 0 { " => " } else { ", " })?;
+            write_name(f, &col.text)?;
+            write!(f, " = {e}")?;
+        }
+        f.write_str(";")?;
+    }
+    f.write_str(" )")
 }
 
 impl Display for Literal {

@@ -22,6 +22,7 @@ mod kql_operators;
 mod kql_seed;
 mod kql_semantics;
 mod kql_tree;
+mod kql_window;
 mod library;
 mod output_dir;
 mod properties;

@@ -2,10 +2,12 @@
 //! messages but ignored by equality (see [`Span`]).
 
 mod kinds;
+mod scan;
 
 pub use super::error::Span;
 use super::value::KqlType;
 pub use kinds::{JoinKind, Keyword, LookupKind, MvExpandKind, Name, NullsPlacement, ParseKind, SortOrder, UnionKind};
+pub use scan::{ScanColumn, ScanOutput, ScanSpec, ScanStep};
 
 /// A whole query text: statements separated by `;`.
 #[derive(Debug, Clone, PartialEq)]
@@ -227,6 +229,8 @@ pub enum Operator {
     GetSchema,
     /// `evaluate bag_unpack(column[, prefix])`.
     BagUnpack(Vec<Expr>),
+    /// `scan …`: a state machine of steps over the rows in order.
+    Scan(Box<ScanSpec>),
 }
 
 /// `join kind=… (right) on …`.

@@ -9,8 +9,10 @@ mod external;
 mod meter;
 mod ops;
 mod prune;
+mod scan;
 mod sources;
 mod types;
+mod window;
 
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
@@ -49,6 +51,8 @@ pub(crate) enum Binding {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Env {
     vars: Vec<(String, Binding)>,
+    /// Positions in `vars` of the tables bound while serialized (window functions may run on them).
+    serialized: Vec<usize>,
 }
 
 impl Env {
@@ -58,6 +62,17 @@ impl Env {
 
     fn bind(&mut self, name: &str, b: Binding) {
         self.vars.push((name.to_string(), b));
+    }
+
+    /// Marks the binding made last as a serialized table.
+    fn mark_serialized(&mut self) {
+        self.serialized.push(self.vars.len().saturating_sub(1));
+    }
+
+    /// Whether `name` is bound to a table that was serialized when bound.
+    fn is_serialized(&self, name: &str) -> bool {
+        let at = self.vars.iter().rposition(|(n, _)| n == name);
+        at.is_some_and(|i| self.serialized.contains(&i))
     }
 
     fn names(&self, pred: impl Fn(&Binding) -> bool) -> Vec<&str> {
@@ -95,6 +110,10 @@ pub(crate) struct Evaluator<'a> {
     depth: Cell<usize>,
     /// Output positions of the right-side key columns of the last join (used by `lookup`).
     pub(crate) last_right_keys: RefCell<Vec<usize>>,
+    /// Whether the table the last source or operator produced is serialized (see [`window`]).
+    serialized: Cell<bool>,
+    /// The window calls of the operator compiling now, when it allows them (see [`window`]).
+    window: RefCell<Option<window::Frame>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -118,6 +137,8 @@ impl<'a> Evaluator<'a> {
             record: Cell::new(None),
             depth: Cell::new(0),
             last_right_keys: RefCell::new(Vec::new()),
+            serialized: Cell::new(false),
+            window: RefCell::new(None),
         }
     }
 
@@ -183,7 +204,7 @@ impl<'a> Evaluator<'a> {
                     self.cur_op.set(("let", Some(*span)));
                     let b = self.let_binding(value, &mut env)?;
                     self.check_budgets()?;
-                    env.bind(name, b);
+                    self.bind_let(&mut env, name, b);
                 }
                 Statement::Query(p) => {
                     self.cur_op.set(("query", Some(p.span)));
@@ -282,9 +303,18 @@ impl<'a> Evaluator<'a> {
         result
     }
 
+    /// Binds a `let` (or `as`) name, remembering whether its table is serialized.
+    pub(crate) fn bind_let(&self, env: &mut Env, name: &str, b: Binding) {
+        let table = matches!(b, Binding::Tabular(_));
+        env.bind(name, b);
+        if table && self.serialized.get() {
+            env.mark_serialized();
+        }
+    }
+
     /// Evaluates a pipeline to a table.
     pub(crate) fn eval_pipeline(&self, p: &Pipeline, env: &mut Env) -> Result<Arc<Table>, KqlError> {
-        crate::kql::deep(|| self.eval_pipeline_here(p, env))
+        self.unwindowed(|| crate::kql::deep(|| self.eval_pipeline_here(p, env)))
     }
 
     fn eval_pipeline_here(&self, p: &Pipeline, env: &mut Env) -> Result<Arc<Table>, KqlError> {
@@ -301,6 +331,7 @@ impl<'a> Evaluator<'a> {
         }
         let stats_len = self.stats.borrow().len();
         let source_bytes = self.last_bytes.get();
+        let source_serialized = self.serialized.get();
         if let Some(narrow) = prune::narrow(p, &t, env) {
             match self.run_ops(p, narrow, env, record) {
                 // A name error is re-raised from the full table so suggestions see every column.
@@ -308,6 +339,7 @@ impl<'a> Evaluator<'a> {
                 other => return other,
             }
             self.last_bytes.set(source_bytes);
+            self.serialized.set(source_serialized);
         }
         self.run_ops(p, t, env, record)
     }
@@ -352,6 +384,9 @@ impl<'a> Evaluator<'a> {
         if let Some(name) = name {
             self.cur_op.set((name, Some(span)));
         }
+        // Of the sources, only `range` emits a serialized row set (…/serialize-operator); a table
+        // expression says itself.
+        self.serialized.set(matches!(source, Source::Range { .. }));
         match source {
             Source::Expr(e) => self.eval_tabular_expr(e, env),
             Source::TableGlob(pattern) => Err(self.err(
@@ -368,10 +403,21 @@ impl<'a> Evaluator<'a> {
 
     /// Resolves a table name, tabular `let`, function call, or nested pipeline.
     pub(crate) fn eval_tabular_expr(&self, e: &Expr, env: &mut Env) -> Result<Arc<Table>, KqlError> {
+        self.unwindowed(|| {
+            // Tables are not serialized; pipelines and function bodies set it as they finish.
+            self.serialized.set(false);
+            self.eval_tabular_expr_here(e, env)
+        })
+    }
+
+    fn eval_tabular_expr_here(&self, e: &Expr, env: &mut Env) -> Result<Arc<Table>, KqlError> {
         match e {
             Expr::Tabular(p) => self.eval_pipeline(p, env),
             Expr::Ident(name, span) => match env.get(name).cloned() {
-                Some(Binding::Tabular(t)) => Ok(t),
+                Some(Binding::Tabular(t)) => {
+                    self.serialized.set(env.is_serialized(name));
+                    Ok(t)
+                }
                 Some(Binding::Function(def)) if callable_bare(&def) => self.call_tabular(&def, &[], *span, env),
                 Some(_) => Err(self.err(*span, format!("`{name}` is a scalar, not a table"))),
                 None => match self.catalog.get(name) {
@@ -473,7 +519,7 @@ impl<'a> Evaluator<'a> {
                 ParamType::Tabular(_) => Binding::Tabular(self.eval_tabular_expr(arg, env)?),
                 ParamType::Scalar(_) => Binding::Scalar(self.compile(arg, &[], env)?.eval(&[])),
             };
-            inner.bind(&p.name, b);
+            self.bind_let(&mut inner, &p.name, b);
         }
         self.depth.set(self.depth.get() + 1);
         // The body's `let`s are dropped when the call returns; only its result stays held.
@@ -492,7 +538,7 @@ impl<'a> Evaluator<'a> {
             match stmt {
                 Statement::Let { name, value, .. } => {
                     let b = self.let_binding(value, inner)?;
-                    inner.bind(name, b);
+                    self.bind_let(inner, name, b);
                 }
                 Statement::Query(p) => last = Some(self.eval_pipeline(p, inner)?),
             }
@@ -668,6 +714,9 @@ impl<'a> Evaluator<'a> {
             }
             _ => {}
         }
+        if let Some(kind) = window::WindowKind::lookup(&lower) {
+            return self.window_call(kind, args, span, cols, env);
+        }
         if aggregate::lookup(&lower).is_some() {
             return Err(self.err(span, format!("aggregate `{name}()` can only be used in summarize")));
         }
@@ -686,7 +735,8 @@ impl<'a> Evaluator<'a> {
             let known = functions::NAMES
                 .iter()
                 .copied()
-                .chain(["toscalar", "column_ifexists", "now", "ago"]);
+                .chain(["toscalar", "column_ifexists", "now", "ago"])
+                .chain(window::names());
             return Err(match suggest(&lower, known) {
                 Some(s) if s != lower => self.err(span, format!("unknown function `{name}`; did you mean `{s}`?")),
                 _ => KqlError::Unsupported(format!("function `{name}()`")),
@@ -713,7 +763,7 @@ impl<'a> Evaluator<'a> {
                 ParamType::Tabular(_) => Binding::Tabular(self.eval_tabular_expr(arg, &mut env.clone())?),
                 ParamType::Scalar(_) => Binding::Expr(self.compile(arg, cols, env)?),
             };
-            inner.bind(&p.name, b);
+            self.bind_let(&mut inner, &p.name, b);
         }
         self.depth.set(self.depth.get() + 1);
         let result = self.in_body(def, || {
@@ -736,7 +786,7 @@ impl<'a> Evaluator<'a> {
                             (Source::Expr(e), true) if !self.is_tabular(e, &inner) => Binding::Expr(self.compile(e, cols, &inner)?),
                             _ => Binding::Tabular(self.eval_pipeline(p, &mut inner.clone())?),
                         };
-                        inner.bind(name, b);
+                        self.bind_let(&mut inner, name, b);
                     }
                     Statement::Query(p) => last = Some(p),
                 }
@@ -823,6 +873,7 @@ pub(crate) fn op_name(op: &Operator) -> &'static str {
         Operator::Serialize(_) => "serialize",
         Operator::GetSchema => "getschema",
         Operator::BagUnpack(_) => "evaluate bag_unpack",
+        Operator::Scan(_) => "scan",
     }
 }
 

@@ -147,14 +147,25 @@ impl Evaluator<'_> {
         }
     }
 
-    /// Applies one operator.
+    /// Applies one operator, keeping track of whether its output is serialized.
     pub(crate) fn apply(&self, op: &Operator, t: Arc<Table>, env: &mut Env) -> Result<Arc<Table>, KqlError> {
+        let input = self.serialized.get();
+        let result = self.apply_op(op, t, env);
+        self.serialized.set(super::window::keeps_order(op, input));
+        result
+    }
+
+    fn apply_op(&self, op: &Operator, t: Arc<Table>, env: &mut Env) -> Result<Arc<Table>, KqlError> {
         // `where` and `extend` reuse the input's rows when nobody else holds them (every stage
         // after the first): moving rows instead of cloning and dropping them is most of their cost.
         match op {
             Operator::Where(pred) => return self.filter(t, pred, env).map(Arc::new),
             Operator::Extend(items) => return Ok(Arc::new(self.extend(t, items, env)?)),
-            Operator::Serialize(items) if !items.is_empty() => return Ok(Arc::new(self.extend(t, items, env)?)),
+            Operator::Serialize(items) if !items.is_empty() => {
+                // `serialize` itself serializes: its own expressions may use window functions.
+                self.serialized.set(true);
+                return Ok(Arc::new(self.extend(t, items, env)?));
+            }
             _ => {}
         }
         let cols = &t.columns;
@@ -169,6 +180,7 @@ impl Evaluator<'_> {
             Operator::Join(spec) => self.join(&t, spec, env)?,
             Operator::Lookup(spec) => self.lookup(&t, spec, env)?,
             Operator::BagUnpack(args) => self.bag_unpack(&t, args, env)?,
+            Operator::Scan(spec) => self.scan(&t, spec, env)?,
             Operator::Union(spec) => return self.union(Some(t), spec, env),
             Operator::MvExpand(spec) => self.mv_expand(&t, spec, env)?,
             Operator::MvApply { expand, body } => self.mv_apply(&t, expand, body, env)?,
@@ -193,7 +205,7 @@ impl Evaluator<'_> {
                 rows: vec![vec![Value::Long(t.rows.len() as i64)]],
             },
             Operator::As(name) => {
-                env.bind(name, Binding::Tabular(t.clone()));
+                self.bind_let(env, name, Binding::Tabular(t.clone()));
                 return Ok(t);
             }
             Operator::GetSchema => schema_of(cols),
@@ -254,8 +266,12 @@ impl Evaluator<'_> {
 
     /// `where`: filters in place when nobody else holds the rows, else copies the kept ones.
     fn filter(&self, t: Arc<Table>, pred: &Expr, env: &Env) -> Result<Table, KqlError> {
-        let c = self.compile(pred, &t.columns, env)?;
+        let (c, frame) = self.windowed(t.columns.len(), || self.compile(pred, &t.columns, env))?;
         let mut meter = Meter::new(self);
+        if !frame.is_empty() {
+            let owned = Arc::try_unwrap(t).unwrap_or_else(|shared| (*shared).clone());
+            return frame.filter_rows(owned, &c, &mut meter);
+        }
         match Arc::try_unwrap(t) {
             Ok(mut owned) => {
                 // `retain` cannot stop early: after a budget error, drop the rest unevaluated.
@@ -290,46 +306,64 @@ impl Evaluator<'_> {
         }
     }
 
-    /// `extend`: later items see earlier ones; an existing name is replaced in place.
-    fn extend(&self, t: Arc<Table>, items: &[NamedExpr], env: &Env) -> Result<Table, KqlError> {
-        let mut cols = t.columns.clone();
+    /// Compiles `extend`'s items, growing `cols` by the new columns: each item's target column
+    /// and expression, its static type and whether it is a path, and its window calls.
+    fn extend_plan(&self, cols: &mut Vec<Column>, items: &[NamedExpr], env: &Env) -> Result<ExtendPlan, KqlError> {
         let mut plan: Vec<(usize, CExpr)> = Vec::new();
         let mut statics: Vec<(Option<KqlType>, bool)> = Vec::new();
         let mut unnamed = 0;
-        for item in items {
-            let c = self.compile(&item.expr, &cols, env)?;
-            statics.push((super::types::static_type(&item.expr, &cols), super::types::is_path(&item.expr)));
-            let name = match &item.name {
-                Some(n) => n.clone(),
-                None => derive_column_name(&item.expr).unwrap_or_else(|| {
-                    unnamed += 1;
-                    format!("Column{unnamed}")
-                }),
-            };
-            let idx = match cols.iter().position(|c| c.name == name) {
-                Some(i) => i,
-                None => {
-                    cols.push(Column::new(name, KqlType::Dynamic));
-                    cols.len() - 1
-                }
-            };
-            plan.push((idx, c));
-        }
+        // Window calls' hidden columns go past every column the items can add.
+        let (bounds, frame) = self.windowed(cols.len() + items.len(), || {
+            let mut bounds = vec![0];
+            for item in items {
+                let c = self.compile(&item.expr, cols, env)?;
+                statics.push((super::types::static_type(&item.expr, cols), super::types::is_path(&item.expr)));
+                let name = match &item.name {
+                    Some(n) => n.clone(),
+                    None => derive_column_name(&item.expr).unwrap_or_else(|| {
+                        unnamed += 1;
+                        format!("Column{unnamed}")
+                    }),
+                };
+                let idx = match cols.iter().position(|c| c.name == name) {
+                    Some(i) => i,
+                    None => {
+                        cols.push(Column::new(name, KqlType::Dynamic));
+                        cols.len() - 1
+                    }
+                };
+                plan.push((idx, c));
+                bounds.push(self.window_calls());
+            }
+            Ok(bounds)
+        })?;
+        Ok((plan, statics, bounds, frame))
+    }
+
+    /// `extend`: later items see earlier ones; an existing name is replaced in place.
+    fn extend(&self, t: Arc<Table>, items: &[NamedExpr], env: &Env) -> Result<Table, KqlError> {
+        let mut cols = t.columns.clone();
+        let (plan, statics, bounds, frame) = self.extend_plan(&mut cols, items, env)?;
         let width = cols.len();
         let input_types: Vec<KqlType> = t.columns.iter().map(|c| c.ty).collect();
         let mut meter = Meter::new(self);
-        let mut fill = |mut row: Vec<Value>| {
-            row.resize(width, Value::Null);
-            let mut bytes = budget::rows_bytes(1, width);
-            for (idx, c) in &plan {
-                row[*idx] = c.eval(&row);
-                bytes += fresh_bytes(&row[*idx]);
+        let rows: Vec<Vec<Value>> = if frame.is_empty() {
+            let mut fill = |mut row: Vec<Value>| {
+                row.resize(width, Value::Null);
+                let mut bytes = budget::rows_bytes(1, width);
+                for (idx, c) in &plan {
+                    row[*idx] = c.eval(&row);
+                    bytes += fresh_bytes(&row[*idx]);
+                }
+                meter.charge(bytes).map(|_| row)
+            };
+            match Arc::try_unwrap(t) {
+                Ok(owned) => owned.rows.into_iter().map(fill).collect::<Result<_, _>>()?,
+                Err(shared) => shared.rows.iter().map(|r| fill(r.clone())).collect::<Result<_, _>>()?,
             }
-            meter.charge(bytes).map(|_| row)
-        };
-        let rows: Vec<Vec<Value>> = match Arc::try_unwrap(t) {
-            Ok(owned) => owned.rows.into_iter().map(fill).collect::<Result<_, _>>()?,
-            Err(shared) => shared.rows.iter().map(|r| fill(r.clone())).collect::<Result<_, _>>()?,
+        } else {
+            let input = Arc::try_unwrap(t).map_or_else(|shared| shared.rows.clone(), |owned| owned.rows);
+            frame.extend_rows(input, &plan, &bounds, (width, &mut meter))?
         };
         meter.finish();
         for ((idx, c), (static_type, path)) in plan.iter().zip(&statics) {
@@ -368,46 +402,67 @@ impl Evaluator<'_> {
         let mut cols = Vec::new();
         let mut exprs = Vec::new();
         let mut unnamed = 0;
-        for item in items {
-            let c = self.compile(&item.expr, &t.columns, env)?;
-            let name = match &item.name {
-                Some(n) => n.clone(),
-                // A derived name already taken gets a number, as Kusto numbers them (`A`, `A1`).
-                None => match derive_column_name(&item.expr) {
-                    Some(n) if cols.iter().any(|c: &Column| c.name == n) => {
-                        let names: Vec<String> = cols.iter().map(|c: &Column| c.name.clone()).collect();
-                        unique_name(&n, &names)
-                    }
-                    Some(n) => n,
-                    None => next_column_name(&mut unnamed),
-                },
-            };
-            let ty = match &c {
-                CExpr::Col(i) => t.columns[*i].ty,
-                _ => KqlType::Dynamic,
-            };
-            cols.push(Column::new(name, ty));
-            exprs.push(c);
-        }
+        let ((), frame) = self.windowed(t.columns.len(), || {
+            for item in items {
+                self.project_item(item, &t.columns, (&mut cols, &mut exprs), env, &mut unnamed)?;
+            }
+            Ok(())
+        })?;
         let mut meter = Meter::new(self);
-        let rows: Vec<Vec<Value>> = t
-            .rows
-            .iter()
-            .map(|r| {
-                let row: Vec<Value> = exprs.iter().map(|c| c.eval(r)).collect();
-                let fresh: usize = row.iter().map(fresh_bytes).sum();
-                meter.charge(budget::rows_bytes(1, row.len()) + fresh).map(|_| row)
-            })
-            .collect::<Result<_, _>>()?;
+        let rows: Vec<Vec<Value>> = if frame.is_empty() {
+            t.rows
+                .iter()
+                .map(|r| {
+                    let row: Vec<Value> = exprs.iter().map(|c| c.eval(r)).collect();
+                    let fresh: usize = row.iter().map(fresh_bytes).sum();
+                    meter.charge(budget::rows_bytes(1, row.len()) + fresh).map(|_| row)
+                })
+                .collect::<Result<_, _>>()?
+        } else {
+            frame.project_rows(&t.rows, &exprs, &mut meter)?
+        };
         meter.finish();
+        let input = |c: &CExpr| matches!(c, CExpr::Col(i) if *i < t.columns.len());
         for (i, (c, item)) in exprs.iter().zip(items).enumerate() {
             if super::types::is_path(&item.expr) {
                 cols[i].ty = KqlType::Dynamic;
-            } else if !matches!(c, CExpr::Col(_)) {
+            } else if !input(c) {
                 cols[i].ty = typed_col(&rows, i, super::types::static_type(&item.expr, &t.columns));
             }
         }
         Ok(Table { columns: cols, rows })
+    }
+
+    /// Compiles one `project` item into its column and expression.
+    fn project_item(
+        &self,
+        item: &NamedExpr,
+        input: &[Column],
+        (cols, exprs): (&mut Vec<Column>, &mut Vec<CExpr>),
+        env: &Env,
+        unnamed: &mut usize,
+    ) -> Result<(), KqlError> {
+        let c = self.compile(&item.expr, input, env)?;
+        let name = match &item.name {
+            Some(n) => n.clone(),
+            // A derived name already taken gets a number, as Kusto numbers them (`A`, `A1`).
+            None => match derive_column_name(&item.expr) {
+                Some(n) if cols.iter().any(|c: &Column| c.name == n) => {
+                    let names: Vec<String> = cols.iter().map(|c: &Column| c.name.clone()).collect();
+                    unique_name(&n, &names)
+                }
+                Some(n) => n,
+                None => next_column_name(unnamed),
+            },
+        };
+        let ty = match &c {
+            // An input column keeps its type (a window call's hidden column is past the input).
+            CExpr::Col(i) if *i < input.len() => input[*i].ty,
+            _ => KqlType::Dynamic,
+        };
+        cols.push(Column::new(name, ty));
+        exprs.push(c);
+        Ok(())
     }
 
     fn sort(&self, t: &Table, keys: &[SortKey], env: &Env) -> Result<Table, KqlError> {
@@ -1196,6 +1251,8 @@ impl Evaluator<'_> {
                 rows,
             });
             let mut inner = env.clone();
+            // One row's expansion is in its array's order: window functions may number it.
+            self.serialized.set(true);
             for op in body {
                 sub = self.apply(op, sub, &mut inner)?;
                 self.check_limit(sub.rows.len(), "`mv-apply`")?;
@@ -1236,6 +1293,7 @@ impl Evaluator<'_> {
         // No input rows: run the sub-query over an empty table only to learn the output columns.
         let mut sub = Arc::new(Table::with_columns(cols.clone()));
         let mut inner = env.clone();
+        self.serialized.set(true);
         for op in body {
             sub = self.apply(op, sub, &mut inner)?;
         }
@@ -1316,6 +1374,9 @@ impl Evaluator<'_> {
         Ok(Table { columns: cols, rows })
     }
 }
+
+/// `extend`'s compiled items (see [`Evaluator::extend_plan`]).
+type ExtendPlan = (Vec<(usize, CExpr)>, Vec<(Option<KqlType>, bool)>, Vec<usize>, super::window::Frame);
 
 /// A summarize group: its key values and its aggregate states.
 type Group = (Vec<Value>, Vec<aggregate::State>);

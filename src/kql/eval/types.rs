@@ -122,6 +122,15 @@ fn call_type(name: &str, args: &[Expr], cols: &[Column]) -> Option<KqlType> {
         | "set_difference" | "array_concat" | "array_slice" | "array_split" | "bag_keys" | "bag_merge" | "parse_url" => Dynamic,
         "bin" | "floor" | "bin_at" | "round" | "abs" | "ceiling" | "min_of" | "max_of" | "coalesce" => static_type(args.first()?, cols)?,
         "iff" | "iif" => static_type(args.get(1)?, cols).or_else(|| static_type(args.get(2)?, cols))?,
+        // Window functions (…/window-functions): prev/next give their column's type, a running
+        // sum its term's.
+        "row_number" | "row_rank_dense" | "row_rank_min" => Long,
+        "row_window_session" => DateTime,
+        "prev" | "next" => static_type(args.first()?, cols)?,
+        "row_cumsum" => match static_type(args.first()?, cols)? {
+            Int => Long,
+            other => other,
+        },
         _ => return None,
     })
 }

@@ -9,6 +9,7 @@ use super::lexer::{Tok, Token, lex};
 use super::value::{KqlType, parse_datetime, parse_timespan};
 
 mod operators;
+mod scan;
 
 /// The `(name: type, …)` columns and `[expr, …]` values of `datatable` and `externaldata`.
 type SchemaAndValues = (Vec<(String, KqlType)>, Vec<Expr>);
