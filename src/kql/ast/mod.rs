@@ -2,10 +2,12 @@
 //! messages but ignored by equality (see [`Span`]).
 
 mod kinds;
+mod plugins;
 
 pub use super::error::Span;
 use super::value::KqlType;
 pub use kinds::{JoinKind, Keyword, LookupKind, MvExpandKind, Name, NullsPlacement, ParseKind, SortOrder, UnionKind};
+pub use plugins::{BagUnpack, ColumnsConflict, Evaluate, Ipv4Lookup, OutputSchema, PatternArgs, Pivot, Plugin};
 
 /// A whole query text: statements separated by `;`.
 #[derive(Debug, Clone, PartialEq)]
@@ -222,8 +224,8 @@ pub enum Operator {
     Serialize(Vec<NamedExpr>),
     /// `getschema`.
     GetSchema,
-    /// `evaluate bag_unpack(column[, prefix])`.
-    BagUnpack(Vec<Expr>),
+    /// `evaluate plugin(…)`: a plugin call (see [`Plugin`]).
+    Evaluate(Box<Evaluate>),
 }
 
 /// `join kind=… (right) on …`.

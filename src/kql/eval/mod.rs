@@ -8,6 +8,7 @@ pub mod expr;
 mod external;
 mod meter;
 mod ops;
+mod plugins;
 mod prune;
 mod sources;
 mod types;
@@ -736,6 +737,6 @@ pub(crate) fn op_name(op: &Operator) -> &'static str {
         Operator::As(_) => "as",
         Operator::Serialize(_) => "serialize",
         Operator::GetSchema => "getschema",
-        Operator::BagUnpack(_) => "evaluate bag_unpack",
+        Operator::Evaluate(spec) => spec.plugin.op_name(),
     }
 }
