@@ -2,6 +2,8 @@
 //!
 //! Nested binary operands are always parenthesised, so precedence never has to be reconstructed.
 
+mod plugins;
+
 use std::fmt::{self, Display, Formatter, Write};
 
 use super::ast::*;
@@ -442,8 +444,8 @@ impl Display for Operator {
             Operator::Serialize(items) if items.is_empty() => f.write_str("serialize"),
             Operator::Serialize(items) => write!(f, "serialize {}", comma(items)),
             Operator::GetSchema => f.write_str("getschema"),
-            Operator::BagUnpack(args) => write!(f, "evaluate bag_unpack({})", comma(args)),
             Operator::Scan(spec) => write_scan(f, spec),
+            Operator::Evaluate(e) => write!(f, "{e}"),
         }
     }
 }

@@ -97,12 +97,10 @@ fn cases() -> Vec<Case> {
         query: (*q).to_owned(),
     }));
     let curated = std::fs::read_to_string(crate_dir().join("tests/conformance/queries.kql")).expect("queries.kql");
-    let lines = curated
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with("//"));
-    cases.extend(lines.map(|(n, l)| Case {
-        id: format!("queries.kql:{}", n + 1),
+    // A curated query's id is its text: lines move as queries are added, the text does not.
+    let lines = curated.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("//"));
+    cases.extend(lines.map(|l| Case {
+        id: format!("queries.kql:{}", l.trim()),
         query: l.to_owned(),
     }));
     // Placeholders bound as `verify` and the seed tests bind them, for both engines alike.

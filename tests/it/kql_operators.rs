@@ -253,8 +253,8 @@ fn errors_name_the_problem_and_suggest() {
     assert!(e.contains("unknown function `tostrng`; did you mean `tostring`?"), "{e}");
     let e = eval_err("print x = series_decompose_anomalies(dynamic([1]))");
     assert_eq!(e, "function `series_decompose_anomalies()` is not supported by tenantless yet");
-    let e = eval_err("print x = 1 | evaluate autocluster()");
-    assert_eq!(e, "`evaluate autocluster` is not supported by tenantless yet");
+    let e = eval_err("print x = 1 | evaluate schema_merge()");
+    assert_eq!(e, "`evaluate schema_merge` is not supported by tenantless yet");
     let e = eval_err("print x = 1\n| summarize by ");
     assert!(e.contains("<query>:2:16") && e.contains("expected an expression"), "{e}");
     let e = eval_err("print x = 1 | wher x > 1");
@@ -353,8 +353,8 @@ fn evaluate_bag_unpack() {
     assert_eq!(p.column_names(), ["p_k"]);
     let e = eval_err("print k = 1, D = dynamic({'k': 1}) | evaluate bag_unpack(D)");
     assert!(e.contains("collides"), "{e}");
-    let u = eval_err("print x = 1 | evaluate autocluster()");
-    assert_eq!(u, "`evaluate autocluster` is not supported by tenantless yet");
+    let u = eval_err("print x = 1 | evaluate schema_merge()");
+    assert_eq!(u, "`evaluate schema_merge` is not supported by tenantless yet");
 }
 
 /// Deep nesting parses, runs and prints on any stack: the engine grows its own stack per nesting

@@ -19,6 +19,7 @@ mod kql_budgets;
 mod kql_cli;
 mod kql_generated;
 mod kql_operators;
+mod kql_plugins;
 mod kql_seed;
 mod kql_semantics;
 mod kql_tree;

@@ -202,7 +202,7 @@ fn broken_rules_are_reported_one_by_one_without_stopping_the_others() {
     .unwrap();
     std::fs::write(
         dir.join("c-unsupported.yaml"),
-        rule("Unsupported operator", "AADServicePrincipalSignInLogs | evaluate autocluster()"),
+        rule("Unsupported operator", "AADServicePrincipalSignInLogs | evaluate schema_merge()"),
     )
     .unwrap();
     std::fs::write(dir.join("d-yaml.yaml"), "name: [unclosed\n").unwrap();
@@ -226,7 +226,7 @@ fn broken_rules_are_reported_one_by_one_without_stopping_the_others() {
         status("b-table")
     );
     assert!(
-        matches!(status("c-unsupported"), RuleStatus::NotExecutable(f) if f.contains("autocluster")),
+        matches!(status("c-unsupported"), RuleStatus::NotExecutable(f) if f.contains("schema_merge")),
         "{:?}",
         status("c-unsupported")
     );
@@ -253,10 +253,10 @@ fn broken_rules_are_reported_one_by_one_without_stopping_the_others() {
     ]);
     assert_eq!(run.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(stdout.contains("not executable: `evaluate autocluster`"), "{stdout}");
+    assert!(stdout.contains("not executable: `evaluate schema_merge`"), "{stdout}");
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert_eq!(xml.matches("<testsuite ").count(), 5);
-    assert!(xml.contains("<skipped message=\"not executable: `evaluate autocluster`"), "{xml}");
+    assert!(xml.contains("<skipped message=\"not executable: `evaluate schema_merge`"), "{xml}");
     assert!(xml.contains("<failure message="));
     std::fs::remove_dir_all(dir).unwrap();
 }

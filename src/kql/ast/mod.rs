@@ -2,11 +2,13 @@
 //! messages but ignored by equality (see [`Span`]).
 
 mod kinds;
+mod plugins;
 mod scan;
 
 pub use super::error::Span;
 use super::value::KqlType;
 pub use kinds::{JoinKind, Keyword, LookupKind, MvExpandKind, Name, NullsPlacement, ParseKind, SortOrder, UnionKind};
+pub use plugins::{BagUnpack, ColumnsConflict, Evaluate, Ipv4Lookup, OutputSchema, PatternArgs, Pivot, Plugin};
 pub use scan::{ScanColumn, ScanOutput, ScanSpec, ScanStep};
 
 /// A whole query text: statements separated by `;`.
@@ -227,10 +229,10 @@ pub enum Operator {
     Serialize(Vec<NamedExpr>),
     /// `getschema`.
     GetSchema,
-    /// `evaluate bag_unpack(column[, prefix])`.
-    BagUnpack(Vec<Expr>),
     /// `scan …`: a state machine of steps over the rows in order.
     Scan(Box<ScanSpec>),
+    /// `evaluate plugin(…)`: a plugin call (see [`Plugin`]).
+    Evaluate(Box<Evaluate>),
 }
 
 /// `join kind=… (right) on …`.

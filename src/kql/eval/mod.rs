@@ -8,6 +8,7 @@ pub mod expr;
 mod external;
 mod meter;
 mod ops;
+mod plugins;
 mod prune;
 mod scan;
 mod sources;
@@ -872,8 +873,8 @@ pub(crate) fn op_name(op: &Operator) -> &'static str {
         Operator::As(_) => "as",
         Operator::Serialize(_) => "serialize",
         Operator::GetSchema => "getschema",
-        Operator::BagUnpack(_) => "evaluate bag_unpack",
         Operator::Scan(_) => "scan",
+        Operator::Evaluate(spec) => spec.plugin.op_name(),
     }
 }
 

@@ -116,12 +116,12 @@ fn glob(pattern: &str, name: &str) -> bool {
 }
 
 /// The null to pad a missing cell of a column type with (strings are never null: empty instead).
-fn null_of(ty: KqlType) -> Value {
+pub(super) fn null_of(ty: KqlType) -> Value {
     if ty == KqlType::String { Value::str("") } else { Value::Null }
 }
 
 /// Adds `name` to `names`, renaming clashes `name1`, `name2`, … (as join does for right-side columns).
-fn unique_name(name: &str, names: &[String]) -> String {
+pub(super) fn unique_name(name: &str, names: &[String]) -> String {
     if !names.iter().any(|n| n == name) {
         return name.to_string();
     }
@@ -132,7 +132,7 @@ fn unique_name(name: &str, names: &[String]) -> String {
 }
 
 impl Evaluator<'_> {
-    fn missing_column(&self, name: &str, cols: &[Column], span: super::super::error::Span) -> KqlError {
+    pub(super) fn missing_column(&self, name: &str, cols: &[Column], span: super::super::error::Span) -> KqlError {
         let hint = suggest(name, cols.iter().map(|c| c.name.as_str()))
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
@@ -179,8 +179,8 @@ impl Evaluator<'_> {
             Operator::Summarize { aggs, by } => self.summarize(&t, aggs, by, env)?,
             Operator::Join(spec) => self.join(&t, spec, env)?,
             Operator::Lookup(spec) => self.lookup(&t, spec, env)?,
-            Operator::BagUnpack(args) => self.bag_unpack(&t, args, env)?,
             Operator::Scan(spec) => self.scan(&t, spec, env)?,
+            Operator::Evaluate(spec) => self.evaluate(&t, spec, env)?,
             Operator::Union(spec) => return self.union(Some(t), spec, env),
             Operator::MvExpand(spec) => self.mv_expand(&t, spec, env)?,
             Operator::MvApply { expand, body } => self.mv_apply(&t, expand, body, env)?,
@@ -979,85 +979,6 @@ impl Evaluator<'_> {
         let drop: HashSet<usize> = self.last_right_keys.take().into_iter().collect();
         let keep: Vec<usize> = (0..joined.columns.len()).filter(|i| !drop.contains(i)).collect();
         Ok(select(&joined, &keep))
-    }
-
-    /// `evaluate bag_unpack(Col[, prefix])` (…/bag-unpack-plugin): one column per distinct key,
-    /// in order of first appearance; the bag column is removed. A key that collides with an
-    /// existing column is an error, the plugin's default `columnsConflict='error'`.
-    fn bag_unpack(&self, t: &Table, args: &[Expr], env: &Env) -> Result<Table, KqlError> {
-        let Expr::Ident(col, span) = &args[0] else {
-            return Err(self.err(args[0].span(), "bag_unpack needs a column name as its first argument"));
-        };
-        let src = t.column_index(col).ok_or_else(|| self.missing_column(col, &t.columns, *span))?;
-        let prefix = match args.get(1) {
-            Some(p) => self.compile(p, &[], env)?.eval(&[]).to_kql_string().to_string(),
-            None => String::new(),
-        };
-        let bag_of = |r: &Vec<Value>| match &r[src] {
-            Value::String(s) if s.starts_with('{') => super::super::value::parse_json_str(s),
-            other => other.clone(),
-        };
-        let mut meter = Meter::new(self);
-        // Sets, not `Vec::contains`: a bag of 200,000 keys would take quadratic time.
-        let mut keys: Vec<Arc<str>> = Vec::new();
-        let mut seen: HashSet<Arc<str>> = HashSet::new();
-        // Rows often share one bag (a constant, a `toscalar`): scanning it again adds no keys.
-        let mut last: Option<Arc<super::super::value::Bag>> = None;
-        for r in &t.rows {
-            meter.tick()?;
-            if let Value::Bag(b) = bag_of(r) {
-                if last.as_ref().is_some_and(|l| Arc::ptr_eq(l, &b)) {
-                    continue;
-                }
-                last = Some(b.clone());
-                for (k, _) in b.iter() {
-                    if seen.insert(k.clone()) {
-                        meter.charge(2 * budget::VALUE_SLOT + k.len())?;
-                        keys.push(k.clone());
-                    }
-                }
-            }
-        }
-        let mut columns: Vec<Column> = t
-            .columns
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != src)
-            .map(|(_, c)| c.clone())
-            .collect();
-        let mut names: HashSet<String> = columns.iter().map(|c| c.name.clone()).collect();
-        for k in &keys {
-            let name = format!("{prefix}{k}");
-            if !names.insert(name.clone()) {
-                return Err(self.err(*span, format!("bag_unpack: key `{k}` collides with the existing column `{name}`")));
-            }
-            columns.push(Column::new(name, KqlType::Dynamic));
-        }
-        // Every row gets a cell per key: refuse before building when that cannot fit.
-        meter.charge(budget::rows_bytes(t.rows.len(), columns.len()))?;
-        let mut rows: Vec<Vec<Value>> = Vec::with_capacity(t.rows.len());
-        for r in &t.rows {
-            meter.tick()?;
-            let bag = bag_of(r);
-            let mut row: Vec<Value> = r.iter().enumerate().filter(|(i, _)| *i != src).map(|(_, v)| v.clone()).collect();
-            match &bag {
-                Value::Bag(b) if b.len() > 8 => {
-                    let mut index: HashMap<&str, &Value> = HashMap::with_capacity(b.len());
-                    for (k, v) in b.iter() {
-                        index.entry(&**k).or_insert(v);
-                    }
-                    row.extend(keys.iter().map(|k| index.get(&**k).map(|v| (*v).clone()).unwrap_or(Value::Null)));
-                }
-                _ => row.extend(keys.iter().map(|k| bag.get_key(k))),
-            }
-            rows.push(row);
-        }
-        let base = columns.len() - keys.len();
-        for (i, c) in columns.iter_mut().enumerate().skip(base) {
-            c.ty = col_type(&rows, i);
-        }
-        meter.finish();
-        Ok(Table { columns, rows })
     }
 
     // ---- union ----

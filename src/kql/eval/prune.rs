@@ -11,7 +11,7 @@ use super::{Binding, Env};
 
 /// Collects identifiers an expression may read; false when it could read columns by other means
 /// (`column_ifexists`, `*`, user functions whose bodies name columns).
-fn idents(e: &Expr, env: &Env, out: &mut HashSet<String>) -> bool {
+pub(super) fn idents(e: &Expr, env: &Env, out: &mut HashSet<String>) -> bool {
     match e {
         Expr::Literal(..) => true,
         Expr::Ident(n, _) => {
@@ -70,6 +70,16 @@ fn op_idents(op: &Operator, env: &Env, out: &mut HashSet<String>) -> Option<bool
         }
         Operator::MvExpand(spec) => ok(spec.items.iter().all(|i| idents(&i.expr, env, out)), false),
         Operator::Parse { expr, .. } => ok(idents(expr, env, out), false),
+        // A pivot that lists its grouping columns reads and returns only the columns it names;
+        // every other plugin may read, or pass on, any column.
+        Operator::Evaluate(e) => match &e.plugin {
+            Plugin::Pivot(p) if !p.columns.is_empty() => {
+                out.insert(p.column.text.clone());
+                out.extend(p.columns.iter().map(|c| c.text.clone()));
+                ok(p.aggregation.as_ref().is_none_or(|a| idents(a, env, out)), true)
+            }
+            _ => None,
+        },
         _ => None,
     }
 }

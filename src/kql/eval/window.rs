@@ -94,7 +94,7 @@ pub(crate) fn names() -> impl Iterator<Item = &'static str> {
 pub(crate) fn keeps_order(op: &Operator, input: bool) -> bool {
     match op {
         Operator::Sort(_) | Operator::Top { .. } | Operator::Serialize(_) | Operator::GetSchema => true,
-        Operator::Count | Operator::Distinct(_) | Operator::BagUnpack(_) | Operator::Join(_) | Operator::Summarize { .. } => false,
+        Operator::Count | Operator::Distinct(_) | Operator::Evaluate(_) | Operator::Join(_) | Operator::Summarize { .. } => false,
         _ => input,
     }
 }

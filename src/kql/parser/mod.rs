@@ -9,6 +9,7 @@ use super::lexer::{Tok, Token, lex};
 use super::value::{KqlType, parse_datetime, parse_timespan};
 
 mod operators;
+mod plugins;
 mod scan;
 
 /// The `(name: type, …)` columns and `[expr, …]` values of `datatable` and `externaldata`.
@@ -570,27 +571,6 @@ impl<'a> Parser<'a> {
             None
         };
         Ok(SortKey { expr, order, nulls })
-    }
-
-    /// `evaluate plugin(...)`: only `bag_unpack(column[, prefix])` is implemented.
-    fn evaluate_op(&mut self) -> Result<Operator, KqlError> {
-        let plugin = match self.peek() {
-            Tok::Ident(p) => p.clone(),
-            _ => String::from("plugin"),
-        };
-        if plugin != "bag_unpack" || !matches!(self.peek_at(1), Tok::Sym("(")) {
-            return Err(KqlError::Unsupported(format!("`evaluate {plugin}`")));
-        }
-        self.bump();
-        self.bump();
-        let args = self.list_until(")", Self::expr)?;
-        self.expect_sym(")")?;
-        if args.is_empty() || args.len() > 2 {
-            return Err(KqlError::Unsupported(
-                "`evaluate bag_unpack` with other than (column[, prefix]) arguments".into(),
-            ));
-        }
-        Ok(Operator::BagUnpack(args))
     }
 
     /// `project-rename New = Old, …`.
@@ -1263,7 +1243,7 @@ mod tests {
 
     #[test]
     fn evaluate_is_reported_unsupported() {
-        let err = parse("T | evaluate autocluster()").expect_err("fails");
-        assert_eq!(err.to_string(), "`evaluate autocluster` is not supported by tenantless yet");
+        let err = parse("T | evaluate schema_merge()").expect_err("fails");
+        assert_eq!(err.to_string(), "`evaluate schema_merge` is not supported by tenantless yet");
     }
 }
