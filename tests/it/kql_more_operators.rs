@@ -136,6 +136,13 @@ fn find_project_smart_keeps_predicate_and_common_columns() {
     // A bare term searches every column; an `as` name labels a query expression's rows.
     let t = eval_on(&events(), "find in ((EventsTable1 | as First), EventsTable2) where \"Text3\"");
     assert_eq!(column(&t, "source_"), ["First", "EventsTable2"]);
+    // Without `in`: every table, and `view` functions (…/find-operator#notes).
+    let t = eval_on(
+        &events(),
+        "let V = view () { print Level = 'Error', Extra = 'Text3' };\nfind Level == 'Error' and Extra has 'Text3'",
+    );
+    assert_eq!(t.column_names(), ["source_", "Level", "Extra", "pack_"]);
+    assert_eq!(rows(&t), ["V,Error,Text3,{}"], "the event tables keep pack_; V has nothing to pack");
 }
 
 #[test]

@@ -128,7 +128,7 @@ impl Parser<'_> {
         let saved = std::mem::replace(&mut self.search_terms, true);
         let parsed = self.expr();
         self.search_terms = saved;
-        let mut e = desugar_terms(parsed?, kind);
+        let mut e = desugar_terms(parsed?);
         if kind == Some(SearchKind::CaseSensitive) {
             case_sensitive(&mut e);
         }
@@ -140,7 +140,7 @@ impl Parser<'_> {
         self.expect_sym(":")?;
         let span = self.span();
         match self.bump().tok {
-            Tok::Str(text) => Ok(term(column, &text, span, false)),
+            Tok::Str(text) => Ok(term(column, &text, span)),
             _ => self.error_at(span, "a string literal after `Column:`"),
         }
     }
@@ -505,18 +505,17 @@ impl Parser<'_> {
 
 /// Replaces the string literals of `e` that stand for conditions (the whole predicate, operands
 /// of `and`/`or`/`not()`) by term searches over every column.
-fn desugar_terms(e: Expr, kind: Option<SearchKind>) -> Expr {
-    let regex_ci = kind != Some(SearchKind::CaseSensitive);
+fn desugar_terms(e: Expr) -> Expr {
     match e {
-        Expr::Literal(Literal::String(text), span) => term(Expr::Star(span), &text, span, regex_ci),
+        Expr::Literal(Literal::String(text), span) => term(Expr::Star(span), &text, span),
         // `search *`: every row (…/search-operator, example 9).
         Expr::Star(span) => Expr::Literal(Literal::Bool(true), span),
         Expr::Binary(op @ (BinOp::And | BinOp::Or), l, r, span) => {
-            Expr::Binary(op, Box::new(desugar_terms(*l, kind)), Box::new(desugar_terms(*r, kind)), span)
+            Expr::Binary(op, Box::new(desugar_terms(*l)), Box::new(desugar_terms(*r)), span)
         }
         Expr::Call { name, args, span } if name == "not" => Expr::Call {
             name,
-            args: args.into_iter().map(|a| desugar_terms(a, kind)).collect(),
+            args: args.into_iter().map(desugar_terms).collect(),
             span,
         },
         other => other,
@@ -524,8 +523,9 @@ fn desugar_terms(e: Expr, kind: Option<SearchKind>) -> Expr {
 }
 
 /// A term search of `column` (`*`: every column): `t` is `has`, `*t` `hassuffix`, `t*`
-/// `hasprefix`, `*t*` `contains`, and a `*` inside the term a regex over whole terms.
-fn term(column: Expr, text: &str, span: Span, regex_ci: bool) -> Expr {
+/// `hasprefix`, `*t*` `contains`, and a `*` inside the term a regex over whole terms — the
+/// docs' equivalent for `"bi*lg"` is `matches regex @"\bbi.*lg\b"`, case-sensitive as every regex.
+fn term(column: Expr, text: &str, span: Span) -> Expr {
     let lit = |s: String| Box::new(Expr::Literal(Literal::String(s), span));
     let inner = text.trim_matches('*');
     if inner.is_empty() {
@@ -535,8 +535,7 @@ fn term(column: Expr, text: &str, span: Span, regex_ci: bool) -> Expr {
     let op = if inner.contains('*') {
         let body: Vec<String> = inner.split('*').map(regex::escape).collect();
         let pattern = format!(
-            "{}{}{}{}",
-            if regex_ci { "(?i)" } else { "" },
+            "{}{}{}",
             if lead { "" } else { r"\b" },
             body.join(".*"),
             if trail { "" } else { r"\b" }
@@ -584,7 +583,7 @@ mod tests {
     use super::*;
 
     fn op_of(text: &str) -> (String, String) {
-        match term(Expr::Star(Span::new(0, 0)), text, Span::new(0, 0), true) {
+        match term(Expr::Star(Span::new(0, 0)), text, Span::new(0, 0)) {
             Expr::Binary(BinOp::Str(op, _), _, r, _) => (op.name().to_owned(), r.to_string()),
             other => (String::new(), other.to_string()),
         }
@@ -597,6 +596,6 @@ mod tests {
         assert_eq!(op_of("*billg"), ("hassuffix".into(), "\"billg\"".into()));
         assert_eq!(op_of("billg*"), ("hasprefix".into(), "\"billg\"".into()));
         assert_eq!(op_of("*billg*"), ("contains".into(), "\"billg\"".into()));
-        assert_eq!(op_of("Lab*PC"), ("matches regex".into(), r#""(?i)\\bLab.*PC\\b""#.into()));
+        assert_eq!(op_of("Lab*PC"), ("matches regex".into(), r#""\\bLab.*PC\\b""#.into()));
     }
 }
