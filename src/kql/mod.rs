@@ -111,15 +111,33 @@ pub fn run(query: &str, catalog: &Catalog, options: &RunOptions) -> Result<Vec<T
     run_with_stats(query, catalog, options).map(|(tables, _)| tables)
 }
 
+/// Like [`run`], each result table with its name: `fork`'s legs are named by `name = (…)` or
+/// their last `as` (…/fork-operator); other results have none.
+pub fn run_named(query: &str, catalog: &Catalog, options: &RunOptions) -> Result<Vec<(Option<String>, Table)>, KqlError> {
+    evaluate(query, catalog, options, |tables, ev| {
+        ev.result_names.take().into_iter().zip(tables).collect()
+    })
+}
+
 /// Like [`run`], also returning the row count after each stage of each top-level query.
 pub fn run_with_stats(query: &str, catalog: &Catalog, options: &RunOptions) -> Result<(Vec<Table>, Vec<StageStat>), KqlError> {
+    evaluate(query, catalog, options, |tables, ev| (tables, ev.stats.borrow().clone()))
+}
+
+/// Substitutes the placeholders, parses and runs a query text; `finish` takes the result tables
+/// and what the evaluator recorded.
+fn evaluate<R>(
+    query: &str,
+    catalog: &Catalog,
+    options: &RunOptions,
+    finish: impl FnOnce(Vec<Table>, &eval::Evaluator<'_>) -> R,
+) -> Result<R, KqlError> {
     let text = params::substitute(query, &options.params);
     guarded(|| {
         let script = parser::parse(&text)?;
         let now = value::ticks_from_chrono(&options.now);
         let ev = eval::Evaluator::new(&text, catalog, now, options);
         let tables = ev.run_script(&script)?;
-        let stats = ev.stats.borrow().clone();
-        Ok((tables, stats))
+        Ok(finish(tables, &ev))
     })
 }

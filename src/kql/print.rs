@@ -7,6 +7,8 @@ mod plugins;
 use std::fmt::{self, Display, Formatter, Write};
 
 use super::ast::*;
+mod more;
+
 use super::value::{TICKS_PER_DAY, TICKS_PER_HOUR, TICKS_PER_MINUTE, TICKS_PER_MS, TICKS_PER_SECOND, format_datetime, format_timespan};
 
 const KEYWORDS: &[&str] = &[
@@ -228,6 +230,8 @@ impl Display for Source {
                 write_name(f, name)?;
                 write!(f, " from {from} to {to} step {step}")
             }
+            Source::Find(spec) => write!(f, "{spec}"),
+            Source::Search(spec) => write!(f, "{spec}"),
         }
     }
 }
@@ -248,17 +252,21 @@ impl Display for UnionSpec {
             write_name(f, ws)?;
             f.write_str(" ")?;
         }
-        let tables: Vec<String> = self
-            .tables
-            .iter()
-            .map(|p| match (&p.source, p.ops.is_empty()) {
-                (Source::Expr(e), true) if !matches!(e, Expr::Binary(..)) => e.to_string(),
-                (Source::TableGlob(pattern), true) => pattern.text.clone(),
-                _ => format!("({p})"),
-            })
-            .collect();
-        f.write_str(&tables.join(", "))
+        write_tables(f, &self.tables)
     }
+}
+
+/// The inputs of `union`, `find in (…)` and `search in (…)`: names bare, pipelines parenthesised.
+fn write_tables(f: &mut Formatter<'_>, tables: &[Pipeline]) -> fmt::Result {
+    let tables: Vec<String> = tables
+        .iter()
+        .map(|p| match (&p.source, p.ops.is_empty()) {
+            (Source::Expr(e), true) if !matches!(e, Expr::Binary(..)) => e.to_string(),
+            (Source::TableGlob(pattern), true) => pattern.text.clone(),
+            _ => format!("({p})"),
+        })
+        .collect();
+    f.write_str(&tables.join(", "))
 }
 
 impl Display for NamedExpr {
@@ -371,10 +379,19 @@ fn write_join(f: &mut Formatter<'_>, keyword: &str, j: &JoinSpec) -> fmt::Result
 
 /// `parse [kind=…] (expr) with pattern`; the expression is parenthesised so a trailing `with` is
 /// never read as part of it.
-fn write_parse(f: &mut Formatter<'_>, kind: Option<ParseKind>, expr: &Expr, pattern: &[ParsePart]) -> fmt::Result {
-    f.write_str("parse ")?;
+fn write_parse(
+    f: &mut Formatter<'_>,
+    (keyword, flags): (&str, Option<&str>),
+    kind: Option<ParseKind>,
+    expr: &Expr,
+    pattern: &[ParsePart],
+) -> fmt::Result {
+    write!(f, "{keyword} ")?;
     if let Some(k) = kind {
         write!(f, "kind={} ", k.word())?;
+    }
+    if let Some(flags) = flags {
+        write!(f, "flags={flags} ")?;
     }
     write!(f, "({expr}) with")?;
     for part in pattern {
@@ -430,22 +447,52 @@ impl Display for Operator {
                 let ops: Vec<String> = body.iter().map(|o| o.to_string()).collect();
                 write!(f, "mv-apply {expand} on ({})", ops.join(" | "))
             }
-            Operator::Parse { kind, expr, pattern } => write_parse(f, *kind, expr, pattern),
+            Operator::Parse { kind, expr, pattern } => write_parse(f, ("parse", None), *kind, expr, pattern),
+            Operator::ParseWhere {
+                kind,
+                flags,
+                expr,
+                pattern,
+            } => write_parse(f, ("parse-where", flags.as_deref()), *kind, expr, pattern),
             Operator::Distinct(items) if items.is_empty() => f.write_str("distinct *"),
             Operator::Distinct(items) => write!(f, "distinct {}", comma(items)),
             Operator::Sort(keys) => write!(f, "sort by {}", comma(keys)),
             Operator::Top { count, key } => write!(f, "top {count} by {key}"),
             Operator::Take(e) => write!(f, "take {e}"),
             Operator::Count => f.write_str("count"),
-            Operator::As(n) => {
+            Operator::As { name, materialized } => {
                 f.write_str("as ")?;
-                write_name(f, n)
+                if let Some(m) = materialized {
+                    write!(f, "hint.materialized={m} ")?;
+                }
+                write_name(f, name)
             }
             Operator::Serialize(items) if items.is_empty() => f.write_str("serialize"),
             Operator::Serialize(items) => write!(f, "serialize {}", comma(items)),
             Operator::GetSchema => f.write_str("getschema"),
             Operator::Scan(spec) => write_scan(f, spec),
             Operator::Evaluate(e) => write!(f, "{e}"),
+            Operator::Search(spec) => write!(f, "{spec}"),
+            Operator::Invoke { name, args } => {
+                f.write_str("invoke ")?;
+                write_name(f, &name.text)?;
+                write!(f, "({})", comma(args))
+            }
+            Operator::Facet(spec) => write!(f, "{spec}"),
+            Operator::TopNested(levels) => write!(f, "{}", comma(levels)),
+            Operator::Partition(spec) => write!(f, "{spec}"),
+            Operator::Fork(legs) => write!(f, "fork {}", more::join(legs, " ")),
+            Operator::Sample(n) => write!(f, "sample {n}"),
+            Operator::SampleDistinct { count, column } => {
+                write!(f, "sample-distinct {count} of ")?;
+                write_name(f, &column.text)
+            }
+            Operator::TopHitters { count, expr, by } => {
+                write!(f, "top-hitters {count} of {expr}")?;
+                by.as_ref().map_or(Ok(()), |b| write!(f, " by {b}"))
+            }
+            Operator::ParseKv(spec) => write!(f, "{spec}"),
+            Operator::Render(spec) => write!(f, "{spec}"),
         }
     }
 }

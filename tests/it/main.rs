@@ -18,6 +18,7 @@ mod join_map;
 mod kql_budgets;
 mod kql_cli;
 mod kql_generated;
+mod kql_more_operators;
 mod kql_operators;
 mod kql_plugins;
 mod kql_seed;

@@ -2,12 +2,17 @@
 //! messages but ignored by equality (see [`Span`]).
 
 mod kinds;
+mod more;
 mod plugins;
 mod scan;
 
 pub use super::error::Span;
 use super::value::KqlType;
 pub use kinds::{JoinKind, Keyword, LookupKind, MvExpandKind, Name, NullsPlacement, ParseKind, SortOrder, UnionKind};
+pub use more::{
+    FacetSpec, FindProjection, FindSpec, ForkLeg, ParseKvOptions, ParseKvSpec, PartitionBody, PartitionSpec, PartitionStrategy,
+    RenderProperty, RenderSpec, RenderValue, RenderValueKind, SearchKind, SearchSpec, TopNestedLevel, Visualization,
+};
 pub use plugins::{BagUnpack, ColumnsConflict, Evaluate, Ipv4Lookup, OutputSchema, PatternArgs, Pivot, Plugin};
 pub use scan::{ScanColumn, ScanOutput, ScanSpec, ScanStep};
 
@@ -134,6 +139,10 @@ pub enum Source {
         /// The increment between rows (a number, or a timespan for datetime ranges).
         step: Expr,
     },
+    /// `find … where …`: the matching rows of several tables, with a `source_` column.
+    Find(FindSpec),
+    /// `search …`: the matching rows of several tables, with a `$table` column.
+    Search(SearchSpec),
 }
 
 /// Arguments of `union`.
@@ -223,8 +232,14 @@ pub enum Operator {
     Take(Expr),
     /// `count`: one row with a `long` column `Count` holding the number of input rows.
     Count,
-    /// `as Name`: binds the result to a name the rest of the query can use; rows pass through.
-    As(String),
+    /// `as [hint.materialized=B] Name`: binds the result to a name the rest of the query can use;
+    /// rows pass through.
+    As {
+        /// The name bound.
+        name: String,
+        /// `hint.materialized=`, kept for printing: every `as` is evaluated once here anyway.
+        materialized: Option<bool>,
+    },
     /// `serialize` / `order` no-ops that only make row order explicit.
     Serialize(Vec<NamedExpr>),
     /// `getschema`.
@@ -233,6 +248,56 @@ pub enum Operator {
     Scan(Box<ScanSpec>),
     /// `evaluate plugin(…)`: a plugin call (see [`Plugin`]).
     Evaluate(Box<Evaluate>),
+    /// `| search …`: the piped rows matching the predicate, with a `$table` column.
+    Search(SearchSpec),
+    /// `invoke f(args)`: calls the tabular function `f` with the piped table as its first argument.
+    Invoke {
+        /// The function's name.
+        name: Name,
+        /// The arguments after the piped table.
+        args: Vec<Expr>,
+    },
+    /// `facet by …`: one table of values and counts per column (several result tables).
+    Facet(FacetSpec),
+    /// `top-nested …, top-nested …`: hierarchical top values, two columns per clause.
+    TopNested(Vec<TopNestedLevel>),
+    /// `partition by Column (…)`: a subquery per value of the column, results unioned.
+    Partition(PartitionSpec),
+    /// `fork (…) (…)`: several result tables from one input.
+    Fork(Vec<ForkLeg>),
+    /// `sample N`: N rows picked at random (reproducibly, see `eval/sample.rs`).
+    Sample(Expr),
+    /// `sample-distinct N of Column`: up to N distinct values of the column.
+    SampleDistinct {
+        /// How many values.
+        count: Expr,
+        /// The column sampled.
+        column: Name,
+    },
+    /// `top-hitters N of Expr [by Sum]`: the N most frequent values (or the N largest sums).
+    TopHitters {
+        /// How many values.
+        count: Expr,
+        /// The values counted.
+        expr: Expr,
+        /// What is summed per value instead of counting its rows.
+        by: Option<Expr>,
+    },
+    /// `parse-where`: `parse`, keeping only the rows that match.
+    ParseWhere {
+        /// `kind=`: `simple` or `regex`.
+        kind: Option<ParseKind>,
+        /// `flags=`: regex flags (`i`, `m`, `s`, `U`) under `kind=regex`.
+        flags: Option<String>,
+        /// The string being parsed.
+        expr: Expr,
+        /// The `with` pattern.
+        pattern: Vec<ParsePart>,
+    },
+    /// `parse-kv Expr as (keys) with (…)`: columns from key/value text.
+    ParseKv(ParseKvSpec),
+    /// `render …`: visualization properties only; rows pass through.
+    Render(RenderSpec),
 }
 
 /// `join kind=… (right) on …`.

@@ -6,10 +6,18 @@
 pub mod aggregate;
 pub mod expr;
 mod external;
+mod find;
+mod invoke;
 mod meter;
+mod multi;
+mod nested;
 mod ops;
+mod parse_kv;
+mod partition;
 mod plugins;
 mod prune;
+mod render;
+mod sample;
 mod scan;
 mod sources;
 mod types;
@@ -115,6 +123,10 @@ pub(crate) struct Evaluator<'a> {
     serialized: Cell<bool>,
     /// The window calls of the operator compiling now, when it allows them (see [`window`]).
     window: RefCell<Option<window::Frame>>,
+    /// The name of the table a piped `search` reads, for its `$table` column (see [`find`]).
+    pub(crate) piped_label: RefCell<Option<String>>,
+    /// The name of each result table so far (`fork`'s `name =` legs), parallel to the results.
+    pub(crate) result_names: RefCell<Vec<Option<String>>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -140,6 +152,8 @@ impl<'a> Evaluator<'a> {
             last_right_keys: RefCell::new(Vec::new()),
             serialized: Cell::new(false),
             window: RefCell::new(None),
+            piped_label: RefCell::new(None),
+            result_names: RefCell::new(Vec::new()),
         }
     }
 
@@ -210,10 +224,13 @@ impl<'a> Evaluator<'a> {
                 Statement::Query(p) => {
                     self.cur_op.set(("query", Some(p.span)));
                     self.record.set(Some(out.len()));
-                    let t = self.eval_pipeline(p, &mut env);
+                    // `fork` and `facet` end a query with several result tables.
+                    let tables = self.query_results(p, &mut env);
                     self.record.set(None);
-                    let t = t?;
-                    out.push(Arc::try_unwrap(t).unwrap_or_else(|arc| (*arc).clone()));
+                    for (name, t) in tables? {
+                        out.push(Arc::try_unwrap(t).unwrap_or_else(|arc| (*arc).clone()));
+                        self.result_names.borrow_mut().push(name);
+                    }
                 }
             }
         }
@@ -354,6 +371,9 @@ impl<'a> Evaluator<'a> {
             self.held.set(outer.saturating_add(bytes));
             self.last_bytes.set(None);
             let in_rows = t.rows.len();
+            if matches!(op, Operator::Search(_) | Operator::Union(_)) {
+                self.piped_label.replace(Some(find::piped_label(p, i)));
+            }
             let result = self.apply(op, t, env);
             self.held.set(outer);
             t = result?;
@@ -380,6 +400,8 @@ impl<'a> Evaluator<'a> {
             Source::Union(_) => Some("union"),
             Source::Range { .. } => Some("range"),
             Source::ExternalData { .. } => Some("externaldata"),
+            Source::Find(_) => Some("find"),
+            Source::Search(_) => Some("search"),
             Source::Expr(_) | Source::TableGlob(_) => None,
         };
         if let Some(name) = name {
@@ -399,6 +421,8 @@ impl<'a> Evaluator<'a> {
             Source::Print(items) => self.print(items, env),
             Source::Union(spec) => self.union(None, spec, env),
             Source::Range { name, from, to, step } => self.range(name, (from, to, step), env),
+            Source::Find(spec) => self.find(spec, span, env),
+            Source::Search(spec) => self.search(None, spec, span, env),
         }
     }
 
@@ -571,6 +595,8 @@ impl<'a> Evaluator<'a> {
             }
             Expr::Index(base, idx, _) => CExpr::Index(Box::new(self.compile(base, cols, env)?), Box::new(self.compile(idx, cols, env)?)),
             Expr::Unary(op, inner, _) => CExpr::Unary(*op, Box::new(self.compile(inner, cols, env)?)),
+            // `* has "x"`: the operator over every column (…/search-operator).
+            Expr::Binary(op, l, r, span) if matches!(l.as_ref(), Expr::Star(_)) => self.any_column(*op, r, *span, cols, env)?,
             Expr::Binary(op, l, r, _) => CExpr::Bin(*op, Box::new(self.compile(l, cols, env)?), Box::new(self.compile(r, cols, env)?)),
             Expr::Between { expr, lo, hi, negated, .. } => CExpr::Between {
                 expr: Box::new(self.compile(expr, cols, env)?),
@@ -684,7 +710,9 @@ impl<'a> Evaluator<'a> {
                 let t = if self.is_tabular(&args[0], env) {
                     self.eval_tabular_expr(&args[0], &mut env.clone())?
                 } else {
-                    return self.compile(&args[0], cols, env);
+                    // Evaluated once, not per row (…/toscalar-function): it sees no row's columns,
+                    // so `toscalar(Key)` in `partition … { … }` is the partition's key.
+                    return self.compile(&args[0], &[], env);
                 };
                 let v = t.rows.first().and_then(|r| r.first()).cloned().unwrap_or(Value::Null);
                 return Ok(CExpr::Const(v));
@@ -870,11 +898,23 @@ pub(crate) fn op_name(op: &Operator) -> &'static str {
         Operator::Top { .. } => "top",
         Operator::Take(_) => "take",
         Operator::Count => "count",
-        Operator::As(_) => "as",
+        Operator::As { .. } => "as",
         Operator::Serialize(_) => "serialize",
         Operator::GetSchema => "getschema",
         Operator::Scan(_) => "scan",
         Operator::Evaluate(spec) => spec.plugin.op_name(),
+        Operator::Search(_) => "search",
+        Operator::Invoke { .. } => "invoke",
+        Operator::Facet(_) => "facet",
+        Operator::TopNested(_) => "top-nested",
+        Operator::Partition(_) => "partition",
+        Operator::Fork(_) => "fork",
+        Operator::Sample(_) => "sample",
+        Operator::SampleDistinct { .. } => "sample-distinct",
+        Operator::TopHitters { .. } => "top-hitters",
+        Operator::ParseWhere { .. } => "parse-where",
+        Operator::ParseKv(_) => "parse-kv",
+        Operator::Render(_) => "render",
     }
 }
 

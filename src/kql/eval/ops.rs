@@ -91,7 +91,7 @@ fn typed_col(rows: &[Vec<Value>], idx: usize, static_type: Option<KqlType>) -> K
 }
 
 /// Glob match with `*` wildcards.
-fn glob(pattern: &str, name: &str) -> bool {
+pub(crate) fn glob(pattern: &str, name: &str) -> bool {
     if !pattern.contains('*') {
         return pattern == name;
     }
@@ -116,7 +116,7 @@ fn glob(pattern: &str, name: &str) -> bool {
 }
 
 /// The null to pad a missing cell of a column type with (strings are never null: empty instead).
-pub(super) fn null_of(ty: KqlType) -> Value {
+pub(crate) fn null_of(ty: KqlType) -> Value {
     if ty == KqlType::String { Value::str("") } else { Value::Null }
 }
 
@@ -139,7 +139,7 @@ impl Evaluator<'_> {
         self.err(span, format!("unknown column `{name}`{hint}"))
     }
 
-    fn const_long(&self, e: &Expr, env: &Env) -> Result<i64, KqlError> {
+    pub(super) fn const_long(&self, e: &Expr, env: &Env) -> Result<i64, KqlError> {
         match self.compile(e, &[], env)?.eval(&[]) {
             Value::Long(n) => Ok(n),
             Value::Real(f) => Ok(f as i64),
@@ -166,11 +166,22 @@ impl Evaluator<'_> {
                 self.serialized.set(true);
                 return Ok(Arc::new(self.extend(t, items, env)?));
             }
+            Operator::Search(spec) => return self.search(Some(t), spec, spec.predicate.span(), env),
+            Operator::Invoke { name, args } => return self.invoke(t, name, args, env),
+            Operator::Render(spec) => return self.render(t, spec),
+            Operator::Fork(_) | Operator::Facet(_) => return Err(self.multi_result_error(op)),
             _ => {}
         }
         let cols = &t.columns;
         Ok(Arc::new(match op {
-            Operator::Where(_) | Operator::Extend(_) | Operator::Serialize(_) => return Ok(t),
+            Operator::Where(_)
+            | Operator::Extend(_)
+            | Operator::Serialize(_)
+            | Operator::Search(_)
+            | Operator::Invoke { .. }
+            | Operator::Render(_)
+            | Operator::Fork(_)
+            | Operator::Facet(_) => return Ok(t),
             Operator::Project(items) => self.project(&t, items, env)?,
             Operator::ProjectAway(pats) => self.project_matching(&t, pats, false)?,
             Operator::ProjectKeep(pats) => self.project_matching(&t, pats, true)?,
@@ -184,7 +195,19 @@ impl Evaluator<'_> {
             Operator::Union(spec) => return self.union(Some(t), spec, env),
             Operator::MvExpand(spec) => self.mv_expand(&t, spec, env)?,
             Operator::MvApply { expand, body } => self.mv_apply(&t, expand, body, env)?,
-            Operator::Parse { kind, expr, pattern } => self.parse_op(&t, kind.unwrap_or_default(), expr, pattern, env)?,
+            Operator::Parse { kind, expr, pattern } => self.parse_op(&t, (kind.unwrap_or_default(), None, false), expr, pattern, env)?,
+            Operator::ParseWhere {
+                kind,
+                flags,
+                expr,
+                pattern,
+            } => self.parse_op(&t, (kind.unwrap_or_default(), flags.as_deref(), true), expr, pattern, env)?,
+            Operator::ParseKv(spec) => self.parse_kv(&t, spec, env)?,
+            Operator::TopNested(levels) => self.top_nested(&t, levels, env)?,
+            Operator::TopHitters { count, expr, by } => self.top_hitters(t.clone(), count, expr, by.as_ref(), env)?,
+            Operator::Partition(spec) => self.partition(&t, spec, env)?,
+            Operator::Sample(n) => self.sample(&t, n, env)?,
+            Operator::SampleDistinct { count, column } => self.sample_distinct(&t, count, column, env)?,
             Operator::Distinct(items) => self.distinct(&t, items, env)?,
             Operator::Sort(keys) => self.sort(&t, keys, env)?,
             Operator::Top { count, key } => {
@@ -204,7 +227,7 @@ impl Evaluator<'_> {
                 columns: vec![Column::new("Count", KqlType::Long)],
                 rows: vec![vec![Value::Long(t.rows.len() as i64)]],
             },
-            Operator::As(name) => {
+            Operator::As { name, .. } => {
                 self.bind_let(env, name, Binding::Tabular(t.clone()));
                 return Ok(t);
             }
@@ -987,7 +1010,7 @@ impl Evaluator<'_> {
         let fuzzy = spec.is_fuzzy == Some(true);
         let mut inputs: Vec<(String, Arc<Table>)> = Vec::new();
         if let Some(t) = first {
-            inputs.push((String::new(), t));
+            inputs.push((self.piped_label.take().unwrap_or_default(), t));
         }
         // Inputs evaluated so far are held while the later ones are evaluated.
         let mut meter = Meter::new(self);
@@ -1001,7 +1024,7 @@ impl Evaluator<'_> {
                 inputs.extend(matching.filter_map(|n| Some((n.to_owned(), self.catalog.get(n)?.clone()))));
                 continue;
             }
-            let label = p.source.to_string();
+            let label = super::find::label_of(p);
             self.held.set(outer.saturating_add(inputs_bytes));
             let result = self.eval_pipeline(p, &mut env.clone());
             self.held.set(outer);
@@ -1228,10 +1251,22 @@ impl Evaluator<'_> {
 
     // ---- parse (…/parse-operator) ----
 
-    fn parse_op(&self, t: &Table, kind: ParseKind, expr: &Expr, pattern: &[ParsePart], env: &Env) -> Result<Table, KqlError> {
+    /// `parse` and (`filter` true) `parse-where`, which keeps only the rows that match, every
+    /// typed capture converting (…/parse-where-operator); `flags` are `kind=regex` flags.
+    fn parse_op(
+        &self,
+        t: &Table,
+        (kind, flags, filter): (ParseKind, Option<&str>, bool),
+        expr: &Expr,
+        pattern: &[ParsePart],
+        env: &Env,
+    ) -> Result<Table, KqlError> {
         let source = self.compile(expr, &t.columns, env)?;
         let regex_mode = kind == ParseKind::Regex;
-        let mut re = String::from("(?s)^");
+        let mut re = match flags {
+            Some(f) => format!("(?{f})(?s)^"),
+            None => String::from("(?s)^"),
+        };
         let mut targets: Vec<(String, Option<KqlType>)> = Vec::new();
         let last_col = pattern.iter().rposition(|p| matches!(p, ParsePart::Column(..)));
         let ends_with_col = last_col == Some(pattern.len() - 1);
@@ -1272,25 +1307,29 @@ impl Evaluator<'_> {
             }
         }
         let mut meter = Meter::new(self);
-        let rows = t
-            .rows
-            .iter()
-            .map(|r| {
-                let mut row = r.clone();
-                row.resize(cols.len(), Value::Null);
-                let text = source.eval(r).to_kql_string();
-                let caps = compiled.captures(&text);
-                for (k, &ci) in idx.iter().enumerate() {
-                    let ty = cols[ci].ty;
-                    row[ci] = match caps.as_ref().and_then(|c| c.get(k + 1)) {
-                        Some(m) => convert(&Value::str(m.as_str()), ty),
-                        None => null_of(ty),
-                    };
-                }
-                let fresh: usize = idx.iter().map(|&ci| fresh_bytes(&row[ci])).sum();
-                meter.charge(budget::rows_bytes(1, row.len()) + fresh).map(|_| row)
-            })
-            .collect::<Result<_, _>>()?;
+        let mut rows = Vec::new();
+        for r in &t.rows {
+            meter.tick()?;
+            let mut row = r.clone();
+            row.resize(cols.len(), Value::Null);
+            let text = source.eval(r).to_kql_string();
+            let caps = compiled.captures(&text);
+            let mut converted = caps.is_some();
+            for (k, &ci) in idx.iter().enumerate() {
+                let ty = cols[ci].ty;
+                row[ci] = match caps.as_ref().and_then(|c| c.get(k + 1)) {
+                    Some(m) => convert(&Value::str(m.as_str()), ty),
+                    None => null_of(ty),
+                };
+                converted &= ty == KqlType::String || !row[ci].is_null();
+            }
+            if filter && !converted {
+                continue;
+            }
+            let fresh: usize = idx.iter().map(|&ci| fresh_bytes(&row[ci])).sum();
+            meter.charge(budget::rows_bytes(1, row.len()) + fresh)?;
+            rows.push(row);
+        }
         meter.finish();
         Ok(Table { columns: cols, rows })
     }

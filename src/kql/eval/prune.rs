@@ -69,7 +69,34 @@ fn op_idents(op: &Operator, env: &Env, out: &mut HashSet<String>) -> Option<bool
             Some(false)
         }
         Operator::MvExpand(spec) => ok(spec.items.iter().all(|i| idents(&i.expr, env, out)), false),
-        Operator::Parse { expr, .. } => ok(idents(expr, env, out), false),
+        Operator::Parse { expr, .. } | Operator::ParseWhere { expr, .. } => ok(idents(expr, env, out), false),
+        Operator::ParseKv(spec) => ok(idents(&spec.expr, env, out), false),
+        Operator::Sample(n) => ok(idents(n, env, out), false),
+        // `render` passes rows through; the columns it names must stay.
+        Operator::Render(spec) => {
+            for (_, v) in &spec.properties {
+                if let RenderValue::Columns(names) = v {
+                    out.extend(names.iter().map(|n| n.text.clone()));
+                }
+            }
+            Some(false)
+        }
+        Operator::SampleDistinct { count, column } => {
+            out.insert(column.text.clone());
+            ok(idents(count, env, out), true)
+        }
+        Operator::TopHitters { count, expr, by } => {
+            let by_ok = by.as_ref().is_none_or(|b| idents(b, env, out));
+            ok(idents(count, env, out) && idents(expr, env, out) && by_ok, true)
+        }
+        Operator::TopNested(levels) => {
+            let all_ok = levels.iter().all(|l| {
+                let count_ok = l.count.as_ref().is_none_or(|c| idents(c, env, out));
+                let others_ok = l.others.as_ref().is_none_or(|o| idents(o, env, out));
+                count_ok && others_ok && idents(&l.expr.expr, env, out) && idents(&l.aggregation.expr, env, out)
+            });
+            ok(all_ok, true)
+        }
         // A pivot that lists its grouping columns reads and returns only the columns it names;
         // every other plugin may read, or pass on, any column.
         Operator::Evaluate(e) => match &e.plugin {

@@ -8,6 +8,7 @@ use super::error::{KqlError, Span};
 use super::lexer::{Tok, Token, lex};
 use super::value::{KqlType, parse_datetime, parse_timespan};
 
+mod more;
 mod operators;
 mod plugins;
 mod scan;
@@ -51,6 +52,8 @@ struct Parser<'a> {
     tokens: Vec<Token>,
     pos: usize,
     depth: usize,
+    /// Inside a `search`/`find` predicate, where `Column:"term"` is a term search.
+    search_terms: bool,
 }
 
 fn is_word(tok: &Tok, word: &str) -> bool {
@@ -210,6 +213,7 @@ impl<'a> Parser<'a> {
             tokens: lex(src)?,
             pos: 0,
             depth: 0,
+            search_terms: false,
         })
     }
 
@@ -373,6 +377,8 @@ impl<'a> Parser<'a> {
 
     fn pipeline_at_depth(&mut self) -> Result<Pipeline, KqlError> {
         self.enter()?;
+        // A subquery inside a search predicate is ordinary KQL again.
+        let search_terms = std::mem::replace(&mut self.search_terms, false);
         let start = self.span();
         let source = self.source()?;
         let mut ops = Vec::new();
@@ -382,6 +388,7 @@ impl<'a> Parser<'a> {
             ops.push(self.operator()?);
         }
         self.depth -= 1;
+        self.search_terms = search_terms;
         Ok(Pipeline {
             source,
             ops,
@@ -432,7 +439,15 @@ impl<'a> Parser<'a> {
         if self.at_word("externaldata") {
             return self.external_data();
         }
-        if (self.at_word("evaluate") || self.at_word("find") || self.at_word("search")) && !is_call {
+        if self.at_word("find") && !is_call {
+            self.bump();
+            return Ok(Source::Find(self.find_spec()?));
+        }
+        if self.at_word("search") && !is_call {
+            self.bump();
+            return Ok(Source::Search(self.search_spec(true)?));
+        }
+        if self.at_word("evaluate") && !is_call {
             return Err(KqlError::Unsupported(self.peek().describe()));
         }
         Ok(Source::Expr(self.expr()?))
@@ -453,6 +468,19 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
+        let tables = self.table_list()?;
+        Ok(UnionSpec {
+            kind,
+            is_fuzzy,
+            hints,
+            with_source,
+            tables,
+        })
+    }
+
+    /// The inputs of `union` (and of `find in (…)`, `search in (…)`): parenthesised pipelines,
+    /// table names and wildcard names, separated by commas.
+    fn table_list(&mut self) -> Result<Vec<Pipeline>, KqlError> {
         let mut tables = Vec::new();
         loop {
             let start = self.span();
@@ -484,13 +512,7 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        Ok(UnionSpec {
-            kind,
-            is_fuzzy,
-            hints,
-            with_source,
-            tables,
-        })
+        Ok(tables)
     }
 
     /// `[name =] expr, …`
@@ -605,6 +627,12 @@ impl<'a> Parser<'a> {
             None
         };
         let expr = self.expr()?;
+        let pattern = self.parse_pattern()?;
+        Ok(Operator::Parse { kind, expr, pattern })
+    }
+
+    /// `with` and the pattern of `parse` and `parse-where`: literals, `*` and `Name[:type]` captures.
+    fn parse_pattern(&mut self) -> Result<Vec<ParsePart>, KqlError> {
         self.expect_word("with")?;
         let mut pattern = Vec::new();
         loop {
@@ -628,7 +656,7 @@ impl<'a> Parser<'a> {
         if pattern.is_empty() {
             return self.error("a parse pattern");
         }
-        Ok(Operator::Parse { kind, expr, pattern })
+        Ok(pattern)
     }
 
     /// One or more items parsed by `item`, separated by commas.
@@ -1085,6 +1113,9 @@ impl<'a> Parser<'a> {
                 let lower = w.to_ascii_lowercase();
                 if self.at_sym("(") {
                     return self.call(w, lower, span);
+                }
+                if self.search_terms && self.at_sym(":") && matches!(self.peek_at(1), Tok::Str(_)) {
+                    return self.column_term(Expr::Ident(w, span));
                 }
                 match lower.as_str() {
                     "true" => Ok(Expr::Literal(Literal::Bool(true), span)),
