@@ -11,6 +11,8 @@ use regex::Regex;
 
 use super::budget;
 use super::datetime;
+
+mod digests;
 use super::value::{Bag, KqlType, TICKS_PER_DAY, TICKS_PER_HOUR, Value, convert, parse_json_str};
 
 /// A scalar function implementation.
@@ -151,6 +153,13 @@ table! {
     "gettype" => (gettype, 1, 1),
     "ipv4_is_private" => (ipv4_is_private, 1, 1),
     "tohex" => (|a| a[0].as_i64().map(|v| Value::str(&format!("{v:x}"))).unwrap_or(Value::Null), 1, 2),
+    "percentile_tdigest" => (digests::percentile_tdigest, 2, 3),
+    "percentiles_array_tdigest" => (digests::percentiles_array_tdigest, 2, MANY),
+    "rank_tdigest" => (digests::rank_tdigest, 2, 2),
+    "percentrank_tdigest" => (digests::percentrank_tdigest, 2, 2),
+    "merge_tdigest" => (digests::merge_tdigest, 1, MANY),
+    "dcount_hll" => (digests::dcount_hll, 1, 1),
+    "hll_merge" => (digests::hll_merge, 2, MANY),
 }
 
 fn opt_long(v: Option<i64>) -> Value {
@@ -800,20 +809,28 @@ fn extreme(a: &[Value], want: std::cmp::Ordering) -> Value {
 /// against the docs' examples (hash-function.md: `hash("World")` = 1846988464401551951,
 /// `hash("World", 100)` = 51, `hash(datetime("2015-01-01"))` = 1380966698541616202).
 fn hash(a: &[Value]) -> Value {
-    const UNIX_EPOCH_DOTNET_TICKS: i64 = 621_355_968_000_000_000;
-    let digest = match &a[0] {
-        Value::Null => return Value::Null,
-        Value::Long(n) | Value::TimeSpan(n) => xxh64(&n.to_le_bytes(), 0),
-        // Kusto's ticks count from 0001-01-01, ours from the Unix epoch.
-        Value::DateTime(n) => xxh64(&(n + UNIX_EPOCH_DOTNET_TICKS).to_le_bytes(), 0),
-        Value::Real(r) => xxh64(&r.to_le_bytes(), 0),
-        other => xxh64(other.to_kql_string().as_bytes(), 0),
+    let Some(digest) = hash64(&a[0]) else {
+        return Value::Null;
     };
     let v = digest as i64;
     match a.get(1).and_then(Value::as_i64) {
         Some(m) if m > 0 => Value::Long(v.rem_euclid(m)),
         _ => Value::Long(v),
     }
+}
+
+/// The unsigned xxhash64 behind [`hash`]; also what `dcount()` and `hll()` count distinct
+/// values by. None for null.
+pub fn hash64(value: &Value) -> Option<u64> {
+    const UNIX_EPOCH_DOTNET_TICKS: i64 = 621_355_968_000_000_000;
+    Some(match value {
+        Value::Null => return None,
+        Value::Long(n) | Value::TimeSpan(n) => xxh64(&n.to_le_bytes(), 0),
+        // Kusto's ticks count from 0001-01-01, ours from the Unix epoch.
+        Value::DateTime(n) => xxh64(&(n + UNIX_EPOCH_DOTNET_TICKS).to_le_bytes(), 0),
+        Value::Real(r) => xxh64(&r.to_le_bytes(), 0),
+        other => xxh64(other.to_kql_string().as_bytes(), 0),
+    })
 }
 
 fn gettype(a: &[Value]) -> Value {

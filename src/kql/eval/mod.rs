@@ -9,6 +9,7 @@ mod external;
 mod meter;
 mod ops;
 mod prune;
+mod sketch_agg;
 mod sources;
 mod types;
 
@@ -582,7 +583,8 @@ impl<'a> Evaluator<'a> {
             }
             _ => {}
         }
-        if aggregate::lookup(&lower).is_some() {
+        // hll_merge and merge_tdigest are also scalar functions (of two or more sketches).
+        if aggregate::lookup(&lower).is_some() && functions::lookup(&lower).is_none_or(|f| args.len() < f.min) {
             return Err(self.err(span, format!("aggregate `{name}()` can only be used in summarize")));
         }
         let alias = match lower.as_str() {

@@ -54,7 +54,10 @@ fn literal_type(l: &Literal) -> Option<KqlType> {
 fn call_type(name: &str, args: &[Expr], cols: &[Column]) -> Option<KqlType> {
     use KqlType::*;
     // With a `typeof(T)` argument the type is T's; the values will say.
-    let typed = matches!((name, args.len()), ("extract", 4) | ("extract_json" | "extractjson", 3));
+    let typed = matches!(
+        (name, args.len()),
+        ("extract", 4) | ("extract_json" | "extractjson" | "percentile_tdigest", 3)
+    );
     if typed {
         return None;
     }
@@ -89,7 +92,8 @@ fn call_type(name: &str, args: &[Expr], cols: &[Column]) -> Option<KqlType> {
         | "dynamic_to_json" => String,
         "toint" | "tolong" | "strlen" | "countof" | "indexof" | "array_length" | "arraylength" | "hash" | "hourofday" | "getyear"
         | "getmonth" | "dayofmonth" | "dayofyear" | "monthofyear" | "week_of_year" | "datetime_diff" | "datetime_part"
-        | "array_index_of" | "sign" => Long,
+        | "array_index_of" | "sign" | "dcount_hll" => Long,
+        "rank_tdigest" | "percentrank_tdigest" => Real,
         "todouble" | "toreal" | "todecimal" | "sqrt" | "exp" | "log" | "log10" | "pow" => Real,
         "tobool"
         | "toboolean"
@@ -120,6 +124,7 @@ fn call_type(name: &str, args: &[Expr], cols: &[Column]) -> Option<KqlType> {
         "toguid" => Guid,
         "parse_json" | "todynamic" | "pack" | "bag_pack" | "pack_array" | "split" | "extract_all" | "set_union" | "set_intersect"
         | "set_difference" | "array_concat" | "array_slice" | "array_split" | "bag_keys" | "bag_merge" | "parse_url" => Dynamic,
+        "percentile_tdigest" | "percentiles_array_tdigest" | "merge_tdigest" | "hll_merge" => Dynamic,
         "bin" | "floor" | "bin_at" | "round" | "abs" | "ceiling" | "min_of" | "max_of" | "coalesce" => static_type(args.first()?, cols)?,
         "iff" | "iif" => static_type(args.get(1)?, cols).or_else(|| static_type(args.get(2)?, cols))?,
         _ => return None,
@@ -153,10 +158,16 @@ pub(crate) fn aggregate_type(kind: AggKind, args: &[Expr], cols: &[Column]) -> O
         Count | CountIf | DCount | DCountIf => KqlType::Long,
         Avg | AvgIf | Stdev | Variance => KqlType::Real,
         MakeSet | MakeSetIf | MakeList | MakeListIf | MakeBag => KqlType::Dynamic,
+        PercentilesArray | TDigest | TDigestMerge | Hll | HllIf | HllMerge => KqlType::Dynamic,
         Sum | SumIf => match static_type(args.first()?, cols)? {
             KqlType::Int => KqlType::Long,
             other => other,
         },
         Min | Max | MinIf | MaxIf | ArgMax | ArgMin | TakeAny | AnyIf => static_type(args.first()?, cols)?,
+        Percentiles => match static_type(args.first()?, cols)? {
+            KqlType::Int => KqlType::Long,
+            KqlType::Decimal => KqlType::Real,
+            other => other,
+        },
     })
 }
