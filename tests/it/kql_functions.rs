@@ -150,3 +150,365 @@ fn dcount_accuracy_is_checked() {
         ""
     );
 }
+
+// ipv4-compare-function, ipv4-is-match-function, ipv4-netmask-suffix-function,
+// parse-ipv4-function, parse-ipv4-mask-function, ipv4-is-in-any-range-function, format-ipv4-function.
+#[test]
+fn ipv4_functions_docs_examples() {
+    let pairs = eval(
+        "datatable(a:string, b:string, p:long) ['192.168.1.0', '192.168.1.0', 32, '192.168.1.1/24', '192.168.1.255', 32, \
+         '192.168.1.1', '192.168.1.255/24', 32, '192.168.1.1/30', '192.168.1.255/24', 32, '192.168.1.1', '192.168.1.0', 31, \
+         '192.168.1.1/24', '192.168.1.255', 31, '192.168.1.1', '192.168.1.255', 24] \
+         | project c = ipv4_compare(a, b, p), m = ipv4_is_match(a, b, p)",
+    );
+    assert_eq!(rows(&pairs), ["0,true"; 7]);
+    assert_eq!(print_text("ipv4_compare('10.0.0.1', '10.0.0.2')"), "-1");
+    assert_eq!(print_text("ipv4_compare('10.0.0.3', '10.0.0.2')"), "1");
+    assert_eq!(print("ipv4_is_match('10.0.0.1', 'bad')"), Value::Null);
+    let suffix = eval("datatable(ip:string) ['10.1.2.3', '192.168.1.1/24', '127.0.0.1/16'] | project s = ipv4_netmask_suffix(ip)");
+    assert_eq!(rows(&suffix), ["32", "24", "16"]);
+    let parsed = eval("datatable(ip:string) ['192.168.1.1', '192.168.1.1/24', '255.255.255.255/31'] | project l = parse_ipv4(ip)");
+    assert_eq!(rows(&parsed), ["3232235777", "3232235776", "4294967294"]);
+    assert_eq!(print_text("parse_ipv4_mask('127.0.0.1', 24)"), "2130706432");
+    assert_eq!(
+        print_text("ipv4_is_in_any_range('192.168.1.6', '192.168.1.1/24', '10.0.0.1/8', '127.1.0.1/16')"),
+        "true"
+    );
+    assert_eq!(
+        print_text("ipv4_is_in_any_range('127.0.0.1', dynamic(['127.0.0.1', '192.168.1.1']))"),
+        "true"
+    );
+    let local = eval(
+        "let LocalNetworks = dynamic(['192.168.1.1/16', '127.0.0.1/8', '10.0.0.1/8']); \
+         datatable(IP:string) ['10.1.2.3', '192.168.1.5', '123.1.11.21', '1.1.1.1'] | project l = ipv4_is_in_any_range(IP, LocalNetworks)",
+    );
+    assert_eq!(rows(&local), ["true", "true", "false", "false"]);
+    assert_eq!(print_text("format_ipv4('192.168.1.255', 24)"), "192.168.1.0");
+    assert_eq!(print_text("format_ipv4(3232236031)"), "192.168.1.255");
+}
+
+// ipv6-compare-function, ipv6-is-match-function, parse-ipv6-function, parse-ipv6-mask-function,
+// ipv6-is-in-range-function, ipv6-is-in-any-range-function.
+#[test]
+fn ipv6_functions_docs_examples() {
+    let same = eval(
+        "datatable(a:string, b:string) ['192.168.1.1/24', '192.168.1.255', 'fe80::85d:e82c:9446:7994/120', 'fe80::85d:e82c:9446:7998', \
+         '192.168.1.1', '::ffff:c0a8:0101', '::ffff:c0a8:0101', '192.168.1.255/24', '::192.168.1.1/30', '192.168.1.255/24'] \
+         | project c = ipv6_compare(a, b), m = ipv6_is_match(a, b)",
+    );
+    assert_eq!(rows(&same), ["0,true"; 5]);
+    assert_eq!(
+        print_text("ipv6_compare('fe80::85d:e82c:9446:7994', 'fe80::85d:e82c:9446:7995', 127)"),
+        "0"
+    );
+    assert_eq!(print_text("ipv6_compare('fe80::1', 'fe80::2')"), "-1");
+    let canonical = eval("datatable(ip:string) ['192.168.255.255', '192.168.255.255/24', '255.255.255.255'] | project v = parse_ipv6(ip)");
+    assert_eq!(
+        rows(&canonical),
+        [
+            "0000:0000:0000:0000:0000:ffff:c0a8:ffff",
+            "0000:0000:0000:0000:0000:ffff:c0a8:ff00",
+            "0000:0000:0000:0000:0000:ffff:ffff:ffff"
+        ]
+    );
+    let masked = eval(
+        "datatable(ip:string, n:long) ['192.168.255.255', 120, '192.168.255.255/24', 124, 'fe80::85d:e82c:9446:7994', 128, \
+         'fe80::85d:e82c:9446:7994/120', 124, '::192.168.255.255', 128, '::192.168.255.255/24', 128] | project v = parse_ipv6_mask(ip, n)",
+    );
+    assert_eq!(
+        rows(&masked),
+        [
+            "0000:0000:0000:0000:0000:ffff:c0a8:ff00",
+            "0000:0000:0000:0000:0000:ffff:c0a8:ff00",
+            "fe80:0000:0000:0000:085d:e82c:9446:7994",
+            "fe80:0000:0000:0000:085d:e82c:9446:7900",
+            "0000:0000:0000:0000:0000:ffff:c0a8:ffff",
+            "0000:0000:0000:0000:0000:ffff:c0a8:ff00"
+        ]
+    );
+    assert_eq!(print_text("parse_ipv6('not an address')"), "");
+    let ranges = eval(
+        "datatable(ip:string, r:string) ['a5e:f127:8a9d:146d:e102:b5d3:c755:abcd', 'a5e:f127:8a9d:146d:e102:b5d3:c755:0000/112', \
+         'a5e:f127:8a9d:146d:e102:b5d3:c755:abcd', 'a5e:f127:8a9d:146d:e102:b5d3:c755:abcd', \
+         'a5e:f127:8a9d:146d:e102:b5d3:c755:abcd', '0:0:0:0:0:ffff:c0a8:ac/60'] | project v = ipv6_is_in_range(ip, r)",
+    );
+    assert_eq!(rows(&ranges), ["true", "true", "false"]);
+    let any = eval(
+        "let LocalNetworks = dynamic(['a5e:f127:8a9d:146d:e102:b5d3:c755:f6cd/112', '0:0:0:0:0:ffff:c0a8:ac/60']); \
+         datatable(IP:string) ['a5e:f127:8a9d:146d:e102:b5d3:c755:abcd', 'a5e:f127:8a9d:146d:e102:b5d3:c756:abd1'] \
+         | project v = ipv6_is_in_any_range(IP, LocalNetworks)",
+    );
+    assert_eq!(rows(&any), ["true", "false"]);
+}
+
+// has-ipv4-function, has-ipv4-prefix-function, has-any-ipv4-function, has-any-ipv4-prefix-function.
+#[test]
+fn ipv4_text_match_docs_examples() {
+    let log = "'05:04:54 127.0.0.1 GET /favicon.ico 404'";
+    assert_eq!(print_text(&format!("has_ipv4({log}, '127.0.0.1')")), "true");
+    assert_eq!(
+        print_text("has_ipv4('05:04:54 127.0.0.256 GET /favicon.ico 404', '127.0.0.256')"),
+        "false"
+    );
+    assert_eq!(
+        print_text("has_ipv4('05:04:54127.0.0.1 GET /favicon.ico 404', '127.0.0.1')"),
+        "false"
+    );
+    assert_eq!(print_text(&format!("has_ipv4_prefix({log}, '127.0.')")), "true");
+    assert_eq!(print_text(&format!("has_ipv4_prefix({log}, '127.0')")), "false");
+    assert_eq!(
+        print_text("has_ipv4_prefix('05:04:54127.0.0.1 GET /favicon.ico 404', '127.0.')"),
+        "false"
+    );
+    assert_eq!(print_text(&format!("has_any_ipv4({log}, '127.0.0.1', '127.0.0.2')")), "true");
+    assert_eq!(
+        print_text(&format!("has_any_ipv4({log}, dynamic(['127.0.0.1', '127.0.0.2']))")),
+        "true"
+    );
+    assert_eq!(
+        print_text("has_any_ipv4('05:04:54 127.0.0.256 GET', dynamic(['127.0.0.256', '192.168.1.1']))"),
+        "false"
+    );
+    assert_eq!(print_text(&format!("has_any_ipv4_prefix({log}, '127.0.', '192.168.')")), "true");
+    assert_eq!(
+        print_text("has_any_ipv4_prefix('from 10.1.1.115 and 10.1.1.201', dynamic(['192.', '10.1.']))"),
+        "true"
+    );
+}
+
+// geo-info-from-ip-address-function: the simulator's own places; unknown addresses give {}.
+#[test]
+fn geo_info_comes_from_the_simulated_catalogue() {
+    let amsterdam = print("geo_info_from_ip_address('20.103.7.9')");
+    assert_eq!(
+        amsterdam.to_string(),
+        r#"{"country":"Netherlands","state":"Noord-Holland","city":"Amsterdam","latitude":52.374,"longitude":4.8897}"#
+    );
+    assert_eq!(print_text("geo_info_from_ip_address('95.165.1.1').city"), "Moscow");
+    assert_eq!(print_text("geo_info_from_ip_address('192.0.2.1')"), "{}");
+    assert_eq!(print_text("geo_info_from_ip_address('not an ip')"), "{}");
+}
+
+// array-sort-asc-function, array-sort-desc-function, array-reverse-function,
+// array-rotate-*-function, array-shift-*-function, array-sum-function, array-iff-function, zip-function.
+#[test]
+fn array_functions_docs_examples() {
+    assert_eq!(
+        print_text("array_sort_asc(dynamic([null,'blue','yellow','green',null]))"),
+        r#"["blue","green","yellow",null,null]"#
+    );
+    assert_eq!(
+        print_text("array_sort_asc(dynamic([null,'blue','yellow','green',null]), false)"),
+        r#"[null,null,"blue","green","yellow"]"#
+    );
+    assert_eq!(
+        print_text("array_sort_desc(dynamic([null,'blue','yellow','green',null]))"),
+        r#"["yellow","green","blue",null,null]"#
+    );
+    assert_eq!(
+        print_text("array_sort_asc(dynamic([1,3,4,5,2]), dynamic(['a','b','c','d','e']))"),
+        r#"[[1,2,3,4,5],["a","e","b","c","d"]]"#
+    );
+    assert_eq!(
+        print_text("array_sort_desc(dynamic([1,3,4,5,2]), dynamic(['a','b','c','d','e']))[1]"),
+        r#"["d","c","b","e","a"]"#
+    );
+    assert_eq!(
+        print_text("strcat_array(array_sort_asc(split('John,Paul,Jane,Kao', ',')), ',')"),
+        "Jane,John,Kao,Paul"
+    );
+    assert_eq!(print_text("array_sort_asc(dynamic([1,2]), dynamic([1]))"), "[[1,2],null]");
+    assert_eq!(
+        print_text("array_reverse(dynamic(['this', 'is', 'an', 'example']))"),
+        r#"["example","an","is","this"]"#
+    );
+    let arr = "dynamic([1,2,3,4,5])";
+    assert_eq!(print_text(&format!("array_rotate_left({arr}, 2)")), "[3,4,5,1,2]");
+    assert_eq!(print_text(&format!("array_rotate_left({arr}, -2)")), "[4,5,1,2,3]");
+    assert_eq!(print_text(&format!("array_rotate_right({arr}, 2)")), "[4,5,1,2,3]");
+    assert_eq!(print_text(&format!("array_rotate_right({arr}, -2)")), "[3,4,5,1,2]");
+    assert_eq!(print_text(&format!("array_shift_left({arr}, 2)")), "[3,4,5,null,null]");
+    assert_eq!(print_text(&format!("array_shift_left({arr}, 2, -1)")), "[3,4,5,-1,-1]");
+    assert_eq!(print_text(&format!("array_shift_left({arr}, -2, -1)")), "[-1,-1,1,2,3]");
+    assert_eq!(print_text(&format!("array_shift_right({arr}, 2)")), "[null,null,1,2,3]");
+    assert_eq!(print_text(&format!("array_shift_right({arr}, -2, -1)")), "[3,4,5,-1,-1]");
+    assert_eq!(print("array_sum(dynamic([1,2,3,4]))"), Value::Real(10.0));
+    assert_eq!(print("array_sum(dynamic([1,'a']))"), Value::Null);
+    assert_eq!(
+        print_text("array_iff(dynamic([true,false,true]), dynamic([1,2,3]), dynamic([4,5,6]))"),
+        "[1,5,3]"
+    );
+    assert_eq!(print_text("array_iif(dynamic([1,0,50]), 'yes', 'no')"), r#"["yes","no","yes"]"#);
+    assert_eq!(print_text("array_iff(dynamic(['some string value', null]), 1, 0)"), "[null,null]");
+    assert_eq!(
+        print_text("array_iff(dynamic([true,true,true]), dynamic([1,2]), dynamic([3,4]))"),
+        "[1,2,null]"
+    );
+    assert_eq!(print_text("zip(dynamic([1,3,5]), dynamic([2,4,6]))"), "[[1,2],[3,4],[5,6]]");
+    assert_eq!(
+        print_text("zip(dynamic(['A', 1, 1.5]), dynamic([{}, 'B']))"),
+        r#"[["A",{}],[1,"B"],[1.5,null]]"#
+    );
+}
+
+// bag-has-key-function, bag-set-key-function, bag-remove-keys-function, bag-zip, jaccard-index-function.
+#[test]
+fn bag_and_set_functions_docs_examples() {
+    let bag = "dynamic({'key1': 123, 'key2': {'prop1': 'abc', 'prop2': 'xyz'}, 'key3': [100, 200]})";
+    assert_eq!(print_text(&format!("bag_has_key({bag}, 'key2')")), "true");
+    assert_eq!(print_text(&format!("bag_has_key({bag}, 'key4')")), "false");
+    assert_eq!(print_text(&format!("bag_has_key({bag}, '$.key2.prop1')")), "true");
+    assert_eq!(
+        print_text(&format!("bag_remove_keys({bag}, dynamic(['$.key2.prop1', 'key3']))")),
+        r#"{"key1":123,"key2":{"prop2":"xyz"}}"#
+    );
+    assert_eq!(
+        print_text("bag_remove_keys(dynamic({'key1': 123, 'key2': 'abc'}), dynamic(['key2', 'key4']))"),
+        r#"{"key1":123}"#
+    );
+    assert_eq!(
+        print_text("bag_set_key(dynamic({'key1': 1, 'key3': 'abc'}), 'key3', 3)"),
+        r#"{"key1":1,"key3":3}"#
+    );
+    assert_eq!(
+        print_text("bag_set_key(dynamic({'key1': 123}), '$.key2.prop1', 'abc')"),
+        r#"{"key1":123,"key2":{"prop1":"abc"}}"#
+    );
+    assert_eq!(print("bag_set_key(dynamic([1]), 'a', 1)"), Value::Null);
+    assert_eq!(
+        print_text("bag_zip(dynamic(['a', 'b', 'c']), dynamic([1, '2', 3.4]))"),
+        r#"{"a":1,"b":"2","c":3.4}"#
+    );
+    assert_eq!(
+        print_text("bag_zip(dynamic(['a', 'b', 'c']), dynamic([1, '2']))"),
+        r#"{"a":1,"b":"2","c":null}"#
+    );
+    assert_eq!(
+        print_text("bag_zip(dynamic(['a', 8, 'b']), dynamic([1, '2', 2.5]))"),
+        r#"{"a":1,"b":2.5}"#
+    );
+    assert_eq!(print_text("bag_zip(dynamic(['a', 8, 'b']), dynamic(1))"), r#"{"a":null,"b":null}"#);
+    assert_eq!(print("bag_zip(dynamic('a'), dynamic([1]))"), Value::Null);
+    assert_eq!(print("jaccard_index(dynamic([1,2,3]), dynamic([1,2,3,4]))"), Value::Real(0.75));
+    assert_eq!(
+        print_text("set_has_element(dynamic(['this', 'is', 'an', 'example']), 'example')"),
+        "true"
+    );
+}
+
+// translate-function, string-size-function, strcmp-function, unicode-codepoints-to-string-function,
+// url-encode-function, url-encode-component-function, hash-md5-function, hash-sha1-function,
+// base64-encode-fromguid-function, binary-*-function, bitset-count-ones-function, new-guid-function.
+#[test]
+fn string_hash_and_bitwise_docs_examples() {
+    assert_eq!(print_text("translate('abc', 'x', 'abc')"), "xxx");
+    assert_eq!(print_text("translate('abc', '', 'ab')"), "");
+    assert_eq!(print_text("translate('krasp', 'otsku', 'spark')"), "kusto");
+    assert_eq!(print_text("string_size('hello')"), "5");
+    assert_eq!(print_text("string_size('⒦⒰⒮⒯⒪')"), "15");
+    let cmp = eval("datatable(a:string, b:string) ['ABC','ABC', 'abc','ABC', 'ABC','abc', 'abcde','abc'] | project r = strcmp(a, b)");
+    assert_eq!(rows(&cmp), ["0", "1", "-1", "1"]);
+    assert_eq!(print_text("unicode_codepoints_to_string(75, 117, 115, 116, 111)"), "Kusto");
+    assert_eq!(print_text("make_string(dynamic([75, 117, 115]), 116, 111)"), "Kusto");
+    assert_eq!(
+        print_text("url_encode('https://www.bing.com/hello world')"),
+        "https%3a%2f%2fwww.bing.com%2fhello+world"
+    );
+    assert_eq!(
+        print_text("url_encode_component('https://www.bing.com/hello world/')"),
+        "https%3a%2f%2fwww.bing.com%2fhello%20world%2f"
+    );
+    assert_eq!(print_text("hash_md5('World')"), "f5a7924e621e84c9280a9a27e1bcb7f6");
+    assert_eq!(print_text("hash_md5(datetime(2020-01-01))"), "786c530672d1f8db31fee25ea8a9390b");
+    assert_eq!(print_text("hash_sha1('World')"), "70c07ec18ef89c5309bbb0937f3a6342411e1fdd");
+    assert_eq!(
+        print_text("hash_sha1(datetime(2020-01-01))"),
+        "e903e533f4d636b4fc0dcf3cf81e7b7f330de776"
+    );
+    assert_eq!(
+        print_text("base64_encode_fromguid(toguid('ae3133f2-6e22-49ae-b06a-16e6a9b212eb'))"),
+        "8jMxriJurkmwahbmqbIS6w=="
+    );
+    assert_eq!(
+        print_text("base64_decode_toguid('8jMxriJurkmwahbmqbIS6w==')"),
+        "ae3133f2-6e22-49ae-b06a-16e6a9b212eb"
+    );
+    assert_eq!(print_text("binary_and(6, 3)"), "2");
+    assert_eq!(print_text("binary_or(6, 3)"), "7");
+    assert_eq!(print_text("binary_xor(6, 3)"), "5");
+    assert_eq!(print_text("binary_not(100)"), "-101");
+    assert_eq!(print_text("binary_shift_left(1, 2)"), "4");
+    assert_eq!(print_text("binary_shift_right(8, 2)"), "2");
+    assert_eq!(print("binary_shift_left(1, -1)"), Value::Null);
+    assert_eq!(print_text("bitset_count_ones(42)"), "3");
+    // A new value on every row: never folded into a constant.
+    let guids = eval("range i from 1 to 3 step 1 | extend g = new_guid() | summarize dcount(g)");
+    assert_eq!(rows(&guids), ["3"]);
+    assert_eq!(eval("print g = new_guid()").columns[0].ty, KqlType::Guid);
+}
+
+// parse-url-function, parse-url-query-function, parse-path-function.
+#[test]
+fn url_and_path_parsing_docs_examples() {
+    let url = print("parse_url('scheme://username:password@host:1234/this/is/a/path?k1=v1&k2=v2#fragment')");
+    assert_eq!(
+        url.to_string(),
+        r#"{"Scheme":"scheme","Host":"host","Port":"1234","Path":"/this/is/a/path","Username":"username","Password":"password","Query Parameters":{"k1":"v1","k2":"v2"},"Fragment":"fragment"}"#
+    );
+    assert_eq!(
+        print_text("parse_url('http://user:pass@contoso.com/icecream/buy.aspx?a=1&b=2#tag').Port"),
+        "80"
+    );
+    assert_eq!(
+        print_text("parse_urlquery('k1=v1&k2=v2&k3=v3')"),
+        r#"{"Query Parameters":{"k1":"v1","k2":"v2","k3":"v3"}}"#
+    );
+    let view = eval(
+        "let getQueryParamValue = (querystring: string, param: string) { let params = parse_urlquery(querystring); \
+         tostring(params['Query Parameters'].[param]) }; print UrlQuery = 'view=vs-2019&preserve-view=true' \
+         | extend view = getQueryParamValue(UrlQuery, 'view'), preserve = getQueryParamValue(UrlQuery, 'preserve-view')",
+    );
+    assert_eq!(rows(&view), ["view=vs-2019&preserve-view=true,vs-2019,true"]);
+    let paths = eval(
+        r#"datatable(p:string) [@"C:\temp\file.txt", @"temp\file.txt", "file://C:/temp/file.txt:some.exe", @"\\shared\users\temp\file.txt.gz", "/usr/lib/temp/file.txt"] | project v = parse_path(p)"#,
+    );
+    assert_eq!(
+        rows(&paths),
+        [
+            r#"{"Scheme":"","RootPath":"C:","DirectoryPath":"C:\\temp","DirectoryName":"temp","Filename":"file.txt","Extension":"txt","AlternateDataStreamName":""}"#,
+            r#"{"Scheme":"","RootPath":"","DirectoryPath":"temp","DirectoryName":"temp","Filename":"file.txt","Extension":"txt","AlternateDataStreamName":""}"#,
+            r#"{"Scheme":"file","RootPath":"C:","DirectoryPath":"C:/temp","DirectoryName":"temp","Filename":"file.txt","Extension":"txt","AlternateDataStreamName":"some.exe"}"#,
+            r#"{"Scheme":"","RootPath":"","DirectoryPath":"\\\\shared\\users\\temp","DirectoryName":"temp","Filename":"file.txt.gz","Extension":"gz","AlternateDataStreamName":""}"#,
+            r#"{"Scheme":"","RootPath":"","DirectoryPath":"/usr/lib/temp","DirectoryName":"temp","Filename":"file.txt","Extension":"txt","AlternateDataStreamName":""}"#,
+        ]
+    );
+}
+
+// make-datetime-function, make-timespan-function, format-timespan-function,
+// unixtime-microseconds/nanoseconds-todatetime-function.
+#[test]
+fn datetime_constructors_docs_examples() {
+    assert_eq!(print_text("make_datetime(2017,10,01)"), "2017-10-01T00:00:00.0000000Z");
+    assert_eq!(print_text("make_datetime(2017,10,01,12,10)"), "2017-10-01T12:10:00.0000000Z");
+    assert_eq!(
+        print_text("make_datetime(2017,10,01,12,11,0.1234567)"),
+        "2017-10-01T12:11:00.1234567Z"
+    );
+    assert_eq!(print("make_datetime(2017,13,01)"), Value::Null);
+    assert_eq!(print_text("make_timespan(1,12,30,55.123)"), "1.12:30:55.1230000");
+    assert_eq!(print_text("make_timespan(2, 30)"), "02:30:00");
+    let t = "time(29.09:00:05.12345)";
+    assert_eq!(print_text(&format!("format_timespan({t}, 'dd.hh:mm:ss:FF')")), "29.09:00:05:12");
+    assert_eq!(
+        print_text(&format!("format_timespan({t}, 'ddd.h:mm:ss [fffffff]')")),
+        "029.9:00:05 [1234500]"
+    );
+    assert_eq!(
+        print_text("unixtime_microseconds_todatetime(1546300800000000)"),
+        "2019-01-01T00:00:00.0000000Z"
+    );
+    assert_eq!(
+        print_text("unixtime_nanoseconds_todatetime(1546300800000000000)"),
+        "2019-01-01T00:00:00.0000000Z"
+    );
+}
