@@ -172,6 +172,7 @@ table! {
     "parse_ipv4_mask" => (ip::parse_ipv4_mask, 2, 2),
     "format_ipv4" => (ip::format_ipv4, 1, 2),
     "ipv4_is_in_any_range" => (ip::ipv4_is_in_any_range, 2, MANY),
+    "ipv4_range_to_cidr_list" => (ip::ipv4_range_to_cidr_list, 2, 2),
     "ipv6_compare" => (ip::ipv6_compare, 2, 3),
     "ipv6_is_match" => (ip::ipv6_is_match, 2, 3),
     "parse_ipv6" => (ip::parse_ipv6, 1, 1),

@@ -185,6 +185,17 @@ fn ipv4_functions_docs_examples() {
     assert_eq!(rows(&local), ["true", "true", "false", "false"]);
     assert_eq!(print_text("format_ipv4('192.168.1.255', 24)"), "192.168.1.0");
     assert_eq!(print_text("format_ipv4(3232236031)"), "192.168.1.255");
+    assert_eq!(
+        print_text("ipv4_range_to_cidr_list('1.1.128.0', '1.1.140.255')"),
+        r#"["1.1.128.0/21","1.1.136.0/22","1.1.140.0/24"]"#
+    );
+    assert_eq!(
+        print_text("ipv4_range_to_cidr_list('0.0.0.0', '255.255.255.255')"),
+        r#"["0.0.0.0/0"]"#
+    );
+    // ipv4-is-private-function.
+    let private = eval("datatable(ip:string) ['10.1.2.3', '192.168.1.1/24', '127.0.0.1', '202.1.2.3'] | project p = ipv4_is_private(ip)");
+    assert_eq!(rows(&private), ["true", "true", "false", "false"]);
 }
 
 // ipv6-compare-function, ipv6-is-match-function, parse-ipv6-function, parse-ipv6-mask-function,

@@ -75,7 +75,7 @@ impl Evaluator<'_> {
             cargs.push(self.compile(a, cols, env)?);
         }
         let mut sketch = SketchArgs {
-            weighted: name.contains('w') && name.starts_with("percentile") || name == "tdigest" && args.len() == 2,
+            weighted: matches!(name, "percentilew" | "percentilesw" | "percentilesw_array") || name == "tdigest" && args.len() == 2,
             ..SketchArgs::default()
         };
         let constants = &args[row_args..];

@@ -113,6 +113,30 @@ pub fn ipv4_is_in_any_range(a: &[Value]) -> Value {
     Value::Bool(ranges(a).iter().any(within))
 }
 
+/// `ipv4_range_to_cidr_list(start, end)` (…/ipv4-range-to-cidr-list-function): the fewest CIDR
+/// blocks covering the range, each the largest aligned block that fits; null when either end is
+/// invalid or the range is reversed.
+pub fn ipv4_range_to_cidr_list(a: &[Value]) -> Value {
+    let (Some((start, _)), Some((end, _))) = (parse_v4(&a[0].to_kql_string()), parse_v4(&a[1].to_kql_string())) else {
+        return Value::Null;
+    };
+    if start > end {
+        return Value::Null;
+    }
+    let (mut from, end) = (u64::from(start), u64::from(end));
+    let mut blocks = Vec::new();
+    while from <= end {
+        // The block size: limited by the start's alignment and by what is left of the range.
+        let mut bits = from.trailing_zeros().min(32);
+        while bits > 0 && from + (1u64 << bits) - 1 > end {
+            bits -= 1;
+        }
+        blocks.push(Value::str(&format!("{}/{}", Ipv4Addr::from(from as u32), 32 - bits)));
+        from += 1u64 << bits;
+    }
+    Value::Array(Arc::new(blocks))
+}
+
 // ---- IPv6 ----
 
 /// An IPv6 (or IPv4) address with its prefix, as 128 bits. IPv4 text, and IPv6 text ending in a
