@@ -11,6 +11,12 @@ use regex::Regex;
 
 use super::budget;
 use super::datetime;
+
+mod arrays;
+mod digests;
+mod ip;
+mod text;
+mod time;
 use super::value::{Bag, KqlType, TICKS_PER_DAY, TICKS_PER_HOUR, Value, convert, parse_json_str};
 
 /// A scalar function implementation.
@@ -108,7 +114,7 @@ table! {
     "bin_at" => (bin_at, 3, 3),
     "strcat_array" => (strcat_array, 2, 2),
     "ipv4_is_in_range" => (ipv4_is_in_range, 2, 2),
-    "has_any_ipv4_prefix" => (has_any_ipv4_prefix, 2, MANY),
+    "has_any_ipv4_prefix" => (ip::has_any_ipv4_prefix, 2, MANY),
     "format_ipv4_mask" => (format_ipv4_mask, 1, 2),
     "base64_encode_tostring" => (|a| Value::str(&base64_encode(a[0].to_kql_string().as_bytes())), 1, 1),
     "base64_decode_tostring" => (|a| base64_decode(&a[0].to_kql_string()).and_then(|b| String::from_utf8(b).ok()).map(|s| Value::str(&s)).unwrap_or(Value::str("")), 1, 1),
@@ -151,6 +157,76 @@ table! {
     "gettype" => (gettype, 1, 1),
     "ipv4_is_private" => (ipv4_is_private, 1, 1),
     "tohex" => (|a| a[0].as_i64().map(|v| Value::str(&format!("{v:x}"))).unwrap_or(Value::Null), 1, 2),
+    "percentile_tdigest" => (digests::percentile_tdigest, 2, 3),
+    "percentiles_array_tdigest" => (digests::percentiles_array_tdigest, 2, MANY),
+    "rank_tdigest" => (digests::rank_tdigest, 2, 2),
+    "percentrank_tdigest" => (digests::percentrank_tdigest, 2, 2),
+    "merge_tdigest" => (digests::merge_tdigest, 1, MANY),
+    "dcount_hll" => (digests::dcount_hll, 1, 1),
+    "hll_merge" => (digests::hll_merge, 2, MANY),
+    "new_guid" => (text::new_guid, 0, 0),
+    "ipv4_compare" => (ip::ipv4_compare, 2, 3),
+    "ipv4_is_match" => (ip::ipv4_is_match, 2, 3),
+    "ipv4_netmask_suffix" => (ip::ipv4_netmask_suffix, 1, 1),
+    "parse_ipv4" => (ip::parse_ipv4, 1, 1),
+    "parse_ipv4_mask" => (ip::parse_ipv4_mask, 2, 2),
+    "format_ipv4" => (ip::format_ipv4, 1, 2),
+    "ipv4_is_in_any_range" => (ip::ipv4_is_in_any_range, 2, MANY),
+    "ipv4_range_to_cidr_list" => (ip::ipv4_range_to_cidr_list, 2, 2),
+    "ipv6_compare" => (ip::ipv6_compare, 2, 3),
+    "ipv6_is_match" => (ip::ipv6_is_match, 2, 3),
+    "parse_ipv6" => (ip::parse_ipv6, 1, 1),
+    "parse_ipv6_mask" => (ip::parse_ipv6_mask, 2, 2),
+    "ipv6_is_in_range" => (ip::ipv6_is_in_range, 2, 2),
+    "ipv6_is_in_any_range" => (ip::ipv6_is_in_any_range, 2, MANY),
+    "has_ipv4" => (ip::has_ipv4, 2, 2),
+    "has_ipv4_prefix" => (ip::has_ipv4_prefix, 2, 2),
+    "has_any_ipv4" => (ip::has_any_ipv4, 2, MANY),
+    "geo_info_from_ip_address" => (ip::geo_info_from_ip_address, 1, 1),
+    "array_sort_asc" => (|a| arrays::array_sort(a, false), 1, MANY),
+    "array_sort_desc" => (|a| arrays::array_sort(a, true), 1, MANY),
+    "array_reverse" => (arrays::array_reverse, 1, 1),
+    "array_rotate_left" => (|a| arrays::array_rotate(a, 1), 2, 2),
+    "array_rotate_right" => (|a| arrays::array_rotate(a, -1), 2, 2),
+    "array_shift_left" => (|a| arrays::array_shift(a, 1), 2, 3),
+    "array_shift_right" => (|a| arrays::array_shift(a, -1), 2, 3),
+    "array_sum" => (arrays::array_sum, 1, 1),
+    "array_iff" => (arrays::array_iff, 3, 3),
+    "array_iif" => (arrays::array_iff, 3, 3),
+    "zip" => (arrays::zip, 2, 16),
+    "jaccard_index" => (arrays::jaccard_index, 2, 2),
+    "bag_has_key" => (arrays::bag_has_key, 2, 2),
+    "bag_set_key" => (arrays::bag_set_key, 3, 3),
+    "bag_remove_keys" => (arrays::bag_remove_keys, 2, 2),
+    "bag_zip" => (arrays::bag_zip, 2, 2),
+    "translate" => (text::translate, 3, 3),
+    "string_size" => (text::string_size, 1, 1),
+    "strcmp" => (text::strcmp, 2, 2),
+    "unicode_codepoints_to_string" => (text::codepoints_to_string, 1, MANY),
+    "make_string" => (text::codepoints_to_string, 1, MANY),
+    "url_encode" => (|a| text::url_encode(a, "+"), 1, 1),
+    "url_encode_component" => (|a| text::url_encode(a, "%20"), 1, 1),
+    "parse_url" => (text::parse_url, 1, 1),
+    "parseurl" => (text::parse_url, 1, 1),
+    "parse_urlquery" => (text::parse_urlquery, 1, 1),
+    "parseurlquery" => (text::parse_urlquery, 1, 1),
+    "parse_path" => (text::parse_path, 1, 1),
+    "hash_md5" => (text::hash_md5, 1, 1),
+    "hash_sha1" => (text::hash_sha1, 1, 1),
+    "base64_encode_fromguid" => (text::base64_encode_fromguid, 1, 1),
+    "base64_decode_toguid" => (text::base64_decode_toguid, 1, 1),
+    "binary_and" => (|a| text::bitwise(a, text::Bitwise::And), 2, 2),
+    "binary_or" => (|a| text::bitwise(a, text::Bitwise::Or), 2, 2),
+    "binary_xor" => (|a| text::bitwise(a, text::Bitwise::Xor), 2, 2),
+    "binary_not" => (|a| text::bitwise(a, text::Bitwise::Not), 1, 1),
+    "binary_shift_left" => (|a| text::bitwise(a, text::Bitwise::ShiftLeft), 2, 2),
+    "binary_shift_right" => (|a| text::bitwise(a, text::Bitwise::ShiftRight), 2, 2),
+    "bitset_count_ones" => (text::bitset_count_ones, 1, 1),
+    "make_datetime" => (time::make_datetime, 3, 6),
+    "make_timespan" => (time::make_timespan, 2, 4),
+    "format_timespan" => (time::format_timespan, 2, 2),
+    "unixtime_microseconds_todatetime" => (|a| time::unixtime_to_datetime(a, 0.1), 1, 1),
+    "unixtime_nanoseconds_todatetime" => (|a| time::unixtime_to_datetime(a, 100.0), 1, 1),
 }
 
 fn opt_long(v: Option<i64>) -> Value {
@@ -460,13 +536,13 @@ fn extract_json(a: &[Value]) -> Value {
 }
 
 /// One step of a JSONPath.
-enum JsonStep {
+pub(super) enum JsonStep {
     Key(String),
     Index(i64),
 }
 
 /// The steps of a JSONPath such as `$.a.b[0]` or `$['a b']`; `None` when it is not one.
-fn json_path(path: &str) -> Option<Vec<JsonStep>> {
+pub(super) fn json_path(path: &str) -> Option<Vec<JsonStep>> {
     let mut rest = path.trim().strip_prefix('$')?;
     let mut steps = Vec::new();
     while !rest.is_empty() {
@@ -688,19 +764,6 @@ fn ipv4_is_in_range(a: &[Value]) -> Value {
     }
 }
 
-/// `has_any_ipv4_prefix(ip, prefix, …)` (…/has-any-ipv4-prefix-function): whether the address
-/// starts with one of the prefixes, given as arguments or one array; a prefix is whole octets
-/// (`10.`, `192.168.1.`, or a full address).
-fn has_any_ipv4_prefix(a: &[Value]) -> Value {
-    let ip = a[0].to_kql_string();
-    if ip.trim().parse::<std::net::Ipv4Addr>().is_err() {
-        return Value::Bool(false);
-    }
-    let prefixes: Vec<Value> = if a.len() == 2 { elements(&dynamic(&a[1])) } else { a[1..].to_vec() };
-    let matches = |p: &str| (p.ends_with('.') && ip.starts_with(p)) || *ip == *p;
-    Value::Bool(prefixes.iter().any(|p| matches(&p.to_kql_string())))
-}
-
 /// `format_ipv4_mask(ip[, prefix])` (…/format-ipv4-mask-function): the network address and its
 /// prefix length, `a.b.c.d/n`; empty for an invalid address or prefix.
 fn format_ipv4_mask(a: &[Value]) -> Value {
@@ -800,20 +863,28 @@ fn extreme(a: &[Value], want: std::cmp::Ordering) -> Value {
 /// against the docs' examples (hash-function.md: `hash("World")` = 1846988464401551951,
 /// `hash("World", 100)` = 51, `hash(datetime("2015-01-01"))` = 1380966698541616202).
 fn hash(a: &[Value]) -> Value {
-    const UNIX_EPOCH_DOTNET_TICKS: i64 = 621_355_968_000_000_000;
-    let digest = match &a[0] {
-        Value::Null => return Value::Null,
-        Value::Long(n) | Value::TimeSpan(n) => xxh64(&n.to_le_bytes(), 0),
-        // Kusto's ticks count from 0001-01-01, ours from the Unix epoch.
-        Value::DateTime(n) => xxh64(&(n + UNIX_EPOCH_DOTNET_TICKS).to_le_bytes(), 0),
-        Value::Real(r) => xxh64(&r.to_le_bytes(), 0),
-        other => xxh64(other.to_kql_string().as_bytes(), 0),
+    let Some(digest) = hash64(&a[0]) else {
+        return Value::Null;
     };
     let v = digest as i64;
     match a.get(1).and_then(Value::as_i64) {
         Some(m) if m > 0 => Value::Long(v.rem_euclid(m)),
         _ => Value::Long(v),
     }
+}
+
+/// The unsigned xxhash64 behind [`hash`]; also what `dcount()` and `hll()` count distinct
+/// values by. None for null.
+pub fn hash64(value: &Value) -> Option<u64> {
+    const UNIX_EPOCH_DOTNET_TICKS: i64 = 621_355_968_000_000_000;
+    Some(match value {
+        Value::Null => return None,
+        Value::Long(n) | Value::TimeSpan(n) => xxh64(&n.to_le_bytes(), 0),
+        // Kusto's ticks count from 0001-01-01, ours from the Unix epoch.
+        Value::DateTime(n) => xxh64(&(n + UNIX_EPOCH_DOTNET_TICKS).to_le_bytes(), 0),
+        Value::Real(r) => xxh64(&r.to_le_bytes(), 0),
+        other => xxh64(other.to_kql_string().as_bytes(), 0),
+    })
 }
 
 fn gettype(a: &[Value]) -> Value {

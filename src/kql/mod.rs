@@ -20,6 +20,7 @@ pub(crate) mod lexer;
 pub mod params;
 pub(crate) mod parser;
 pub(crate) mod print;
+pub(crate) mod sketch;
 pub mod stored;
 pub mod table;
 pub mod value;

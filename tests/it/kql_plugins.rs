@@ -645,3 +645,12 @@ fn plugins_count_against_the_memory_budget() {
         }
     }
 }
+
+/// pivot's `dcount()` counts through the same HyperLogLog as summarize's (exact this small).
+#[test]
+fn pivot_dcount_counts_distinct_values_per_cell() {
+    let t = eval("datatable(a: string, b: string)['x', '1', 'x', '2', 'y', '1'] | evaluate pivot(b, dcount(a))");
+    assert_eq!(t.column_names(), ["1", "2"]);
+    assert_eq!(column(&t, "1"), ["2"]);
+    assert_eq!(column(&t, "2"), ["1"]);
+}

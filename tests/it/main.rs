@@ -17,6 +17,7 @@ mod golden;
 mod join_map;
 mod kql_budgets;
 mod kql_cli;
+mod kql_functions;
 mod kql_generated;
 mod kql_more_operators;
 mod kql_operators;

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use super::super::budget;
 use super::super::value::{Bag, Value, compare_values, sort_order};
 use super::expr::CExpr;
+pub use super::sketch_agg::SketchArgs;
+use crate::kql::sketch::{HllAcc, TypedDigest};
 
 /// Which aggregate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +36,15 @@ pub enum AggKind {
     AnyIf,
     Stdev,
     Variance,
+    /// percentile, percentiles, percentilew, percentilesw: a column per percent.
+    Percentiles,
+    /// percentiles_array, percentilesw_array: one array of all the percents.
+    PercentilesArray,
+    TDigest,
+    TDigestMerge,
+    Hll,
+    HllIf,
+    HllMerge,
 }
 
 /// Aggregate names with their kind, default output prefix, arity and default max size.
@@ -66,6 +77,14 @@ pub fn lookup(name: &str) -> Option<(AggKind, &'static str)> {
         "take_anyif" => (AggKind::AnyIf, ""),
         "stdev" => (AggKind::Stdev, "stdev_"),
         "variance" => (AggKind::Variance, "variance_"),
+        // Column names as Microsoft's analyzer gives them (…/percentiles-aggregation-function).
+        "percentile" | "percentiles" | "percentilew" | "percentilesw" => (AggKind::Percentiles, "percentile_"),
+        "percentiles_array" | "percentilesw_array" => (AggKind::PercentilesArray, "percentiles_"),
+        "tdigest" => (AggKind::TDigest, "tdigest_"),
+        "tdigest_merge" | "merge_tdigest" => (AggKind::TDigestMerge, "merge_tdigests_"),
+        "hll" => (AggKind::Hll, "hll_"),
+        "hll_if" => (AggKind::HllIf, "hll_if_"),
+        "hll_merge" => (AggKind::HllMerge, "hll_merge_"),
         _ => return None,
     })
 }
@@ -86,13 +105,14 @@ pub struct Agg {
     pub max_size: usize,
     /// For arg_max/arg_min: expressions returned with the extreme row.
     pub extra: Vec<CExpr>,
+    /// For the estimating aggregates: accuracy, percents, weight (see [`super::sketch_agg`]).
+    pub sketch: SketchArgs,
 }
 
 /// Running state for one aggregate in one group.
 #[derive(Debug, Clone)]
 pub enum State {
     Count(i64),
-    Distinct(HashSet<Value>),
     Sum {
         long: i64,
         real: f64,
@@ -115,6 +135,10 @@ pub enum State {
         sum: f64,
         sumsq: f64,
     },
+    /// percentile*, tdigest, tdigest_merge.
+    Digest(Box<TypedDigest>),
+    /// dcount, dcountif, hll, hll_if, hll_merge.
+    Hll(Box<HllAcc>),
 }
 
 impl Agg {
@@ -122,7 +146,6 @@ impl Agg {
     pub fn init(&self) -> State {
         match self.kind {
             AggKind::Count | AggKind::CountIf => State::Count(0),
-            AggKind::DCount | AggKind::DCountIf => State::Distinct(HashSet::new()),
             AggKind::Sum | AggKind::SumIf => State::Sum {
                 long: 0,
                 real: 0.0,
@@ -141,10 +164,14 @@ impl Agg {
                 sum: 0.0,
                 sumsq: 0.0,
             },
+            AggKind::Percentiles | AggKind::PercentilesArray | AggKind::TDigest | AggKind::TDigestMerge => State::Digest(Box::default()),
+            AggKind::DCount | AggKind::DCountIf | AggKind::Hll | AggKind::HllIf | AggKind::HllMerge => {
+                State::Hll(Box::new(HllAcc::new(self.sketch.accuracy)))
+            }
         }
     }
 
-    fn arg(&self, i: usize, row: &[Value]) -> Value {
+    pub(super) fn arg(&self, i: usize, row: &[Value]) -> Value {
         self.args.get(i).map(|a| a.eval(row)).unwrap_or(Value::Null)
     }
 
@@ -157,9 +184,11 @@ impl Agg {
     /// whose size is fixed.
     pub fn state_len(state: &State) -> usize {
         match state {
-            State::Distinct(set) => set.len(),
             State::Set(_, out) | State::List(out) => out.len(),
             State::Bag(_, bag) => bag.len(),
+            // Sketches are measured in bytes, so `state_bytes_since` is the difference.
+            State::Digest(d) => d.entries() * DIGEST_ENTRY,
+            State::Hll(h) => h.sketch.as_ref().map_or(0, |s| s.bytes()),
             _ => 0,
         }
     }
@@ -170,7 +199,6 @@ impl Agg {
     pub fn state_bytes_since(state: &State, from: usize) -> usize {
         let slot = budget::VALUE_SLOT;
         match state {
-            State::Distinct(set) => set.len().saturating_sub(from) * slot,
             // make_set holds each value twice (the set and the list): fresh means held by those two.
             State::Set(_, out) => out[from.min(out.len())..]
                 .iter()
@@ -181,6 +209,7 @@ impl Agg {
                 .iter()
                 .map(|(k, v)| 3 * slot + k.len() + budget::fresh_bytes(v))
                 .sum(),
+            State::Digest(_) | State::Hll(_) => Agg::state_len(state).saturating_sub(from),
             _ => 0,
         }
     }
@@ -190,7 +219,7 @@ impl Agg {
         use AggKind::*;
         match self.kind {
             CountIf => Some(0),
-            DCountIf | SumIf | AvgIf | MinIf | MaxIf | AnyIf | MakeSetIf | MakeListIf => Some(1),
+            DCountIf | SumIf | AvgIf | MinIf | MaxIf | AnyIf | MakeSetIf | MakeListIf | HllIf => Some(1),
             _ => None,
         }
     }
@@ -207,12 +236,7 @@ impl Agg {
                     *n += 1;
                 }
             }
-            State::Distinct(set) => {
-                let v = self.arg(0, row);
-                if !v.is_null() {
-                    set.insert(v);
-                }
-            }
+            State::Digest(_) | State::Hll(_) => super::sketch_agg::update(self, state, row),
             State::Sum { .. } => add_to_sum(state, self.arg(0, row)),
             State::Avg { sum, n } => {
                 if let Some(f) = self.arg(0, row).as_f64() {
@@ -301,8 +325,8 @@ impl Agg {
     /// Final values (one, or 1 + extra for arg_max/arg_min).
     pub fn finish(&self, state: State) -> Vec<Value> {
         let one = match state {
+            State::Digest(_) | State::Hll(_) => return super::sketch_agg::finish(self, state),
             State::Count(n) => Value::Long(n),
-            State::Distinct(s) => Value::Long(s.len() as i64),
             State::Sum {
                 long,
                 real,
@@ -353,6 +377,9 @@ impl Agg {
         vec![one]
     }
 }
+/// Bytes charged per centroid or buffered value of a digest (mean, weight, flag, and slack).
+const DIGEST_ENTRY: usize = 32;
+
 /// Adds a value to a sum: longs and timespans exactly, other numbers as reals.
 fn add_to_sum(state: &mut State, value: Value) {
     let State::Sum {

@@ -19,6 +19,7 @@ mod prune;
 mod render;
 mod sample;
 mod scan;
+mod sketch_agg;
 mod sources;
 mod types;
 mod window;
@@ -746,7 +747,8 @@ impl<'a> Evaluator<'a> {
         if let Some(kind) = window::WindowKind::lookup(&lower) {
             return self.window_call(kind, args, span, cols, env);
         }
-        if aggregate::lookup(&lower).is_some() {
+        // hll_merge and merge_tdigest are also scalar functions (of two or more sketches).
+        if aggregate::lookup(&lower).is_some() && functions::lookup(&lower).is_none_or(|f| args.len() < f.min) {
             return Err(self.err(span, format!("aggregate `{name}()` can only be used in summarize")));
         }
         let alias = match lower.as_str() {

@@ -73,6 +73,11 @@ fn derive_column_name(e: &Expr) -> Option<String> {
                 n if NAME_KEEPING_FUNCTIONS.contains(&n) => inner(),
                 "strlen" => inner().map(|n| format!("strlen_{n}")),
                 "gettype" => inner().map(|n| format!("type_{n}")),
+                // Named as Microsoft's analyzer names them (…/dcount-hll-function, …/merge-tdigest-function).
+                "dcount_hll" => inner().map(|n| format!("dcount_hll_{n}")),
+                "percentile_tdigest" | "percentiles_array_tdigest" => inner().map(|n| format!("percentile_tdigest_{n}")),
+                "hll_merge" => Some("hll_merged_result".to_owned()),
+                "merge_tdigest" => Some("tdigests_merge_result".to_owned()),
                 _ => None,
             }
         }
@@ -658,10 +663,18 @@ impl Evaluator<'_> {
                 let first = if first.is_empty() { next_column_name(unnamed) } else { first };
                 let mut names = vec![first];
                 names.extend(self.arg_extra_names(kind, args, cols, key_cols));
+                // percentiles(x, 50, 95): a column per percent, all of x's type.
+                let percentiles = super::sketch_agg::column_names(&agg, item.name.as_deref(), &base.clone().unwrap_or_default());
                 // arg_max/arg_min's extra columns are input columns, of their types.
                 let extra_type = |n: &String| cols.iter().find(|c| &c.name == n).map(|c| c.ty);
                 let first_type = super::types::aggregate_type(kind, args, cols);
-                let types = std::iter::once(first_type).chain(names[1..].iter().map(extra_type)).collect();
+                let types = match percentiles {
+                    Some(p) => {
+                        names = p;
+                        vec![first_type; names.len()]
+                    }
+                    None => std::iter::once(first_type).chain(names[1..].iter().map(extra_type)).collect(),
+                };
                 all_aggs.push(agg);
                 return Ok(OutItem::Direct {
                     agg: all_aggs.len() - 1,
@@ -749,14 +762,15 @@ impl Evaluator<'_> {
         keys: &[Column],
         env: &Env,
     ) -> Result<Agg, KqlError> {
+        if super::sketch_agg::is_sketch(kind) {
+            return self.compile_sketch_agg(kind, name, args, span, cols, env);
+        }
         let (min, max) = match kind {
             AggKind::Count => (0, 1),
             AggKind::CountIf => (1, 1),
-            AggKind::DCount => (1, 2),
             AggKind::MakeSet | AggKind::MakeList | AggKind::MakeBag => (1, 2),
             AggKind::MakeSetIf | AggKind::MakeListIf => (2, 3),
             AggKind::ArgMax | AggKind::ArgMin => (2, 64),
-            AggKind::DCountIf => (2, 3),
             AggKind::SumIf | AggKind::AvgIf | AggKind::MinIf | AggKind::MaxIf | AggKind::AnyIf => (2, 2),
             _ => (1, 1),
         };
@@ -792,8 +806,6 @@ impl Evaluator<'_> {
                 || (matches!(kind, AggKind::MakeSetIf | AggKind::MakeListIf) && i == 2);
             if is_size {
                 max_size = c.eval(&[]).as_i64().unwrap_or(max_size as i64).max(0) as usize;
-            } else if kind == AggKind::DCount && i == 1 || kind == AggKind::DCountIf && i == 2 {
-                // accuracy level: counts are exact here.
             } else if is_extra {
                 extra.push(c);
             } else {
@@ -805,6 +817,7 @@ impl Evaluator<'_> {
             args: cargs,
             max_size,
             extra,
+            sketch: Default::default(),
         })
     }
 

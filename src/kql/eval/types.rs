@@ -54,7 +54,10 @@ fn literal_type(l: &Literal) -> Option<KqlType> {
 fn call_type(name: &str, args: &[Expr], cols: &[Column]) -> Option<KqlType> {
     use KqlType::*;
     // With a `typeof(T)` argument the type is T's; the values will say.
-    let typed = matches!((name, args.len()), ("extract", 4) | ("extract_json" | "extractjson", 3));
+    let typed = matches!(
+        (name, args.len()),
+        ("extract", 4) | ("extract_json" | "extractjson" | "percentile_tdigest", 3)
+    );
     if typed {
         return None;
     }
@@ -86,10 +89,53 @@ fn call_type(name: &str, args: &[Expr], cols: &[Column]) -> Option<KqlType> {
         | "strcat_array"
         | "format_ipv4_mask"
         | "gettype"
-        | "dynamic_to_json" => String,
-        "toint" | "tolong" | "strlen" | "countof" | "indexof" | "array_length" | "arraylength" | "hash" | "hourofday" | "getyear"
-        | "getmonth" | "dayofmonth" | "dayofyear" | "monthofyear" | "week_of_year" | "datetime_diff" | "datetime_part"
-        | "array_index_of" | "sign" => Long,
+        | "dynamic_to_json"
+        | "parse_ipv6"
+        | "parse_ipv6_mask"
+        | "format_ipv4"
+        | "translate"
+        | "unicode_codepoints_to_string"
+        | "make_string"
+        | "url_encode_component"
+        | "hash_md5"
+        | "hash_sha1"
+        | "base64_encode_fromguid" => String,
+        "toint"
+        | "tolong"
+        | "strlen"
+        | "countof"
+        | "indexof"
+        | "array_length"
+        | "arraylength"
+        | "hash"
+        | "hourofday"
+        | "getyear"
+        | "getmonth"
+        | "dayofmonth"
+        | "dayofyear"
+        | "monthofyear"
+        | "week_of_year"
+        | "datetime_diff"
+        | "datetime_part"
+        | "array_index_of"
+        | "sign"
+        | "dcount_hll"
+        | "ipv4_compare"
+        | "ipv4_netmask_suffix"
+        | "parse_ipv4"
+        | "parse_ipv4_mask"
+        | "ipv6_compare"
+        | "string_size"
+        | "strcmp"
+        | "binary_and"
+        | "binary_or"
+        | "binary_xor"
+        | "binary_not"
+        | "binary_shift_left"
+        | "binary_shift_right"
+        | "bitset_count_ones" => Long,
+        "array_sum" => Real,
+        "rank_tdigest" | "percentrank_tdigest" => Real,
         "todouble" | "toreal" | "todecimal" | "sqrt" | "exp" | "log" | "log10" | "pow" => Real,
         "tobool"
         | "toboolean"
@@ -102,6 +148,15 @@ fn call_type(name: &str, args: &[Expr], cols: &[Column]) -> Option<KqlType> {
         | "ipv4_is_in_range"
         | "has_any_ipv4_prefix"
         | "set_has_element"
+        | "ipv4_is_match"
+        | "ipv4_is_in_any_range"
+        | "ipv6_is_match"
+        | "ipv6_is_in_range"
+        | "ipv6_is_in_any_range"
+        | "has_ipv4"
+        | "has_ipv4_prefix"
+        | "has_any_ipv4"
+        | "bag_has_key"
         | "not" => Bool,
         "todatetime"
         | "now"
@@ -115,11 +170,35 @@ fn call_type(name: &str, args: &[Expr], cols: &[Column]) -> Option<KqlType> {
         | "endofmonth"
         | "datetime_add"
         | "unixtime_seconds_todatetime"
-        | "unixtime_milliseconds_todatetime" => DateTime,
-        "totimespan" | "totime" | "dayofweek" => TimeSpan,
-        "toguid" => Guid,
+        | "unixtime_milliseconds_todatetime"
+        | "unixtime_microseconds_todatetime"
+        | "unixtime_nanoseconds_todatetime"
+        | "make_datetime" => DateTime,
+        "totimespan" | "totime" | "dayofweek" | "make_timespan" => TimeSpan,
+        "toguid" | "new_guid" | "base64_decode_toguid" => Guid,
         "parse_json" | "todynamic" | "pack" | "bag_pack" | "pack_array" | "split" | "extract_all" | "set_union" | "set_intersect"
         | "set_difference" | "array_concat" | "array_slice" | "array_split" | "bag_keys" | "bag_merge" | "parse_url" => Dynamic,
+        "percentile_tdigest" | "percentiles_array_tdigest" | "merge_tdigest" | "hll_merge" => Dynamic,
+        "ipv4_range_to_cidr_list"
+        | "geo_info_from_ip_address"
+        | "zip"
+        | "array_sort_asc"
+        | "array_sort_desc"
+        | "array_reverse"
+        | "array_rotate_left"
+        | "array_rotate_right"
+        | "array_shift_left"
+        | "array_shift_right"
+        | "array_iff"
+        | "array_iif"
+        | "bag_remove_keys"
+        | "bag_set_key"
+        | "bag_zip"
+        | "jaccard_index"
+        | "parseurl"
+        | "parse_urlquery"
+        | "parseurlquery"
+        | "parse_path" => Dynamic,
         "bin" | "floor" | "bin_at" | "round" | "abs" | "ceiling" | "min_of" | "max_of" | "coalesce" => static_type(args.first()?, cols)?,
         "iff" | "iif" => static_type(args.get(1)?, cols).or_else(|| static_type(args.get(2)?, cols))?,
         // Window functions (…/window-functions): prev/next give their column's type, a running
@@ -162,10 +241,16 @@ pub(crate) fn aggregate_type(kind: AggKind, args: &[Expr], cols: &[Column]) -> O
         Count | CountIf | DCount | DCountIf => KqlType::Long,
         Avg | AvgIf | Stdev | Variance => KqlType::Real,
         MakeSet | MakeSetIf | MakeList | MakeListIf | MakeBag => KqlType::Dynamic,
+        PercentilesArray | TDigest | TDigestMerge | Hll | HllIf | HllMerge => KqlType::Dynamic,
         Sum | SumIf => match static_type(args.first()?, cols)? {
             KqlType::Int => KqlType::Long,
             other => other,
         },
         Min | Max | MinIf | MaxIf | ArgMax | ArgMin | TakeAny | AnyIf => static_type(args.first()?, cols)?,
+        Percentiles => match static_type(args.first()?, cols)? {
+            KqlType::Int => KqlType::Long,
+            KqlType::Decimal => KqlType::Real,
+            other => other,
+        },
     })
 }

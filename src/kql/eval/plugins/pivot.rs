@@ -142,6 +142,7 @@ impl Evaluator<'_> {
                 args: Vec::new(),
                 max_size: 0,
                 extra: Vec::new(),
+                sketch: Default::default(),
             };
             return Ok((count, Some(KqlType::Long), HashSet::new()));
         };
@@ -167,11 +168,16 @@ impl Evaluator<'_> {
             None => aggregate::default_max(name),
         };
         let ty = types::aggregate_type(kind, args, &t.columns);
+        // dcount estimates through its sketch, as summarize's does (…/dcount-aggfunction).
+        if super::super::sketch_agg::is_sketch(kind) {
+            return Ok((self.compile_sketch_agg(kind, name, args, *span, &t.columns, env)?, ty, read));
+        }
         let agg = Agg {
             kind,
             args: cargs,
             max_size,
             extra: Vec::new(),
+            sketch: Default::default(),
         };
         Ok((agg, ty, read))
     }
