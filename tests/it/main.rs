@@ -21,6 +21,7 @@ mod kql_generated;
 mod kql_operators;
 mod kql_seed;
 mod kql_semantics;
+mod kql_series;
 mod kql_tree;
 mod library;
 mod output_dir;

@@ -9,7 +9,9 @@ mod external;
 mod meter;
 mod ops;
 mod prune;
+mod series;
 mod sources;
+mod tuple;
 mod types;
 
 use std::cell::{Cell, RefCell};
@@ -582,8 +584,16 @@ impl<'a> Evaluator<'a> {
             }
             _ => {}
         }
+        // `\0name` is a multi-value function as eval/tuple.rs calls it, to split into columns.
+        let (lower, split) = match lower.strip_prefix('\0') {
+            Some(inner) => (inner.to_string(), true),
+            None => (lower, false),
+        };
         if aggregate::lookup(&lower).is_some() {
-            return Err(self.err(span, format!("aggregate `{name}()` can only be used in summarize")));
+            return Err(self.err(span, format!("aggregate `{name}()` can only be used in summarize or make-series")));
+        }
+        if !split && let Some(fields) = functions::series::fields(&lower) {
+            return Err(self.err(span, tuple::misuse(name, fields)));
         }
         let alias = match lower.as_str() {
             "long" | "int" => "tolong",
@@ -594,10 +604,10 @@ impl<'a> Evaluator<'a> {
             other => other,
         };
         let Some(def) = functions::lookup(alias) else {
-            let known = functions::NAMES
-                .iter()
-                .copied()
-                .chain(["toscalar", "column_ifexists", "now", "ago"]);
+            if functions::series::NOT_YET.contains(&alias) {
+                return Err(KqlError::Unsupported(format!("function `{name}()`")));
+            }
+            let known = functions::all_names().chain(["toscalar", "column_ifexists", "now", "ago"]);
             return Err(match suggest(&lower, known) {
                 Some(s) if s != lower => self.err(span, format!("unknown function `{name}`; did you mean `{s}`?")),
                 _ => KqlError::Unsupported(format!("function `{name}()`")),
@@ -608,10 +618,14 @@ impl<'a> Evaluator<'a> {
         for a in args {
             cargs.push(self.compile(a, cols, env)?);
         }
+        // Option words and bounds written as constants are checked here, where they can be located.
+        if let Err((i, msg)) = functions::check_args(alias, &cargs) {
+            return Err(self.err(args.get(i).map_or(span, Expr::span), msg));
+        }
         if alias == "new_guid" {
             return Ok(CExpr::Call("new_guid", def.f, cargs));
         }
-        let static_name: &'static str = functions::NAMES.iter().find(|n| **n == alias).copied().unwrap_or("fn");
+        let static_name: &'static str = functions::all_names().find(|n| *n == alias).unwrap_or("fn");
         Ok(CExpr::Call(static_name, def.f, cargs))
     }
 
@@ -737,5 +751,6 @@ pub(crate) fn op_name(op: &Operator) -> &'static str {
         Operator::Serialize(_) => "serialize",
         Operator::GetSchema => "getschema",
         Operator::BagUnpack(_) => "evaluate bag_unpack",
+        Operator::MakeSeries(_) => "make-series",
     }
 }

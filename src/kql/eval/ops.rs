@@ -65,7 +65,7 @@ const NAME_KEEPING_FUNCTIONS: &[&str] = &[
 /// columns and paths keep theirs (`B.x` is `B_x`), so do [`NAME_KEEPING_FUNCTIONS`] over them,
 /// `strlen(C)` is `strlen_C` and `gettype(A)` `type_A`; anything else is generated (`Column1`…)
 /// so it can never silently replace an input column.
-fn derive_column_name(e: &Expr) -> Option<String> {
+pub(super) fn derive_column_name(e: &Expr) -> Option<String> {
     match e {
         Expr::Call { name, args, .. } => {
             let inner = || args.first().and_then(derive_column_name);
@@ -116,12 +116,12 @@ fn glob(pattern: &str, name: &str) -> bool {
 }
 
 /// The null to pad a missing cell of a column type with (strings are never null: empty instead).
-fn null_of(ty: KqlType) -> Value {
+pub(super) fn null_of(ty: KqlType) -> Value {
     if ty == KqlType::String { Value::str("") } else { Value::Null }
 }
 
 /// Adds `name` to `names`, renaming clashes `name1`, `name2`, … (as join does for right-side columns).
-fn unique_name(name: &str, names: &[String]) -> String {
+pub(super) fn unique_name(name: &str, names: &[String]) -> String {
     if !names.iter().any(|n| n == name) {
         return name.to_string();
     }
@@ -153,6 +153,10 @@ impl Evaluator<'_> {
         // after the first): moving rows instead of cloning and dropping them is most of their cost.
         match op {
             Operator::Where(pred) => return self.filter(t, pred, env).map(Arc::new),
+            // `(a, b) = series_fit_line(…)` and other multi-value calls (eval/tuple.rs).
+            Operator::Extend(items) | Operator::Project(items) if super::tuple::has_multi_value(items, env) => {
+                return self.apply_multi_value(items, matches!(op, Operator::Extend(_)), t, env);
+            }
             Operator::Extend(items) => return Ok(Arc::new(self.extend(t, items, env)?)),
             Operator::Serialize(items) if !items.is_empty() => return Ok(Arc::new(self.extend(t, items, env)?)),
             _ => {}
@@ -169,6 +173,7 @@ impl Evaluator<'_> {
             Operator::Join(spec) => self.join(&t, spec, env)?,
             Operator::Lookup(spec) => self.lookup(&t, spec, env)?,
             Operator::BagUnpack(args) => self.bag_unpack(&t, args, env)?,
+            Operator::MakeSeries(spec) => self.make_series(&t, spec, env)?,
             Operator::Union(spec) => return self.union(Some(t), spec, env),
             Operator::MvExpand(spec) => self.mv_expand(&t, spec, env)?,
             Operator::MvApply { expand, body } => self.mv_apply(&t, expand, body, env)?,
@@ -527,7 +532,7 @@ impl Evaluator<'_> {
     }
 
     /// The `by` keys: their output columns and compiled expressions.
-    fn summarize_keys(
+    pub(super) fn summarize_keys(
         &self,
         cols: &[Column],
         by: &[NamedExpr],
@@ -567,18 +572,7 @@ impl Evaluator<'_> {
             let lower = name.to_ascii_lowercase();
             if let (Some((kind, prefix)), false) = (aggregate::lookup(&lower), matches!(env.get(name), Some(Binding::Function(_)))) {
                 let agg = self.compile_agg(kind, &lower, args, *span, cols, key_cols, env)?;
-                let base = args.first().and_then(derive_name);
-                let first = match (&item.name, kind) {
-                    (Some(n), _) => n.clone(),
-                    (None, AggKind::Count) | (None, AggKind::CountIf) => prefix.to_string(),
-                    (None, AggKind::ArgMax | AggKind::ArgMin) => match &args.first() {
-                        Some(Expr::Ident(n, _)) => n.clone(),
-                        _ => format!("{prefix}{}", base.clone().unwrap_or_default()),
-                    },
-                    (None, _) => format!("{prefix}{}", base.clone().unwrap_or_default()),
-                };
-                let first = if first.is_empty() { next_column_name(unnamed) } else { first };
-                let mut names = vec![first];
+                let mut names = vec![agg_column_name(item.name.as_deref(), kind, prefix, args, unnamed)];
                 names.extend(self.arg_extra_names(kind, args, cols, key_cols));
                 // arg_max/arg_min's extra columns are input columns, of their types.
                 let extra_type = |n: &String| cols.iter().find(|c| &c.name == n).map(|c| c.ty);
@@ -661,7 +655,7 @@ impl Evaluator<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn compile_agg(
+    pub(super) fn compile_agg(
         &self,
         kind: AggKind,
         name: &str,
@@ -1411,8 +1405,24 @@ enum OutItem {
     },
 }
 
+/// The (first) column of an aggregate call: its explicit name, else Kusto's: `count_`,
+/// `countif_`, arg_max's column as is, others the prefix and the argument's name (`sum_X`).
+pub(super) fn agg_column_name(name: Option<&str>, kind: AggKind, prefix: &str, args: &[Expr], unnamed: &mut usize) -> String {
+    let base = || args.first().and_then(derive_name).unwrap_or_default();
+    let first = match (name, kind) {
+        (Some(n), _) => n.to_string(),
+        (None, AggKind::Count) | (None, AggKind::CountIf) => prefix.to_string(),
+        (None, AggKind::ArgMax | AggKind::ArgMin) => match &args.first() {
+            Some(Expr::Ident(n, _)) => n.clone(),
+            _ => format!("{prefix}{}", base()),
+        },
+        (None, _) => format!("{prefix}{}", base()),
+    };
+    if first.is_empty() { next_column_name(unnamed) } else { first }
+}
+
 /// `Column1`, `Column2`, …: Kusto's names for unnamed computed columns.
-fn next_column_name(unnamed: &mut usize) -> String {
+pub(super) fn next_column_name(unnamed: &mut usize) -> String {
     *unnamed += 1;
     format!("Column{unnamed}")
 }

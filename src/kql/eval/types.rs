@@ -122,6 +122,8 @@ fn call_type(name: &str, args: &[Expr], cols: &[Column]) -> Option<KqlType> {
         | "set_difference" | "array_concat" | "array_slice" | "array_split" | "bag_keys" | "bag_merge" | "parse_url" => Dynamic,
         "bin" | "floor" | "bin_at" | "round" | "abs" | "ceiling" | "min_of" | "max_of" | "coalesce" => static_type(args.first()?, cols)?,
         "iff" | "iif" => static_type(args.get(1)?, cols).or_else(|| static_type(args.get(2)?, cols))?,
+        // Arrays, or bags for the `_dynamic` ones (…/scalar-functions#series-processing-functions).
+        n if n.starts_with("series_") => Dynamic,
         _ => return None,
     })
 }

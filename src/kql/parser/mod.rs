@@ -9,6 +9,7 @@ use super::lexer::{Tok, Token, lex};
 use super::value::{KqlType, parse_datetime, parse_timespan};
 
 mod operators;
+mod series;
 
 /// The `(name: type, …)` columns and `[expr, …]` values of `datatable` and `externaldata`.
 type SchemaAndValues = (Vec<(String, KqlType)>, Vec<Expr>);
@@ -472,11 +473,13 @@ impl<'a> Parser<'a> {
             return Ok(NamedExpr {
                 name: Some(name),
                 expr: self.expr()?,
+                names: Vec::new(),
             });
         }
         Ok(NamedExpr {
             name: None,
             expr: self.expr()?,
+            names: Vec::new(),
         })
     }
 
@@ -761,7 +764,7 @@ impl<'a> Parser<'a> {
             }
         }
         let items = self.comma_separated(|p| {
-            let NamedExpr { name, expr } = p.named()?;
+            let NamedExpr { name, expr, .. } = p.named()?;
             let to_type = if p.eat_word("to") {
                 p.expect_word("typeof")?;
                 p.expect_sym("(")?;

@@ -49,8 +49,8 @@ const fn not_yet(names: &'static [&'static str]) -> OperatorDef {
 /// Every tabular operator of KQL that queries over these tables use, in the order docs list them.
 pub(super) const OPERATORS: &[OperatorDef] = &[
     parsed(&["where", "filter"], |p| Ok(Operator::Where(p.expr()?))),
-    parsed(&["extend"], |p| Ok(Operator::Extend(p.named_list()?))),
-    parsed(&["project"], |p| Ok(Operator::Project(p.named_list()?))),
+    parsed(&["extend"], |p| Ok(Operator::Extend(p.assignments()?))),
+    parsed(&["project"], |p| Ok(Operator::Project(p.assignments()?))),
     parsed(&["project-away"], |p| Ok(Operator::ProjectAway(p.patterns()?))),
     parsed(&["project-keep"], |p| Ok(Operator::ProjectKeep(p.patterns()?))),
     parsed(&["project-rename"], |p| p.project_rename_op()),
@@ -74,7 +74,7 @@ pub(super) const OPERATORS: &[OperatorDef] = &[
     parsed(&["serialize"], |p| p.serialize_op()),
     parsed(&["getschema"], |_| Ok(Operator::GetSchema)),
     parsed(&["evaluate"], |p| p.evaluate_op()),
-    not_yet(&["make-series"]),
+    parsed(&["make-series"], |p| p.make_series_op()),
     not_yet(&["render"]),
     not_yet(&["invoke"]),
     not_yet(&["facet"]),
