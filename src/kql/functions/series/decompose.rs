@@ -166,7 +166,8 @@ fn decompose_parts(xs: &[Option<f64>], args: &DecomposeArgs) -> Parts {
     let around = |i: usize, x: f64| x - level.as_ref().map_or(0.0, |l| l.at(i as f64));
     let seasonal: Vec<f64> = match period {
         Some(p) => {
-            let medians: Vec<f64> = (0..p)
+            // Phases past the series' end have no points (and a huge period no memory to spare).
+            let medians: Vec<f64> = (0..p.min(xs.len()))
                 .map(|phase| median((phase..learn).step_by(p).filter_map(|i| xs[i].map(|x| around(i, x))).collect()))
                 .collect();
             (0..xs.len()).map(|i| medians[i % p]).collect()
@@ -369,6 +370,8 @@ mod tests {
         let parts = decompose_parts(&xs, &args(Seasonality::Period(3), Trend::LineFit));
         let worst = parts.residual.iter().flatten().fold(0.0f64, |m, r| m.max(r.abs()));
         assert!(worst < 0.1, "{:?}", parts.residual);
+        let huge = decompose_parts(&xs, &args(Seasonality::Period(usize::MAX), Trend::None));
+        assert_eq!(huge.residual.iter().flatten().sum::<f64>(), 0.0, "each point is its own phase");
         let off = decompose_parts(&xs, &args(Seasonality::Off, Trend::None));
         assert_eq!((off.baseline[4], off.residual[4]), (0.0, xs[4]));
     }
