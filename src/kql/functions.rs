@@ -38,13 +38,36 @@ macro_rules! table {
         pub fn lookup(name: &str) -> Option<FnDef> {
             match name {
                 $($name => Some(FnDef { f: $f, min: $min, max: $max }),)*
-                _ => None,
+                _ => fallback(name),
             }
         }
     };
 }
 
+// After the macro, which it uses for its own table.
+pub mod series;
+
+/// Every scalar function name, the `series_*` ones included (suggestions, static names).
+pub fn all_names() -> impl Iterator<Item = &'static str> {
+    NAMES.iter().copied().chain(series::NAMES.iter().copied())
+}
+
+/// Checks a call's constant arguments (option words, bounds) before any row is evaluated: the
+/// index of the wrong argument and what is wrong.
+pub fn check_args(name: &str, args: &[super::eval::expr::CExpr]) -> Result<(), (usize, String)> {
+    if !name.starts_with("series_") {
+        return Ok(());
+    }
+    let consts: Vec<Option<Value>> = args.iter().map(|a| a.is_const().then(|| a.eval(&[]))).collect();
+    series::check_args(name, &consts)
+}
+
 const MANY: usize = 64;
+
+/// Functions outside this table: the `series_*` family (functions/series.rs).
+fn fallback(name: &str) -> Option<FnDef> {
+    series::lookup(name)
+}
 
 table! {
     "tostring" => (|a| Value::String(a[0].to_kql_string()), 1, 1),

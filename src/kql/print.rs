@@ -271,6 +271,16 @@ fn write_tables(f: &mut Formatter<'_>, tables: &[Pipeline]) -> fmt::Result {
 
 impl Display for NamedExpr {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if !self.names.is_empty() {
+            f.write_str("(")?;
+            for (i, n) in self.names.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write_name(f, &n.text)?;
+            }
+            f.write_str(") = ")?;
+        }
         if let Some(n) = &self.name {
             write_name(f, n)?;
             f.write_str(" = ")?;
@@ -493,6 +503,7 @@ impl Display for Operator {
             }
             Operator::ParseKv(spec) => write!(f, "{spec}"),
             Operator::Render(spec) => write!(f, "{spec}"),
+            Operator::MakeSeries(spec) => write!(f, "make-series {spec}"),
         }
     }
 }
@@ -535,6 +546,48 @@ fn write_scan(f: &mut Formatter<'_>, spec: &ScanSpec) -> fmt::Result {
         f.write_str(";")?;
     }
     f.write_str(" )")
+}
+
+impl Display for MakeSeriesSpec {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if let Some(k) = self.kind {
+            write!(f, "kind={} ", k.word())?;
+        }
+        for (k, v) in &self.hints {
+            write!(f, "{k}={v} ")?;
+        }
+        for (i, a) in self.aggs.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}", a.agg)?;
+            if let Some(d) = &a.default {
+                write!(f, " default = {d}")?;
+            }
+        }
+        // The axis is read as an arithmetic expression; anything else is parenthesised.
+        match &self.axis {
+            e @ Expr::Binary(BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod, ..) => write!(f, " on {e}")?,
+            e @ (Expr::Binary(..) | Expr::Between { .. } | Expr::In { .. }) => write!(f, " on ({e})")?,
+            e => write!(f, " on {e}")?,
+        }
+        match &self.range {
+            SeriesRange::Step { from, to, step } => {
+                if let Some(e) = from {
+                    write!(f, " from {e}")?;
+                }
+                if let Some(e) = to {
+                    write!(f, " to {e}")?;
+                }
+                write!(f, " step {step}")?;
+            }
+            SeriesRange::InRange { start, stop, step } => write!(f, " in range({start}, {stop}, {step})")?,
+        }
+        if !self.by.is_empty() {
+            write!(f, " by {}", comma(&self.by))?;
+        }
+        Ok(())
+    }
 }
 
 impl Display for Literal {

@@ -251,8 +251,8 @@ fn errors_name_the_problem_and_suggest() {
         .expect_err("unknown fn")
         .to_string();
     assert!(e.contains("unknown function `tostrng`; did you mean `tostring`?"), "{e}");
-    let e = eval_err("print x = series_decompose_anomalies(dynamic([1]))");
-    assert_eq!(e, "function `series_decompose_anomalies()` is not supported by tenantless yet");
+    let e = eval_err("print x = series_fir(dynamic([1]), dynamic([1]))");
+    assert_eq!(e, "function `series_fir()` is not supported by tenantless yet");
     let e = eval_err("print x = 1 | evaluate schema_merge()");
     assert_eq!(e, "`evaluate schema_merge` is not supported by tenantless yet");
     let e = eval_err("print x = 1\n| summarize by ");

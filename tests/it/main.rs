@@ -24,6 +24,7 @@ mod kql_operators;
 mod kql_plugins;
 mod kql_seed;
 mod kql_semantics;
+mod kql_series;
 mod kql_tree;
 mod kql_window;
 mod library;

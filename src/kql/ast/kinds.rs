@@ -108,6 +108,18 @@ impl Keyword for MvExpandKind {
     const ALL: &'static [(Self, &'static [&'static str])] = &[(MvExpandKind::Bag, &["bag"]), (MvExpandKind::Array, &["array"])];
 }
 
+/// `make-series kind=…` (…/make-series-operator): only `nonempty`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MakeSeriesKind {
+    /// A row of default values when the input is empty, instead of no row.
+    NonEmpty,
+}
+
+impl Keyword for MakeSeriesKind {
+    const WHAT: &'static str = "make-series kind";
+    const ALL: &'static [(Self, &'static [&'static str])] = &[(MakeSeriesKind::NonEmpty, &["nonempty"])];
+}
+
 /// `parse kind=…` (…/parse-operator).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ParseKind {

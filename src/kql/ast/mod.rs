@@ -8,7 +8,7 @@ mod scan;
 
 pub use super::error::Span;
 use super::value::KqlType;
-pub use kinds::{JoinKind, Keyword, LookupKind, MvExpandKind, Name, NullsPlacement, ParseKind, SortOrder, UnionKind};
+pub use kinds::{JoinKind, Keyword, LookupKind, MakeSeriesKind, MvExpandKind, Name, NullsPlacement, ParseKind, SortOrder, UnionKind};
 pub use more::{
     FacetSpec, FindProjection, FindSpec, ForkLeg, ParseKvOptions, ParseKvSpec, PartitionBody, PartitionSpec, PartitionStrategy,
     RenderProperty, RenderSpec, RenderValue, RenderValueKind, SearchKind, SearchSpec, TopNestedLevel, Visualization,
@@ -167,6 +167,10 @@ pub struct NamedExpr {
     pub name: Option<String>,
     /// The value.
     pub expr: Expr,
+    /// `(a, b, …) = f(…)` in `extend`/`project`: the names of the columns a function returning
+    /// several values (`series_stats`, `series_fit_line`, …) fills, in order; empty otherwise
+    /// (then `name` says the name, if any).
+    pub names: Vec<Name>,
 }
 
 /// A tabular operator.
@@ -298,6 +302,58 @@ pub enum Operator {
     ParseKv(ParseKvSpec),
     /// `render …`: visualization properties only; rows pass through.
     Render(RenderSpec),
+    /// `make-series …`: per group, arrays of aggregates along an axis (…/make-series-operator).
+    MakeSeries(Box<MakeSeriesSpec>),
+}
+
+/// `make-series [kind=nonempty] aggregations on Axis (from … to … step … | in range(…)) [by …]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MakeSeriesSpec {
+    /// `kind=nonempty`: a row of default series even when nothing was aggregated.
+    pub kind: Option<MakeSeriesKind>,
+    /// `hint.name=value` options, kept for printing; they only tune performance in Kusto.
+    pub hints: Vec<(String, Expr)>,
+    /// `[Column =] Aggregation [default = Value]`, at least one.
+    pub aggs: Vec<SeriesAgg>,
+    /// The axis the series are ordered by (usually a datetime column).
+    pub axis: Expr,
+    /// Which bins the axis is cut into.
+    pub range: SeriesRange,
+    /// Grouping keys: one output row per distinct combination.
+    pub by: Vec<NamedExpr>,
+}
+
+/// One aggregation of `make-series`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesAgg {
+    /// The aggregate call and its optional column name.
+    pub agg: NamedExpr,
+    /// `default = Value`: the element of bins without rows (0 when absent).
+    pub default: Option<Expr>,
+}
+
+/// The bins of `make-series`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SeriesRange {
+    /// `[from start] [to end] step step`: bins `bin_at(axis, step, start)`, `end` exclusive; a
+    /// missing bound comes from the data.
+    Step {
+        /// The first bin's start.
+        from: Option<Expr>,
+        /// The exclusive end.
+        to: Option<Expr>,
+        /// The bin size.
+        step: Expr,
+    },
+    /// `in range(start, stop, step)`: bins `bin(axis, step)` from `start`'s to `stop`'s, inclusive.
+    InRange {
+        /// The value whose bin is the first.
+        start: Expr,
+        /// The value whose bin is the last.
+        stop: Expr,
+        /// The bin size.
+        step: Expr,
+    },
 }
 
 /// `join kind=… (right) on …`.

@@ -19,8 +19,10 @@ mod prune;
 mod render;
 mod sample;
 mod scan;
+mod series;
 mod sketch_agg;
 mod sources;
+mod tuple;
 mod types;
 mod window;
 
@@ -747,9 +749,17 @@ impl<'a> Evaluator<'a> {
         if let Some(kind) = window::WindowKind::lookup(&lower) {
             return self.window_call(kind, args, span, cols, env);
         }
+        // `\0name` is a multi-value function as eval/tuple.rs calls it, to split into columns.
+        let (lower, split) = match lower.strip_prefix('\0') {
+            Some(inner) => (inner.to_string(), true),
+            None => (lower, false),
+        };
         // hll_merge and merge_tdigest are also scalar functions (of two or more sketches).
         if aggregate::lookup(&lower).is_some() && functions::lookup(&lower).is_none_or(|f| args.len() < f.min) {
-            return Err(self.err(span, format!("aggregate `{name}()` can only be used in summarize")));
+            return Err(self.err(span, format!("aggregate `{name}()` can only be used in summarize or make-series")));
+        }
+        if !split && let Some(fields) = functions::series::fields(&lower) {
+            return Err(self.err(span, tuple::misuse(name, fields)));
         }
         let alias = match lower.as_str() {
             "long" | "int" => "tolong",
@@ -763,9 +773,10 @@ impl<'a> Evaluator<'a> {
             if let Some(e) = self.broken_function(name, span) {
                 return Err(e);
             }
-            let known = functions::NAMES
-                .iter()
-                .copied()
+            if functions::series::NOT_YET.contains(&alias) {
+                return Err(KqlError::Unsupported(format!("function `{name}()`")));
+            }
+            let known = functions::all_names()
                 .chain(["toscalar", "column_ifexists", "now", "ago"])
                 .chain(window::names());
             return Err(match suggest(&lower, known) {
@@ -778,10 +789,14 @@ impl<'a> Evaluator<'a> {
         for a in args {
             cargs.push(self.compile(a, cols, env)?);
         }
+        // Option words and bounds written as constants are checked here, where they can be located.
+        if let Err((i, msg)) = functions::check_args(alias, &cargs) {
+            return Err(self.err(args.get(i).map_or(span, Expr::span), msg));
+        }
         if alias == "new_guid" {
             return Ok(CExpr::Call("new_guid", def.f, cargs));
         }
-        let static_name: &'static str = functions::NAMES.iter().find(|n| **n == alias).copied().unwrap_or("fn");
+        let static_name: &'static str = functions::all_names().find(|n| *n == alias).unwrap_or("fn");
         Ok(CExpr::Call(static_name, def.f, cargs))
     }
 
@@ -917,6 +932,7 @@ pub(crate) fn op_name(op: &Operator) -> &'static str {
         Operator::ParseWhere { .. } => "parse-where",
         Operator::ParseKv(_) => "parse-kv",
         Operator::Render(_) => "render",
+        Operator::MakeSeries(_) => "make-series",
     }
 }
 

@@ -91,10 +91,12 @@ impl Evaluator<'_> {
                         args: Vec::new(),
                         span: column.span,
                     },
+                    names: Vec::new(),
                 }],
                 by: vec![NamedExpr {
                     name: None,
                     expr: Expr::Ident(column.text.clone(), column.span),
+                    names: Vec::new(),
                 }],
             };
             out.push((None, self.apply(&count, input.clone(), &mut env.clone())?));

@@ -45,6 +45,7 @@ fn named(name: &str, expr: Expr) -> NamedExpr {
     NamedExpr {
         name: Some(name.to_owned()),
         expr,
+        names: Vec::new(),
     }
 }
 
@@ -224,6 +225,7 @@ impl Evaluator<'_> {
             by: vec![NamedExpr {
                 name: None,
                 expr: expr.clone(),
+                names: Vec::new(),
             }],
         };
         let top = Operator::Top {

@@ -65,7 +65,7 @@ const NAME_KEEPING_FUNCTIONS: &[&str] = &[
 /// columns and paths keep theirs (`B.x` is `B_x`), so do [`NAME_KEEPING_FUNCTIONS`] over them,
 /// `strlen(C)` is `strlen_C` and `gettype(A)` `type_A`; anything else is generated (`Column1`…)
 /// so it can never silently replace an input column.
-fn derive_column_name(e: &Expr) -> Option<String> {
+pub(super) fn derive_column_name(e: &Expr) -> Option<String> {
     match e {
         Expr::Call { name, args, .. } => {
             let inner = || args.first().and_then(derive_column_name);
@@ -165,6 +165,10 @@ impl Evaluator<'_> {
         // after the first): moving rows instead of cloning and dropping them is most of their cost.
         match op {
             Operator::Where(pred) => return self.filter(t, pred, env).map(Arc::new),
+            // `(a, b) = series_fit_line(…)` and other multi-value calls (eval/tuple.rs).
+            Operator::Extend(items) | Operator::Project(items) if super::tuple::has_multi_value(items, env) => {
+                return self.apply_multi_value(items, matches!(op, Operator::Extend(_)), t, env);
+            }
             Operator::Extend(items) => return Ok(Arc::new(self.extend(t, items, env)?)),
             Operator::Serialize(items) if !items.is_empty() => {
                 // `serialize` itself serializes: its own expressions may use window functions.
@@ -197,6 +201,7 @@ impl Evaluator<'_> {
             Operator::Lookup(spec) => self.lookup(&t, spec, env)?,
             Operator::Scan(spec) => self.scan(&t, spec, env)?,
             Operator::Evaluate(spec) => self.evaluate(&t, spec, env)?,
+            Operator::MakeSeries(spec) => self.make_series(&t, spec, env)?,
             Operator::Union(spec) => return self.union(Some(t), spec, env),
             Operator::MvExpand(spec) => self.mv_expand(&t, spec, env)?,
             Operator::MvApply { expand, body } => self.mv_apply(&t, expand, body, env)?,
@@ -610,7 +615,7 @@ impl Evaluator<'_> {
     }
 
     /// The `by` keys: their output columns and compiled expressions.
-    fn summarize_keys(
+    pub(super) fn summarize_keys(
         &self,
         cols: &[Column],
         by: &[NamedExpr],
@@ -650,21 +655,11 @@ impl Evaluator<'_> {
             let lower = name.to_ascii_lowercase();
             if let (Some((kind, prefix)), false) = (aggregate::lookup(&lower), matches!(env.get(name), Some(Binding::Function(_)))) {
                 let agg = self.compile_agg(kind, &lower, args, *span, cols, key_cols, env)?;
-                let base = args.first().and_then(derive_name);
-                let first = match (&item.name, kind) {
-                    (Some(n), _) => n.clone(),
-                    (None, AggKind::Count) | (None, AggKind::CountIf) => prefix.to_string(),
-                    (None, AggKind::ArgMax | AggKind::ArgMin) => match &args.first() {
-                        Some(Expr::Ident(n, _)) => n.clone(),
-                        _ => format!("{prefix}{}", base.clone().unwrap_or_default()),
-                    },
-                    (None, _) => format!("{prefix}{}", base.clone().unwrap_or_default()),
-                };
-                let first = if first.is_empty() { next_column_name(unnamed) } else { first };
-                let mut names = vec![first];
+                let mut names = vec![agg_column_name(item.name.as_deref(), kind, prefix, args, unnamed)];
                 names.extend(self.arg_extra_names(kind, args, cols, key_cols));
                 // percentiles(x, 50, 95): a column per percent, all of x's type.
-                let percentiles = super::sketch_agg::column_names(&agg, item.name.as_deref(), &base.clone().unwrap_or_default());
+                let percentiles =
+                    super::sketch_agg::column_names(&agg, item.name.as_deref(), &args.first().and_then(derive_name).unwrap_or_default());
                 // arg_max/arg_min's extra columns are input columns, of their types.
                 let extra_type = |n: &String| cols.iter().find(|c| &c.name == n).map(|c| c.ty);
                 let first_type = super::types::aggregate_type(kind, args, cols);
@@ -752,7 +747,7 @@ impl Evaluator<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn compile_agg(
+    pub(super) fn compile_agg(
         &self,
         kind: AggKind,
         name: &str,
@@ -1432,8 +1427,24 @@ enum OutItem {
     },
 }
 
+/// The (first) column of an aggregate call: its explicit name, else Kusto's: `count_`,
+/// `countif_`, arg_max's column as is, others the prefix and the argument's name (`sum_X`).
+pub(super) fn agg_column_name(name: Option<&str>, kind: AggKind, prefix: &str, args: &[Expr], unnamed: &mut usize) -> String {
+    let base = || args.first().and_then(derive_name).unwrap_or_default();
+    let first = match (name, kind) {
+        (Some(n), _) => n.to_string(),
+        (None, AggKind::Count) | (None, AggKind::CountIf) => prefix.to_string(),
+        (None, AggKind::ArgMax | AggKind::ArgMin) => match &args.first() {
+            Some(Expr::Ident(n, _)) => n.clone(),
+            _ => format!("{prefix}{}", base()),
+        },
+        (None, _) => format!("{prefix}{}", base()),
+    };
+    if first.is_empty() { next_column_name(unnamed) } else { first }
+}
+
 /// `Column1`, `Column2`, …: Kusto's names for unnamed computed columns.
-fn next_column_name(unnamed: &mut usize) -> String {
+pub(super) fn next_column_name(unnamed: &mut usize) -> String {
     *unnamed += 1;
     format!("Column{unnamed}")
 }

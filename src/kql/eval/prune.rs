@@ -107,6 +107,15 @@ fn op_idents(op: &Operator, env: &Env, out: &mut HashSet<String>) -> Option<bool
             }
             _ => None,
         },
+        Operator::MakeSeries(spec) => {
+            let range = match &spec.range {
+                SeriesRange::Step { from, to, step } => vec![from.as_ref(), to.as_ref(), Some(step)],
+                SeriesRange::InRange { start, stop, step } => vec![Some(start), Some(stop), Some(step)],
+            };
+            let exprs = spec.aggs.iter().flat_map(|a| [Some(&a.agg.expr), a.default.as_ref()]);
+            let mut exprs = exprs.chain(range).chain([Some(&spec.axis)]).flatten();
+            ok(exprs.all(|e| idents(e, env, out)) && all(&spec.by, out), true)
+        }
         _ => None,
     }
 }

@@ -210,6 +210,8 @@ fn call_type(name: &str, args: &[Expr], cols: &[Column]) -> Option<KqlType> {
             Int => Long,
             other => other,
         },
+        // Arrays, or bags for the `_dynamic` ones (…/scalar-functions#series-processing-functions).
+        n if n.starts_with("series_") => Dynamic,
         _ => return None,
     })
 }

@@ -12,6 +12,7 @@ mod more;
 mod operators;
 mod plugins;
 mod scan;
+mod series;
 
 /// The `(name: type, …)` columns and `[expr, …]` values of `datatable` and `externaldata`.
 type SchemaAndValues = (Vec<(String, KqlType)>, Vec<Expr>);
@@ -532,11 +533,13 @@ impl<'a> Parser<'a> {
             return Ok(NamedExpr {
                 name: Some(name),
                 expr: self.expr()?,
+                names: Vec::new(),
             });
         }
         Ok(NamedExpr {
             name: None,
             expr: self.expr()?,
+            names: Vec::new(),
         })
     }
 
@@ -806,7 +809,7 @@ impl<'a> Parser<'a> {
             }
         }
         let items = self.comma_separated(|p| {
-            let NamedExpr { name, expr } = p.named()?;
+            let NamedExpr { name, expr, .. } = p.named()?;
             let to_type = if p.eat_word("to") {
                 p.expect_word("typeof")?;
                 p.expect_sym("(")?;

@@ -49,8 +49,8 @@ const fn not_yet(names: &'static [&'static str]) -> OperatorDef {
 /// Every tabular operator of KQL that queries over these tables use, in the order docs list them.
 pub(super) const OPERATORS: &[OperatorDef] = &[
     parsed(&["where", "filter"], |p| Ok(Operator::Where(p.expr()?))),
-    parsed(&["extend"], |p| Ok(Operator::Extend(p.named_list()?))),
-    parsed(&["project"], |p| Ok(Operator::Project(p.named_list()?))),
+    parsed(&["extend"], |p| Ok(Operator::Extend(p.assignments()?))),
+    parsed(&["project"], |p| Ok(Operator::Project(p.assignments()?))),
     parsed(&["project-away"], |p| Ok(Operator::ProjectAway(p.patterns()?))),
     parsed(&["project-keep"], |p| Ok(Operator::ProjectKeep(p.patterns()?))),
     parsed(&["project-rename"], |p| p.project_rename_op()),
@@ -72,7 +72,7 @@ pub(super) const OPERATORS: &[OperatorDef] = &[
     parsed(&["getschema"], |_| Ok(Operator::GetSchema)),
     parsed(&["evaluate"], |p| p.evaluate_op()),
     parsed(&["scan"], |p| p.scan_op()),
-    not_yet(&["make-series"]),
+    parsed(&["make-series"], |p| p.make_series_op()),
     parsed(&["render"], |p| p.render_op()),
     parsed(&["invoke"], |p| p.invoke_op()),
     parsed(&["facet"], |p| p.facet_op()),
