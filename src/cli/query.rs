@@ -80,14 +80,20 @@ pub fn run(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Comman
         params.insert(k.to_string(), v.to_string());
     }
     let now = resolve_now(args.now.as_deref(), &args.data).map_err(Failure::Input)?;
-    let catalog = kql::load_jsonl_dir(&args.data).map_err(|e| Failure::Input(e.to_string()))?;
+    let functions = args.functions.load()?;
+    // Only the tables the query (or a function it calls) names are read.
+    let filter = kql::TableFilter::for_query(&functions.with_called_bodies(&query));
+    let catalog = kql::load_jsonl_dir_with(&args.data, &filter, &mut |warning| {
+        let _ = writeln!(err, "{warning}");
+    })
+    .map_err(|e| Failure::Input(e.to_string()))?;
     let options = RunOptions {
         now,
         params,
         row_limit: args.row_limit,
         max_memory: args.max_memory,
         external: std::sync::Arc::new(args.external.files()?),
-        functions: args.functions.load()?,
+        functions,
         ..RunOptions::default()
     };
     let (tables, stats) = kql::run_with_stats(&query, &catalog, &options).map_err(|e| {

@@ -17,6 +17,7 @@ pub mod external;
 pub mod format;
 pub(crate) mod functions;
 pub(crate) mod lexer;
+pub mod load;
 pub mod params;
 pub(crate) mod parser;
 pub(crate) mod print;
@@ -32,7 +33,8 @@ use chrono::{DateTime, Utc};
 pub use ast::Script;
 pub use error::KqlError;
 pub use eval::StageStat;
-pub use table::{Catalog, Column, Table, load_jsonl_dir, table_from_ndjson};
+pub use load::{TableFilter, load_jsonl_dir, load_jsonl_dir_with, table_from_ndjson};
+pub use table::{Catalog, Column, Table};
 pub use value::{KqlType, Value};
 
 /// Default cap on rows any operator may produce.

@@ -99,6 +99,28 @@ impl StoredFunctions {
         self.by_name.iter().map(|(n, d)| (n.as_str(), d))
     }
 
+    /// The query with the bodies of the stored functions it calls (and those they call)
+    /// appended: the text whose table names decide which tables a run needs.
+    pub fn with_called_bodies<'q>(&self, query: &'q str) -> std::borrow::Cow<'q, str> {
+        let mut text = std::borrow::Cow::Borrowed(query);
+        let mut added: Vec<*const FunctionDef> = Vec::new();
+        loop {
+            let before = added.len();
+            for (name, def) in self.iter() {
+                let (Some(origin), false) = (&def.origin, added.contains(&Arc::as_ptr(def))) else {
+                    continue;
+                };
+                if text.contains(name) {
+                    added.push(Arc::as_ptr(def));
+                    text.to_mut().push_str(&origin.text);
+                }
+            }
+            if added.len() == before {
+                return text;
+            }
+        }
+    }
+
     /// The function `name` names.
     pub fn get(&self, name: &str) -> Option<&Arc<FunctionDef>> {
         self.by_name.iter().find(|(n, _)| n == name).map(|(_, d)| d)

@@ -50,21 +50,6 @@ fn sort_by_time(table: &mut Table) -> Option<Vec<i64>> {
     Some(table.rows.iter().map(time).collect())
 }
 
-/// Whether a query may reach tables it does not name (`union *`, `search`, `find`, `table()`,
-/// wildcards like `AAD*`): such a query gets every table's rows.
-fn reaches_unnamed_tables(query: &str) -> bool {
-    let lower = query.to_ascii_lowercase();
-    let bytes = lower.as_bytes();
-    let wildcard = bytes.iter().enumerate().any(|(i, &b)| {
-        let word = |j: Option<usize>| {
-            j.and_then(|j| bytes.get(j))
-                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
-        };
-        b == b'*' && (word(i.checked_sub(1)) || word(Some(i + 1)) || lower[..i].trim_end().ends_with("union"))
-    });
-    wildcard || ["search", "find", "table(", "database("].iter().any(|w| lower.contains(w))
-}
-
 impl KqlEngine {
     /// Loads every `*.jsonl` table of `dir`.
     pub fn load(dir: &Path) -> Result<Self, KqlError> {
@@ -103,39 +88,16 @@ impl KqlEngine {
         self.functions = functions;
     }
 
-    /// The query with the bodies of the stored functions it calls (and those they call)
-    /// appended: the text whose table names decide which tables a run's window fills.
-    fn with_called_bodies<'q>(&self, query: &'q str) -> std::borrow::Cow<'q, str> {
-        let mut text = std::borrow::Cow::Borrowed(query);
-        let mut added: Vec<*const kql::ast::FunctionDef> = Vec::new();
-        loop {
-            let before = added.len();
-            for (name, def) in self.functions.iter() {
-                let (Some(origin), false) = (&def.origin, added.contains(&Arc::as_ptr(def))) else {
-                    continue;
-                };
-                if text.contains(name) {
-                    added.push(Arc::as_ptr(def));
-                    text.to_mut().push_str(&origin.text);
-                }
-            }
-            if added.len() == before {
-                return text;
-            }
-        }
-    }
-
     /// A catalog holding the rows with `TimeGenerated` in `(window.0, window.1]`, as a scheduled
     /// rule's lookback sees them. Only the tables the query names get rows (the others are there,
     /// empty, so that names still resolve and misspellings still get suggestions): copying every
     /// table's window for every run was most of `verify`'s time on wide tables.
     fn window(&self, query: &str, window: (DateTime<Utc>, DateTime<Utc>)) -> Catalog {
         let (from, to) = (kql::value::ticks_from_chrono(&window.0), kql::value::ticks_from_chrono(&window.1));
-        let every_table = reaches_unnamed_tables(query);
-        let lower = query.to_ascii_lowercase();
+        let filter = kql::TableFilter::for_query(query);
         let mut catalog = Catalog::new();
         for (name, timed) in &self.tables {
-            if !every_table && !lower.contains(&name.to_ascii_lowercase()) {
+            if !filter.wants(name) {
                 catalog.insert_shared(name.clone(), timed.empty.clone());
                 continue;
             }
@@ -181,7 +143,7 @@ impl KqlEngine {
 
 impl Engine for KqlEngine {
     fn run(&mut self, query: &str, now: DateTime<Utc>, window: (DateTime<Utc>, DateTime<Utc>)) -> Result<QueryResult, EngineError> {
-        let catalog = self.window(&self.with_called_bodies(query), window);
+        let catalog = self.window(&self.functions.with_called_bodies(query), window);
         let tables = kql::run(query, &catalog, &self.options(now, window)).map_err(to_engine_error)?;
         let Some(last) = tables.last() else {
             return Ok(QueryResult::default());
@@ -235,30 +197,5 @@ impl Engine for KqlEngine {
     /// The tables are shared, not copied: a fork costs a few pointers.
     fn fork(&self) -> Option<Box<dyn Engine + Send>> {
         Some(Box::new(self.clone()))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_queries_that_can_reach_unnamed_tables_get_every_table() {
-        for query in [
-            "union * | count",
-            "union AAD* | count",
-            "search \"x\"",
-            "table('AuditLogs')",
-            "union\n  *",
-        ] {
-            assert!(reaches_unnamed_tables(query), "{query}");
-        }
-        for query in [
-            "AuditLogs | where x > 1",
-            "AuditLogs | extend y = a * 2 | count",
-            "T | summarize count() by bin(t, 1h)",
-        ] {
-            assert!(!reaches_unnamed_tables(query), "{query}");
-        }
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use tenantless::generate::{DEFAULT_SEED, GenerateOptions, generate};
-use tenantless::kql::{self, Value, table::MAX_COLUMNS};
+use tenantless::kql::{self, Value, load::MAX_COLUMNS};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -89,7 +89,7 @@ fn wide_records(n: usize) -> String {
 
 fn load_with_warnings(dir: &Path) -> (kql::Catalog, Vec<String>) {
     let mut warnings = Vec::new();
-    let catalog = kql::table::load_jsonl_dir_with(dir, &mut |w| warnings.push(w)).unwrap();
+    let catalog = kql::load_jsonl_dir_with(dir, &kql::TableFilter::all(), &mut |w| warnings.push(w)).unwrap();
     (catalog, warnings)
 }
 
@@ -179,7 +179,7 @@ fn a_line_longer_than_16_mib_is_an_error_naming_the_limit() {
     let dir = temp_dir("long-line");
     let mut file = std::fs::File::create(dir.join("AuditLogs.jsonl")).unwrap();
     writeln!(file, "{{\"OperationName\":\"ok\"}}").unwrap();
-    let long = "x".repeat(kql::table::MAX_LINE_BYTES);
+    let long = "x".repeat(kql::load::MAX_LINE_BYTES);
     writeln!(file, "{{\"OperationName\":\"{long}\"}}").unwrap();
     drop(file);
     let err = kql::load_jsonl_dir(&dir).unwrap_err().to_string();

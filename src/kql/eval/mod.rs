@@ -8,6 +8,7 @@ pub mod expr;
 mod external;
 mod find;
 mod invoke;
+mod join;
 mod meter;
 mod multi;
 mod nested;

@@ -11,6 +11,7 @@ use super::super::table::{Column, Table};
 use super::super::value::{KqlType, Value, convert, sort_order};
 use super::aggregate::{self, Agg, AggKind};
 use super::expr::CExpr;
+use super::join;
 use super::meter::Meter;
 use super::{Binding, Env, Evaluator};
 
@@ -885,26 +886,20 @@ impl Evaluator<'_> {
         meter.hold(self.last_bytes.take().unwrap_or(0))?;
         let kind = spec.kind.unwrap_or_default();
         let (lk, rk) = self.join_keys(left, &right, spec)?;
-        let mut table: HashMap<Vec<Value>, Vec<usize>> = HashMap::new();
-        for (i, r) in right.rows.iter().enumerate() {
-            if let Some(k) = join_key(r, &rk) {
-                meter.charge(budget::rows_bytes(1, k.len()) + std::mem::size_of::<usize>())?;
-                table.entry(k).or_default().push(i);
-            }
-        }
         let out = match kind {
-            JoinKind::LeftSemi | JoinKind::LeftAnti => {
-                let want = kind == JoinKind::LeftSemi;
-                let keep = |r: &Vec<Value>| join_key(r, &lk).is_some_and(|k| table.contains_key(&k)) == want;
-                self.copy_rows(left, keep, &mut meter)?
-            }
-            JoinKind::RightSemi | JoinKind::RightAnti => {
-                let lkeys: HashSet<Vec<Value>> = left.rows.iter().filter_map(|r| join_key(r, &lk)).collect();
-                let want = kind == JoinKind::RightSemi;
-                self.copy_rows(&right, |r| join_key(r, &rk).is_some_and(|k| lkeys.contains(&k)) == want, &mut meter)?
+            JoinKind::LeftSemi | JoinKind::LeftAnti | JoinKind::RightSemi | JoinKind::RightAnti => {
+                let common = join::common_keys((left, &lk), (&right, &rk), &mut meter)?;
+                let (side, keys) = match kind {
+                    JoinKind::LeftSemi | JoinKind::LeftAnti => (left, &lk),
+                    _ => (&*right, &rk),
+                };
+                let want = matches!(kind, JoinKind::LeftSemi | JoinKind::RightSemi);
+                let keep = |r: &Vec<Value>| join::join_key(r, keys).is_some_and(|k| common.contains(&k)) == want;
+                self.copy_rows(side, keep, &mut meter)?
             }
             JoinKind::InnerUnique | JoinKind::Inner | JoinKind::LeftOuter | JoinKind::RightOuter | JoinKind::FullOuter => {
-                let out = self.join_rows(left, &right, kind, (&lk, &table), &mut meter)?;
+                let matches = join::Matches::build((left, &lk), (&right, &rk), kind == JoinKind::InnerUnique, &mut meter)?;
+                let out = self.join_rows(left, &right, kind, (&lk, &matches), &mut meter)?;
                 self.last_right_keys.replace(rk.iter().map(|&i| left.columns.len() + i).collect());
                 out
             }
@@ -936,7 +931,7 @@ impl Evaluator<'_> {
         left: &Table,
         right: &Table,
         kind: JoinKind,
-        (lk, table): (&[usize], &HashMap<Vec<Value>, Vec<usize>>),
+        (lk, matches): (&[usize], &join::Matches),
         meter: &mut Meter,
     ) -> Result<Table, KqlError> {
         // Output: all left columns, then right columns with clashes renamed `X1` (…/join-operator).
@@ -953,9 +948,9 @@ impl Evaluator<'_> {
         let mut rows = Vec::new();
         let mut right_matched = vec![false; right.rows.len()];
         let mut seen_left_keys = HashSet::new();
-        for l in &left.rows {
+        for (li, l) in left.rows.iter().enumerate() {
             meter.tick()?;
-            let k = join_key(l, lk);
+            let k = join::join_key(l, lk);
             // innerunique keeps only the first left row per key (…/join-innerunique).
             if kind == JoinKind::InnerUnique {
                 match &k {
@@ -964,8 +959,15 @@ impl Evaluator<'_> {
                     _ => {}
                 }
             }
-            match k.as_ref().and_then(|k| table.get(k)) {
-                Some(ms) => {
+            match matches.of(li, k.as_ref()) {
+                [] if matches!(kind, JoinKind::LeftOuter | JoinKind::FullOuter) => {
+                    meter.row(width)?;
+                    let mut row = l.clone();
+                    row.extend(right_nulls.iter().cloned());
+                    rows.push(row);
+                }
+                [] => {}
+                ms => {
                     self.check_limit(rows.len().saturating_add(ms.len()), "`join`")?;
                     for &ri in ms {
                         meter.row(width)?;
@@ -975,13 +977,6 @@ impl Evaluator<'_> {
                         rows.push(row);
                     }
                 }
-                None if matches!(kind, JoinKind::LeftOuter | JoinKind::FullOuter) => {
-                    meter.row(width)?;
-                    let mut row = l.clone();
-                    row.extend(right_nulls.iter().cloned());
-                    rows.push(row);
-                }
-                None => {}
             }
         }
         if matches!(kind, JoinKind::RightOuter | JoinKind::FullOuter) {
@@ -1348,12 +1343,6 @@ type ExtendPlan = (Vec<(usize, CExpr)>, Vec<(Option<KqlType>, bool)>, Vec<usize>
 
 /// A summarize group: its key values and its aggregate states.
 type Group = (Vec<Value>, Vec<aggregate::State>);
-
-/// A row's join key; null keys never match.
-fn join_key(row: &[Value], idx: &[usize]) -> Option<Vec<Value>> {
-    let k: Vec<Value> = idx.iter().map(|&i| row[i].clone()).collect();
-    if k.iter().any(Value::is_null) { None } else { Some(k) }
-}
 
 fn select(t: &Table, idx: &[usize]) -> Table {
     Table {

@@ -1,0 +1,398 @@
+//! Builds a table row by row as NDJSON lines arrive, so that memory holds the table, not the text
+//! or a parsed copy of every record. Each chunk of a file gets its own builder (parsed on its own
+//! thread); [`TableBuilder::absorb`] appends a later chunk's builder to an earlier one's.
+
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+use serde::de::{MapAccess, Visitor};
+
+use super::super::error::KqlError;
+use super::super::table::{Column, Table, known_schema};
+use super::super::value::{Bag, KqlType, Value, convert, parse_datetime};
+use super::field::FieldSeed;
+use super::{MAX_COLUMNS, OVERFLOW_COLUMN};
+
+/// Past this many distinct values a column stops sharing equal strings (ids, timestamps): sharing
+/// only pays for the many repeated values of columns like `Category` or `TenantId`.
+const INTERN_LIMIT: usize = 4096;
+
+/// A row stores only the columns that are *active*: every declared column of a fixed-schema table,
+/// but for AzureDiagnostics only those some record has (see [`TableBuilder::finish`]).
+pub(super) struct TableBuilder {
+    name: String,
+    /// Where the lines come from, for errors and warnings (a path, or `<name>.jsonl`).
+    source: Arc<str>,
+    /// Declared columns first, then fields found outside the schema.
+    columns: Vec<Column>,
+    index: FxHashMap<String, usize>,
+    declared: usize,
+    /// The row slot of each column, once active.
+    slot_of: Vec<Option<usize>>,
+    /// The column of each slot.
+    column_of: Vec<usize>,
+    /// Each slot's value when a record lacks the field, built once and shared by every row.
+    defaults: Vec<Value>,
+    /// Per slot: equal strings shared until the column proves to hold mostly distinct values.
+    interners: Vec<Option<FxHashMap<Arc<str>, ()>>>,
+    rows: Vec<Vec<Value>>,
+    /// The column of [`OVERFLOW_COLUMN`], once the table has one.
+    overflow: Option<usize>,
+    /// Field names folded into the overflow column, shared by the rows that carry them.
+    folded_names: FxHashMap<Arc<str>, ()>,
+    /// Field values folded into the overflow column.
+    folded: u64,
+}
+
+/// AzureDiagnostics has no fixed schema in Log Analytics: a column exists once data populated it
+/// (AMD azurediagnostics.md), which is why rules reach for `column_ifexists`.
+fn sparse_schema(table: &str) -> bool {
+    table == "AzureDiagnostics"
+}
+
+/// Where one field of a record goes.
+enum Target {
+    /// A column of the table, read as its declared type (`None`: typed once all rows are in).
+    Column(usize, Option<KqlType>),
+    /// Beyond [`MAX_COLUMNS`]: into the record's overflow bag under this name.
+    Folded(Arc<str>),
+}
+
+impl TableBuilder {
+    pub(super) fn new(name: &str, source: Arc<str>) -> TableBuilder {
+        let columns = known_schema(name).unwrap_or_default();
+        let index = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.clone(), i))
+            .collect::<FxHashMap<_, _>>();
+        let mut builder = TableBuilder {
+            name: name.to_owned(),
+            source,
+            declared: columns.len(),
+            slot_of: vec![None; columns.len()],
+            column_of: Vec::new(),
+            defaults: Vec::new(),
+            interners: Vec::new(),
+            overflow: index.get(OVERFLOW_COLUMN).copied(),
+            columns,
+            index,
+            rows: Vec::new(),
+            folded_names: FxHashMap::default(),
+            folded: 0,
+        };
+        if !sparse_schema(name) {
+            for c in 0..builder.declared {
+                builder.activate(c);
+            }
+        }
+        builder
+    }
+
+    /// Whether fields were folded into the overflow bag: such a file is read again in one piece,
+    /// as which fields fold depends on the order all of its columns appeared in.
+    pub(super) fn folded_any(&self) -> bool {
+        self.folded > 0
+    }
+
+    /// Gives column `c` a slot in every row (rows read so far get its default).
+    fn activate(&mut self, c: usize) -> usize {
+        if let Some(slot) = self.slot_of[c] {
+            return slot;
+        }
+        let slot = self.column_of.len();
+        let default = if c < self.declared {
+            convert(&Value::Null, self.columns[c].ty)
+        } else {
+            Value::Null
+        };
+        for row in &mut self.rows {
+            row.push(default.clone());
+        }
+        self.slot_of[c] = Some(slot);
+        self.column_of.push(c);
+        self.defaults.push(default);
+        self.interners.push(Some(FxHashMap::default()));
+        slot
+    }
+
+    /// The slot of column `c` in `row`, the row being read, activating the column if needed.
+    fn slot_in(&mut self, row: &mut Vec<Value>, c: usize) -> usize {
+        if let Some(slot) = self.slot_of[c] {
+            return slot;
+        }
+        let slot = self.activate(c);
+        row.push(self.defaults[slot].clone());
+        slot
+    }
+
+    /// Shares equal strings of a slot, until it proves to hold mostly distinct values.
+    fn intern(&mut self, slot: usize, value: Value) -> Value {
+        let Value::String(s) = &value else { return value };
+        let Some(Some(set)) = self.interners.get_mut(slot) else {
+            return value;
+        };
+        if let Some((shared, ())) = set.get_key_value(s) {
+            return Value::String(shared.clone());
+        }
+        if set.len() >= INTERN_LIMIT {
+            self.interners[slot] = None;
+        } else {
+            set.insert(s.clone(), ());
+        }
+        value
+    }
+
+    /// Reads one line (line `number` of the source) into a row.
+    pub(super) fn push_line(&mut self, number: usize, line: &str) -> Result<(), KqlError> {
+        if line.trim().is_empty() {
+            return Ok(());
+        }
+        // Fields go straight into the row's slots: no map of the whole record is built.
+        let row = self.defaults.clone();
+        let visitor = RowVisitor {
+            builder: self,
+            row,
+            folded: Vec::new(),
+        };
+        let mut de = serde_json::Deserializer::from_str(line);
+        let (mut row, folded) = serde::Deserializer::deserialize_map(&mut de, visitor)
+            .and_then(|done| de.end().map(|()| done))
+            .map_err(|e| json_error(&self.source, number, &e))?;
+        if !folded.is_empty() {
+            self.store_folded(&mut row, folded);
+        }
+        self.rows.push(row);
+        Ok(())
+    }
+
+    /// Room for one more column of its own, keeping one for the overflow bag if it is not there yet.
+    fn has_room(&self) -> bool {
+        self.columns.len() + usize::from(self.overflow.is_none()) < MAX_COLUMNS
+    }
+
+    /// A new column, typed once all rows are in.
+    fn add_column(&mut self, key: &str) -> usize {
+        let c = self.columns.len();
+        self.columns.push(Column::new(key, KqlType::Dynamic));
+        self.index.insert(key.to_owned(), c);
+        self.slot_of.push(None);
+        if key == OVERFLOW_COLUMN {
+            self.overflow = Some(c);
+        }
+        c
+    }
+
+    /// Where a record's field named `key` goes, making its column first if needed.
+    fn target(&mut self, key: &str) -> Target {
+        let column = match self.index.get(key) {
+            Some(&c) => c,
+            None if self.has_room() => self.add_column(key),
+            None => {
+                self.folded += 1;
+                let name = match self.folded_names.get_key_value(key) {
+                    Some((shared, ())) => shared.clone(),
+                    None => {
+                        let name: Arc<str> = Arc::from(key);
+                        self.folded_names.insert(name.clone(), ());
+                        name
+                    }
+                };
+                return Target::Folded(name);
+            }
+        };
+        Target::Column(column, (column < self.declared).then(|| self.columns[column].ty))
+    }
+
+    /// Stores a field's value in its column's slot of `row`.
+    fn store(&mut self, row: &mut Vec<Value>, column: usize, value: Value) {
+        let slot = self.slot_in(row, column);
+        row[slot] = self.intern(slot, value);
+    }
+
+    /// Adds a record's folded fields to its overflow bag, after what the record's own
+    /// `AdditionalFields` held (a value that is not a bag is kept under its own name).
+    fn store_folded(&mut self, row: &mut Vec<Value>, folded: Bag) {
+        let column = match self.overflow {
+            Some(c) => c,
+            None => self.add_column(OVERFLOW_COLUMN),
+        };
+        let slot = self.slot_in(row, column);
+        let mut bag = match std::mem::take(&mut row[slot]) {
+            Value::Bag(own) => Arc::unwrap_or_clone(own),
+            Value::Null => Bag::new(),
+            other => vec![(Arc::from(OVERFLOW_COLUMN), other)],
+        };
+        bag.extend(folded);
+        row[slot] = Value::Bag(Arc::new(bag));
+    }
+
+    /// Appends the rows of `later`, a builder of the lines that follow this one's, as if this
+    /// builder had read them itself. False when that cannot be done exactly (the union of columns
+    /// would pass [`MAX_COLUMNS`], or `later` folded fields): the caller reads the file again in
+    /// one piece.
+    pub(super) fn absorb(&mut self, mut later: TableBuilder) -> bool {
+        if later.folded_any() || self.folded_any() {
+            return false;
+        }
+        // `later`'s columns in its order of first appearance, after this builder's own.
+        let mut slot_map = Vec::with_capacity(later.column_of.len());
+        for &c in &later.column_of {
+            let column = if c < self.declared {
+                c
+            } else {
+                match self.index.get(&later.columns[c].name) {
+                    Some(&mine) => mine,
+                    None if self.has_room() => self.add_column(&later.columns[c].name),
+                    None => return false,
+                }
+            };
+            slot_map.push(self.activate(column));
+        }
+        self.share_strings(&mut later, &slot_map);
+        let identity = slot_map.len() == self.column_of.len() && slot_map.iter().enumerate().all(|(i, &s)| i == s);
+        if identity {
+            self.rows.append(&mut later.rows);
+        } else {
+            for row in later.rows {
+                let mut mine = self.defaults.clone();
+                for (value, &slot) in row.into_iter().zip(&slot_map) {
+                    mine[slot] = value;
+                }
+                self.rows.push(mine);
+            }
+        }
+        true
+    }
+
+    /// Makes `later`'s repeated strings share this builder's, for the columns both still share
+    /// strings in: each chunk interns on its own, and without this every chunk would keep its
+    /// own copy of, say, each distinct caller IP.
+    fn share_strings(&mut self, later: &mut TableBuilder, slot_map: &[usize]) {
+        for (from, &to) in slot_map.iter().enumerate() {
+            if later.interners[from].is_none() || self.interners[to].is_none() {
+                continue;
+            }
+            for row in &mut later.rows {
+                let value = std::mem::take(&mut row[from]);
+                row[from] = self.intern(to, value);
+            }
+        }
+    }
+
+    /// The once-per-table warning about fields folded into the overflow bag.
+    fn warning(&self) -> Option<String> {
+        if self.folded == 0 {
+            return None;
+        }
+        let how = if sparse_schema(&self.name) {
+            "as Log Analytics does"
+        } else {
+            "rather than dropping them"
+        };
+        Some(format!(
+            "warning: {}: {} value(s) of {} field(s) beyond the {MAX_COLUMNS}-column limit of a Log Analytics table were folded into the dynamic column {OVERFLOW_COLUMN}, {how}; query them as {OVERFLOW_COLUMN}.<field>",
+            self.source,
+            self.folded,
+            self.folded_names.len(),
+        ))
+    }
+
+    pub(super) fn finish(mut self) -> (Table, Option<String>) {
+        let warning = self.warning();
+        // Columns outside the schema get the type their values agree on.
+        for (slot, &c) in self.column_of.iter().enumerate() {
+            if c >= self.declared {
+                let ty = infer_value_type(self.rows.iter().map(|r| &r[slot]));
+                self.columns[c].ty = ty;
+                for row in &mut self.rows {
+                    row[slot] = convert(&row[slot], ty);
+                }
+            }
+        }
+        // Declared order first, then extras in the order found; an empty sparse table keeps its
+        // declared columns so that queries over no data still resolve names.
+        if sparse_schema(&self.name) && self.rows.is_empty() {
+            for c in 0..self.declared {
+                self.activate(c);
+            }
+        }
+        let mut order: Vec<usize> = (0..self.column_of.len()).collect();
+        order.sort_by_key(|&slot| self.column_of[slot]);
+        let columns = order.iter().map(|&slot| self.columns[self.column_of[slot]].clone()).collect();
+        if order.iter().enumerate().any(|(i, &slot)| i != slot) {
+            for row in &mut self.rows {
+                *row = order.iter().map(|&slot| std::mem::take(&mut row[slot])).collect();
+            }
+        }
+        (Table { columns, rows: self.rows }, warning)
+    }
+}
+
+/// A line that is not one JSON object, located by file, line and column.
+fn json_error(source: &str, line: usize, e: &serde_json::Error) -> KqlError {
+    let text = e.to_string();
+    // serde_json appends " at line 1 column N", which is the position inside this one line.
+    let message = text.rsplit_once(" at line ").map_or(text.as_str(), |(m, _)| m);
+    KqlError::Data(format!(
+        "{source}:{line}:{}: {message}; each line must hold one JSON object",
+        e.column()
+    ))
+}
+
+/// Reads one NDJSON record into a row of the builder's slots.
+struct RowVisitor<'b> {
+    builder: &'b mut TableBuilder,
+    row: Vec<Value>,
+    /// Fields beyond [`MAX_COLUMNS`], for the overflow bag.
+    folded: Bag,
+}
+
+impl<'de> Visitor<'de> for RowVisitor<'_> {
+    type Value = (Vec<Value>, Bag);
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Self::Value, A::Error> {
+        // Keys are borrowed from the line unless they hold escapes.
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match self.builder.target(&key) {
+                Target::Column(c, ty) => {
+                    let value = map.next_value_seed(FieldSeed(ty))?;
+                    self.builder.store(&mut self.row, c, value);
+                }
+                Target::Folded(name) => {
+                    let value = map.next_value_seed(FieldSeed(None))?;
+                    self.folded.push((name, value));
+                }
+            }
+        }
+        Ok((self.row, self.folded))
+    }
+}
+
+/// The type a column's values agree on: one type, Long and Real widen to Real, mixed to String.
+fn infer_value_type<'a>(values: impl Iterator<Item = &'a Value>) -> KqlType {
+    let mut ty: Option<KqlType> = None;
+    for v in values {
+        let t = match v {
+            Value::Null => continue,
+            Value::Bool(_) => KqlType::Bool,
+            Value::Long(_) => KqlType::Long,
+            Value::Real(_) => KqlType::Real,
+            Value::String(s) if s.len() >= 10 && s.contains('T') && parse_datetime(s).is_some() => KqlType::DateTime,
+            Value::String(_) => KqlType::String,
+            _ => KqlType::Dynamic,
+        };
+        ty = Some(match (ty, t) {
+            (None, t) => t,
+            (Some(a), b) if a == b => a,
+            (Some(KqlType::Long), KqlType::Real) | (Some(KqlType::Real), KqlType::Long) => KqlType::Real,
+            (Some(KqlType::Dynamic), _) | (_, KqlType::Dynamic) => KqlType::Dynamic,
+            _ => KqlType::String,
+        });
+    }
+    ty.unwrap_or(KqlType::String)
+}

@@ -1,0 +1,498 @@
+//! Loading NDJSON files into typed tables: the tables a query needs (see [`TableFilter`]), each
+//! file parsed in chunks on every core straight into typed values (see [`field`]), the chunks'
+//! rows appended in file order so that the result is the one a single pass gives.
+
+mod builder;
+mod field;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+
+use builder::TableBuilder;
+
+use super::error::KqlError;
+use super::table::{Catalog, Table, known_schema};
+
+/// The most columns a table gets, declared ones included. Log Analytics caps AzureDiagnostics at
+/// 500 columns and puts the data of any further field into the dynamic `AdditionalFields` column
+/// ("If the maximum number of 500 columns is reached, data for any additional columns is added to
+/// a dynamic column": <https://learn.microsoft.com/azure/azure-monitor/reference/tables/azurediagnostics>,
+/// see also `shared/reference/azure-logs.md` §1.5). Every table gets the same cap here: without it
+/// a file whose records each bring new keys grows rows × keys cells (20,000 such records
+/// exhausted 4 GiB), while folded fields cost only what their records hold.
+pub const MAX_COLUMNS: usize = 500;
+
+/// The dynamic property bag that receives the fields beyond [`MAX_COLUMNS`].
+pub const OVERFLOW_COLUMN: &str = "AdditionalFields";
+
+/// The longest NDJSON line read, in bytes: 16 times the Logs Ingestion API's 1 MB limit on a
+/// whole call (<https://learn.microsoft.com/azure/azure-monitor/fundamentals/service-limits#logs-ingestion-api>),
+/// so no record Log Analytics could hold is refused, while an endless line (a symlink to
+/// `/dev/zero`) stops here instead of exhausting memory.
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Lines are handed to the parsing threads in chunks of about this many bytes: large enough that
+/// a chunk's own builder costs nothing next to its rows, small enough to keep every core busy.
+const CHUNK_BYTES: usize = 4 << 20;
+
+/// Which tables of a data directory to read; the others are there with their columns and no rows,
+/// so that names still resolve and misspellings still get suggestions.
+#[derive(Debug, Clone)]
+pub struct TableFilter {
+    /// Lower-cased text whose mentions decide, or `None` for every table.
+    text: Option<String>,
+}
+
+impl TableFilter {
+    /// Every table.
+    pub fn all() -> TableFilter {
+        TableFilter { text: None }
+    }
+
+    /// The tables `query` may read: those it names (case-insensitively, anywhere in its text, so a
+    /// mention in a comment only costs a load), or every table when it may reach tables it does
+    /// not name (`union *`, wildcards, `search`, `find`, `table()`). `query` should include the
+    /// bodies of the stored functions it calls (`StoredFunctions::with_called_bodies`).
+    pub fn for_query(query: &str) -> TableFilter {
+        if reaches_unnamed_tables(query) {
+            return TableFilter::all();
+        }
+        TableFilter {
+            text: Some(query.to_ascii_lowercase()),
+        }
+    }
+
+    /// Whether the table `name` is read.
+    pub fn wants(&self, name: &str) -> bool {
+        self.text.as_ref().is_none_or(|text| text.contains(&name.to_ascii_lowercase()))
+    }
+}
+
+/// Whether a query may reach tables it does not name (`union *`, `search`, `find`, `table()`,
+/// wildcards like `AAD*`).
+fn reaches_unnamed_tables(query: &str) -> bool {
+    let lower = query.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let wildcard = bytes.iter().enumerate().any(|(i, &b)| {
+        let word = |j: Option<usize>| {
+            j.and_then(|j| bytes.get(j))
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        };
+        b == b'*' && (word(i.checked_sub(1)) || word(Some(i + 1)) || lower[..i].trim_end().ends_with("union"))
+    });
+    wildcard || ["search", "find", "table(", "database("].iter().any(|w| lower.contains(w))
+}
+
+/// Parses NDJSON text (one JSON object per line) into a table. Known tables use their declared
+/// schema (fields not in it are appended with inferred types); unknown tables infer every column.
+/// Fields beyond [`MAX_COLUMNS`] are folded into [`OVERFLOW_COLUMN`], without a warning: callers
+/// that want it use [`load_jsonl_dir_with`].
+pub fn table_from_ndjson(name: &str, text: &str) -> Result<Table, KqlError> {
+    let mut builder = TableBuilder::new(name, Arc::from(format!("{name}.jsonl")));
+    for (i, line) in text.lines().enumerate() {
+        builder.push_line(i + 1, line)?;
+    }
+    Ok(builder.finish().0)
+}
+
+/// Loads every `*.jsonl` file in `dir` as a table named by the file stem; warnings (fields folded
+/// into [`OVERFLOW_COLUMN`]) are printed to stderr, once per table.
+pub fn load_jsonl_dir(dir: &Path) -> Result<Catalog, KqlError> {
+    load_jsonl_dir_with(dir, &TableFilter::all(), &mut |warning| eprintln!("{warning}"))
+}
+
+/// [`load_jsonl_dir`] of the tables `filter` wants (the others get no rows), handing each warning
+/// to `warn` instead of printing it.
+pub fn load_jsonl_dir_with(dir: &Path, filter: &TableFilter, warn: &mut dyn FnMut(String)) -> Result<Catalog, KqlError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| KqlError::Data(format!("cannot read data directory {}: {e}", dir.display())))?;
+    let mut catalog = Catalog::new();
+    let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        if path.extension().and_then(|e| e.to_str()) != Some("jsonl") {
+            continue;
+        }
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if !filter.wants(stem) {
+            catalog.insert(stem, Table::with_columns(known_schema(stem).unwrap_or_default()));
+            continue;
+        }
+        let (table, warning) = load_jsonl_file(&path, stem)?;
+        if let Some(warning) = warning {
+            warn(warning);
+        }
+        catalog.insert(stem, table);
+    }
+    Ok(catalog)
+}
+
+/// A run of whole lines, each ended by `\n`, starting at line `first_line` of the file.
+struct Chunk {
+    index: usize,
+    first_line: usize,
+    text: Vec<u8>,
+}
+
+/// Reads one `.jsonl` file into a table, refusing what is not a regular file (a FIFO would block
+/// forever) and lines longer than [`MAX_LINE_BYTES`]. Chunks of lines are parsed on every core;
+/// the rare file whose chunks cannot be joined exactly (fields beyond [`MAX_COLUMNS`]) is read
+/// again in one piece.
+fn load_jsonl_file(path: &Path, name: &str) -> Result<(Table, Option<String>), KqlError> {
+    load_split(path, name, Split::every_core())
+}
+
+/// How a file is split for parsing.
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    /// Threads that parse chunks (0: one pass on this thread).
+    workers: usize,
+    /// About how many bytes of lines each chunk holds.
+    chunk_bytes: usize,
+}
+
+impl Split {
+    /// One thread per core, in chunks of [`CHUNK_BYTES`].
+    fn every_core() -> Split {
+        Split {
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            chunk_bytes: CHUNK_BYTES,
+        }
+    }
+
+    /// The whole file in one pass.
+    const ONE_PASS: Split = Split {
+        workers: 0,
+        chunk_bytes: usize::MAX,
+    };
+}
+
+fn load_split(path: &Path, name: &str, split: Split) -> Result<(Table, Option<String>), KqlError> {
+    let source: Arc<str> = Arc::from(path.display().to_string());
+    match parse_file(path, name, &source, split)? {
+        Some(whole) => Ok(whole.finish()),
+        // One pass has one chunk, which always joins.
+        None => parse_file(path, name, &source, Split::ONE_PASS)?
+            .map(TableBuilder::finish)
+            .ok_or_else(|| KqlError::Data(format!("{source}: the file changed while it was read; read it again"))),
+    }
+}
+
+/// The file's lines parsed in chunks on `split.workers` threads and joined in file order as they
+/// arrive; `None` when the chunks cannot be joined exactly (see [`TableBuilder::absorb`]). The
+/// first error in file order wins.
+fn parse_file(path: &Path, name: &str, source: &Arc<str>, split: Split) -> Result<Option<TableBuilder>, KqlError> {
+    let file = crate::input::open_regular(path).map_err(|e| KqlError::Data(e.to_string()))?;
+    let reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let mut reader = ChunkReader {
+        lines: crate::input::BoundedLines::new(reader, path, MAX_LINE_BYTES),
+        bytes: if split.workers == 0 { usize::MAX } else { split.chunk_bytes },
+        chunks: 0,
+        lines_read: 0,
+    };
+    let Some(first) = reader.next().transpose()? else {
+        return Ok(Some(TableBuilder::new(name, source.clone())));
+    };
+    let Some(second) = reader.next().transpose()? else {
+        // One chunk: no threads to start.
+        return parse_chunk(name, source, &first).map(Some);
+    };
+    let stop = AtomicBool::new(false);
+    let workers = split.workers;
+    let (chunk_tx, chunk_rx) = mpsc::sync_channel::<Chunk>(workers);
+    let chunk_rx = Mutex::new(chunk_rx);
+    let (merged, read) = std::thread::scope(|scope| {
+        let (part_tx, part_rx) = mpsc::channel();
+        for _ in 0..workers {
+            let (chunk_rx, part_tx, stop) = (&chunk_rx, part_tx.clone(), &stop);
+            scope.spawn(move || parse_worker(name, source, chunk_rx, &part_tx, stop));
+        }
+        drop(part_tx);
+        // Joining overlaps parsing: chunks are appended as soon as those before them are in.
+        let merger = scope.spawn(move || part_rx.iter().fold(Merger::default(), Merger::add));
+        let mut read = Ok(());
+        for chunk in [Ok(first), Ok(second)].into_iter().chain(&mut reader) {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(e) => {
+                    read = Err(e);
+                    break;
+                }
+            };
+            if stop.load(Ordering::Relaxed) || chunk_tx.send(chunk).is_err() {
+                break;
+            }
+        }
+        drop(chunk_tx);
+        let merged = merger.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (merged, read)
+    });
+    let whole = merged.finish()?;
+    // Every chunk sent was parsed, and a read error lies after all of them.
+    read?;
+    Ok(whole)
+}
+
+/// Chunks' builders joined in chunk order as they arrive, in any order.
+#[derive(Default)]
+struct Merger {
+    whole: Option<TableBuilder>,
+    /// Chunks that arrived before one they follow.
+    waiting: std::collections::BTreeMap<usize, Result<TableBuilder, KqlError>>,
+    next: usize,
+    /// The first failure in chunk order: an error, or `None` inside when the chunks cannot be joined.
+    failed: Option<Option<KqlError>>,
+}
+
+impl Merger {
+    fn add(mut self, (index, part): (usize, Result<TableBuilder, KqlError>)) -> Merger {
+        self.waiting.insert(index, part);
+        while let Some(part) = self.waiting.remove(&self.next) {
+            self.next += 1;
+            if self.failed.is_some() {
+                continue;
+            }
+            match (part, &mut self.whole) {
+                (Err(e), _) => self.failed = Some(Some(e)),
+                (Ok(part), None) => self.whole = Some(part),
+                (Ok(part), Some(whole)) => {
+                    if !whole.absorb(part) {
+                        self.failed = Some(None);
+                    }
+                }
+            }
+        }
+        self
+    }
+
+    fn finish(self) -> Result<Option<TableBuilder>, KqlError> {
+        match self.failed {
+            Some(Some(e)) => Err(e),
+            Some(None) => Ok(None),
+            None => Ok(self.whole),
+        }
+    }
+}
+
+/// Takes chunks until there are none, or until a chunk failed (then the others stop early: only
+/// the first error in file order is reported, and the chunks before it are all parsed).
+fn parse_worker(
+    name: &str,
+    source: &Arc<str>,
+    chunks: &Mutex<mpsc::Receiver<Chunk>>,
+    parts: &mpsc::Sender<(usize, Result<TableBuilder, KqlError>)>,
+    stop: &AtomicBool,
+) {
+    loop {
+        // The lock is held only while waiting for the next chunk, not while parsing it.
+        let next = chunks.lock().map_or(None, |rx| rx.recv().ok());
+        let Some(chunk) = next else { return };
+        let part = parse_chunk(name, source, &chunk);
+        if part.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        if parts.send((chunk.index, part)).is_err() {
+            return;
+        }
+    }
+}
+
+/// A file's lines in chunks of about `bytes` bytes of whole lines.
+struct ChunkReader<R> {
+    lines: crate::input::BoundedLines<R>,
+    bytes: usize,
+    chunks: usize,
+    lines_read: usize,
+}
+
+impl<R: std::io::BufRead> Iterator for ChunkReader<R> {
+    type Item = Result<Chunk, KqlError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let first_line = self.lines_read + 1;
+        let mut text = Vec::new();
+        while text.len() < self.bytes {
+            match self.lines.next_line() {
+                None => break,
+                Some(Ok(line)) => {
+                    text.extend_from_slice(line);
+                    text.push(b'\n');
+                    self.lines_read += 1;
+                }
+                Some(Err(e)) => return Some(Err(KqlError::Data(e.to_string()))),
+            }
+        }
+        if text.is_empty() {
+            return None;
+        }
+        self.chunks += 1;
+        Some(Ok(Chunk {
+            index: self.chunks - 1,
+            first_line,
+            text,
+        }))
+    }
+}
+
+/// One chunk's lines in a builder of their own.
+fn parse_chunk(name: &str, source: &Arc<str>, chunk: &Chunk) -> Result<TableBuilder, KqlError> {
+    let mut builder = TableBuilder::new(name, source.clone());
+    let text = chunk.text.strip_suffix(b"\n").unwrap_or(&chunk.text);
+    for (offset, line) in text.split(|&b| b == b'\n').enumerate() {
+        let number = chunk.first_line + offset;
+        let line = std::str::from_utf8(line).map_err(|e| {
+            KqlError::Data(format!(
+                "{source}:{number}:{}: the line is not UTF-8 text; NDJSON is UTF-8",
+                e.valid_up_to() + 1
+            ))
+        })?;
+        builder.push_line(number, line)?;
+    }
+    Ok(builder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kql::{KqlType, Value};
+
+    #[test]
+    fn only_queries_that_can_reach_unnamed_tables_get_every_table() {
+        for query in [
+            "union * | count",
+            "union AAD* | count",
+            "search \"x\"",
+            "table('AuditLogs')",
+            "union\n  *",
+        ] {
+            assert!(reaches_unnamed_tables(query), "{query}");
+        }
+        for query in [
+            "AuditLogs | where x > 1",
+            "AuditLogs | extend y = a * 2 | count",
+            "T | summarize count() by bin(t, 1h)",
+        ] {
+            assert!(!reaches_unnamed_tables(query), "{query}");
+        }
+    }
+
+    #[test]
+    fn a_filter_wants_the_tables_a_query_names_in_any_case() {
+        let filter = TableFilter::for_query("auditlogs | join (AzureActivity) on X");
+        assert!(filter.wants("AuditLogs") && filter.wants("AzureActivity"));
+        assert!(!filter.wants("AzureDiagnostics"));
+        assert!(TableFilter::for_query("union * | count").wants("AzureDiagnostics"));
+    }
+
+    #[test]
+    fn ndjson_loads_declared_and_inferred() {
+        let t = table_from_ndjson(
+            "Custom",
+            "{\"a\":1,\"t\":\"2026-11-28T10:15:02.1234567Z\",\"d\":{\"x\":1}}\n{\"a\":2.5}\n",
+        )
+        .expect("loads");
+        assert_eq!(t.columns[0].ty, KqlType::Real);
+        assert_eq!(t.columns[1].ty, KqlType::DateTime);
+        assert_eq!(t.columns[2].ty, KqlType::Dynamic);
+        assert_eq!(t.rows.len(), 2);
+        let s = table_from_ndjson("AuditLogs", "{\"OperationName\":\"x\"}").expect("loads");
+        assert_eq!(s.get(0, "Category"), Some(&Value::str("")));
+        assert_eq!(s.get(0, "InitiatedBy"), Some(&Value::Null));
+    }
+
+    #[test]
+    fn azure_diagnostics_keeps_only_populated_columns_and_shares_repeated_strings() {
+        let t = table_from_ndjson(
+            "AzureDiagnostics",
+            "{\"Category\":\"AuditEvent\",\"TimeGenerated\":\"2026-11-28T10:15:02.1234567Z\",\"httpStatusCode_d\":200}\n{\"Category\":\"AuditEvent\"}\n",
+        )
+        .expect("loads");
+        assert_eq!(
+            t.columns.len(),
+            3,
+            "only the populated columns of the 290 declared: {:?}",
+            t.column_names()
+        );
+        assert_eq!(t.get(0, "httpStatusCode_d"), Some(&Value::Real(200.0)));
+        assert_eq!(t.get(1, "httpStatusCode_d"), Some(&Value::Null));
+        let (Some(Value::String(a)), Some(Value::String(b))) = (t.get(0, "Category"), t.get(1, "Category")) else {
+            panic!()
+        };
+        assert!(Arc::ptr_eq(a, b), "equal strings of a column share one allocation");
+    }
+
+    /// A file with sparse and extra columns, columns that first appear late, and blank lines.
+    fn mixed_lines() -> String {
+        let mut text = String::new();
+        for i in 0..200 {
+            let extra = match i % 7 {
+                0 => format!(",\"late_{}\":{i}", i / 50),
+                3 => ",\"httpStatusCode_d\":200".to_owned(),
+                5 => format!(",\"Extra\":\"{}\"", i % 3),
+                _ => String::new(),
+            };
+            text.push_str(&format!(
+                "{{\"TimeGenerated\":\"2026-11-28T10:{:02}:02.1234567Z\",\"Category\":\"AuditEvent\",\"n\":{i}{extra}}}\n",
+                i % 60
+            ));
+            if i % 40 == 0 {
+                text.push('\n');
+            }
+        }
+        text
+    }
+
+    fn load_text(dir: &Path, name: &str, text: &str, split: Split) -> Result<Table, KqlError> {
+        let path = dir.join(format!("{name}.jsonl"));
+        std::fs::write(&path, text).expect("writes");
+        load_split(&path, name, split).map(|(t, _)| t)
+    }
+
+    #[test]
+    fn chunks_parsed_on_several_threads_give_the_table_one_pass_gives() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let text = mixed_lines();
+        for name in ["AzureDiagnostics", "AuditLogs", "Custom"] {
+            let one = load_text(dir.path(), name, &text, Split::ONE_PASS).expect("loads");
+            assert_eq!(one, table_from_ndjson(name, &text).expect("loads"));
+            for (workers, chunk_bytes) in [(1, 100), (3, 64), (2, 1000), (4, 1)] {
+                let split = Split { workers, chunk_bytes };
+                assert_eq!(load_text(dir.path(), name, &text, split).expect("loads"), one, "{name} {split:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_first_bad_line_in_file_order_is_reported_whatever_the_split() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let mut lines: Vec<String> = mixed_lines().lines().map(str::to_owned).collect();
+        lines[57] = "{\"a\": nope}".to_owned();
+        lines[150] = "[1]".to_owned();
+        let text = lines.join("\n");
+        for (workers, chunk_bytes) in [(0, usize::MAX), (3, 64), (2, 500)] {
+            let err = load_text(dir.path(), "AuditLogs", &text, Split { workers, chunk_bytes }).expect_err("line 58 is bad");
+            assert!(err.to_string().contains("AuditLogs.jsonl:58:"), "{err}");
+        }
+    }
+
+    #[test]
+    fn columns_past_the_limit_fold_as_in_one_pass_when_chunks_disagree() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        // Each line brings new keys: which ones fold depends on the order of the whole file.
+        let text: String = (0..40)
+            .map(|i| {
+                let fields: Vec<String> = (0..30).map(|k| format!("\"f{i}_{k}\":{k}")).collect();
+                format!("{{{}}}\n", fields.join(","))
+            })
+            .collect();
+        let one = load_text(dir.path(), "Custom", &text, Split::ONE_PASS).expect("loads");
+        assert_eq!(one.columns.len(), MAX_COLUMNS);
+        let split = Split {
+            workers: 2,
+            chunk_bytes: 300,
+        };
+        assert_eq!(load_text(dir.path(), "Custom", &text, split).expect("loads"), one);
+    }
+}
