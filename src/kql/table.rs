@@ -56,7 +56,33 @@ impl Table {
 /// Named tables available to queries.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
-    tables: BTreeMap<String, Arc<Table>>,
+    tables: BTreeMap<String, Entry>,
+}
+
+/// A catalog table: a whole table, or a window of a shared table's rows (`verify`'s lookback),
+/// copied out only when an operator needs it as a table of its own.
+#[derive(Debug, Clone)]
+enum Entry {
+    Whole(Arc<Table>),
+    Window {
+        full: Arc<Table>,
+        rows: std::ops::Range<usize>,
+        copy: std::sync::OnceLock<Arc<Table>>,
+    },
+}
+
+impl Entry {
+    fn table(&self) -> &Arc<Table> {
+        match self {
+            Entry::Whole(t) => t,
+            Entry::Window { full, rows, copy } => copy.get_or_init(|| {
+                Arc::new(Table {
+                    columns: full.columns.clone(),
+                    rows: full.rows[rows.clone()].to_vec(),
+                })
+            }),
+        }
+    }
 }
 
 impl Catalog {
@@ -73,24 +99,51 @@ impl Catalog {
         for row in table.rows.iter_mut().filter(|r| r.len() != width) {
             row.resize(width, Value::Null);
         }
-        self.tables.insert(name.into(), Arc::new(table));
+        self.tables.insert(name.into(), Entry::Whole(Arc::new(table)));
     }
 
     /// Adds or replaces a table without copying it; its rows must already be as wide as its
     /// columns (as every table built by [`Catalog::insert`] or the loader is).
     pub fn insert_shared(&mut self, name: impl Into<String>, table: Arc<Table>) {
         debug_assert!(table.rows.iter().all(|r| r.len() == table.columns.len()));
-        self.tables.insert(name.into(), table);
+        self.tables.insert(name.into(), Entry::Whole(table));
+    }
+
+    /// Adds or replaces a table that holds `rows` of `full`, without copying them: a pipeline
+    /// that starts by filtering or narrowing the table reads them in place (see
+    /// [`Catalog::window`]); anything else gets a copy, made once.
+    pub fn insert_window(&mut self, name: impl Into<String>, full: Arc<Table>, rows: std::ops::Range<usize>) {
+        let rows = rows.start.min(full.rows.len())..rows.end.min(full.rows.len());
+        self.tables.insert(
+            name.into(),
+            Entry::Window {
+                full,
+                rows,
+                copy: std::sync::OnceLock::new(),
+            },
+        );
     }
 
     /// The tables by name, handed over.
     pub fn into_tables(self) -> impl Iterator<Item = (String, Arc<Table>)> {
-        self.tables.into_iter()
+        self.tables.into_iter().map(|(name, entry)| {
+            let table = entry.table().clone();
+            (name, table)
+        })
     }
 
     /// Looks a table up by exact name.
     pub fn get(&self, name: &str) -> Option<&Arc<Table>> {
-        self.tables.get(name)
+        self.tables.get(name).map(Entry::table)
+    }
+
+    /// A table's columns and rows without copying a window out: for a window, the shared table's
+    /// columns and the window's rows.
+    pub fn window(&self, name: &str) -> Option<(&[Column], &[Vec<Value>])> {
+        match self.tables.get(name)? {
+            Entry::Whole(t) => Some((&t.columns, &t.rows)),
+            Entry::Window { full, rows, .. } => Some((&full.columns, &full.rows[rows.clone()])),
+        }
     }
 
     /// Table names, sorted.

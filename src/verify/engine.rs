@@ -108,17 +108,10 @@ impl KqlEngine {
             let lo = times.partition_point(|t| *t <= from);
             let hi = times.partition_point(|t| *t <= to);
             if lo == 0 && hi == times.len() {
-                // The window holds the whole table: share it rather than copy it.
                 catalog.insert_shared(name.clone(), timed.table.clone());
             } else {
-                let rows = timed.table.rows[lo..hi].to_vec();
-                catalog.insert_shared(
-                    name.clone(),
-                    Arc::new(Table {
-                        columns: timed.table.columns.clone(),
-                        rows,
-                    }),
-                );
+                // Shared, not copied: a rule that starts by filtering reads the window in place.
+                catalog.insert_window(name.clone(), timed.table.clone(), lo..hi);
             }
         }
         catalog

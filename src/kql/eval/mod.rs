@@ -342,6 +342,16 @@ impl<'a> Evaluator<'a> {
     fn eval_pipeline_here(&self, p: &Pipeline, env: &mut Env) -> Result<Arc<Table>, KqlError> {
         let record = self.record.take();
         self.last_bytes.set(None);
+        if let Some(source) = self.catalog_source(p, env) {
+            let stats_len = self.stats.borrow().len();
+            match self.run_in_place(p, source, env, record) {
+                Ok(Some(t)) => return Ok(t),
+                // A name error is re-raised from the whole table so suggestions see every column.
+                Ok(None) | Err(KqlError::Semantic(_)) => self.stats.borrow_mut().truncate(stats_len),
+                Err(other) => return Err(other),
+            }
+            self.last_bytes.set(None);
+        }
         let t = self.eval_source(&p.source, p.span, env)?;
         self.check_budgets()?;
         if let Some(q) = record {
@@ -354,8 +364,8 @@ impl<'a> Evaluator<'a> {
         let stats_len = self.stats.borrow().len();
         let source_bytes = self.last_bytes.get();
         let source_serialized = self.serialized.get();
-        if let Some(narrow) = prune::narrow(p, &t, env) {
-            match self.run_ops(p, narrow, env, record) {
+        if let Some(narrow) = prune::narrow(p, (&t.columns, &t.rows), env) {
+            match self.run_ops(p, 0, narrow, env, record) {
                 // A name error is re-raised from the full table so suggestions see every column.
                 Err(KqlError::Semantic(_)) => self.stats.borrow_mut().truncate(stats_len),
                 other => return other,
@@ -363,13 +373,57 @@ impl<'a> Evaluator<'a> {
             self.last_bytes.set(source_bytes);
             self.serialized.set(source_serialized);
         }
-        self.run_ops(p, t, env, record)
+        self.run_ops(p, 0, t, env, record)
     }
 
-    fn run_ops(&self, p: &Pipeline, mut t: Arc<Table>, env: &mut Env, record: Option<usize>) -> Result<Arc<Table>, KqlError> {
+    /// The columns and rows of the catalog table a pipeline starts from, read in place (a
+    /// `verify` window is not copied out): `None` when the source is anything else.
+    fn catalog_source(&self, p: &Pipeline, env: &Env) -> Option<(&'a [Column], &'a [Vec<Value>])> {
+        match &p.source {
+            Source::Expr(Expr::Ident(name, _)) if env.get(name).is_none() => self.catalog.window(name),
+            _ => None,
+        }
+    }
+
+    /// Runs a pipeline whose first step narrows the columns or filters the rows of a catalog
+    /// table straight from its rows; `None` when it starts otherwise (the caller takes the table).
+    fn run_in_place(
+        &self,
+        p: &Pipeline,
+        (columns, rows): (&[Column], &[Vec<Value>]),
+        env: &mut Env,
+        record: Option<usize>,
+    ) -> Result<Option<Arc<Table>>, KqlError> {
+        // Tables are not serialized (…/serialize-operator).
+        self.serialized.set(false);
+        let stat = |stage: String, rows: usize| {
+            if let Some(q) = record {
+                self.stats.borrow_mut().push(StageStat { query: q, stage, rows });
+            }
+        };
+        stat(p.source.to_string(), rows.len());
+        if let Some(narrow) = prune::narrow(p, (columns, rows), env) {
+            return self.run_ops(p, 0, narrow, env, record).map(Some);
+        }
+        let Some(Operator::Where(pred)) = p.ops.first() else {
+            return Ok(None);
+        };
+        let saved = self.cur_op.replace((op_name(&p.ops[0]), p.op_spans.first().copied()));
+        let Some(filtered) = self.filter_slice((columns, rows), pred, env)? else {
+            return Ok(None);
+        };
+        self.check_limit(filtered.rows.len(), "`where`")?;
+        self.check_budgets()?;
+        self.cur_op.set(saved);
+        stat(p.ops[0].to_string(), filtered.rows.len());
+        self.run_ops(p, 1, Arc::new(filtered), env, record).map(Some)
+    }
+
+    /// Runs the pipeline's operators from the `first`.
+    fn run_ops(&self, p: &Pipeline, first: usize, mut t: Arc<Table>, env: &mut Env, record: Option<usize>) -> Result<Arc<Table>, KqlError> {
         let outer = self.held.get();
         let mut bytes = self.last_bytes.take().unwrap_or(0);
-        for (i, op) in p.ops.iter().enumerate() {
+        for (i, op) in p.ops.iter().enumerate().skip(first) {
             let saved = self.cur_op.replace((op_name(op), p.op_spans.get(i).copied()));
             self.check_budgets()?;
             self.held.set(outer.saturating_add(bytes));

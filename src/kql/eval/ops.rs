@@ -299,6 +299,33 @@ impl Evaluator<'_> {
     }
 
     /// `where`: filters in place when nobody else holds the rows, else copies the kept ones.
+    /// `where` over rows read in place (a catalog table or a window of one); `None` when the
+    /// predicate calls window functions, which need the rows as a table of their own.
+    pub(crate) fn filter_slice(
+        &self,
+        (columns, rows): (&[Column], &[Vec<Value>]),
+        pred: &Expr,
+        env: &Env,
+    ) -> Result<Option<Table>, KqlError> {
+        let (c, frame) = self.windowed(columns.len(), || self.compile(pred, columns, env))?;
+        if !frame.is_empty() {
+            return Ok(None);
+        }
+        let mut meter = Meter::new(self);
+        let mut kept = Vec::new();
+        for r in rows {
+            meter.tick()?;
+            if c.eval(r).is_true() {
+                meter.row(columns.len())?;
+                kept.push(r.clone());
+            }
+        }
+        Ok(Some(Table {
+            columns: columns.to_vec(),
+            rows: kept,
+        }))
+    }
+
     fn filter(&self, t: Arc<Table>, pred: &Expr, env: &Env) -> Result<Table, KqlError> {
         let (c, frame) = self.windowed(t.columns.len(), || self.compile(pred, &t.columns, env))?;
         let mut meter = Meter::new(self);

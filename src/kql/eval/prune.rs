@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::super::ast::*;
-use super::super::table::Table;
+use super::super::table::{Column, Table};
+use super::super::value::Value;
 use super::{Binding, Env};
 
 /// Collects identifiers an expression may read; false when it could read columns by other means
@@ -122,7 +123,7 @@ fn op_idents(op: &Operator, env: &Env, out: &mut HashSet<String>) -> Option<bool
 
 /// The source table reduced to the columns the pipeline can read, when that is knowable and
 /// actually smaller.
-pub(super) fn narrow(p: &Pipeline, t: &Arc<Table>, env: &Env) -> Option<Arc<Table>> {
+pub(super) fn narrow(p: &Pipeline, (columns, rows): (&[Column], &[Vec<Value>]), env: &Env) -> Option<Arc<Table>> {
     let mut names = HashSet::new();
     let mut narrows = false;
     for op in &p.ops {
@@ -134,12 +135,12 @@ pub(super) fn narrow(p: &Pipeline, t: &Arc<Table>, env: &Env) -> Option<Arc<Tabl
     if !narrows {
         return None;
     }
-    let keep: Vec<usize> = (0..t.columns.len()).filter(|&i| names.contains(&t.columns[i].name)).collect();
-    if keep.len() == t.columns.len() {
+    let keep: Vec<usize> = (0..columns.len()).filter(|&i| names.contains(&columns[i].name)).collect();
+    if keep.len() == columns.len() {
         return None;
     }
     Some(Arc::new(Table {
-        columns: keep.iter().map(|&i| t.columns[i].clone()).collect(),
-        rows: t.rows.iter().map(|r| keep.iter().map(|&i| r[i].clone()).collect()).collect(),
+        columns: keep.iter().map(|&i| columns[i].clone()).collect(),
+        rows: rows.iter().map(|r| keep.iter().map(|&i| r[i].clone()).collect()).collect(),
     }))
 }
