@@ -55,15 +55,30 @@ enum DefaultValue {
 }
 
 /// Reads every function file under `paths` (folders are searched recursively, in name order, so
-/// a later file's definition of a name wins predictably).
-pub fn load(paths: &[PathBuf]) -> Result<StoredFunctions, FileError> {
+/// a later file's definition of a name wins predictably). A file named itself must load; a file
+/// found in a folder that is not valid YAML is skipped with a warning handed to `warn`: a folder
+/// of published parsers holds the odd broken file, which should not keep the others out. (A file
+/// that is YAML but not a valid function is an error wherever it is: it was meant as one.)
+pub fn load(paths: &[PathBuf], warn: &mut dyn FnMut(String)) -> Result<StoredFunctions, FileError> {
     let mut functions = StoredFunctions::default();
     for path in paths {
+        let in_folder = path.is_dir();
         for file in function_files(path)? {
-            load_file(&file, &mut functions)?;
+            match load_file(&file, &mut functions)? {
+                Loaded::NotYaml(e) if in_folder => warn(format!("warning: skipped {} of {}: {e}", file.display(), path.display())),
+                Loaded::NotYaml(e) => return Err(e),
+                Loaded::Done => {}
+            }
         }
     }
     Ok(functions)
+}
+
+/// What reading one function file came to, short of an error.
+enum Loaded {
+    Done,
+    /// The file is not valid YAML: an error when named, skipped in a folder.
+    NotYaml(FileError),
 }
 
 /// `path` itself, or the function files under the folder `path`.
@@ -107,20 +122,28 @@ impl FileKind {
     }
 }
 
-fn load_file(path: &Path, functions: &mut StoredFunctions) -> Result<(), FileError> {
+fn load_file(path: &Path, functions: &mut StoredFunctions) -> Result<Loaded, FileError> {
     let text = crate::input::read_text(path, MAX_FUNCTION_FILE_BYTES)?;
     match FileKind::of(path) {
         Some(FileKind::Kql) => {
             let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
             functions.define(&[name], Vec::new(), text, path);
-            Ok(())
+            Ok(Loaded::Done)
         }
-        _ => load_yaml(path, &text, functions),
+        _ => match serde_saphyr::from_str::<FunctionFile>(&text) {
+            Ok(file) => load_yaml(path, &text, file, functions).map(|()| Loaded::Done),
+            Err(e) if !is_yaml(&text) => Ok(Loaded::NotYaml(crate::verify::rule::yaml_error(path, &text, &e))),
+            Err(e) => Err(crate::verify::rule::yaml_error(path, &text, &e)),
+        },
     }
 }
 
-fn load_yaml(path: &Path, text: &str, functions: &mut StoredFunctions) -> Result<(), FileError> {
-    let file: FunctionFile = serde_saphyr::from_str(text).map_err(|e| crate::verify::rule::yaml_error(path, text, &e))?;
+/// Whether the text is YAML at all (a file that is, but is not a function, was meant as one).
+fn is_yaml(text: &str) -> bool {
+    serde_saphyr::from_str::<serde::de::IgnoredAny>(text).is_ok()
+}
+
+fn load_yaml(path: &Path, text: &str, file: FunctionFile, functions: &mut StoredFunctions) -> Result<(), FileError> {
     // A YAML file in a parsers folder that defines no function (an ARM template's sibling, a
     // test fixture) is not an error: it is simply not a function.
     let Some(query) = file.query else { return Ok(()) };

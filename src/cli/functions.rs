@@ -25,7 +25,7 @@ impl FunctionArgs {
         if self.functions.is_empty() {
             return Ok(Arc::default());
         }
-        crate::function_files::load(&self.functions)
+        crate::function_files::load(&self.functions, &mut |warning| eprintln!("{warning}"))
             .map(Arc::new)
             .map_err(|e| Failure::Input(e.to_string()))
     }

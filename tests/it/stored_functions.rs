@@ -77,7 +77,7 @@ struct World {
 }
 
 fn options_with(functions: &TempDir) -> Result<RunOptions, String> {
-    let loaded = tenantless::function_files::load(&[functions.path().to_owned()]).map_err(|e| e.to_string())?;
+    let loaded = tenantless::function_files::load(&[functions.path().to_owned()], &mut |w| panic!("{w}")).map_err(|e| e.to_string())?;
     Ok(RunOptions {
         functions: Arc::new(loaded),
         ..RunOptions::default()
@@ -219,10 +219,17 @@ fn a_function_file_that_is_not_a_function_is_an_error_at_its_place() {
     let e = options_with(&functions).unwrap_err();
     assert!(e.contains("nameless.yaml:3:") && e.contains("add `ParserName:`"), "{e}");
 
+    // Not YAML at all: named, an error; in a folder, skipped with a warning naming its place,
+    // as a folder of published parsers holds the odd broken file.
     let functions = TempDir::new("bad-yaml");
     functions.write("broken.yaml", "ParserName: [unclosed\n");
-    let e = options_with(&functions).unwrap_err();
-    assert!(e.contains("broken.yaml:"), "{e}");
+    let e = tenantless::function_files::load(&[functions.join("broken.yaml")], &mut |w| panic!("{w}")).unwrap_err();
+    assert!(e.to_string().contains("broken.yaml:"), "{e}");
+    functions.write("good.yaml", "ParserName: Good\nParserQuery: |\n  print 1\n");
+    let mut warnings = Vec::new();
+    let loaded = tenantless::function_files::load(&[functions.path().to_owned()], &mut |w| warnings.push(w)).expect("the folder loads");
+    assert!(loaded.get("Good").is_some(), "the good file loads");
+    assert!(warnings.len() == 1 && warnings[0].contains("broken.yaml:1:"), "{warnings:?}");
 }
 
 #[test]
@@ -266,7 +273,15 @@ fn the_cli_loads_functions_for_query_and_names_a_bad_file() {
         stderr_of(&out)
     );
     functions.write("bad.yaml", "ParserName: [Bad\n");
-    let out = query_bin(data.path(), &["--functions", dir, "print 1"]);
+    let file = functions.join("bad.yaml");
+    let out = query_bin(data.path(), &["--functions", file.to_str().unwrap(), "print 1"]);
     assert_eq!(out.status.code(), Some(2), "bad input");
     assert!(stderr_of(&out).contains("bad.yaml:"), "{}", stderr_of(&out));
+    let out = query_bin(data.path(), &["--functions", dir, "print 1"]);
+    assert!(out.status.success(), "a folder's broken file is skipped: {}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("warning: skipped") && stderr_of(&out).contains("bad.yaml:"),
+        "{}",
+        stderr_of(&out)
+    );
 }

@@ -529,7 +529,7 @@ fn rules_call_stored_functions_whose_tables_get_each_runs_window() {
         "{:?}",
         without[0].status
     );
-    let functions = tenantless::function_files::load(&[dir.join("functions")]).unwrap();
+    let functions = tenantless::function_files::load(&[dir.join("functions")], &mut |w| panic!("{w}")).unwrap();
     engine.set_functions(std::sync::Arc::new(functions));
     let with = verify::run_all(&rule_files, &correlations, &manifest, &mut engine);
     assert!(
