@@ -31,6 +31,7 @@ mod kql_window;
 mod library;
 mod loader;
 mod output_dir;
+mod parallel;
 mod properties;
 mod real_shapes;
 mod scenario_limits;
