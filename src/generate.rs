@@ -1,5 +1,6 @@
 //! `generate`: scenarios → simulation → five NDJSON tables + manifest, written atomically.
 
+use crate::compress::Compression;
 use crate::estimate::{DEFAULT_PRICE_PER_GB, EstimateError, EstimateOptions};
 use crate::ids::IdSource;
 use crate::manifest::{IdentityEntry, Label, MANIFEST_FILE, Manifest, ScenarioEntry, TOOL_NAME, TableStats, TimeRange};
@@ -10,6 +11,7 @@ use crate::tables::Table;
 use crate::timefmt::{format_ts, to_ticks};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 mod chunk;
@@ -170,11 +172,11 @@ pub fn check_volume(options: &GenerateOptions, max_bytes: u64) -> Result<f64, Ge
     Ok(disk_bytes)
 }
 
-/// Every file name a run writes.
+/// Every file name a run writes, in any compression.
 fn own_file_names() -> Vec<String> {
     Table::ALL
         .iter()
-        .map(|t| format!("{}.jsonl", t.name()))
+        .flat_map(|t| Compression::ALL.map(|c| c.file_name(t.name())))
         .chain([MANIFEST_FILE.to_owned()])
         .collect()
 }
@@ -185,7 +187,7 @@ fn listed_files(dir: &Path) -> Option<Vec<(String, Option<u64>)>> {
     let tables = manifest
         .tables
         .iter()
-        .map(|(name, stats)| (format!("{name}.jsonl"), Some(stats.bytes)));
+        .map(|(name, stats)| (manifest.compression.file_name(name), Some(stats.bytes)));
     Some(tables.chain([(MANIFEST_FILE.to_owned(), None)]).collect())
 }
 
@@ -253,6 +255,8 @@ pub struct RunOptions {
     pub threads: usize,
     /// The share of the records this process writes (`--shard K/N`).
     pub shard: Shard,
+    /// How the table files are compressed (`--compress`).
+    pub compression: Compression,
 }
 
 impl Default for RunOptions {
@@ -261,6 +265,7 @@ impl Default for RunOptions {
         Self {
             threads: default_threads(),
             shard: Shard::ALL,
+            compression: Compression::None,
         }
     }
 }
@@ -301,7 +306,7 @@ pub fn generate_with(options: &GenerateOptions, run: RunOptions, mut progress: i
     };
     let tables = Table::ALL
         .iter()
-        .map(|t| staged.file(&format!("{}.jsonl", t.name())).map(CountingWriter::new))
+        .map(|t| staged.file(&run.compression.file_name(t.name())).map(CountingWriter::new))
         .collect::<Result<_, _>>()?;
     let mut sink = TableFiles::new(tables, simulation.labels().len(), run.shard);
     let span = (end - start).num_milliseconds().max(1) as f64;
@@ -309,6 +314,7 @@ pub fn generate_with(options: &GenerateOptions, run: RunOptions, mut progress: i
     let plan = pipeline::Plan {
         threads: run.threads,
         shard: run.shard,
+        compression: run.compression,
     };
     pipeline::run(&simulation, plan, &mut sink, |t| {
         if (t - last_reported).num_minutes() >= 10 {
@@ -320,7 +326,15 @@ pub fn generate_with(options: &GenerateOptions, run: RunOptions, mut progress: i
     progress(1.0);
 
     let mut stats = sink.stats;
-    for (i, file) in std::mem::take(&mut sink.files).into_iter().enumerate() {
+    for (i, mut file) in std::mem::take(&mut sink.files).into_iter().enumerate() {
+        if file.bytes == 0 && !run.compression.is_none() {
+            // An empty table still gets a valid compressed file, which decompresses to nothing.
+            let mut frame = Vec::new();
+            run.compression
+                .encode(&[], &mut frame)
+                .and_then(|()| file.write_all(&frame))
+                .map_err(write_err(&staged.path()))?;
+        }
         stats[i].bytes = file.bytes;
         file.into_inner()
             .into_inner()
@@ -330,6 +344,13 @@ pub fn generate_with(options: &GenerateOptions, run: RunOptions, mut progress: i
     }
     let mut manifest = build_manifest(options, &loaded, &tenants, &simulation, sink.labels, &stats, (start, end));
     manifest.shard = sink.shard;
+    manifest.compression = run.compression;
+    if !run.compression.is_none() {
+        manifest.files = Table::ALL
+            .iter()
+            .map(|t| (t.name().to_owned(), run.compression.file_name(t.name())))
+            .collect();
+    }
     let manifest_path = staged.path().join(MANIFEST_FILE);
     let mut text = serde_json::to_string_pretty(&manifest).map_err(|e| GenerateError::Write {
         path: manifest_path.clone(),
@@ -431,5 +452,7 @@ fn build_manifest(
             })
             .collect(),
         shard: None,
+        compression: Compression::None,
+        files: std::collections::BTreeMap::new(),
     }
 }

@@ -6,6 +6,7 @@
 pub(crate) mod bench;
 pub(crate) mod catalog;
 pub mod cli;
+pub mod compress;
 pub mod diagnostic;
 pub mod estimate;
 pub mod function_files;

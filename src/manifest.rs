@@ -1,5 +1,6 @@
 //! `manifest.json`: what a `generate` run wrote, from what, and the ground truth of its anomalies.
 
+use crate::compress::Compression;
 use crate::scenario::model::AnomalyKind;
 use crate::tables::RecordKey;
 use crate::verify::error::FileError;
@@ -46,6 +47,12 @@ pub struct Manifest {
     /// The scenarios' expectations of rules, for `verify`.
     #[serde(default)]
     pub expectations: Vec<Expectation>,
+    /// How the table files are compressed (`--compress`); absent for plain `<Table>.jsonl`.
+    #[serde(default, skip_serializing_if = "Compression::is_none")]
+    pub compression: Compression,
+    /// Per table, its file's name, when compressed (plain outputs name them `<Table>.jsonl`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, String>,
     /// Which share of a `--shard K/N` run the directory holds; absent for a whole output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardInfo>,

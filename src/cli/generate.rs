@@ -3,6 +3,7 @@
 use super::default_scenario;
 use super::exit::{CommandResult, Failure, Outcome, emit};
 use super::parse_background;
+use crate::compress::Compression;
 use crate::generate::{
     DEFAULT_MAX_BYTES, DEFAULT_SEED, GenerateError, GenerateOptions, RunOptions, check_volume, default_threads, generate_with,
 };
@@ -51,6 +52,10 @@ pub struct GenerateArgs {
     /// the number.
     #[arg(long, value_name = "N", value_parser = parse_threads)]
     pub threads: Option<usize>,
+    /// Compress the table files: `zstd` writes `<Table>.jsonl.zst`, `gzip` `<Table>.jsonl.gz`
+    /// (default: plain `<Table>.jsonl`). `query` and `verify` read all three.
+    #[arg(long, value_enum, default_value_t = Compression::None)]
+    pub compress: Compression,
 }
 
 impl GenerateArgs {
@@ -67,6 +72,7 @@ impl GenerateArgs {
             max_bytes: DEFAULT_MAX_BYTES,
             yes: false,
             threads: None,
+            compress: Compression::None,
         }
     }
 }
@@ -134,6 +140,7 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> CommandResult {
     );
     let run = RunOptions {
         threads: args.threads.unwrap_or_else(default_threads),
+        compression: args.compress,
         ..RunOptions::default()
     };
     let result = generate_with(&options, run, |fraction| bar.set_position((fraction * 1000.0) as u64));

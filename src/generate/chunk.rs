@@ -2,6 +2,7 @@
 //! table. Rendering works chunk by chunk so that it can happen on any thread while the files still
 //! receive the records in the simulation's order.
 
+use crate::compress::Packer;
 use crate::manifest::LabelRecord;
 use crate::sim::{Event, Origin};
 use crate::tables::{self, RecordWriter};
@@ -27,7 +28,8 @@ pub struct Chunk<'t> {
     /// The chunk's place among the chunks this process renders (0, 1, 2, …).
     pub order: u64,
     events: Vec<(Event<'t>, Origin)>,
-    /// Per table, the NDJSON lines of its records, in event order.
+    /// Per table, the NDJSON lines of its records, in event order (compressed once rendered, when
+    /// the run compresses).
     pub lines: [Vec<u8>; 5],
     /// Per table, how many records the chunk holds.
     pub records: [u64; 5],
@@ -60,8 +62,9 @@ impl<'t> Chunk<'t> {
         self.events.is_empty() && self.records.iter().all(|&n| n == 0)
     }
 
-    /// Renders (and drops) the events into per-table lines.
-    pub fn render(&mut self, writer: &mut RecordWriter) {
+    /// Renders (and drops) the events into per-table lines, then compresses each table's lines
+    /// as `packer` says.
+    pub fn render(&mut self, writer: &mut RecordWriter, packer: &mut Packer) -> std::io::Result<()> {
         for (event, origin) in self.events.drain(..) {
             let rendered = tables::render(&event, writer);
             let i = rendered.table.index();
@@ -78,6 +81,11 @@ impl<'t> Chunk<'t> {
                 });
             }
         }
+        // A table without records in this chunk gets no (empty) frame.
+        for lines in self.lines.iter_mut().filter(|l| !l.is_empty()) {
+            packer.pack(lines)?;
+        }
+        Ok(())
     }
 
     /// Empties the chunk for reuse, keeping its buffers' capacity.

@@ -7,6 +7,7 @@
 use super::chunk::{CHUNK_EVENTS, Chunk};
 use super::files::TableFiles;
 use super::shard::Shard;
+use crate::compress::{Compression, Packer};
 use crate::sim::Simulation;
 use crate::sink;
 use crate::tables::RecordWriter;
@@ -23,6 +24,8 @@ pub struct Plan {
     pub threads: usize,
     /// The share of the chunks this process writes.
     pub shard: Shard,
+    /// How the table files are compressed.
+    pub compression: Compression,
 }
 
 /// Cuts the event stream into chunks and says which ones this shard keeps.
@@ -63,7 +66,7 @@ pub fn run<W: Write + Send>(
     progress: impl FnMut(DateTime<Utc>),
 ) -> io::Result<()> {
     if plan.threads <= 1 {
-        return run_inline(simulation, plan.shard, files, progress);
+        return run_inline(simulation, plan, files, progress);
     }
     run_threaded(simulation, plan, files, progress)
 }
@@ -71,15 +74,16 @@ pub fn run<W: Write + Send>(
 /// One thread: each chunk is rendered and written as soon as it is full.
 fn run_inline<W: Write>(
     simulation: &Simulation<'_>,
-    shard: Shard,
+    plan: Plan,
     files: &mut TableFiles<W>,
     progress: impl FnMut(DateTime<Utc>),
 ) -> io::Result<()> {
     let mut writer = RecordWriter::new();
+    let mut packer = Packer::new(plan.compression)?;
     let mut chunk = Chunk::new();
-    let mut cutter = Cutter::new(shard);
+    let mut cutter = Cutter::new(plan.shard);
     let mut flush = |chunk: &mut Chunk<'_>, files: &mut TableFiles<W>| {
-        chunk.render(&mut writer);
+        chunk.render(&mut writer, &mut packer)?;
         files.write(chunk)?;
         chunk.clear();
         Ok::<_, io::Error>(())
@@ -122,7 +126,8 @@ fn run_threaded<W: Write + Send>(
     // waits, which is what bounds memory.
     let (free_tx, free_rx) = sync_channel(slots);
     let (work_tx, work_rx) = sync_channel::<Chunk<'_>>(slots);
-    let (done_tx, done_rx) = sync_channel(slots);
+    // Room for one error per worker too.
+    let (done_tx, done_rx) = sync_channel(slots + plan.threads);
     for _ in 0..slots {
         let _ = free_tx.send(Chunk::new());
     }
@@ -130,7 +135,7 @@ fn run_threaded<W: Write + Send>(
     std::thread::scope(|scope| {
         for _ in 0..plan.threads {
             let (work_rx, done_tx) = (&work_rx, done_tx.clone());
-            scope.spawn(move || render_chunks(work_rx, &done_tx));
+            scope.spawn(move || render_chunks(work_rx, &done_tx, plan.compression));
         }
         drop(done_tx);
         let writer = scope.spawn(move || write_in_order(done_rx, free_tx, files));
@@ -143,23 +148,34 @@ fn run_threaded<W: Write + Send>(
     })
 }
 
-/// A worker: renders chunks until the simulation is done or the writer has stopped.
-fn render_chunks<'t>(work: &Mutex<Receiver<Chunk<'t>>>, done: &SyncSender<Chunk<'t>>) {
+/// A worker: renders chunks until the simulation is done or the writer has stopped. A failure
+/// (of the compressor) is passed on in place of the chunk, for the writer to report.
+fn render_chunks<'t>(work: &Mutex<Receiver<Chunk<'t>>>, done: &SyncSender<Rendered<'t>>, compression: Compression) {
     let mut writer = RecordWriter::new();
+    let mut packer = match Packer::new(compression) {
+        Ok(packer) => packer,
+        Err(e) => {
+            let _ = done.send(Err(e));
+            return;
+        }
+    };
     loop {
         // The lock is held only while taking a chunk, not while rendering it.
         let next = work.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
         let Ok(mut chunk) = next else { return };
-        chunk.render(&mut writer);
-        if done.send(chunk).is_err() {
+        let rendered = chunk.render(&mut writer, &mut packer).map(|()| chunk);
+        if done.send(rendered).is_err() {
             return;
         }
     }
 }
 
+/// A rendered chunk, or why rendering failed.
+type Rendered<'t> = io::Result<Chunk<'t>>;
+
 /// The writer: puts rendered chunks back in order, writes them and frees them.
 fn write_in_order<'t, W: Write>(
-    done: Receiver<Chunk<'t>>,
+    done: Receiver<Rendered<'t>>,
     // Owned: dropping it when the writer stops (on an error) wakes a simulation waiting for a chunk.
     free: SyncSender<Chunk<'t>>,
     files: &mut TableFiles<W>,
@@ -167,6 +183,7 @@ fn write_in_order<'t, W: Write>(
     let mut waiting = BTreeMap::new();
     let mut next = 0;
     for chunk in done {
+        let chunk = chunk?;
         waiting.insert(chunk.order, chunk);
         while let Some(mut chunk) = waiting.remove(&next) {
             interrupted()?;

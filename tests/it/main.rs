@@ -7,6 +7,7 @@ mod actions;
 mod background;
 mod bad_scenarios;
 mod cli_output;
+mod compressed;
 mod conformance;
 mod data_limits;
 mod determinism;
