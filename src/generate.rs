@@ -192,7 +192,7 @@ fn listed_files(dir: &Path) -> Option<Vec<(String, Option<u64>)>> {
 }
 
 /// Refuses a target holding anything but a previous output (see [`check_target`]).
-fn check_out(target: &Path, force: bool) -> Result<(), SinkError> {
+pub(crate) fn check_out(target: &Path, force: bool) -> Result<(), SinkError> {
     let names = own_file_names();
     let own = OwnFiles {
         names: &names,
@@ -253,8 +253,9 @@ pub fn load_scenarios(
 pub struct RunOptions {
     /// Rendering threads (`--threads`); the output is byte-identical whatever the number.
     pub threads: usize,
-    /// The share of the records this process writes (`--shard K/N`).
-    pub shard: Shard,
+    /// The share of the records this process writes (`--shard K/N`); `None` for the whole output
+    /// (which differs from `0/1` only in that its manifest says nothing about shards).
+    pub shard: Option<Shard>,
     /// How the table files are compressed (`--compress`).
     pub compression: Compression,
 }
@@ -264,7 +265,7 @@ impl Default for RunOptions {
     fn default() -> Self {
         Self {
             threads: default_threads(),
-            shard: Shard::ALL,
+            shard: None,
             compression: Compression::None,
         }
     }
@@ -313,7 +314,7 @@ pub fn generate_with(options: &GenerateOptions, run: RunOptions, mut progress: i
     let mut last_reported = start;
     let plan = pipeline::Plan {
         threads: run.threads,
-        shard: run.shard,
+        shard: run.shard.unwrap_or(Shard::ALL),
         compression: run.compression,
     };
     pipeline::run(&simulation, plan, &mut sink, |t| {
@@ -364,7 +365,7 @@ pub fn generate_with(options: &GenerateOptions, run: RunOptions, mut progress: i
 
 /// Checks the target again (a user may have put files there during a long run) and puts the
 /// output in place; a replaced output that cannot be removed is reported, not an error.
-fn commit(
+pub(crate) fn commit(
     staged: StagedDir,
     target: &Path,
     force: bool,

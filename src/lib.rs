@@ -15,6 +15,7 @@ pub mod ids;
 pub mod input;
 pub mod kql;
 pub mod manifest;
+pub mod merge;
 pub mod scenario;
 pub(crate) mod sim;
 pub(crate) mod sink;

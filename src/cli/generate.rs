@@ -5,7 +5,7 @@ use super::exit::{CommandResult, Failure, Outcome, emit};
 use super::parse_background;
 use crate::compress::Compression;
 use crate::generate::{
-    DEFAULT_MAX_BYTES, DEFAULT_SEED, GenerateError, GenerateOptions, RunOptions, check_volume, default_threads, generate_with,
+    DEFAULT_MAX_BYTES, DEFAULT_SEED, GenerateError, GenerateOptions, RunOptions, Shard, check_volume, default_threads, generate_with,
 };
 use crate::manifest::Manifest;
 use crate::scenario::model::BackgroundLevel;
@@ -56,6 +56,10 @@ pub struct GenerateArgs {
     /// (default: plain `<Table>.jsonl`). `query` and `verify` read all three.
     #[arg(long, value_enum, default_value_t = Compression::None)]
     pub compress: Compression,
+    /// Write only share K of N (K from 0 to N-1): N runs that differ only in K write disjoint
+    /// outputs that `tenantless merge` puts back together into this run's output.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
 }
 
 impl GenerateArgs {
@@ -73,6 +77,7 @@ impl GenerateArgs {
             yes: false,
             threads: None,
             compress: Compression::None,
+            shard: None,
         }
     }
 }
@@ -85,6 +90,10 @@ fn parse_end(text: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| format!("`{text}` is neither `now` nor an RFC 3339 instant like 2026-11-28T12:00:00Z ({e})"))
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    Shard::parse(text).map_err(|e| e.to_string())
 }
 
 fn parse_threads(text: &str) -> Result<usize, String> {
@@ -141,7 +150,7 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> CommandResult {
     let run = RunOptions {
         threads: args.threads.unwrap_or_else(default_threads),
         compression: args.compress,
-        ..RunOptions::default()
+        shard: args.shard,
     };
     let result = generate_with(&options, run, |fraction| bar.set_position((fraction * 1000.0) as u64));
     bar.finish_and_clear();

@@ -32,13 +32,13 @@ pub struct TableFiles<W> {
 }
 
 impl<W: Write> TableFiles<W> {
-    /// Writers for the five tables, for a simulation with `labels` labels.
-    pub fn new(files: Vec<W>, labels: usize, shard: Shard) -> Self {
+    /// Writers for the five tables, for a simulation with `labels` labels; `shard` for a sharded run.
+    pub fn new(files: Vec<W>, labels: usize, shard: Option<Shard>) -> Self {
         Self {
             files,
             stats: Default::default(),
             labels: (0..labels).map(|_| LabelBuild::default()).collect(),
-            shard: (shard != Shard::ALL).then(|| ShardInfo::new(shard)),
+            shard: shard.map(ShardInfo::new),
         }
     }
 

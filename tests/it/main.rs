@@ -36,6 +36,7 @@ mod parallel;
 mod properties;
 mod real_shapes;
 mod scenario_limits;
+mod shards;
 mod stored_functions;
 mod token_cache;
 mod verify;
