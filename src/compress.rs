@@ -111,7 +111,10 @@ impl Packer {
             }
             (None, c) => c.encode(data, &mut self.scratch)?,
         }
-        std::mem::swap(data, &mut self.scratch);
+        // Copied back rather than swapped: a swap would hand each table's buffer the capacity of
+        // the largest table's, and memory would grow to that times every buffer in circulation.
+        data.clear();
+        data.extend_from_slice(&self.scratch);
         Ok(())
     }
 }
