@@ -1,18 +1,26 @@
 //! `generate`: scenarios → simulation → five NDJSON tables + manifest, written atomically.
 
+use crate::compress::Compression;
 use crate::estimate::{DEFAULT_PRICE_PER_GB, EstimateError, EstimateOptions};
 use crate::ids::IdSource;
-use crate::manifest::{IdentityEntry, Label, LabelRecord, MANIFEST_FILE, Manifest, ScenarioEntry, TOOL_NAME, TableStats, TimeRange};
+use crate::manifest::{IdentityEntry, Label, MANIFEST_FILE, Manifest, ScenarioEntry, TOOL_NAME, TableStats, TimeRange};
 use crate::scenario::{self, LoadedScenario, ScenarioError};
-use crate::sim::{Event, EventSink, Origin, Simulation};
+use crate::sim::Simulation;
 use crate::sink::{self, CountingWriter, OwnFiles, SinkError, StagedDir, check_target};
-use crate::tables::{self, RecordWriter, Table};
+use crate::tables::Table;
 use crate::timefmt::{format_ts, to_ticks};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
+
+mod chunk;
+mod files;
+mod pipeline;
+pub mod shard;
+
+use files::{LabelBuild, TableFiles};
+pub use shard::{Shard, ShardError};
 
 /// The seed used when none is given, so that runs are reproducible by default.
 pub const DEFAULT_SEED: u64 = 20_200_919;
@@ -164,11 +172,11 @@ pub fn check_volume(options: &GenerateOptions, max_bytes: u64) -> Result<f64, Ge
     Ok(disk_bytes)
 }
 
-/// Every file name a run writes.
+/// Every file name a run writes, in any compression.
 fn own_file_names() -> Vec<String> {
     Table::ALL
         .iter()
-        .map(|t| format!("{}.jsonl", t.name()))
+        .flat_map(|t| Compression::ALL.map(|c| c.file_name(t.name())))
         .chain([MANIFEST_FILE.to_owned()])
         .collect()
 }
@@ -179,12 +187,12 @@ fn listed_files(dir: &Path) -> Option<Vec<(String, Option<u64>)>> {
     let tables = manifest
         .tables
         .iter()
-        .map(|(name, stats)| (format!("{name}.jsonl"), Some(stats.bytes)));
+        .map(|(name, stats)| (manifest.compression.file_name(name), Some(stats.bytes)));
     Some(tables.chain([(MANIFEST_FILE.to_owned(), None)]).collect())
 }
 
 /// Refuses a target holding anything but a previous output (see [`check_target`]).
-fn check_out(target: &Path, force: bool) -> Result<(), SinkError> {
+pub(crate) fn check_out(target: &Path, force: bool) -> Result<(), SinkError> {
     let names = own_file_names();
     let own = OwnFiles {
         names: &names,
@@ -240,44 +248,41 @@ pub fn load_scenarios(
     Ok(loaded)
 }
 
-/// Renders events into the five table files, collecting counts and ground truth.
-struct TableFiles {
-    files: Vec<CountingWriter<BufWriter<File>>>,
-    stats: [TableStats; 5],
-    writer: RecordWriter,
-    labels: Vec<LabelBuild>,
+/// How a run spreads its work; the output does not depend on it, except for which share a shard holds.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// Rendering threads (`--threads`); the output is byte-identical whatever the number.
+    pub threads: usize,
+    /// The share of the records this process writes (`--shard K/N`); `None` for the whole output
+    /// (which differs from `0/1` only in that its manifest says nothing about shards).
+    pub shard: Option<Shard>,
+    /// How the table files are compressed (`--compress`).
+    pub compression: Compression,
 }
 
-#[derive(Default)]
-struct LabelBuild {
-    first: Option<DateTime<Utc>>,
-    last: Option<DateTime<Utc>>,
-    records: BTreeSet<LabelRecord>,
-}
-
-impl EventSink for TableFiles {
-    fn event(&mut self, event: &Event<'_>, origin: Origin) -> std::io::Result<()> {
-        let rendered = tables::render(event, &mut self.writer);
-        let i = rendered.table.index();
-        if sink::interrupted().is_some() {
-            return Err(std::io::Error::other("interrupted"));
+impl Default for RunOptions {
+    /// Every core, the whole output.
+    fn default() -> Self {
+        Self {
+            threads: default_threads(),
+            shard: None,
+            compression: Compression::None,
         }
-        let file = &mut self.files[i];
-        file.write_all(rendered.json.as_bytes())?;
-        file.write_all(b"\n")?;
-        self.stats[i].records += 1;
-        self.stats[i].billed_bytes += rendered.billed_size;
-        if let Some(l) = origin.label().and_then(|l| self.labels.get_mut(l)) {
-            l.first = Some(l.first.map_or(event.time, |f| f.min(event.time)));
-            l.last = Some(l.last.map_or(event.time, |f| f.max(event.time)));
-            l.records.insert(LabelRecord::from(&rendered.key));
-        }
-        Ok(())
     }
 }
 
-/// Runs `generate` end to end; `progress` receives (fraction done) now and then.
-pub fn generate(options: &GenerateOptions, mut progress: impl FnMut(f64)) -> Result<Manifest, GenerateError> {
+/// The default `--threads`: every core the process may use.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+/// Runs `generate` end to end on every core; `progress` receives (fraction done) now and then.
+pub fn generate(options: &GenerateOptions, progress: impl FnMut(f64)) -> Result<Manifest, GenerateError> {
+    generate_with(options, RunOptions::default(), progress)
+}
+
+/// Runs `generate` end to end as `run` says; `progress` receives (fraction done) now and then.
+pub fn generate_with(options: &GenerateOptions, run: RunOptions, mut progress: impl FnMut(f64)) -> Result<Manifest, GenerateError> {
     let ids = IdSource::new(options.seed);
     let target = sink::resolve_target(&options.out)?;
     for note in sink::clean_stale(&target) {
@@ -300,29 +305,37 @@ pub fn generate(options: &GenerateOptions, mut progress: impl FnMut(f64)) -> Res
         let path = path.to_owned();
         move |source| GenerateError::Write { path, source }
     };
-    let mut sink = TableFiles {
-        files: Table::ALL
-            .iter()
-            .map(|t| staged.file(&format!("{}.jsonl", t.name())).map(CountingWriter::new))
-            .collect::<Result<_, _>>()?,
-        stats: Default::default(),
-        writer: RecordWriter::new(),
-        labels: simulation.labels().iter().map(|_| LabelBuild::default()).collect(),
-    };
+    let tables = Table::ALL
+        .iter()
+        .map(|t| staged.file(&run.compression.file_name(t.name())).map(CountingWriter::new))
+        .collect::<Result<_, _>>()?;
+    let mut sink = TableFiles::new(tables, simulation.labels().len(), run.shard);
     let span = (end - start).num_milliseconds().max(1) as f64;
     let mut last_reported = start;
-    simulation
-        .run(&mut sink, |t| {
-            if (t - last_reported).num_minutes() >= 10 {
-                last_reported = t;
-                progress((t - start).num_milliseconds() as f64 / span);
-            }
-        })
-        .map_err(|e| stopped(&staged).unwrap_or_else(|| write_err(&staged.path())(e)))?;
+    let plan = pipeline::Plan {
+        threads: run.threads,
+        shard: run.shard.unwrap_or(Shard::ALL),
+        compression: run.compression,
+    };
+    pipeline::run(&simulation, plan, &mut sink, |t| {
+        if (t - last_reported).num_minutes() >= 10 {
+            last_reported = t;
+            progress((t - start).num_milliseconds() as f64 / span);
+        }
+    })
+    .map_err(|e| stopped(&staged).unwrap_or_else(|| write_err(&staged.path())(e)))?;
     progress(1.0);
 
     let mut stats = sink.stats;
-    for (i, file) in std::mem::take(&mut sink.files).into_iter().enumerate() {
+    for (i, mut file) in std::mem::take(&mut sink.files).into_iter().enumerate() {
+        if file.bytes == 0 && !run.compression.is_none() {
+            // An empty table still gets a valid compressed file, which decompresses to nothing.
+            let mut frame = Vec::new();
+            run.compression
+                .encode(&[], &mut frame)
+                .and_then(|()| file.write_all(&frame))
+                .map_err(write_err(&staged.path()))?;
+        }
         stats[i].bytes = file.bytes;
         file.into_inner()
             .into_inner()
@@ -330,7 +343,15 @@ pub fn generate(options: &GenerateOptions, mut progress: impl FnMut(f64)) -> Res
             .and_then(|f| f.sync_all())
             .map_err(write_err(&staged.path()))?;
     }
-    let manifest = build_manifest(options, &loaded, &tenants, &simulation, sink.labels, &stats, (start, end));
+    let mut manifest = build_manifest(options, &loaded, &tenants, &simulation, sink.labels, &stats, (start, end));
+    manifest.shard = sink.shard;
+    manifest.compression = run.compression;
+    if !run.compression.is_none() {
+        manifest.files = Table::ALL
+            .iter()
+            .map(|t| (t.name().to_owned(), run.compression.file_name(t.name())))
+            .collect();
+    }
     let manifest_path = staged.path().join(MANIFEST_FILE);
     let mut text = serde_json::to_string_pretty(&manifest).map_err(|e| GenerateError::Write {
         path: manifest_path.clone(),
@@ -344,7 +365,7 @@ pub fn generate(options: &GenerateOptions, mut progress: impl FnMut(f64)) -> Res
 
 /// Checks the target again (a user may have put files there during a long run) and puts the
 /// output in place; a replaced output that cannot be removed is reported, not an error.
-fn commit(
+pub(crate) fn commit(
     staged: StagedDir,
     target: &Path,
     force: bool,
@@ -431,5 +452,8 @@ fn build_manifest(
                 })
             })
             .collect(),
+        shard: None,
+        compression: Compression::None,
+        files: std::collections::BTreeMap::new(),
     }
 }

@@ -6,6 +6,7 @@
 pub(crate) mod bench;
 pub(crate) mod catalog;
 pub mod cli;
+pub mod compress;
 pub mod diagnostic;
 pub mod estimate;
 pub mod function_files;
@@ -14,6 +15,7 @@ pub mod ids;
 pub mod input;
 pub mod kql;
 pub mod manifest;
+pub mod merge;
 pub mod scenario;
 pub(crate) mod sim;
 pub(crate) mod sink;

@@ -1,5 +1,6 @@
 //! `manifest.json`: what a `generate` run wrote, from what, and the ground truth of its anomalies.
 
+use crate::compress::Compression;
 use crate::scenario::model::AnomalyKind;
 use crate::tables::RecordKey;
 use crate::verify::error::FileError;
@@ -46,6 +47,29 @@ pub struct Manifest {
     /// The scenarios' expectations of rules, for `verify`.
     #[serde(default)]
     pub expectations: Vec<Expectation>,
+    /// How the table files are compressed (`--compress`); absent for plain `<Table>.jsonl`.
+    #[serde(default, skip_serializing_if = "Compression::is_none")]
+    pub compression: Compression,
+    /// Per table, its file's name, when compressed (plain outputs name them `<Table>.jsonl`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, String>,
+    /// Which share of a `--shard K/N` run the directory holds; absent for a whole output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardInfo>,
+}
+
+/// What a shard's manifest says about the share it holds, for `merge` (see `generate::shard`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ShardInfo {
+    /// Which share, from 0.
+    pub index: u32,
+    /// How many shares.
+    pub count: u32,
+    /// Events per chunk the stream was cut into.
+    pub chunk_events: usize,
+    /// Per chunk this shard wrote (its chunks `index`, `index + count`, … in order), the records it
+    /// holds per table, in the manifest's table order.
+    pub chunks: Vec<[u64; 5]>,
 }
 
 /// A scenario's expectation of a rule, as `verify` checks it.

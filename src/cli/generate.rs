@@ -3,7 +3,10 @@
 use super::default_scenario;
 use super::exit::{CommandResult, Failure, Outcome, emit};
 use super::parse_background;
-use crate::generate::{DEFAULT_MAX_BYTES, DEFAULT_SEED, GenerateError, GenerateOptions, check_volume, generate};
+use crate::compress::Compression;
+use crate::generate::{
+    DEFAULT_MAX_BYTES, DEFAULT_SEED, GenerateError, GenerateOptions, RunOptions, Shard, check_volume, default_threads, generate_with,
+};
 use crate::manifest::Manifest;
 use crate::scenario::model::BackgroundLevel;
 use chrono::{DateTime, SubsecRound, Utc};
@@ -45,6 +48,18 @@ pub struct GenerateArgs {
     /// Write however much the estimate says, without the --max-bytes guard.
     #[arg(long)]
     pub yes: bool,
+    /// Threads rendering records (default: every core). The output is byte-identical whatever
+    /// the number.
+    #[arg(long, value_name = "N", value_parser = parse_threads)]
+    pub threads: Option<usize>,
+    /// Compress the table files: `zstd` writes `<Table>.jsonl.zst`, `gzip` `<Table>.jsonl.gz`
+    /// (default: plain `<Table>.jsonl`). `query` and `verify` read all three.
+    #[arg(long, value_enum, default_value_t = Compression::None)]
+    pub compress: Compression,
+    /// Write only share K of N (K from 0 to N-1): N runs that differ only in K write disjoint
+    /// outputs that `tenantless merge` puts back together into this run's output.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
 }
 
 impl GenerateArgs {
@@ -60,6 +75,9 @@ impl GenerateArgs {
             background: None,
             max_bytes: DEFAULT_MAX_BYTES,
             yes: false,
+            threads: None,
+            compress: Compression::None,
+            shard: None,
         }
     }
 }
@@ -72,6 +90,17 @@ fn parse_end(text: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| format!("`{text}` is neither `now` nor an RFC 3339 instant like 2026-11-28T12:00:00Z ({e})"))
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    Shard::parse(text).map_err(|e| e.to_string())
+}
+
+fn parse_threads(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{text}` is not a number of threads: give 1 or more (default: every core)")),
+    }
 }
 
 /// A size in bytes: a number with an optional decimal unit (B, KB, MB, GB, TB; K, M, G, T).
@@ -118,7 +147,12 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> CommandResult {
         ProgressStyle::with_template("{spinner} simulating [{bar:40}] {percent}% {elapsed}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let result = generate(&options, |fraction| bar.set_position((fraction * 1000.0) as u64));
+    let run = RunOptions {
+        threads: args.threads.unwrap_or_else(default_threads),
+        compression: args.compress,
+        shard: args.shard,
+    };
+    let result = generate_with(&options, run, |fraction| bar.set_position((fraction * 1000.0) as u64));
     bar.finish_and_clear();
     let manifest = result.map_err(failure)?;
     emit(out, summary(&manifest, &options.out))?;

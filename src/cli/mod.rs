@@ -6,6 +6,7 @@ pub mod exit;
 pub mod external;
 pub mod functions;
 pub mod generate;
+pub mod merge;
 pub mod query;
 pub mod size;
 pub mod verify;
@@ -34,6 +35,8 @@ pub struct Cli {
 pub enum Command {
     /// Simulate scenarios into one .jsonl file per table and manifest.json.
     Generate(generate::GenerateArgs),
+    /// Merge the outputs of `generate --shard K/N` into the output of the whole run.
+    Merge(merge::MergeArgs),
     /// Estimate rows, billed GB and cost per table and category from scenarios.
     Estimate(estimate::EstimateArgs),
     /// Run a KQL query over generated tables.
@@ -76,6 +79,7 @@ pub fn bundled(relative: &str) -> PathBuf {
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Some(Command::Generate(args)) => exit::exit_code(generate::run(&args, &mut std::io::stdout().lock())),
+        Some(Command::Merge(args)) => exit::exit_code(merge::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Estimate(args)) => exit::exit_code(estimate::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Bench(args)) => exit::exit_code(bench::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Verify(args)) => exit::exit_code(verify::run(&args, &mut std::io::stdout().lock())),

@@ -219,7 +219,25 @@ impl<'t> Simulation<'t> {
     }
 
     /// Runs the simulation, feeding every event to `sink`; `progress` sees each run's start time.
-    pub fn run(&self, sink: &mut impl EventSink, mut progress: impl FnMut(DateTime<Utc>)) -> std::io::Result<()> {
+    pub fn run(&self, sink: &mut impl EventSink, progress: impl FnMut(DateTime<Utc>)) -> std::io::Result<()> {
+        self.run_with(
+            |events, origin| {
+                for event in events.iter() {
+                    sink.event(event, origin)?;
+                }
+                Ok(())
+            },
+            progress,
+        )
+    }
+
+    /// Runs the simulation, handing each run's events, in order, to `each`, which may take them
+    /// out of the vector (so that `generate` can move them to rendering threads without a clone).
+    pub fn run_with(
+        &self,
+        mut each: impl FnMut(&mut Vec<Event<'t>>, Origin) -> std::io::Result<()>,
+        mut progress: impl FnMut(DateTime<Utc>),
+    ) -> std::io::Result<()> {
         let mut sources = self.sources();
         let mut heap = BinaryHeap::new();
         for (si, source) in sources.iter_mut().enumerate() {
@@ -239,9 +257,7 @@ impl<'t> Simulation<'t> {
                 let finished = tokens.finish(delta);
                 cache.store(finished);
             }
-            for event in &events {
-                sink.event(event, origin)?;
-            }
+            each(&mut events, origin)?;
             if let Some(next) = next_time(self.tenants, &mut sources[si]) {
                 heap.push(Reverse((next, si)));
             }

@@ -105,17 +105,10 @@ pub fn load_jsonl_dir(dir: &Path) -> Result<Catalog, KqlError> {
 /// [`load_jsonl_dir`] of the tables `filter` wants (the others get no rows), handing each warning
 /// to `warn` instead of printing it.
 pub fn load_jsonl_dir_with(dir: &Path, filter: &TableFilter, warn: &mut dyn FnMut(String)) -> Result<Catalog, KqlError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| KqlError::Data(format!("cannot read data directory {}: {e}", dir.display())))?;
+    let files = crate::compress::table_files(dir).map_err(|e| KqlError::Data(e.to_string()))?;
     let mut catalog = Catalog::new();
-    let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-    paths.sort();
-    for path in paths {
-        if path.extension().and_then(|e| e.to_str()) != Some("jsonl") {
-            continue;
-        }
-        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
-            continue;
-        };
+    for (stem, path, _) in files {
+        let stem = stem.as_str();
         if !filter.wants(stem) {
             catalog.insert(stem, Table::with_columns(known_schema(stem).unwrap_or_default()));
             continue;
@@ -184,7 +177,7 @@ fn load_split(path: &Path, name: &str, split: Split) -> Result<(Table, Option<St
 /// arrive; `None` when the chunks cannot be joined exactly (see [`TableBuilder::absorb`]). The
 /// first error in file order wins.
 fn parse_file(path: &Path, name: &str, source: &Arc<str>, split: Split) -> Result<Option<TableBuilder>, KqlError> {
-    let file = crate::input::open_regular(path).map_err(|e| KqlError::Data(e.to_string()))?;
+    let file = crate::compress::open_table_reader(path).map_err(|e| KqlError::Data(e.to_string()))?;
     let reader = std::io::BufReader::with_capacity(1 << 20, file);
     let mut reader = ChunkReader {
         lines: crate::input::BoundedLines::new(reader, path, MAX_LINE_BYTES),
