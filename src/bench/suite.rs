@@ -60,17 +60,13 @@ pub struct SuiteOptions {
 pub fn run(options: &SuiteOptions, note: &mut dyn FnMut(&str)) -> Result<String, BenchError> {
     std::fs::create_dir_all(&options.scratch).map_err(|e| BenchError::io(&options.scratch, e))?;
     let wants = |p: Part| options.parts.contains(&p);
-    // Generation first: its peak RSS is this process's, which the in-process query rows would raise.
+    // Generation first: its peak RSS is this process's, which the in-process query rows would raise;
+    // then verify, whose child would inherit that peak in its ru_maxrss (see process::own_peak_kib).
     let generation = if wants(Part::Generate) {
         note("generate: tenant-large.yaml, generation, rendering and estimation");
         let mut rows = super::generation(&options.scenarios, &options.scratch, options.days)?;
         rows.extend(super::generation_threads(&options.scenarios, &options.scratch, options.days)?);
         Some(rows)
-    } else {
-        None
-    };
-    let query = if wants(Part::Query) {
-        Some(query_part(options, note)?)
     } else {
         None
     };
@@ -89,6 +85,12 @@ pub fn run(options: &SuiteOptions, note: &mut dyn FnMut(&str)) -> Result<String,
             options.verify_days,
             &options.scratch,
         )?)
+    } else {
+        None
+    };
+    // Last: its in-process load raises this process's memory by gigabytes.
+    let query = if wants(Part::Query) {
+        Some(query_part(options, note)?)
     } else {
         None
     };

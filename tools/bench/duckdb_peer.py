@@ -35,6 +35,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import venv
 
@@ -204,17 +205,43 @@ def worker(sql_file):
 # ---- measuring one process ---------------------------------------------------------------------
 
 
+def vm_hwm_kib(pid="self"):
+    """The `VmHWM` of /proc/PID/status in KiB: the peak of the process's current image alone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next((int(l.split()[1]) for l in f if l.startswith("VmHWM:")), 0)
+    except OSError:
+        return 0
+
+
+def poll_hwm(pid, done, seen):
+    while not done.is_set():
+        seen[0] = max(seen[0], vm_hwm_kib(pid))
+        done.wait(0.02)
+
+
 def measured(args, stdout_path):
-    """Runs `args` with stdout to a file: (wall seconds, peak RSS in MiB, exit status, stderr)."""
+    """Runs `args` with stdout to a file: (wall seconds, peak RSS in MiB, exit status, stderr).
+
+    wait4 rather than RUSAGE_CHILDREN: the peak of this child alone, not of all so far. Linux
+    charges a child, at exec, with the high-water mark of the image it leaves (this process's), so
+    wait4's figure is the child's own only when it exceeds ours; otherwise the child's VmHWM, polled
+    while it runs, is used."""
     with open(stdout_path, "wb") as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(args, stdout=out, stderr=err)
-        # wait4 rather than RUSAGE_CHILDREN: the peak of this process alone, not of all so far.
+        ours = vm_hwm_kib()
+        done, seen = threading.Event(), [0]
+        poller = threading.Thread(target=poll_hwm, args=(proc.pid, done, seen))
+        poller.start()
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
+        done.set()
+        poller.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
+        peak_kib = usage.ru_maxrss if usage.ru_maxrss > ours else seen[0]
         err.seek(0)
-        return seconds, usage.ru_maxrss / 1024.0, proc.returncode, err.read().decode("utf-8", "replace")
+        return seconds, peak_kib / 1024.0, proc.returncode, err.read().decode("utf-8", "replace")
 
 
 def run_tenantless(binary, data, now, kql_file, tmp):
