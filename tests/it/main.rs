@@ -6,6 +6,7 @@ mod support;
 mod actions;
 mod background;
 mod bad_scenarios;
+mod bench_peer;
 mod cli_output;
 mod compressed;
 mod conformance;

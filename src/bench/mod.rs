@@ -1,8 +1,20 @@
-//! `tenantless bench`: the figures the README quotes — generation throughput, the cost of rendering
-//! alone, the analytic estimate of the large tenant, and peak memory — measured on this machine.
+//! `tenantless bench`: the figures the README quotes — the query engine against DuckDB on the same
+//! files, `verify` of the bundled rules, generation throughput, the cost of rendering alone, the
+//! analytic estimate of the large tenant, and peak memory — measured on this machine.
+//! [`suite`] runs the parts asked for and renders their tables.
+
+pub mod dataset;
+pub mod error;
+pub mod machine;
+pub mod peer;
+pub mod process;
+pub mod suite;
+pub mod verify;
 
 use crate::estimate::{EstimateOptions, estimate};
 use crate::generate::{DEFAULT_SEED, GenerateOptions, generate};
+use dataset::DataSet;
+use error::BenchError;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -60,7 +72,7 @@ fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
 }
 
 /// Runs the generation and estimation benchmarks on the bundled scenarios in `scenarios_dir`.
-pub fn run(scenarios_dir: &Path, scratch: &Path, days: u32) -> Result<Vec<Measurement>, String> {
+pub fn generation(scenarios_dir: &Path, scratch: &Path, days: u32) -> Result<Vec<Measurement>, BenchError> {
     let large = scenarios_dir.join("tenant-large.yaml");
     let mut out = Vec::new();
     for d in [days, days * 3] {
@@ -75,7 +87,7 @@ pub fn run(scenarios_dir: &Path, scratch: &Path, days: u32) -> Result<Vec<Measur
             background: None,
         };
         let start = Instant::now();
-        let manifest = generate(&options, |_| {}).map_err(|e| e.to_string())?;
+        let manifest = generate(&options, |_| {}).map_err(|e| BenchError::step("generating tenant-large.yaml", e))?;
         let seconds = start.elapsed().as_secs_f64();
         out.push(Measurement {
             name: "generate".into(),
@@ -85,7 +97,7 @@ pub fn run(scenarios_dir: &Path, scratch: &Path, days: u32) -> Result<Vec<Measur
             bytes: manifest.tables.values().map(|t| t.bytes).sum(),
             peak_rss_mib: peak_rss_mib(),
         });
-        std::fs::remove_dir_all(&target).map_err(|e| e.to_string())?;
+        std::fs::remove_dir_all(&target).map_err(|e| BenchError::io(&target, e))?;
     }
     let exact = EstimateOptions {
         scenarios: vec![large.clone()],
@@ -98,7 +110,7 @@ pub fn run(scenarios_dir: &Path, scratch: &Path, days: u32) -> Result<Vec<Measur
         background: None,
     };
     let (elapsed, e) = best_of(1, || estimate(&exact));
-    let e = e.map_err(|e| e.to_string())?;
+    let e = e.map_err(|e| BenchError::step("estimating tenant-large.yaml", e))?;
     out.push(Measurement {
         name: "render only".into(),
         detail: format!("estimate --exact tenant-large.yaml --days {days} (simulate + serialize, no I/O)"),
@@ -113,7 +125,7 @@ pub fn run(scenarios_dir: &Path, scratch: &Path, days: u32) -> Result<Vec<Measur
         ..exact
     };
     let (elapsed, e) = best_of(5, || estimate(&analytic));
-    let e = e.map_err(|e| e.to_string())?;
+    let e = e.map_err(|e| BenchError::step("estimating tenant-large.yaml", e))?;
     out.push(Measurement {
         name: "estimate".into(),
         detail: format!(
@@ -128,77 +140,77 @@ pub fn run(scenarios_dir: &Path, scratch: &Path, days: u32) -> Result<Vec<Measur
     Ok(out)
 }
 
-/// A tenant whose service principals sign in a million times a day, for the KQL benchmark.
-const SIGNIN_HEAVY: &str = r#"
-name: bench-signins
-tenant: { domain: bench.onmicrosoft.com }
-period: { start: 2026-11-23T00:00:00Z, duration: 1d }
-subscriptions: [{ name: s, resource_groups: [rg] }]
-resources:
-  key_vaults: [{ name: kv-bench, resource_group: rg, secrets: [a, b] }]
-populations:
-  - name: apps
-    count: 7000
-    identity: { name: "app-{n:04}", kind: service_principal, credentials: [{ type: client_secret }] }
-    workloads:
-      - { kind: keyvault_secret_read, vault: kv-bench, schedule: { every: 10m } }
-anomalies:
-  - { kind: failed_signins, identity: app-0042, at: 2026-11-23T20:00:00Z, reason: wrong_secret, count: 20 }
-  - { kind: credential_added_to_active_sp, identity: app-0042, at: 2026-11-23T21:00:00Z }
-"#;
+/// The seed's rules the query benchmark runs, by file stem: the two rules, and the credential rule
+/// with the operation matched as Sentinel matches it (the verbatim one matches no real record, so
+/// its join never runs).
+pub const QUERY_RULES: [&str; 3] = [
+    "seed-failed-signins",
+    "seed-credential-added-to-active-sp",
+    "seed-credential-rule-current",
+];
 
-/// Runs the seed's two rules over a million generated service principal sign-ins.
-pub fn kql_rules(rules_dir: &Path, scratch: &Path) -> Result<Vec<Measurement>, String> {
-    std::fs::create_dir_all(scratch).map_err(|e| e.to_string())?;
-    let scenario = scratch.join("bench-signins.yaml");
-    std::fs::write(&scenario, SIGNIN_HEAVY).map_err(|e| e.to_string())?;
-    let data = scratch.join("kql");
-    let options = GenerateOptions {
-        scenarios: vec![scenario],
-        seed: DEFAULT_SEED,
-        out: data.clone(),
-        end: None,
-        days: None,
-        force: true,
-        background: None,
-    };
-    let manifest = generate(&options, |_| {}).map_err(|e| e.to_string())?;
-    let signins = manifest.tables.get("AADServicePrincipalSignInLogs").map_or(0, |t| t.records);
-    let mut out = Vec::new();
+/// tenantless alone, in this process: loading `data` into typed tables, then each rule over the
+/// loaded tables (best of 3), so that the load and the evaluation are seen apart.
+pub fn kql_in_process(rules_dir: &Path, data: &DataSet) -> Result<Vec<Measurement>, BenchError> {
+    let run_error = |e: String| BenchError::step("the in-process KQL rows", e);
     let start = Instant::now();
-    let catalog = crate::kql::load_jsonl_dir(&data).map_err(|e| e.to_string())?;
+    let catalog = crate::kql::load_jsonl_dir(&data.dir).map_err(|e| run_error(e.to_string()))?;
     let rows: usize = catalog.names().filter_map(|n| catalog.get(n)).map(|t| t.rows.len()).sum();
-    out.push(Measurement {
+    let bytes = dir_bytes(&data.dir);
+    let mut out = vec![Measurement {
         name: "kql load".into(),
-        detail: format!("{rows} rows of NDJSON into typed tables"),
+        detail: format!("{} rows of NDJSON into typed tables, in process", peer::thousands(rows as u64)),
         seconds: start.elapsed().as_secs_f64(),
         records: rows as u64,
-        bytes: manifest.tables.values().map(|t| t.bytes).sum(),
+        bytes,
         peak_rss_mib: peak_rss_mib(),
-    });
-    let (_, now) = manifest.time_range.bounds().ok_or("the manifest's time range does not parse")?;
-    for file in ["seed-failed-signins.yaml", "seed-credential-added-to-active-sp.yaml"] {
-        let rule = crate::verify::rule::load(&rules_dir.join(file)).map_err(|e| e.to_string())?;
-        let options = crate::kql::RunOptions { now, ..Default::default() };
+    }];
+    for stem in QUERY_RULES {
+        let path = rules_dir.join(format!("{stem}.yaml"));
+        let rule = crate::verify::rule::load(&path).map_err(|e| run_error(e.to_string()))?;
+        let options = crate::kql::RunOptions {
+            now: data.end,
+            ..Default::default()
+        };
         let (elapsed, result) = best_of(3, || crate::kql::run(&rule.file.query, &catalog, &options));
-        let tables = result.map_err(|e| e.to_string())?;
+        let tables = result.map_err(|e| run_error(e.to_string()))?;
         out.push(Measurement {
             name: "kql rule".into(),
             detail: format!(
-                "{} over {signins} SP sign-ins ({} result rows), best of 3",
-                file.trim_end_matches(".yaml"),
+                "{stem} over {} loaded SP sign-ins ({} result rows), best of 3",
+                peer::thousands(data.signins),
                 tables.last().map_or(0, |t| t.rows.len())
             ),
             seconds: elapsed.as_secs_f64(),
-            records: signins,
+            records: data.signins,
             bytes: 0,
             peak_rss_mib: peak_rss_mib(),
         });
     }
-    std::fs::remove_dir_all(&data).map_err(|e| e.to_string())?;
     Ok(out)
 }
 
+/// The size of the files in `dir` (0 for what cannot be read: the figure is a rate's numerator).
+fn dir_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+/// Generation at 1 and N threads: records/s and MB/s, and the ratio to a serialize-only baseline.
+///
+/// PLACEHOLDER (issue 13, Generation benchmarks): `generate --threads` is being added on branch
+/// `gen`; that branch fills this in (one row per thread count, through `GenerateOptions`' thread
+/// field) and the `generate` part prints whatever it returns. Until then it measures nothing.
+pub fn generation_threads(_scenarios_dir: &Path, _scratch: &Path, _days: u32) -> Result<Vec<Measurement>, BenchError> {
+    Ok(Vec::new())
+}
 /// A scratch directory for the benchmark's output, removed afterwards by the caller.
 pub fn scratch_dir() -> PathBuf {
     std::env::temp_dir().join(format!("tenantless-bench-{}", std::process::id()))
