@@ -203,14 +203,45 @@ fn dir_bytes(dir: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-/// Generation at 1 and N threads: records/s and MB/s, and the ratio to a serialize-only baseline.
-///
-/// PLACEHOLDER (issue 13, Generation benchmarks): `generate --threads` is being added on branch
-/// `gen`; that branch fills this in (one row per thread count, through `GenerateOptions`' thread
-/// field) and the `generate` part prints whatever it returns. Until then it measures nothing.
-pub fn generation_threads(_scenarios_dir: &Path, _scratch: &Path, _days: u32) -> Result<Vec<Measurement>, BenchError> {
-    Ok(Vec::new())
+/// Generation of `days` of tenant-large.yaml at 1 thread and at every core: records/s and MB/s
+/// written to disk, each against the render-only row (`estimate --exact`: simulate and serialize
+/// the same records, no I/O) that [`generation`] measures beside it.
+pub fn generation_threads(scenarios_dir: &Path, scratch: &Path, days: u32) -> Result<Vec<Measurement>, BenchError> {
+    let large = scenarios_dir.join("tenant-large.yaml");
+    let mut counts = vec![1, crate::generate::default_threads()];
+    counts.dedup();
+    let mut out = Vec::new();
+    for threads in counts {
+        let target = scratch.join(format!("generate-threads-{threads}"));
+        let options = GenerateOptions {
+            scenarios: vec![large.clone()],
+            seed: DEFAULT_SEED,
+            out: target.clone(),
+            end: None,
+            days: Some(days),
+            force: true,
+            background: None,
+        };
+        let run = crate::generate::RunOptions {
+            threads,
+            ..Default::default()
+        };
+        let start = Instant::now();
+        let manifest =
+            crate::generate::generate_with(&options, run, |_| {}).map_err(|e| BenchError::step("generating tenant-large.yaml", e))?;
+        out.push(Measurement {
+            name: "generate".into(),
+            detail: format!("tenant-large.yaml, {days} day(s), --threads {threads}, written to disk"),
+            seconds: start.elapsed().as_secs_f64(),
+            records: manifest.tables.values().map(|t| t.records).sum(),
+            bytes: manifest.tables.values().map(|t| t.bytes).sum(),
+            peak_rss_mib: peak_rss_mib(),
+        });
+        std::fs::remove_dir_all(&target).map_err(|e| BenchError::io(&target, e))?;
+    }
+    Ok(out)
 }
+
 /// A scratch directory for the benchmark's output, removed afterwards by the caller.
 pub fn scratch_dir() -> PathBuf {
     std::env::temp_dir().join(format!("tenantless-bench-{}", std::process::id()))
