@@ -1,6 +1,6 @@
 //! `--shard K/N`: which share of the records this process writes.
 //!
-//! The simulation's event stream is cut into chunks of [`CHUNK_EVENTS`] consecutive events, and
+//! The simulation's event stream is cut into chunks of `CHUNK_EVENTS` consecutive events, and
 //! shard K of N writes chunks K, K+N, K+2N, … (K counts from 0, as a Kubernetes Indexed Job's
 //! `JOB_COMPLETION_INDEX` does). Each shard simulates everything (the simulation is cheap next to
 //! rendering and writing, and its token cache and merge order need every event) but renders only

@@ -1,5 +1,5 @@
 //! Loading NDJSON files into typed tables: the tables a query needs (see [`TableFilter`]), each
-//! file parsed in chunks on every core straight into typed values (see [`field`]), the chunks'
+//! file parsed in chunks on every core straight into typed values (the `field` module), the chunks'
 //! rows appended in file order so that the result is the one a single pass gives.
 
 mod builder;
