@@ -70,18 +70,31 @@ impl TableFilter {
 }
 
 /// Whether a query may reach tables it does not name (`union *`, `search`, `find`, `table()`,
-/// wildcards like `AAD*`).
+/// wildcards like `AAD*`). Over-approximates (a mention in a comment counts), never misses.
 fn reaches_unnamed_tables(query: &str) -> bool {
     let lower = query.to_ascii_lowercase();
-    let bytes = lower.as_bytes();
-    let wildcard = bytes.iter().enumerate().any(|(i, &b)| {
-        let word = |j: Option<usize>| {
-            j.and_then(|j| bytes.get(j))
-                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
-        };
-        b == b'*' && (word(i.checked_sub(1)) || word(Some(i + 1)) || lower[..i].trim_end().ends_with("union"))
-    });
-    wildcard || ["search", "find", "table(", "database("].iter().any(|w| lower.contains(w))
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    // Runs of name characters and `*`: a wildcard table name is such a run with a letter in it
+    // (`AAD*SignInLogs`), unlike arithmetic (`3*24*60`); a lone `*` right after `union` is all.
+    let has_union = lower.split(|c: char| !is_word(c)).any(|w| w == "union");
+    let mut at = 0;
+    while let Some(found) = lower[at..].find(|c: char| is_word(c) || c == '*') {
+        let start = at + found;
+        let end = lower[start..]
+            .find(|c: char| !(is_word(c) || c == '*'))
+            .map_or(lower.len(), |n| start + n);
+        let run = &lower[start..end];
+        let wildcard = run.contains('*') && run.contains(|c: char| c.is_ascii_alphabetic());
+        // `union *`, also after options (`union withsource=T *`): any lone `*` of a query with a
+        // union reads every table.
+        let union_all = run == "*" && has_union;
+        let call = |name: &str| run == name && lower[end..].trim_start().starts_with('(');
+        if wildcard || union_all || run == "search" || run == "find" || call("table") || call("database") {
+            return true;
+        }
+        at = end;
+    }
+    false
 }
 
 /// Parses NDJSON text (one JSON object per line) into a table. Known tables use their declared
@@ -359,6 +372,10 @@ mod tests {
             "search \"x\"",
             "table('AuditLogs')",
             "union\n  *",
+            "union isfuzzy=true AAD*SignInLogs",
+            "union withsource=T * | count",
+            "T | find in (AuditLogs) where x",
+            "database('x').AuditLogs",
         ] {
             assert!(reaches_unnamed_tables(query), "{query}");
         }
@@ -366,6 +383,8 @@ mod tests {
             "AuditLogs | where x > 1",
             "AuditLogs | extend y = a * 2 | count",
             "T | summarize count() by bin(t, 1h)",
+            "let m = 3*24*60; AuditLogs | where FindingId has 'researcher' | take 1",
+            "AuditLogs | extend tablename = 1",
         ] {
             assert!(!reaches_unnamed_tables(query), "{query}");
         }
