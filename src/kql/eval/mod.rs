@@ -754,52 +754,8 @@ impl<'a> Evaluator<'a> {
             return self.inline_function(&def.clone(), args, span, cols, env);
         }
         let lower = name.to_ascii_lowercase();
-        let arity = |min: usize, max: usize| -> Result<(), KqlError> {
-            if args.len() < min || args.len() > max {
-                let want = if min == max { format!("{min}") } else { format!("{min} to {max}") };
-                Err(self.err(span, format!("`{name}` takes {want} arguments, got {}", args.len())))
-            } else {
-                Ok(())
-            }
-        };
-        match lower.as_str() {
-            "toscalar" => {
-                arity(1, 1)?;
-                let t = if self.is_tabular(&args[0], env) {
-                    self.eval_tabular_expr(&args[0], &mut env.clone())?
-                } else {
-                    // Evaluated once, not per row (…/toscalar-function): it sees no row's columns,
-                    // so `toscalar(Key)` in `partition … { … }` is the partition's key.
-                    return self.compile(&args[0], &[], env);
-                };
-                let v = t.rows.first().and_then(|r| r.first()).cloned().unwrap_or(Value::Null);
-                return Ok(CExpr::Const(v));
-            }
-            "column_ifexists" | "columnifexists" => {
-                arity(2, 2)?;
-                let col = self.compile(&args[0], &[], env)?.eval(&[]).to_kql_string();
-                return match cols.iter().position(|c| *c.name == *col) {
-                    Some(i) => Ok(CExpr::Col(i)),
-                    None => self.compile(&args[1], cols, env),
-                };
-            }
-            "now" => {
-                arity(0, 1)?;
-                let base = CExpr::Const(Value::DateTime(self.now));
-                return Ok(match args.first() {
-                    Some(off) => CExpr::Bin(BinOp::Add, Box::new(base), Box::new(self.compile(off, cols, env)?)),
-                    None => base,
-                });
-            }
-            "ago" => {
-                arity(1, 1)?;
-                return Ok(CExpr::Bin(
-                    BinOp::Sub,
-                    Box::new(CExpr::Const(Value::DateTime(self.now))),
-                    Box::new(self.compile(&args[0], cols, env)?),
-                ));
-            }
-            _ => {}
+        if let Some(special) = self.compile_builtin_call(&lower, name, args, span, cols, env) {
+            return special;
         }
         if let Some(kind) = window::WindowKind::lookup(&lower) {
             return self.window_call(kind, args, span, cols, env);
@@ -825,21 +781,9 @@ impl<'a> Evaluator<'a> {
             other => other,
         };
         let Some(def) = functions::lookup(alias) else {
-            if let Some(e) = self.broken_function(name, span) {
-                return Err(e);
-            }
-            if functions::series::NOT_YET.contains(&alias) {
-                return Err(KqlError::Unsupported(format!("function `{name}()`")));
-            }
-            let known = functions::all_names()
-                .chain(["toscalar", "column_ifexists", "now", "ago"])
-                .chain(window::names());
-            return Err(match suggest(&lower, known) {
-                Some(s) if s != lower => self.err(span, format!("unknown function `{name}`; did you mean `{s}`?")),
-                _ => KqlError::Unsupported(format!("function `{name}()`")),
-            });
+            return Err(self.unknown_function(name, &lower, alias, span));
         };
-        arity(def.min, def.max)?;
+        self.check_arity(name, args.len(), (def.min, def.max), span)?;
         let mut cargs = Vec::with_capacity(args.len());
         for a in args {
             cargs.push(self.compile(a, cols, env)?);
@@ -853,6 +797,81 @@ impl<'a> Evaluator<'a> {
         }
         let static_name: &'static str = functions::all_names().find(|n| *n == alias).unwrap_or("fn");
         Ok(CExpr::Call(static_name, def.f, cargs))
+    }
+
+    /// `toscalar`, `column_ifexists`, `now` and `ago`, which compile to something other than a
+    /// call: `None` for every other name.
+    fn compile_builtin_call(
+        &self,
+        lower: &str,
+        name: &str,
+        args: &[Expr],
+        span: Span,
+        cols: &[Column],
+        env: &Env,
+    ) -> Option<Result<CExpr, KqlError>> {
+        let arity = |min: usize, max: usize| self.check_arity(name, args.len(), (min, max), span);
+        let compiled = match lower {
+            "toscalar" => arity(1, 1).and_then(|()| {
+                if !self.is_tabular(&args[0], env) {
+                    // Evaluated once, not per row (…/toscalar-function): it sees no row's columns,
+                    // so `toscalar(Key)` in `partition … { … }` is the partition's key.
+                    return self.compile(&args[0], &[], env);
+                }
+                let t = self.eval_tabular_expr(&args[0], &mut env.clone())?;
+                Ok(CExpr::Const(t.rows.first().and_then(|r| r.first()).cloned().unwrap_or(Value::Null)))
+            }),
+            "column_ifexists" | "columnifexists" => arity(2, 2).and_then(|()| {
+                let col = self.compile(&args[0], &[], env)?.eval(&[]).to_kql_string();
+                match cols.iter().position(|c| *c.name == *col) {
+                    Some(i) => Ok(CExpr::Col(i)),
+                    None => self.compile(&args[1], cols, env),
+                }
+            }),
+            "now" => arity(0, 1).and_then(|()| {
+                let base = CExpr::Const(Value::DateTime(self.now));
+                Ok(match args.first() {
+                    Some(off) => CExpr::Bin(BinOp::Add, Box::new(base), Box::new(self.compile(off, cols, env)?)),
+                    None => base,
+                })
+            }),
+            "ago" => arity(1, 1).and_then(|()| {
+                Ok(CExpr::Bin(
+                    BinOp::Sub,
+                    Box::new(CExpr::Const(Value::DateTime(self.now))),
+                    Box::new(self.compile(&args[0], cols, env)?),
+                ))
+            }),
+            _ => return None,
+        };
+        Some(compiled)
+    }
+
+    /// `name` takes between `min` and `max` arguments.
+    fn check_arity(&self, name: &str, given: usize, (min, max): (usize, usize), span: Span) -> Result<(), KqlError> {
+        if given < min || given > max {
+            let want = if min == max { format!("{min}") } else { format!("{min} to {max}") };
+            return Err(self.err(span, format!("`{name}` takes {want} arguments, got {given}")));
+        }
+        Ok(())
+    }
+
+    /// The error for a call of no known function: a stored function's own error, "not supported
+    /// yet" for a Kusto function tenantless lacks, or the nearest name.
+    fn unknown_function(&self, name: &str, lower: &str, alias: &str, span: Span) -> KqlError {
+        if let Some(e) = self.broken_function(name, span) {
+            return e;
+        }
+        if functions::series::NOT_YET.contains(&alias) {
+            return KqlError::Unsupported(format!("function `{name}()`"));
+        }
+        let known = functions::all_names()
+            .chain(["toscalar", "column_ifexists", "now", "ago"])
+            .chain(window::names());
+        match suggest(lower, known) {
+            Some(s) if s != lower => self.err(span, format!("unknown function `{name}`; did you mean `{s}`?")),
+            _ => KqlError::Unsupported(format!("function `{name}()`")),
+        }
     }
 
     /// Inlines a scalar user function: parameters bind to the caller's compiled arguments.

@@ -50,6 +50,207 @@ fn literal_type(l: &Literal) -> Option<KqlType> {
     })
 }
 
+/// Scalar functions whose result type does not depend on their arguments, by type
+/// (…/scalar-functions, …/window-functions).
+const FIXED_RESULT_TYPES: &[(KqlType, &[&str])] = &[
+    (
+        KqlType::String,
+        &[
+            "tostring",
+            "tolower",
+            "toupper",
+            "strcat",
+            "strcat_delim",
+            "substring",
+            "trim",
+            "trim_start",
+            "trim_end",
+            "replace",
+            "replace_regex",
+            "replace_string",
+            "extract",
+            "extractjson",
+            "extract_json",
+            "format_datetime",
+            "format_timespan",
+            "url_decode",
+            "url_encode",
+            "base64_encode_tostring",
+            "base64_decode_tostring",
+            "strrep",
+            "reverse",
+            "tohex",
+            "strcat_array",
+            "format_ipv4_mask",
+            "gettype",
+            "dynamic_to_json",
+            "parse_ipv6",
+            "parse_ipv6_mask",
+            "format_ipv4",
+            "translate",
+            "unicode_codepoints_to_string",
+            "make_string",
+            "url_encode_component",
+            "hash_md5",
+            "hash_sha1",
+            "base64_encode_fromguid",
+        ],
+    ),
+    (
+        KqlType::Long,
+        &[
+            "toint",
+            "tolong",
+            "strlen",
+            "countof",
+            "indexof",
+            "array_length",
+            "arraylength",
+            "hash",
+            "hourofday",
+            "getyear",
+            "getmonth",
+            "dayofmonth",
+            "dayofyear",
+            "monthofyear",
+            "week_of_year",
+            "datetime_diff",
+            "datetime_part",
+            "array_index_of",
+            "sign",
+            "dcount_hll",
+            "ipv4_compare",
+            "ipv4_netmask_suffix",
+            "parse_ipv4",
+            "parse_ipv4_mask",
+            "ipv6_compare",
+            "string_size",
+            "strcmp",
+            "binary_and",
+            "binary_or",
+            "binary_xor",
+            "binary_not",
+            "binary_shift_left",
+            "binary_shift_right",
+            "bitset_count_ones",
+            "row_number",
+            "row_rank_dense",
+            "row_rank_min",
+        ],
+    ),
+    (
+        KqlType::Real,
+        &[
+            "array_sum",
+            "rank_tdigest",
+            "percentrank_tdigest",
+            "todouble",
+            "toreal",
+            "todecimal",
+            "sqrt",
+            "exp",
+            "log",
+            "log10",
+            "pow",
+        ],
+    ),
+    (
+        KqlType::Bool,
+        &[
+            "tobool",
+            "toboolean",
+            "isempty",
+            "isnotempty",
+            "isnull",
+            "isnotnull",
+            "isnan",
+            "ipv4_is_private",
+            "ipv4_is_in_range",
+            "has_any_ipv4_prefix",
+            "set_has_element",
+            "ipv4_is_match",
+            "ipv4_is_in_any_range",
+            "ipv6_is_match",
+            "ipv6_is_in_range",
+            "ipv6_is_in_any_range",
+            "has_ipv4",
+            "has_ipv4_prefix",
+            "has_any_ipv4",
+            "bag_has_key",
+            "not",
+        ],
+    ),
+    (
+        KqlType::DateTime,
+        &[
+            "todatetime",
+            "now",
+            "ago",
+            "startofday",
+            "startofweek",
+            "startofmonth",
+            "startofyear",
+            "endofday",
+            "endofweek",
+            "endofmonth",
+            "datetime_add",
+            "unixtime_seconds_todatetime",
+            "unixtime_milliseconds_todatetime",
+            "unixtime_microseconds_todatetime",
+            "unixtime_nanoseconds_todatetime",
+            "make_datetime",
+            "row_window_session",
+        ],
+    ),
+    (KqlType::TimeSpan, &["totimespan", "totime", "dayofweek", "make_timespan"]),
+    (KqlType::Guid, &["toguid", "new_guid", "base64_decode_toguid"]),
+    (
+        KqlType::Dynamic,
+        &[
+            "parse_json",
+            "todynamic",
+            "pack",
+            "bag_pack",
+            "pack_array",
+            "split",
+            "extract_all",
+            "set_union",
+            "set_intersect",
+            "set_difference",
+            "array_concat",
+            "array_slice",
+            "array_split",
+            "bag_keys",
+            "bag_merge",
+            "parse_url",
+            "percentile_tdigest",
+            "percentiles_array_tdigest",
+            "merge_tdigest",
+            "hll_merge",
+            "ipv4_range_to_cidr_list",
+            "geo_info_from_ip_address",
+            "zip",
+            "array_sort_asc",
+            "array_sort_desc",
+            "array_reverse",
+            "array_rotate_left",
+            "array_rotate_right",
+            "array_shift_left",
+            "array_shift_right",
+            "array_iff",
+            "array_iif",
+            "bag_remove_keys",
+            "bag_set_key",
+            "bag_zip",
+            "jaccard_index",
+            "parseurl",
+            "parse_urlquery",
+            "parseurlquery",
+            "parse_path",
+        ],
+    ),
+];
+
 /// What the scalar functions published rules use return (…/scalar-functions).
 fn call_type(name: &str, args: &[Expr], cols: &[Column]) -> Option<KqlType> {
     use KqlType::*;
@@ -61,150 +262,14 @@ fn call_type(name: &str, args: &[Expr], cols: &[Column]) -> Option<KqlType> {
     if typed {
         return None;
     }
+    if let Some((ty, _)) = FIXED_RESULT_TYPES.iter().find(|(_, names)| names.contains(&name)) {
+        return Some(*ty);
+    }
     Some(match name {
-        "tostring"
-        | "tolower"
-        | "toupper"
-        | "strcat"
-        | "strcat_delim"
-        | "substring"
-        | "trim"
-        | "trim_start"
-        | "trim_end"
-        | "replace"
-        | "replace_regex"
-        | "replace_string"
-        | "extract"
-        | "extractjson"
-        | "extract_json"
-        | "format_datetime"
-        | "format_timespan"
-        | "url_decode"
-        | "url_encode"
-        | "base64_encode_tostring"
-        | "base64_decode_tostring"
-        | "strrep"
-        | "reverse"
-        | "tohex"
-        | "strcat_array"
-        | "format_ipv4_mask"
-        | "gettype"
-        | "dynamic_to_json"
-        | "parse_ipv6"
-        | "parse_ipv6_mask"
-        | "format_ipv4"
-        | "translate"
-        | "unicode_codepoints_to_string"
-        | "make_string"
-        | "url_encode_component"
-        | "hash_md5"
-        | "hash_sha1"
-        | "base64_encode_fromguid" => String,
-        "toint"
-        | "tolong"
-        | "strlen"
-        | "countof"
-        | "indexof"
-        | "array_length"
-        | "arraylength"
-        | "hash"
-        | "hourofday"
-        | "getyear"
-        | "getmonth"
-        | "dayofmonth"
-        | "dayofyear"
-        | "monthofyear"
-        | "week_of_year"
-        | "datetime_diff"
-        | "datetime_part"
-        | "array_index_of"
-        | "sign"
-        | "dcount_hll"
-        | "ipv4_compare"
-        | "ipv4_netmask_suffix"
-        | "parse_ipv4"
-        | "parse_ipv4_mask"
-        | "ipv6_compare"
-        | "string_size"
-        | "strcmp"
-        | "binary_and"
-        | "binary_or"
-        | "binary_xor"
-        | "binary_not"
-        | "binary_shift_left"
-        | "binary_shift_right"
-        | "bitset_count_ones" => Long,
-        "array_sum" => Real,
-        "rank_tdigest" | "percentrank_tdigest" => Real,
-        "todouble" | "toreal" | "todecimal" | "sqrt" | "exp" | "log" | "log10" | "pow" => Real,
-        "tobool"
-        | "toboolean"
-        | "isempty"
-        | "isnotempty"
-        | "isnull"
-        | "isnotnull"
-        | "isnan"
-        | "ipv4_is_private"
-        | "ipv4_is_in_range"
-        | "has_any_ipv4_prefix"
-        | "set_has_element"
-        | "ipv4_is_match"
-        | "ipv4_is_in_any_range"
-        | "ipv6_is_match"
-        | "ipv6_is_in_range"
-        | "ipv6_is_in_any_range"
-        | "has_ipv4"
-        | "has_ipv4_prefix"
-        | "has_any_ipv4"
-        | "bag_has_key"
-        | "not" => Bool,
-        "todatetime"
-        | "now"
-        | "ago"
-        | "startofday"
-        | "startofweek"
-        | "startofmonth"
-        | "startofyear"
-        | "endofday"
-        | "endofweek"
-        | "endofmonth"
-        | "datetime_add"
-        | "unixtime_seconds_todatetime"
-        | "unixtime_milliseconds_todatetime"
-        | "unixtime_microseconds_todatetime"
-        | "unixtime_nanoseconds_todatetime"
-        | "make_datetime" => DateTime,
-        "totimespan" | "totime" | "dayofweek" | "make_timespan" => TimeSpan,
-        "toguid" | "new_guid" | "base64_decode_toguid" => Guid,
-        "parse_json" | "todynamic" | "pack" | "bag_pack" | "pack_array" | "split" | "extract_all" | "set_union" | "set_intersect"
-        | "set_difference" | "array_concat" | "array_slice" | "array_split" | "bag_keys" | "bag_merge" | "parse_url" => Dynamic,
-        "percentile_tdigest" | "percentiles_array_tdigest" | "merge_tdigest" | "hll_merge" => Dynamic,
-        "ipv4_range_to_cidr_list"
-        | "geo_info_from_ip_address"
-        | "zip"
-        | "array_sort_asc"
-        | "array_sort_desc"
-        | "array_reverse"
-        | "array_rotate_left"
-        | "array_rotate_right"
-        | "array_shift_left"
-        | "array_shift_right"
-        | "array_iff"
-        | "array_iif"
-        | "bag_remove_keys"
-        | "bag_set_key"
-        | "bag_zip"
-        | "jaccard_index"
-        | "parseurl"
-        | "parse_urlquery"
-        | "parseurlquery"
-        | "parse_path" => Dynamic,
         "bin" | "floor" | "bin_at" | "round" | "abs" | "ceiling" | "min_of" | "max_of" | "coalesce" => static_type(args.first()?, cols)?,
         "iff" | "iif" => static_type(args.get(1)?, cols).or_else(|| static_type(args.get(2)?, cols))?,
         // Window functions (…/window-functions): prev/next give their column's type, a running
         // sum its term's.
-        "row_number" | "row_rank_dense" | "row_rank_min" => Long,
-        "row_window_session" => DateTime,
         "prev" | "next" => static_type(args.first()?, cols)?,
         "row_cumsum" => match static_type(args.first()?, cols)? {
             Int => Long,
