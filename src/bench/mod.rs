@@ -12,7 +12,7 @@ pub mod suite;
 pub mod verify;
 
 use crate::estimate::{EstimateOptions, estimate};
-use crate::generate::{DEFAULT_SEED, GenerateOptions, generate};
+use crate::generate::{DEFAULT_SEED, GenerateOptions};
 use dataset::DataSet;
 use error::BenchError;
 use std::path::{Path, PathBuf};
@@ -76,28 +76,14 @@ pub fn generation(scenarios_dir: &Path, scratch: &Path, days: u32) -> Result<Vec
     let large = scenarios_dir.join("tenant-large.yaml");
     let mut out = Vec::new();
     for d in [days, days * 3] {
-        let target = scratch.join(format!("generate-{d}"));
-        let options = GenerateOptions {
-            scenarios: vec![large.clone()],
-            seed: DEFAULT_SEED,
-            out: target.clone(),
-            end: None,
-            days: Some(d),
-            force: true,
-            background: None,
-        };
-        let start = Instant::now();
-        let manifest = generate(&options, |_| {}).map_err(|e| BenchError::step("generating tenant-large.yaml", e))?;
-        let seconds = start.elapsed().as_secs_f64();
-        out.push(Measurement {
-            name: "generate".into(),
-            detail: format!("tenant-large.yaml, {d} day(s), written to disk"),
-            seconds,
-            records: manifest.tables.values().map(|t| t.records).sum(),
-            bytes: manifest.tables.values().map(|t| t.bytes).sum(),
-            peak_rss_mib: peak_rss_mib(),
-        });
-        std::fs::remove_dir_all(&target).map_err(|e| BenchError::io(&target, e))?;
+        let threads = crate::generate::default_threads();
+        out.push(generate_large(
+            &large,
+            &scratch.join(format!("generate-{d}")),
+            d,
+            threads,
+            "written to disk",
+        )?);
     }
     let exact = EstimateOptions {
         scenarios: vec![large.clone()],
@@ -210,36 +196,43 @@ pub fn generation_threads(scenarios_dir: &Path, scratch: &Path, days: u32) -> Re
     let large = scenarios_dir.join("tenant-large.yaml");
     let mut counts = vec![1, crate::generate::default_threads()];
     counts.dedup();
-    let mut out = Vec::new();
-    for threads in counts {
-        let target = scratch.join(format!("generate-threads-{threads}"));
-        let options = GenerateOptions {
-            scenarios: vec![large.clone()],
-            seed: DEFAULT_SEED,
-            out: target.clone(),
-            end: None,
-            days: Some(days),
-            force: true,
-            background: None,
-        };
-        let run = crate::generate::RunOptions {
-            threads,
-            ..Default::default()
-        };
-        let start = Instant::now();
-        let manifest =
-            crate::generate::generate_with(&options, run, |_| {}).map_err(|e| BenchError::step("generating tenant-large.yaml", e))?;
-        out.push(Measurement {
-            name: "generate".into(),
-            detail: format!("tenant-large.yaml, {days} day(s), --threads {threads}, written to disk"),
-            seconds: start.elapsed().as_secs_f64(),
-            records: manifest.tables.values().map(|t| t.records).sum(),
-            bytes: manifest.tables.values().map(|t| t.bytes).sum(),
-            peak_rss_mib: peak_rss_mib(),
-        });
-        std::fs::remove_dir_all(&target).map_err(|e| BenchError::io(&target, e))?;
-    }
-    Ok(out)
+    counts
+        .into_iter()
+        .map(|threads| {
+            let target = scratch.join(format!("generate-threads-{threads}"));
+            generate_large(&large, &target, days, threads, &format!("--threads {threads}, written to disk"))
+        })
+        .collect()
+}
+
+/// Generates `days` of `large` into `target` on `threads` threads, measured, then removes it.
+fn generate_large(large: &Path, target: &Path, days: u32, threads: usize, how: &str) -> Result<Measurement, BenchError> {
+    let options = GenerateOptions {
+        scenarios: vec![large.to_owned()],
+        seed: DEFAULT_SEED,
+        out: target.to_owned(),
+        end: None,
+        days: Some(days),
+        force: true,
+        background: None,
+    };
+    let run = crate::generate::RunOptions {
+        threads,
+        ..Default::default()
+    };
+    let start = Instant::now();
+    let manifest =
+        crate::generate::generate_with(&options, run, |_| {}).map_err(|e| BenchError::step("generating tenant-large.yaml", e))?;
+    let measured = Measurement {
+        name: "generate".into(),
+        detail: format!("tenant-large.yaml, {days} day(s), {how}"),
+        seconds: start.elapsed().as_secs_f64(),
+        records: manifest.tables.values().map(|t| t.records).sum(),
+        bytes: manifest.tables.values().map(|t| t.bytes).sum(),
+        peak_rss_mib: peak_rss_mib(),
+    };
+    std::fs::remove_dir_all(target).map_err(|e| BenchError::io(target, e))?;
+    Ok(measured)
 }
 
 /// A scratch directory for the benchmark's output, removed afterwards by the caller.
