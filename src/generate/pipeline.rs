@@ -88,22 +88,7 @@ fn run_inline<W: Write>(
         chunk.clear();
         Ok::<_, io::Error>(())
     };
-    simulation.run_with(
-        |events, origin| {
-            for event in events.drain(..) {
-                interrupted()?;
-                let (keep, ends) = cutter.next();
-                if keep {
-                    chunk.push(event, origin);
-                }
-                if ends && !chunk.is_empty() {
-                    flush(&mut chunk, files)?;
-                }
-            }
-            Ok(())
-        },
-        progress,
-    )?;
+    fill_chunks(simulation, &mut cutter, &mut chunk, progress, |chunk, _| flush(chunk, files))?;
     if !chunk.is_empty() {
         flush(&mut chunk, files)?;
     }
@@ -207,6 +192,25 @@ fn feed<'t>(
     let stopped = || io::Error::other("the writer stopped");
     let mut cutter = Cutter::new(shard);
     let mut chunk = free.recv().map_err(|_| stopped())?;
+    fill_chunks(simulation, &mut cutter, &mut chunk, progress, |chunk, cutter| {
+        let fresh = free.recv().map_err(|_| stopped())?;
+        hand_on(std::mem::replace(chunk, fresh), cutter, &work)
+    })?;
+    if !chunk.is_empty() {
+        hand_on(chunk, &mut cutter, &work)?;
+    }
+    Ok(())
+}
+
+/// Runs the simulation, putting this shard's events into `chunk` and handing each chunk to `full`
+/// where the cutter ends it (`full` leaves `chunk` empty); the last, partial chunk stays in `chunk`.
+fn fill_chunks<'t>(
+    simulation: &Simulation<'t>,
+    cutter: &mut Cutter,
+    chunk: &mut Chunk<'t>,
+    progress: impl FnMut(DateTime<Utc>),
+    mut full: impl FnMut(&mut Chunk<'t>, &mut Cutter) -> io::Result<()>,
+) -> io::Result<()> {
     simulation.run_with(
         |events, origin| {
             for event in events.drain(..) {
@@ -216,18 +220,13 @@ fn feed<'t>(
                     chunk.push(event, origin);
                 }
                 if ends && !chunk.is_empty() {
-                    let fresh = free.recv().map_err(|_| stopped())?;
-                    hand_on(std::mem::replace(&mut chunk, fresh), &mut cutter, &work)?;
+                    full(chunk, cutter)?;
                 }
             }
             Ok(())
         },
         progress,
-    )?;
-    if !chunk.is_empty() {
-        hand_on(chunk, &mut cutter, &work)?;
-    }
-    Ok(())
+    )
 }
 
 fn hand_on<'t>(mut chunk: Chunk<'t>, cutter: &mut Cutter, work: &SyncSender<Chunk<'t>>) -> io::Result<()> {
