@@ -81,12 +81,10 @@ pub fn run(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Comman
     }
     let now = resolve_now(args.now.as_deref(), &args.data).map_err(Failure::Input)?;
     let functions = args.functions.load()?;
-    // Only the tables the query (or a function it calls) names are read.
-    let filter = kql::TableFilter::for_query(&functions.with_called_bodies(&query));
-    let catalog = kql::load_jsonl_dir_with(&args.data, &filter, &mut |warning| {
-        let _ = writeln!(err, "{warning}");
-    })
-    .map_err(|e| Failure::Input(e.to_string()))?;
+    // Only the tables the query (or a function it calls) names are read, and of those only the
+    // columns it can read.
+    let tables_read = kql::TableFilter::for_query(&functions.with_called_bodies(&query));
+    let narrowed = tables_read.clone().reading(kql::column_needs(&query, &functions));
     let options = RunOptions {
         now,
         params,
@@ -96,7 +94,26 @@ pub fn run(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Comman
         functions,
         ..RunOptions::default()
     };
-    let (tables, stats) = kql::run_with_stats(&query, &catalog, &options).map_err(|e| {
+    let mut warnings: Vec<String> = Vec::new();
+    let mut run = |filter: &kql::TableFilter| -> Result<_, Failure> {
+        let catalog = kql::load_jsonl_dir_with(&args.data, filter, &mut |warning| {
+            if !warnings.contains(&warning) {
+                warnings.push(warning);
+            }
+        })
+        .map_err(|e| Failure::Input(e.to_string()))?;
+        Ok(kql::run_with_stats(&query, &catalog, &options))
+    };
+    let mut result = run(&narrowed);
+    if matches!(result, Ok(Err(_))) && narrowed.narrows_columns() {
+        // An error is reported as over every column, so that suggestions see them all.
+        result = run(&tables_read);
+    }
+    for warning in &warnings {
+        let _ = writeln!(err, "{warning}");
+    }
+    let result = result?;
+    let (tables, stats) = result.map_err(|e| {
         // A query read from a file is located in that file.
         let e = match &args.file {
             Some(file) => e.in_origin(file),

@@ -32,7 +32,7 @@ use chrono::{DateTime, Utc};
 
 pub use ast::Script;
 pub use error::KqlError;
-pub use eval::StageStat;
+pub use eval::{ColumnNeeds, StageStat};
 pub use load::{TableFilter, load_jsonl_dir, load_jsonl_dir_with, table_from_ndjson};
 pub use table::{Catalog, Column, Table};
 pub use value::{KqlType, Value};
@@ -88,6 +88,17 @@ pub fn tabular_operators() -> impl Iterator<Item = (&'static [&'static str], boo
 /// Parses a query text (after placeholder substitution, if any).
 pub fn parse(query: &str) -> Result<Script, KqlError> {
     guarded(|| parser::parse(query))
+}
+
+/// The columns `query` reads of each table, so that the loader parses only those (see
+/// [`TableFilter::reading`]); `functions` are the stored functions it may call. A query that does
+/// not parse narrows nothing: its run reports why.
+pub fn column_needs(query: &str, functions: &stored::StoredFunctions) -> ColumnNeeds {
+    let Ok(script) = parse(query) else {
+        return ColumnNeeds::default();
+    };
+    let text = functions.with_called_bodies(query);
+    eval::column_needs(&script, &text, functions.iter().map(|(name, _)| name))
 }
 
 /// Stack that must remain before a nesting level recurses further; below it, [`deep`] moves the

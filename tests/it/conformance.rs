@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// One query and where it comes from.
-struct Case {
-    id: String,
-    query: String,
+pub(crate) struct Case {
+    pub(crate) id: String,
+    pub(crate) query: String,
 }
 
 /// The oracle's folder; its `node_modules` is installed by `npm ci` on first use.
@@ -89,7 +89,8 @@ fn rule_cases(dir: &Path, out: &mut Vec<Case>) {
     }
 }
 
-fn cases() -> Vec<Case> {
+/// Every query of the test suite: bundled rules and correlations, the seed's, `queries.kql`.
+pub(crate) fn cases() -> Vec<Case> {
     let mut cases = Vec::new();
     rule_cases(&crate_dir().join("rules"), &mut cases);
     cases.extend(seed::ALL.iter().enumerate().map(|(i, q)| Case {

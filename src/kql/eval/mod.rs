@@ -11,6 +11,7 @@ mod invoke;
 mod join;
 mod meter;
 mod multi;
+mod needs;
 mod nested;
 mod ops;
 mod parse_kv;
@@ -26,6 +27,8 @@ mod sources;
 mod tuple;
 mod types;
 mod window;
+
+pub use needs::{ColumnNeeds, column_needs};
 
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;

@@ -10,9 +10,20 @@ use super::super::table::{Column, Table};
 use super::super::value::Value;
 use super::{Binding, Env};
 
+/// Tells user functions (whose bodies may read any column) from built-in ones.
+pub(crate) trait UserFunctions {
+    fn is_user_function(&self, name: &str) -> bool;
+}
+
+impl UserFunctions for Env {
+    fn is_user_function(&self, name: &str) -> bool {
+        matches!(self.get(name), Some(Binding::Function(_)))
+    }
+}
+
 /// Collects identifiers an expression may read; false when it could read columns by other means
 /// (`column_ifexists`, `*`, user functions whose bodies name columns).
-pub(super) fn idents(e: &Expr, env: &Env, out: &mut HashSet<String>) -> bool {
+pub(super) fn idents(e: &Expr, env: &dyn UserFunctions, out: &mut HashSet<String>) -> bool {
     match e {
         Expr::Literal(..) => true,
         Expr::Ident(n, _) => {
@@ -23,7 +34,7 @@ pub(super) fn idents(e: &Expr, env: &Env, out: &mut HashSet<String>) -> bool {
         Expr::Member(b, _, _) => idents(b, env, out),
         Expr::Index(b, i, _) => idents(b, env, out) && idents(i, env, out),
         Expr::Call { name, args, .. } => {
-            if matches!(env.get(name), Some(Binding::Function(_)))
+            if env.is_user_function(name)
                 || matches!(
                     name.as_str(),
                     "column_ifexists" | "columnifexists" | "pack_all" | "bag_pack_columns"
@@ -42,7 +53,7 @@ pub(super) fn idents(e: &Expr, env: &Env, out: &mut HashSet<String>) -> bool {
     }
 }
 
-fn pipeline_idents(p: &Pipeline, env: &Env, out: &mut HashSet<String>) -> bool {
+fn pipeline_idents(p: &Pipeline, env: &dyn UserFunctions, out: &mut HashSet<String>) -> bool {
     if let Source::Expr(e) = &p.source
         && !idents(e, env, out)
     {
@@ -53,7 +64,7 @@ fn pipeline_idents(p: &Pipeline, env: &Env, out: &mut HashSet<String>) -> bool {
 
 /// Names an operator reads. `Some(true)` means it narrows the columns (later ops cannot see the
 /// rest), `Some(false)` that it passes them on, `None` that it may read any column.
-fn op_idents(op: &Operator, env: &Env, out: &mut HashSet<String>) -> Option<bool> {
+pub(super) fn op_idents(op: &Operator, env: &dyn UserFunctions, out: &mut HashSet<String>) -> Option<bool> {
     let all = |items: &[NamedExpr], out: &mut HashSet<String>| items.iter().all(|i| idents(&i.expr, env, out));
     let ok = |b: bool, narrows: bool| if b { Some(narrows) } else { None };
     match op {

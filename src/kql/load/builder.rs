@@ -2,6 +2,7 @@
 //! or a parsed copy of every record. Each chunk of a file gets its own builder (parsed on its own
 //! thread); [`TableBuilder::absorb`] appends a later chunk's builder to an earlier one's.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
@@ -10,7 +11,8 @@ use serde::de::{MapAccess, Visitor};
 use super::super::error::KqlError;
 use super::super::table::{Column, Table, known_schema};
 use super::super::value::{Bag, KqlType, Value, convert, parse_datetime};
-use super::field::FieldSeed;
+use super::field::{FieldSeed, plain_string_value};
+use super::scan::{self, Raw};
 use super::{MAX_COLUMNS, OVERFLOW_COLUMN};
 
 /// Past this many distinct values a column stops sharing equal strings (ids, timestamps): sharing
@@ -25,8 +27,15 @@ pub(super) struct TableBuilder {
     source: Arc<str>,
     /// Declared columns first, then fields found outside the schema.
     columns: Vec<Column>,
-    index: FxHashMap<String, usize>,
+    /// Each field name seen: its column, or that it is not read.
+    index: FxHashMap<String, Field>,
     declared: usize,
+    /// The columns to read (lower-cased), when a query reads only some; the others are skipped.
+    keep: Option<Arc<HashSet<String>>>,
+    /// The declared columns before `keep` removed any.
+    schema_width: usize,
+    /// The field name last seen at each place of a record, with what it stands for.
+    by_place: Vec<(Box<str>, Field)>,
     /// The row slot of each column, once active.
     slot_of: Vec<Option<usize>>,
     /// The column of each slot.
@@ -50,8 +59,18 @@ fn sparse_schema(table: &str) -> bool {
     table == "AzureDiagnostics"
 }
 
+/// What a field name stands for in a table being read.
+#[derive(Clone, Copy)]
+enum Field {
+    Column(usize),
+    /// A column the query does not read.
+    Skip,
+}
+
 /// Where one field of a record goes.
 enum Target {
+    /// Nowhere: the column is not read.
+    Skip,
     /// A column of the table, read as its declared type (`None`: typed once all rows are in).
     Column(usize, Option<KqlType>),
     /// Beyond [`MAX_COLUMNS`]: into the record's overflow bag under this name.
@@ -59,22 +78,31 @@ enum Target {
 }
 
 impl TableBuilder {
-    pub(super) fn new(name: &str, source: Arc<str>) -> TableBuilder {
-        let columns = known_schema(name).unwrap_or_default();
+    /// A builder of table `name` that reads the columns in `keep` (lower-cased names), or every
+    /// column.
+    pub(super) fn new(name: &str, source: Arc<str>, keep: Option<Arc<HashSet<String>>>) -> TableBuilder {
+        let schema = known_schema(name).unwrap_or_default();
+        let schema_width = schema.len();
+        let wanted = |c: &Column| keep.as_ref().is_none_or(|k| k.contains(&c.name.to_ascii_lowercase()));
+        let columns: Vec<Column> = schema.into_iter().filter(wanted).collect();
         let index = columns
             .iter()
             .enumerate()
-            .map(|(i, c)| (c.name.clone(), i))
+            .map(|(i, c)| (c.name.clone(), Field::Column(i)))
             .collect::<FxHashMap<_, _>>();
+        let overflow = columns.iter().position(|c| c.name == OVERFLOW_COLUMN);
         let mut builder = TableBuilder {
             name: name.to_owned(),
             source,
+            keep,
+            schema_width,
+            by_place: Vec::new(),
             declared: columns.len(),
             slot_of: vec![None; columns.len()],
             column_of: Vec::new(),
             defaults: Vec::new(),
             interners: Vec::new(),
-            overflow: index.get(OVERFLOW_COLUMN).copied(),
+            overflow,
             columns,
             index,
             rows: Vec::new(),
@@ -129,18 +157,32 @@ impl TableBuilder {
     /// Shares equal strings of a slot, until it proves to hold mostly distinct values.
     fn intern(&mut self, slot: usize, value: Value) -> Value {
         let Value::String(s) = &value else { return value };
+        self.shared(slot, s).unwrap_or(value)
+    }
+
+    /// The string of slot `slot` equal to `text`, shared, when the slot shares strings and has
+    /// one; `text` is remembered for the next time if there is room.
+    fn shared(&mut self, slot: usize, text: &str) -> Option<Value> {
         let Some(Some(set)) = self.interners.get_mut(slot) else {
-            return value;
+            return None;
         };
-        if let Some((shared, ())) = set.get_key_value(s) {
-            return Value::String(shared.clone());
+        if let Some((shared, ())) = set.get_key_value(text) {
+            return Some(Value::String(shared.clone()));
         }
         if set.len() >= INTERN_LIMIT {
             self.interners[slot] = None;
-        } else {
-            set.insert(s.clone(), ());
+            return None;
         }
-        value
+        let fresh: Arc<str> = Arc::from(text);
+        set.insert(fresh.clone(), ());
+        Some(Value::String(fresh))
+    }
+
+    /// Stores a plain JSON string in a column that holds it as it is (a string, guid or not yet
+    /// typed column), allocating only a string not seen before.
+    fn store_text(&mut self, row: &mut Vec<Value>, column: usize, text: &str) {
+        let slot = self.slot_in(row, column);
+        row[slot] = self.shared(slot, text).unwrap_or_else(|| Value::str(text));
     }
 
     /// Reads one line (line `number` of the source) into a row.
@@ -148,6 +190,48 @@ impl TableBuilder {
         if line.trim().is_empty() {
             return Ok(());
         }
+        let folded_before = self.folded;
+        if let Some(row) = self.scan_line(line) {
+            self.rows.push(row);
+            return Ok(());
+        }
+        // The scan gave up part way: what it counted is counted again below.
+        self.folded = folded_before;
+        self.parse_line(number, line)
+    }
+
+    /// A line's row by [`scan::fields`], parsing only the values of the columns read; `None` when
+    /// the scan gives up (the line may still be valid: [`Self::parse_line`] decides).
+    fn scan_line(&mut self, line: &str) -> Option<Vec<Value>> {
+        let mut row = self.defaults.clone();
+        let mut folded = Bag::new();
+        let mut failed = false;
+        let mut place = 0;
+        scan::fields(line, |key, raw| match self.target_at(post_increment(&mut place), key) {
+            Target::Skip => {}
+            Target::Column(c, None | Some(KqlType::String | KqlType::Guid)) if let Raw::Plain(text) = raw => {
+                self.store_text(&mut row, c, text)
+            }
+            Target::Column(c, ty) => match read_raw(raw, ty) {
+                Some(value) => self.store(&mut row, c, value),
+                None => failed = true,
+            },
+            Target::Folded(name) => match read_raw(raw, None) {
+                Some(value) => folded.push((name, value)),
+                None => failed = true,
+            },
+        })?;
+        if failed {
+            return None;
+        }
+        if !folded.is_empty() {
+            self.store_folded(&mut row, folded);
+        }
+        Some(row)
+    }
+
+    /// Reads one line with `serde_json`, which locates any error.
+    fn parse_line(&mut self, number: usize, line: &str) -> Result<(), KqlError> {
         // Fields go straight into the row's slots: no map of the whole record is built.
         let row = self.defaults.clone();
         let visitor = RowVisitor {
@@ -166,6 +250,18 @@ impl TableBuilder {
         Ok(())
     }
 
+    /// Whether the column of field `key` is read.
+    fn reads(&self, key: &str) -> bool {
+        self.keep.as_ref().is_none_or(|k| k.contains(&key.to_ascii_lowercase()))
+    }
+
+    /// Whether the columns read are exactly those a builder of every column would have read:
+    /// false when the file has so many fields that reading all of them could have folded some
+    /// into [`OVERFLOW_COLUMN`] (the caller then reads the file whole).
+    pub(super) fn narrowed_exactly(&self) -> bool {
+        self.keep.is_none() || self.schema_width + self.index.len() < MAX_COLUMNS
+    }
+
     /// Room for one more column of its own, keeping one for the overflow bag if it is not there yet.
     fn has_room(&self) -> bool {
         self.columns.len() + usize::from(self.overflow.is_none()) < MAX_COLUMNS
@@ -175,7 +271,7 @@ impl TableBuilder {
     fn add_column(&mut self, key: &str) -> usize {
         let c = self.columns.len();
         self.columns.push(Column::new(key, KqlType::Dynamic));
-        self.index.insert(key.to_owned(), c);
+        self.index.insert(key.to_owned(), Field::Column(c));
         self.slot_of.push(None);
         if key == OVERFLOW_COLUMN {
             self.overflow = Some(c);
@@ -183,10 +279,41 @@ impl TableBuilder {
         c
     }
 
+    /// [`Self::target`] through the names by their place in the record: the records of a file
+    /// mostly list the same fields in the same order, and comparing a name with the one last seen
+    /// at its place costs less than hashing it.
+    fn target_at(&mut self, place: usize, key: &str) -> Target {
+        if let Some((name, field)) = self.by_place.get(place)
+            && **name == *key
+        {
+            return match *field {
+                Field::Skip => Target::Skip,
+                Field::Column(c) => Target::Column(c, (c < self.declared).then(|| self.columns[c].ty)),
+            };
+        }
+        let target = self.target(key);
+        let field = match target {
+            Target::Skip => Field::Skip,
+            Target::Column(c, _) => Field::Column(c),
+            Target::Folded(_) => return target,
+        };
+        if place < self.by_place.len() {
+            self.by_place[place] = (key.into(), field);
+        } else if place == self.by_place.len() {
+            self.by_place.push((key.into(), field));
+        }
+        target
+    }
+
     /// Where a record's field named `key` goes, making its column first if needed.
     fn target(&mut self, key: &str) -> Target {
         let column = match self.index.get(key) {
-            Some(&c) => c,
+            Some(&Field::Column(c)) => c,
+            Some(Field::Skip) => return Target::Skip,
+            None if !self.reads(key) => {
+                self.index.insert(key.to_owned(), Field::Skip);
+                return Target::Skip;
+            }
             None if self.has_room() => self.add_column(key),
             None => {
                 self.folded += 1;
@@ -242,12 +369,18 @@ impl TableBuilder {
                 c
             } else {
                 match self.index.get(&later.columns[c].name) {
-                    Some(&mine) => mine,
+                    Some(&Field::Column(mine)) => mine,
                     None if self.has_room() => self.add_column(&later.columns[c].name),
-                    None => return false,
+                    // Both builders read the same columns, so neither skips what the other reads.
+                    Some(Field::Skip) | None => return false,
                 }
             };
             slot_map.push(self.activate(column));
+        }
+        for (key, field) in later.index.drain() {
+            if matches!(field, Field::Skip) {
+                self.index.entry(key).or_insert(Field::Skip);
+            }
         }
         self.share_strings(&mut later, &slot_map);
         let identity = slot_map.len() == self.column_of.len() && slot_map.iter().enumerate().all(|(i, &s)| i == s);
@@ -359,6 +492,9 @@ impl<'de> Visitor<'de> for RowVisitor<'_> {
         // Keys are borrowed from the line unless they hold escapes.
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match self.builder.target(&key) {
+                Target::Skip => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
                 Target::Column(c, ty) => {
                     let value = map.next_value_seed(FieldSeed(ty))?;
                     self.builder.store(&mut self.row, c, value);
@@ -370,6 +506,26 @@ impl<'de> Visitor<'de> for RowVisitor<'_> {
             }
         }
         Ok((self.row, self.folded))
+    }
+}
+
+/// `*n`, then adds one to it.
+fn post_increment(n: &mut usize) -> usize {
+    *n += 1;
+    *n - 1
+}
+
+/// A field's value read as a column of type `ty` would read it (see [`FieldSeed`]); `None` when
+/// `serde_json` refuses the text (a number out of range), which the caller leaves to the slow path.
+fn read_raw(raw: Raw, ty: Option<KqlType>) -> Option<Value> {
+    match raw {
+        Raw::Plain(text) => Some(plain_string_value(text, ty)),
+        Raw::Json(text) => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            let value = serde::de::DeserializeSeed::deserialize(FieldSeed(ty), &mut de).ok()?;
+            de.end().ok()?;
+            Some(value)
+        }
     }
 }
 

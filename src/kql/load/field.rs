@@ -24,6 +24,15 @@ impl<'de> DeserializeSeed<'de> for FieldSeed {
 
 struct FieldVisitor(Option<KqlType>);
 
+/// A JSON string's (unescaped) text read for a column of type `ty`, as [`FieldSeed`] reads it.
+pub fn plain_string_value(text: &str, ty: Option<KqlType>) -> Value {
+    match ty {
+        // A string is already a string column's value: no second copy through `convert`.
+        None | Some(KqlType::String | KqlType::Guid) => Value::str(text),
+        Some(ty) => convert(&Value::str(text), ty),
+    }
+}
+
 impl FieldVisitor {
     /// A scalar read in its natural type, converted to the column's.
     fn typed(&self, natural: Value) -> Value {
@@ -62,11 +71,7 @@ impl<'de> Visitor<'de> for FieldVisitor {
     }
 
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(match self.0 {
-            // A string is already a string column's value: no second copy through `convert`.
-            None | Some(KqlType::String | KqlType::Guid) => Value::str(v),
-            Some(ty) => convert(&Value::str(v), ty),
-        })
+        Ok(plain_string_value(v, self.0))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {

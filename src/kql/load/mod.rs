@@ -4,7 +4,9 @@
 
 mod builder;
 mod field;
+mod scan;
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -12,6 +14,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use builder::TableBuilder;
 
 use super::error::KqlError;
+use super::eval::ColumnNeeds;
 use super::table::{Catalog, Table, known_schema};
 
 /// The most columns a table gets, declared ones included. Log Analytics caps AzureDiagnostics at
@@ -42,12 +45,17 @@ const CHUNK_BYTES: usize = 4 << 20;
 pub struct TableFilter {
     /// Lower-cased text whose mentions decide, or `None` for every table.
     text: Option<String>,
+    /// The columns read of the tables a query reads only some columns of.
+    columns: ColumnNeeds,
 }
 
 impl TableFilter {
     /// Every table.
     pub fn all() -> TableFilter {
-        TableFilter { text: None }
+        TableFilter {
+            text: None,
+            columns: ColumnNeeds::default(),
+        }
     }
 
     /// The tables `query` may read: those it names (case-insensitively, anywhere in its text, so a
@@ -60,7 +68,27 @@ impl TableFilter {
         }
         TableFilter {
             text: Some(query.to_ascii_lowercase()),
+            columns: ColumnNeeds::default(),
         }
+    }
+
+    /// Reads only the columns `needs` names of the tables it narrows (see [`crate::kql::column_needs`]).
+    /// A filter of every table stays whole: a query that may reach any table is not analysed.
+    pub fn reading(mut self, needs: ColumnNeeds) -> TableFilter {
+        if self.text.is_some() {
+            self.columns = needs;
+        }
+        self
+    }
+
+    /// Whether some table is read without all of its columns.
+    pub fn narrows_columns(&self) -> bool {
+        self.columns.narrows_any()
+    }
+
+    /// The columns (lower-cased) read of table `name`, or `None` for all of them.
+    pub fn columns_of(&self, name: &str) -> Option<&HashSet<String>> {
+        self.columns.of(name)
     }
 
     /// Whether the table `name` is read.
@@ -102,7 +130,7 @@ fn reaches_unnamed_tables(query: &str) -> bool {
 /// Fields beyond [`MAX_COLUMNS`] are folded into [`OVERFLOW_COLUMN`], without a warning: callers
 /// that want it use [`load_jsonl_dir_with`].
 pub fn table_from_ndjson(name: &str, text: &str) -> Result<Table, KqlError> {
-    let mut builder = TableBuilder::new(name, Arc::from(format!("{name}.jsonl")));
+    let mut builder = TableBuilder::new(name, Arc::from(format!("{name}.jsonl")), None);
     for (i, line) in text.lines().enumerate() {
         builder.push_line(i + 1, line)?;
     }
@@ -126,7 +154,8 @@ pub fn load_jsonl_dir_with(dir: &Path, filter: &TableFilter, warn: &mut dyn FnMu
             catalog.insert(stem, Table::with_columns(known_schema(stem).unwrap_or_default()));
             continue;
         }
-        let (table, warning) = load_jsonl_file(&path, stem)?;
+        let keep = filter.columns_of(stem).map(|c| Arc::new(c.clone()));
+        let (table, warning) = load_jsonl_file(&path, stem, keep)?;
         if let Some(warning) = warning {
             warn(warning);
         }
@@ -146,8 +175,9 @@ struct Chunk {
 /// forever) and lines longer than [`MAX_LINE_BYTES`]. Chunks of lines are parsed on every core;
 /// the rare file whose chunks cannot be joined exactly (fields beyond [`MAX_COLUMNS`]) is read
 /// again in one piece.
-fn load_jsonl_file(path: &Path, name: &str) -> Result<(Table, Option<String>), KqlError> {
-    load_split(path, name, Split::every_core())
+/// `keep`: the columns to read (lower-cased), or all of them.
+fn load_jsonl_file(path: &Path, name: &str, keep: Option<Arc<HashSet<String>>>) -> Result<(Table, Option<String>), KqlError> {
+    load_split(path, name, Split::every_core(), keep)
 }
 
 /// How a file is split for parsing.
@@ -175,12 +205,16 @@ impl Split {
     };
 }
 
-fn load_split(path: &Path, name: &str, split: Split) -> Result<(Table, Option<String>), KqlError> {
+fn load_split(path: &Path, name: &str, split: Split, keep: Option<Arc<HashSet<String>>>) -> Result<(Table, Option<String>), KqlError> {
     let source: Arc<str> = Arc::from(path.display().to_string());
-    match parse_file(path, name, &source, split)? {
-        Some(whole) => Ok(whole.finish()),
+    let narrowed = keep.is_some();
+    match parse_file(path, name, &source, split, keep)? {
+        Some(whole) if whole.narrowed_exactly() => Ok(whole.finish()),
+        // Too many fields to tell what reading every column would have folded: read them all.
+        Some(_) => load_split(path, name, split, None),
+        None if narrowed => load_split(path, name, split, None),
         // One pass has one chunk, which always joins.
-        None => parse_file(path, name, &source, Split::ONE_PASS)?
+        None => parse_file(path, name, &source, Split::ONE_PASS, None)?
             .map(TableBuilder::finish)
             .ok_or_else(|| KqlError::Data(format!("{source}: the file changed while it was read; read it again"))),
     }
@@ -189,21 +223,29 @@ fn load_split(path: &Path, name: &str, split: Split) -> Result<(Table, Option<St
 /// The file's lines parsed in chunks on `split.workers` threads and joined in file order as they
 /// arrive; `None` when the chunks cannot be joined exactly (see [`TableBuilder::absorb`]). The
 /// first error in file order wins.
-fn parse_file(path: &Path, name: &str, source: &Arc<str>, split: Split) -> Result<Option<TableBuilder>, KqlError> {
+fn parse_file(
+    path: &Path,
+    name: &str,
+    source: &Arc<str>,
+    split: Split,
+    keep: Option<Arc<HashSet<String>>>,
+) -> Result<Option<TableBuilder>, KqlError> {
     let file = crate::compress::open_table_reader(path).map_err(|e| KqlError::Data(e.to_string()))?;
-    let reader = std::io::BufReader::with_capacity(1 << 20, file);
     let mut reader = ChunkReader {
-        lines: crate::input::BoundedLines::new(reader, path, MAX_LINE_BYTES),
+        reader: file,
+        path,
         bytes: if split.workers == 0 { usize::MAX } else { split.chunk_bytes },
+        carry: Vec::new(),
         chunks: 0,
         lines_read: 0,
+        done: false,
     };
     let Some(first) = reader.next().transpose()? else {
-        return Ok(Some(TableBuilder::new(name, source.clone())));
+        return Ok(Some(TableBuilder::new(name, source.clone(), keep)));
     };
     let Some(second) = reader.next().transpose()? else {
         // One chunk: no threads to start.
-        return parse_chunk(name, source, &first).map(Some);
+        return parse_chunk(name, source, &keep, &first).map(Some);
     };
     let stop = AtomicBool::new(false);
     let workers = split.workers;
@@ -212,8 +254,8 @@ fn parse_file(path: &Path, name: &str, source: &Arc<str>, split: Split) -> Resul
     let (merged, read) = std::thread::scope(|scope| {
         let (part_tx, part_rx) = mpsc::channel();
         for _ in 0..workers {
-            let (chunk_rx, part_tx, stop) = (&chunk_rx, part_tx.clone(), &stop);
-            scope.spawn(move || parse_worker(name, source, chunk_rx, &part_tx, stop));
+            let (chunk_rx, part_tx, stop, keep) = (&chunk_rx, part_tx.clone(), &stop, &keep);
+            scope.spawn(move || parse_worker((name, source, keep), chunk_rx, &part_tx, stop));
         }
         drop(part_tx);
         // Joining overlaps parsing: chunks are appended as soon as those before them are in.
@@ -285,8 +327,7 @@ impl Merger {
 /// Takes chunks until there are none, or until a chunk failed (then the others stop early: only
 /// the first error in file order is reported, and the chunks before it are all parsed).
 fn parse_worker(
-    name: &str,
-    source: &Arc<str>,
+    (name, source, keep): (&str, &Arc<str>, &Option<Arc<HashSet<String>>>),
     chunks: &Mutex<mpsc::Receiver<Chunk>>,
     parts: &mpsc::Sender<(usize, Result<TableBuilder, KqlError>)>,
     stop: &AtomicBool,
@@ -295,7 +336,7 @@ fn parse_worker(
         // The lock is held only while waiting for the next chunk, not while parsing it.
         let next = chunks.lock().map_or(None, |rx| rx.recv().ok());
         let Some(chunk) = next else { return };
-        let part = parse_chunk(name, source, &chunk);
+        let part = parse_chunk(name, source, keep, &chunk);
         if part.is_err() {
             stop.store(true, Ordering::Relaxed);
         }
@@ -305,34 +346,83 @@ fn parse_worker(
     }
 }
 
-/// A file's lines in chunks of about `bytes` bytes of whole lines.
-struct ChunkReader<R> {
-    lines: crate::input::BoundedLines<R>,
+/// A file's lines in chunks of about `bytes` bytes of whole lines, read in large blocks and cut
+/// at the last line end (a line is never copied on its own).
+struct ChunkReader<'p, R> {
+    reader: R,
+    path: &'p Path,
     bytes: usize,
+    /// The start of the line the last chunk cut off.
+    carry: Vec<u8>,
     chunks: usize,
     lines_read: usize,
+    done: bool,
 }
 
-impl<R: std::io::BufRead> Iterator for ChunkReader<R> {
+impl<R: std::io::Read> ChunkReader<'_, R> {
+    /// Reads until `text` holds at least `self.bytes` bytes and a line end, or the file ends;
+    /// a line longer than [`MAX_LINE_BYTES`] (and a `\r`) is an error.
+    fn fill(&mut self, text: &mut Vec<u8>) -> Result<(), KqlError> {
+        let io = |e: std::io::Error| KqlError::Data(format!("{}: {e}", self.path.display()));
+        // The start of the line not yet ended. Only that line can be long: any line that starts
+        // after it ends within one read, and reads are shorter than the limit.
+        let mut open = 0;
+        loop {
+            if let Some(end) = memchr::memchr(b'\n', &text[open..]).map(|i| open + i) {
+                self.check_length(text, open, end)?;
+                open = memchr::memrchr(b'\n', &text[end..]).map_or(end, |i| end + i) + 1;
+                if text.len() >= self.bytes {
+                    return Ok(());
+                }
+            }
+            self.check_length(text, open, text.len())?;
+            let want = self.bytes.saturating_sub(text.len()).clamp(1 << 16, 8 << 20) as u64;
+            let mut block = std::io::Read::take(&mut self.reader, want);
+            if std::io::Read::read_to_end(&mut block, text).map_err(io)? == 0 {
+                self.done = true;
+                return Ok(());
+            }
+        }
+    }
+
+    /// The line of `text[start..end]` is not over the limit.
+    fn check_length(&self, text: &[u8], start: usize, end: usize) -> Result<(), KqlError> {
+        if end - start <= MAX_LINE_BYTES + 1 {
+            return Ok(());
+        }
+        let line = self.lines_read + memchr::memchr_iter(b'\n', &text[..start]).count() + 1;
+        let too_long = crate::input::InputError::LineTooLong {
+            path: self.path.to_owned(),
+            line,
+            limit: MAX_LINE_BYTES,
+        };
+        Err(KqlError::Data(too_long.to_string()))
+    }
+}
+
+impl<R: std::io::Read> Iterator for ChunkReader<'_, R> {
     type Item = Result<Chunk, KqlError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let first_line = self.lines_read + 1;
-        let mut text = Vec::new();
-        while text.len() < self.bytes {
-            match self.lines.next_line() {
-                None => break,
-                Some(Ok(line)) => {
-                    text.extend_from_slice(line);
-                    text.push(b'\n');
-                    self.lines_read += 1;
-                }
-                Some(Err(e)) => return Some(Err(KqlError::Data(e.to_string()))),
-            }
+        if self.done && self.carry.is_empty() {
+            return None;
+        }
+        let mut text = std::mem::take(&mut self.carry);
+        if !self.done
+            && let Err(e) = self.fill(&mut text)
+        {
+            self.done = true;
+            return Some(Err(e));
+        }
+        if !self.done {
+            let cut = memchr::memrchr(b'\n', &text).map_or(text.len(), |i| i + 1);
+            self.carry = text.split_off(cut);
         }
         if text.is_empty() {
             return None;
         }
+        let first_line = self.lines_read + 1;
+        self.lines_read += memchr::memchr_iter(b'\n', &text).count() + usize::from(!text.ends_with(b"\n"));
         self.chunks += 1;
         Some(Ok(Chunk {
             index: self.chunks - 1,
@@ -343,10 +433,15 @@ impl<R: std::io::BufRead> Iterator for ChunkReader<R> {
 }
 
 /// One chunk's lines in a builder of their own.
-fn parse_chunk(name: &str, source: &Arc<str>, chunk: &Chunk) -> Result<TableBuilder, KqlError> {
-    let mut builder = TableBuilder::new(name, source.clone());
+fn parse_chunk(name: &str, source: &Arc<str>, keep: &Option<Arc<HashSet<String>>>, chunk: &Chunk) -> Result<TableBuilder, KqlError> {
+    let mut builder = TableBuilder::new(name, source.clone(), keep.clone());
     let text = chunk.text.strip_suffix(b"\n").unwrap_or(&chunk.text);
-    for (offset, line) in text.split(|&b| b == b'\n').enumerate() {
+    let ends = memchr::memchr_iter(b'\n', text).chain([text.len()]);
+    let mut start = 0;
+    for (offset, end) in ends.enumerate() {
+        // A `\r` before the `\n` is JSON whitespace, as to `serde_json`.
+        let line = &text[start..end];
+        start = end + 1;
         let number = chunk.first_line + offset;
         let line = std::str::from_utf8(line).map_err(|e| {
             KqlError::Data(format!(
@@ -459,7 +554,7 @@ mod tests {
     fn load_text(dir: &Path, name: &str, text: &str, split: Split) -> Result<Table, KqlError> {
         let path = dir.join(format!("{name}.jsonl"));
         std::fs::write(&path, text).expect("writes");
-        load_split(&path, name, split).map(|(t, _)| t)
+        load_split(&path, name, split, None).map(|(t, _)| t)
     }
 
     #[test]
@@ -474,6 +569,37 @@ mod tests {
                 assert_eq!(load_text(dir.path(), name, &text, split).expect("loads"), one, "{name} {split:?}");
             }
         }
+    }
+
+    #[test]
+    fn chunks_hold_whole_lines_numbered_from_where_they_start() {
+        let text = "a\nbb\n\nccc\r\ndddd\ne";
+        for bytes in [1, 2, 3, 5, 8, 100] {
+            let reader = ChunkReader {
+                reader: text.as_bytes(),
+                path: Path::new("t.jsonl"),
+                bytes,
+                carry: Vec::new(),
+                chunks: 0,
+                lines_read: 0,
+                done: false,
+            };
+            let chunks: Vec<Chunk> = reader.map(|c| c.expect("reads")).collect();
+            let joined: Vec<u8> = chunks.iter().flat_map(|c| c.text.clone()).collect();
+            assert_eq!(joined, text.as_bytes(), "{bytes}");
+            for c in &chunks {
+                assert!(c.text.ends_with(b"\n") || c.index + 1 == chunks.len(), "{bytes}: whole lines");
+                let before = text.as_bytes()[..joined_len(&chunks, c.index)]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
+                assert_eq!(c.first_line, before + 1, "{bytes}: chunk {}", c.index);
+            }
+        }
+    }
+
+    fn joined_len(chunks: &[Chunk], index: usize) -> usize {
+        chunks[..index].iter().map(|c| c.text.len()).sum()
     }
 
     #[test]

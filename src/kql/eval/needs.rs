@@ -1,0 +1,242 @@
+//! Which columns of each table a whole query can read, before any data is loaded, so that the
+//! loader parses only those (a sign-in record has 46 fields; the seed's rules read five).
+//!
+//! A table's columns are narrowed only when every mention of its name in the query text is the
+//! source of a pipeline that narrows its columns (`project`, `summarize`, … as [`prune`] decides)
+//! before anything that could see every column: then no result can depend on a column the query
+//! does not name. Any other mention — a `let` of the same name, an argument to a function, a
+//! comment, a stored function's body, an operator this walk does not enter — leaves the table
+//! whole. The check over-approximates what is read and never under-approximates it.
+
+use std::collections::{HashMap, HashSet};
+
+use super::super::ast::*;
+use super::prune::{UserFunctions, op_idents};
+
+/// The columns each narrowed table may be read with; a table that is not in it is read whole.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ColumnNeeds {
+    /// Table name (as written: table names are case-sensitive) → lower-cased column names.
+    tables: HashMap<String, HashSet<String>>,
+}
+
+impl ColumnNeeds {
+    /// The columns (lower-cased) of `table` a query may read, or `None` for all of them.
+    pub fn of(&self, table: &str) -> Option<&HashSet<String>> {
+        self.tables.get(table)
+    }
+
+    /// Whether some table is read narrowed.
+    pub fn narrows_any(&self) -> bool {
+        !self.tables.is_empty()
+    }
+}
+
+/// The functions a script may call whose bodies could read any column: its own `let` functions
+/// and the stored ones.
+struct Callable<'n> {
+    names: HashSet<&'n str>,
+}
+
+impl UserFunctions for Callable<'_> {
+    fn is_user_function(&self, name: &str) -> bool {
+        self.names.contains(name)
+    }
+}
+
+/// What `script` can read of each table; `text` is the script's text with the bodies of the stored
+/// functions it calls, and `stored` names every stored function.
+pub fn column_needs<'n>(script: &'n Script, text: &str, stored: impl Iterator<Item = &'n str>) -> ColumnNeeds {
+    let mut lets = HashSet::new();
+    let mut names: HashSet<&str> = stored.collect();
+    for statement in &script.statements {
+        if let Statement::Let { name, value, .. } = statement {
+            lets.insert(name.as_str());
+            if matches!(value, LetValue::Function(_)) {
+                names.insert(name);
+            }
+        }
+    }
+    let mut walk = Walk {
+        functions: Callable { names },
+        lets,
+        refs: Vec::new(),
+    };
+    for statement in &script.statements {
+        match statement {
+            Statement::Let {
+                value: LetValue::Pipeline(p),
+                ..
+            } => walk.pipeline(p, &[]),
+            Statement::Let { .. } => {}
+            Statement::Query(p) => walk.pipeline(p, &[]),
+        }
+    }
+    let mut tables: HashMap<String, Option<HashSet<String>>> = HashMap::new();
+    let mut found: HashMap<String, usize> = HashMap::new();
+    for (table, need) in walk.refs {
+        *found.entry(table.clone()).or_default() += 1;
+        let entry = tables.entry(table).or_insert_with(|| Some(HashSet::new()));
+        match (entry.as_mut(), need) {
+            (Some(all), Some(need)) => all.extend(need.into_iter().map(|c| c.to_ascii_lowercase())),
+            _ => *entry = None,
+        }
+    }
+    let tables = tables
+        .into_iter()
+        .filter(|(table, _)| mentions(text, table) == found[table])
+        .filter_map(|(table, need)| Some((table, need?)))
+        .collect();
+    ColumnNeeds { tables }
+}
+
+/// Whole-word mentions of `name` in `text`.
+fn mentions(text: &str, name: &str) -> usize {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.split(|c: char| !is_word(c)).filter(|w| *w == name).count()
+}
+
+/// Collects every pipeline that starts from a table name, with the columns it can read.
+struct Walk<'n> {
+    functions: Callable<'n>,
+    lets: HashSet<&'n str>,
+    /// Per table reference: its name and the columns it reads (`None`: any).
+    refs: Vec<(String, Option<HashSet<String>>)>,
+}
+
+impl Walk<'_> {
+    /// `then`: the operators that follow this pipeline's own (those after a `union` its inputs
+    /// feed).
+    fn pipeline(&mut self, p: &Pipeline, then: &[Operator]) {
+        match &p.source {
+            Source::Expr(Expr::Ident(name, _)) if !self.lets.contains(name.as_str()) => {
+                let need = self.reads(p.ops.iter().chain(then));
+                self.refs.push((name.clone(), need));
+            }
+            Source::Expr(e) => self.expr(e),
+            Source::Union(spec) => {
+                for input in &spec.tables {
+                    self.pipeline(input, &p.ops);
+                }
+            }
+            _ => {}
+        }
+        for op in &p.ops {
+            self.operator(op);
+        }
+    }
+
+    /// The columns operators can read of their input, when one of them narrows the columns
+    /// before any could read all of them.
+    fn reads<'o>(&self, ops: impl Iterator<Item = &'o Operator>) -> Option<HashSet<String>> {
+        let mut names = HashSet::new();
+        for op in ops {
+            if op_idents(op, &self.functions, &mut names)? {
+                return Some(names);
+            }
+        }
+        None
+    }
+
+    /// Enters the pipelines an operator holds (join and lookup sides, union inputs, sub-queries in
+    /// expressions); operators not entered here leave their tables' mentions unexplained.
+    fn operator(&mut self, op: &Operator) {
+        match op {
+            Operator::Join(spec) | Operator::Lookup(spec) => self.pipeline(&spec.right, &[]),
+            Operator::Union(spec) => {
+                for input in &spec.tables {
+                    self.pipeline(input, &[]);
+                }
+            }
+            Operator::Where(e) => self.expr(e),
+            Operator::Extend(items) | Operator::Project(items) => items.iter().for_each(|i| self.expr(&i.expr)),
+            Operator::Summarize { aggs, by } => aggs.iter().chain(by).for_each(|i| self.expr(&i.expr)),
+            _ => {}
+        }
+    }
+
+    fn expr(&mut self, e: &Expr) {
+        match e {
+            Expr::Literal(..) | Expr::Ident(..) | Expr::Star(_) => {}
+            Expr::Member(b, _, _) | Expr::Unary(_, b, _) | Expr::NamedArg { value: b, .. } => self.expr(b),
+            Expr::Index(b, i, _) | Expr::Binary(_, b, i, _) => {
+                self.expr(b);
+                self.expr(i);
+            }
+            Expr::Call { args, .. } => args.iter().for_each(|a| self.expr(a)),
+            Expr::Between { expr, lo, hi, .. } => [expr, lo, hi].into_iter().for_each(|x| self.expr(x)),
+            Expr::In { expr, list, .. } => {
+                self.expr(expr);
+                list.iter().for_each(|x| self.expr(x));
+            }
+            Expr::Tabular(p) => self.pipeline(p, &[]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn needs(query: &str) -> ColumnNeeds {
+        let script = crate::kql::parse(query).expect("parses");
+        column_needs(&script, query, std::iter::empty())
+    }
+
+    fn columns(query: &str, table: &str) -> Option<Vec<String>> {
+        let mut names: Vec<String> = needs(query).of(table)?.iter().cloned().collect();
+        names.sort();
+        Some(names)
+    }
+
+    #[test]
+    fn a_pipeline_that_narrows_reads_only_the_columns_it_names() {
+        let q = "let t = 1d; T | where TimeGenerated > ago(t) | where ResultType != '0' | summarize count() by Name";
+        assert_eq!(columns(q, "T").expect("narrowed"), ["name", "resulttype", "t", "timegenerated"]);
+        let join = "A | where x == 1 | project k, a | join (B | project k, b) on k";
+        assert_eq!(columns(join, "A").expect("narrowed"), ["a", "k", "x"]);
+        assert_eq!(columns(join, "B").expect("narrowed"), ["b", "k"]);
+        let union = "union A, (B | where y > 0) | summarize count() by k";
+        assert_eq!(columns(union, "B").expect("narrowed"), ["k", "y"]);
+        let sub = "A | where k in ((B | project k)) | project a";
+        assert_eq!(columns(sub, "B").expect("narrowed"), ["k"]);
+        // The sub-query's names count too (here its table's): an over-approximation, never a miss.
+        assert_eq!(columns(sub, "A").expect("narrowed"), ["a", "b", "k"]);
+    }
+
+    #[test]
+    fn a_table_any_of_whose_mentions_could_see_every_column_is_read_whole() {
+        for (query, table) in [
+            ("T | where x > 1", "T"),
+            ("T | take 5", "T"),
+            ("T | project-away x | project y", "T"),
+            ("T | project a | union (T)", "T"),
+            ("let T2 = T; T2 | project a", "T"),
+            ("let f = () { T | project b }; T | project a | union (f())", "T"),
+            ("T | extend p = pack_all() | project p", "T"),
+            ("T | where * has 'x' | project a", "T"),
+            ("T | project a // T | take 1", "T"),
+            ("T | project a | join (U | project a) on a | join kind=inner T on a", "T"),
+            ("T | mv-apply x on (project a) | project a", "T"),
+            ("let g = (x:long) { x + 1 }; T | summarize count() by g(a)", "T"),
+        ] {
+            assert_eq!(needs(query).of(table), None, "{query}");
+        }
+    }
+
+    #[test]
+    fn a_mention_in_a_stored_function_body_keeps_the_table_whole() {
+        let script = crate::kql::parse("T | project a | union (F)").expect("parses");
+        let with_body = "T | project a | union (F)\nT | take 1";
+        assert_eq!(column_needs(&script, with_body, ["F"].into_iter()).of("T"), None);
+        let without = "T | project a | union (F)";
+        assert!(column_needs(&script, without, ["F"].into_iter()).of("T").is_some());
+    }
+
+    #[test]
+    fn table_names_are_case_sensitive_and_column_names_are_kept_in_any_case() {
+        let q = "let t = 1; T | project A, t";
+        assert!(needs(q).of("T").expect("narrowed").contains("a"));
+        assert_eq!(needs(q).of("t"), None);
+    }
+}

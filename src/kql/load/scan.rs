@@ -1,0 +1,326 @@
+//! A validating scan of one NDJSON record's top-level fields, building nothing: it finds each
+//! field's key and the text of its value, so that the loader parses only the values of the columns
+//! a query reads and steps over the rest at the speed of a byte scan.
+//!
+//! The scan accepts a subset of what `serde_json` accepts (it never lets through a line that
+//! `serde_json` refuses): anything it is unsure of — a key with escapes, a lone surrogate, deep
+//! nesting, any syntax error — makes it give up, and the caller parses the line with `serde_json`,
+//! which then reports the error, located, or reads the line. `tests` pin that subset relation.
+
+/// Deeper nesting than this is left to `serde_json` (its own limit is 128).
+const MAX_DEPTH: usize = 100;
+
+/// A field's value as the scan saw it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Raw<'a> {
+    /// A string without escapes: its contents, without the quotes.
+    Plain(&'a str),
+    /// Any other value: its JSON text, for `serde_json` to read.
+    Json(&'a str),
+}
+
+/// Calls `each(key, value)` for every top-level field of `line`, in order; `None` when the line is
+/// not certainly one valid JSON object (the caller then parses it the slow way).
+pub(super) fn fields<'a>(line: &'a str, mut each: impl FnMut(&'a str, Raw<'a>)) -> Option<()> {
+    let bytes = line.as_bytes();
+    let mut at = skip_ws(bytes, 0);
+    if bytes.get(at) != Some(&b'{') {
+        return None;
+    }
+    at = skip_ws(bytes, at + 1);
+    if bytes.get(at) == Some(&b'}') {
+        return (skip_ws(bytes, at + 1) == bytes.len()).then_some(());
+    }
+    loop {
+        let (key, after_key) = plain_string(line, at)?;
+        at = skip_ws(bytes, after_key);
+        if bytes.get(at) != Some(&b':') {
+            return None;
+        }
+        let start = skip_ws(bytes, at + 1);
+        let (raw, end) = match plain_string(line, start) {
+            Some((text, end)) => (Raw::Plain(text), end),
+            None => {
+                let end = value(bytes, start, 0)?;
+                (Raw::Json(&line[start..end]), end)
+            }
+        };
+        each(key, raw);
+        at = skip_ws(bytes, end);
+        match bytes.get(at) {
+            Some(b',') => at = skip_ws(bytes, at + 1),
+            Some(b'}') => return (skip_ws(bytes, at + 1) == bytes.len()).then_some(()),
+            _ => return None,
+        }
+    }
+}
+
+#[inline]
+fn skip_ws(bytes: &[u8], mut at: usize) -> usize {
+    while matches!(bytes.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        at += 1;
+    }
+    at
+}
+
+/// A string without escapes starting at `at` (its opening quote): its contents and the index after
+/// its closing quote.
+#[inline]
+fn plain_string(line: &str, at: usize) -> Option<(&str, usize)> {
+    let bytes = line.as_bytes();
+    if bytes.get(at) != Some(&b'"') {
+        return None;
+    }
+    let stop = string_stop(bytes, at + 1);
+    if bytes.get(stop) != Some(&b'"') {
+        return None;
+    }
+    // Quotes are ASCII, so they lie on character boundaries of the line.
+    Some((line.get(at + 1..stop)?, stop + 1))
+}
+
+/// The index of the first byte at or after `at` that is a quote, a backslash or a control
+/// character (which JSON strings may not hold raw), or the end.
+#[inline]
+fn string_stop(bytes: &[u8], mut at: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Eight bytes at a time: a byte is flagged when it is below 0x20 or equal to `"` or `\`.
+    while let Some(word) = bytes.get(at..at + 8) {
+        let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        let below_space = x.wrapping_sub(ONES * 0x20) & !x;
+        let quote = (x ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES) & !(x ^ (ONES * u64::from(b'"')));
+        let slash = (x ^ (ONES * u64::from(b'\\'))).wrapping_sub(ONES) & !(x ^ (ONES * u64::from(b'\\')));
+        let flagged = (below_space | quote | slash) & HIGHS;
+        if flagged != 0 {
+            // The lowest flag is exact (a borrow can only flag bytes above a true match).
+            return at + (flagged.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    while let Some(&b) = bytes.get(at) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            return at;
+        }
+        at += 1;
+    }
+    at
+}
+
+/// The index just after the JSON value starting at `at`, checking its syntax.
+fn value(bytes: &[u8], at: usize, depth: usize) -> Option<usize> {
+    match *bytes.get(at)? {
+        b'"' => string(bytes, at),
+        b'{' => container(bytes, at, depth, b'}', true),
+        b'[' => container(bytes, at, depth, b']', false),
+        b't' => literal(bytes, at, b"true"),
+        b'f' => literal(bytes, at, b"false"),
+        b'n' => literal(bytes, at, b"null"),
+        b'-' | b'0'..=b'9' => number(bytes, at),
+        _ => None,
+    }
+}
+
+/// A string with any valid escapes; a `\u` escape of a surrogate is left to `serde_json`.
+fn string(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut at = at + 1;
+    loop {
+        at = string_stop(bytes, at);
+        match *bytes.get(at)? {
+            b'"' => return Some(at + 1),
+            b'\\' => {
+                at = match *bytes.get(at + 1)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => at + 2,
+                    b'u' => {
+                        let hex = std::str::from_utf8(bytes.get(at + 2..at + 6)?).ok()?;
+                        let code = u16::from_str_radix(hex, 16).ok()?;
+                        if hex.starts_with(['+', '-']) || (0xD800..=0xDFFF).contains(&code) {
+                            return None;
+                        }
+                        at + 6
+                    }
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// An object (`object`: string keys and `:`) or an array, up to its `close` byte.
+fn container(bytes: &[u8], at: usize, depth: usize, close: u8, object: bool) -> Option<usize> {
+    if depth >= MAX_DEPTH {
+        return None;
+    }
+    let mut at = skip_ws(bytes, at + 1);
+    if bytes.get(at) == Some(&close) {
+        return Some(at + 1);
+    }
+    loop {
+        if object {
+            if bytes.get(at) != Some(&b'"') {
+                return None;
+            }
+            at = skip_ws(bytes, string(bytes, at)?);
+            if bytes.get(at) != Some(&b':') {
+                return None;
+            }
+            at = skip_ws(bytes, at + 1);
+        }
+        at = skip_ws(bytes, value(bytes, at, depth + 1)?);
+        match *bytes.get(at)? {
+            b',' => at = skip_ws(bytes, at + 1),
+            b if b == close => return Some(at + 1),
+            _ => return None,
+        }
+    }
+}
+
+fn literal(bytes: &[u8], at: usize, word: &[u8]) -> Option<usize> {
+    (bytes.get(at..at + word.len())? == word).then_some(at + word.len())
+}
+
+/// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+fn number(bytes: &[u8], at: usize) -> Option<usize> {
+    let digits = |from: usize| from + bytes[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let mut at = at + usize::from(bytes[at] == b'-');
+    match *bytes.get(at)? {
+        b'0' => at += 1,
+        b'1'..=b'9' => at = digits(at),
+        _ => return None,
+    }
+    if bytes.get(at) == Some(&b'.') {
+        let end = digits(at + 1);
+        if end == at + 1 {
+            return None;
+        }
+        at = end;
+    }
+    if matches!(bytes.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(bytes.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        let end = digits(at);
+        if end == at {
+            return None;
+        }
+        at = end;
+    }
+    Some(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn scanned(line: &str) -> Option<Vec<(String, Raw<'_>)>> {
+        let mut out = Vec::new();
+        fields(line, |k, v| out.push((k.to_owned(), v)))?;
+        Some(out)
+    }
+
+    #[test]
+    fn fields_come_with_plain_strings_unquoted_and_other_values_as_text() {
+        let line = r#" {"a": "x y", "b":1.5e3, "c" : {"d":[true,null,"\u00e9\n"]}, "e":"q\"q"} "#;
+        let got = scanned(line).expect("valid");
+        assert_eq!(
+            got,
+            vec![
+                ("a".to_owned(), Raw::Plain("x y")),
+                ("b".to_owned(), Raw::Json("1.5e3")),
+                ("c".to_owned(), Raw::Json(r#"{"d":[true,null,"\u00e9\n"]}"#)),
+                ("e".to_owned(), Raw::Json(r#""q\"q""#)),
+            ]
+        );
+        assert_eq!(scanned("{}"), Some(vec![]));
+    }
+
+    #[test]
+    fn what_serde_json_refuses_or_the_scan_is_unsure_of_is_given_up() {
+        for line in [
+            r#"{"a": nope}"#,
+            "[1]",
+            r#"{"a":1,}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":"\x"}"#,
+            r#"{"a":"\ud800"}"#,
+            r#"{"k\"ey":1}"#,
+            "{\"a\":\"tab\there\"}",
+            r#"{"a":1} x"#,
+            r#"{"a":[1 2]}"#,
+            r#"{"a":{"b"}}"#,
+            r#"{"a":-}"#,
+            r#"{"a":1e}"#,
+            r#"{"a":"\u+123"}"#,
+        ] {
+            assert_eq!(scanned(line), None, "{line}");
+        }
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        assert_eq!(scanned(&deep), None);
+    }
+
+    /// Text near JSON: valid records, and the same with a byte changed, dropped or repeated.
+    fn near_json() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            Just("null".to_owned()),
+            Just("true".to_owned()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            (-1e6f64..1e6).prop_map(|f| format!("{f:?}")),
+            "[ -~é\t]{0,12}".prop_map(|s| serde_json::to_string(&s).expect("a string serializes")),
+            Just(r#""\ud83d\ude00""#.to_owned()),
+        ];
+        let value = leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(|v| format!("[{}]", v.join(", "))),
+                prop::collection::vec(("[a-c]{1,2}", inner), 0..4).prop_map(|kv| format!(
+                    "{{{}}}",
+                    kv.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect::<Vec<_>>().join(",")
+                )),
+            ]
+        });
+        let record = prop::collection::vec(("[a-d\\\\]{1,3}", value), 0..5).prop_map(|kv| {
+            format!(
+                "{{{}}}",
+                kv.iter().map(|(k, v)| format!("\"{k}\": {v}")).collect::<Vec<_>>().join(", ")
+            )
+        });
+        (record, any::<prop::sample::Index>(), 0..4u8, any::<char>()).prop_map(|(text, at, how, c)| {
+            let mut chars: Vec<char> = text.chars().collect();
+            let i = at.index(chars.len().max(1)).min(chars.len().saturating_sub(1));
+            match how {
+                0 if !chars.is_empty() => {
+                    chars.remove(i);
+                }
+                1 => chars.insert(i, c),
+                2 if !chars.is_empty() => chars.insert(i, chars[i]),
+                _ => {}
+            }
+            chars.into_iter().collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// Whatever the scan accepts, serde_json reads, with the same fields in the same order and
+        /// each value the same JSON.
+        #[test]
+        fn the_scan_accepts_only_what_serde_json_reads_the_same_way(line in near_json()) {
+            if let Some(got) = scanned(&line) {
+                let parsed: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&line)
+                    .map_err(|e| TestCaseError::fail(format!("scan accepted {line:?}, serde_json says {e}")))?;
+                let mut last = serde_json::Map::new();
+                for (key, raw) in &got {
+                    let value = match raw {
+                        Raw::Plain(s) => serde_json::Value::String((*s).to_owned()),
+                        Raw::Json(text) => serde_json::from_str(text).map_err(|e| TestCaseError::fail(e.to_string()))?,
+                    };
+                    last.insert(key.clone(), value);
+                }
+                prop_assert_eq!(last, parsed);
+            }
+        }
+    }
+}
