@@ -161,8 +161,8 @@ pub fn notes(reports: &[PeerReport]) -> String {
          (tenantless `query --format json -f RULE.kql`, the rule's text unchanged; DuckDB {version}, the SQL \
          of tools/bench/duckdb_peer.py over `read_json`); `now` is the manifest's period end in both; the row \
          counts agree. The folders hold {} in all (the Key Vault reads' AzureDiagnostics rows are most of the \
-         rest): both read only the tables the query names, every column of them for tenantless (DuckDB's SQL \
-         names its columns). \
+         rest): both read only the tables the query names, and of those only the columns it reads (DuckDB's \
+         SQL names them; tenantless finds them in the query). \
          Peak RSS is each process's own. \"DuckDB in process\" leaves out Python's start-up and \
          `import duckdb`.\n",
         first.runs,

@@ -104,8 +104,8 @@ table! {
     "trim" => (|a| trim(a, true, true), 2, 2),
     "trim_start" => (|a| trim(a, true, false), 2, 2),
     "trim_end" => (|a| trim(a, false, true), 2, 2),
-    "tolower" => (|a| Value::str(&a[0].to_kql_string().to_lowercase()), 1, 1),
-    "toupper" => (|a| Value::str(&a[0].to_kql_string().to_uppercase()), 1, 1),
+    "tolower" => (|a| case_mapped(&a[0], Case::Lower), 1, 1),
+    "toupper" => (|a| case_mapped(&a[0], Case::Upper), 1, 1),
     "replace" => (|a| replace_regex(&a[2], &a[0], &a[1]), 3, 3),
     "replace_regex" => (|a| replace_regex(&a[0], &a[1], &a[2]), 3, 3),
     "replace_string" => (replace_string, 3, 3),
@@ -1047,4 +1047,29 @@ mod tests {
         ]);
         assert_eq!(d, Value::Array(Arc::new(vec![Value::Long(2)])));
     }
+}
+
+/// The case `tolower` and `toupper` map to.
+#[derive(Clone, Copy)]
+enum Case {
+    Lower,
+    Upper,
+}
+
+/// `tolower`/`toupper`: a string already in that case (ASCII, the common case for names and ids)
+/// is returned as it is, without a copy.
+fn case_mapped(value: &Value, case: Case) -> Value {
+    let text = value.to_kql_string();
+    let unchanged = text.is_ascii()
+        && match case {
+            Case::Lower => !text.bytes().any(|b| b.is_ascii_uppercase()),
+            Case::Upper => !text.bytes().any(|b| b.is_ascii_lowercase()),
+        };
+    if unchanged {
+        return Value::String(text);
+    }
+    Value::str(&match case {
+        Case::Lower => text.to_lowercase(),
+        Case::Upper => text.to_uppercase(),
+    })
 }

@@ -350,3 +350,15 @@ fn make_set_caps_and_null_group_keys() {
     let g = eval("datatable(k:long, v:long) [1, 1, long(null), 2, long(null), 3] | summarize n = count(), s = sum(v) by k | sort by k asc");
     assert_eq!(rows(&g), [",2,5", "1,1,1"]);
 }
+
+// tolower-function / toupper-function: ASCII and non-ASCII letters change case, other text and a
+// string already in the case come back equal (the engine returns those without a copy).
+#[test]
+fn tolower_and_toupper_map_letters_and_keep_the_rest() {
+    let t = eval("print a = tolower('AbC-1'), b = toupper('äbc'), c = tolower('ÄÖ x'), d = tolower('abc'), e = toupper(123)");
+    assert_eq!(scalar(&t, "a"), Value::str("abc-1"));
+    assert_eq!(scalar(&t, "b"), Value::str("ÄBC"));
+    assert_eq!(scalar(&t, "c"), Value::str("äö x"));
+    assert_eq!(scalar(&t, "d"), Value::str("abc"));
+    assert_eq!(scalar(&t, "e"), Value::str("123"));
+}
