@@ -575,3 +575,62 @@ fn union_does_not_split_a_column_an_empty_input_left_untyped() {
     assert_eq!(t.column_names(), ["T"]);
     assert_eq!(t.columns[0].ty, tenantless::kql::KqlType::DateTime);
 }
+
+/// A `union` whose later operators read few columns builds only those (issue 13); the result is
+/// the one building every column gives (`column_ifexists` may read any column, so it keeps them all),
+/// with `withsource=`, `kind=inner`, a name of two types (`x_long`/`x_string`), over whole catalog
+/// tables and over a `verify` window, and a misspelled name still gets every column's suggestions.
+#[test]
+fn a_union_builds_only_the_columns_read_after_it_with_the_same_result() {
+    use std::sync::Arc;
+    use tenantless::kql::{self, Catalog};
+    let a = kql::table_from_ndjson(
+        "A",
+        "{\"t\":1,\"x\":1,\"only_a\":\"p\",\"k\":\"u\"}\n{\"t\":2,\"x\":2,\"only_a\":\"q\",\"k\":\"v\"}\n",
+    )
+    .unwrap();
+    let b = kql::table_from_ndjson(
+        "B",
+        "{\"t\":3,\"x\":\"s\",\"only_b\":true,\"k\":\"u\"}\n{\"t\":4,\"x\":\"r\",\"only_b\":false,\"k\":\"w\"}\n",
+    )
+    .unwrap();
+    let mut whole = Catalog::new();
+    whole.insert("A", a.clone());
+    whole.insert("B", b.clone());
+    let mut windowed = Catalog::new();
+    windowed.insert_window("A", Arc::new(a), 1..2);
+    windowed.insert_window("B", Arc::new(b), 0..2);
+    let options = kql::RunOptions::default();
+    for tail in [
+        "| where t > 1 | project k, t",
+        "| summarize n = count() by k",
+        "| project x_long, x_string, only_b",
+        "| where isnotempty(only_a) | project src, only_a",
+    ] {
+        for union in ["union withsource=src A, B", "union kind=inner A, B", "union A, (B | where t > 0)"] {
+            let narrowed = format!("{union} {tail}");
+            let wide = format!("{union} | extend all = column_ifexists(\"none\", 0) | project-away all {tail}");
+            for catalog in [&whole, &windowed] {
+                // An error's message without its location (the two texts differ in length).
+                let message = |e: kql::KqlError| {
+                    e.to_string()
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .splitn(4, ':')
+                        .nth(3)
+                        .unwrap_or("")
+                        .to_owned()
+                };
+                let expected = kql::run(&wide, catalog, &options).map_err(message);
+                let got = kql::run(&narrowed, catalog, &options).map_err(message);
+                assert_eq!(got, expected, "{narrowed}");
+            }
+        }
+    }
+    let err = kql::run("union A, B | project onlyb", &whole, &options).unwrap_err().to_string();
+    assert!(
+        err.contains("only_b"),
+        "the suggestion names a column the union did not build: {err}"
+    );
+}

@@ -355,6 +355,9 @@ impl<'a> Evaluator<'a> {
             }
             self.last_bytes.set(None);
         }
+        if let Some(t) = self.run_narrowed_union(p, env, record) {
+            return t;
+        }
         let t = self.eval_source(&p.source, p.span, env)?;
         self.check_budgets()?;
         if let Some(q) = record {
@@ -422,6 +425,38 @@ impl<'a> Evaluator<'a> {
         self.run_ops(p, 1, Arc::new(filtered), env, record).map(Some)
     }
 
+    /// Runs a pipeline that starts with `union` and narrows its columns later, building only the
+    /// columns it reads (`verify`'s rules union two sign-in tables of 46 columns to read one);
+    /// `None` when it does not start so, or when it fails on a name (the caller runs it over
+    /// every column, so that suggestions see them all).
+    fn run_narrowed_union(&self, p: &Pipeline, env: &mut Env, record: Option<usize>) -> Option<Result<Arc<Table>, KqlError>> {
+        let Source::Union(spec) = &p.source else { return None };
+        let reads = prune::reads(&p.ops, env)?;
+        let stats_len = self.stats.borrow().len();
+        self.cur_op.set(("union", Some(p.span)));
+        self.serialized.set(false);
+        let run = self.union(None, spec, Some(&reads), env).and_then(|t| {
+            self.check_budgets()?;
+            if let Some(q) = record {
+                let stage = StageStat {
+                    query: q,
+                    stage: p.source.to_string(),
+                    rows: t.rows.len(),
+                };
+                self.stats.borrow_mut().push(stage);
+            }
+            self.run_ops(p, 0, t, env, record)
+        });
+        match run {
+            Err(KqlError::Semantic(_)) => {
+                self.stats.borrow_mut().truncate(stats_len);
+                self.last_bytes.set(None);
+                None
+            }
+            other => Some(other),
+        }
+    }
+
     /// Runs the pipeline's operators from the `first`.
     fn run_ops(&self, p: &Pipeline, first: usize, mut t: Arc<Table>, env: &mut Env, record: Option<usize>) -> Result<Arc<Table>, KqlError> {
         let outer = self.held.get();
@@ -480,7 +515,7 @@ impl<'a> Evaluator<'a> {
             Source::ExternalData { columns, uris, properties } => self.external_data(columns, uris, properties, span, env),
             Source::Datatable { columns, values } => self.datatable(columns, values, span, env),
             Source::Print(items) => self.print(items, env),
-            Source::Union(spec) => self.union(None, spec, env),
+            Source::Union(spec) => self.union(None, spec, None, env),
             Source::Range { name, from, to, step } => self.range(name, (from, to, step), env),
             Source::Find(spec) => self.find(spec, span, env),
             Source::Search(spec) => self.search(None, spec, span, env),

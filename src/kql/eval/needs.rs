@@ -11,7 +11,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::super::ast::*;
-use super::prune::{UserFunctions, op_idents};
+use super::prune::UserFunctions;
 
 /// The columns each narrowed table may be read with; a table that is not in it is read whole.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -126,16 +126,9 @@ impl Walk<'_> {
         }
     }
 
-    /// The columns operators can read of their input, when one of them narrows the columns
-    /// before any could read all of them.
+    /// The columns operators can read of their input (see [`super::prune::reads`]).
     fn reads<'o>(&self, ops: impl Iterator<Item = &'o Operator>) -> Option<HashSet<String>> {
-        let mut names = HashSet::new();
-        for op in ops {
-            if op_idents(op, &self.functions, &mut names)? {
-                return Some(names);
-            }
-        }
-        None
+        super::prune::reads(ops, &self.functions)
     }
 
     /// Enters the pipelines an operator holds (join and lookup sides, union inputs, sub-queries in

@@ -203,7 +203,7 @@ impl Evaluator<'_> {
             Operator::Scan(spec) => self.scan(&t, spec, env)?,
             Operator::Evaluate(spec) => self.evaluate(&t, spec, env)?,
             Operator::MakeSeries(spec) => self.make_series(&t, spec, env)?,
-            Operator::Union(spec) => return self.union(Some(t), spec, env),
+            Operator::Union(spec) => return self.union(Some(t), spec, None, env),
             Operator::MvExpand(spec) => self.mv_expand(&t, spec, env)?,
             Operator::MvApply { expand, body } => self.mv_apply(&t, expand, body, env)?,
             Operator::Parse { kind, expr, pattern } => self.parse_op(&t, (kind.unwrap_or_default(), None, false), expr, pattern, env)?,
@@ -1036,11 +1036,20 @@ impl Evaluator<'_> {
 
     // ---- union ----
 
-    pub(crate) fn union(&self, first: Option<Arc<Table>>, spec: &UnionSpec, env: &mut Env) -> Result<Arc<Table>, KqlError> {
+    /// `union`; `reads`: the output columns the operators after it can read, when they are
+    /// known (see [`super::prune::reads`]): then only those are built, and a bare catalog table
+    /// is read in place rather than copied out whole first.
+    pub(crate) fn union(
+        &self,
+        first: Option<Arc<Table>>,
+        spec: &UnionSpec,
+        reads: Option<&HashSet<String>>,
+        env: &mut Env,
+    ) -> Result<Arc<Table>, KqlError> {
         let fuzzy = spec.is_fuzzy == Some(true);
-        let mut inputs: Vec<(String, Arc<Table>)> = Vec::new();
+        let mut inputs: Vec<(String, UnionInput)> = Vec::new();
         if let Some(t) = first {
-            inputs.push((self.piped_label.take().unwrap_or_default(), t));
+            inputs.push((self.piped_label.take().unwrap_or_default(), UnionInput::Owned(t)));
         }
         // Inputs evaluated so far are held while the later ones are evaluated.
         let mut meter = Meter::new(self);
@@ -1051,10 +1060,14 @@ impl Evaluator<'_> {
             // (…/union-operator); loaded tables are not counted against the memory budget.
             if let (Source::TableGlob(pattern), true) = (&p.source, p.ops.is_empty()) {
                 let matching = self.catalog.names().filter(|n| glob(&pattern.text, n));
-                inputs.extend(matching.filter_map(|n| Some((n.to_owned(), self.catalog.get(n)?.clone()))));
+                inputs.extend(matching.filter_map(|n| Some((n.to_owned(), UnionInput::Owned(self.catalog.get(n)?.clone())))));
                 continue;
             }
             let label = super::find::label_of(p);
+            if let (Some(_), true, Some(window)) = (reads, p.ops.is_empty(), self.catalog_source(p, env)) {
+                inputs.push((label, UnionInput::Catalog(window)));
+                continue;
+            }
             self.held.set(outer.saturating_add(inputs_bytes));
             let result = self.eval_pipeline(p, &mut env.clone());
             self.held.set(outer);
@@ -1063,29 +1076,37 @@ impl Evaluator<'_> {
                     let bytes = self.last_bytes.take().unwrap_or(0);
                     inputs_bytes = inputs_bytes.saturating_add(bytes);
                     meter.hold(bytes)?;
-                    inputs.push((label, t));
+                    inputs.push((label, UnionInput::Owned(t)));
                 }
                 Err(e) if fuzzy && !e.is_budget() => {}
                 Err(e) => return Err(e),
             }
         }
-        let total = inputs.iter().fold(0usize, |n, (_, t)| n.saturating_add(t.rows.len()));
+        let total = inputs.iter().fold(0usize, |n, (_, t)| n.saturating_add(t.parts().1.len()));
         self.check_limit(total, "`union`")?;
-        let tables: Vec<&Table> = inputs.iter().map(|(_, t)| t.as_ref()).collect();
-        let (columns, maps) = union_columns(&tables, spec.with_source.as_deref(), spec.kind == Some(UnionKind::Inner));
+        let parts: Vec<TableParts> = inputs.iter().map(|(_, t)| t.parts()).collect();
+        let (mut columns, mut maps) = union_columns(&parts, spec.with_source.as_deref(), spec.kind == Some(UnionKind::Inner));
+        // `withsource=` makes the first column.
+        let mut label_column = spec.with_source.as_ref().map(|_| 0);
+        if let Some(reads) = reads {
+            let kept: Vec<usize> = (0..columns.len()).filter(|&c| reads.contains(&columns[c].name)).collect();
+            label_column = label_column.and_then(|_| kept.iter().position(|&c| c == 0));
+            columns = kept.iter().map(|&c| columns[c].clone()).collect();
+            maps = maps.iter().map(|map| kept.iter().map(|&c| map[c]).collect()).collect();
+        }
         let mut rows = Vec::new();
         let width = columns.len();
         for ((label, t), map) in inputs.iter().zip(&maps) {
             // One label value per input, shared by its rows.
             let label = Value::str(label);
-            for r in &t.rows {
+            for r in t.parts().1 {
                 meter.row(width)?;
                 let row: Vec<Value> = map
                     .iter()
                     .enumerate()
                     .map(|(ci, m)| match m {
                         Some(i) => r[*i].clone(),
-                        None if spec.with_source.is_some() && ci == 0 => label.clone(),
+                        None if label_column == Some(ci) => label.clone(),
                         None => null_of(columns[ci].ty),
                     })
                     .collect();
@@ -1465,16 +1486,36 @@ pub(super) fn next_column_name(unnamed: &mut usize) -> String {
     format!("Column{unnamed}")
 }
 
+/// A table's columns and rows, owned or read in place.
+type TableParts<'t> = (&'t [Column], &'t [Vec<Value>]);
+
+/// One input of `union`.
+enum UnionInput<'a> {
+    Owned(Arc<Table>),
+    /// A catalog table (or `verify` window), read in place.
+    Catalog(TableParts<'a>),
+}
+
+impl UnionInput<'_> {
+    fn parts(&self) -> TableParts<'_> {
+        match self {
+            UnionInput::Owned(t) => (&t.columns, &t.rows),
+            UnionInput::Catalog(parts) => *parts,
+        }
+    }
+}
+
 /// `union`'s output columns and, per input, where each comes from. Columns keep the order they
 /// first appear in; a name that comes with several types becomes one column per type, named
 /// `Name_type` (`A_long`, `A_string`), as Kusto's analyzer types it. `kind=inner` keeps only
 /// the names every input has (…/union-operator#arguments); `withsource=` comes first.
-fn union_columns(inputs: &[&Table], with_source: Option<&str>, inner: bool) -> (Vec<Column>, Vec<Vec<Option<usize>>>) {
-    let in_every = |name: &str| inputs.iter().all(|t| t.column_index(name).is_some());
+fn union_columns(inputs: &[TableParts], with_source: Option<&str>, inner: bool) -> (Vec<Column>, Vec<Vec<Option<usize>>>) {
+    let index = |columns: &[Column], name: &str| columns.iter().position(|c| c.name == name);
+    let in_every = |name: &str| inputs.iter().all(|(columns, _)| index(columns, name).is_some());
     // (name, type) pairs in order of first appearance, grouped by name.
     let mut typed: Vec<(&str, Vec<KqlType>)> = Vec::new();
-    for t in inputs {
-        for c in t.columns.iter().filter(|c| !inner || in_every(&c.name)) {
+    for (columns, _) in inputs {
+        for c in columns.iter().filter(|c| !inner || in_every(&c.name)) {
             match typed.iter_mut().find(|(n, _)| *n == c.name) {
                 Some((_, types)) if !types.contains(&c.ty) => types.push(c.ty),
                 Some(_) => {}
@@ -1485,8 +1526,8 @@ fn union_columns(inputs: &[&Table], with_source: Option<&str>, inner: bool) -> (
     // A `dynamic` column with no values (an empty input, only nulls) is one whose type the
     // engine could not tell, not a third type: Kusto knows every column's type statically.
     let untyped = |name: &str| {
-        inputs.iter().all(|t| match t.column_index(name) {
-            Some(i) if t.columns[i].ty == KqlType::Dynamic => t.rows.iter().all(|r| r[i].is_null()),
+        inputs.iter().all(|(columns, rows)| match index(columns, name) {
+            Some(i) if columns[i].ty == KqlType::Dynamic => rows.iter().all(|r| r[i].is_null()),
             _ => true,
         })
     };
@@ -1508,11 +1549,11 @@ fn union_columns(inputs: &[&Table], with_source: Option<&str>, inner: bool) -> (
     }
     let maps = inputs
         .iter()
-        .map(|t| {
+        .map(|(input, _)| {
             let mut map: Vec<Option<usize>> = with_source.map(|_| None).into_iter().collect();
             for (name, types) in &typed {
-                let at = t.column_index(name);
-                map.extend(types.iter().map(|ty| at.filter(|&i| t.columns[i].ty == *ty)));
+                let at = index(input, name);
+                map.extend(types.iter().map(|ty| at.filter(|&i| input[i].ty == *ty)));
             }
             map
         })

@@ -132,20 +132,22 @@ pub(super) fn op_idents(op: &Operator, env: &dyn UserFunctions, out: &mut HashSe
     }
 }
 
+/// The names `ops` can read of their input, when one of them narrows the columns before any could
+/// read every column; `None` otherwise.
+pub(super) fn reads<'o>(ops: impl IntoIterator<Item = &'o Operator>, env: &dyn UserFunctions) -> Option<HashSet<String>> {
+    let mut names = HashSet::new();
+    for op in ops {
+        if op_idents(op, env, &mut names)? {
+            return Some(names);
+        }
+    }
+    None
+}
+
 /// The source table reduced to the columns the pipeline can read, when that is knowable and
 /// actually smaller.
 pub(super) fn narrow(p: &Pipeline, (columns, rows): (&[Column], &[Vec<Value>]), env: &Env) -> Option<Arc<Table>> {
-    let mut names = HashSet::new();
-    let mut narrows = false;
-    for op in &p.ops {
-        if op_idents(op, env, &mut names)? {
-            narrows = true;
-            break;
-        }
-    }
-    if !narrows {
-        return None;
-    }
+    let names = reads(&p.ops, env)?;
     let keep: Vec<usize> = (0..columns.len()).filter(|&i| names.contains(&columns[i].name)).collect();
     if keep.len() == columns.len() {
         return None;
