@@ -98,7 +98,7 @@ pub fn column_needs(query: &str, functions: &stored::StoredFunctions) -> ColumnN
         return ColumnNeeds::default();
     };
     let text = functions.with_called_bodies(query);
-    eval::column_needs(&script, &text, functions.iter().map(|(name, _)| name))
+    eval::column_needs(&script.statements, &text, functions.iter().map(|(name, _)| name))
 }
 
 /// Stack that must remain before a nesting level recurses further; below it, [`deep`] moves the

@@ -634,3 +634,48 @@ fn a_union_builds_only_the_columns_read_after_it_with_the_same_result() {
         "the suggestion names a column the union did not build: {err}"
     );
 }
+
+/// A tabular `let` every use of which narrows its columns is built with only the columns those
+/// uses (and its own operators) read (issue 13); the results equal those of the `let` built whole
+/// (`column_ifexists` may read any column, so it keeps them all), over whole catalog tables and a
+/// `verify` window, and a misspelled name still gets every column's suggestions.
+#[test]
+fn a_let_whose_uses_narrow_is_built_with_only_the_columns_they_read_with_the_same_result() {
+    use std::sync::Arc;
+    use tenantless::kql::{self, Catalog};
+    let a = kql::table_from_ndjson(
+        "A",
+        "{\"t\":1,\"x\":1,\"only_a\":\"p\",\"k\":\"u\"}\n{\"t\":2,\"x\":2,\"only_a\":\"q\",\"k\":\"v\"}\n{\"t\":3,\"x\":5,\"only_a\":\"r\",\"k\":\"u\"}\n",
+    )
+    .unwrap();
+    let mut whole = Catalog::new();
+    whole.insert("A", a.clone());
+    let mut windowed = Catalog::new();
+    windowed.insert_window("A", Arc::new(a), 1..3);
+    let options = kql::RunOptions::default();
+    let block = "| extend all = column_ifexists(\"none\", 0) | project-away all";
+    for (body, uses) in [
+        ("A | where t > 1", "s | summarize n = count() by k"),
+        ("A | where t > 0", "s | project k | join (s | project k, x) on k"),
+        ("A", "s | project K = toupper(k), only_a"),
+        ("A | where t > 0", "s | take 1"),
+        ("A | extend y = x * 2", "s | project y, t"),
+        ("A | where t >= 1", "s | where x > 1 | summarize max(only_a)"),
+        ("materialize(A | where t > 1)", "s | project k"),
+    ] {
+        let narrowed = format!("let s = {body}; {uses}");
+        let wide = format!("let s = {body} {block}; {uses}");
+        for catalog in [&whole, &windowed] {
+            let expected = kql::run(&wide, catalog, &options).map_err(|e| e.to_string());
+            let got = kql::run(&narrowed, catalog, &options).map_err(|e| e.to_string());
+            assert_eq!(got.is_ok(), expected.is_ok(), "{narrowed}: {got:?} vs {expected:?}");
+            if let (Ok(got), Ok(expected)) = (got, expected) {
+                assert_eq!(got, expected, "{narrowed}");
+            }
+        }
+    }
+    let err = kql::run("let s = A | where t > 0; s | project onlya", &whole, &options)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("only_a"), "the suggestion names a column the let did not keep: {err}");
+}

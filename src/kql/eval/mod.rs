@@ -31,6 +31,7 @@ mod window;
 pub use needs::{ColumnNeeds, column_needs};
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::RunOptions;
@@ -134,6 +135,12 @@ pub(crate) struct Evaluator<'a> {
     pub(crate) piped_label: RefCell<Option<String>>,
     /// The name of each result table so far (`fork`'s `name =` legs), parallel to the results.
     pub(crate) result_names: RefCell<Vec<Option<String>>>,
+    /// Whether a tabular `let` whose every use narrows its columns is built with only those.
+    narrow_lets: Cell<bool>,
+    /// Whether one was (a failed run is then repeated without, for its error's suggestions).
+    narrowed_a_let: Cell<bool>,
+    /// The columns (lower-cased) the uses of the `let` being evaluated read, for its pipeline.
+    let_reads: RefCell<Option<HashSet<String>>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -161,6 +168,9 @@ impl<'a> Evaluator<'a> {
             window: RefCell::new(None),
             piped_label: RefCell::new(None),
             result_names: RefCell::new(Vec::new()),
+            narrow_lets: Cell::new(true),
+            narrowed_a_let: Cell::new(false),
+            let_reads: RefCell::new(None),
         }
     }
 
@@ -218,13 +228,50 @@ impl<'a> Evaluator<'a> {
 
     /// Runs all statements, returning one table per query statement.
     pub fn run_script(&self, script: &Script) -> Result<Vec<Table>, KqlError> {
+        let (stats, names, pinned) = (self.stats.borrow().len(), self.result_names.borrow().len(), self.pinned.get());
+        match self.run_statements(script) {
+            // A name error is re-raised with every `let` whole, so suggestions see every column.
+            Err(KqlError::Semantic(_)) if self.narrowed_a_let.get() => {
+                self.stats.borrow_mut().truncate(stats);
+                self.result_names.borrow_mut().truncate(names);
+                self.pinned.set(pinned);
+                self.narrow_lets.set(false);
+                self.narrowed_a_let.set(false);
+                self.run_statements(script)
+            }
+            other => other,
+        }
+    }
+
+    /// The columns (lower-cased) that the statements after `statements[at]`, a `let` of `name`,
+    /// can read of its table, when every use of the name narrows (see [`needs`]).
+    fn let_reads(&self, statements: &[Statement], at: usize, name: &str) -> Option<HashSet<String>> {
+        let Statement::Let { span, .. } = &statements[at] else {
+            return None;
+        };
+        let later = &statements[at + 1..];
+        let text = self.src.get(span.end..)?;
+        let stored = self.functions.iter().map(|(n, _)| n);
+        needs::column_needs(later, text, stored).of(name).cloned()
+    }
+
+    fn run_statements(&self, script: &Script) -> Result<Vec<Table>, KqlError> {
         let mut env = self.root_env();
         let mut out = Vec::new();
-        for stmt in &script.statements {
+        for (at, stmt) in script.statements.iter().enumerate() {
             match stmt {
                 Statement::Let { name, value, span } => {
                     self.cur_op.set(("let", Some(*span)));
-                    let b = self.let_binding(value, &mut env)?;
+                    if self.narrow_lets.get()
+                        && matches!(value, LetValue::Pipeline(_))
+                        && let Some(reads) = self.let_reads(&script.statements, at, name)
+                    {
+                        self.narrowed_a_let.set(true);
+                        self.let_reads.replace(Some(reads));
+                    }
+                    let b = self.let_binding(value, &mut env);
+                    self.let_reads.take();
+                    let b = b?;
                     self.check_budgets()?;
                     self.bind_let(&mut env, name, b);
                 }
@@ -344,10 +391,12 @@ impl<'a> Evaluator<'a> {
 
     fn eval_pipeline_here(&self, p: &Pipeline, env: &mut Env) -> Result<Arc<Table>, KqlError> {
         let record = self.record.take();
+        // Only a `let`'s own pipeline narrows by what its uses read, not the pipelines inside it.
+        let then = self.let_reads.take();
         self.last_bytes.set(None);
         if let Some(source) = self.catalog_source(p, env) {
             let stats_len = self.stats.borrow().len();
-            match self.run_in_place(p, source, env, record) {
+            match self.run_in_place(p, source, (env, then.as_ref()), record) {
                 Ok(Some(t)) => return Ok(t),
                 // A name error is re-raised from the whole table so suggestions see every column.
                 Ok(None) | Err(KqlError::Semantic(_)) => self.stats.borrow_mut().truncate(stats_len),
@@ -370,7 +419,7 @@ impl<'a> Evaluator<'a> {
         let stats_len = self.stats.borrow().len();
         let source_bytes = self.last_bytes.get();
         let source_serialized = self.serialized.get();
-        if let Some(narrow) = prune::narrow(p, (&t.columns, &t.rows), env) {
+        if let Some(narrow) = prune::narrow(p, (&t.columns, &t.rows), env, then.as_ref()) {
             match self.run_ops(p, 0, narrow, env, record) {
                 // A name error is re-raised from the full table so suggestions see every column.
                 Err(KqlError::Semantic(_)) => self.stats.borrow_mut().truncate(stats_len),
@@ -397,7 +446,7 @@ impl<'a> Evaluator<'a> {
         &self,
         p: &Pipeline,
         (columns, rows): (&[Column], &[Vec<Value>]),
-        env: &mut Env,
+        (env, then): (&mut Env, Option<&HashSet<String>>),
         record: Option<usize>,
     ) -> Result<Option<Arc<Table>>, KqlError> {
         // Tables are not serialized (…/serialize-operator).
@@ -408,7 +457,7 @@ impl<'a> Evaluator<'a> {
             }
         };
         stat(p.source.to_string(), rows.len());
-        if let Some(narrow) = prune::narrow(p, (columns, rows), env) {
+        if let Some(narrow) = prune::narrow(p, (columns, rows), env, then) {
             return self.run_ops(p, 0, narrow, env, record).map(Some);
         }
         let Some(Operator::Where(pred)) = p.ops.first() else {

@@ -44,12 +44,13 @@ impl UserFunctions for Callable<'_> {
     }
 }
 
-/// What `script` can read of each table; `text` is the script's text with the bodies of the stored
-/// functions it calls, and `stored` names every stored function.
-pub fn column_needs<'n>(script: &'n Script, text: &str, stored: impl Iterator<Item = &'n str>) -> ColumnNeeds {
+/// What a script's `statements` can read of each table (or tabular `let` of an earlier
+/// statement); `text` is their text with the bodies of the stored functions they call, and
+/// `stored` names every stored function.
+pub fn column_needs<'n>(statements: &'n [Statement], text: &str, stored: impl Iterator<Item = &'n str>) -> ColumnNeeds {
     let mut lets = HashSet::new();
     let mut names: HashSet<&str> = stored.collect();
-    for statement in &script.statements {
+    for statement in statements {
         if let Statement::Let { name, value, .. } = statement {
             lets.insert(name.as_str());
             if matches!(value, LetValue::Function(_)) {
@@ -62,7 +63,7 @@ pub fn column_needs<'n>(script: &'n Script, text: &str, stored: impl Iterator<It
         lets,
         refs: Vec::new(),
     };
-    for statement in &script.statements {
+    for statement in statements {
         match statement {
             Statement::Let {
                 value: LetValue::Pipeline(p),
@@ -173,7 +174,7 @@ mod tests {
 
     fn needs(query: &str) -> ColumnNeeds {
         let script = crate::kql::parse(query).expect("parses");
-        column_needs(&script, query, std::iter::empty())
+        column_needs(&script.statements, query, std::iter::empty())
     }
 
     fn columns(query: &str, table: &str) -> Option<Vec<String>> {
@@ -221,9 +222,26 @@ mod tests {
     fn a_mention_in_a_stored_function_body_keeps_the_table_whole() {
         let script = crate::kql::parse("T | project a | union (F)").expect("parses");
         let with_body = "T | project a | union (F)\nT | take 1";
-        assert_eq!(column_needs(&script, with_body, ["F"].into_iter()).of("T"), None);
+        assert_eq!(column_needs(&script.statements, with_body, ["F"].into_iter()).of("T"), None);
         let without = "T | project a | union (F)";
-        assert!(column_needs(&script, without, ["F"].into_iter()).of("T").is_some());
+        assert!(column_needs(&script.statements, without, ["F"].into_iter()).of("T").is_some());
+    }
+
+    #[test]
+    fn the_uses_of_a_tabular_let_tell_the_columns_it_is_read_with() {
+        let q = "let s = T | where ok; s | summarize count() by K | join (s | project K, V) on K";
+        let script = crate::kql::parse(q).expect("parses");
+        let after = &q[q.find(';').expect("a let")..];
+        let needs = column_needs(&script.statements[1..], after, std::iter::empty());
+        let mut got: Vec<&String> = needs.of("s").expect("narrowed").iter().collect();
+        got.sort();
+        assert_eq!(got, ["k", "v"]);
+        let taken = "let s = T | where ok; s | take 1";
+        let script = crate::kql::parse(taken).expect("parses");
+        assert_eq!(
+            column_needs(&script.statements[1..], &taken[21..], std::iter::empty()).of("s"),
+            None
+        );
     }
 
     #[test]

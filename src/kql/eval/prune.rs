@@ -145,10 +145,31 @@ pub(super) fn reads<'o>(ops: impl IntoIterator<Item = &'o Operator>, env: &dyn U
 }
 
 /// The source table reduced to the columns the pipeline can read, when that is knowable and
-/// actually smaller.
-pub(super) fn narrow(p: &Pipeline, (columns, rows): (&[Column], &[Vec<Value>]), env: &Env) -> Option<Arc<Table>> {
-    let names = reads(&p.ops, env)?;
-    let keep: Vec<usize> = (0..columns.len()).filter(|&i| names.contains(&columns[i].name)).collect();
+/// actually smaller. `then`: the columns (lower-cased) whatever reads the pipeline's result can
+/// read, when known (the uses of a `let`): a pipeline that does not narrow itself is narrowed to
+/// what its own operators and `then` read.
+pub(super) fn narrow(
+    p: &Pipeline,
+    (columns, rows): (&[Column], &[Vec<Value>]),
+    env: &Env,
+    then: Option<&HashSet<String>>,
+) -> Option<Arc<Table>> {
+    let (names, then) = match reads(&p.ops, env) {
+        Some(names) => (names, None),
+        None => {
+            let then = then?;
+            let mut names = HashSet::new();
+            // Every operator must pass the columns on and read only what it names.
+            for op in &p.ops {
+                if op_idents(op, env, &mut names)? {
+                    return None;
+                }
+            }
+            (names, Some(then))
+        }
+    };
+    let read = |name: &str| names.contains(name) || then.is_some_and(|t| t.contains(&name.to_ascii_lowercase()));
+    let keep: Vec<usize> = (0..columns.len()).filter(|&i| read(&columns[i].name)).collect();
     if keep.len() == columns.len() {
         return None;
     }
