@@ -100,9 +100,13 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> CommandResult {
         Some(wanted) => Some(find_rule(wanted, &rule_files).map_err(Failure::Input)?),
         None => None,
     };
-    let mut engine = KqlEngine::load(&args.data).map_err(|e| Failure::Input(format!("loading {}: {e}", args.data.display())))?;
+    let functions = args.functions.load()?;
+    // The data is read once for every rule, with only the columns some rule reads.
+    let queries = verify::queries(&rule_files, &correlation_files, &manifest);
+    let mut engine = KqlEngine::load_for_queries(&args.data, &queries, &functions)
+        .map_err(|e| Failure::Input(format!("loading {}: {e}", args.data.display())))?;
     engine.set_external(args.external.files()?);
-    engine.set_functions(args.functions.load()?);
+    engine.set_functions(functions);
     // Each result is printed as soon as it is known: a slow rule must not withhold the others'.
     // The first write error is kept (later writes are skipped) and ends the command.
     let mut written: Result<(), Failure> = Ok(());

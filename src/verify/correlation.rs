@@ -141,6 +141,24 @@ fn check(expect: &Expect, result: &QueryResult) -> Vec<ExpectationResult> {
     out
 }
 
+/// Whether the data `manifest` describes is from the scenario `c` is written for, if any.
+fn of_scenario(c: &Correlation, manifest: &Manifest) -> bool {
+    c.scenario
+        .as_ref()
+        .is_none_or(|scenario| manifest.scenarios.iter().any(|s| &s.name == scenario))
+}
+
+/// The query `c` runs over data described by `manifest`, its parameters filled in; `None` when
+/// it does not run there (the data is from another scenario) or its parameters cannot be filled
+/// in (its run says why).
+pub fn query_for(c: &Correlation, manifest: &Manifest) -> Option<String> {
+    if !of_scenario(c, manifest) {
+        return None;
+    }
+    let values = resolve_params(c, manifest).ok()?;
+    Some(crate::kql::params::substitute(&c.query, &values))
+}
+
 /// Runs one correlation over all the data, `now()` at the end of the simulated period.
 pub fn run(c: &Correlation, path: &Path, manifest: &Manifest, engine: &mut dyn Engine) -> RuleResult {
     let result = |status, expectations| RuleResult {
@@ -149,9 +167,7 @@ pub fn run(c: &Correlation, path: &Path, manifest: &Manifest, engine: &mut dyn E
         status,
         expectations,
     };
-    if let Some(scenario) = &c.scenario
-        && !manifest.scenarios.iter().any(|s| &s.name == scenario)
-    {
+    if let Some(scenario) = c.scenario.as_ref().filter(|_| !of_scenario(c, manifest)) {
         let skipped = ExpectationResult {
             name: "data from its scenario".into(),
             outcome: Outcome::Skipped(format!("the data is not from scenario `{scenario}`")),

@@ -5,8 +5,8 @@ use super::{Engine, EngineError, QueryResult};
 use crate::kql::{self, Catalog, KqlError, RunOptions, Table, Value};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 #[derive(Clone)]
@@ -18,10 +18,23 @@ struct TimedTable {
     times: Option<Arc<[i64]>>,
 }
 
+/// The tables of a data directory, each sorted by time.
+type TimedTables = BTreeMap<String, TimedTable>;
+
+/// Where to read every column of the tables from when the loaded ones were narrowed to the columns
+/// the rules read: a rule that fails over them is run again over these, loaded on first need and
+/// shared by every fork, so that its error is the one every column gives (suggestions included).
+struct WholeTables {
+    dir: PathBuf,
+    tables: OnceLock<Result<TimedTables, KqlError>>,
+}
+
 /// tenantless's KQL engine loaded with the tables of a `generate` output directory.
 #[derive(Clone)]
 pub struct KqlEngine {
-    tables: BTreeMap<String, TimedTable>,
+    tables: TimedTables,
+    /// `Some` when `tables` hold only the columns some rule reads.
+    whole: Option<Arc<WholeTables>>,
     row_limit: usize,
     deadline: Option<Instant>,
     external: Arc<kql::external::ExternalFiles>,
@@ -50,27 +63,65 @@ fn sort_by_time(table: &mut Table) -> Option<Vec<i64>> {
     Some(table.rows.iter().map(time).collect())
 }
 
+/// The tables `filter` wants of `dir`, sorted by time.
+fn load_timed(dir: &Path, filter: &kql::TableFilter) -> Result<TimedTables, KqlError> {
+    let catalog = kql::load_jsonl_dir_with(dir, filter, &mut |warning| eprintln!("{warning}"))?;
+    let mut tables = BTreeMap::new();
+    for (name, table) in catalog.into_tables() {
+        // The catalog is dropped here, so this takes the table over rather than copying it.
+        let mut table = Arc::unwrap_or_clone(table);
+        let times = sort_by_time(&mut table).map(Arc::from);
+        let empty = Arc::new(Table::with_columns(table.columns.clone()));
+        tables.insert(
+            name,
+            TimedTable {
+                table: Arc::new(table),
+                empty,
+                times,
+            },
+        );
+    }
+    Ok(tables)
+}
+
 impl KqlEngine {
     /// Loads every `*.jsonl` table of `dir`.
     pub fn load(dir: &Path) -> Result<Self, KqlError> {
-        let catalog = kql::load_jsonl_dir(dir)?;
-        let mut tables = BTreeMap::new();
-        for (name, table) in catalog.into_tables() {
-            // The catalog is dropped here, so this takes the table over rather than copying it.
-            let mut table = Arc::unwrap_or_clone(table);
-            let times = sort_by_time(&mut table).map(Arc::from);
-            let empty = Arc::new(Table::with_columns(table.columns.clone()));
-            tables.insert(
-                name,
-                TimedTable {
-                    table: Arc::new(table),
-                    empty,
-                    times,
-                },
-            );
-        }
+        Self::load_for(dir, &kql::TableFilter::all())
+    }
+
+    /// Loads the tables of `dir` with only the columns `queries` (which may call `functions`) read,
+    /// and every table's `TimeGenerated`, which decides the schedule and each run's window.
+    pub fn load_for_queries(dir: &Path, queries: &[String], functions: &kql::stored::StoredFunctions) -> Result<Self, KqlError> {
+        let names: Vec<String> = crate::compress::table_files(dir)
+            .map_err(|e| KqlError::Data(e.to_string()))?
+            .into_iter()
+            .map(|(stem, _, _)| stem)
+            .collect();
+        let texts: Vec<_> = queries.iter().map(|q| functions.with_called_bodies(q)).collect();
+        let read = texts
+            .iter()
+            .zip(queries)
+            .map(|(text, q)| (text.as_ref(), kql::column_needs(q, functions)));
+        let times = names
+            .iter()
+            .map(|name| (name.as_str(), kql::ColumnNeeds::only(name, ["timegenerated"])));
+        Self::load_for(dir, &kql::TableFilter::for_queries(read.chain(times)))
+    }
+
+    /// Loads the tables of `dir` and the columns of them that `filter` wants (all the queries that
+    /// will run, see [`kql::TableFilter::for_queries`]).
+    pub fn load_for(dir: &Path, filter: &kql::TableFilter) -> Result<Self, KqlError> {
+        let tables = load_timed(dir, filter)?;
+        let whole = filter.narrows_columns().then(|| {
+            Arc::new(WholeTables {
+                dir: dir.to_owned(),
+                tables: OnceLock::new(),
+            })
+        });
         Ok(Self {
             tables,
+            whole,
             row_limit: kql::DEFAULT_ROW_LIMIT,
             deadline: None,
             external: Arc::default(),
@@ -92,11 +143,11 @@ impl KqlEngine {
     /// rule's lookback sees them. Only the tables the query names get rows (the others are there,
     /// empty, so that names still resolve and misspellings still get suggestions): copying every
     /// table's window for every run was most of `verify`'s time on wide tables.
-    fn window(&self, query: &str, window: (DateTime<Utc>, DateTime<Utc>)) -> Catalog {
+    fn window(tables: &TimedTables, query: &str, window: (DateTime<Utc>, DateTime<Utc>)) -> Catalog {
         let (from, to) = (kql::value::ticks_from_chrono(&window.0), kql::value::ticks_from_chrono(&window.1));
         let filter = kql::TableFilter::for_query(query);
         let mut catalog = Catalog::new();
-        for (name, timed) in &self.tables {
+        for (name, timed) in tables {
             if !filter.wants(name) {
                 catalog.insert_shared(name.clone(), timed.empty.clone());
                 continue;
@@ -136,8 +187,15 @@ impl KqlEngine {
 
 impl Engine for KqlEngine {
     fn run(&mut self, query: &str, now: DateTime<Utc>, window: (DateTime<Utc>, DateTime<Utc>)) -> Result<QueryResult, EngineError> {
-        let catalog = self.window(&self.functions.with_called_bodies(query), window);
-        let tables = kql::run(query, &catalog, &self.options(now, window)).map_err(to_engine_error)?;
+        let text = self.functions.with_called_bodies(query);
+        let options = self.options(now, window);
+        let mut result = kql::run(query, &Self::window(&self.tables, &text, window), &options);
+        if let (Err(KqlError::Semantic(_)), Some(whole)) = (&result, &self.whole) {
+            let tables = whole.tables.get_or_init(|| load_timed(&whole.dir, &kql::TableFilter::all()));
+            let tables = tables.as_ref().map_err(|e| to_engine_error(e.clone()))?;
+            result = kql::run(query, &Self::window(tables, &text, window), &options);
+        }
+        let tables = result.map_err(to_engine_error)?;
         let Some(last) = tables.last() else {
             return Ok(QueryResult::default());
         };
@@ -157,7 +215,8 @@ impl Engine for KqlEngine {
         now: DateTime<Utc>,
         window: (DateTime<Utc>, DateTime<Utc>),
     ) -> Result<Vec<(String, u64)>, EngineError> {
-        let (_, stats) = kql::run_with_stats(query, &self.window(query, window), &self.options(now, window)).map_err(to_engine_error)?;
+        let (_, stats) =
+            kql::run_with_stats(query, &Self::window(&self.tables, query, window), &self.options(now, window)).map_err(to_engine_error)?;
         let last = stats.iter().map(|s| s.query).max().unwrap_or(0);
         Ok(stats
             .into_iter()

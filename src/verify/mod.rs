@@ -550,6 +550,18 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Strin
     Ok((rules, correlations))
 }
 
+/// The queries of every rule and correlation that loads (correlations with their parameters filled
+/// in from `manifest`), so that the data can be loaded with only the columns they read.
+pub fn queries(rule_files: &[PathBuf], correlation_files: &[PathBuf], manifest: &Manifest) -> Vec<String> {
+    let rules = rule_files.iter().filter_map(|p| rule::load(p).ok()).map(|r| r.file.query);
+    let correlations = correlation_files
+        .iter()
+        .filter_map(|p| correlation::load(p).ok())
+        .flatten()
+        .filter_map(|c| correlation::query_for(&c, manifest));
+    rules.chain(correlations).collect()
+}
+
 /// Loads and runs every rule and correlation; a file that does not load is reported as failed
 /// without stopping the others.
 pub fn run_all(rule_files: &[PathBuf], correlation_files: &[PathBuf], manifest: &Manifest, engine: &mut dyn Engine) -> Vec<RuleResult> {

@@ -577,7 +577,7 @@ fn union_does_not_split_a_column_an_empty_input_left_untyped() {
 }
 
 /// A `union` whose later operators read few columns builds only those (issue 13); the result is
-/// the one building every column gives (`column_ifexists` may read any column, so it keeps them all),
+/// the one building every column gives (`project-away` may drop any column, so it keeps them all),
 /// with `withsource=`, `kind=inner`, a name of two types (`x_long`/`x_string`), over whole catalog
 /// tables and over a `verify` window, and a misspelled name still gets every column's suggestions.
 #[test]
@@ -609,7 +609,7 @@ fn a_union_builds_only_the_columns_read_after_it_with_the_same_result() {
     ] {
         for union in ["union withsource=src A, B", "union kind=inner A, B", "union A, (B | where t > 0)"] {
             let narrowed = format!("{union} {tail}");
-            let wide = format!("{union} | extend all = column_ifexists(\"none\", 0) | project-away all {tail}");
+            let wide = format!("{union} | project-away never_a_column* {tail}");
             for catalog in [&whole, &windowed] {
                 // An error's message without its location (the two texts differ in length).
                 let message = |e: kql::KqlError| {
@@ -635,9 +635,56 @@ fn a_union_builds_only_the_columns_read_after_it_with_the_same_result() {
     );
 }
 
+/// A `join` or `lookup` passes its left input's columns on: a pipeline that narrows after one is
+/// built with only the left columns it reads (issue 13), with the results of the pipeline built
+/// whole, whatever the kind; a read of a name a renamed right column could have (`t1`) keeps
+/// every column, since which left columns are there decides the right ones' names.
+#[test]
+fn a_join_passes_on_only_the_left_columns_read_after_it_with_the_same_result() {
+    use std::sync::Arc;
+    use tenantless::kql::{self, Catalog};
+    let a = kql::table_from_ndjson(
+        "A",
+        "{\"t\":1,\"x\":1,\"only_a\":\"p\",\"k\":\"u\"}\n{\"t\":2,\"x\":2,\"only_a\":\"q\",\"k\":\"v\"}\n{\"t\":3,\"x\":3,\"only_a\":\"r\",\"k\":\"u\"}\n",
+    )
+    .unwrap();
+    let b = kql::table_from_ndjson(
+        "B",
+        "{\"t\":3,\"x\":2,\"only_b\":true,\"k\":\"u\"}\n{\"t\":4,\"x\":9,\"only_b\":false,\"k\":\"w\"}\n",
+    )
+    .unwrap();
+    let mut whole = Catalog::new();
+    whole.insert("A", a.clone());
+    whole.insert("B", b.clone());
+    let mut windowed = Catalog::new();
+    windowed.insert_window("A", Arc::new(a), 1..3);
+    windowed.insert_window("B", Arc::new(b), 0..2);
+    let options = kql::RunOptions::default();
+    for (join, tail) in [
+        ("join kind=inner (B | project k, x) on k", "| project k, x, x1"),
+        ("join (B | project k, only_b) on k", "| project only_b, t"),
+        ("join kind=fullouter B on k", "| summarize n = count() by k, only_b"),
+        ("join kind=rightouter B on k", "| project only_a, t1"),
+        ("join kind=rightanti B on k", "| project only_b"),
+        ("join kind=leftsemi B on $left.x == $right.x", "| project only_a"),
+        ("join kind=leftanti B on k", "| summarize max(t)"),
+        ("lookup (B | project k, only_b) on k", "| project only_a, only_b"),
+        ("join (B | project k, only_a = x) on k", "| project only_a1, k"),
+    ] {
+        let narrowed = format!("A | where t > 0 | {join} {tail}");
+        let wide = format!("A | where t > 0 | project-away never_a_column* | {join} {tail}");
+        for catalog in [&whole, &windowed] {
+            let expected = kql::run(&wide, catalog, &options).map_err(|e| e.to_string());
+            let got = kql::run(&narrowed, catalog, &options).map_err(|e| e.to_string());
+            assert!(expected.is_ok(), "{wide}: {expected:?}");
+            assert_eq!(got.ok(), expected.ok(), "{narrowed}");
+        }
+    }
+}
+
 /// A tabular `let` every use of which narrows its columns is built with only the columns those
 /// uses (and its own operators) read (issue 13); the results equal those of the `let` built whole
-/// (`column_ifexists` may read any column, so it keeps them all), over whole catalog tables and a
+/// (`project-away` may drop any column, so it keeps them all), over whole catalog tables and a
 /// `verify` window, and a misspelled name still gets every column's suggestions.
 #[test]
 fn a_let_whose_uses_narrow_is_built_with_only_the_columns_they_read_with_the_same_result() {
@@ -653,7 +700,7 @@ fn a_let_whose_uses_narrow_is_built_with_only_the_columns_they_read_with_the_sam
     let mut windowed = Catalog::new();
     windowed.insert_window("A", Arc::new(a), 1..3);
     let options = kql::RunOptions::default();
-    let block = "| extend all = column_ifexists(\"none\", 0) | project-away all";
+    let block = "| project-away never_a_column*";
     for (body, uses) in [
         ("A | where t > 1", "s | summarize n = count() by k"),
         ("A | where t > 0", "s | project k | join (s | project k, x) on k"),
@@ -662,6 +709,15 @@ fn a_let_whose_uses_narrow_is_built_with_only_the_columns_they_read_with_the_sam
         ("A | extend y = x * 2", "s | project y, t"),
         ("A | where t >= 1", "s | where x > 1 | summarize max(only_a)"),
         ("materialize(A | where t > 1)", "s | project k"),
+        (
+            "A",
+            "s | extend c = column_ifexists(\"only_a\", \"\"), d = column_ifexists(\"none\", 0) | project c, d",
+        ),
+        ("A | where t > 0", "s | join kind=leftanti (s | where x > 1) on k | project only_a"),
+        ("A", "s | join kind=inner (s | project k, x) on k | summarize max(x), max(x1) by k"),
+        ("A", "s | join kind=rightsemi (s | where x > 1 | project k, t) on k | project t"),
+        ("A", "s | lookup (s | summarize n = count() by k) on k | project only_a, n"),
+        ("A | where x > 0", "let r = s | where t > 1; r | project k"),
     ] {
         let narrowed = format!("let s = {body}; {uses}");
         let wide = format!("let s = {body} {block}; {uses}");

@@ -538,3 +538,36 @@ fn rules_call_stored_functions_whose_tables_get_each_runs_window() {
         with[0].status
     );
 }
+
+/// `verify` loads the data once with only the columns its rules read (issue 13): over the
+/// detections scenario, the bundled rules and their correlations give the report the whole tables
+/// give, rule by rule; a rule that fails on a misspelled column is run again over every column, so
+/// the suggestion can name a column no rule reads.
+#[test]
+fn rules_over_only_the_columns_they_read_give_the_report_every_column_gives() {
+    let (data, _) = detections();
+    let misspelled = temp_dir("misspelled");
+    std::fs::write(
+        misspelled.join("typo.yaml"),
+        "name: Typo\nqueryFrequency: 1h\nqueryPeriod: 1d\ntriggerOperator: gt\ntriggerThreshold: 0\nquery: |\n  AADServicePrincipalSignInLogs | summarize count() by ServicePrincipalCredentialThumbprnt\n",
+    )
+    .unwrap();
+    let rules = [root().join("rules"), misspelled.clone()];
+    let manifest = Manifest::read(data).unwrap();
+    let (rule_files, correlations) = verify::discover(&rules).unwrap();
+    let queries = verify::queries(&rule_files, &correlations, &manifest);
+    assert!(queries.len() >= rule_files.len(), "{} queries", queries.len());
+    let functions = tenantless::kql::stored::StoredFunctions::default();
+    let mut narrowed = KqlEngine::load_for_queries(data, &queries, &functions).unwrap();
+    let mut whole = KqlEngine::load(data).unwrap();
+    let render = |results: Vec<RuleResult>| results.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>();
+    let got = render(verify::run_all(&rule_files, &correlations, &manifest, &mut narrowed));
+    let expected = render(verify::run_all(&rule_files, &correlations, &manifest, &mut whole));
+    assert_eq!(got.len(), expected.len());
+    for (got, expected) in got.iter().zip(&expected) {
+        assert_eq!(got, expected);
+    }
+    let typo = got.iter().find(|r| r.contains("Typo")).expect("the misspelled rule ran");
+    assert!(typo.contains("ServicePrincipalCredentialThumbprint"), "{typo}");
+    std::fs::remove_dir_all(misspelled).unwrap();
+}

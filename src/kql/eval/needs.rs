@@ -26,6 +26,14 @@ impl ColumnNeeds {
         self.tables.get(table)
     }
 
+    /// `table` read with only `columns` (lower-cased).
+    pub fn only<'c>(table: &str, columns: impl IntoIterator<Item = &'c str>) -> ColumnNeeds {
+        let columns = columns.into_iter().map(str::to_owned).collect();
+        ColumnNeeds {
+            tables: HashMap::from([(table.to_owned(), columns)]),
+        }
+    }
+
     /// Whether some table is read narrowed.
     pub fn narrows_any(&self) -> bool {
         !self.tables.is_empty()
@@ -62,15 +70,22 @@ pub fn column_needs<'n>(statements: &'n [Statement], text: &str, stored: impl It
         functions: Callable { names },
         lets,
         refs: Vec::new(),
+        let_refs: Vec::new(),
     };
-    for statement in statements {
+    // Last to first, so that the uses of a `let` are known when its value is walked: a value
+    // that does not narrow itself is read with what they read.
+    for statement in statements.iter().rev() {
         match statement {
             Statement::Let {
+                name,
                 value: LetValue::Pipeline(p),
                 ..
-            } => walk.pipeline(p, &[]),
+            } => {
+                let uses = walk.uses_of(name, text);
+                walk.pipeline(p, &[], uses.as_ref());
+            }
             Statement::Let { .. } => {}
-            Statement::Query(p) => walk.pipeline(p, &[]),
+            Statement::Query(p) => walk.pipeline(p, &[], None),
         }
     }
     let mut tables: HashMap<String, Option<HashSet<String>>> = HashMap::new();
@@ -97,27 +112,43 @@ fn mentions(text: &str, name: &str) -> usize {
     text.split(|c: char| !is_word(c)).filter(|w| *w == name).count()
 }
 
+/// A reference to a table or a `let`: its name and the columns it reads (`None`: any).
+type Ref = (String, Option<HashSet<String>>);
+
 /// Collects every pipeline that starts from a table name, with the columns it can read.
 struct Walk<'n> {
     functions: Callable<'n>,
     lets: HashSet<&'n str>,
-    /// Per table reference: its name and the columns it reads (`None`: any).
-    refs: Vec<(String, Option<HashSet<String>>)>,
+    /// Per table reference.
+    refs: Vec<Ref>,
+    /// Per reference to a tabular `let`, in the statements walked so far.
+    let_refs: Vec<Ref>,
 }
 
 impl Walk<'_> {
     /// `then`: the operators that follow this pipeline's own (those after a `union` its inputs
-    /// feed).
-    fn pipeline(&mut self, p: &Pipeline, then: &[Operator]) {
+    /// feed); `uses`: what reads its result can read, when it is a `let`'s value.
+    fn pipeline(&mut self, p: &Pipeline, then: &[Operator], uses: Option<&HashSet<String>>) {
         match &p.source {
-            Source::Expr(Expr::Ident(name, _)) if !self.lets.contains(name.as_str()) => {
-                let need = self.reads(p.ops.iter().chain(then));
-                self.refs.push((name.clone(), need));
+            Source::Expr(Expr::Ident(name, _)) => {
+                let ops = p.ops.iter().chain(then);
+                let need = super::prune::reads(ops.clone(), &self.functions).or_else(|| {
+                    let uses = uses?;
+                    let mut own = super::prune::passed_on_reads(ops, &self.functions, uses)?;
+                    own.extend(uses.iter().cloned());
+                    Some(own)
+                });
+                let refs = if self.lets.contains(name.as_str()) {
+                    &mut self.let_refs
+                } else {
+                    &mut self.refs
+                };
+                refs.push((name.clone(), need));
             }
             Source::Expr(e) => self.expr(e),
             Source::Union(spec) => {
                 for input in &spec.tables {
-                    self.pipeline(input, &p.ops);
+                    self.pipeline(input, &p.ops, uses);
                 }
             }
             _ => {}
@@ -127,19 +158,28 @@ impl Walk<'_> {
         }
     }
 
-    /// The columns operators can read of their input (see [`super::prune::reads`]).
-    fn reads<'o>(&self, ops: impl Iterator<Item = &'o Operator>) -> Option<HashSet<String>> {
-        super::prune::reads(ops, &self.functions)
+    /// What the statements walked so far read of the `let` named `name`, when every mention of
+    /// the name in `text` but its declaration is one of them and each narrows.
+    fn uses_of(&self, name: &str, text: &str) -> Option<HashSet<String>> {
+        let uses: Vec<&Ref> = self.let_refs.iter().filter(|(n, _)| n == name).collect();
+        if uses.is_empty() || mentions(text, name) != uses.len() + 1 {
+            return None;
+        }
+        let mut columns = HashSet::new();
+        for (_, need) in uses {
+            columns.extend(need.as_ref()?.iter().map(|c| c.to_ascii_lowercase()));
+        }
+        Some(columns)
     }
 
     /// Enters the pipelines an operator holds (join and lookup sides, union inputs, sub-queries in
     /// expressions); operators not entered here leave their tables' mentions unexplained.
     fn operator(&mut self, op: &Operator) {
         match op {
-            Operator::Join(spec) | Operator::Lookup(spec) => self.pipeline(&spec.right, &[]),
+            Operator::Join(spec) | Operator::Lookup(spec) => self.pipeline(&spec.right, &[], None),
             Operator::Union(spec) => {
                 for input in &spec.tables {
-                    self.pipeline(input, &[]);
+                    self.pipeline(input, &[], None);
                 }
             }
             Operator::Where(e) => self.expr(e),
@@ -163,7 +203,7 @@ impl Walk<'_> {
                 self.expr(expr);
                 list.iter().for_each(|x| self.expr(x));
             }
-            Expr::Tabular(p) => self.pipeline(p, &[]),
+            Expr::Tabular(p) => self.pipeline(p, &[], None),
         }
     }
 }
@@ -192,6 +232,14 @@ mod tests {
         assert_eq!(columns(join, "B").expect("narrowed"), ["b", "k"]);
         let union = "union A, (B | where y > 0) | summarize count() by k";
         assert_eq!(columns(union, "B").expect("narrowed"), ["k", "y"]);
+        let ifexists = "T | extend c = column_ifexists('Named', 0) | project c, d";
+        assert_eq!(columns(ifexists, "T").expect("narrowed"), ["c", "d", "named"]);
+        let anti = "A | where x == 1 | join kind=leftanti (B | project k) on $left.a == $right.k | summarize count() by c";
+        assert_eq!(columns(anti, "A").expect("narrowed"), ["a", "c", "x"]);
+        let inner = "A | join (B | project k, b) on k | project b, c";
+        assert_eq!(columns(inner, "A").expect("narrowed"), ["b", "c", "k"]);
+        let chained = "let s = T | where x; let r = s | where y; r | summarize by k | join (s | project k, v) on k";
+        assert_eq!(columns(chained, "T").expect("narrowed"), ["k", "v", "x", "y"]);
         let sub = "A | where k in ((B | project k)) | project a";
         assert_eq!(columns(sub, "B").expect("narrowed"), ["k"]);
         // The sub-query's names count too (here its table's): an over-approximation, never a miss.
@@ -205,7 +253,10 @@ mod tests {
             ("T | take 5", "T"),
             ("T | project-away x | project y", "T"),
             ("T | project a | union (T)", "T"),
-            ("let T2 = T; T2 | project a", "T"),
+            ("let T2 = T; T2 | take 1", "T"),
+            ("let T2 = T; T2 | project a | union T2", "T"),
+            ("T | join (U) on k | project a1", "T"),
+            ("T | extend c = column_ifexists(name, '') | project c", "T"),
             ("let f = () { T | project b }; T | project a | union (f())", "T"),
             ("T | extend p = pack_all() | project p", "T"),
             ("T | where * has 'x' | project a", "T"),

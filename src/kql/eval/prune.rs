@@ -33,17 +33,19 @@ pub(super) fn idents(e: &Expr, env: &dyn UserFunctions, out: &mut HashSet<String
         Expr::Star(_) => false,
         Expr::Member(b, _, _) => idents(b, env, out),
         Expr::Index(b, i, _) => idents(b, env, out) && idents(i, env, out),
-        Expr::Call { name, args, .. } => {
-            if env.is_user_function(name)
-                || matches!(
-                    name.as_str(),
-                    "column_ifexists" | "columnifexists" | "pack_all" | "bag_pack_columns"
-                )
-            {
-                return false;
-            }
-            args.iter().all(|a| idents(a, env, out))
-        }
+        Expr::Call { name, args, .. } => match name.as_str() {
+            // A column named by a literal reads that column when it exists (…/column-ifexists-function).
+            "column_ifexists" | "columnifexists" => match args.as_slice() {
+                [Expr::Literal(Literal::String(column), _), default] => {
+                    out.insert(column.clone());
+                    idents(default, env, out)
+                }
+                _ => false,
+            },
+            "pack_all" | "bag_pack_columns" => false,
+            _ if env.is_user_function(name) => false,
+            _ => args.iter().all(|a| idents(a, env, out)),
+        },
         Expr::Unary(_, x, _) | Expr::NamedArg { value: x, .. } => idents(x, env, out),
         Expr::Binary(_, l, r, _) => idents(l, env, out) && idents(r, env, out),
         Expr::Between { expr, lo, hi, .. } => idents(expr, env, out) && idents(lo, env, out) && idents(hi, env, out),
@@ -79,6 +81,14 @@ pub(super) fn op_idents(op: &Operator, env: &dyn UserFunctions, out: &mut HashSe
         Operator::ProjectRename(pairs) => {
             out.extend(pairs.iter().map(|(_, old)| old.text.clone()));
             Some(false)
+        }
+        Operator::Join(spec) | Operator::Lookup(spec) => {
+            out.extend(spec.on.iter().map(|cond| match cond {
+                JoinCond::Column(name) | JoinCond::Eq { left: name, .. } => name.text.clone(),
+            }));
+            // The left columns pass on, but for the kinds that return only the right ones (a right
+            // column's name may still change: see [`renames_right_columns`]).
+            Some(matches!(spec.kind, Some(JoinKind::RightSemi | JoinKind::RightAnti)))
         }
         Operator::MvExpand(spec) => ok(spec.items.iter().all(|i| idents(&i.expr, env, out)), false),
         Operator::Parse { expr, .. } | Operator::ParseWhere { expr, .. } => ok(idents(expr, env, out), false),
@@ -136,12 +146,53 @@ pub(super) fn op_idents(op: &Operator, env: &dyn UserFunctions, out: &mut HashSe
 /// read every column; `None` otherwise.
 pub(super) fn reads<'o>(ops: impl IntoIterator<Item = &'o Operator>, env: &dyn UserFunctions) -> Option<HashSet<String>> {
     let mut names = HashSet::new();
+    let mut renamed = false;
     for op in ops {
+        renamed |= renames_right_columns(op);
         if op_idents(op, env, &mut names)? {
-            return Some(names);
+            return (!(renamed && names.iter().any(|n| may_be_renamed(n)))).then_some(names);
         }
     }
     None
+}
+
+/// The names `ops` read when every one of them passes its input's columns on and reads only what
+/// it names, so that what reads their output (`then`: the names it reads) decides the rest;
+/// `None` otherwise.
+pub(super) fn passed_on_reads<'o>(
+    ops: impl IntoIterator<Item = &'o Operator> + Clone,
+    env: &dyn UserFunctions,
+    then: &HashSet<String>,
+) -> Option<HashSet<String>> {
+    let mut names = HashSet::new();
+    for op in ops.clone() {
+        if op_idents(op, env, &mut names)? {
+            return None;
+        }
+    }
+    if ops.into_iter().any(renames_right_columns) && names.iter().chain(then).any(|n| may_be_renamed(n)) {
+        return None;
+    }
+    Some(names)
+}
+
+/// Whether `op` joins in right-side columns, which it renames `X1`, `X2`, … when the left has an
+/// `X`: then which left columns are there decides the names of the right ones.
+fn renames_right_columns(op: &Operator) -> bool {
+    match op {
+        Operator::Join(spec) => !matches!(
+            spec.kind,
+            Some(JoinKind::LeftSemi | JoinKind::LeftAnti | JoinKind::RightSemi | JoinKind::RightAnti)
+        ),
+        Operator::Lookup(_) => true,
+        _ => false,
+    }
+}
+
+/// Whether a name read after a join could be a renamed right column (`Caller1`): dropping an
+/// unread left column could hand its name to a right one, so such a read keeps every column.
+fn may_be_renamed(name: &str) -> bool {
+    name.ends_with(|c: char| c.is_ascii_digit())
 }
 
 /// The source table reduced to the columns the pipeline can read, when that is knowable and
@@ -158,14 +209,7 @@ pub(super) fn narrow(
         Some(names) => (names, None),
         None => {
             let then = then?;
-            let mut names = HashSet::new();
-            // Every operator must pass the columns on and read only what it names.
-            for op in &p.ops {
-                if op_idents(op, env, &mut names)? {
-                    return None;
-                }
-            }
-            (names, Some(then))
+            (passed_on_reads(&p.ops, env, then)?, Some(then))
         }
     };
     let read = |name: &str| names.contains(name) || then.is_some_and(|t| t.contains(&name.to_ascii_lowercase()));

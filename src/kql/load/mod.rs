@@ -39,23 +39,20 @@ pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
 /// a chunk's own builder costs nothing next to its rows, small enough to keep every core busy.
 const CHUNK_BYTES: usize = 4 << 20;
 
-/// Which tables of a data directory to read; the others are there with their columns and no rows,
-/// so that names still resolve and misspellings still get suggestions.
+/// Which tables of a data directory to read, and which columns of them, for one query or several
+/// (`verify` loads once for all its rules); the tables no query reads are there with their columns
+/// and no rows, so that names still resolve and misspellings still get suggestions.
 #[derive(Debug, Clone)]
 pub struct TableFilter {
-    /// Lower-cased text whose mentions decide, or `None` for every table.
-    text: Option<String>,
-    /// The columns read of the tables a query reads only some columns of.
-    columns: ColumnNeeds,
+    /// Per query: its lower-cased text, whose mentions decide which tables it reads, and the
+    /// columns it reads of the tables it narrows. `None`: every table, whole.
+    queries: Option<Vec<(String, ColumnNeeds)>>,
 }
 
 impl TableFilter {
     /// Every table.
     pub fn all() -> TableFilter {
-        TableFilter {
-            text: None,
-            columns: ColumnNeeds::default(),
-        }
+        TableFilter { queries: None }
     }
 
     /// The tables `query` may read: those it names (case-insensitively, anywhere in its text, so a
@@ -63,37 +60,55 @@ impl TableFilter {
     /// not name (`union *`, wildcards, `search`, `find`, `table()`). `query` should include the
     /// bodies of the stored functions it calls (`StoredFunctions::with_called_bodies`).
     pub fn for_query(query: &str) -> TableFilter {
-        if reaches_unnamed_tables(query) {
-            return TableFilter::all();
-        }
-        TableFilter {
-            text: Some(query.to_ascii_lowercase()),
-            columns: ColumnNeeds::default(),
-        }
+        TableFilter::for_queries([(query, ColumnNeeds::default())])
     }
 
-    /// Reads only the columns `needs` names of the tables it narrows (see [`crate::kql::column_needs`]).
+    /// The tables any of `queries` may read (each as in [`Self::for_query`]), with the columns it
+    /// reads (see [`crate::kql::column_needs`]): a table is read narrowed only to the columns of
+    /// all the queries that read it, and whole when one of them reads it whole.
+    pub fn for_queries<'q>(queries: impl IntoIterator<Item = (&'q str, ColumnNeeds)>) -> TableFilter {
+        let mut each = Vec::new();
+        for (query, needs) in queries {
+            if reaches_unnamed_tables(query) {
+                return TableFilter::all();
+            }
+            each.push((query.to_ascii_lowercase(), needs));
+        }
+        TableFilter { queries: Some(each) }
+    }
+
+    /// Reads only the columns `needs` names of the tables it narrows, for a filter of one query.
     /// A filter of every table stays whole: a query that may reach any table is not analysed.
     pub fn reading(mut self, needs: ColumnNeeds) -> TableFilter {
-        if self.text.is_some() {
-            self.columns = needs;
+        if let Some([(_, own)]) = self.queries.as_deref_mut() {
+            *own = needs;
         }
         self
     }
 
     /// Whether some table is read without all of its columns.
     pub fn narrows_columns(&self) -> bool {
-        self.columns.narrows_any()
+        self.queries.iter().flatten().any(|(_, needs)| needs.narrows_any())
     }
 
     /// The columns (lower-cased) read of table `name`, or `None` for all of them.
-    pub fn columns_of(&self, name: &str) -> Option<&HashSet<String>> {
-        self.columns.of(name)
+    pub fn columns_of(&self, name: &str) -> Option<HashSet<String>> {
+        let lower = name.to_ascii_lowercase();
+        let mut columns = HashSet::new();
+        for (text, needs) in self.queries.as_ref()? {
+            if text.contains(&lower) {
+                columns.extend(needs.of(name)?.iter().cloned());
+            }
+        }
+        Some(columns)
     }
 
     /// Whether the table `name` is read.
     pub fn wants(&self, name: &str) -> bool {
-        self.text.as_ref().is_none_or(|text| text.contains(&name.to_ascii_lowercase()))
+        let lower = name.to_ascii_lowercase();
+        self.queries
+            .as_ref()
+            .is_none_or(|queries| queries.iter().any(|(text, _)| text.contains(&lower)))
     }
 }
 
@@ -154,7 +169,7 @@ pub fn load_jsonl_dir_with(dir: &Path, filter: &TableFilter, warn: &mut dyn FnMu
             catalog.insert(stem, Table::with_columns(known_schema(stem).unwrap_or_default()));
             continue;
         }
-        let keep = filter.columns_of(stem).map(|c| Arc::new(c.clone()));
+        let keep = filter.columns_of(stem).map(Arc::new);
         let (table, warning) = load_jsonl_file(&path, stem, keep)?;
         if let Some(warning) = warning {
             warn(warning);
