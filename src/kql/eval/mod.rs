@@ -457,15 +457,16 @@ impl<'a> Evaluator<'a> {
             }
         };
         stat(p.source.to_string(), rows.len());
-        if let Some(narrow) = prune::narrow(p, (columns, rows), env, then) {
-            return self.run_ops(p, 0, narrow, env, record).map(Some);
-        }
+        let keep = prune::kept_columns(p, columns, env, then);
+        let narrowed = |keep: &[usize]| prune::select_columns((columns, rows), keep);
         let Some(Operator::Where(pred)) = p.ops.first() else {
-            return Ok(None);
+            return keep.map(|keep| self.run_ops(p, 0, narrowed(&keep), env, record)).transpose();
         };
+        // Filtered in place, and only the columns read later are copied out of the rows that pass.
         let saved = self.cur_op.replace((op_name(&p.ops[0]), p.op_spans.first().copied()));
-        let Some(filtered) = self.filter_slice((columns, rows), pred, env)? else {
-            return Ok(None);
+        let Some(filtered) = self.filter_slice((columns, rows), pred, env, keep.as_deref())? else {
+            self.cur_op.set(saved);
+            return keep.map(|keep| self.run_ops(p, 0, narrowed(&keep), env, record)).transpose();
         };
         self.check_limit(filtered.rows.len(), "`where`")?;
         self.check_budgets()?;

@@ -301,29 +301,36 @@ impl Evaluator<'_> {
     /// `where`: filters in place when nobody else holds the rows, else copies the kept ones.
     /// `where` over rows read in place (a catalog table or a window of one); `None` when the
     /// predicate calls window functions, which need the rows as a table of their own.
+    /// `keep`: the places of the only columns to copy out of the rows that pass, or all of them.
     pub(crate) fn filter_slice(
         &self,
         (columns, rows): (&[Column], &[Vec<Value>]),
         pred: &Expr,
         env: &Env,
+        keep: Option<&[usize]>,
     ) -> Result<Option<Table>, KqlError> {
         let (c, frame) = self.windowed(columns.len(), || self.compile(pred, columns, env))?;
         if !frame.is_empty() {
             return Ok(None);
         }
         let mut meter = Meter::new(self);
+        let width = keep.map_or(columns.len(), <[usize]>::len);
         let mut kept = Vec::new();
         for r in rows {
             meter.tick()?;
             if c.eval(r).is_true() {
-                meter.row(columns.len())?;
-                kept.push(r.clone());
+                meter.row(width)?;
+                kept.push(match keep {
+                    Some(keep) => keep.iter().map(|&i| r[i].clone()).collect(),
+                    None => r.clone(),
+                });
             }
         }
-        Ok(Some(Table {
-            columns: columns.to_vec(),
-            rows: kept,
-        }))
+        let columns = match keep {
+            Some(keep) => keep.iter().map(|&i| columns[i].clone()).collect(),
+            None => columns.to_vec(),
+        };
+        Ok(Some(Table { columns, rows: kept }))
     }
 
     fn filter(&self, t: Arc<Table>, pred: &Expr, env: &Env) -> Result<Table, KqlError> {

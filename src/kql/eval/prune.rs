@@ -195,16 +195,11 @@ fn may_be_renamed(name: &str) -> bool {
     name.ends_with(|c: char| c.is_ascii_digit())
 }
 
-/// The source table reduced to the columns the pipeline can read, when that is knowable and
-/// actually smaller. `then`: the columns (lower-cased) whatever reads the pipeline's result can
-/// read, when known (the uses of a `let`): a pipeline that does not narrow itself is narrowed to
-/// what its own operators and `then` read.
-pub(super) fn narrow(
-    p: &Pipeline,
-    (columns, rows): (&[Column], &[Vec<Value>]),
-    env: &Env,
-    then: Option<&HashSet<String>>,
-) -> Option<Arc<Table>> {
+/// The places of the source table's columns the pipeline can read, when that is knowable and
+/// actually fewer than all. `then`: the columns (lower-cased) whatever reads the pipeline's result
+/// can read, when known (the uses of a `let`): a pipeline that does not narrow itself is narrowed
+/// to what its own operators and `then` read.
+pub(super) fn kept_columns(p: &Pipeline, columns: &[Column], env: &Env, then: Option<&HashSet<String>>) -> Option<Vec<usize>> {
     let (names, then) = match reads(&p.ops, env) {
         Some(names) => (names, None),
         None => {
@@ -214,11 +209,24 @@ pub(super) fn narrow(
     };
     let read = |name: &str| names.contains(name) || then.is_some_and(|t| t.contains(&name.to_ascii_lowercase()));
     let keep: Vec<usize> = (0..columns.len()).filter(|&i| read(&columns[i].name)).collect();
-    if keep.len() == columns.len() {
-        return None;
-    }
-    Some(Arc::new(Table {
+    (keep.len() < columns.len()).then_some(keep)
+}
+
+/// The columns at `keep` of a table.
+pub(super) fn select_columns((columns, rows): (&[Column], &[Vec<Value>]), keep: &[usize]) -> Arc<Table> {
+    Arc::new(Table {
         columns: keep.iter().map(|&i| columns[i].clone()).collect(),
         rows: rows.iter().map(|r| keep.iter().map(|&i| r[i].clone()).collect()).collect(),
-    }))
+    })
+}
+
+/// The source table reduced to the columns the pipeline can read (see [`kept_columns`]).
+pub(super) fn narrow(
+    p: &Pipeline,
+    (columns, rows): (&[Column], &[Vec<Value>]),
+    env: &Env,
+    then: Option<&HashSet<String>>,
+) -> Option<Arc<Table>> {
+    let keep = kept_columns(p, columns, env, then)?;
+    Some(select_columns((columns, rows), &keep))
 }
