@@ -415,7 +415,8 @@ impl PartialEq for Value {
             (Value::Bool(a), Value::Bool(b)) => a == b,
             (Value::Long(a), Value::Long(b)) => a == b,
             (Value::Real(a), Value::Real(b)) => a.to_bits() == b.to_bits(),
-            (Value::String(a), Value::String(b)) => a == b,
+            // Loaded strings are interned: equal ones are mostly the same allocation.
+            (Value::String(a), Value::String(b)) => Arc::ptr_eq(a, b) || a == b,
             (Value::DateTime(a), Value::DateTime(b)) => a == b,
             (Value::TimeSpan(a), Value::TimeSpan(b)) => a == b,
             (Value::Array(a), Value::Array(b)) => a == b,
