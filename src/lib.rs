@@ -23,3 +23,6 @@ pub(crate) mod suggest;
 pub mod tables;
 pub mod timefmt;
 pub mod verify;
+
+// The binary's allocator (see src/main.rs): the library does not set one for its users.
+use mimalloc as _;
