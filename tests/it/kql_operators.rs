@@ -718,6 +718,9 @@ fn a_let_whose_uses_narrow_is_built_with_only_the_columns_they_read_with_the_sam
         ("A", "s | join kind=rightsemi (s | where x > 1 | project k, t) on k | project t"),
         ("A", "s | lookup (s | summarize n = count() by k) on k | project only_a, n"),
         ("A | where x > 0", "let r = s | where t > 1; r | project k"),
+        ("A | where t > 0", "A | join kind=inner s on k | summarize max(only_a) by k"),
+        ("A", "A | project k, x | join kind=inner s on k | project only_a, t, x"),
+        ("A | where t > 1", "A | lookup s on k | project only_a, t"),
     ] {
         let narrowed = format!("let s = {body}; {uses}");
         let wide = format!("let s = {body} {block}; {uses}");

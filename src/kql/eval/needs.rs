@@ -106,10 +106,25 @@ pub fn column_needs<'n>(statements: &'n [Statement], text: &str, stored: impl It
     ColumnNeeds { tables }
 }
 
-/// Whole-word mentions of `name` in `text`.
+/// Whole-word mentions of `name` in `text` that could read it: a name followed by a lone `=` is
+/// one being bound (`let Reads =`, `summarize Reads = count()`, `kind=`), never a reference.
 fn mentions(text: &str, name: &str) -> usize {
     let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    text.split(|c: char| !is_word(c)).filter(|w| *w == name).count()
+    let binds = |rest: &str| {
+        let rest = rest.trim_start();
+        rest.starts_with('=') && !rest[1..].starts_with(['=', '~'])
+    };
+    let mut count = 0;
+    let mut at = 0;
+    for word in text.split(|c: char| !is_word(c)) {
+        let end = at + word.len();
+        if word == name && !binds(&text[end..]) {
+            count += 1;
+        }
+        // The separator is one ASCII character or a wider one; step over it whole.
+        at = end + text[end..].chars().next().map_or(0, char::len_utf8);
+    }
+    count
 }
 
 /// A reference to a table or a `let`: its name and the columns it reads (`None`: any).
@@ -153,16 +168,53 @@ impl Walk<'_> {
             }
             _ => {}
         }
-        for op in &p.ops {
-            self.operator(op);
+        for (at, op) in p.ops.iter().enumerate() {
+            match op {
+                Operator::Join(spec) | Operator::Lookup(spec) => {
+                    let right = self.right_reads(op, spec, p.ops[at + 1..].iter().chain(then), uses);
+                    self.pipeline(&spec.right, &[], right.as_ref());
+                }
+                other => self.operator(other),
+            }
         }
     }
 
+    /// What a join's result is read with, of its right side's columns: its keys and, for the kinds
+    /// whose result holds right columns, what the operators after it (`rest`, then `uses`) read,
+    /// when they narrow and no read could be of a renamed right column (`x1`).
+    fn right_reads<'o>(
+        &self,
+        op: &Operator,
+        spec: &JoinSpec,
+        rest: impl Iterator<Item = &'o Operator> + Clone,
+        uses: Option<&HashSet<String>>,
+    ) -> Option<HashSet<String>> {
+        let mut names = if matches!(op, Operator::Join(_)) && matches!(spec.kind, Some(JoinKind::LeftSemi | JoinKind::LeftAnti)) {
+            HashSet::new()
+        } else {
+            let after = super::prune::reads(rest.clone(), &self.functions).or_else(|| {
+                let uses = uses?;
+                let mut own = super::prune::passed_on_reads(rest, &self.functions, uses)?;
+                own.extend(uses.iter().cloned());
+                Some(own)
+            })?;
+            if super::prune::renames_right_columns(op) && after.iter().any(|n| super::prune::may_be_renamed(n)) {
+                return None;
+            }
+            after
+        };
+        names.extend(spec.on.iter().map(|cond| match cond {
+            JoinCond::Column(name) | JoinCond::Eq { right: name, .. } => name.text.clone(),
+        }));
+        Some(names)
+    }
+
     /// What the statements walked so far read of the `let` named `name`, when every mention of
-    /// the name in `text` but its declaration is one of them and each narrows.
+    /// the name in `text` that could read it is one of them and each narrows.
     fn uses_of(&self, name: &str, text: &str) -> Option<HashSet<String>> {
         let uses: Vec<&Ref> = self.let_refs.iter().filter(|(n, _)| n == name).collect();
-        if uses.is_empty() || mentions(text, name) != uses.len() + 1 {
+        // The declaration itself binds the name, so it is not counted.
+        if uses.is_empty() || mentions(text, name) != uses.len() {
             return None;
         }
         let mut columns = HashSet::new();
@@ -176,7 +228,6 @@ impl Walk<'_> {
     /// expressions); operators not entered here leave their tables' mentions unexplained.
     fn operator(&mut self, op: &Operator) {
         match op {
-            Operator::Join(spec) | Operator::Lookup(spec) => self.pipeline(&spec.right, &[], None),
             Operator::Union(spec) => {
                 for input in &spec.tables {
                     self.pipeline(input, &[], None);
@@ -240,6 +291,14 @@ mod tests {
         assert_eq!(columns(inner, "A").expect("narrowed"), ["b", "c", "k"]);
         let chained = "let s = T | where x; let r = s | where y; r | summarize by k | join (s | project k, v) on k";
         assert_eq!(columns(chained, "T").expect("narrowed"), ["k", "v", "x", "y"]);
+        let bound = "let Reads = T | where x; Reads | summarize Reads = count() by k";
+        assert_eq!(columns(bound, "T").expect("narrowed"), ["k", "x"]);
+        let right = "A | join kind=inner (B | where y) on k | project b, a";
+        assert_eq!(columns(right, "B").expect("narrowed"), ["a", "b", "k", "y"]);
+        let right_let = "let u = B | where y; A | join u on k | summarize max(v) by w";
+        assert_eq!(columns(right_let, "B").expect("narrowed"), ["k", "v", "w", "y"]);
+        let anti = "A | join kind=leftanti (B | where y) on $left.a == $right.b | project c";
+        assert_eq!(columns(anti, "B").expect("narrowed"), ["b", "y"]);
         let sub = "A | where k in ((B | project k)) | project a";
         assert_eq!(columns(sub, "B").expect("narrowed"), ["k"]);
         // The sub-query's names count too (here its table's): an over-approximation, never a miss.
@@ -256,6 +315,12 @@ mod tests {
             ("let T2 = T; T2 | take 1", "T"),
             ("let T2 = T; T2 | project a | union T2", "T"),
             ("T | join (U) on k | project a1", "T"),
+            ("U | join (T | where y) on k | project v1", "T"),
+            ("U | lookup (T) on k | take 1", "T"),
+            (
+                "let T2 = T | where y; T2 | summarize by k | join (T2 | project k) on k | project T2 = k, z = T2",
+                "T",
+            ),
             ("T | extend c = column_ifexists(name, '') | project c", "T"),
             ("let f = () { T | project b }; T | project a | union (f())", "T"),
             ("T | extend p = pack_all() | project p", "T"),

@@ -178,7 +178,7 @@ pub(super) fn passed_on_reads<'o>(
 
 /// Whether `op` joins in right-side columns, which it renames `X1`, `X2`, … when the left has an
 /// `X`: then which left columns are there decides the names of the right ones.
-fn renames_right_columns(op: &Operator) -> bool {
+pub(super) fn renames_right_columns(op: &Operator) -> bool {
     match op {
         Operator::Join(spec) => !matches!(
             spec.kind,
@@ -191,7 +191,7 @@ fn renames_right_columns(op: &Operator) -> bool {
 
 /// Whether a name read after a join could be a renamed right column (`Caller1`): dropping an
 /// unread left column could hand its name to a right one, so such a read keeps every column.
-fn may_be_renamed(name: &str) -> bool {
+pub(super) fn may_be_renamed(name: &str) -> bool {
     name.ends_with(|c: char| c.is_ascii_digit())
 }
 
