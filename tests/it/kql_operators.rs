@@ -682,6 +682,49 @@ fn a_join_passes_on_only_the_left_columns_read_after_it_with_the_same_result() {
     }
 }
 
+/// `mv-apply` passes its input's columns on (the sub-query sees every column of its row and the
+/// ones it does not return are re-attached): a pipeline that narrows after one is built with only
+/// the columns it and its sub-query read (issue 13), with the results of the pipeline built whole.
+#[test]
+fn an_mv_apply_passes_on_the_columns_it_does_not_return_with_the_same_result() {
+    use std::sync::Arc;
+    use tenantless::kql::{self, Catalog};
+    let a = kql::table_from_ndjson(
+        "A",
+        "{\"t\":1,\"x\":1,\"only_a\":\"p\",\"k\":\"u\",\"arr\":[1,2,3]}\n{\"t\":2,\"x\":2,\"only_a\":\"q\",\"k\":\"v\",\"arr\":[]}\n{\"t\":3,\"x\":3,\"only_a\":\"r\",\"k\":\"u\",\"arr\":[5]}\n",
+    )
+    .unwrap();
+    let mut whole = Catalog::new();
+    whole.insert("A", a.clone());
+    let mut windowed = Catalog::new();
+    windowed.insert_window("A", Arc::new(a), 0..3);
+    let options = kql::RunOptions::default();
+    for (apply, tail) in [
+        ("mv-apply d = arr on (where toint(d) > 1 | project v = d)", "| project v, only_a"),
+        (
+            "mv-apply d = arr on (summarize s = sum(toint(d)) by only_a)",
+            "| project s, k, only_a",
+        ),
+        (
+            "mv-apply d = arr on (extend z = x * 2 | top 1 by toint(d))",
+            "| summarize max(z) by k",
+        ),
+        (
+            "mv-apply with_itemindex=i d = arr to typeof(long) on (project i, d)",
+            "| project i, d, t",
+        ),
+    ] {
+        let narrowed = format!("A | where t > 0 | {apply} {tail}");
+        let wide = format!("A | where t > 0 | project-away never_a_column* | {apply} {tail}");
+        for catalog in [&whole, &windowed] {
+            let expected = kql::run(&wide, catalog, &options).map_err(|e| e.to_string());
+            let got = kql::run(&narrowed, catalog, &options).map_err(|e| e.to_string());
+            assert!(expected.is_ok(), "{wide}: {expected:?}");
+            assert_eq!(got.ok(), expected.ok(), "{narrowed}");
+        }
+    }
+}
+
 /// A tabular `let` every use of which narrows its columns is built with only the columns those
 /// uses (and its own operators) read (issue 13); the results equal those of the `let` built whole
 /// (`project-away` may drop any column, so it keeps them all), over whole catalog tables and a

@@ -299,6 +299,8 @@ mod tests {
         assert_eq!(columns(right_let, "B").expect("narrowed"), ["k", "v", "w", "y"]);
         let anti = "A | join kind=leftanti (B | where y) on $left.a == $right.b | project c";
         assert_eq!(columns(anti, "B").expect("narrowed"), ["b", "y"]);
+        let applied = "T | mv-apply d = x on (where tostring(d.key) == 'k' | project v = d.value, w) | project v, a";
+        assert_eq!(columns(applied, "T").expect("narrowed"), ["a", "d", "v", "w", "x"]);
         let sub = "A | where k in ((B | project k)) | project a";
         assert_eq!(columns(sub, "B").expect("narrowed"), ["k"]);
         // The sub-query's names count too (here its table's): an over-approximation, never a miss.
@@ -327,7 +329,8 @@ mod tests {
             ("T | where * has 'x' | project a", "T"),
             ("T | project a // T | take 1", "T"),
             ("T | project a | join (U | project a) on a | join kind=inner T on a", "T"),
-            ("T | mv-apply x on (project a) | project a", "T"),
+            ("T | mv-apply x on (project-away b) | project a", "T"),
+            ("T | mv-apply x on (join (U) on k) | project a", "T"),
             ("let g = (x:long) { x + 1 }; T | summarize count() by g(a)", "T"),
         ] {
             assert_eq!(needs(query).of(table), None, "{query}");

@@ -90,7 +90,16 @@ pub(super) fn op_idents(op: &Operator, env: &dyn UserFunctions, out: &mut HashSe
             // column's name may still change: see [`renames_right_columns`]).
             Some(matches!(spec.kind, Some(JoinKind::RightSemi | JoinKind::RightAnti)))
         }
-        Operator::MvExpand(spec) => ok(spec.items.iter().all(|i| idents(&i.expr, env, out)), false),
+        Operator::MvExpand(spec) => ok(expanded_idents(spec, env, out), false),
+        // The sub-query runs over each row's expansion with every column of the row, and the
+        // columns it does not return are re-attached: what it names is what it reads, unless a
+        // join inside it could rename right columns after the row's.
+        Operator::MvApply { expand, body } => {
+            let body_ok = body
+                .iter()
+                .all(|op| !renames_right_columns(op) && op_idents(op, env, out).is_some());
+            ok(expanded_idents(expand, env, out) && body_ok, false)
+        }
         Operator::Parse { expr, .. } | Operator::ParseWhere { expr, .. } => ok(idents(expr, env, out), false),
         Operator::ParseKv(spec) => ok(idents(&spec.expr, env, out), false),
         Operator::Sample(n) => ok(idents(n, env, out), false),
@@ -140,6 +149,12 @@ pub(super) fn op_idents(op: &Operator, env: &dyn UserFunctions, out: &mut HashSe
         }
         _ => None,
     }
+}
+
+/// Names the expanded items (and `limit`) of `mv-expand` or `mv-apply` read.
+fn expanded_idents(spec: &MvExpandSpec, env: &dyn UserFunctions, out: &mut HashSet<String>) -> bool {
+    let limit_ok = spec.limit.as_ref().is_none_or(|l| idents(l, env, out));
+    spec.items.iter().all(|i| idents(&i.expr, env, out)) && limit_ok
 }
 
 /// The names `ops` can read of their input, when one of them narrows the columns before any could

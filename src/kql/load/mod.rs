@@ -6,6 +6,7 @@ mod builder;
 mod field;
 mod scan;
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,6 +16,7 @@ use builder::TableBuilder;
 
 use super::error::KqlError;
 use super::eval::ColumnNeeds;
+use super::lexer;
 use super::table::{Catalog, Table, known_schema};
 
 /// The most columns a table gets, declared ones included. Log Analytics caps AzureDiagnostics at
@@ -115,11 +117,20 @@ impl TableFilter {
 /// Whether a query may reach tables it does not name (`union *`, `search`, `find`, `table()`,
 /// wildcards like `AAD*`). Over-approximates (a mention in a comment counts), never misses.
 fn reaches_unnamed_tables(query: &str) -> bool {
-    let lower = query.to_ascii_lowercase();
+    let tokens = lexer::lex(query).ok();
+    let code = tokens.as_deref().map_or(Cow::Borrowed(query), |tokens| code_only(query, tokens));
+    let lower = code.to_ascii_lowercase();
     let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    // Without tokens, any lone `*` of a query with a union may be `union *`.
+    let union_all = match tokens.as_deref() {
+        Some(tokens) => union_of_every_table(tokens),
+        None => lower.split(|c: char| !is_word(c)).any(|w| w == "union") && lone_star(&lower),
+    };
+    if union_all {
+        return true;
+    }
     // Runs of name characters and `*`: a wildcard table name is such a run with a letter in it
-    // (`AAD*SignInLogs`), unlike arithmetic (`3*24*60`); a lone `*` right after `union` is all.
-    let has_union = lower.split(|c: char| !is_word(c)).any(|w| w == "union");
+    // (`AAD*SignInLogs`), unlike arithmetic (`3*24*60`).
     let mut at = 0;
     while let Some(found) = lower[at..].find(|c: char| is_word(c) || c == '*') {
         let start = at + found;
@@ -128,16 +139,67 @@ fn reaches_unnamed_tables(query: &str) -> bool {
             .map_or(lower.len(), |n| start + n);
         let run = &lower[start..end];
         let wildcard = run.contains('*') && run.contains(|c: char| c.is_ascii_alphabetic());
-        // `union *`, also after options (`union withsource=T *`): any lone `*` of a query with a
-        // union reads every table.
-        let union_all = run == "*" && has_union;
         let call = |name: &str| run == name && lower[end..].trim_start().starts_with('(');
-        if wildcard || union_all || run == "search" || run == "find" || call("table") || call("database") {
+        if wildcard || run == "search" || run == "find" || call("table") || call("database") {
             return true;
         }
         at = end;
     }
     false
+}
+
+/// Whether some `*` of `lower` stands alone (not inside a name run such as `AAD*`).
+fn lone_star(lower: &str) -> bool {
+    let is_run = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '*';
+    lower.split(|c: char| !is_run(c)).any(|run| run == "*")
+}
+
+/// Whether a `union` lists `*` among its tables (`union *`, `union withsource=T kind=outer *`,
+/// `union A, *`): the `*` of `arg_max(x, *)` or of a `parse` pattern is no table.
+fn union_of_every_table(tokens: &[lexer::Token]) -> bool {
+    use lexer::Tok;
+    let is_union = |t: &lexer::Token| matches!(&t.tok, Tok::Ident(name) if name.eq_ignore_ascii_case("union"));
+    tokens.iter().enumerate().filter(|(_, t)| is_union(t)).any(|(start, _)| {
+        let mut i = start + 1;
+        // Options: `name=value`.
+        while matches!(
+            (tokens.get(i).map(|t| &t.tok), tokens.get(i + 1).map(|t| &t.tok)),
+            (Some(Tok::Ident(_)), Some(Tok::Sym("=")))
+        ) {
+            i += 3;
+        }
+        // The tables, separated by commas at depth 0, up to the next `|`, `;` or closing `)`.
+        let (mut depth, mut first) = (0usize, true);
+        for token in &tokens[i.min(tokens.len())..] {
+            match token.tok {
+                Tok::Sym("*") if depth == 0 && first => return true,
+                Tok::Sym(",") if depth == 0 => {
+                    first = true;
+                    continue;
+                }
+                Tok::Sym("|" | ";") | Tok::Eof if depth == 0 => return false,
+                Tok::Sym(")") if depth == 0 => return false,
+                Tok::Sym("(") => depth += 1,
+                Tok::Sym(")") => depth -= 1,
+                _ => {}
+            }
+            first = false;
+        }
+        false
+    })
+}
+
+/// `query` with its string literals and comments blanked out (each byte a space, so that what is
+/// next to what stays so): a `*` in a regex (`@"Scope:\s*"`) or the word `search` in a message is
+/// not code.
+fn code_only<'q>(query: &'q str, tokens: &[lexer::Token]) -> Cow<'q, str> {
+    let mut code = vec![b' '; query.len()];
+    for token in tokens.iter().filter(|t| !matches!(t.tok, lexer::Tok::Str(_))) {
+        let span = token.span.start.min(query.len())..token.span.end.min(query.len());
+        code[span.clone()].copy_from_slice(&query.as_bytes()[span]);
+    }
+    // Whole tokens and ASCII spaces: still UTF-8.
+    String::from_utf8(code).map_or(Cow::Borrowed(query), Cow::Owned)
 }
 
 /// Parses NDJSON text (one JSON object per line) into a table. Known tables use their declared
@@ -502,8 +564,13 @@ mod tests {
             "union\n  *",
             "union isfuzzy=true AAD*SignInLogs",
             "union withsource=T * | count",
+            "union kind=outer withsource=T (A | take 1), * | count",
+            "A | join (union *) on k",
             "T | find in (AuditLogs) where x",
             "database('x').AuditLogs",
+            "union AAD* // a comment with a \"quote",
+            // Does not lex (an unterminated string): the whole text counts.
+            "AuditLogs | where x == \"union *",
         ] {
             assert!(reaches_unnamed_tables(query), "{query}");
         }
@@ -513,6 +580,10 @@ mod tests {
             "T | summarize count() by bin(t, 1h)",
             "let m = 3*24*60; AuditLogs | where FindingId has 'researcher' | take 1",
             "AuditLogs | extend tablename = 1",
+            "AuditLogs | extend s = extract_all(@\"Scope:\\s*([^,\\]]*)\", x)",
+            "AuditLogs | where x has 'search' and y != \"a*b\" // union *, find",
+            "union A, B | summarize arg_max(t, *) by k",
+            "union (A | where x), B | parse m with * \"k=\" v \",\" *",
         ] {
             assert!(!reaches_unnamed_tables(query), "{query}");
         }
