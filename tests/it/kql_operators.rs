@@ -576,31 +576,61 @@ fn union_does_not_split_a_column_an_empty_input_left_untyped() {
     assert_eq!(t.columns[0].ty, tenantless::kql::KqlType::DateTime);
 }
 
+/// The catalogs a narrowing test runs over: each table whole, and as a `verify` window of the rows
+/// in its range, read in place.
+fn whole_and_windowed(tables: &[(&str, &str, std::ops::Range<usize>)]) -> [tenantless::kql::Catalog; 2] {
+    use tenantless::kql::{self, Catalog};
+    let (mut whole, mut windowed) = (Catalog::new(), Catalog::new());
+    for (name, ndjson, window) in tables {
+        let table = kql::table_from_ndjson(name, ndjson).unwrap();
+        whole.insert(*name, table.clone());
+        windowed.insert_window(*name, std::sync::Arc::new(table), window.clone());
+    }
+    [whole, windowed]
+}
+
+/// `narrowed` gives the results, or the error, that `wide` (the same query with the narrowing
+/// blocked) gives over each catalog; an error is compared without its location, as the two texts
+/// differ in length. With `must_run`, `wide` must succeed.
+fn assert_same_results(narrowed: &str, wide: &str, catalogs: &[tenantless::kql::Catalog], must_run: bool) {
+    use tenantless::kql;
+    let message = |e: kql::KqlError| {
+        e.to_string()
+            .lines()
+            .next()
+            .unwrap_or("")
+            .splitn(4, ':')
+            .nth(3)
+            .unwrap_or("")
+            .to_owned()
+    };
+    let options = kql::RunOptions::default();
+    for catalog in catalogs {
+        let expected = kql::run(wide, catalog, &options).map_err(message);
+        assert!(!must_run || expected.is_ok(), "{wide}: {expected:?}");
+        assert_eq!(kql::run(narrowed, catalog, &options).map_err(message), expected, "{narrowed}");
+    }
+}
+
 /// A `union` whose later operators read few columns builds only those (issue 13); the result is
 /// the one building every column gives (`project-away` may drop any column, so it keeps them all),
 /// with `withsource=`, `kind=inner`, a name of two types (`x_long`/`x_string`), over whole catalog
 /// tables and over a `verify` window, and a misspelled name still gets every column's suggestions.
 #[test]
 fn a_union_builds_only_the_columns_read_after_it_with_the_same_result() {
-    use std::sync::Arc;
-    use tenantless::kql::{self, Catalog};
-    let a = kql::table_from_ndjson(
-        "A",
-        "{\"t\":1,\"x\":1,\"only_a\":\"p\",\"k\":\"u\"}\n{\"t\":2,\"x\":2,\"only_a\":\"q\",\"k\":\"v\"}\n",
-    )
-    .unwrap();
-    let b = kql::table_from_ndjson(
-        "B",
-        "{\"t\":3,\"x\":\"s\",\"only_b\":true,\"k\":\"u\"}\n{\"t\":4,\"x\":\"r\",\"only_b\":false,\"k\":\"w\"}\n",
-    )
-    .unwrap();
-    let mut whole = Catalog::new();
-    whole.insert("A", a.clone());
-    whole.insert("B", b.clone());
-    let mut windowed = Catalog::new();
-    windowed.insert_window("A", Arc::new(a), 1..2);
-    windowed.insert_window("B", Arc::new(b), 0..2);
-    let options = kql::RunOptions::default();
+    use tenantless::kql;
+    let catalogs = whole_and_windowed(&[
+        (
+            "A",
+            "{\"t\":1,\"x\":1,\"only_a\":\"p\",\"k\":\"u\"}\n{\"t\":2,\"x\":2,\"only_a\":\"q\",\"k\":\"v\"}\n",
+            1..2,
+        ),
+        (
+            "B",
+            "{\"t\":3,\"x\":\"s\",\"only_b\":true,\"k\":\"u\"}\n{\"t\":4,\"x\":\"r\",\"only_b\":false,\"k\":\"w\"}\n",
+            0..2,
+        ),
+    ]);
     for tail in [
         "| where t > 1 | project k, t",
         "| summarize n = count() by k",
@@ -608,27 +638,13 @@ fn a_union_builds_only_the_columns_read_after_it_with_the_same_result() {
         "| where isnotempty(only_a) | project src, only_a",
     ] {
         for union in ["union withsource=src A, B", "union kind=inner A, B", "union A, (B | where t > 0)"] {
-            let narrowed = format!("{union} {tail}");
             let wide = format!("{union} | project-away never_a_column* {tail}");
-            for catalog in [&whole, &windowed] {
-                // An error's message without its location (the two texts differ in length).
-                let message = |e: kql::KqlError| {
-                    e.to_string()
-                        .lines()
-                        .next()
-                        .unwrap_or("")
-                        .splitn(4, ':')
-                        .nth(3)
-                        .unwrap_or("")
-                        .to_owned()
-                };
-                let expected = kql::run(&wide, catalog, &options).map_err(message);
-                let got = kql::run(&narrowed, catalog, &options).map_err(message);
-                assert_eq!(got, expected, "{narrowed}");
-            }
+            assert_same_results(&format!("{union} {tail}"), &wide, &catalogs, false);
         }
     }
-    let err = kql::run("union A, B | project onlyb", &whole, &options).unwrap_err().to_string();
+    let [whole, _] = &catalogs;
+    let options = kql::RunOptions::default();
+    let err = kql::run("union A, B | project onlyb", whole, &options).unwrap_err().to_string();
     assert!(
         err.contains("only_b"),
         "the suggestion names a column the union did not build: {err}"
@@ -641,25 +657,18 @@ fn a_union_builds_only_the_columns_read_after_it_with_the_same_result() {
 /// every column, since which left columns are there decides the right ones' names.
 #[test]
 fn a_join_passes_on_only_the_left_columns_read_after_it_with_the_same_result() {
-    use std::sync::Arc;
-    use tenantless::kql::{self, Catalog};
-    let a = kql::table_from_ndjson(
-        "A",
-        "{\"t\":1,\"x\":1,\"only_a\":\"p\",\"k\":\"u\"}\n{\"t\":2,\"x\":2,\"only_a\":\"q\",\"k\":\"v\"}\n{\"t\":3,\"x\":3,\"only_a\":\"r\",\"k\":\"u\"}\n",
-    )
-    .unwrap();
-    let b = kql::table_from_ndjson(
-        "B",
-        "{\"t\":3,\"x\":2,\"only_b\":true,\"k\":\"u\"}\n{\"t\":4,\"x\":9,\"only_b\":false,\"k\":\"w\"}\n",
-    )
-    .unwrap();
-    let mut whole = Catalog::new();
-    whole.insert("A", a.clone());
-    whole.insert("B", b.clone());
-    let mut windowed = Catalog::new();
-    windowed.insert_window("A", Arc::new(a), 1..3);
-    windowed.insert_window("B", Arc::new(b), 0..2);
-    let options = kql::RunOptions::default();
+    let catalogs = whole_and_windowed(&[
+        (
+            "A",
+            "{\"t\":1,\"x\":1,\"only_a\":\"p\",\"k\":\"u\"}\n{\"t\":2,\"x\":2,\"only_a\":\"q\",\"k\":\"v\"}\n{\"t\":3,\"x\":3,\"only_a\":\"r\",\"k\":\"u\"}\n",
+            1..3,
+        ),
+        (
+            "B",
+            "{\"t\":3,\"x\":2,\"only_b\":true,\"k\":\"u\"}\n{\"t\":4,\"x\":9,\"only_b\":false,\"k\":\"w\"}\n",
+            0..2,
+        ),
+    ]);
     for (join, tail) in [
         ("join kind=inner (B | project k, x) on k", "| project k, x, x1"),
         ("join (B | project k, only_b) on k", "| project only_b, t"),
@@ -673,12 +682,7 @@ fn a_join_passes_on_only_the_left_columns_read_after_it_with_the_same_result() {
     ] {
         let narrowed = format!("A | where t > 0 | {join} {tail}");
         let wide = format!("A | where t > 0 | project-away never_a_column* | {join} {tail}");
-        for catalog in [&whole, &windowed] {
-            let expected = kql::run(&wide, catalog, &options).map_err(|e| e.to_string());
-            let got = kql::run(&narrowed, catalog, &options).map_err(|e| e.to_string());
-            assert!(expected.is_ok(), "{wide}: {expected:?}");
-            assert_eq!(got.ok(), expected.ok(), "{narrowed}");
-        }
+        assert_same_results(&narrowed, &wide, &catalogs, true);
     }
 }
 
@@ -687,18 +691,11 @@ fn a_join_passes_on_only_the_left_columns_read_after_it_with_the_same_result() {
 /// the columns it and its sub-query read (issue 13), with the results of the pipeline built whole.
 #[test]
 fn an_mv_apply_passes_on_the_columns_it_does_not_return_with_the_same_result() {
-    use std::sync::Arc;
-    use tenantless::kql::{self, Catalog};
-    let a = kql::table_from_ndjson(
+    let catalogs = whole_and_windowed(&[(
         "A",
         "{\"t\":1,\"x\":1,\"only_a\":\"p\",\"k\":\"u\",\"arr\":[1,2,3]}\n{\"t\":2,\"x\":2,\"only_a\":\"q\",\"k\":\"v\",\"arr\":[]}\n{\"t\":3,\"x\":3,\"only_a\":\"r\",\"k\":\"u\",\"arr\":[5]}\n",
-    )
-    .unwrap();
-    let mut whole = Catalog::new();
-    whole.insert("A", a.clone());
-    let mut windowed = Catalog::new();
-    windowed.insert_window("A", Arc::new(a), 0..3);
-    let options = kql::RunOptions::default();
+        0..3,
+    )]);
     for (apply, tail) in [
         ("mv-apply d = arr on (where toint(d) > 1 | project v = d)", "| project v, only_a"),
         (
@@ -716,12 +713,7 @@ fn an_mv_apply_passes_on_the_columns_it_does_not_return_with_the_same_result() {
     ] {
         let narrowed = format!("A | where t > 0 | {apply} {tail}");
         let wide = format!("A | where t > 0 | project-away never_a_column* | {apply} {tail}");
-        for catalog in [&whole, &windowed] {
-            let expected = kql::run(&wide, catalog, &options).map_err(|e| e.to_string());
-            let got = kql::run(&narrowed, catalog, &options).map_err(|e| e.to_string());
-            assert!(expected.is_ok(), "{wide}: {expected:?}");
-            assert_eq!(got.ok(), expected.ok(), "{narrowed}");
-        }
+        assert_same_results(&narrowed, &wide, &catalogs, true);
     }
 }
 
@@ -731,18 +723,12 @@ fn an_mv_apply_passes_on_the_columns_it_does_not_return_with_the_same_result() {
 /// `verify` window, and a misspelled name still gets every column's suggestions.
 #[test]
 fn a_let_whose_uses_narrow_is_built_with_only_the_columns_they_read_with_the_same_result() {
-    use std::sync::Arc;
-    use tenantless::kql::{self, Catalog};
-    let a = kql::table_from_ndjson(
+    use tenantless::kql;
+    let catalogs = whole_and_windowed(&[(
         "A",
         "{\"t\":1,\"x\":1,\"only_a\":\"p\",\"k\":\"u\"}\n{\"t\":2,\"x\":2,\"only_a\":\"q\",\"k\":\"v\"}\n{\"t\":3,\"x\":5,\"only_a\":\"r\",\"k\":\"u\"}\n",
-    )
-    .unwrap();
-    let mut whole = Catalog::new();
-    whole.insert("A", a.clone());
-    let mut windowed = Catalog::new();
-    windowed.insert_window("A", Arc::new(a), 1..3);
-    let options = kql::RunOptions::default();
+        1..3,
+    )]);
     let block = "| project-away never_a_column*";
     for (body, uses) in [
         ("A | where t > 1", "s | summarize n = count() by k"),
@@ -766,17 +752,11 @@ fn a_let_whose_uses_narrow_is_built_with_only_the_columns_they_read_with_the_sam
         ("A | where t > 1", "A | lookup s on k | project only_a, t"),
     ] {
         let narrowed = format!("let s = {body}; {uses}");
-        let wide = format!("let s = {body} {block}; {uses}");
-        for catalog in [&whole, &windowed] {
-            let expected = kql::run(&wide, catalog, &options).map_err(|e| e.to_string());
-            let got = kql::run(&narrowed, catalog, &options).map_err(|e| e.to_string());
-            assert_eq!(got.is_ok(), expected.is_ok(), "{narrowed}: {got:?} vs {expected:?}");
-            if let (Ok(got), Ok(expected)) = (got, expected) {
-                assert_eq!(got, expected, "{narrowed}");
-            }
-        }
+        assert_same_results(&narrowed, &format!("let s = {body} {block}; {uses}"), &catalogs, false);
     }
-    let err = kql::run("let s = A | where t > 0; s | project onlya", &whole, &options)
+    let [whole, _] = &catalogs;
+    let options = kql::RunOptions::default();
+    let err = kql::run("let s = A | where t > 0; s | project onlya", whole, &options)
         .unwrap_err()
         .to_string();
     assert!(err.contains("only_a"), "the suggestion names a column the let did not keep: {err}");

@@ -409,13 +409,7 @@ impl<'a> Evaluator<'a> {
         }
         let t = self.eval_source(&p.source, p.span, env)?;
         self.check_budgets()?;
-        if let Some(q) = record {
-            self.stats.borrow_mut().push(StageStat {
-                query: q,
-                stage: p.source.to_string(),
-                rows: t.rows.len(),
-            });
-        }
+        self.record_stage(record, p.source.to_string(), t.rows.len());
         let stats_len = self.stats.borrow().len();
         let source_bytes = self.last_bytes.get();
         let source_serialized = self.serialized.get();
@@ -440,6 +434,13 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Records that `stage` of query `record` (when stats are kept) left `rows` rows.
+    fn record_stage(&self, record: Option<usize>, stage: String, rows: usize) {
+        if let Some(query) = record {
+            self.stats.borrow_mut().push(StageStat { query, stage, rows });
+        }
+    }
+
     /// Runs a pipeline whose first step narrows the columns or filters the rows of a catalog
     /// table straight from its rows; `None` when it starts otherwise (the caller takes the table).
     fn run_in_place(
@@ -451,28 +452,23 @@ impl<'a> Evaluator<'a> {
     ) -> Result<Option<Arc<Table>>, KqlError> {
         // Tables are not serialized (…/serialize-operator).
         self.serialized.set(false);
-        let stat = |stage: String, rows: usize| {
-            if let Some(q) = record {
-                self.stats.borrow_mut().push(StageStat { query: q, stage, rows });
-            }
-        };
-        stat(p.source.to_string(), rows.len());
+        self.record_stage(record, p.source.to_string(), rows.len());
         let keep = prune::kept_columns(p, columns, env, then);
-        let narrowed = |keep: &[usize]| prune::select_columns((columns, rows), keep);
-        let Some(Operator::Where(pred)) = p.ops.first() else {
-            return keep.map(|keep| self.run_ops(p, 0, narrowed(&keep), env, record)).transpose();
-        };
-        // Filtered in place, and only the columns read later are copied out of the rows that pass.
-        let saved = self.cur_op.replace((op_name(&p.ops[0]), p.op_spans.first().copied()));
-        let Some(filtered) = self.filter_slice((columns, rows), pred, env, keep.as_deref())? else {
+        if let Some(Operator::Where(pred)) = p.ops.first() {
+            // Filtered in place, and only the columns read later are copied out of the rows that pass.
+            let saved = self.cur_op.replace((op_name(&p.ops[0]), p.op_spans.first().copied()));
+            if let Some(filtered) = self.filter_slice((columns, rows), pred, env, keep.as_deref())? {
+                self.check_limit(filtered.rows.len(), "`where`")?;
+                self.check_budgets()?;
+                self.cur_op.set(saved);
+                self.record_stage(record, p.ops[0].to_string(), filtered.rows.len());
+                return self.run_ops(p, 1, Arc::new(filtered), env, record).map(Some);
+            }
             self.cur_op.set(saved);
-            return keep.map(|keep| self.run_ops(p, 0, narrowed(&keep), env, record)).transpose();
-        };
-        self.check_limit(filtered.rows.len(), "`where`")?;
-        self.check_budgets()?;
-        self.cur_op.set(saved);
-        stat(p.ops[0].to_string(), filtered.rows.len());
-        self.run_ops(p, 1, Arc::new(filtered), env, record).map(Some)
+        }
+        // Not a `where` this can filter in place: only narrowed, when the pipeline narrows.
+        keep.map(|keep| self.run_ops(p, 0, prune::select_columns((columns, rows), &keep), env, record))
+            .transpose()
     }
 
     /// Runs a pipeline that starts with `union` and narrows its columns later, building only the
@@ -487,14 +483,7 @@ impl<'a> Evaluator<'a> {
         self.serialized.set(false);
         let run = self.union(None, spec, Some(&reads), env).and_then(|t| {
             self.check_budgets()?;
-            if let Some(q) = record {
-                let stage = StageStat {
-                    query: q,
-                    stage: p.source.to_string(),
-                    rows: t.rows.len(),
-                };
-                self.stats.borrow_mut().push(stage);
-            }
+            self.record_stage(record, p.source.to_string(), t.rows.len());
             self.run_ops(p, 0, t, env, record)
         });
         match run {
@@ -527,13 +516,7 @@ impl<'a> Evaluator<'a> {
             self.check_limit(t.rows.len(), &format!("`{}`", op_name(op)))?;
             self.check_budgets()?;
             self.cur_op.set(saved);
-            if let Some(q) = record {
-                self.stats.borrow_mut().push(StageStat {
-                    query: q,
-                    stage: op.to_string(),
-                    rows: t.rows.len(),
-                });
-            }
+            self.record_stage(record, op.to_string(), t.rows.len());
         }
         self.last_bytes.set(Some(bytes));
         Ok(t)

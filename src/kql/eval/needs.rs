@@ -146,13 +146,7 @@ impl Walk<'_> {
     fn pipeline(&mut self, p: &Pipeline, then: &[Operator], uses: Option<&HashSet<String>>) {
         match &p.source {
             Source::Expr(Expr::Ident(name, _)) => {
-                let ops = p.ops.iter().chain(then);
-                let need = super::prune::reads(ops.clone(), &self.functions).or_else(|| {
-                    let uses = uses?;
-                    let mut own = super::prune::passed_on_reads(ops, &self.functions, uses)?;
-                    own.extend(uses.iter().cloned());
-                    Some(own)
-                });
+                let need = self.reads_then(p.ops.iter().chain(then), uses);
                 let refs = if self.lets.contains(name.as_str()) {
                     &mut self.let_refs
                 } else {
@@ -179,6 +173,17 @@ impl Walk<'_> {
         }
     }
 
+    /// What `ops` read of their input: the names up to the one that narrows, or, when none does
+    /// and what reads their result is known (`uses`), the names they read and those.
+    fn reads_then<'o>(&self, ops: impl Iterator<Item = &'o Operator> + Clone, uses: Option<&HashSet<String>>) -> Option<HashSet<String>> {
+        super::prune::reads(ops.clone(), &self.functions).or_else(|| {
+            let uses = uses?;
+            let mut own = super::prune::passed_on_reads(ops, &self.functions, uses)?;
+            own.extend(uses.iter().cloned());
+            Some(own)
+        })
+    }
+
     /// What a join's result is read with, of its right side's columns: its keys and, for the kinds
     /// whose result holds right columns, what the operators after it (`rest`, then `uses`) read,
     /// when they narrow and no read could be of a renamed right column (`x1`).
@@ -192,12 +197,7 @@ impl Walk<'_> {
         let mut names = if matches!(op, Operator::Join(_)) && matches!(spec.kind, Some(JoinKind::LeftSemi | JoinKind::LeftAnti)) {
             HashSet::new()
         } else {
-            let after = super::prune::reads(rest.clone(), &self.functions).or_else(|| {
-                let uses = uses?;
-                let mut own = super::prune::passed_on_reads(rest, &self.functions, uses)?;
-                own.extend(uses.iter().cloned());
-                Some(own)
-            })?;
+            let after = self.reads_then(rest, uses)?;
             if super::prune::renames_right_columns(op) && after.iter().any(|n| super::prune::may_be_renamed(n)) {
                 return None;
             }

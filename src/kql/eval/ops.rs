@@ -321,16 +321,10 @@ impl Evaluator<'_> {
             meter.tick()?;
             if c.eval(r).is_true() {
                 meter.row(width)?;
-                kept.push(match keep {
-                    Some(keep) => keep.iter().map(|&i| r[i].clone()).collect(),
-                    None => r.clone(),
-                });
+                kept.push(keep.map_or_else(|| r.clone(), |keep| super::prune::pick(r, keep)));
             }
         }
-        let columns = match keep {
-            Some(keep) => keep.iter().map(|&i| columns[i].clone()).collect(),
-            None => columns.to_vec(),
-        };
+        let columns = keep.map_or_else(|| columns.to_vec(), |keep| super::prune::pick(columns, keep));
         Ok(Some(Table { columns, rows: kept }))
     }
 
@@ -1103,8 +1097,8 @@ impl Evaluator<'_> {
         if let Some(reads) = reads {
             let kept: Vec<usize> = (0..columns.len()).filter(|&c| reads.contains(&columns[c].name)).collect();
             label_column = label_column.and_then(|_| kept.iter().position(|&c| c == 0));
-            columns = kept.iter().map(|&c| columns[c].clone()).collect();
-            maps = maps.iter().map(|map| kept.iter().map(|&c| map[c]).collect()).collect();
+            columns = super::prune::pick(&columns, &kept);
+            maps = maps.iter().map(|map| super::prune::pick(map, &kept)).collect();
         }
         let mut rows = Vec::new();
         let width = columns.len();

@@ -230,9 +230,14 @@ pub(super) fn kept_columns(p: &Pipeline, columns: &[Column], env: &Env, then: Op
 /// The columns at `keep` of a table.
 pub(super) fn select_columns((columns, rows): (&[Column], &[Vec<Value>]), keep: &[usize]) -> Arc<Table> {
     Arc::new(Table {
-        columns: keep.iter().map(|&i| columns[i].clone()).collect(),
-        rows: rows.iter().map(|r| keep.iter().map(|&i| r[i].clone()).collect()).collect(),
+        columns: pick(columns, keep),
+        rows: rows.iter().map(|r| pick(r, keep)).collect(),
     })
+}
+
+/// The items at `keep` (a row's cells, a table's columns).
+pub(super) fn pick<T: Clone>(items: &[T], keep: &[usize]) -> Vec<T> {
+    keep.iter().map(|&i| items[i].clone()).collect()
 }
 
 /// The source table reduced to the columns the pipeline can read (see [`kept_columns`]).

@@ -95,22 +95,28 @@ impl TableFilter {
 
     /// The columns (lower-cased) read of table `name`, or `None` for all of them.
     pub fn columns_of(&self, name: &str) -> Option<HashSet<String>> {
-        let lower = name.to_ascii_lowercase();
         let mut columns = HashSet::new();
-        for (text, needs) in self.queries.as_ref()? {
-            if text.contains(&lower) {
-                columns.extend(needs.of(name)?.iter().cloned());
-            }
+        for needs in self.readers(name)? {
+            columns.extend(needs.of(name)?.iter().cloned());
         }
         Some(columns)
     }
 
     /// Whether the table `name` is read.
     pub fn wants(&self, name: &str) -> bool {
+        self.readers(name).is_none_or(|mut readers| readers.next().is_some())
+    }
+
+    /// The column needs of the queries that mention table `name`; `None` when every table is read.
+    fn readers(&self, name: &str) -> Option<impl Iterator<Item = &ColumnNeeds>> {
         let lower = name.to_ascii_lowercase();
-        self.queries
-            .as_ref()
-            .is_none_or(|queries| queries.iter().any(|(text, _)| text.contains(&lower)))
+        let queries = self.queries.as_ref()?;
+        Some(
+            queries
+                .iter()
+                .filter(move |(text, _)| text.contains(&lower))
+                .map(|(_, needs)| needs),
+        )
     }
 }
 
