@@ -290,7 +290,9 @@ pub fn generate_with(options: &GenerateOptions, run: RunOptions, mut progress: i
     }
     check_out(&target, options.force)?;
     let loaded = load_scenarios(&options.scenarios, ids, (options.days, options.end), options.background)?;
-    let tenants: Vec<_> = loaded.iter().map(|s| s.tenant.clone()).collect();
+    let entries = scenario_entries(&loaded);
+    // Moved, not cloned: a large background's schedules are tens of megabytes.
+    let tenants: Vec<_> = loaded.into_iter().map(|s| s.tenant).collect();
     let simulation = Simulation::new(&tenants, ids);
     let (start, end) = simulation.period();
 
@@ -343,7 +345,7 @@ pub fn generate_with(options: &GenerateOptions, run: RunOptions, mut progress: i
             .and_then(|f| f.sync_all())
             .map_err(write_err(&staged.path()))?;
     }
-    let mut manifest = build_manifest(options, &loaded, &tenants, &simulation, sink.labels, &stats, (start, end));
+    let mut manifest = build_manifest(options, entries, &tenants, &simulation, sink.labels, &stats, (start, end));
     manifest.shard = sink.shard;
     manifest.compression = run.compression;
     if !run.compression.is_none() {
@@ -386,9 +388,22 @@ pub(crate) fn commit(
 }
 
 /// The manifest of a finished run: inputs, per-table stats, ground truth and identities.
+/// The manifest's entry for each scenario run.
+fn scenario_entries(loaded: &[LoadedScenario]) -> Vec<ScenarioEntry> {
+    loaded
+        .iter()
+        .map(|s| ScenarioEntry {
+            name: s.tenant.scenario.clone(),
+            path: s.path.display().to_string(),
+            sha256: s.sha256.clone(),
+            anomalies_cut_by_days: s.dropped_anomalies,
+        })
+        .collect()
+}
+
 fn build_manifest(
     options: &GenerateOptions,
-    loaded: &[LoadedScenario],
+    scenarios: Vec<ScenarioEntry>,
     tenants: &[crate::scenario::Tenant],
     simulation: &Simulation,
     labels: Vec<LabelBuild>,
@@ -423,15 +438,7 @@ fn build_manifest(
         tool: TOOL_NAME.to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
         format: crate::manifest::MANIFEST_FORMAT,
-        scenarios: loaded
-            .iter()
-            .map(|s| ScenarioEntry {
-                name: s.tenant.scenario.clone(),
-                path: s.path.display().to_string(),
-                sha256: s.sha256.clone(),
-                anomalies_cut_by_days: s.dropped_anomalies,
-            })
-            .collect(),
+        scenarios,
         seed: options.seed,
         time_range: TimeRange {
             start: format_ts(start),

@@ -219,8 +219,9 @@ fn copy_chunks<W: Write>(
             if buf.is_empty() {
                 continue;
             }
+            let mut whole = 0..buf.len();
             packer
-                .pack(&mut buf)
+                .pack(&mut buf, std::slice::from_mut(&mut whole))
                 .and_then(|()| files[t].write_all(&buf))
                 .map_err(|source| GenerateError::Write {
                     path: path.clone(),

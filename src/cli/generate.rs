@@ -123,6 +123,8 @@ fn failure(e: GenerateError) -> Failure {
 /// Runs `tenantless generate`: the volume guard, the run with a progress bar on stderr, and the
 /// summary on `out`.
 pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> CommandResult {
+    // Before the volume check, whose estimate loads the scenarios too.
+    crate::sink::without_huge_pages();
     let scenarios = if args.scenarios.is_empty() {
         vec![default_scenario()]
     } else {

@@ -5,13 +5,21 @@
 use crate::compress::Packer;
 use crate::manifest::LabelRecord;
 use crate::sim::{Event, Origin};
-use crate::tables::{self, RecordWriter};
+use crate::tables::{self, Category, RecordWriter};
 use chrono::{DateTime, Utc};
+use std::ops::Range;
 
-/// Events per chunk: enough to make handing a chunk between threads cheap, few enough that the
-/// chunks in flight stay a few megabytes (a rendered record is 1–2 KB). Shards split the event
-/// stream at the same boundaries, so changing it changes which shard writes which record.
-pub const CHUNK_EVENTS: usize = 2048;
+/// Events per chunk: enough to make handing a chunk between threads cheap (a chunk is a few
+/// milliseconds of rendering), few enough that the chunks in flight stay a few megabytes (a
+/// rendered record is 1–2 KB, an ARM deployment's up to 8 KB). Shards split the event stream at
+/// the same boundaries, so changing it changes which shard writes which record (a shard's
+/// manifest records it, so `merge` follows).
+pub const CHUNK_EVENTS: usize = 1024;
+
+/// How much a chunk's buffer grows by when a record does not fit. Not doubling: a buffer keeps
+/// its capacity for reuse, and doubling would leave one that once held 9 MB (a burst of
+/// deployments) with 16 MB, times every chunk in circulation.
+const GROWTH: usize = 1 << 20;
 
 /// A labelled record met while rendering: what its anomaly's ground truth needs.
 pub struct LabelHit {
@@ -28,14 +36,21 @@ pub struct Chunk<'t> {
     /// The chunk's place among the chunks this process renders (0, 1, 2, …).
     pub order: u64,
     events: Vec<(Event<'t>, Origin)>,
-    /// Per table, the NDJSON lines of its records, in event order (compressed once rendered, when
-    /// the run compresses).
-    pub lines: [Vec<u8>; 5],
+    /// The table of each event, by index: rendering goes table by table.
+    tables: Vec<u8>,
+    /// The NDJSON lines of the records, table after table in [`tables::Table::ALL`] order, each
+    /// table's in event order (each table's compressed once rendered, when the run compresses).
+    /// One buffer rather than one per table: a buffer keeps the capacity of the most it ever held,
+    /// and per-table buffers would each grow to a whole chunk's size (5× the memory) whenever a
+    /// chunk's events happen to be mostly one table's.
+    data: Vec<u8>,
+    /// Where each table's lines lie in `data`.
+    spans: [Range<usize>; 5],
     /// Per table, how many records the chunk holds.
     pub records: [u64; 5],
     /// Per table, the records' `_BilledSize` sum.
     pub billed: [u64; 5],
-    /// The labelled records, in event order.
+    /// The labelled records, table by table (their ground truth does not depend on the order).
     pub labels: Vec<LabelHit>,
 }
 
@@ -45,7 +60,9 @@ impl<'t> Chunk<'t> {
         Self {
             order: 0,
             events: Vec::with_capacity(CHUNK_EVENTS),
-            lines: Default::default(),
+            tables: Vec::with_capacity(CHUNK_EVENTS),
+            data: Vec::new(),
+            spans: Default::default(),
             records: [0; 5],
             billed: [0; 5],
             labels: Vec::new(),
@@ -65,33 +82,55 @@ impl<'t> Chunk<'t> {
     /// Renders (and drops) the events into per-table lines, then compresses each table's lines
     /// as `packer` says.
     pub fn render(&mut self, writer: &mut RecordWriter, packer: &mut Packer) -> std::io::Result<()> {
-        for (event, origin) in self.events.drain(..) {
-            let rendered = tables::render(&event, writer);
-            let i = rendered.table.index();
-            let lines = &mut self.lines[i];
-            lines.extend_from_slice(rendered.json.as_bytes());
-            lines.push(b'\n');
-            self.records[i] += 1;
-            self.billed[i] += rendered.billed_size;
-            if let Some(label) = origin.label() {
-                self.labels.push(LabelHit {
-                    label,
-                    time: event.time,
-                    record: LabelRecord::from(&rendered.key),
-                });
+        self.tables.clear();
+        self.tables
+            .extend(self.events.iter().map(|(e, _)| Category::of(e).table().index() as u8));
+        // Taken out while rendering borrows the rest; put back empty, keeping its capacity.
+        let mut events = std::mem::take(&mut self.events);
+        for table in 0..self.spans.len() {
+            let start = self.data.len();
+            for (i, (event, origin)) in events.iter().enumerate() {
+                if usize::from(self.tables[i]) == table {
+                    self.render_one(event, *origin, writer);
+                }
             }
+            self.spans[table] = start..self.data.len();
         }
-        // A table without records in this chunk gets no (empty) frame.
-        for lines in self.lines.iter_mut().filter(|l| !l.is_empty()) {
-            packer.pack(lines)?;
+        events.clear();
+        self.events = events;
+        packer.pack(&mut self.data, &mut self.spans)
+    }
+
+    fn render_one(&mut self, event: &Event<'t>, origin: Origin, writer: &mut RecordWriter) {
+        let rendered = tables::render(event, writer);
+        let i = rendered.table.index();
+        let needed = rendered.json.len() + 1;
+        if self.data.capacity() - self.data.len() < needed {
+            self.data.reserve_exact(needed.max(GROWTH));
         }
-        Ok(())
+        self.data.extend_from_slice(rendered.json.as_bytes());
+        self.data.push(b'\n');
+        self.records[i] += 1;
+        self.billed[i] += rendered.billed_size;
+        if let Some(label) = origin.label() {
+            self.labels.push(LabelHit {
+                label,
+                time: event.time,
+                record: LabelRecord::from(&rendered.key),
+            });
+        }
+    }
+
+    /// The rendered (and packed) lines of table `i`, in [`tables::Table::ALL`] order.
+    pub fn table_bytes(&self, i: usize) -> &[u8] {
+        &self.data[self.spans[i].clone()]
     }
 
     /// Empties the chunk for reuse, keeping its buffers' capacity.
     pub fn clear(&mut self) {
         self.events.clear();
-        self.lines.iter_mut().for_each(Vec::clear);
+        self.data.clear();
+        self.spans = Default::default();
         self.records = [0; 5];
         self.billed = [0; 5];
         self.labels.clear();

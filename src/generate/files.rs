@@ -45,7 +45,7 @@ impl<W: Write> TableFiles<W> {
     /// Appends a rendered chunk's records to the files and its counts to the stats.
     pub fn write(&mut self, chunk: &Chunk<'_>) -> std::io::Result<()> {
         for (i, file) in self.files.iter_mut().enumerate() {
-            file.write_all(&chunk.lines[i])?;
+            file.write_all(chunk.table_bytes(i))?;
             self.stats[i].records += chunk.records[i];
             self.stats[i].billed_bytes += chunk.billed[i];
         }
