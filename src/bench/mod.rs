@@ -3,6 +3,7 @@
 //! analytic estimate of the large tenant, and peak memory — measured on this machine.
 //! [`suite`] runs the parts asked for and renders their tables.
 
+pub mod baseline;
 pub mod dataset;
 pub mod error;
 pub mod machine;
@@ -77,13 +78,9 @@ pub fn generation(scenarios_dir: &Path, scratch: &Path, days: u32) -> Result<Vec
     let mut out = Vec::new();
     for d in [days, days * 3] {
         let threads = crate::generate::default_threads();
-        out.push(generate_large(
-            &large,
-            &scratch.join(format!("generate-{d}")),
-            d,
-            threads,
-            "written to disk",
-        )?);
+        let target = scratch.join(format!("generate-{d}"));
+        out.push(generate_large(&large, &target, d, threads, "written to disk, every core")?);
+        remove_dir(&target)?;
     }
     let exact = EstimateOptions {
         scenarios: vec![large.clone()],
@@ -189,23 +186,73 @@ fn dir_bytes(dir: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-/// Generation of `days` of tenant-large.yaml at 1 thread and at every core: records/s and MB/s
-/// written to disk, each against the render-only row (`estimate --exact`: simulate and serialize
-/// the same records, no I/O) that [`generation`] measures beside it.
-pub fn generation_threads(scenarios_dir: &Path, scratch: &Path, days: u32) -> Result<Vec<Measurement>, BenchError> {
-    let large = scenarios_dir.join("tenant-large.yaml");
-    let mut counts = vec![1, crate::generate::default_threads()];
-    counts.dedup();
-    counts
-        .into_iter()
-        .map(|threads| {
-            let target = scratch.join(format!("generate-threads-{threads}"));
-            generate_large(&large, &target, days, threads, &format!("--threads {threads}, written to disk"))
-        })
-        .collect()
+/// Generation at 1 thread and at every core, and the serialize-only limit of the same records.
+#[derive(Debug, Clone)]
+pub struct Scaling {
+    /// `generate --threads 1`.
+    pub one: Measurement,
+    /// `generate --threads N` with N every core, when there is more than one.
+    pub all: Option<(usize, Measurement)>,
+    /// The records `one` wrote, serialized alone ([`baseline::serialize_only`]).
+    pub serialize: Measurement,
 }
 
-/// Generates `days` of `large` into `target` on `threads` threads, measured, then removes it.
+impl Scaling {
+    /// The rows, in the order measured.
+    pub fn rows(&self) -> Vec<Measurement> {
+        let mut rows = vec![self.one.clone(), self.serialize.clone()];
+        rows.extend(self.all.iter().map(|(_, m)| m.clone()));
+        rows
+    }
+
+    /// The ratios that lead the section: generation per core against serializing alone, and
+    /// every core against one.
+    pub fn summary(&self) -> String {
+        let rate = |m: &Measurement| m.records as f64 / m.seconds;
+        let mut out = format!(
+            "- `generate --threads 1` runs at **{:.2}×** the serialize-only limit of the same records \
+             (issue 13's target: ≥ 0.9×)\n",
+            rate(&self.one) / rate(&self.serialize)
+        );
+        if let Some((threads, all)) = &self.all {
+            out.push_str(&format!(
+                "- `--threads {threads}` is **{:.2}×** `--threads 1` (target with 2 threads: ≥ 1.7×)\n",
+                rate(all) / rate(&self.one)
+            ));
+        }
+        out
+    }
+}
+
+/// Generates `days` of tenant-large.yaml at 1 thread, serializes the records it wrote alone, then
+/// generates them at every core: records/s and MB/s written to disk.
+pub fn generation_threads(scenarios_dir: &Path, scratch: &Path, days: u32) -> Result<Scaling, BenchError> {
+    let large = scenarios_dir.join("tenant-large.yaml");
+    let target = scratch.join("generate-threads-1");
+    let one = generate_large(&large, &target, days, 1, "--threads 1, written to disk")?;
+    let serialize = baseline::serialize_only(&target);
+    remove_dir(&target)?;
+    let threads = crate::generate::default_threads();
+    let all = if threads > 1 {
+        let target = scratch.join(format!("generate-threads-{threads}"));
+        let measured = generate_large(&large, &target, days, threads, &format!("--threads {threads}, written to disk"))?;
+        remove_dir(&target)?;
+        Some((threads, measured))
+    } else {
+        None
+    };
+    Ok(Scaling {
+        one,
+        all,
+        serialize: serialize?,
+    })
+}
+
+fn remove_dir(dir: &Path) -> Result<(), BenchError> {
+    std::fs::remove_dir_all(dir).map_err(|e| BenchError::io(dir, e))
+}
+
+/// Generates `days` of `large` into `target` on `threads` threads, measured; the caller removes it.
 fn generate_large(large: &Path, target: &Path, days: u32, threads: usize, how: &str) -> Result<Measurement, BenchError> {
     let options = GenerateOptions {
         scenarios: vec![large.to_owned()],
@@ -223,16 +270,14 @@ fn generate_large(large: &Path, target: &Path, days: u32, threads: usize, how: &
     let start = Instant::now();
     let manifest =
         crate::generate::generate_with(&options, run, |_| {}).map_err(|e| BenchError::step("generating tenant-large.yaml", e))?;
-    let measured = Measurement {
+    Ok(Measurement {
         name: "generate".into(),
         detail: format!("tenant-large.yaml, {days} day(s), {how}"),
         seconds: start.elapsed().as_secs_f64(),
         records: manifest.tables.values().map(|t| t.records).sum(),
         bytes: manifest.tables.values().map(|t| t.bytes).sum(),
         peak_rss_mib: peak_rss_mib(),
-    };
-    std::fs::remove_dir_all(target).map_err(|e| BenchError::io(target, e))?;
-    Ok(measured)
+    })
 }
 
 /// A scratch directory for the benchmark's output, removed afterwards by the caller.

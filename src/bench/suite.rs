@@ -64,9 +64,10 @@ pub fn run(options: &SuiteOptions, note: &mut dyn FnMut(&str)) -> Result<String,
     // then verify, whose child would inherit that peak in its ru_maxrss (see process::own_peak_kib).
     let generation = if wants(Part::Generate) {
         note("generate: tenant-large.yaml, generation, rendering and estimation");
-        let mut rows = super::generation(&options.scenarios, &options.scratch, options.days)?;
-        rows.extend(super::generation_threads(&options.scenarios, &options.scratch, options.days)?);
-        Some(rows)
+        let scaling = super::generation_threads(&options.scenarios, &options.scratch, options.days)?;
+        let mut rows = scaling.rows();
+        rows.extend(super::generation(&options.scenarios, &options.scratch, options.days)?);
+        Some((scaling.summary(), rows))
     } else {
         None
     };
@@ -102,8 +103,10 @@ pub fn run(options: &SuiteOptions, note: &mut dyn FnMut(&str)) -> Result<String,
         out.push_str("\n## verify\n\n");
         out.push_str(&verify::table(&run, &options.rules));
     }
-    if let Some(rows) = generation {
+    if let Some((summary, rows)) = generation {
         out.push_str("\n## generate\n\n");
+        out.push_str(&summary);
+        out.push('\n');
         out.push_str(&measurement_table(&rows));
     }
     Ok(out)
