@@ -150,7 +150,7 @@ impl RecordWriter {
 pub fn escape_into(out: &mut String, value: &str) {
     out.push('"');
     let bytes = value.as_bytes();
-    if !bytes.iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20) {
+    if !needs_escape(bytes) {
         out.push_str(value);
         out.push('"');
         return;
@@ -179,10 +179,53 @@ pub fn escape_into(out: &mut String, value: &str) {
     out.push('"');
 }
 
+/// Whether `bytes` holds a `"`, a `\\` or a control character, eight bytes at a time: the scan
+/// was a tenth of generation's profile byte by byte, and almost every value has none.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Exact for "some byte is zero" (the classic test), and `x - 0x20 * ONES` for "some byte is
+    // below 0x20", both with the high bit of the input masked out by `!word`.
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in chunks.by_ref() {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let control = word.wrapping_sub(0x20 * ONES) & !word & HIGH != 0;
+        if control || has_zero(word ^ (b'"' as u64 * ONES)) || has_zero(word ^ (b'\\' as u64 * ONES)) {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| b == b'"' || b == b'\\' || b < 0x20)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    proptest::proptest! {
+        /// The word-at-a-time scan answers as the byte-by-byte one does, on any text.
+        #[test]
+        fn the_escape_scan_agrees_with_a_byte_by_byte_one(text in "(?s).{0,40}", ascii in "[ -~\\x00-\\x1f]{0,40}") {
+            for value in [&text, &ascii] {
+                let naive = value.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20);
+                proptest::prop_assert_eq!(needs_escape(value.as_bytes()), naive, "{:?}", value);
+            }
+        }
+    }
+
+    #[test]
+    fn the_escape_scan_sees_each_special_byte_at_every_position() {
+        for special in [b'"', b'\\', b'\n', 0x00, 0x1f] {
+            for at in 0..20 {
+                let mut bytes = vec![b'a'; 20];
+                bytes[at] = special;
+                assert!(needs_escape(&bytes), "{special:#x} at {at}");
+            }
+        }
+        // Neighbours of the special bytes need nothing: ' ', '!', '#', '[', ']', DEL, UTF-8.
+        assert!(!needs_escape("  !#[]\x7f é €𝄞 aaaaaaaaaaaaaaa".as_bytes()));
+    }
 
     #[test]
     fn records_are_valid_json_and_bill_values_but_not_excluded_columns() {
