@@ -1,7 +1,7 @@
 //! `generate`: scenarios → simulation → five NDJSON tables + manifest, written atomically.
 
 use crate::compress::Compression;
-use crate::estimate::{DEFAULT_PRICE_PER_GB, EstimateError, EstimateOptions};
+use crate::estimate::{EstimateError, EstimateOptions};
 use crate::ids::IdSource;
 use crate::manifest::{IdentityEntry, Label, MANIFEST_FILE, Manifest, ScenarioEntry, TOOL_NAME, TableStats, TimeRange};
 use crate::scenario::{self, LoadedScenario, ScenarioError};
@@ -148,11 +148,8 @@ pub fn check_volume(options: &GenerateOptions, max_bytes: u64) -> Result<f64, Ge
         scenarios: options.scenarios.clone(),
         seed: options.seed,
         days: options.days,
-        price_per_gb: DEFAULT_PRICE_PER_GB,
-        free_gb_per_day: 0.0,
-        exact: false,
-        categories: Vec::new(),
         background: options.background,
+        ..EstimateOptions::default()
     })
     .map_err(|e| match e {
         EstimateError::Load(e) => e,

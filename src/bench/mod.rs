@@ -86,11 +86,8 @@ pub fn generation(scenarios_dir: &Path, scratch: &Path, days: u32) -> Result<Vec
         scenarios: vec![large.clone()],
         seed: DEFAULT_SEED,
         days: Some(days),
-        price_per_gb: 2.3,
-        free_gb_per_day: 0.0,
         exact: true,
-        categories: vec![],
-        background: None,
+        ..EstimateOptions::default()
     };
     let (elapsed, e) = best_of(1, || estimate(&exact));
     let e = e.map_err(|e| BenchError::step("estimating tenant-large.yaml", e))?;

@@ -2,9 +2,10 @@
 
 use super::exit::{CommandResult, Failure, Outcome, emit};
 use super::parse_background;
-use crate::estimate::{
-    DEFAULT_PRICE_PER_GB, EstimateError, EstimateOptions, chart, estimate_with_progress, parse_category, report::Report,
-};
+use crate::estimate::cost::CostChoices;
+use crate::estimate::plans::parse_plan;
+use crate::estimate::prices::Plan;
+use crate::estimate::{EstimateError, EstimateOptions, chart, estimate_with_progress, parse_category, report::Report};
 use crate::generate::DEFAULT_SEED;
 use crate::scenario::model::BackgroundLevel;
 use crate::tables::Category;
@@ -37,12 +38,29 @@ pub struct EstimateArgs {
     /// (default: each scenario's `background`, itself `small` by default).
     #[arg(long, value_parser = parse_background)]
     pub background: Option<BackgroundLevel>,
-    /// Price per billed GB (10^9 bytes), USD. Default: 2.30, pay-as-you-go Analytics Logs, 2026.
-    #[arg(long, default_value_t = DEFAULT_PRICE_PER_GB, allow_negative_numbers = true)]
-    pub price_per_gb: f64,
-    /// Free ingestion allowance per day, GB, subtracted from the monthly total.
-    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
-    pub free_gb_per_day: f64,
+    /// The price file: per-GB prices per plan, commitment tiers, Sentinel, retention and which
+    /// plans each table may use, each with its source and date (default: the bundled
+    /// prices/azure-monitor.yaml).
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// A table's plan (repeatable): TABLE=analytics|basic|auxiliary; refused where Microsoft's
+    /// table feature list does not allow it. Other tables stay on analytics.
+    #[arg(long = "plan", value_name = "TABLE=PLAN", value_parser = parse_plan_arg)]
+    pub plans: Vec<(String, Plan)>,
+    /// Total retention in days: the cost of keeping data beyond the free days (31, or 90 with
+    /// Sentinel; 30 for Basic and Auxiliary).
+    #[arg(long, value_name = "DAYS")]
+    pub retention_days: Option<u32>,
+    /// Rule files or folders (as for verify): lists the rules a `--plan` off analytics would
+    /// disable.
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Pay-as-you-go Analytics price per billed GB (10^9 bytes), replacing the price file's.
+    #[arg(long, allow_negative_numbers = true)]
+    pub price_per_gb: Option<f64>,
+    /// Free Analytics ingestion per day, GB, replacing the price file's allowance.
+    #[arg(long, allow_negative_numbers = true)]
+    pub free_gb_per_day: Option<f64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -60,14 +78,24 @@ pub struct EstimateArgs {
     pub seed: u64,
 }
 
+fn parse_plan_arg(text: &str) -> Result<(String, Plan), String> {
+    parse_plan(text).map_err(|e| e.to_string())
+}
+
 /// Runs `tenantless estimate`: prints the report to `out` and writes the chart, if asked for.
 pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> CommandResult {
     let options = EstimateOptions {
         scenarios: args.scenarios.clone(),
         seed: args.seed,
         days: args.days,
-        price_per_gb: args.price_per_gb,
-        free_gb_per_day: args.free_gb_per_day,
+        prices: args.prices.clone(),
+        choices: CostChoices {
+            plans: args.plans.iter().cloned().collect(),
+            retention_days: args.retention_days,
+            analytics_per_gb: args.price_per_gb,
+            free_gb_per_day: args.free_gb_per_day,
+        },
+        rules: args.rules.clone(),
         exact: args.exact,
         categories: args.categories.clone(),
         background: args.background,

@@ -5,7 +5,11 @@
 pub mod analytic;
 mod cached;
 pub mod chart;
+pub mod cost;
+mod cost_table;
 pub mod exact;
+pub mod plans;
+pub mod prices;
 pub mod report;
 pub mod volume;
 
@@ -18,12 +22,6 @@ use chrono::{DateTime, TimeDelta, Utc};
 use std::path::PathBuf;
 use volume::{Contributor, Volume};
 
-/// Default price of Analytics Logs ingestion, USD per GB (10^9 bytes): the pay-as-you-go figure
-/// quoted for 2026 by monitoringcost.com ("Azure Monitor cost 2026"), as recorded in
-/// ../shared/reference/azure-logs.md §4.2. Prices vary by region and commitment tier: override it.
-pub const DEFAULT_PRICE_PER_GB: f64 = 2.30;
-/// The date that default price was read.
-pub const DEFAULT_PRICE_DATE: &str = "2026";
 /// Days in an average month (365.25 / 12), for per-month figures.
 pub const DAYS_PER_MONTH: f64 = 30.4375;
 
@@ -36,16 +34,35 @@ pub struct EstimateOptions {
     pub seed: u64,
     /// Horizon in days from each scenario's start; default: the longest scenario period.
     pub days: Option<u32>,
-    /// USD per billed GB (10^9 bytes); must be finite and not negative.
-    pub price_per_gb: f64,
-    /// Free ingestion allowance, billed GB per day, subtracted before the monthly cost.
-    pub free_gb_per_day: f64,
+    /// The price file (`--prices`); `None`: the bundled one.
+    pub prices: Option<PathBuf>,
+    /// Plans, retention and price overrides.
+    pub choices: cost::CostChoices,
+    /// Rule files and folders whose rules a plan change could disable (`--rules`).
+    pub rules: Vec<PathBuf>,
     /// Generate every record (without writing) instead of the analytic estimate.
     pub exact: bool,
     /// Only report these categories (all when empty).
     pub categories: Vec<Category>,
     /// Overrides every scenario's `background` level.
     pub background: Option<crate::scenario::model::BackgroundLevel>,
+}
+
+impl Default for EstimateOptions {
+    /// No scenario yet; the default seed, the bundled prices, every table on Analytics.
+    fn default() -> Self {
+        Self {
+            scenarios: Vec::new(),
+            seed: crate::generate::DEFAULT_SEED,
+            days: None,
+            prices: None,
+            choices: cost::CostChoices::default(),
+            rules: Vec::new(),
+            exact: false,
+            categories: Vec::new(),
+            background: None,
+        }
+    }
 }
 
 /// Why an estimate could not be made.
@@ -60,6 +77,15 @@ pub enum EstimateError {
     /// The free allowance is negative or not finite.
     #[error("--free-gb-per-day must be a finite number >= 0, not {0}")]
     FreeAllowance(f64),
+    /// The price file could not be read or is wrong.
+    #[error("{0}")]
+    Prices(crate::verify::error::FileError),
+    /// A `--plan` the table may not use.
+    #[error("{0}")]
+    Plan(#[from] plans::PlanError),
+    /// A `--rules` file or folder could not be read.
+    #[error("{0}")]
+    Rules(String),
     /// The exact count's simulation failed.
     #[error("simulating: {0}")]
     Io(#[from] std::io::Error),
@@ -74,10 +100,14 @@ pub struct Estimate {
     pub start: DateTime<Utc>,
     /// Rows and billed bytes by day, category, identity and workload.
     pub volume: Volume,
-    /// USD per billed GB (10^9 bytes), as given.
-    pub price_per_gb: f64,
-    /// Free billed GB per day, as given.
-    pub free_gb_per_day: f64,
+    /// The price file used.
+    pub prices: prices::Prices,
+    /// Plans, retention and price overrides, as given.
+    pub choices: cost::CostChoices,
+    /// The rules of `--rules` that the chosen plans would disable.
+    pub disabled_rules: Vec<plans::DisabledRule>,
+    /// How many rules `--rules` gave.
+    pub rules_checked: usize,
     /// True for the exact count, false for the analytic estimate.
     pub exact: bool,
     /// The categories to report: those asked for, or all of them.
@@ -106,12 +136,21 @@ pub fn estimate(options: &EstimateOptions) -> Result<Estimate, EstimateError> {
 /// [`estimate`], telling `progress` the fraction of the horizon simulated so far (rising from 0 to
 /// 1) when the count is exact: that one takes as long as `generate`.
 pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f64)) -> Result<Estimate, EstimateError> {
-    if !options.price_per_gb.is_finite() || options.price_per_gb < 0.0 {
-        return Err(EstimateError::Price(options.price_per_gb));
+    let choices = &options.choices;
+    if let Some(price) = choices.analytics_per_gb.filter(|p| !p.is_finite() || *p < 0.0) {
+        return Err(EstimateError::Price(price));
     }
-    if !options.free_gb_per_day.is_finite() || options.free_gb_per_day < 0.0 {
-        return Err(EstimateError::FreeAllowance(options.free_gb_per_day));
+    if let Some(free) = choices.free_gb_per_day.filter(|f| !f.is_finite() || *f < 0.0) {
+        return Err(EstimateError::FreeAllowance(free));
     }
+    let prices = match &options.prices {
+        Some(path) => prices::Prices::load(path),
+        None => prices::Prices::bundled(),
+    }
+    .map_err(EstimateError::Prices)?;
+    plans::check(&prices, &choices.plans)?;
+    let rules = load_rules(&options.rules)?;
+    let disabled_rules = plans::disabled_rules(&rules, &choices.plans);
     let ids = IdSource::new(options.seed);
     // The exact count simulates every identity; the analytic estimate needs only how many there are.
     let members = if options.exact { Members::All } else { Members::Representatives };
@@ -137,8 +176,10 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
         scenarios: tenants.iter().map(|t| t.scenario.clone()).collect(),
         start,
         volume,
-        price_per_gb: options.price_per_gb,
-        free_gb_per_day: options.free_gb_per_day,
+        prices,
+        choices: choices.clone(),
+        disabled_rules,
+        rules_checked: rules.len(),
         exact: options.exact,
         categories: if options.categories.is_empty() {
             Category::ALL.to_vec()
@@ -146,6 +187,18 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
             options.categories.clone()
         },
     })
+}
+
+/// The rules under `paths` (as `verify --rules` finds them; correlations are not analytic rules).
+fn load_rules(paths: &[PathBuf]) -> Result<Vec<crate::verify::rule::Rule>, EstimateError> {
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (files, _correlations) = crate::verify::discover(paths).map_err(EstimateError::Rules)?;
+    files
+        .iter()
+        .map(|f| crate::verify::rule::load(f).map_err(|e| EstimateError::Rules(e.to_string())))
+        .collect()
 }
 
 /// Loads each scenario with its populations resolved as `members` says; `days` replaces each period

@@ -1,8 +1,10 @@
 //! Turns an [`Estimate`] into figures per category, table and contributor, and prints them as an
 //! aligned table, JSON or CSV.
 
+use super::cost::{self, Costs, TableVolume};
+use super::plans::DisabledRule;
 use super::volume::{Cell, Contributor};
-use super::{DAYS_PER_MONTH, DEFAULT_PRICE_DATE, Estimate};
+use super::{DAYS_PER_MONTH, Estimate};
 use crate::tables::{Category, Table};
 use serde::Serialize;
 use std::fmt::Write;
@@ -71,12 +73,18 @@ pub struct Report {
     pub days: usize,
     /// `analytic` or `exact`.
     pub mode: &'static str,
-    /// USD per billed GB (10^9 bytes).
+    /// Analytics pay-as-you-go price per billed GB (10^9 bytes), which the per-line costs use.
     pub price_per_gb: f64,
-    /// Where the price comes from: the default's source, or `--price-per-gb`.
+    /// Where the price comes from: the price file's figure and source, or `--price-per-gb`.
     pub price_note: String,
     /// Free billed GB per day.
     pub free_gb_per_day: f64,
+    /// Plans, tiers, Sentinel and retention, priced from the price file.
+    pub costs: Costs,
+    /// The rules of `--rules` the chosen plans would disable.
+    pub disabled_rules: Vec<DisabledRule>,
+    /// How many rules `--rules` gave.
+    pub rules_checked: usize,
     /// One line per selected category.
     pub categories: Vec<Line>,
     /// One line per table the selected categories land in.
@@ -168,11 +176,27 @@ impl Report {
     pub fn new(e: &Estimate) -> Self {
         let v = &e.volume;
         let days = v.days() as f64;
-        let price = e.price_per_gb;
+        let file_price = &e.prices.book.ingestion.analytics;
+        let price = e.choices.analytics_per_gb.unwrap_or(file_price.per_gb);
+        // Each line at its table's plan: Analytics pay-as-you-go unless `--plan` moved it.
+        let price_of = |table: &str| match e.choices.plans.get(table) {
+            Some(&plan) if plan != super::prices::Plan::Analytics => e.prices.ingestion(plan).per_gb,
+            _ => price,
+        };
         let categories: Vec<Line> = e
             .categories
             .iter()
-            .map(|c| line(c.name(), c.table().name(), c.table().billable(), v.category_total(*c), days, price))
+            .map(|c| {
+                let table = c.table();
+                line(
+                    c.name(),
+                    table.name(),
+                    table.billable(),
+                    v.category_total(*c),
+                    days,
+                    price_of(table.name()),
+                )
+            })
             .collect();
         let tables: Vec<Line> = Table::ALL
             .iter()
@@ -183,14 +207,23 @@ impl Report {
                     .iter()
                     .filter(|c| c.table() == *t)
                     .fold(Cell::default(), |acc, c| acc.plus(v.category_total(*c)));
-                line(t.name(), t.name(), t.billable(), cell, days, price)
+                line(t.name(), t.name(), t.billable(), cell, days, price_of(t.name()))
             })
             .collect();
+        let volumes: Vec<TableVolume<'_>> = tables
+            .iter()
+            .map(|l| TableVolume {
+                table: &l.name,
+                gb_per_day: l.gb_per_day,
+                billable: l.billable,
+            })
+            .collect();
+        let costs = cost::costs(&e.prices, &volumes, &e.choices);
         let total_cell = e.categories.iter().fold(Cell::default(), |acc, c| acc.plus(v.category_total(*c)));
         let mut total = line("total", "", true, total_cell, days, price);
         total.cost_per_month = categories.iter().map(|l| l.cost_per_month).sum();
-        let billable_gb_per_day: f64 = categories.iter().filter(|l| l.billable).map(|l| l.gb_per_day).sum();
-        let cost_per_month_after_allowance = (billable_gb_per_day - e.free_gb_per_day).max(0.0) * DAYS_PER_MONTH * price;
+        // Pay-as-you-go with the allowance taken off the Analytics volume, plus the other plans.
+        let cost_per_month_after_allowance = costs.options[0].log_analytics_per_month + costs.other_plans_per_month;
         let (top_signin_share, top_signin_identities) = top_signin_share(&v.identities);
         let daily = (0..v.days())
             .map(|d| Day {
@@ -216,12 +249,21 @@ impl Report {
             days: v.days(),
             mode: if e.exact { "exact" } else { "analytic" },
             price_per_gb: price,
-            price_note: if (price - super::DEFAULT_PRICE_PER_GB).abs() < f64::EPSILON {
-                format!("default pay-as-you-go Analytics Logs price ({DEFAULT_PRICE_DATE}); override with --price-per-gb")
-            } else {
-                "given with --price-per-gb".to_owned()
+            price_note: match e.choices.analytics_per_gb {
+                Some(_) => "given with --price-per-gb".to_owned(),
+                None => format!(
+                    "pay-as-you-go Analytics, {} {}, {}",
+                    e.prices.path.display(),
+                    e.prices.book.region,
+                    e.prices
+                        .source(&file_price.source)
+                        .map_or(file_price.source.as_str(), |s| s.date.as_str())
+                ),
             },
-            free_gb_per_day: e.free_gb_per_day,
+            free_gb_per_day: costs.free_gb_per_day,
+            costs,
+            disabled_rules: e.disabled_rules.clone(),
+            rules_checked: e.rules_checked,
             top_identities: top(&v.identities, days, total_cell.rows),
             top_workloads: top(&v.workloads, days, total_cell.rows),
             categories,
@@ -239,7 +281,7 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "estimate for {} over {} day(s) from {} ({}; ${:.2}/GB: {}; free {} GB/day)",
+            "estimate for {} over {} day(s) from {} ({}; ${:.2}/GB: {}; free {:.3} GB/day)",
             self.scenarios.join(", "),
             self.days,
             &self.start[..10],
@@ -277,6 +319,7 @@ impl Report {
             "cost per month after the free allowance: ${:.2}",
             self.cost_per_month_after_allowance
         );
+        super::cost_table::render(&mut out, &self.costs, &self.disabled_rules, self.rules_checked > 0);
         if !self.top_identities.is_empty() {
             let _ = writeln!(
                 out,

@@ -16,11 +16,8 @@ fn options(path: PathBuf, days: Option<u32>, exact: bool) -> EstimateOptions {
         scenarios: vec![path],
         seed: DEFAULT_SEED,
         days,
-        price_per_gb: 2.3,
-        free_gb_per_day: 0.0,
         exact,
-        categories: vec![],
-        background: None,
+        ..EstimateOptions::default()
     }
 }
 
@@ -227,11 +224,9 @@ fn every_category_is_reported_even_when_zero() {
 #[test]
 fn activity_is_priced_at_zero_and_cost_follows_the_price() {
     let seed = scenario("tenant-small.yaml");
-    let e = estimate(&EstimateOptions {
-        price_per_gb: 10.0,
-        ..options(seed, None, false)
-    })
-    .unwrap();
+    let mut options = options(seed, None, false);
+    options.choices.analytics_per_gb = Some(10.0);
+    let e = estimate(&options).unwrap();
     let report = Report::new(&e);
     let activity = report.tables.iter().find(|l| l.name == "AzureActivity").unwrap();
     assert!(activity.gb_per_day > 0.0);
@@ -251,6 +246,26 @@ fn bad_options_are_refused_with_clear_errors() {
         (vec!["estimate", seed, "--category", "SignInz"], "unknown category `SignInz`"),
         (vec!["estimate", seed, "--format", "xml"], "invalid value 'xml'"),
         (vec!["estimate", "no-such-file.yaml"], "cannot read the scenario"),
+        // Microsoft's table feature list, as the bundled price file dates it.
+        (
+            vec!["estimate", seed, "--plan", "AuditLogs=basic"],
+            "AuditLogs cannot use the basic plan",
+        ),
+        (
+            vec!["estimate", seed, "--plan", "AzureActivity=auxiliary"],
+            "AzureActivity cannot use the auxiliary plan",
+        ),
+        (
+            vec!["estimate", seed, "--plan", "AzureDiagnostics=basic"],
+            "allows analytics for it",
+        ),
+        (vec!["estimate", seed, "--plan", "AuditLogs"], "write TABLE=PLAN"),
+        (
+            vec!["estimate", seed, "--plan", "SigninLogs=basic"],
+            "simulates no table `SigninLogs`",
+        ),
+        (vec!["estimate", seed, "--prices", "no-such-prices.yaml"], "no-such-prices.yaml"),
+        (vec!["estimate", seed, "--rules", "no-such-rules"], "no-such-rules"),
     ] {
         let out = tenantless(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -291,4 +306,82 @@ fn category_filter_and_chart() {
     );
     assert_eq!(svg.matches("<rect x=").count(), 7, "one bar segment per day for the one table");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A user's own price file replaces the bundled one; a wrong one is a located error.
+#[test]
+fn a_price_file_of_ones_own_prices_the_estimate() {
+    let dir = temp_dir("prices");
+    let bundled = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("prices/azure-monitor.yaml")).unwrap();
+    let own = dir.join("my-prices.yaml");
+    std::fs::write(&own, bundled.replacen("analytics: { per_gb: 2.30", "analytics: { per_gb: 4.00", 1)).unwrap();
+    let mut options = options(scenario("tenant-small.yaml"), None, false);
+    options.prices = Some(own.clone());
+    let report = Report::new(&estimate(&options).unwrap());
+    assert_eq!(report.price_per_gb, 4.0);
+    let sp = report.tables.iter().find(|l| l.name == "AADServicePrincipalSignInLogs").unwrap();
+    assert!((sp.cost_per_month - sp.gb_per_day * 30.4375 * 4.0).abs() < 1e-9);
+    assert!(report.costs.price_file.contains("my-prices.yaml"), "{}", report.costs.price_file);
+
+    std::fs::write(&own, bundled.replacen("currency: USD", "currency: [USD", 1)).unwrap();
+    let error = estimate(&options).unwrap_err().to_string();
+    assert!(error.contains("my-prices.yaml:"), "{error}");
+}
+
+/// Moving AuditLogs to Auxiliary keeps its rows but takes them out of the Analytics volume the
+/// tiers price, and names the bundled rules that join with AuditLogs.
+#[test]
+fn a_plan_change_reprices_its_table_and_names_the_rules_it_disables() {
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let seed = scenario("seed.yaml");
+    let out = tenantless(&[
+        "estimate",
+        seed.to_str().unwrap(),
+        "--plan",
+        "AuditLogs=auxiliary",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let costs = &report["costs"];
+    let audit = costs["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "AuditLogs")
+        .unwrap();
+    assert_eq!(audit["plan"], "auxiliary");
+    let analytics: f64 = costs["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["plan"] == "analytics" && t["billable"] == true)
+        .map(|t| t["gb_per_day"].as_f64().unwrap())
+        .sum();
+    assert!((costs["analytics_gb_per_day"].as_f64().unwrap() - analytics).abs() < 1e-12);
+    let disabled: Vec<&str> = report["disabled_rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        disabled.iter().any(|p| p.ends_with("seed-credential-added-to-active-sp.yaml")),
+        "{disabled:?}"
+    );
+    assert!(!disabled.iter().any(|p| p.ends_with("seed-failed-signins.yaml")), "{disabled:?}");
+    let text = tenantless(&[
+        "estimate",
+        seed.to_str().unwrap(),
+        "--plan",
+        "AuditLogs=auxiliary",
+        "--rules",
+        rules.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("would stop running as Sentinel analytic rules"), "{text}");
+    assert!(text.contains("cheapest: pay-as-you-go"), "{text}");
 }
