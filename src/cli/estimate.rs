@@ -23,6 +23,9 @@ pub enum Format {
     Json,
     /// One row per category and table, plus the total.
     Csv,
+    /// NDJSON rows shaped like Log Analytics' `Usage` table, one per table and day: save them as
+    /// `DIR/Usage.jsonl` and run your usage queries with `tenantless query --data DIR`.
+    Usage,
 }
 
 /// Arguments of `tenantless estimate`.
@@ -123,6 +126,7 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> CommandResult {
         Format::Table => emit(out, report.to_table())?,
         Format::Json => emit(out, format_args!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()))?,
         Format::Csv => emit(out, report.to_csv())?,
+        Format::Usage => emit(out, crate::estimate::usage::ndjson(&report))?,
     }
     if let Some(path) = &args.chart {
         std::fs::write(path, chart::svg(&report)).map_err(|e| Failure::Run(format!("writing the chart to {}: {e}", path.display())))?;

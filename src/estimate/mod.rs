@@ -11,6 +11,7 @@ pub mod exact;
 pub mod plans;
 pub mod prices;
 pub mod report;
+pub mod usage;
 pub mod volume;
 
 use crate::generate::GenerateError;

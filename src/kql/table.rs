@@ -159,6 +159,7 @@ const SCHEMAS: &[&str] = &[
     include_str!("../../schemas/AuditLogs.json"),
     include_str!("../../schemas/AzureActivity.json"),
     include_str!("../../schemas/AzureDiagnostics.json"),
+    include_str!("../../schemas/Usage.json"),
 ];
 
 /// The declared columns of a known table, or None for unknown tables. Parsed once: every chunk

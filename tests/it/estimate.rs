@@ -385,3 +385,34 @@ fn a_plan_change_reprices_its_table_and_names_the_rules_it_disables() {
     assert!(text.contains("would stop running as Sentinel analytic rules"), "{text}");
     assert!(text.contains("cheapest: pay-as-you-go"), "{text}");
 }
+
+/// `--format usage` rows add up to the table report, and a usage query people run on a real
+/// workspace (billable GB per table) runs unchanged on them.
+#[test]
+fn usage_rows_total_the_table_report_and_answer_usage_queries() {
+    let small = scenario("tenant-small.yaml");
+    let usage = tenantless(&["estimate", small.to_str().unwrap(), "--format", "usage"]);
+    assert!(usage.status.success(), "{}", String::from_utf8_lossy(&usage.stderr));
+    let report = Report::new(&estimate(&options(small.clone(), None, false)).unwrap());
+    let dir = temp_dir("usage");
+    std::fs::write(dir.join("Usage.jsonl"), &usage.stdout).unwrap();
+    let query = "Usage | where IsBillable == true | summarize BillableDataGB = sum(Quantity) / 1000 by DataType | order by DataType asc";
+    let out = tenantless(&["query", "--data", dir.to_str().unwrap(), "--format", "json", query]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let billable: Vec<_> = report.tables.iter().filter(|t| t.billable).collect();
+    assert_eq!(rows.len(), billable.len(), "{rows:?}");
+    for table in billable {
+        let row = rows.iter().find(|r| r["DataType"] == table.name.as_str()).unwrap();
+        let gb = row["BillableDataGB"].as_f64().unwrap();
+        let expected = table.gb_per_day * report.days as f64;
+        assert!(
+            (gb - expected).abs() < 1e-9 * expected.max(1.0),
+            "{}: {gb} vs {expected}",
+            table.name
+        );
+    }
+}
