@@ -58,6 +58,12 @@ pub struct EstimateArgs {
     /// disable.
     #[arg(long = "rules", value_name = "PATH")]
     pub rules: Vec<PathBuf>,
+    /// An ingestion-time transformation to measure (repeatable): TABLE=FILE.kql, a `source | …`
+    /// text as in a data collection rule's transformKql. tenantless runs it over the simulated
+    /// records of the horizon (use --days for a large tenant) and reports GB in, kept and dropped
+    /// and the processing charge.
+    #[arg(long = "transform", value_name = "TABLE=FILE.kql", value_parser = parse_transform_arg)]
+    pub transforms: Vec<(String, PathBuf)>,
     /// Pay-as-you-go Analytics price per billed GB (10^9 bytes), replacing the price file's.
     #[arg(long, allow_negative_numbers = true)]
     pub price_per_gb: Option<f64>,
@@ -81,6 +87,10 @@ pub struct EstimateArgs {
     pub seed: u64,
 }
 
+fn parse_transform_arg(text: &str) -> Result<(String, PathBuf), String> {
+    crate::estimate::transform::parse_transform(text).map_err(|e| e.to_string())
+}
+
 fn parse_plan_arg(text: &str) -> Result<(String, Plan), String> {
     parse_plan(text).map_err(|e| e.to_string())
 }
@@ -99,6 +109,7 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> CommandResult {
             free_gb_per_day: args.free_gb_per_day,
         },
         rules: args.rules.clone(),
+        transforms: args.transforms.clone(),
         exact: args.exact,
         categories: args.categories.clone(),
         background: args.background,

@@ -97,3 +97,39 @@ fn render_disabled(out: &mut String, disabled: &[DisabledRule], rules_given: boo
         let _ = writeln!(out, "  {} ({}): {}", d.rule, d.path, tables.join(", "));
     }
 }
+
+/// Appends what each `--transform` keeps, drops and costs.
+pub fn render_transforms(out: &mut String, lines: &[super::transform::TransformLine], currency: &str) {
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\ningestion-time transformations (run by tenantless over the simulated records):"
+    );
+    for l in lines {
+        let processing = match l.processing_per_month {
+            Some(cost) => format!("{cost:.2} {currency}/month"),
+            None => "unpriced: the price file has no processing price".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "  {} ({}, {}): {:.6} GB/day in, {:.6} kept, {:.6} dropped ({:.1}% of rows kept); saves {currency} {:.2}/month of ingestion; \
+             processing charged on {:.6} GB/day ({:.6} with Sentinel), {processing}",
+            l.table,
+            l.file,
+            l.plan,
+            l.gb_in_per_day,
+            l.gb_kept_per_day,
+            l.gb_dropped_per_day,
+            if l.rows_in_per_day > 0.0 {
+                l.rows_kept_per_day / l.rows_in_per_day * 100.0
+            } else {
+                0.0
+            },
+            l.ingestion_saved_per_month,
+            l.processing_gb_per_day,
+            l.processing_gb_per_day_with_sentinel
+        );
+    }
+}

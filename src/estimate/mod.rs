@@ -11,6 +11,7 @@ pub mod exact;
 pub mod plans;
 pub mod prices;
 pub mod report;
+pub mod transform;
 pub mod usage;
 pub mod volume;
 
@@ -41,6 +42,8 @@ pub struct EstimateOptions {
     pub choices: cost::CostChoices,
     /// Rule files and folders whose rules a plan change could disable (`--rules`).
     pub rules: Vec<PathBuf>,
+    /// Ingestion-time transformations to measure (`--transform TABLE=FILE.kql`).
+    pub transforms: Vec<(String, PathBuf)>,
     /// Generate every record (without writing) instead of the analytic estimate.
     pub exact: bool,
     /// Only report these categories (all when empty).
@@ -59,6 +62,7 @@ impl Default for EstimateOptions {
             prices: None,
             choices: cost::CostChoices::default(),
             rules: Vec::new(),
+            transforms: Vec::new(),
             exact: false,
             categories: Vec::new(),
             background: None,
@@ -84,6 +88,9 @@ pub enum EstimateError {
     /// A `--plan` the table may not use.
     #[error("{0}")]
     Plan(#[from] plans::PlanError),
+    /// A `--transform` that cannot be measured.
+    #[error("{0}")]
+    Transform(#[from] transform::TransformError),
     /// A `--rules` file or folder could not be read.
     #[error("{0}")]
     Rules(String),
@@ -109,6 +116,8 @@ pub struct Estimate {
     pub disabled_rules: Vec<plans::DisabledRule>,
     /// How many rules `--rules` gave.
     pub rules_checked: usize,
+    /// Each `--transform` and what it did to the simulated records of the horizon.
+    pub transforms: Vec<(transform::Transform, transform::Measured)>,
     /// True for the exact count, false for the analytic estimate.
     pub exact: bool,
     /// The categories to report: those asked for, or all of them.
@@ -152,6 +161,7 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
     plans::check(&prices, &choices.plans)?;
     let rules = load_rules(&options.rules)?;
     let disabled_rules = plans::disabled_rules(&rules, &choices.plans);
+    let transforms = transform::load(&prices, &options.transforms)?;
     let ids = IdSource::new(options.seed);
     // The exact count simulates every identity; the analytic estimate needs only how many there are.
     let members = if options.exact { Members::All } else { Members::Representatives };
@@ -173,6 +183,7 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
     } else {
         analytic::Analytic::new(ids, &tenants).run(&mut volume, start);
     }
+    let measured = measure_transforms(options, ids, &tenants, &transforms)?;
     Ok(Estimate {
         scenarios: tenants.iter().map(|t| t.scenario.clone()).collect(),
         start,
@@ -181,6 +192,7 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
         choices: choices.clone(),
         disabled_rules,
         rules_checked: rules.len(),
+        transforms: transforms.into_iter().zip(measured).collect(),
         exact: options.exact,
         categories: if options.categories.is_empty() {
             Category::ALL.to_vec()
@@ -188,6 +200,31 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
             options.categories.clone()
         },
     })
+}
+
+/// Runs the transformations over every record of the horizon: those of `tenants` when the count
+/// is exact (every identity resolved), else of the scenarios loaded again with every identity.
+fn measure_transforms(
+    options: &EstimateOptions,
+    ids: IdSource,
+    tenants: &[Tenant],
+    transforms: &[transform::Transform],
+) -> Result<Vec<transform::Measured>, EstimateError> {
+    if transforms.is_empty() {
+        return Ok(Vec::new());
+    }
+    if options.exact {
+        return Ok(transform::measure(ids, tenants, transforms)?);
+    }
+    let load = scenario::LoadOptions {
+        members: Members::All,
+        background: options.background,
+    };
+    let mut all = load_tenants(&options.scenarios, ids, options.days, load)?;
+    for (full, horizon) in all.iter_mut().zip(tenants) {
+        full.end = horizon.end;
+    }
+    Ok(transform::measure(ids, &all, transforms)?)
 }
 
 /// The rules under `paths` (as `verify --rules` finds them; correlations are not analytic rules).

@@ -79,7 +79,61 @@ pub struct PriceBook {
     pub rules: RuleFacts,
     /// How ingestion-time transformations are billed.
     #[serde(default)]
-    pub transformation: Option<IgnoredAny>,
+    pub transformation: Option<TransformationFacts>,
+}
+
+/// How ingestion-time transformations are billed (Microsoft's data-collection-transformations).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransformationFacts {
+    /// The share of incoming data a transformation may drop without a processing charge
+    /// (Analytics and Basic tables).
+    pub free_drop_share: f64,
+    /// Whether Sentinel on the workspace exempts Analytics tables from the processing charge.
+    #[serde(default)]
+    pub sentinel_exempts_analytics_tables: bool,
+    /// The price per GB of data processing, when the file knows it.
+    #[serde(default)]
+    pub processing_per_gb: Option<f64>,
+    /// The id of the source (in `sources`) the figures come from.
+    pub source: String,
+    /// Microsoft's worked examples for Analytics and Basic tables.
+    #[serde(default)]
+    pub examples: Vec<TransformationExample>,
+    /// How Auxiliary tables are charged instead.
+    #[serde(default)]
+    pub auxiliary: Option<AuxiliaryTransformation>,
+}
+
+/// Auxiliary tables pay processing on every incoming GB.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuxiliaryTransformation {
+    /// `all_incoming`.
+    pub processing_basis: String,
+    /// Microsoft's worked examples for Auxiliary tables.
+    #[serde(default)]
+    pub examples: Vec<TransformationExample>,
+}
+
+/// One of Microsoft's worked examples of the transformation charge.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransformationExample {
+    /// `analytics_or_basic` or `auxiliary`.
+    pub plan: String,
+    /// GB arriving.
+    pub incoming_gb: f64,
+    /// GB the transformation drops.
+    pub dropped_gb: f64,
+    /// GB the transformation adds.
+    pub added_gb: f64,
+    /// GB charged as data processing.
+    pub charged_gb: f64,
+    /// GB billed as ingestion.
+    pub ingested_gb: f64,
+    /// The id of the source (in `sources`) the example comes from.
+    pub source: String,
 }
 
 /// A source figures refer to.

@@ -85,6 +85,8 @@ pub struct Report {
     pub disabled_rules: Vec<DisabledRule>,
     /// How many rules `--rules` gave.
     pub rules_checked: usize,
+    /// What each `--transform` keeps, drops and costs.
+    pub transforms: Vec<super::transform::TransformLine>,
     /// One line per selected category.
     pub categories: Vec<Line>,
     /// One line per table the selected categories land in.
@@ -264,6 +266,7 @@ impl Report {
             costs,
             disabled_rules: e.disabled_rules.clone(),
             rules_checked: e.rules_checked,
+            transforms: super::transform::lines(&e.prices, &e.choices.plans, price, &e.transforms, days),
             top_identities: top(&v.identities, days, total_cell.rows),
             top_workloads: top(&v.workloads, days, total_cell.rows),
             categories,
@@ -320,6 +323,7 @@ impl Report {
             self.cost_per_month_after_allowance
         );
         super::cost_table::render(&mut out, &self.costs, &self.disabled_rules, self.rules_checked > 0);
+        super::cost_table::render_transforms(&mut out, &self.transforms, &self.costs.currency);
         if !self.top_identities.is_empty() {
             let _ = writeln!(
                 out,

@@ -266,6 +266,12 @@ fn bad_options_are_refused_with_clear_errors() {
         ),
         (vec!["estimate", seed, "--prices", "no-such-prices.yaml"], "no-such-prices.yaml"),
         (vec!["estimate", seed, "--rules", "no-such-rules"], "no-such-rules"),
+        (
+            vec!["estimate", seed, "--transform", "AzureActivity=t.kql"],
+            "AzureActivity does not support ingestion-time transformations",
+        ),
+        (vec!["estimate", seed, "--transform", "AuditLogs=no-such.kql"], "no-such.kql"),
+        (vec!["estimate", seed, "--transform", "AuditLogs"], "write TABLE=FILE.kql"),
     ] {
         let out = tenantless(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -415,4 +421,54 @@ fn usage_rows_total_the_table_report_and_answer_usage_queries() {
             table.name
         );
     }
+}
+
+/// A transformation that drops the noisiest AuditLogs operation: what it keeps is what the same
+/// filter, run as a query over the generated table, keeps; the 50% rule decides the charge.
+#[test]
+fn a_transformation_keeps_what_the_same_filter_keeps_in_the_generated_table() {
+    let dir = temp_dir("transform");
+    let kql = dir.join("drop-updates.kql");
+    let filter = "where OperationName != 'Update service principal'";
+    std::fs::write(&kql, format!("source\n| {filter}\n")).unwrap();
+    let small = scenario("tenant-small.yaml");
+    let spec = format!("AuditLogs={}", kql.display());
+    let out = tenantless(&["estimate", small.to_str().unwrap(), "--transform", &spec, "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let line = &report["transforms"][0];
+    let days = report["days"].as_f64().unwrap();
+    let data = dir.join("data");
+    generate(
+        &GenerateOptions {
+            scenarios: vec![small],
+            seed: DEFAULT_SEED,
+            out: data.clone(),
+            end: None,
+            days: None,
+            force: true,
+            background: None,
+        },
+        |_| {},
+    )
+    .unwrap();
+    let query = "AuditLogs | summarize Rows = count(), Kept = countif(OperationName != 'Update service principal'), Bytes = sum(_BilledSize), KeptBytes = sumif(_BilledSize, OperationName != 'Update service principal')";
+    let counted = tenantless(&["query", "--data", data.to_str().unwrap(), "--format", "json", query]);
+    let row: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&counted.stdout).lines().next().unwrap()).unwrap();
+    let per_day = |v: &serde_json::Value| v.as_f64().unwrap() / days;
+    assert!(
+        (line["rows_in_per_day"].as_f64().unwrap() - per_day(&row["Rows"])).abs() < 1e-9,
+        "{line} vs {row}"
+    );
+    assert!(
+        (line["rows_kept_per_day"].as_f64().unwrap() - per_day(&row["Kept"])).abs() < 1e-9,
+        "{line} vs {row}"
+    );
+    assert!(
+        (line["gb_kept_per_day"].as_f64().unwrap() * 1e9 - per_day(&row["KeptBytes"])).abs() < 1e-3,
+        "{line} vs {row}"
+    );
+    let (gb_in, kept) = (line["gb_in_per_day"].as_f64().unwrap(), line["gb_kept_per_day"].as_f64().unwrap());
+    let charged = ((gb_in - kept) - gb_in / 2.0).max(0.0);
+    assert!((line["processing_gb_per_day"].as_f64().unwrap() - charged).abs() < 1e-15);
 }
