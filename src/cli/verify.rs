@@ -37,6 +37,20 @@ pub struct VerifyArgs {
     /// Stored functions (ASIM parsers) the rules call.
     #[command(flatten)]
     pub functions: super::functions::FunctionArgs,
+    /// An ingestion-time transformation to apply before the rules run (repeatable):
+    /// TABLE=FILE.kql, a `source | …` text as in a data collection rule's transformKql. The rules
+    /// run over the data as generated and as transformed, and the report lists the anomalies the
+    /// transformations make them miss.
+    #[arg(long = "transform", value_name = "TABLE=FILE.kql", value_parser = parse_transform_arg)]
+    pub transforms: Vec<(String, PathBuf)>,
+    /// The price file whose table feature list says which tables take transformations (default:
+    /// the bundled prices/azure-monitor.yaml).
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+}
+
+fn parse_transform_arg(text: &str) -> Result<(String, PathBuf), String> {
+    crate::estimate::transform::parse_transform(text).map_err(|e| e.to_string())
 }
 
 /// Output format of `tenantless verify`.
@@ -71,6 +85,8 @@ impl VerifyArgs {
             format: ReportFormat::Text,
             external: Default::default(),
             functions: Default::default(),
+            transforms: Vec::new(),
+            prices: None,
         }
     }
 }
@@ -101,12 +117,31 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> CommandResult {
         None => None,
     };
     let functions = args.functions.load()?;
+    let transforms = load_transforms(args)?;
     // The data is read once for every rule, with only the columns some rule reads.
     let queries = verify::queries(&rule_files, &correlation_files, &manifest);
     let mut engine = KqlEngine::load_for_queries(&args.data, &queries, &functions)
         .map_err(|e| Failure::Input(format!("loading {}: {e}", args.data.display())))?;
     engine.set_external(args.external.files()?);
-    engine.set_functions(functions);
+    engine.set_functions(functions.clone());
+    // With transformations, the run above is the baseline, and the report's run is over the
+    // transformed tables, read whole: a transformation may read columns no rule does.
+    let baseline = match transforms.is_empty() {
+        true => None,
+        false => {
+            let before = verify::run_all_with(
+                &rule_files,
+                &correlation_files,
+                &manifest,
+                &mut engine,
+                Some(args.rule_timeout),
+                &mut |_| {},
+            );
+            let (transformed, applied) = transformed_engine(args, &transforms, &functions)?;
+            engine = transformed;
+            Some((before, applied))
+        }
+    };
     // Each result is printed as soon as it is known: a slow rule must not withhold the others'.
     // The first write error is kept (later writes are skipped) and ends the command.
     let mut written: Result<(), Failure> = Ok(());
@@ -125,10 +160,22 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> CommandResult {
         &mut print_one,
     );
     written?;
+    let losses = baseline
+        .as_ref()
+        .map(|(before, applied)| (applied, verify::losses::losses(before, &results, &manifest)));
     match args.format {
-        ReportFormat::Text => emit(out, verify::report::summary(&results, &manifest))?,
+        ReportFormat::Text => {
+            emit(out, verify::report::summary(&results, &manifest))?;
+            if let Some((applied, losses)) = &losses {
+                emit(out, verify::losses::text(applied, losses, &manifest))?;
+            }
+        }
         ReportFormat::Json => {
-            let document = serde_json::to_string_pretty(&verify::report::json(&results, &manifest)).unwrap_or_default();
+            let mut document = verify::report::json(&results, &manifest);
+            if let (Some((applied, losses)), Some(object)) = (&losses, document.as_object_mut()) {
+                object.insert("transformations".into(), verify::losses::json(applied, losses, &manifest));
+            }
+            let document = serde_json::to_string_pretty(&document).unwrap_or_default();
             emit(out, format_args!("{document}\n"))?;
         }
     }
@@ -143,6 +190,42 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> CommandResult {
     } else {
         Outcome::Findings
     })
+}
+
+/// The `--transform`s, checked against the price file's table feature list and read.
+fn load_transforms(args: &VerifyArgs) -> Result<Vec<crate::estimate::transform::Transform>, Failure> {
+    if args.transforms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let prices = match &args.prices {
+        Some(path) => crate::estimate::prices::Prices::load(path),
+        None => crate::estimate::prices::Prices::bundled(),
+    }
+    .map_err(|e| Failure::Input(e.to_string()))?;
+    crate::estimate::transform::load(&prices, &args.transforms).map_err(|e| Failure::Input(e.to_string()))
+}
+
+/// The data with every column, each transformation applied to its table.
+fn transformed_engine(
+    args: &VerifyArgs,
+    transforms: &[crate::estimate::transform::Transform],
+    functions: &std::sync::Arc<crate::kql::stored::StoredFunctions>,
+) -> Result<(KqlEngine, Vec<verify::losses::Applied>), Failure> {
+    let mut engine = KqlEngine::load(&args.data).map_err(|e| Failure::Input(format!("loading {}: {e}", args.data.display())))?;
+    engine.set_external(args.external.files()?);
+    engine.set_functions(functions.clone());
+    let mut applied = Vec::new();
+    for t in transforms {
+        let rows = engine
+            .transform(t.table.name(), &t.text)
+            .map_err(|e| Failure::Input(e.in_origin(&t.path).to_string()))?;
+        applied.push(verify::losses::Applied {
+            table: t.table.name().to_owned(),
+            file: t.path.clone(),
+            rows,
+        });
+    }
+    Ok((engine, applied))
 }
 
 /// The rule `--explain` names (its name, file stem or path), or an error suggesting the closest.

@@ -129,6 +129,36 @@ impl KqlEngine {
         })
     }
 
+    /// Replaces table `name` by what the ingestion-time transformation `text` (a `source | …`
+    /// query) makes of it, as a data collection rule would have delivered it. Returns the rows
+    /// before and after; a table the data lacks stays absent.
+    pub fn transform(&mut self, name: &str, text: &str) -> Result<(usize, usize), KqlError> {
+        let Some(timed) = self.tables.get(name) else { return Ok((0, 0)) };
+        let before = timed.table.rows.len();
+        let mut catalog = Catalog::new();
+        catalog.insert_shared("source", timed.table.clone());
+        let options = RunOptions {
+            row_limit: self.row_limit,
+            functions: self.functions.clone(),
+            ..RunOptions::default()
+        };
+        let mut out = kql::run(text, &catalog, &options)?;
+        let mut table = out.pop().unwrap_or_else(|| Table::with_columns(timed.table.columns.clone()));
+        drop(catalog);
+        let times = sort_by_time(&mut table).map(Arc::from);
+        let after = table.rows.len();
+        let empty = Arc::new(Table::with_columns(table.columns.clone()));
+        self.tables.insert(
+            name.to_owned(),
+            TimedTable {
+                table: Arc::new(table),
+                empty,
+                times,
+            },
+        );
+        Ok((before, after))
+    }
+
     /// Where rules' `externaldata` reads its URLs from.
     pub fn set_external(&mut self, external: kql::external::ExternalFiles) {
         self.external = Arc::new(external);

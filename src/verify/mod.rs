@@ -7,6 +7,7 @@ pub mod coverage;
 pub mod engine;
 pub mod error;
 pub mod junit;
+pub mod losses;
 pub mod report;
 pub mod rule;
 

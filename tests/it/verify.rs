@@ -571,3 +571,58 @@ fn rules_over_only_the_columns_they_read_give_the_report_every_column_gives() {
     assert!(typo.contains("ServicePrincipalCredentialThumbprint"), "{typo}");
     std::fs::remove_dir_all(misspelled).unwrap();
 }
+
+/// `verify --transform`: a transformation that drops the credential changes costs the credential
+/// rules their detection (listed, and failing the run), one that drops nothing they read costs
+/// nothing, and a table without transformations is refused.
+#[test]
+fn a_transformation_that_drops_what_a_rule_reads_is_reported_as_a_lost_detection() {
+    let dir = temp_dir("transform");
+    let data = dir.join("out");
+    let manifest = generate_into(&root().join("scenarios/seed.yaml"), &data, None);
+    let credential = manifest
+        .anomalies
+        .iter()
+        .find(|l| l.behaviour() == "credential_added_to_active_sp")
+        .unwrap();
+    let drop_creds = dir.join("drop-creds.kql");
+    std::fs::write(&drop_creds, "source\n| where OperationName !has 'Certificates and secrets'\n").unwrap();
+    let data_arg = data.to_str().unwrap();
+    let spec = format!("AuditLogs={}", drop_creds.display());
+    let out = tenantless(&["verify", "--data", data_arg, "--transform", &spec, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &report["transformations"];
+    assert!(
+        t["applied"][0]["rows_kept"].as_u64().unwrap() < t["applied"][0]["rows_in"].as_u64().unwrap(),
+        "{t}"
+    );
+    let lost: Vec<&serde_json::Value> = t["no_longer_caught"].as_array().unwrap().iter().collect();
+    assert!(!lost.is_empty(), "{t}");
+    assert!(lost.iter().all(|l| l["id"] == credential.id.as_str()), "{t}");
+    assert!(
+        lost.iter()
+            .any(|l| l["path"].as_str().unwrap().ends_with("seed-credential-rule-current.yaml")),
+        "{t}"
+    );
+
+    let keep_all = dir.join("keep.kql");
+    std::fs::write(&keep_all, "source | where isnotempty(OperationName)").unwrap();
+    let spec = format!("AuditLogs={}", keep_all.display());
+    let out = tenantless(&["verify", "--data", data_arg, "--transform", &spec]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("every anomaly the rules caught over the data as generated is still caught"),
+        "{text}"
+    );
+
+    let out = tenantless(&[
+        "verify",
+        "--data",
+        data_arg,
+        "--transform",
+        &format!("AzureDiagnostics={}", keep_all.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("AzureDiagnostics does not support ingestion-time transformations"));
+}
