@@ -266,6 +266,22 @@ fn load_tenants(paths: &[PathBuf], ids: IdSource, days: Option<u32>, load: scena
     Ok(tenants)
 }
 
+/// The scenario entry an identity comes from, by its derivation path: a population
+/// (`…/population/NAME/n`), a kind of background identity (`…/background/service/k`), or itself.
+fn group_of(scenario: &str, path: &str, name: &str) -> String {
+    let rest = path.strip_prefix(scenario).and_then(|r| r.strip_prefix('/')).unwrap_or(path);
+    let mut parts = rest.split('/');
+    match (parts.next(), parts.next()) {
+        (Some("population"), Some(population)) => format!("population {population}"),
+        (Some("background"), Some(kind)) => match kind {
+            "service" => "background service principals".to_owned(),
+            "managed" => "background managed identities".to_owned(),
+            other => format!("background {other}"),
+        },
+        _ => name.to_owned(),
+    }
+}
+
 fn contributors(tenants: &[Tenant]) -> Vec<Contributor> {
     tenants
         .iter()
@@ -275,6 +291,7 @@ fn contributors(tenants: &[Tenant]) -> Vec<Contributor> {
                 name: i.name.clone(),
                 kind: i.kind.to_string(),
                 count: i.weight,
+                group: group_of(&t.scenario, &i.path, &i.name),
                 total: Default::default(),
                 signin_rows: 0.0,
             })
@@ -291,6 +308,7 @@ fn workload_contributors(tenants: &[Tenant]) -> Vec<Contributor> {
                 name: w.name.clone(),
                 kind: w.action.kind().to_string(),
                 count: t.identities[w.identity].weight,
+                group: group_of(&t.scenario, &t.identities[w.identity].path, &t.identities[w.identity].name),
                 total: Default::default(),
                 signin_rows: 0.0,
             })

@@ -53,6 +53,75 @@ pub struct Top {
     pub share_of_rows: f64,
 }
 
+/// The identities one scenario entry defined (a population, a kind of background identity, an
+/// identity declared alone), together.
+#[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    /// `population NAME`, `background KIND`, an identity's name, or the records of no identity.
+    pub name: String,
+    /// Name of the scenario that declares it.
+    pub scenario: String,
+    /// The identities' kind.
+    pub kind: String,
+    /// How many identities it holds (0 for the records of no identity).
+    pub identities: u64,
+    /// Rows per day of all of them.
+    pub rows_per_day: f64,
+    /// Billed GB per day of all of them.
+    pub gb_per_day: f64,
+    /// Share of all rows (selected categories).
+    pub share_of_rows: f64,
+}
+
+/// The name of the group of records no workload identity made.
+const NO_IDENTITY: &str = "people and Microsoft services (no workload identity)";
+
+/// Volume by scenario entry, heaviest first, then what no identity made.
+fn groups(identities: &[Contributor], days: f64, all: Cell) -> Vec<Group> {
+    let mut by: Vec<Group> = Vec::new();
+    for c in identities {
+        let at = match by.iter().position(|g| g.name == c.group && g.scenario == c.scenario) {
+            Some(at) => at,
+            None => {
+                by.push(Group {
+                    name: c.group.clone(),
+                    scenario: c.scenario.clone(),
+                    kind: c.kind.clone(),
+                    identities: 0,
+                    rows_per_day: 0.0,
+                    gb_per_day: 0.0,
+                    share_of_rows: 0.0,
+                });
+                by.len() - 1
+            }
+        };
+        let g = &mut by[at];
+        g.identities += c.count.max(1);
+        g.rows_per_day += c.total.rows / days;
+        g.gb_per_day += c.total.bytes / GB / days;
+    }
+    by.retain(|g| g.rows_per_day > 0.0);
+    by.sort_by(|a, b| b.rows_per_day.total_cmp(&a.rows_per_day).then_with(|| a.name.cmp(&b.name)));
+    let (rows, gb): (f64, f64) = (by.iter().map(|g| g.rows_per_day).sum(), by.iter().map(|g| g.gb_per_day).sum());
+    let rest_rows = (all.rows / days - rows).max(0.0);
+    if rest_rows > 1e-9 {
+        by.push(Group {
+            name: NO_IDENTITY.to_owned(),
+            scenario: String::new(),
+            kind: String::new(),
+            identities: 0,
+            rows_per_day: rest_rows,
+            gb_per_day: (all.bytes / GB / days - gb).max(0.0),
+            share_of_rows: 0.0,
+        });
+    }
+    let total = all.rows / days;
+    for g in &mut by {
+        g.share_of_rows = if total > 0.0 { g.rows_per_day / total } else { 0.0 };
+    }
+    by
+}
+
 /// One day of the horizon: what the chart plots.
 #[derive(Debug, Clone, Serialize)]
 pub struct Day {
@@ -95,6 +164,9 @@ pub struct Report {
     pub total: Line,
     /// Monthly cost of all billable categories after the daily free allowance.
     pub cost_per_month_after_allowance: f64,
+    /// Volume by the scenario entry that defined the identities (a population is one line), then
+    /// what no workload identity made.
+    pub populations: Vec<Group>,
     /// Up to 10 identities that make the most rows each, most first.
     pub top_identities: Vec<Top>,
     /// Up to 10 workloads that make the most rows each, most first.
@@ -267,6 +339,7 @@ impl Report {
             disabled_rules: e.disabled_rules.clone(),
             rules_checked: e.rules_checked,
             transforms: super::transform::lines(&e.prices, &e.choices.plans, price, &e.transforms, days),
+            populations: groups(&v.identities, days, total_cell),
             top_identities: top(&v.identities, days, total_cell.rows),
             top_workloads: top(&v.workloads, days, total_cell.rows),
             categories,
@@ -324,10 +397,28 @@ impl Report {
         );
         super::cost_table::render(&mut out, &self.costs, &self.disabled_rules, self.rules_checked > 0);
         super::cost_table::render_transforms(&mut out, &self.transforms, &self.costs.currency);
+        if !self.populations.is_empty() {
+            let _ = writeln!(out, "\nvolume by population (the scenario entry that defined the identities):");
+            for g in &self.populations {
+                let who = match g.identities {
+                    0 => String::new(),
+                    n => format!("{n} × {}", g.kind),
+                };
+                let _ = writeln!(
+                    out,
+                    "  {:<52} {:<24} {:>12.1} rows/day {:>10.6} GB/day {:>5.1}% of rows",
+                    g.name,
+                    who,
+                    g.rows_per_day,
+                    g.gb_per_day,
+                    g.share_of_rows * 100.0
+                );
+            }
+        }
         if !self.top_identities.is_empty() {
             let _ = writeln!(
                 out,
-                "\nthe top {} identities make {:.0}% of the sign-ins:",
+                "\nthe {} heaviest single identities make {:.1}% of the sign-ins:",
                 self.top_signin_identities,
                 self.top_signin_share * 100.0
             );

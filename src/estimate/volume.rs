@@ -42,6 +42,9 @@ pub struct Contributor {
     pub kind: String,
     /// How many identities (or workloads) alike this one stands for; `total` is theirs together.
     pub count: u64,
+    /// The scenario entry that defined it, as reports group by: `population business-apps`,
+    /// `background service apps`, or its own name for an identity declared alone.
+    pub group: String,
     /// Rows and billed bytes over the whole horizon.
     pub total: Cell,
     /// Rows in the two sign-in categories.

@@ -472,3 +472,31 @@ fn a_transformation_keeps_what_the_same_filter_keeps_in_the_generated_table() {
     let charged = ((gb_in - kept) - gb_in / 2.0).max(0.0);
     assert!((line["processing_gb_per_day"].as_f64().unwrap() - charged).abs() < 1e-15);
 }
+
+/// A pool of thousands of alike identities is one line with its share, whatever the analytic
+/// estimate's representatives: tenant-large's six populations, with their declared sizes, and
+/// the shares of all lines adding up to every row.
+#[test]
+fn volume_is_reported_by_population_with_its_share() {
+    let report = Report::new(&estimate(&options(scenario("tenant-large.yaml"), Some(2), false)).unwrap());
+    let sizes = [
+        ("population business-apps", 7000),
+        ("population daemons", 1500),
+        ("population pipelines", 1200),
+        ("population connections", 290),
+        ("population workload-identities", 5000),
+    ];
+    for (name, size) in sizes {
+        let line = report
+            .populations
+            .iter()
+            .find(|g| g.name == name)
+            .unwrap_or_else(|| panic!("{name}: {:?}", report.populations));
+        assert_eq!(line.identities, size, "{name}");
+        assert!(line.share_of_rows > 0.01, "{name}: {line:?}");
+    }
+    let shares: f64 = report.populations.iter().map(|g| g.share_of_rows).sum();
+    assert!((shares - 1.0).abs() < 1e-9, "{shares}");
+    let rows: f64 = report.populations.iter().map(|g| g.rows_per_day).sum();
+    assert!((rows - report.total.rows_per_day).abs() < 1e-6 * report.total.rows_per_day);
+}
