@@ -64,6 +64,13 @@ pub struct EstimateArgs {
     /// and the processing charge.
     #[arg(long = "transform", value_name = "TABLE=FILE.kql", value_parser = parse_transform_arg)]
     pub transforms: Vec<(String, PathBuf)>,
+    /// A sample of your own workspace to compare the estimate with: the result of
+    /// `summarize count(), avg(_BilledSize) by Type`, exported as CSV or as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub calibrate: Option<PathBuf>,
+    /// The days the --calibrate sample covers (its query's time range), for rows per day.
+    #[arg(long, value_name = "DAYS", requires = "calibrate")]
+    pub calibrate_days: Option<f64>,
     /// Pay-as-you-go Analytics price per billed GB (10^9 bytes), replacing the price file's.
     #[arg(long, allow_negative_numbers = true)]
     pub price_per_gb: Option<f64>,
@@ -110,6 +117,7 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> CommandResult {
         },
         rules: args.rules.clone(),
         transforms: args.transforms.clone(),
+        calibrate: args.calibrate.clone().map(|path| (path, args.calibrate_days)),
         exact: args.exact,
         categories: args.categories.clone(),
         background: args.background,

@@ -133,3 +133,34 @@ pub fn render_transforms(out: &mut String, lines: &[super::transform::TransformL
         );
     }
 }
+
+/// Appends the `--calibrate` sample against the estimate.
+pub fn render_calibration(out: &mut String, lines: &[super::calibrate::Calibration]) {
+    if lines.is_empty() {
+        return;
+    }
+    let figure = |v: Option<f64>, digits: usize| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.digits$}"));
+    let _ = writeln!(out, "\nyour sample against the estimate (ratio = sample / estimate):");
+    let _ = writeln!(
+        out,
+        "  {:<30} {:>14} {:>14} {:>8} {:>12} {:>12} {:>8}",
+        "table", "rows/day", "estimate", "ratio", "bytes/row", "estimate", "ratio"
+    );
+    for c in lines {
+        let _ = writeln!(
+            out,
+            "  {:<30} {:>14} {:>14} {:>8} {:>12} {:>12} {:>8}",
+            c.table,
+            figure(c.sample_rows_per_day, 1),
+            c.estimate_rows_per_day
+                .map_or_else(|| "not simulated".to_owned(), |v| format!("{v:.1}")),
+            figure(c.rows_ratio, 2),
+            figure(c.sample_bytes_per_row, 1),
+            figure(c.estimate_bytes_per_row, 1),
+            figure(c.bytes_ratio, 2)
+        );
+    }
+    if lines.iter().all(|c| c.sample_rows_per_day.is_none()) {
+        let _ = writeln!(out, "  (rows per day need the days the sample covers: --calibrate-days N)");
+    }
+}

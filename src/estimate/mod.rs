@@ -4,6 +4,7 @@
 
 pub mod analytic;
 mod cached;
+pub mod calibrate;
 pub mod chart;
 pub mod cost;
 mod cost_table;
@@ -44,6 +45,9 @@ pub struct EstimateOptions {
     pub rules: Vec<PathBuf>,
     /// Ingestion-time transformations to measure (`--transform TABLE=FILE.kql`).
     pub transforms: Vec<(String, PathBuf)>,
+    /// A sample of the user's own workspace to compare with (`--calibrate`), and the days it
+    /// covers (`--calibrate-days`).
+    pub calibrate: Option<(PathBuf, Option<f64>)>,
     /// Generate every record (without writing) instead of the analytic estimate.
     pub exact: bool,
     /// Only report these categories (all when empty).
@@ -63,6 +67,7 @@ impl Default for EstimateOptions {
             choices: cost::CostChoices::default(),
             rules: Vec::new(),
             transforms: Vec::new(),
+            calibrate: None,
             exact: false,
             categories: Vec::new(),
             background: None,
@@ -91,6 +96,9 @@ pub enum EstimateError {
     /// A `--transform` that cannot be measured.
     #[error("{0}")]
     Transform(#[from] transform::TransformError),
+    /// The `--calibrate` sample could not be read.
+    #[error("{0}")]
+    Calibrate(crate::verify::error::FileError),
     /// A `--rules` file or folder could not be read.
     #[error("{0}")]
     Rules(String),
@@ -118,6 +126,8 @@ pub struct Estimate {
     pub rules_checked: usize,
     /// Each `--transform` and what it did to the simulated records of the horizon.
     pub transforms: Vec<(transform::Transform, transform::Measured)>,
+    /// The `--calibrate` sample, and the days it covers.
+    pub calibration: Option<(Vec<calibrate::Sampled>, Option<f64>)>,
     /// True for the exact count, false for the analytic estimate.
     pub exact: bool,
     /// The categories to report: those asked for, or all of them.
@@ -162,6 +172,10 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
     let rules = load_rules(&options.rules)?;
     let disabled_rules = plans::disabled_rules(&rules, &choices.plans);
     let transforms = transform::load(&prices, &options.transforms)?;
+    let calibration = match &options.calibrate {
+        Some((path, days)) => Some((calibrate::load(path).map_err(EstimateError::Calibrate)?, *days)),
+        None => None,
+    };
     let ids = IdSource::new(options.seed);
     // The exact count simulates every identity; the analytic estimate needs only how many there are.
     let members = if options.exact { Members::All } else { Members::Representatives };
@@ -193,6 +207,7 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
         disabled_rules,
         rules_checked: rules.len(),
         transforms: transforms.into_iter().zip(measured).collect(),
+        calibration,
         exact: options.exact,
         categories: if options.categories.is_empty() {
             Category::ALL.to_vec()

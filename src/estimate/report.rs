@@ -156,6 +156,8 @@ pub struct Report {
     pub rules_checked: usize,
     /// What each `--transform` keeps, drops and costs.
     pub transforms: Vec<super::transform::TransformLine>,
+    /// The `--calibrate` sample against the estimate, table by table.
+    pub calibration: Vec<super::calibrate::Calibration>,
     /// One line per selected category.
     pub categories: Vec<Line>,
     /// One line per table the selected categories land in.
@@ -339,6 +341,10 @@ impl Report {
             disabled_rules: e.disabled_rules.clone(),
             rules_checked: e.rules_checked,
             transforms: super::transform::lines(&e.prices, &e.choices.plans, price, &e.transforms, days),
+            calibration: e.calibration.as_ref().map_or_else(Vec::new, |(sample, sample_days)| {
+                let by_table = |t: &str| tables.iter().find(|l| l.name == t).map(|l| (l.rows_per_day, l.bytes_per_row));
+                super::calibrate::compare(sample, *sample_days, &by_table)
+            }),
             populations: groups(&v.identities, days, total_cell),
             top_identities: top(&v.identities, days, total_cell.rows),
             top_workloads: top(&v.workloads, days, total_cell.rows),
@@ -397,6 +403,7 @@ impl Report {
         );
         super::cost_table::render(&mut out, &self.costs, &self.disabled_rules, self.rules_checked > 0);
         super::cost_table::render_transforms(&mut out, &self.transforms, &self.costs.currency);
+        super::cost_table::render_calibration(&mut out, &self.calibration);
         if !self.populations.is_empty() {
             let _ = writeln!(out, "\nvolume by population (the scenario entry that defined the identities):");
             for g in &self.populations {

@@ -145,7 +145,7 @@ fn typed(value: Value, ty: KqlType) -> Value {
 
 /// RFC 4180 records: fields separated by commas, quoted with `"` (doubled inside), records by
 /// line breaks outside quotes; blank lines are skipped.
-fn csv_records(text: &str) -> Vec<Vec<String>> {
+pub(crate) fn csv_records(text: &str) -> Vec<Vec<String>> {
     let (mut records, mut record, mut field) = (Vec::new(), Vec::new(), String::new());
     let (mut quoted, mut chars) = (false, text.chars().peekable());
     while let Some(c) = chars.next() {

@@ -500,3 +500,54 @@ fn volume_is_reported_by_population_with_its_share() {
     let rows: f64 = report.populations.iter().map(|g| g.rows_per_day).sum();
     assert!((rows - report.total.rows_per_day).abs() < 1e-6 * report.total.rows_per_day);
 }
+
+/// `--calibrate`: the sample a user exports from a workspace (`union * | summarize count(),
+/// avg(_BilledSize) by Type`, here run by `tenantless query` over the generated tables, as CSV)
+/// against the analytic estimate of the same scenario: every ratio within 2%.
+#[test]
+fn a_sample_of_the_generated_data_calibrates_to_ratios_of_one() {
+    let dir = temp_dir("calibrate");
+    let small = scenario("tenant-small.yaml");
+    let data = dir.join("data");
+    let manifest = generate(
+        &GenerateOptions {
+            scenarios: vec![small.clone()],
+            seed: DEFAULT_SEED,
+            out: data.clone(),
+            end: None,
+            days: None,
+            force: true,
+            background: None,
+        },
+        |_| {},
+    )
+    .unwrap();
+    let query = "union * | summarize count(), avg(_BilledSize) by Type";
+    let sample = tenantless(&["query", "--data", data.to_str().unwrap(), "--format", "csv", query]);
+    assert!(sample.status.success(), "{}", String::from_utf8_lossy(&sample.stderr));
+    let csv = dir.join("sample.csv");
+    std::fs::write(&csv, &sample.stdout).unwrap();
+    let start = chrono::DateTime::parse_from_rfc3339(&manifest.time_range.start).unwrap();
+    let end = chrono::DateTime::parse_from_rfc3339(&manifest.time_range.end).unwrap();
+    let days = ((end - start).num_seconds() as f64 / 86_400.0).to_string();
+    let out = tenantless(&[
+        "estimate",
+        small.to_str().unwrap(),
+        "--calibrate",
+        csv.to_str().unwrap(),
+        "--calibrate-days",
+        &days,
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines = report["calibration"].as_array().unwrap();
+    assert_eq!(lines.len(), Table::ALL.len(), "{lines:?}");
+    for line in lines {
+        for ratio in ["rows_ratio", "bytes_ratio"] {
+            let r = line[ratio].as_f64().unwrap_or_else(|| panic!("{line}"));
+            assert!((r - 1.0).abs() < 0.02, "{ratio} {line}");
+        }
+    }
+}
