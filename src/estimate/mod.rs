@@ -128,6 +128,9 @@ pub struct Estimate {
     pub transforms: Vec<(transform::Transform, transform::Measured)>,
     /// The `--calibrate` sample, and the days it covers.
     pub calibration: Option<(Vec<calibrate::Sampled>, Option<f64>)>,
+    /// When some `per_day` is a `low..high` range: the volume with every range at its low end and
+    /// at its high end (analytic, whatever the mode).
+    pub ends: Option<(Volume, Volume)>,
     /// True for the exact count, false for the analytic estimate.
     pub exact: bool,
     /// The categories to report: those asked for, or all of them.
@@ -198,6 +201,7 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
         analytic::Analytic::new(ids, &tenants).run(&mut volume, start);
     }
     let measured = measure_transforms(options, ids, &tenants, &transforms)?;
+    let ends = range_ends(ids, &tenants, start, days);
     Ok(Estimate {
         scenarios: tenants.iter().map(|t| t.scenario.clone()).collect(),
         start,
@@ -208,6 +212,7 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
         rules_checked: rules.len(),
         transforms: transforms.into_iter().zip(measured).collect(),
         calibration,
+        ends,
         exact: options.exact,
         categories: if options.categories.is_empty() {
             Category::ALL.to_vec()
@@ -215,6 +220,34 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
             options.categories.clone()
         },
     })
+}
+
+/// The volume with every `per_day` range at its low end and at its high end, when there is one.
+fn range_ends(ids: IdSource, tenants: &[Tenant], start: DateTime<Utc>, days: usize) -> Option<(Volume, Volume)> {
+    use crate::scenario::tenant::Schedule;
+    let ranged = |s: &Schedule| matches!(s, Schedule::PerDay { range: Some(_), .. });
+    let any = tenants
+        .iter()
+        .any(|t| t.workloads.iter().any(|w| ranged(&w.schedule)) || t.schedules.iter().any(|p| ranged(&p.schedule)));
+    if !any {
+        return None;
+    }
+    let at = |end: fn((f64, f64)) -> f64| {
+        let mut moved = tenants.to_vec();
+        let set = |s: &mut Schedule| {
+            if let Schedule::PerDay { runs, range: Some(r), .. } = s {
+                *runs = end(*r);
+            }
+        };
+        for t in &mut moved {
+            t.workloads.iter_mut().for_each(|w| set(&mut w.schedule));
+            t.schedules.iter_mut().for_each(|p| set(&mut p.schedule));
+        }
+        let mut volume = Volume::new(days, contributors(&moved), workload_contributors(&moved));
+        analytic::Analytic::new(ids, &moved).run(&mut volume, start);
+        volume
+    };
+    Some((at(|r| r.0), at(|r| r.1)))
 }
 
 /// Runs the transformations over every record of the horizon: those of `tenants` when the count
@@ -309,6 +342,7 @@ fn contributors(tenants: &[Tenant]) -> Vec<Contributor> {
                 group: group_of(&t.scenario, &i.path, &i.name),
                 total: Default::default(),
                 signin_rows: 0.0,
+                billable_bytes: 0.0,
             })
         })
         .collect()
@@ -326,6 +360,7 @@ fn workload_contributors(tenants: &[Tenant]) -> Vec<Contributor> {
                 group: group_of(&t.scenario, &t.identities[w.identity].path, &t.identities[w.identity].name),
                 total: Default::default(),
                 signin_rows: 0.0,
+                billable_bytes: 0.0,
             })
         })
         .collect()

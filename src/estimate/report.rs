@@ -71,13 +71,39 @@ pub struct Group {
     pub gb_per_day: f64,
     /// Share of all rows (selected categories).
     pub share_of_rows: f64,
+    /// Billed GB per day in tables Log Analytics charges for.
+    pub billable_gb_per_day: f64,
+    /// What 10% more of this group's activity would add per month, at pay-as-you-go.
+    pub plus_ten_percent_per_month: f64,
+}
+
+/// Totals of one end of the rates' ranges.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Totals {
+    /// Rows per day, selected categories.
+    pub rows_per_day: f64,
+    /// Billed GB per day.
+    pub gb_per_day: f64,
+    /// The cheapest option's monthly total, Log Analytics only (as [`Costs::total_per_month`]).
+    pub cost_per_month: f64,
+}
+
+/// Low, expected and high totals when some `per_day` rate is a range.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Range {
+    /// Every range at its low end.
+    pub low: Totals,
+    /// Every range at its midpoint (what `generate` simulates).
+    pub expected: Totals,
+    /// Every range at its high end.
+    pub high: Totals,
 }
 
 /// The name of the group of records no workload identity made.
 const NO_IDENTITY: &str = "people and Microsoft services (no workload identity)";
 
 /// Volume by scenario entry, heaviest first, then what no identity made.
-fn groups(identities: &[Contributor], days: f64, all: Cell) -> Vec<Group> {
+fn groups(identities: &[Contributor], days: f64, all: Cell, price: f64) -> Vec<Group> {
     let mut by: Vec<Group> = Vec::new();
     for c in identities {
         let at = match by.iter().position(|g| g.name == c.group && g.scenario == c.scenario) {
@@ -91,6 +117,8 @@ fn groups(identities: &[Contributor], days: f64, all: Cell) -> Vec<Group> {
                     rows_per_day: 0.0,
                     gb_per_day: 0.0,
                     share_of_rows: 0.0,
+                    billable_gb_per_day: 0.0,
+                    plus_ten_percent_per_month: 0.0,
                 });
                 by.len() - 1
             }
@@ -99,6 +127,7 @@ fn groups(identities: &[Contributor], days: f64, all: Cell) -> Vec<Group> {
         g.identities += c.count.max(1);
         g.rows_per_day += c.total.rows / days;
         g.gb_per_day += c.total.bytes / GB / days;
+        g.billable_gb_per_day += c.billable_bytes / GB / days;
     }
     by.retain(|g| g.rows_per_day > 0.0);
     by.sort_by(|a, b| b.rows_per_day.total_cmp(&a.rows_per_day).then_with(|| a.name.cmp(&b.name)));
@@ -113,13 +142,47 @@ fn groups(identities: &[Contributor], days: f64, all: Cell) -> Vec<Group> {
             rows_per_day: rest_rows,
             gb_per_day: (all.bytes / GB / days - gb).max(0.0),
             share_of_rows: 0.0,
+            billable_gb_per_day: 0.0,
+            plus_ten_percent_per_month: 0.0,
         });
     }
     let total = all.rows / days;
     for g in &mut by {
         g.share_of_rows = if total > 0.0 { g.rows_per_day / total } else { 0.0 };
+        g.plus_ten_percent_per_month = 0.1 * g.billable_gb_per_day * price * DAYS_PER_MONTH;
     }
     by
+}
+
+/// The totals of `volume`, priced as the estimate's choices say.
+fn totals(e: &Estimate, volume: &super::volume::Volume) -> Totals {
+    let days = volume.days().max(1) as f64;
+    let tables: Vec<TableVolume<'_>> = Table::ALL
+        .iter()
+        .filter(|t| e.categories.iter().any(|c| c.table() == **t))
+        .map(|t| {
+            let bytes: f64 = e
+                .categories
+                .iter()
+                .filter(|c| c.table() == *t)
+                .map(|c| volume.category_total(*c).bytes)
+                .sum();
+            TableVolume {
+                table: t.name(),
+                gb_per_day: bytes / GB / days,
+                billable: t.billable(),
+            }
+        })
+        .collect();
+    let all = e
+        .categories
+        .iter()
+        .fold(Cell::default(), |acc, c| acc.plus(volume.category_total(*c)));
+    Totals {
+        rows_per_day: all.rows / days,
+        gb_per_day: all.bytes / GB / days,
+        cost_per_month: cost::costs(&e.prices, &tables, &e.choices).total_per_month,
+    }
 }
 
 /// One day of the horizon: what the chart plots.
@@ -169,6 +232,8 @@ pub struct Report {
     /// Volume by the scenario entry that defined the identities (a population is one line), then
     /// what no workload identity made.
     pub populations: Vec<Group>,
+    /// Low, expected and high totals, when some `per_day` rate is a `low..high` range.
+    pub range: Option<Range>,
     /// Up to 10 identities that make the most rows each, most first.
     pub top_identities: Vec<Top>,
     /// Up to 10 workloads that make the most rows each, most first.
@@ -345,7 +410,12 @@ impl Report {
                 let by_table = |t: &str| tables.iter().find(|l| l.name == t).map(|l| (l.rows_per_day, l.bytes_per_row));
                 super::calibrate::compare(sample, *sample_days, &by_table)
             }),
-            populations: groups(&v.identities, days, total_cell),
+            populations: groups(&v.identities, days, total_cell, price),
+            range: e.ends.as_ref().map(|(low, high)| Range {
+                low: totals(e, low),
+                expected: totals(e, v),
+                high: totals(e, high),
+            }),
             top_identities: top(&v.identities, days, total_cell.rows),
             top_workloads: top(&v.workloads, days, total_cell.rows),
             categories,
@@ -407,18 +477,31 @@ impl Report {
         if !self.populations.is_empty() {
             let _ = writeln!(out, "\nvolume by population (the scenario entry that defined the identities):");
             for g in &self.populations {
-                let who = match g.identities {
-                    0 => String::new(),
-                    n => format!("{n} × {}", g.kind),
+                let (who, plus) = match g.identities {
+                    0 => (String::new(), String::new()),
+                    n => (
+                        format!("{n} × {}", g.kind),
+                        format!("; +10% of it: +${:.2}/month", g.plus_ten_percent_per_month),
+                    ),
                 };
                 let _ = writeln!(
                     out,
-                    "  {:<52} {:<24} {:>12.1} rows/day {:>10.6} GB/day {:>5.1}% of rows",
+                    "  {:<52} {:<24} {:>12.1} rows/day {:>10.6} GB/day {:>5.1}% of rows{plus}",
                     g.name,
                     who,
                     g.rows_per_day,
                     g.gb_per_day,
                     g.share_of_rows * 100.0
+                );
+            }
+        }
+        if let Some(r) = &self.range {
+            let _ = writeln!(out, "\nwith the scenario's per_day ranges (low / expected / high):");
+            for (name, t) in [("low", r.low), ("expected", r.expected), ("high", r.high)] {
+                let _ = writeln!(
+                    out,
+                    "  {name:<9} {:>12.1} rows/day {:>10.6} GB/day  ${:.2}/month",
+                    t.rows_per_day, t.gb_per_day, t.cost_per_month
                 );
             }
         }

@@ -49,6 +49,8 @@ pub struct Contributor {
     pub total: Cell,
     /// Rows in the two sign-in categories.
     pub signin_rows: f64,
+    /// Billed bytes in tables Log Analytics charges for (all but AzureActivity).
+    pub billable_bytes: f64,
 }
 
 /// Rows and billed bytes over the horizon: per day and category, and per contributor.
@@ -77,6 +79,7 @@ impl Volume {
         let Some(cells) = self.daily.get_mut(day) else { return };
         cells[category.index()].add(rows, bytes);
         let signin = matches!(category, Category::ManagedIdentitySignInLogs | Category::ServicePrincipalSignInLogs);
+        let billable = category.table().billable();
         for who in [self.identities.get_mut(identity), workload.and_then(|w| self.workloads.get_mut(w))]
             .into_iter()
             .flatten()
@@ -84,6 +87,9 @@ impl Volume {
             who.total.add(rows, bytes);
             if signin {
                 who.signin_rows += rows;
+            }
+            if billable {
+                who.billable_bytes += bytes;
             }
         }
     }

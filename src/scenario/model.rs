@@ -413,14 +413,25 @@ pub enum DailyProfile {
     Nightly,
 }
 
+/// A `per_day` rate: a number, or a `low..high` range written as text.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Rate {
+    /// One rate.
+    Exact(f64),
+    /// `low..high`, parsed when the schedule is resolved.
+    Range(String),
+}
+
 /// A workload's `schedule`: exactly one of `every`, `per_day` or `at`, and an optional `jitter`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleSpec {
     /// Run every interval, e.g. `15m`, `4h`.
     pub every: Option<S<String>>,
-    /// Run this many times per (week)day, spread by `profile`.
-    pub per_day: Option<S<f64>>,
+    /// Run this many times per (week)day, spread by `profile`: a number, or a range `low..high`
+    /// when the rate is not known exactly (`generate` runs the midpoint, `estimate` reports both ends).
+    pub per_day: Option<S<Rate>>,
     /// per_day only: how the runs spread over the day; default `flat`.
     pub profile: Option<S<DailyProfile>>,
     /// Run at these instants (RFC 3339).

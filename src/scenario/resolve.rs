@@ -1088,15 +1088,12 @@ pub(super) fn resolve_schedule<T>(ctx: &Ctx, spec: &ScheduleSpec, at: &S<T>, per
         return Ok(Schedule::Every { interval, jitter });
     }
     if let Some(per_day) = &spec.per_day {
-        if !per_day.value.is_finite() || per_day.value < 0.0 || per_day.value > 86_400.0 {
-            return Err(ctx
-                .err(per_day, format!("`per_day` must be between 0 and 86400, not {}", per_day.value))
-                .with_hint("a rate cannot be negative"));
-        }
+        let (runs, range) = resolve_rate(ctx, per_day)?;
         return Ok(Schedule::PerDay {
-            runs: per_day.value,
+            runs,
             profile: spec.profile.as_ref().map_or(DailyProfile::Flat, |p| p.value),
             jitter,
+            range,
         });
     }
     let mut times = Vec::new();
@@ -1115,6 +1112,30 @@ pub(super) fn resolve_schedule<T>(ctx: &Ctx, spec: &ScheduleSpec, at: &S<T>, per
     }
     times.sort();
     Ok(Schedule::At { times, jitter })
+}
+
+/// A `per_day` rate: the runs `generate` simulates, and the `low..high` range when one was given.
+fn resolve_rate(ctx: &Ctx, rate: &S<crate::scenario::model::Rate>) -> R<(f64, Option<(f64, f64)>)> {
+    use crate::scenario::model::Rate;
+    let bad = |what: String| {
+        ctx.err(rate, what)
+            .with_hint("write a number of runs per day, or a range `low..high`, e.g. `per_day: 20..60`")
+    };
+    let in_bounds = |v: f64| v.is_finite() && (0.0..=86_400.0).contains(&v);
+    match &rate.value {
+        Rate::Exact(v) if in_bounds(*v) => Ok((*v, None)),
+        Rate::Exact(v) => Err(bad(format!("`per_day` must be between 0 and 86400, not {v}"))),
+        Rate::Range(text) => {
+            let parse = |part: &str| part.trim().parse::<f64>().ok().filter(|v| in_bounds(*v));
+            match text.split_once("..").map(|(a, b)| (parse(a), parse(b))) {
+                Some((Some(low), Some(high))) if low <= high => Ok(((low + high) / 2.0, Some((low, high)))),
+                Some((Some(low), Some(high))) => Err(bad(format!("`per_day: {text}`: the low end {low} is above the high end {high}"))),
+                _ => Err(bad(format!(
+                    "`per_day: {text}` is neither a number nor a range of two numbers between 0 and 86400"
+                ))),
+            }
+        }
+    }
 }
 
 fn resolve_anomaly(ctx: &Ctx, spec: &AnomalySpec, index: usize, tenant: &mut Tenant) -> R<Anomaly> {

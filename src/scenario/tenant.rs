@@ -543,6 +543,9 @@ pub enum Schedule {
         profile: DailyProfile,
         /// Largest random delay added to each run; zero for none.
         jitter: TimeDelta,
+        /// The `low..high` range the scenario gave, when it gave one: `runs` is its midpoint (what
+        /// `generate` simulates), and the estimate reports the ends too.
+        range: Option<(f64, f64)>,
     },
     /// At fixed instants.
     At {

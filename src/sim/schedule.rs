@@ -88,7 +88,7 @@ impl Runs {
                     *jitter,
                 )
             }
-            Schedule::PerDay { runs, profile, jitter } => {
+            Schedule::PerDay { runs, profile, jitter, .. } => {
                 let hour = start
                     .with_minute(0)
                     .and_then(|t| t.with_second(0))
@@ -264,6 +264,7 @@ mod tests {
             runs: 100.0,
             profile: DailyProfile::BusinessHours,
             jitter: TimeDelta::zero(),
+            range: None,
         };
         let runs: Vec<_> = Runs::new(&schedule, start, week_end, IdSource::new(1).rng("w", "runs")).collect();
         // 5 weekdays × 100 + 2 weekend days × 10, up to the carried fraction.
@@ -280,6 +281,7 @@ mod tests {
             runs: 200.0,
             profile: DailyProfile::Flat,
             jitter: TimeDelta::minutes(30),
+            range: None,
         };
         let runs: Vec<_> = Runs::new(&schedule, start, end, IdSource::new(3).rng("w", "runs")).collect();
         assert!(runs.len() > 190, "{}", runs.len());

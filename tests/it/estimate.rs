@@ -551,3 +551,56 @@ fn a_sample_of_the_generated_data_calibrates_to_ratios_of_one() {
         }
     }
 }
+
+/// `per_day: low..high`: `generate` simulates the midpoint (byte for byte what `per_day: mid`
+/// writes), and the estimate's low and high ends bracket the expected figures.
+#[test]
+fn a_rate_range_generates_its_midpoint_and_its_ends_bracket_the_estimate() {
+    let dir = temp_dir("ranges");
+    let small = std::fs::read_to_string(scenario("tenant-small.yaml")).unwrap();
+    assert!(small.contains("per_day: 30,"), "tenant-small.yaml changed: pick another rate");
+    let exact = dir.join("exact.yaml");
+    let ranged = dir.join("ranged.yaml");
+    std::fs::write(&exact, &small).unwrap();
+    std::fs::write(&ranged, small.replacen("per_day: 30,", "per_day: 10..50,", 1)).unwrap();
+    let out = |name: &str, path: &Path| {
+        let out = dir.join(name);
+        generate(
+            &GenerateOptions {
+                scenarios: vec![path.to_owned()],
+                seed: DEFAULT_SEED,
+                out: out.clone(),
+                end: None,
+                days: None,
+                force: true,
+                background: None,
+            },
+            |_| {},
+        )
+        .unwrap();
+        out
+    };
+    let (a, b) = (out("exact", &exact), out("ranged", &ranged));
+    for table in Table::ALL {
+        let file = format!("{}.jsonl", table.name());
+        assert_eq!(
+            std::fs::read(a.join(&file)).unwrap(),
+            std::fs::read(b.join(&file)).unwrap(),
+            "{file}"
+        );
+    }
+    let plain = Report::new(&estimate(&options(exact, None, false)).unwrap());
+    assert!(plain.range.is_none());
+    let report = Report::new(&estimate(&options(ranged, None, false)).unwrap());
+    let range = report.range.expect("a ranged rate reports its ends");
+    assert!((range.expected.rows_per_day - plain.total.rows_per_day).abs() < 1e-6, "{range:?}");
+    assert!(
+        range.low.rows_per_day < range.expected.rows_per_day && range.expected.rows_per_day < range.high.rows_per_day,
+        "{range:?}"
+    );
+    assert!(
+        range.low.gb_per_day < range.expected.gb_per_day && range.expected.gb_per_day < range.high.gb_per_day,
+        "{range:?}"
+    );
+    assert!(range.low.cost_per_month <= range.expected.cost_per_month && range.expected.cost_per_month <= range.high.cost_per_month);
+}
