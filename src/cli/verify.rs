@@ -20,6 +20,13 @@ pub struct VerifyArgs {
     /// Also write JUnit XML (one test case per rule and expectation).
     #[arg(long)]
     pub junit: Option<PathBuf>,
+    /// Also write SARIF 2.1.0 (for GitHub code scanning, Azure DevOps, IDEs): one result per failed
+    /// expectation, false-positive alert or rule that could not run, at the rule file's query line.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Also append a Markdown summary of the run to FILE (e.g. "$GITHUB_STEP_SUMMARY").
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
     /// Show, for this rule (name or file name), how many rows survived each stage where it missed.
     #[arg(long)]
     pub explain: Option<String>,
@@ -80,6 +87,8 @@ impl VerifyArgs {
             data: PathBuf::from("output"),
             rules: Vec::new(),
             junit: None,
+            sarif: None,
+            summary: None,
             explain: None,
             rule_timeout: DEFAULT_RULE_TIMEOUT,
             format: ReportFormat::Text,
@@ -179,9 +188,7 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> CommandResult {
             emit(out, format_args!("{document}\n"))?;
         }
     }
-    if let Some(path) = &args.junit {
-        std::fs::write(path, verify::junit::render(&results)).map_err(|e| Failure::Run(format!("writing {}: {e}", path.display())))?;
-    }
+    write_ci_outputs(args, &results, &manifest, out)?;
     if let Some(rule) = &explained {
         emit(out, explain(rule, &manifest, &mut engine, args.rule_timeout))?;
     }
@@ -190,6 +197,40 @@ pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> CommandResult {
     } else {
         Outcome::Findings
     })
+}
+
+/// JUnit, SARIF and the Markdown summary where asked for, and GitHub workflow annotations on
+/// stdout when running in GitHub Actions (`GITHUB_ACTIONS=true`, which the runner sets).
+fn write_ci_outputs(args: &VerifyArgs, results: &[verify::RuleResult], manifest: &Manifest, out: &mut dyn Write) -> Result<(), Failure> {
+    let write = |path: &std::path::Path, text: &str| {
+        std::fs::write(path, text).map_err(|e| Failure::Run(format!("writing {}: {e}", path.display())))
+    };
+    if let Some(path) = &args.junit {
+        write(path, &verify::junit::render(results))?;
+    }
+    let findings = verify::findings::of(results, manifest);
+    if let Some(path) = &args.sarif {
+        write(path, &format!("{:#}\n", verify::sarif::render(results, &findings)))?;
+    }
+    if let Some(path) = &args.summary {
+        use std::io::Write as _;
+        // Appended: GitHub's step summary file collects what every command of the step writes.
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(verify::summary::render(results, &findings, manifest).as_bytes()))
+            .map_err(|e| Failure::Run(format!("writing {}: {e}", path.display())))?;
+    }
+    if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        let annotations = verify::findings::github_annotations(&findings);
+        // stdout stays one JSON document with --format json.
+        match args.format {
+            ReportFormat::Text => emit(out, annotations)?,
+            ReportFormat::Json => eprint!("{annotations}"),
+        }
+    }
+    Ok(())
 }
 
 /// The `--transform`s, checked against the price file's table feature list and read.

@@ -6,10 +6,13 @@ pub mod correlation;
 pub mod coverage;
 pub mod engine;
 pub mod error;
+pub mod findings;
 pub mod junit;
 pub mod losses;
 pub mod report;
 pub mod rule;
+pub mod sarif;
+pub mod summary;
 
 use crate::manifest::{Label, Manifest};
 use chrono::{DateTime, TimeDelta, Utc};

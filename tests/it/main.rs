@@ -7,6 +7,7 @@ mod actions;
 mod background;
 mod bad_scenarios;
 mod bench_peer;
+mod ci_outputs;
 mod cli_output;
 mod compressed;
 mod conformance;
