@@ -271,7 +271,7 @@ fn transformed_engine(
 
 /// The rule `--explain` names (its name, file stem or path), or an error suggesting the closest.
 fn find_rule(wanted: &str, rule_files: &[PathBuf]) -> Result<rule::Rule, String> {
-    let rules: Vec<rule::Rule> = rule_files.iter().filter_map(|p| rule::load(p).ok()).collect();
+    let rules: Vec<rule::Rule> = rule_files.iter().filter_map(|p| rule::load_all(p).ok()).flatten().collect();
     let stem = |r: &rule::Rule| r.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     if let Some(rule) = rules
         .iter()

@@ -281,10 +281,11 @@ fn load_rules(paths: &[PathBuf]) -> Result<Vec<crate::verify::rule::Rule>, Estim
         return Ok(Vec::new());
     }
     let (files, _correlations) = crate::verify::discover(paths).map_err(EstimateError::Rules)?;
-    files
+    let loaded: Result<Vec<Vec<_>>, _> = files
         .iter()
-        .map(|f| crate::verify::rule::load(f).map_err(|e| EstimateError::Rules(e.to_string())))
-        .collect()
+        .map(|f| crate::verify::rule::load_all(f).map_err(|e| EstimateError::Rules(e.to_string())))
+        .collect();
+    Ok(loaded?.into_iter().flatten().collect())
 }
 
 /// Loads each scenario with its populations resolved as `members` says; `days` replaces each period

@@ -6,6 +6,7 @@ pub mod correlation;
 pub mod coverage;
 pub mod engine;
 pub mod error;
+pub mod exported;
 pub mod findings;
 pub mod junit;
 pub mod losses;
@@ -525,7 +526,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Strin
             .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
             .filter_map(Result::ok)
             .map(|e| e.path())
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml" || x == "json"))
             .collect();
         files.sort();
         Ok(files)
@@ -557,7 +558,11 @@ pub fn discover(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Strin
 /// The queries of every rule and correlation that loads (correlations with their parameters filled
 /// in from `manifest`), so that the data can be loaded with only the columns they read.
 pub fn queries(rule_files: &[PathBuf], correlation_files: &[PathBuf], manifest: &Manifest) -> Vec<String> {
-    let rules = rule_files.iter().filter_map(|p| rule::load(p).ok()).map(|r| r.file.query);
+    let rules = rule_files
+        .iter()
+        .filter_map(|p| rule::load_all(p).ok())
+        .flatten()
+        .map(|r| r.file.query);
     let correlations = correlation_files
         .iter()
         .filter_map(|p| correlation::load(p).ok())
@@ -655,10 +660,13 @@ impl Job<'_> {
     /// one failed result.
     fn run(&self, manifest: &Manifest, engine: &mut dyn Engine, budget: Option<Duration>) -> Vec<RuleResult> {
         match self {
-            Job::Rule(path) => vec![match rule::load(path) {
-                Ok(rule) => verify_rule_within(&rule, manifest, engine, budget),
-                Err(error) => not_loaded(path, error),
-            }],
+            Job::Rule(path) => match rule::load_all(path) {
+                Ok(rules) => rules
+                    .iter()
+                    .map(|rule| verify_rule_within(rule, manifest, engine, budget))
+                    .collect(),
+                Err(error) => vec![not_loaded(path, error)],
+            },
             Job::Correlations(path) => match correlation::load(path) {
                 Ok(list) => list.iter().map(|c| run_correlation(c, path, manifest, engine, budget)).collect(),
                 Err(error) => vec![not_loaded(path, error)],

@@ -185,14 +185,46 @@ pub(crate) fn yaml_error(path: &Path, text: &str, e: &serde_saphyr::Error) -> Fi
     FileError::invalid(path, text, at, crate::scenario::first_line_of(&e.to_string()))
 }
 
-/// Loads and checks one rule file. Errors name the file, line and column and say what to do.
+/// Loads and checks one rule file that holds one rule (Sentinel YAML, or an export with one
+/// rule). Errors name the file, line and column and say what to do.
 pub fn load(path: &Path) -> Result<Rule, FileError> {
+    let mut rules = load_all(path)?;
+    match rules.len() {
+        1 => Ok(rules.remove(0)),
+        n => Err(FileError::invalid(
+            path,
+            "",
+            None,
+            format!("holds {n} rules where one was expected"),
+        )),
+    }
+}
+
+/// Loads and checks every rule of a file: one for Sentinel YAML; every Scheduled and NRT rule of
+/// an ARM template export or a Sentinel REST API response (JSON, see [`super::exported`]).
+pub fn load_all(path: &Path) -> Result<Vec<Rule>, FileError> {
     let text = crate::input::read_text(path, MAX_RULE_FILE_BYTES)?;
+    if super::exported::is_json(path, &text) {
+        return super::exported::rule_files(path, &text)?
+            .into_iter()
+            .map(|(file, at)| {
+                check(path, file, &|field, message| {
+                    super::exported::located(path, &text, at, field, message)
+                })
+            })
+            .collect();
+    }
     let file: RuleFile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &text, &e))?;
+    Ok(vec![check(path, file, &|field, message| located(path, &text, field, message))?])
+}
+
+/// An error about the value of a field (camelCase, as Sentinel names it).
+type Locate<'a> = dyn Fn(&str, String) -> FileError + 'a;
+
+/// Checks a parsed rule and works out its schedule and trigger.
+fn check(path: &Path, file: RuleFile, located: &Locate<'_>) -> Result<Rule, FileError> {
     if file.query.trim().is_empty() {
         return Err(located(
-            path,
-            &text,
             "query",
             "the query is empty: write the KQL the rule runs under `query: |`".into(),
         ));
@@ -201,14 +233,8 @@ pub fn load(path: &Path) -> Result<Rule, FileError> {
     let span = |field: &Option<String>, name: &str, default: TimeDelta| -> Result<TimeDelta, FileError> {
         match field {
             None => Ok(default),
-            Some(value) => crate::timefmt::parse_timespan(value).map_err(|e| {
-                located(
-                    path,
-                    &text,
-                    name,
-                    format!("{name}: {e}; write it like 5m, 1h, 1d, PT1H or 01:00:00"),
-                )
-            }),
+            Some(value) => crate::timefmt::parse_timespan(value)
+                .map_err(|e| located(name, format!("{name}: {e}; write it like 5m, 1h, 1d, PT1H or 01:00:00"))),
         }
     };
     // NRT rules run every minute over what arrived since the previous run.
@@ -224,8 +250,6 @@ pub fn load(path: &Path) -> Result<Rule, FileError> {
                 "queryPeriod"
             };
             return Err(located(
-                path,
-                &text,
                 field,
                 format!(
                     "queryFrequency {} / queryPeriod {}: Sentinel needs 5m ≤ frequency ≤ period ≤ 14d",
@@ -243,19 +267,15 @@ pub fn load(path: &Path) -> Result<Rule, FileError> {
         Some("ne") | Some("notequal") => TriggerOp::Ne,
         Some(other) => {
             let message = format!("triggerOperator `{other}`: use gt, lt, eq or ne");
-            return Err(located(path, &text, "triggerOperator", message));
+            return Err(located("triggerOperator", message));
         }
     };
     let threshold = match &file.trigger_threshold {
         None => 0,
-        Some(t) => t.trim().parse::<u64>().map_err(|_| {
-            located(
-                path,
-                &text,
-                "triggerThreshold",
-                format!("triggerThreshold `{t}` is not a whole number"),
-            )
-        })?,
+        Some(t) => t
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| located("triggerThreshold", format!("triggerThreshold `{t}` is not a whole number")))?,
     };
     Ok(Rule {
         path: path.to_owned(),

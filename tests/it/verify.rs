@@ -626,3 +626,96 @@ fn a_transformation_that_drops_what_a_rule_reads_is_reported_as_a_lost_detection
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("AzureDiagnostics does not support ingestion-time transformations"));
 }
+
+/// The same rules as Sentinel YAML, as one ARM template export of the portal (two
+/// `alertRules` resources) and as the Sentinel REST API's list: identical `verify` results.
+#[test]
+fn the_same_rules_in_yaml_arm_and_rest_json_verify_alike() {
+    let dir = temp_dir("formats");
+    let data = dir.join("out");
+    generate_into(&root().join("scenarios/seed.yaml"), &data, None);
+    let stems = ["seed-failed-signins", "seed-credential-rule-current"];
+    let (yaml_dir, arm_dir, rest_dir) = (dir.join("yaml"), dir.join("arm"), dir.join("rest"));
+    for d in [&yaml_dir, &arm_dir, &rest_dir] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let mut resources = Vec::new();
+    let mut rest = Vec::new();
+    for stem in stems {
+        let text = std::fs::read_to_string(root().join(format!("rules/{stem}.yaml"))).unwrap();
+        // The `tenantless:` block has no place in an export: compare without it.
+        let text = &text[..text.find("\ntenantless:").map_or(text.len(), |i| i + 1)];
+        std::fs::write(yaml_dir.join(format!("{stem}.yaml")), text).unwrap();
+        let mut rule: serde_json::Value = serde_saphyr::from_str(text).unwrap();
+        let rule = rule.as_object_mut().unwrap();
+        let id = rule.remove("id").unwrap();
+        let kind = rule.remove("kind").unwrap_or(serde_json::json!("Scheduled"));
+        let name = rule.remove("name").unwrap();
+        rule.insert("displayName".into(), name);
+        // As exported: ISO 8601 periods and spelled-out operators.
+        let iso = |v: &serde_json::Value| match v.as_str() {
+            Some("1h") => "PT1H".to_owned(),
+            Some("1d") => "P1D".to_owned(),
+            Some(other) => other.to_owned(),
+            None => v.to_string(),
+        };
+        for key in ["queryFrequency", "queryPeriod"] {
+            if let Some(v) = rule.get(key).cloned() {
+                rule.insert(key.into(), serde_json::json!(iso(&v)));
+            }
+        }
+        rule.insert("triggerOperator".into(), serde_json::json!("GreaterThan"));
+        resources.push(serde_json::json!({
+            "id": format!("[concat(resourceId('Microsoft.OperationalInsights/workspaces/providers', parameters('workspace'), 'Microsoft.SecurityInsights'),'/alertRules/{}')]", id.as_str().unwrap()),
+            "name": format!("[concat(parameters('workspace'),'/Microsoft.SecurityInsights/{}')]", id.as_str().unwrap()),
+            "type": "Microsoft.OperationalInsights/workspaces/providers/alertRules",
+            "kind": kind,
+            "apiVersion": "2023-12-01-preview",
+            "properties": rule.clone(),
+        }));
+        rest.push(serde_json::json!({
+            "id": format!("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/ws/providers/Microsoft.SecurityInsights/alertRules/{}", id.as_str().unwrap()),
+            "name": id, "type": "Microsoft.SecurityInsights/alertRules", "kind": kind, "properties": rule.clone(),
+        }));
+    }
+    let template = serde_json::json!({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {"workspace": {"type": "String"}},
+        "resources": resources,
+    });
+    std::fs::write(arm_dir.join("export.json"), serde_json::to_string_pretty(&template).unwrap()).unwrap();
+    std::fs::write(
+        rest_dir.join("rules.json"),
+        serde_json::to_string_pretty(&serde_json::json!({"value": rest})).unwrap(),
+    )
+    .unwrap();
+    let summary = |results: Vec<RuleResult>| {
+        let mut lines: Vec<String> = results
+            .iter()
+            .map(|r| match &r.status {
+                RuleStatus::Ran {
+                    alerts,
+                    true_positives,
+                    false_positives,
+                    missed,
+                    caught,
+                } => {
+                    format!(
+                        "{}: {} alerts, {true_positives} true, {false_positives} false, missed {missed:?}, caught {caught:?}",
+                        r.name,
+                        alerts.len()
+                    )
+                }
+                other => format!("{}: {other:?}", r.name),
+            })
+            .collect();
+        lines.sort();
+        lines
+    };
+    let yaml = summary(verify_dir(&data, &[yaml_dir]));
+    assert_eq!(yaml.len(), 2, "{yaml:?}");
+    assert!(yaml.iter().all(|l| l.contains(" true,") && !l.contains(": 0 alerts")), "{yaml:?}");
+    assert_eq!(summary(verify_dir(&data, &[arm_dir])), yaml);
+    assert_eq!(summary(verify_dir(&data, &[rest_dir])), yaml);
+}
