@@ -9,6 +9,7 @@ pub mod cli;
 pub mod compress;
 pub mod diagnostic;
 pub mod estimate;
+pub mod export;
 pub mod function_files;
 pub mod generate;
 pub mod ids;

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod estimate;
 pub mod exit;
+pub mod export;
 pub mod external;
 pub mod functions;
 pub mod generate;
@@ -45,6 +46,8 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Measure generation and estimation speed (use a release build).
     Bench(bench::BenchArgs),
+    /// Write a kit that loads generated tables into another system (Azure Data Explorer).
+    Export(export::ExportArgs),
 }
 
 /// Parses a `--background` level.
@@ -82,6 +85,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Merge(args)) => exit::exit_code(merge::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Estimate(args)) => exit::exit_code(estimate::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Bench(args)) => exit::exit_code(bench::run(&args, &mut std::io::stdout().lock())),
+        Some(Command::Export(args)) => exit::exit_code(export::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Verify(args)) => exit::exit_code(verify::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Query(args)) => exit::exit_code(query::run(&args, &mut std::io::stdout().lock(), &mut std::io::stderr())),
         None => {

@@ -170,6 +170,22 @@ pub fn known_schema(table: &str) -> Option<Vec<Column>> {
     parsed.iter().find(|(name, _)| name == table).map(|(_, columns)| columns.clone())
 }
 
+/// The declared columns of a known table with their Kusto types as the schema file writes them
+/// (`int`, `guid` and `decimal` kept, unlike [`known_schema`]'s engine types), or None.
+pub fn documented_columns(table: &str) -> Option<Vec<(String, String)>> {
+    SCHEMAS.iter().find_map(|text| {
+        let json: serde_json::Value = serde_json::from_str(text).ok()?;
+        (json.get("table")?.as_str()? == table).then(|| {
+            json["columns"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| Some((c.get("name")?.as_str()?.to_owned(), c.get("type")?.as_str()?.to_owned())))
+                .collect()
+        })
+    })
+}
+
 /// A schema file's table name and typed columns.
 fn parse_schema(text: &str) -> Option<(String, Vec<Column>)> {
     let json: serde_json::Value = serde_json::from_str(text).ok()?;

@@ -19,19 +19,7 @@ fn sarif_multitool() -> PathBuf {
         other => other,
     };
     let binary = dir.join(format!("node_modules/@microsoft/sarif-multitool-{platform}/Sarif.Multitool"));
-    if !binary.is_file() {
-        let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir)
-            .status()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "the SARIF test needs Node and npm (to install Microsoft's SARIF Multitool in {}): {e}",
-                    dir.display()
-                )
-            });
-        assert!(status.success(), "`npm ci` in {} failed", dir.display());
-    }
+    crate::support::npm_ci(&dir, &binary, "Microsoft's SARIF Multitool");
     // npm may skip the package's postinstall (`chmod u+x`).
     #[cfg(unix)]
     {

@@ -19,27 +19,18 @@ pub(crate) struct Case {
 }
 
 /// The oracle's folder; its `node_modules` is installed by `npm ci` on first use.
-fn oracle_dir() -> PathBuf {
+pub(crate) fn oracle_dir() -> PathBuf {
     crate_dir().join("tools/kql-oracle")
 }
 
 /// Installs the analyzer when missing, so that `cargo test` alone runs this on a fresh machine.
-fn ensure_oracle() {
+pub(crate) fn ensure_oracle() {
     let dir = oracle_dir();
-    if dir.join("node_modules/@kusto/language-service-next").is_dir() {
-        return;
-    }
-    let status = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund"])
-        .current_dir(&dir)
-        .status()
-        .unwrap_or_else(|e| {
-            panic!(
-                "the conformance test needs Node and npm (to install Microsoft's analyzer in {}): {e}",
-                dir.display()
-            )
-        });
-    assert!(status.success(), "`npm ci` in {} failed", dir.display());
+    crate::support::npm_ci(
+        &dir,
+        &dir.join("node_modules/@kusto/language-service-next"),
+        "Microsoft's KQL analyzer",
+    );
 }
 
 /// The five tables' columns as `schemas/*.json` give them.

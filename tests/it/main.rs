@@ -15,6 +15,7 @@ mod data_limits;
 mod determinism;
 mod docs;
 mod estimate;
+mod export_adx;
 mod generate_e2e;
 mod golden;
 mod join_map;

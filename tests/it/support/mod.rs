@@ -448,3 +448,17 @@ pub fn summarize(mut problems: Vec<String>, n: usize) -> String {
     }
     text
 }
+
+/// Installs a tool folder's npm dependencies (`npm ci`) when `installed` is missing, so that
+/// `cargo test` alone runs the oracle tests on a fresh machine.
+pub fn npm_ci(dir: &Path, installed: &Path, what: &str) {
+    if installed.exists() {
+        return;
+    }
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(dir)
+        .status()
+        .unwrap_or_else(|e| panic!("{what} needs Node and npm (to install it in {}): {e}", dir.display()));
+    assert!(status.success(), "`npm ci` in {} failed", dir.display());
+}
