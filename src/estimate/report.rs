@@ -154,19 +154,22 @@ fn groups(identities: &[Contributor], days: f64, all: Cell, price: f64) -> Vec<G
     by
 }
 
+/// The tables the selected categories land in, in [`Table::ALL`] order.
+fn selected_tables(e: &Estimate) -> impl Iterator<Item = Table> + '_ {
+    Table::ALL.into_iter().filter(|t| e.categories.iter().any(|c| c.table() == *t))
+}
+
+/// The sum of `of` over the selected categories that land in table `t`.
+fn over_categories(e: &Estimate, t: Table, of: impl Fn(Category) -> f64) -> f64 {
+    e.categories.iter().filter(|c| c.table() == t).map(|c| of(*c)).sum()
+}
+
 /// The totals of `volume`, priced as the estimate's choices say.
 fn totals(e: &Estimate, volume: &super::volume::Volume) -> Totals {
     let days = volume.days().max(1) as f64;
-    let tables: Vec<TableVolume<'_>> = Table::ALL
-        .iter()
-        .filter(|t| e.categories.iter().any(|c| c.table() == **t))
+    let tables: Vec<TableVolume<'_>> = selected_tables(e)
         .map(|t| {
-            let bytes: f64 = e
-                .categories
-                .iter()
-                .filter(|c| c.table() == *t)
-                .map(|c| volume.category_total(*c).bytes)
-                .sum();
+            let bytes = over_categories(e, t, |c| volume.category_total(c).bytes);
             TableVolume {
                 table: t.name(),
                 gb_per_day: bytes / GB / days,
@@ -339,15 +342,12 @@ impl Report {
                 )
             })
             .collect();
-        let tables: Vec<Line> = Table::ALL
-            .iter()
-            .filter(|t| e.categories.iter().any(|c| c.table() == **t))
+        let tables: Vec<Line> = selected_tables(e)
             .map(|t| {
-                let cell = e
-                    .categories
-                    .iter()
-                    .filter(|c| c.table() == *t)
-                    .fold(Cell::default(), |acc, c| acc.plus(v.category_total(*c)));
+                let cell = Cell {
+                    rows: over_categories(e, t, |c| v.category_total(c).rows),
+                    bytes: over_categories(e, t, |c| v.category_total(c).bytes),
+                };
                 line(t.name(), t.name(), t.billable(), cell, days, price_of(t.name()))
             })
             .collect();
@@ -369,16 +369,9 @@ impl Report {
         let daily = (0..v.days())
             .map(|d| Day {
                 date: (e.start + chrono::TimeDelta::days(d as i64)).format("%Y-%m-%d").to_string(),
-                gb: Table::ALL
-                    .iter()
-                    .filter(|t| e.categories.iter().any(|c| c.table() == **t))
+                gb: selected_tables(e)
                     .map(|t| {
-                        let bytes: f64 = e
-                            .categories
-                            .iter()
-                            .filter(|c| c.table() == *t)
-                            .map(|c| v.daily[d][c.index()].bytes)
-                            .sum();
+                        let bytes = over_categories(e, t, |c| v.daily[d][c.index()].bytes);
                         (t.name().to_owned(), bytes / GB)
                     })
                     .collect(),

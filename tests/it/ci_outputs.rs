@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use tenantless::generate::{DEFAULT_SEED, GenerateOptions, generate};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -60,19 +59,7 @@ fn sarif_summary_and_annotations_locate_every_finding_in_the_rule_files() {
     let _ = std::fs::remove_dir_all(&dir);
     let (data, rules) = (dir.join("data"), dir.join("rules"));
     std::fs::create_dir_all(&rules).unwrap();
-    generate(
-        &GenerateOptions {
-            scenarios: vec![root().join("scenarios/seed.yaml")],
-            seed: DEFAULT_SEED,
-            out: data.clone(),
-            end: None,
-            days: None,
-            force: true,
-            background: None,
-        },
-        |_| {},
-    )
-    .unwrap();
+    crate::support::generate_scenario(&root().join("scenarios/seed.yaml"), &data);
     std::fs::copy(
         root().join("rules/seed-failed-signins.yaml"),
         rules.join("seed-failed-signins.yaml"),

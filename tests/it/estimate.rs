@@ -439,19 +439,7 @@ fn a_transformation_keeps_what_the_same_filter_keeps_in_the_generated_table() {
     let line = &report["transforms"][0];
     let days = report["days"].as_f64().unwrap();
     let data = dir.join("data");
-    generate(
-        &GenerateOptions {
-            scenarios: vec![small],
-            seed: DEFAULT_SEED,
-            out: data.clone(),
-            end: None,
-            days: None,
-            force: true,
-            background: None,
-        },
-        |_| {},
-    )
-    .unwrap();
+    crate::support::generate_scenario(&small, &data);
     let query = "AuditLogs | summarize Rows = count(), Kept = countif(OperationName != 'Update service principal'), Bytes = sum(_BilledSize), KeptBytes = sumif(_BilledSize, OperationName != 'Update service principal')";
     let counted = tenantless(&["query", "--data", data.to_str().unwrap(), "--format", "json", query]);
     let row: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&counted.stdout).lines().next().unwrap()).unwrap();
@@ -509,19 +497,7 @@ fn a_sample_of_the_generated_data_calibrates_to_ratios_of_one() {
     let dir = temp_dir("calibrate");
     let small = scenario("tenant-small.yaml");
     let data = dir.join("data");
-    let manifest = generate(
-        &GenerateOptions {
-            scenarios: vec![small.clone()],
-            seed: DEFAULT_SEED,
-            out: data.clone(),
-            end: None,
-            days: None,
-            force: true,
-            background: None,
-        },
-        |_| {},
-    )
-    .unwrap();
+    let manifest = crate::support::generate_scenario(&small, &data);
     let query = "union * | summarize count(), avg(_BilledSize) by Type";
     let sample = tenantless(&["query", "--data", data.to_str().unwrap(), "--format", "csv", query]);
     assert!(sample.status.success(), "{}", String::from_utf8_lossy(&sample.stderr));
@@ -565,19 +541,7 @@ fn a_rate_range_generates_its_midpoint_and_its_ends_bracket_the_estimate() {
     std::fs::write(&ranged, small.replacen("per_day: 30,", "per_day: 10..50,", 1)).unwrap();
     let out = |name: &str, path: &Path| {
         let out = dir.join(name);
-        generate(
-            &GenerateOptions {
-                scenarios: vec![path.to_owned()],
-                seed: DEFAULT_SEED,
-                out: out.clone(),
-                end: None,
-                days: None,
-                force: true,
-                background: None,
-            },
-            |_| {},
-        )
-        .unwrap();
+        crate::support::generate_scenario(path, &out);
         out
     };
     let (a, b) = (out("exact", &exact), out("ranged", &ranged));

@@ -6,7 +6,6 @@
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use tenantless::generate::{DEFAULT_SEED, GenerateOptions, generate};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -43,19 +42,7 @@ fn the_adx_kit_parses_covers_every_column_and_holds_every_record() {
     let dir = std::env::temp_dir().join(format!("tenantless-export-adx-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let (data, kit) = (dir.join("data"), dir.join("kit"));
-    generate(
-        &GenerateOptions {
-            scenarios: vec![root().join("scenarios/tenant-small.yaml")],
-            seed: DEFAULT_SEED,
-            out: data.clone(),
-            end: None,
-            days: None,
-            force: true,
-            background: None,
-        },
-        |_| {},
-    )
-    .unwrap();
+    crate::support::generate_scenario(&root().join("scenarios/tenant-small.yaml"), &data);
     let run = |out: &Path| {
         Command::new(env!("CARGO_BIN_EXE_tenantless"))
             .args([

@@ -462,3 +462,17 @@ pub fn npm_ci(dir: &Path, installed: &Path, what: &str) {
         .unwrap_or_else(|e| panic!("{what} needs Node and npm (to install it in {}): {e}", dir.display()));
     assert!(status.success(), "`npm ci` in {} failed", dir.display());
 }
+
+/// Generates `scenario` (the default seed, its own period) into `out`, replacing what is there.
+pub fn generate_scenario(scenario: &Path, out: &Path) -> tenantless::manifest::Manifest {
+    let options = tenantless::generate::GenerateOptions {
+        scenarios: vec![scenario.to_owned()],
+        seed: tenantless::generate::DEFAULT_SEED,
+        out: out.to_owned(),
+        end: None,
+        days: None,
+        force: true,
+        background: None,
+    };
+    tenantless::generate::generate(&options, |_| {}).expect("the scenario generates")
+}
