@@ -220,10 +220,13 @@ impl StagedDir {
         &self.root
     }
 
-    /// Creates a buffered file inside the staging directory.
+    /// Creates a buffered file inside the staging directory. A chunk hands each table's records
+    /// over in one write of tens of kilobytes to megabytes, which a buffer passes straight through
+    /// when it is larger than the buffer; 256 KiB collects the small ones (a 1 MiB buffer per
+    /// table cost `generate` 8 MiB of peak RSS for nothing measurable).
     pub fn file(&self, name: &str) -> Result<BufWriter<File>, SinkError> {
         let path = self.path().join(name);
-        Ok(BufWriter::with_capacity(1 << 20, File::create(&path).map_err(io_err(&path))?))
+        Ok(BufWriter::with_capacity(256 << 10, File::create(&path).map_err(io_err(&path))?))
     }
 
     /// Puts the finished output in place, replacing a previous output in one step where the
