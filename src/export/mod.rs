@@ -1,7 +1,8 @@
 //! `tenantless export`: kits that take generated tables into other systems ([`adx`]: Azure Data
-//! Explorer and Fabric Eventhouse).
+//! Explorer and Fabric Eventhouse; [`log_analytics`]: a Log Analytics lab workspace).
 
 pub mod adx;
+pub mod log_analytics;
 
 use std::path::{Path, PathBuf};
 

@@ -16,6 +16,7 @@ mod determinism;
 mod docs;
 mod estimate;
 mod export_adx;
+mod export_la;
 mod generate_e2e;
 mod golden;
 mod join_map;
