@@ -169,17 +169,25 @@ struct Sink<'t> {
 impl EventSink for Sink<'_> {
     fn event(&mut self, event: &Event<'_>, _origin: Origin) -> std::io::Result<()> {
         let table = Category::of(event).table();
+        if !self.transforms.iter().any(|t| t.table == table) {
+            return Ok(());
+        }
+        // Rendered once, whatever the number of transformations of its table.
+        let rendered = tables::render(event, &mut self.writer);
+        let mut full = Vec::new();
         for i in (0..self.transforms.len()).filter(|&i| self.transforms[i].table == table) {
-            let rendered = tables::render(event, &mut self.writer);
             self.measured[i].rows_in += 1;
             self.measured[i].bytes_in += rendered.billed_size as f64;
             let (lines, count) = &mut self.pending[i];
             lines.push_str(rendered.json);
             lines.push('\n');
             *count += 1;
-            if *count >= CHUNK_ROWS
-                && let Err(e) = self.flush(i)
-            {
+            if *count >= CHUNK_ROWS {
+                full.push(i);
+            }
+        }
+        for i in full {
+            if let Err(e) = self.flush(i) {
                 self.error = Some(e);
                 return Err(std::io::Error::other("the transformation failed"));
             }

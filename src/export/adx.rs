@@ -7,9 +7,8 @@
 //! the storage URL into `ingest.kql`.
 
 use super::ExportError;
-use crate::compress::{open_table_reader, table_files};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// What to export and how.
@@ -41,20 +40,10 @@ pub fn export(options: &AdxOptions) -> Result<Vec<TableKit>, ExportError> {
     }
     let staged = super::Staging::create(&options.out)?;
     let mut kits = Vec::new();
-    let files = table_files(&options.data).map_err(|e| ExportError::Input(e.to_string()))?;
-    if files.is_empty() {
-        return Err(ExportError::Input(format!(
-            "{} holds no table files: point --data at a directory written by `tenantless generate`",
-            options.data.display()
-        )));
+    for (table, path) in super::tables_in(&options.data)? {
+        kits.push(split_table(&table, &path, staged.path(), options.file_bytes)?);
     }
-    for (table, path, _) in &files {
-        kits.push(split_table(table, path, staged.path(), options.file_bytes)?);
-    }
-    let write = |name: &str, text: String| {
-        let path = staged.path().join(name);
-        std::fs::write(&path, text).map_err(|e| ExportError::io(&path, e))
-    };
+    let write = |name: &str, text: String| staged.write(name, &text);
     write("tables.kql", kits.iter().map(create_table).collect::<Vec<_>>().join("\n\n") + "\n")?;
     write(
         "mappings.kql",
@@ -64,13 +53,7 @@ pub fn export(options: &AdxOptions) -> Result<Vec<TableKit>, ExportError> {
         "ingest.kql",
         kits.iter().flat_map(ingest_commands).collect::<Vec<_>>().join("\n\n") + "\n",
     )?;
-    write("upload.sh", UPLOAD_SH.to_owned())?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let script = staged.path().join("upload.sh");
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).map_err(|e| ExportError::io(&script, e))?;
-    }
+    staged.write_script("upload.sh", UPLOAD_SH)?;
     staged.finish()?;
     Ok(kits)
 }
@@ -78,20 +61,13 @@ pub fn export(options: &AdxOptions) -> Result<Vec<TableKit>, ExportError> {
 /// Splits one table's records into gzip files under `kit/data/<table>/`, noting every field the
 /// records hold.
 fn split_table(table: &str, path: &Path, kit: &Path, file_bytes: u64) -> Result<TableKit, ExportError> {
-    let reader = open_table_reader(path).map_err(|e| ExportError::Input(e.to_string()))?;
     let dir = kit.join("data").join(table);
     std::fs::create_dir_all(&dir).map_err(|e| ExportError::io(&dir, e))?;
     let mut columns: Vec<(String, String)> = crate::kql::table::documented_columns(table).unwrap_or_default();
     let mut files = Vec::new();
     let mut current: Option<(flate2::write::GzEncoder<std::fs::File>, u64, u64)> = None;
-    for (i, line) in BufReader::with_capacity(1 << 20, reader).lines().enumerate() {
-        let line = line.map_err(|e| ExportError::io(path, e))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let record: serde_json::Map<String, Value> =
-            serde_json::from_str(&line).map_err(|e| ExportError::Input(format!("{}:{}: not a JSON record: {e}", path.display(), i + 1)))?;
-        note_columns(&mut columns, &record);
+    super::for_each_record(path, |_, line, record| {
+        note_columns(&mut columns, record);
         let needs_new = current
             .as_ref()
             .is_none_or(|(_, bytes, _)| *bytes > 0 && *bytes + line.len() as u64 + 1 > file_bytes);
@@ -112,7 +88,8 @@ fn split_table(table: &str, path: &Path, kit: &Path, file_bytes: u64) -> Result<
             *bytes += line.len() as u64 + 1;
             *records += 1;
         }
-    }
+        Ok(())
+    })?;
     if let Some(done) = current.take() {
         finish_file(done, &mut files)?;
     }

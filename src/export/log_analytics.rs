@@ -8,9 +8,7 @@
 //! column names (so stock rules run unchanged), and `setup.sh` does it all with `az` and `curl`.
 
 use super::ExportError;
-use crate::compress::{open_table_reader, table_files};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 /// Longest column name a custom table may have (create-custom-table.md, ms.date 2026-05-25:
@@ -151,43 +149,23 @@ pub fn export(options: &LogAnalyticsOptions) -> Result<Vec<TablePlan>, ExportErr
         )));
     }
     let staged = super::Staging::create(&options.out)?;
-    let files = table_files(&options.data).map_err(|e| ExportError::Input(e.to_string()))?;
-    if files.is_empty() {
-        return Err(ExportError::Input(format!(
-            "{} holds no table files: point --data at a directory written by `tenantless generate`",
-            options.data.display()
-        )));
-    }
     let mut plans = Vec::new();
-    for (table, path, _) in &files {
-        plans.push(batch_table(table, path, staged.path(), options.batch_bytes)?);
+    for (table, path) in super::tables_in(&options.data)? {
+        plans.push(batch_table(&table, &path, staged.path(), options.batch_bytes)?);
     }
-    let write = |name: &str, text: String| {
-        let path = staged.path().join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| ExportError::io(parent, e))?;
-        }
-        std::fs::write(&path, text).map_err(|e| ExportError::io(&path, e))
-    };
+    let write = |name: &str, text: String| staged.write(name, &text);
     for plan in &plans {
         write(&format!("tables/{}.json", plan.custom()), format!("{:#}\n", table_definition(plan)))?;
         write(&format!("functions/{}.kql", plan.name), shim_function(plan) + "\n")?;
     }
     write("dcr.json", format!("{:#}\n", data_collection_rule(&plans)))?;
-    write("setup.sh", setup_script(&plans))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let script = staged.path().join("setup.sh");
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).map_err(|e| ExportError::io(&script, e))?;
-    }
+    staged.write_script("setup.sh", &setup_script(&plans))?;
     staged.finish()?;
     Ok(plans)
 }
 
 /// Splits a table's records into JSON-array batches of at most `limit` bytes.
 fn batch_table(table: &str, path: &Path, kit: &Path, limit: u64) -> Result<TablePlan, ExportError> {
-    let reader = open_table_reader(path).map_err(|e| ExportError::Input(e.to_string()))?;
     let dir = kit.join("batches").join(table);
     std::fs::create_dir_all(&dir).map_err(|e| ExportError::io(&dir, e))?;
     let mut extra: Vec<String> = Vec::new();
@@ -207,13 +185,7 @@ fn batch_table(table: &str, path: &Path, kit: &Path, limit: u64) -> Result<Table
         *records = 0;
         Ok(())
     };
-    for (i, line) in BufReader::with_capacity(1 << 20, reader).lines().enumerate() {
-        let line = line.map_err(|e| ExportError::io(path, e))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let record: serde_json::Map<String, Value> =
-            serde_json::from_str(&line).map_err(|e| ExportError::Input(format!("{}:{}: not a JSON record: {e}", path.display(), i + 1)))?;
+    super::for_each_record(path, |number, line, record| {
         for key in record.keys() {
             if !extra.contains(key) {
                 extra.push(key.clone());
@@ -223,9 +195,8 @@ fn batch_table(table: &str, path: &Path, kit: &Path, limit: u64) -> Result<Table
         let needed = line.len() as u64 + 2;
         if needed > limit {
             return Err(ExportError::Input(format!(
-                "{}:{}: a record of {} bytes does not fit in a batch of {limit}",
+                "{}:{number}: a record of {} bytes does not fit in a batch of {limit}",
                 path.display(),
-                i + 1,
                 line.len()
             )));
         }
@@ -235,9 +206,10 @@ fn batch_table(table: &str, path: &Path, kit: &Path, limit: u64) -> Result<Table
         if records > 0 {
             body.push(',');
         }
-        body.push_str(&line);
+        body.push_str(line);
         records += 1;
-    }
+        Ok(())
+    })?;
     flush(&mut body, &mut records, &mut batches)?;
     Ok(TablePlan {
         name: table.to_owned(),

@@ -4,7 +4,39 @@
 pub mod adx;
 pub mod log_analytics;
 
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
+
+/// The table files of a `generate` output directory, by table name; an error when it holds none.
+pub fn tables_in(data: &Path) -> Result<Vec<(String, PathBuf)>, ExportError> {
+    let files = crate::compress::table_files(data).map_err(|e| ExportError::Input(e.to_string()))?;
+    if files.is_empty() {
+        return Err(ExportError::Input(format!(
+            "{} holds no table files: point --data at a directory written by `tenantless generate`",
+            data.display()
+        )));
+    }
+    Ok(files.into_iter().map(|(table, path, _)| (table, path)).collect())
+}
+
+/// Calls `each` with every record of a table file (plain or compressed): its line number, its
+/// NDJSON line and its fields; blank lines are skipped.
+pub fn for_each_record(
+    path: &Path,
+    mut each: impl FnMut(usize, &str, &serde_json::Map<String, serde_json::Value>) -> Result<(), ExportError>,
+) -> Result<(), ExportError> {
+    let reader = crate::compress::open_table_reader(path).map_err(|e| ExportError::Input(e.to_string()))?;
+    for (i, line) in std::io::BufReader::with_capacity(1 << 20, reader).lines().enumerate() {
+        let line = line.map_err(|e| ExportError::io(path, e))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record =
+            serde_json::from_str(&line).map_err(|e| ExportError::Input(format!("{}:{}: not a JSON record: {e}", path.display(), i + 1)))?;
+        each(i + 1, &line, &record)?;
+    }
+    Ok(())
+}
 
 /// Why an export could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +99,27 @@ impl Staging {
     /// Where the kit is being written.
     pub fn path(&self) -> &Path {
         &self.staging
+    }
+
+    /// Writes `text` to `name` inside the kit, creating its folders.
+    pub fn write(&self, name: &str, text: &str) -> Result<(), ExportError> {
+        let path = self.staging.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| ExportError::io(parent, e))?;
+        }
+        std::fs::write(&path, text).map_err(|e| ExportError::io(&path, e))
+    }
+
+    /// Writes a shell script inside the kit, executable.
+    pub fn write_script(&self, name: &str, text: &str) -> Result<(), ExportError> {
+        self.write(name, text)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let path = self.staging.join(name);
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).map_err(|e| ExportError::io(&path, e))?;
+        }
+        Ok(())
     }
 
     /// Moves the finished kit into place.
