@@ -164,6 +164,40 @@ fn over_categories(e: &Estimate, t: Table, of: impl Fn(Category) -> f64) -> f64 
     e.categories.iter().filter(|c| c.table() == t).map(|c| of(*c)).sum()
 }
 
+/// The pay-as-you-go Analytics price per GB: `--price-per-gb`, else the price file's.
+fn analytics_price(e: &Estimate) -> f64 {
+    e.choices.analytics_per_gb.unwrap_or(e.prices.book.ingestion.analytics.per_gb)
+}
+
+/// Where the Analytics price comes from.
+fn price_note(e: &Estimate) -> String {
+    let file_price = &e.prices.book.ingestion.analytics;
+    match e.choices.analytics_per_gb {
+        Some(_) => "given with --price-per-gb".to_owned(),
+        None => format!(
+            "pay-as-you-go Analytics, {} {}, {}",
+            e.prices.path.display(),
+            e.prices.book.region,
+            e.prices
+                .source(&file_price.source)
+                .map_or(file_price.source.as_str(), |s| s.date.as_str())
+        ),
+    }
+}
+
+/// Billed GB per selected table, day by day: what the chart plots.
+fn daily(e: &Estimate) -> Vec<Day> {
+    let v = &e.volume;
+    (0..v.days())
+        .map(|d| Day {
+            date: (e.start + chrono::TimeDelta::days(d as i64)).format("%Y-%m-%d").to_string(),
+            gb: selected_tables(e)
+                .map(|t| (t.name().to_owned(), over_categories(e, t, |c| v.daily[d][c.index()].bytes) / GB))
+                .collect(),
+        })
+        .collect()
+}
+
 /// The totals of `volume`, priced as the estimate's choices say.
 fn totals(e: &Estimate, volume: &super::volume::Volume) -> Totals {
     let days = volume.days().max(1) as f64;
@@ -320,8 +354,7 @@ impl Report {
     pub fn new(e: &Estimate) -> Self {
         let v = &e.volume;
         let days = v.days() as f64;
-        let file_price = &e.prices.book.ingestion.analytics;
-        let price = e.choices.analytics_per_gb.unwrap_or(file_price.per_gb);
+        let price = analytics_price(e);
         // Each line at its table's plan: Analytics pay-as-you-go unless `--plan` moved it.
         let price_of = |table: &str| match e.choices.plans.get(table) {
             Some(&plan) if plan != super::prices::Plan::Analytics => e.prices.ingestion(plan).per_gb,
@@ -366,34 +399,13 @@ impl Report {
         // Pay-as-you-go with the allowance taken off the Analytics volume, plus the other plans.
         let cost_per_month_after_allowance = costs.options[0].log_analytics_per_month + costs.other_plans_per_month;
         let (top_signin_share, top_signin_identities) = top_signin_share(&v.identities);
-        let daily = (0..v.days())
-            .map(|d| Day {
-                date: (e.start + chrono::TimeDelta::days(d as i64)).format("%Y-%m-%d").to_string(),
-                gb: selected_tables(e)
-                    .map(|t| {
-                        let bytes = over_categories(e, t, |c| v.daily[d][c.index()].bytes);
-                        (t.name().to_owned(), bytes / GB)
-                    })
-                    .collect(),
-            })
-            .collect();
         Report {
             scenarios: e.scenarios.clone(),
             start: crate::timefmt::format_ts(e.start),
             days: v.days(),
             mode: if e.exact { "exact" } else { "analytic" },
             price_per_gb: price,
-            price_note: match e.choices.analytics_per_gb {
-                Some(_) => "given with --price-per-gb".to_owned(),
-                None => format!(
-                    "pay-as-you-go Analytics, {} {}, {}",
-                    e.prices.path.display(),
-                    e.prices.book.region,
-                    e.prices
-                        .source(&file_price.source)
-                        .map_or(file_price.source.as_str(), |s| s.date.as_str())
-                ),
-            },
+            price_note: price_note(e),
             free_gb_per_day: costs.free_gb_per_day,
             costs,
             disabled_rules: e.disabled_rules.clone(),
@@ -417,7 +429,7 @@ impl Report {
             cost_per_month_after_allowance,
             top_signin_share,
             top_signin_identities,
-            daily,
+            daily: daily(e),
         }
     }
 
@@ -435,6 +447,18 @@ impl Report {
             self.price_note,
             self.free_gb_per_day
         );
+        self.render_lines(&mut out);
+        super::cost_table::render(&mut out, &self.costs, &self.disabled_rules, self.rules_checked > 0);
+        super::cost_table::render_transforms(&mut out, &self.transforms, &self.costs.currency);
+        super::cost_table::render_calibration(&mut out, &self.calibration);
+        self.render_populations(&mut out);
+        self.render_range(&mut out);
+        self.render_top(&mut out);
+        out
+    }
+
+    /// The category and table lines, the total and the cost after the free allowance.
+    fn render_lines(&self, out: &mut String) {
         let header = |out: &mut String, first: &str| {
             let _ = writeln!(
                 out,
@@ -454,82 +478,82 @@ impl Report {
                 l.name, l.table, l.rows_per_day, l.bytes_per_row, l.gb_per_day, l.gb_per_month, cost
             );
         };
-        header(&mut out, "category");
-        self.categories.iter().for_each(|l| row(&mut out, l));
-        header(&mut out, "table");
-        self.tables.iter().for_each(|l| row(&mut out, l));
-        row(&mut out, &self.total);
+        header(out, "category");
+        self.categories.iter().for_each(|l| row(out, l));
+        header(out, "table");
+        self.tables.iter().for_each(|l| row(out, l));
+        row(out, &self.total);
         let _ = writeln!(
             out,
             "cost per month after the free allowance: ${:.2}",
             self.cost_per_month_after_allowance
         );
-        super::cost_table::render(&mut out, &self.costs, &self.disabled_rules, self.rules_checked > 0);
-        super::cost_table::render_transforms(&mut out, &self.transforms, &self.costs.currency);
-        super::cost_table::render_calibration(&mut out, &self.calibration);
-        if !self.populations.is_empty() {
-            let _ = writeln!(out, "\nvolume by population (the scenario entry that defined the identities):");
-            for g in &self.populations {
-                let (who, plus) = match g.identities {
-                    0 => (String::new(), String::new()),
-                    n => (
-                        format!("{n} × {}", g.kind),
-                        format!("; +10% of it: +${:.2}/month", g.plus_ten_percent_per_month),
-                    ),
-                };
-                let _ = writeln!(
-                    out,
-                    "  {:<52} {:<24} {:>12.1} rows/day {:>10.6} GB/day {:>5.1}% of rows{plus}",
-                    g.name,
-                    who,
-                    g.rows_per_day,
-                    g.gb_per_day,
-                    g.share_of_rows * 100.0
-                );
-            }
+    }
+
+    /// Volume by population, each with what 10% more of it would cost.
+    fn render_populations(&self, out: &mut String) {
+        if self.populations.is_empty() {
+            return;
         }
-        if let Some(r) = &self.range {
-            let _ = writeln!(out, "\nwith the scenario's per_day ranges (low / expected / high):");
-            for (name, t) in [("low", r.low), ("expected", r.expected), ("high", r.high)] {
-                let _ = writeln!(
-                    out,
-                    "  {name:<9} {:>12.1} rows/day {:>10.6} GB/day  ${:.2}/month",
-                    t.rows_per_day, t.gb_per_day, t.cost_per_month
-                );
-            }
-        }
-        if !self.top_identities.is_empty() {
+        let _ = writeln!(out, "\nvolume by population (the scenario entry that defined the identities):");
+        for g in &self.populations {
+            let (who, plus) = match g.identities {
+                0 => (String::new(), String::new()),
+                n => (
+                    format!("{n} × {}", g.kind),
+                    format!("; +10% of it: +${:.2}/month", g.plus_ten_percent_per_month),
+                ),
+            };
             let _ = writeln!(
                 out,
-                "\nthe {} heaviest single identities make {:.1}% of the sign-ins:",
-                self.top_signin_identities,
-                self.top_signin_share * 100.0
+                "  {:<52} {:<24} {:>12.1} rows/day {:>10.6} GB/day {:>5.1}% of rows{plus}",
+                g.name,
+                who,
+                g.rows_per_day,
+                g.gb_per_day,
+                g.share_of_rows * 100.0
             );
-            for t in &self.top_identities {
-                let _ = writeln!(
-                    out,
-                    "  {:<40} {:<18} {:>12.1} rows/day {:>10.6} GB/day {:>5.1}% of rows",
-                    t.name,
-                    t.kind,
-                    t.rows_per_day,
-                    t.gb_per_day,
-                    t.share_of_rows * 100.0
-                );
-            }
-            let _ = writeln!(out, "\ntop workloads:");
-            for t in &self.top_workloads {
-                let _ = writeln!(
-                    out,
-                    "  {:<40} {:<20} {:>12.1} rows/day {:>10.6} GB/day {:>5.1}% of rows",
-                    t.name,
-                    t.kind,
-                    t.rows_per_day,
-                    t.gb_per_day,
-                    t.share_of_rows * 100.0
-                );
-            }
         }
-        out
+    }
+
+    /// Low, expected and high totals, when some rate is a range.
+    fn render_range(&self, out: &mut String) {
+        let Some(r) = &self.range else { return };
+        let _ = writeln!(out, "\nwith the scenario's per_day ranges (low / expected / high):");
+        for (name, t) in [("low", r.low), ("expected", r.expected), ("high", r.high)] {
+            let _ = writeln!(
+                out,
+                "  {name:<9} {:>12.1} rows/day {:>10.6} GB/day  ${:.2}/month",
+                t.rows_per_day, t.gb_per_day, t.cost_per_month
+            );
+        }
+    }
+
+    /// The heaviest single identities and workloads.
+    fn render_top(&self, out: &mut String) {
+        if self.top_identities.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "\nthe {} heaviest single identities make {:.1}% of the sign-ins:",
+            self.top_signin_identities,
+            self.top_signin_share * 100.0
+        );
+        let line = |out: &mut String, t: &Top, kind_width: usize| {
+            let _ = writeln!(
+                out,
+                "  {:<40} {:<kind_width$} {:>12.1} rows/day {:>10.6} GB/day {:>5.1}% of rows",
+                t.name,
+                t.kind,
+                t.rows_per_day,
+                t.gb_per_day,
+                t.share_of_rows * 100.0
+            );
+        };
+        self.top_identities.iter().for_each(|t| line(out, t, 18));
+        let _ = writeln!(out, "\ntop workloads:");
+        self.top_workloads.iter().for_each(|t| line(out, t, 20));
     }
 
     /// The CSV `--format csv` prints: one row per category, per table and the total.
