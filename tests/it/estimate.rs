@@ -169,6 +169,13 @@ fn tenantless(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_tenantless")).args(args).output().unwrap()
 }
 
+/// `tenantless estimate ARGS --format json`, which must succeed, as a JSON value.
+fn estimate_json(args: &[&str]) -> serde_json::Value {
+    let out = tenantless(&[&["estimate"], args, &["--format", "json"]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn every_category_is_reported_even_when_zero() {
     let seed = scenario("seed.yaml");
@@ -340,18 +347,13 @@ fn a_price_file_of_ones_own_prices_the_estimate() {
 fn a_plan_change_reprices_its_table_and_names_the_rules_it_disables() {
     let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     let seed = scenario("seed.yaml");
-    let out = tenantless(&[
-        "estimate",
+    let report = estimate_json(&[
         seed.to_str().unwrap(),
         "--plan",
         "AuditLogs=auxiliary",
         "--rules",
         rules.to_str().unwrap(),
-        "--format",
-        "json",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let costs = &report["costs"];
     let audit = costs["tables"]
         .as_array()
@@ -433,9 +435,7 @@ fn a_transformation_keeps_what_the_same_filter_keeps_in_the_generated_table() {
     std::fs::write(&kql, format!("source\n| {filter}\n")).unwrap();
     let small = scenario("tenant-small.yaml");
     let spec = format!("AuditLogs={}", kql.display());
-    let out = tenantless(&["estimate", small.to_str().unwrap(), "--transform", &spec, "--format", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = estimate_json(&[small.to_str().unwrap(), "--transform", &spec]);
     let line = &report["transforms"][0];
     let days = report["days"].as_f64().unwrap();
     let data = dir.join("data");
@@ -506,18 +506,13 @@ fn a_sample_of_the_generated_data_calibrates_to_ratios_of_one() {
     let start = chrono::DateTime::parse_from_rfc3339(&manifest.time_range.start).unwrap();
     let end = chrono::DateTime::parse_from_rfc3339(&manifest.time_range.end).unwrap();
     let days = ((end - start).num_seconds() as f64 / 86_400.0).to_string();
-    let out = tenantless(&[
-        "estimate",
+    let report = estimate_json(&[
         small.to_str().unwrap(),
         "--calibrate",
         csv.to_str().unwrap(),
         "--calibrate-days",
         &days,
-        "--format",
-        "json",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let lines = report["calibration"].as_array().unwrap();
     assert_eq!(lines.len(), Table::ALL.len(), "{lines:?}");
     for line in lines {
