@@ -9,6 +9,7 @@ pub mod functions;
 pub mod generate;
 pub mod merge;
 pub mod query;
+pub mod report;
 pub mod size;
 pub mod verify;
 
@@ -48,6 +49,9 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Write a kit that loads generated tables into another system (Azure Data Explorer).
     Export(export::ExportArgs),
+    /// Write one self-contained HTML page of generated data: timeline, correlation graph,
+    /// anomalies with the rules' verdicts, volume and the correlation queries' results.
+    Report(report::ReportArgs),
 }
 
 /// Parses a `--background` level.
@@ -86,17 +90,26 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Estimate(args)) => exit::exit_code(estimate::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Bench(args)) => exit::exit_code(bench::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Export(args)) => exit::exit_code(export::run(&args, &mut std::io::stdout().lock())),
+        Some(Command::Report(args)) => exit::exit_code(report::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Verify(args)) => exit::exit_code(verify::run(&args, &mut std::io::stdout().lock())),
         Some(Command::Query(args)) => exit::exit_code(query::run(&args, &mut std::io::stdout().lock(), &mut std::io::stderr())),
         None => {
             // No arguments: the README's first command. Generate the default scenario into output/,
-            // then verify the bundled rules against it.
+            // verify the bundled rules against it, and write output/report.html of it all.
             let generated = generate::run(&generate::GenerateArgs::defaults(), &mut std::io::stdout().lock());
             if !matches!(generated, Ok(exit::Outcome::Success)) {
                 return exit::exit_code(generated);
             }
             println!();
-            exit::exit_code(verify::run(&verify::VerifyArgs::defaults(), &mut std::io::stdout().lock()))
+            let verified = verify::run(&verify::VerifyArgs::defaults(), &mut std::io::stdout().lock());
+            if verified.is_err() {
+                return exit::exit_code(verified);
+            }
+            println!();
+            match report::run(&report::ReportArgs::defaults(), &mut std::io::stdout().lock()) {
+                Ok(_) => exit::exit_code(verified),
+                failed => exit::exit_code(failed),
+            }
         }
     }
 }

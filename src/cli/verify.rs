@@ -72,7 +72,8 @@ pub enum ReportFormat {
 /// The default `--rule-timeout`.
 pub const DEFAULT_RULE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
-fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+/// Parses a `--rule-timeout` (e.g. 30s, 2m): a positive duration.
+pub fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
     let d = crate::timefmt::parse_duration(text)?;
     d.to_std()
         .ok()

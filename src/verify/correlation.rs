@@ -174,25 +174,53 @@ pub fn run(c: &Correlation, path: &Path, manifest: &Manifest, engine: &mut dyn E
         };
         return result(RuleStatus::Queried { rows: None }, vec![skipped]);
     }
-    let values = match resolve_params(c, manifest) {
-        Ok(v) => v,
-        Err(e) => return result(RuleStatus::Failed(e), vec![]),
-    };
-    let Some((start, end)) = manifest.time_range.bounds() else {
-        return result(RuleStatus::Failed("manifest.json has no valid time_range".into()), vec![]);
-    };
-    match engine.run(
-        &crate::kql::params::substitute(&c.query, &values),
-        end,
-        (start - TimeDelta::days(1), end + TimeDelta::days(1)),
-    ) {
+    match execute(c, manifest, engine) {
         Ok(r) => result(
             RuleStatus::Queried {
                 rows: Some(r.rows.len() as u64),
             },
             check(&c.expect, &r),
         ),
-        Err(EngineError::Unsupported(f)) => result(RuleStatus::NotExecutable(f), vec![]),
-        Err(EngineError::Failed(m)) => result(RuleStatus::Failed(m), vec![]),
+        Err(RunError::Setup(e)) | Err(RunError::Engine(EngineError::Failed(e))) => result(RuleStatus::Failed(e), vec![]),
+        Err(RunError::Engine(EngineError::Unsupported(f))) => result(RuleStatus::NotExecutable(f), vec![]),
     }
+}
+
+/// Why a correlation gave no result table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunError {
+    /// Its parameters could not be bound, or the manifest has no period to run it over.
+    Setup(String),
+    /// The engine refused or failed the query.
+    Engine(EngineError),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Setup(e) | RunError::Engine(EngineError::Failed(e)) => f.write_str(e),
+            RunError::Engine(EngineError::Unsupported(feature)) => write!(f, "uses KQL tenantless does not support yet: {feature}"),
+        }
+    }
+}
+
+/// The result table of one correlation over all the data (as [`run`] checks it); `None` when
+/// the data is from another scenario than the one it is written for.
+pub fn result_table(c: &Correlation, manifest: &Manifest, engine: &mut dyn Engine) -> Option<Result<QueryResult, RunError>> {
+    of_scenario(c, manifest).then(|| execute(c, manifest, engine))
+}
+
+fn execute(c: &Correlation, manifest: &Manifest, engine: &mut dyn Engine) -> Result<QueryResult, RunError> {
+    let values = resolve_params(c, manifest).map_err(RunError::Setup)?;
+    let (start, end) = manifest
+        .time_range
+        .bounds()
+        .ok_or_else(|| RunError::Setup("manifest.json has no valid time_range".into()))?;
+    engine
+        .run(
+            &crate::kql::params::substitute(&c.query, &values),
+            end,
+            (start - TimeDelta::days(1), end + TimeDelta::days(1)),
+        )
+        .map_err(RunError::Engine)
 }

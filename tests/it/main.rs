@@ -39,6 +39,7 @@ mod output_dir;
 mod parallel;
 mod properties;
 mod real_shapes;
+mod report;
 mod scenario_limits;
 mod shards;
 mod stored_functions;
