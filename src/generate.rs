@@ -174,18 +174,23 @@ fn own_file_names() -> Vec<String> {
     Table::ALL
         .iter()
         .flat_map(|t| Compression::ALL.map(|c| c.file_name(t.name())))
-        .chain([MANIFEST_FILE.to_owned()])
+        .chain([MANIFEST_FILE.to_owned(), crate::report::REPORT_FILE.to_owned()])
         .collect()
 }
 
-/// The files a previous output's manifest says it wrote: its tables with their sizes, and itself.
+/// The files a previous output's manifest says it wrote: its tables with their sizes, and itself;
+/// and the report `tenantless report` writes beside them by default, which the new output replaces.
 fn listed_files(dir: &Path) -> Option<Vec<(String, Option<u64>)>> {
     let manifest = Manifest::read(dir)?;
     let tables = manifest
         .tables
         .iter()
         .map(|(name, stats)| (manifest.compression.file_name(name), Some(stats.bytes)));
-    Some(tables.chain([(MANIFEST_FILE.to_owned(), None)]).collect())
+    Some(
+        tables
+            .chain([(MANIFEST_FILE.to_owned(), None), (crate::report::REPORT_FILE.to_owned(), None)])
+            .collect(),
+    )
 }
 
 /// Refuses a target holding anything but a previous output (see [`check_target`]).
