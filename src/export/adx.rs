@@ -67,7 +67,7 @@ fn split_table(table: &str, path: &Path, kit: &Path, file_bytes: u64) -> Result<
     let mut files = Vec::new();
     let mut current: Option<(flate2::write::GzEncoder<std::fs::File>, u64, u64)> = None;
     super::for_each_record(path, |_, line, record| {
-        note_columns(&mut columns, record);
+        super::note_columns(&mut columns, record);
         let needs_new = current
             .as_ref()
             .is_none_or(|(_, bytes, _)| *bytes > 0 && *bytes + line.len() as u64 + 1 > file_bytes);
@@ -113,30 +113,6 @@ fn finish_file(
         last.1 = records;
     }
     Ok(())
-}
-
-/// Adds the fields of `record` that `columns` lacks, typed by their value (a null leaves the type
-/// to a later record; a field only ever null is a string).
-fn note_columns(columns: &mut Vec<(String, String)>, record: &serde_json::Map<String, Value>) {
-    for (key, value) in record {
-        let ty = match value {
-            Value::Null => None,
-            Value::Bool(_) => Some("bool"),
-            Value::Number(n) if n.is_i64() || n.is_u64() => Some("long"),
-            Value::Number(_) => Some("real"),
-            Value::String(_) => Some("string"),
-            Value::Array(_) | Value::Object(_) => Some("dynamic"),
-        };
-        match columns.iter_mut().find(|(name, _)| name == key) {
-            Some((_, existing)) if existing == "?" => {
-                if let Some(ty) = ty {
-                    *existing = ty.to_owned();
-                }
-            }
-            Some(_) => {}
-            None => columns.push((key.clone(), ty.unwrap_or("?").to_owned())),
-        }
-    }
 }
 
 /// A column or table name as a Kusto bracketed identifier.
@@ -230,6 +206,7 @@ echo "wrote ingest.final.kql: run tables.kql, mappings.kql, then ingest.final.kq
 
 #[cfg(test)]
 mod tests {
+    use super::super::note_columns;
     use super::*;
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod adx;
 pub mod log_analytics;
+pub mod parquet;
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,30 @@ pub fn for_each_record(
         each(i + 1, &line, &record)?;
     }
     Ok(())
+}
+
+/// Adds the fields of `record` that `columns` lacks, typed by their value (a null leaves the type
+/// to a later record; a field only ever null is a string).
+pub(crate) fn note_columns(columns: &mut Vec<(String, String)>, record: &serde_json::Map<String, serde_json::Value>) {
+    for (key, value) in record {
+        let ty = match value {
+            serde_json::Value::Null => None,
+            serde_json::Value::Bool(_) => Some("bool"),
+            serde_json::Value::Number(n) if n.is_i64() || n.is_u64() => Some("long"),
+            serde_json::Value::Number(_) => Some("real"),
+            serde_json::Value::String(_) => Some("string"),
+            serde_json::Value::Array(_) | serde_json::Value::Object(_) => Some("dynamic"),
+        };
+        match columns.iter_mut().find(|(name, _)| name == key) {
+            Some((_, existing)) if existing == "?" => {
+                if let Some(ty) = ty {
+                    *existing = ty.to_owned();
+                }
+            }
+            Some(_) => {}
+            None => columns.push((key.clone(), ty.unwrap_or("?").to_owned())),
+        }
+    }
 }
 
 /// Why an export could not be written.
