@@ -18,6 +18,7 @@ pub mod kql;
 pub mod manifest;
 pub mod merge;
 pub mod scenario;
+pub mod shape;
 pub(crate) mod sim;
 pub(crate) mod sink;
 pub(crate) mod suggest;
