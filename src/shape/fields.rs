@@ -23,6 +23,11 @@ impl<'r> Columns<'r> {
         }
     }
 
+    /// The table the record is in.
+    pub fn table(&self) -> Table {
+        self.table
+    }
+
     fn error(&self, column: &str, problem: &'static str) -> ShapeError {
         ShapeError::Column {
             table: self.table.name(),

@@ -214,8 +214,12 @@ pub struct Shaped {
 
 /// Converts one Log Analytics record of `table` into its diagnostic-settings form.
 pub fn convert(table: Table, record: &Map<String, Value>) -> Result<Shaped, ShapeError> {
-    let columns = Columns::new(table, record);
-    let category = match table {
+    convert_columns(&Columns::new(table, record))
+}
+
+/// [`convert`] of a record's [`Columns`], which then tell which columns the mapping read.
+pub fn convert_columns(columns: &Columns<'_>) -> Result<Shaped, ShapeError> {
+    let category = match columns.table() {
         Table::AADManagedIdentitySignInLogs => Category::ManagedIdentitySignInLogs,
         Table::AADServicePrincipalSignInLogs => Category::ServicePrincipalSignInLogs,
         Table::AuditLogs => Category::AuditLogs,
@@ -224,13 +228,25 @@ pub fn convert(table: Table, record: &Map<String, Value>) -> Result<Shaped, Shap
         Table::AzureDiagnostics => Category::KeyVaultAuditEvent,
     };
     let record = match category {
-        Category::ManagedIdentitySignInLogs | Category::ServicePrincipalSignInLogs => signin::convert(&columns)?,
-        Category::AuditLogs => audit::convert(&columns)?,
-        Category::ActivityLog => activity::convert(&columns)?,
-        Category::KeyVaultAuditEvent => keyvault::convert(&columns)?,
-        Category::LogicAppsWorkflowRuntime => workflow::convert(&columns)?,
+        Category::ManagedIdentitySignInLogs | Category::ServicePrincipalSignInLogs => signin::convert(columns)?,
+        Category::AuditLogs => audit::convert(columns)?,
+        Category::ActivityLog => activity::convert(columns)?,
+        Category::KeyVaultAuditEvent => keyvault::convert(columns)?,
+        Category::LogicAppsWorkflowRuntime => workflow::convert(columns)?,
     };
     Ok(Shaped { category, record })
+}
+
+/// The columns of a category's Log Analytics records that its diagnostic-settings records do not
+/// carry, because Log Analytics adds or derives them: every other column is mapped.
+pub fn log_analytics_only(category: Category) -> &'static [&'static str] {
+    match category {
+        Category::ManagedIdentitySignInLogs | Category::ServicePrincipalSignInLogs => signin::LOG_ANALYTICS_ONLY,
+        Category::AuditLogs => audit::LOG_ANALYTICS_ONLY,
+        Category::ActivityLog => activity::LOG_ANALYTICS_ONLY,
+        Category::KeyVaultAuditEvent => keyvault::LOG_ANALYTICS_ONLY,
+        Category::LogicAppsWorkflowRuntime => workflow::LOG_ANALYTICS_ONLY,
+    }
 }
 
 /// The value at a dotted `path` (`properties.resource.runId`) of a shaped record.
