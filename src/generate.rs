@@ -7,7 +7,7 @@ use crate::manifest::{
     CategoryOutput, DiagnosticSettingsInfo, IdentityEntry, Label, MANIFEST_FILE, Manifest, ScenarioEntry, TOOL_NAME, TableStats, TimeRange,
 };
 use crate::scenario::{self, LoadedScenario, ScenarioError};
-use crate::shape::stream::TableShaper;
+use crate::shape::stream::TableDelivery;
 use crate::shape::{Delivery, Packaging, Shape, ShapeError};
 use crate::sim::Simulation;
 use crate::sink::{self, CountingWriter, OwnFiles, SinkError, StagedDir, check_target};
@@ -411,6 +411,7 @@ fn simulate<W: Write + Send>(
         threads: run.threads,
         shard: run.shard.unwrap_or(Shard::ALL),
         compression,
+        shape: run.shape,
     };
     pipeline::run(simulation, plan, &mut sink, |t| {
         if (t - last_reported).num_minutes() >= 10 {
@@ -474,9 +475,9 @@ fn write_tables(
     })
 }
 
-/// The diagnostic-settings shape: each table's records converted as they are written, into
-/// their categories' containers or hubs. The chunks stay uncompressed: each blob or hub file is
-/// compressed as a whole.
+/// The diagnostic-settings shape: each table's records, converted as they were rendered, written
+/// into their categories' containers or hubs. The chunks stay uncompressed: each blob or hub file
+/// is compressed as a whole.
 fn write_shaped(
     simulation: &Simulation<'_>,
     staged: &StagedDir,
@@ -489,15 +490,15 @@ fn write_shaped(
         compression: run.compression,
     };
     let out = staged.path();
-    let shapers = Table::ALL
+    let deliveries = Table::ALL
         .iter()
-        .map(|t| TableShaper::new(*t, &out, packaging))
+        .map(|t| TableDelivery::new(*t, &out, packaging))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut sink = simulate(simulation, staged, shapers, (run, Compression::None), progress)?;
+    let mut sink = simulate(simulation, staged, deliveries, (run, Compression::None), progress)?;
     let mut stats = sink.stats;
     let mut categories = std::collections::BTreeMap::new();
-    for (i, shaper) in std::mem::take(&mut sink.files).into_iter().enumerate() {
-        for (category, delivered) in shaper.finish()? {
+    for (i, delivery) in std::mem::take(&mut sink.files).into_iter().enumerate() {
+        for (category, delivered) in delivery.finish()? {
             stats[i].bytes += delivered.bytes;
             let path = match run.delivery {
                 Delivery::Storage => crate::shape::destination(category).to_owned(),

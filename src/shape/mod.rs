@@ -5,8 +5,9 @@
 //! resource-log envelope (`time`, `resourceId`, `operationName`, `category`, …) with the
 //! table-specific fields in `properties`, cased as real exports case them (azure-logs.md §3). One
 //! module per table family does the mapping ([`signin`], [`audit`], [`activity`], [`keyvault`],
-//! [`workflow`]); [`stream`] converts a table's NDJSON as the pipeline writes it and hands each
-//! record to its category's [`storage`] blobs or [`eventhub`] messages.
+//! [`workflow`]), on the rendering threads ([`convert_line`]); [`stream`] takes each table's
+//! converted NDJSON as the pipeline writes it and hands each record to its category's
+//! [`storage`] blobs or [`eventhub`] messages.
 
 pub mod activity;
 pub mod audit;
@@ -215,6 +216,18 @@ pub struct Shaped {
 /// Converts one Log Analytics record of `table` into its diagnostic-settings form.
 pub fn convert(table: Table, record: &Map<String, Value>) -> Result<Shaped, ShapeError> {
     convert_columns(&Columns::new(table, record))
+}
+
+/// Converts one Log Analytics record (its JSON text) and appends its diagnostic-settings form's
+/// JSON text to `out`.
+pub fn convert_line(table: Table, line: &[u8], out: &mut Vec<u8>) -> Result<(), ShapeError> {
+    let not_json = |e: serde_json::Error| ShapeError::NotJson {
+        table: table.name(),
+        reason: e.to_string(),
+    };
+    let record: Map<String, Value> = serde_json::from_slice(line).map_err(not_json)?;
+    let shaped = convert(table, &record)?;
+    serde_json::to_writer(out, &shaped.record).map_err(not_json)
 }
 
 /// [`convert`] of a record's [`Columns`], which then tell which columns the mapping read.

@@ -7,10 +7,10 @@
 //! log is per subscription. Azure appends by the time it receives a record; tenantless by the
 //! record's `time`.
 
+use super::stream::Route;
 use super::{Delivered, ShapeError, destination};
 use crate::compress::{Compression, FileEncoder};
 use crate::tables::Category;
-use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -31,39 +31,44 @@ pub struct Container {
     delivered: Delivered,
 }
 
-/// The record's text field `name`, which every shaped record of the category has.
-fn text<'r>(category: Category, record: &'r Map<String, Value>, name: &str) -> Result<&'r str, ShapeError> {
-    record.get(name).and_then(Value::as_str).ok_or_else(|| ShapeError::Column {
-        table: category.table().name(),
-        column: name.to_owned(),
-        problem: "is missing from its diagnostic-settings record",
-    })
+/// Where a record's blob is below the container: the resource's folder and the hour's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobPath {
+    /// `tenantId=<tenant>` or `resourceId=<id>`.
+    pub resource: String,
+    /// `y=YYYY/m=MM/d=DD/h=HH`.
+    pub hour: String,
 }
 
-/// The blob's path below the container: the resource's folder and the hour's.
-pub fn blob_path(category: Category, record: &Map<String, Value>) -> Result<(String, String), ShapeError> {
+/// The blob a record of `category` goes into.
+pub fn blob_path(category: Category, route: &Route<'_>) -> Result<BlobPath, ShapeError> {
+    let missing = |column: &str| ShapeError::Column {
+        table: category.table().name(),
+        column: column.to_owned(),
+        problem: "is missing from its diagnostic-settings record",
+    };
     let resource = match category {
         Category::ManagedIdentitySignInLogs | Category::ServicePrincipalSignInLogs | Category::AuditLogs => {
-            format!("tenantId={}", text(category, record, "tenantId")?)
+            format!("tenantId={}", route.tenant_id.as_deref().ok_or_else(|| missing("tenantId"))?)
         }
-        Category::KeyVaultAuditEvent => format!("resourceId={}", text(category, record, "resourceId")?),
+        Category::KeyVaultAuditEvent => format!("resourceId={}", route.resource_id),
         // The workflow's diagnostic setting sends them; the records' ids go down to runs and actions.
-        Category::LogicAppsWorkflowRuntime => format!("resourceId={}", text(category, record, "workflowId")?),
+        Category::LogicAppsWorkflowRuntime => {
+            format!("resourceId={}", route.workflow_id.as_deref().ok_or_else(|| missing("workflowId"))?)
+        }
         Category::ActivityLog => {
-            let id = text(category, record, "resourceId")?;
-            let subscription: Vec<&str> = id.split('/').take(3).collect();
+            let subscription: Vec<&str> = route.resource_id.split('/').take(3).collect();
             format!("resourceId={}", subscription.join("/"))
         }
     };
-    let time = text(category, record, "time")?;
-    let at = crate::timefmt::parse_ts(time).ok_or_else(|| ShapeError::Column {
+    let at = crate::timefmt::parse_ts(&route.time).ok_or_else(|| ShapeError::Column {
         table: category.table().name(),
         column: "time".into(),
         problem: "is not an RFC 3339 instant",
     })?;
     use chrono::{Datelike, Timelike};
     let hour = format!("y={:04}/m={:02}/d={:02}/h={:02}", at.year(), at.month(), at.day(), at.hour());
-    Ok((resource, hour))
+    Ok(BlobPath { resource, hour })
 }
 
 impl Container {
@@ -81,15 +86,16 @@ impl Container {
     }
 
     /// Appends a record (its JSON text) to its blob.
-    pub fn push(&mut self, record: &Map<String, Value>, line: &[u8]) -> Result<(), ShapeError> {
-        let (resource, hour) = blob_path(self.category, record)?;
-        if hour > self.hour {
+    pub fn push(&mut self, blob: &BlobPath, line: &[u8]) -> Result<(), ShapeError> {
+        if blob.hour > self.hour {
             self.close_all()?;
-            self.hour.clone_from(&hour);
+            self.hour.clone_from(&blob.hour);
         }
         let name = format!(
-            "{}/{resource}/{hour}/m=00/PT1H.json{}",
+            "{}/{}/{}/m=00/PT1H.json{}",
             destination(self.category),
+            blob.resource,
+            blob.hour,
             self.compression.suffix()
         );
         if !self.open.contains_key(&name) {
@@ -151,36 +157,40 @@ impl Container {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    fn route(text: &str) -> Route<'_> {
+        serde_json::from_str(text).unwrap()
+    }
 
     #[test]
     fn blobs_are_per_resource_and_hour() {
-        let record = |v: Value| v.as_object().unwrap().clone();
-        let vault = record(
-            json!({"time": "2026-11-27T05:59:59.9999999Z", "resourceId": "/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV"}),
+        let vault = route(
+            r#"{"time": "2026-11-27T05:59:59.9999999Z", "category": "AuditEvent", "resourceId": "/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV"}"#,
         );
         assert_eq!(
             blob_path(Category::KeyVaultAuditEvent, &vault).unwrap(),
-            (
-                "resourceId=/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV".to_owned(),
-                "y=2026/m=11/d=27/h=05".to_owned()
-            )
+            BlobPath {
+                resource: "resourceId=/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV".to_owned(),
+                hour: "y=2026/m=11/d=27/h=05".to_owned()
+            }
         );
-        let activity = record(json!({"time": "2026-01-02T00:00:00Z", "resourceId": "/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG"}));
+        let activity =
+            route(r#"{"time": "2026-01-02T00:00:00Z", "category": "Administrative", "resourceId": "/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG"}"#);
         assert_eq!(
-            blob_path(Category::ActivityLog, &activity).unwrap().0,
+            blob_path(Category::ActivityLog, &activity).unwrap().resource,
             "resourceId=/SUBSCRIPTIONS/S"
         );
-        let signin = record(json!({"time": "2026-01-02T00:00:00Z", "tenantId": "T"}));
-        assert_eq!(blob_path(Category::AuditLogs, &signin).unwrap().0, "tenantId=T");
+        let audit = route(r#"{"time": "2026-01-02T00:00:00Z", "category": "AuditLogs", "resourceId": "/tenants/T", "tenantId": "T"}"#);
+        assert_eq!(blob_path(Category::AuditLogs, &audit).unwrap().resource, "tenantId=T");
     }
 
     #[test]
     fn a_resource_named_dot_dot_cannot_leave_the_container() {
         let dir = tempfile::tempdir().unwrap();
         let mut container = Container::new(dir.path(), Category::KeyVaultAuditEvent, Compression::None);
-        let record = json!({"time": "2026-01-02T00:00:00Z", "resourceId": "/SUBSCRIPTIONS/S/../../x"});
-        let error = container.push(record.as_object().unwrap(), b"{}").unwrap_err();
+        let record = route(r#"{"time": "2026-01-02T00:00:00Z", "category": "AuditEvent", "resourceId": "/SUBSCRIPTIONS/S/../../x"}"#);
+        let blob = blob_path(Category::KeyVaultAuditEvent, &record).unwrap();
+        let error = container.push(&blob, b"{}").unwrap_err();
         assert!(matches!(error, ShapeError::UnsafePath(_)), "{error}");
     }
 }

@@ -1,15 +1,37 @@
-//! A table's records converted as the pipeline writes them: a [`TableShaper`] takes the table's
-//! NDJSON in the order the records were simulated, converts each line and hands it to its
-//! category's container or hub. It runs on the writer thread, which keeps the records in order
-//! whatever `--threads` says.
+//! A table's diagnostic-settings records delivered as the pipeline writes them: a
+//! [`TableDelivery`] takes the table's converted NDJSON in the order the records were simulated and
+//! hands each line to its category's container or hub. It runs on the writer thread, which keeps
+//! the records in order whatever `--threads` says; the conversion itself happened on the
+//! rendering threads, so here each line is only read for the few fields that route it.
 
 use super::eventhub::Hub;
 use super::storage::Container;
 use super::{Delivered, Delivery, Packaging, ShapeError};
 use crate::tables::{Category, Table};
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::path::Path;
+
+/// The fields of a shaped record that say where it goes (serde skips the rest without building it).
+#[derive(Debug, Deserialize)]
+pub struct Route<'a> {
+    /// `time`.
+    #[serde(borrow)]
+    pub time: Cow<'a, str>,
+    /// `resourceId`.
+    #[serde(borrow, rename = "resourceId")]
+    pub resource_id: Cow<'a, str>,
+    /// `category`.
+    #[serde(borrow)]
+    pub category: Cow<'a, str>,
+    /// `tenantId`, which Entra's records carry.
+    #[serde(borrow, rename = "tenantId", default)]
+    pub tenant_id: Option<Cow<'a, str>>,
+    /// `workflowId`, which Logic Apps records carry.
+    #[serde(borrow, rename = "workflowId", default)]
+    pub workflow_id: Option<Cow<'a, str>>,
+}
 
 /// Where a category's records go.
 enum Destination {
@@ -17,18 +39,16 @@ enum Destination {
     EventHub(Hub),
 }
 
-/// One table's conversion into the diagnostic-settings shape.
-pub struct TableShaper {
+/// One table's records being delivered into the diagnostic-settings shape's files.
+pub struct TableDelivery {
     table: Table,
     /// Bytes after the last whole line written so far.
     pending: Vec<u8>,
-    /// The converted record's JSON text, reused.
-    line: Vec<u8>,
     destinations: Vec<(Category, Destination)>,
 }
 
-impl TableShaper {
-    /// A shaper of `table`'s records into the output directory `out`.
+impl TableDelivery {
+    /// Delivers `table`'s records into the output directory `out`.
     pub fn new(table: Table, out: &Path, packaging: Packaging) -> Result<Self, ShapeError> {
         let destinations = super::categories_of(table)
             .into_iter()
@@ -45,31 +65,30 @@ impl TableShaper {
         Ok(Self {
             table,
             pending: Vec::new(),
-            line: Vec::new(),
             destinations,
         })
     }
 
-    fn convert_line(&mut self, line: &[u8]) -> Result<(), ShapeError> {
-        let not_json = |e: serde_json::Error| ShapeError::NotJson {
-            table: self.table.name(),
-            reason: e.to_string(),
-        };
-        let record: Map<String, Value> = serde_json::from_slice(line).map_err(not_json)?;
-        let shaped = super::convert(self.table, &record)?;
-        self.line.clear();
-        serde_json::to_writer(&mut self.line, &shaped.record).map_err(not_json)?;
+    fn deliver(&mut self, line: &[u8]) -> Result<(), ShapeError> {
         let table = self.table.name();
-        let Some((_, destination)) = self.destinations.iter_mut().find(|(c, _)| *c == shaped.category) else {
+        let route: Route<'_> = serde_json::from_slice(line).map_err(|e| ShapeError::NotJson {
+            table,
+            reason: e.to_string(),
+        })?;
+        let found = self
+            .destinations
+            .iter_mut()
+            .find(|(c, _)| super::category_field(*c) == route.category);
+        let Some((category, destination)) = found else {
             return Err(ShapeError::Column {
                 table,
-                column: "Category".into(),
+                column: "category".into(),
                 problem: "names a category of another table",
             });
         };
         match destination {
-            Destination::Storage(container) => container.push(&shaped.record, &self.line),
-            Destination::EventHub(hub) => hub.push(&self.line),
+            Destination::Storage(container) => container.push(&super::storage::blob_path(*category, &route)?, line),
+            Destination::EventHub(hub) => hub.push(line),
         }
     }
 
@@ -88,8 +107,8 @@ impl TableShaper {
     }
 }
 
-impl Write for TableShaper {
-    /// Converts every whole line `buf` completes; a [`ShapeError`] comes back inside the
+impl Write for TableDelivery {
+    /// Delivers every whole line `buf` completes; a [`ShapeError`] comes back inside the
     /// `io::Error` ([`ShapeError::recover`]).
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.pending.extend_from_slice(buf);
@@ -97,13 +116,13 @@ impl Write for TableShaper {
             return Ok(buf.len());
         };
         let data = std::mem::take(&mut self.pending);
-        let converted = data[..end]
+        let delivered = data[..end]
             .split(|&b| b == b'\n')
             .filter(|line| !line.is_empty())
-            .try_for_each(|line| self.convert_line(line));
+            .try_for_each(|line| self.deliver(line));
         self.pending = data;
         self.pending.drain(..=end);
-        converted.map_err(ShapeError::into_io)?;
+        delivered.map_err(ShapeError::into_io)?;
         Ok(buf.len())
     }
 
