@@ -80,6 +80,60 @@ impl Compression {
     }
 }
 
+/// A file written through a streaming compressor (or none), counting the bytes that reach the
+/// file. The diagnostic-settings shape writes its blobs and message files this way: they are cut
+/// by content (hour, resource, message size), not by chunk, so the chunk packer cannot frame them.
+pub(crate) enum FileEncoder {
+    /// Plain bytes.
+    Plain(crate::sink::CountingWriter<io::BufWriter<std::fs::File>>),
+    /// One zstd frame per opening of the file.
+    Zstd(zstd::stream::write::Encoder<'static, crate::sink::CountingWriter<io::BufWriter<std::fs::File>>>),
+    /// One gzip member per opening of the file.
+    Gzip(flate2::write::GzEncoder<crate::sink::CountingWriter<io::BufWriter<std::fs::File>>>),
+}
+
+impl FileEncoder {
+    /// Compresses into `file` as `compression` says.
+    pub fn new(file: std::fs::File, compression: Compression) -> io::Result<Self> {
+        let inner = crate::sink::CountingWriter::new(io::BufWriter::with_capacity(64 << 10, file));
+        Ok(match compression {
+            Compression::None => FileEncoder::Plain(inner),
+            Compression::Zstd => FileEncoder::Zstd(zstd::stream::write::Encoder::new(inner, ZSTD_LEVEL)?),
+            Compression::Gzip => FileEncoder::Gzip(flate2::write::GzEncoder::new(inner, flate2::Compression::default())),
+        })
+    }
+
+    /// Ends the frame, flushes and syncs the file; returns the bytes written to it.
+    pub fn finish(self) -> io::Result<u64> {
+        let counted = match self {
+            FileEncoder::Plain(inner) => inner,
+            FileEncoder::Zstd(encoder) => encoder.finish()?,
+            FileEncoder::Gzip(encoder) => encoder.finish()?,
+        };
+        let bytes = counted.bytes;
+        counted.into_inner().into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        Ok(bytes)
+    }
+}
+
+impl Write for FileEncoder {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            FileEncoder::Plain(w) => w.write(buf),
+            FileEncoder::Zstd(w) => w.write(buf),
+            FileEncoder::Gzip(w) => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            FileEncoder::Plain(w) => w.flush(),
+            FileEncoder::Zstd(w) => w.flush(),
+            FileEncoder::Gzip(w) => w.flush(),
+        }
+    }
+}
+
 /// A rendering thread's compressor, kept across chunks so that zstd's context is made once.
 pub struct Packer {
     compression: Compression,
@@ -185,6 +239,12 @@ pub enum TableFilesError {
         /// The other.
         second: PathBuf,
     },
+    /// The directory holds a `generate --shape diagnostic-settings` output, not table files.
+    #[error(
+        "{} holds the diagnostic-settings shape (`generate --shape diagnostic-settings`), which query, verify, report and export do not read; generate with the default shape (`--shape log-analytics`) to query it",
+        .0.display()
+    )]
+    DiagnosticSettings(PathBuf),
 }
 
 /// The table files of `dir` (`*.jsonl`, `*.jsonl.zst`, `*.jsonl.gz`), as (table, path,
@@ -215,6 +275,10 @@ pub fn table_files(dir: &Path) -> Result<Vec<(String, PathBuf, Compression)>, Ta
             });
         }
         found.push((table.to_owned(), dir.join(name), compression));
+    }
+    let shaped = || crate::manifest::Manifest::read(dir).is_some_and(|m| m.diagnostic_settings.is_some());
+    if found.is_empty() && shaped() {
+        return Err(TableFilesError::DiagnosticSettings(dir.to_owned()));
     }
     Ok(found)
 }

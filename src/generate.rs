@@ -3,8 +3,12 @@
 use crate::compress::Compression;
 use crate::estimate::{EstimateError, EstimateOptions};
 use crate::ids::IdSource;
-use crate::manifest::{IdentityEntry, Label, MANIFEST_FILE, Manifest, ScenarioEntry, TOOL_NAME, TableStats, TimeRange};
+use crate::manifest::{
+    CategoryOutput, DiagnosticSettingsInfo, IdentityEntry, Label, MANIFEST_FILE, Manifest, ScenarioEntry, TOOL_NAME, TableStats, TimeRange,
+};
 use crate::scenario::{self, LoadedScenario, ScenarioError};
+use crate::shape::stream::TableDelivery;
+use crate::shape::{Delivery, Packaging, Shape, ShapeError};
 use crate::sim::Simulation;
 use crate::sink::{self, CountingWriter, OwnFiles, SinkError, StagedDir, check_target};
 use crate::tables::Table;
@@ -85,6 +89,14 @@ pub enum GenerateError {
     /// The volume guard's estimate failed for a reason other than loading the scenarios.
     #[error("estimating the volume: {0}")]
     Estimate(String),
+    /// Converting or writing the diagnostic-settings shape failed.
+    #[error("{0}")]
+    Shape(#[from] ShapeError),
+    /// `--shard` with `--shape diagnostic-settings`.
+    #[error(
+        "--shard works with the Log Analytics shape only: `merge` rebuilds table files, and an hourly blob or an Event Hub message of the diagnostic-settings shape spans shards. Generate the diagnostic-settings shape in one run (--threads spreads it over the cores), or drop --shape"
+    )]
+    ShardedShape,
 }
 
 /// On-disk NDJSON bytes per billed byte: `_BilledSize` leaves out the JSON keys and punctuation.
@@ -169,35 +181,49 @@ pub fn check_volume(options: &GenerateOptions, max_bytes: u64) -> Result<f64, Ge
     Ok(disk_bytes)
 }
 
-/// Every file name a run writes, in any compression.
-fn own_file_names() -> Vec<String> {
-    Table::ALL
+/// Every file name a run writes, in any compression and shape, and the directories (storage
+/// containers) the diagnostic-settings shape writes.
+fn own_names() -> (Vec<String>, Vec<String>) {
+    let (dirs, hubs) = crate::shape::own_entries();
+    let files = Table::ALL
         .iter()
         .flat_map(|t| Compression::ALL.map(|c| c.file_name(t.name())))
+        .chain(hubs)
         .chain([MANIFEST_FILE.to_owned(), crate::report::REPORT_FILE.to_owned()])
-        .collect()
+        .collect();
+    (files, dirs)
 }
 
-/// The files a previous output's manifest says it wrote: its tables with their sizes, and itself;
-/// and the report `tenantless report` writes beside them by default, which the new output replaces.
+/// The entries a previous output's manifest says it wrote: its tables (or hub files) with their
+/// sizes, its containers, and itself; and the report `tenantless report` writes beside them by
+/// default, which the new output replaces.
 fn listed_files(dir: &Path) -> Option<Vec<(String, Option<u64>)>> {
     let manifest = Manifest::read(dir)?;
-    let tables = manifest
-        .tables
-        .iter()
-        .map(|(name, stats)| (manifest.compression.file_name(name), Some(stats.bytes)));
-    Some(
-        tables
-            .chain([(MANIFEST_FILE.to_owned(), None), (crate::report::REPORT_FILE.to_owned(), None)])
+    let shaped = manifest.diagnostic_settings.as_ref().map(|info| {
+        let storage = info.delivery == Delivery::Storage;
+        info.categories
+            .values()
+            .map(move |c| (c.path.clone(), (!storage).then_some(c.bytes)))
+    });
+    let mut listed: Vec<_> = match shaped {
+        Some(entries) => entries.collect(),
+        None => manifest
+            .tables
+            .iter()
+            .map(|(name, stats)| (manifest.compression.file_name(name), Some(stats.bytes)))
             .collect(),
-    )
+    };
+    listed.push((MANIFEST_FILE.to_owned(), None));
+    listed.push((crate::report::REPORT_FILE.to_owned(), None));
+    Some(listed)
 }
 
 /// Refuses a target holding anything but a previous output (see [`check_target`]).
 pub(crate) fn check_out(target: &Path, force: bool) -> Result<(), SinkError> {
-    let names = own_file_names();
+    let (names, dirs) = own_names();
     let own = OwnFiles {
         names: &names,
+        dirs: &dirs,
         listed: listed_files(target),
     };
     check_target(target, &own, force)
@@ -260,15 +286,25 @@ pub struct RunOptions {
     pub shard: Option<Shard>,
     /// How the table files are compressed (`--compress`).
     pub compression: Compression,
+    /// What the records look like (`--shape`): the Log Analytics tables, or as diagnostic
+    /// settings deliver them.
+    pub shape: Shape,
+    /// How the diagnostic-settings shape packages them (`--delivery`); unused for Log Analytics.
+    pub delivery: Delivery,
+    /// The largest Event Hub message body, bytes (`--max-message-bytes`).
+    pub message_bytes: usize,
 }
 
 impl Default for RunOptions {
-    /// Every core, the whole output.
+    /// Every core, the whole output, in the Log Analytics shape.
     fn default() -> Self {
         Self {
             threads: default_threads(),
             shard: None,
             compression: Compression::None,
+            shape: Shape::LogAnalytics,
+            delivery: Delivery::Storage,
+            message_bytes: crate::shape::EVENT_HUB_MESSAGE_BYTES,
         }
     }
 }
@@ -285,6 +321,9 @@ pub fn generate(options: &GenerateOptions, progress: impl FnMut(f64)) -> Result<
 
 /// Runs `generate` end to end as `run` says; `progress` receives (fraction done) now and then.
 pub fn generate_with(options: &GenerateOptions, run: RunOptions, mut progress: impl FnMut(f64)) -> Result<Manifest, GenerateError> {
+    if run.shape == Shape::DiagnosticSettings && run.shard.is_some() {
+        return Err(GenerateError::ShardedShape);
+    }
     let ids = IdSource::new(options.seed);
     let target = sink::resolve_target(&options.out)?;
     for note in sink::clean_stale(&target) {
@@ -299,37 +338,111 @@ pub fn generate_with(options: &GenerateOptions, run: RunOptions, mut progress: i
     let (start, end) = simulation.period();
 
     let staged = StagedDir::create(&target)?;
-    let stopped = |staged: &StagedDir| {
-        sink::interrupted().map(|signal| GenerateError::Interrupted {
-            signal,
-            staging: staged.root().to_owned(),
-        })
+    let written = match run.shape {
+        Shape::LogAnalytics => write_tables(&simulation, &staged, run, &mut progress)?,
+        Shape::DiagnosticSettings => write_shaped(&simulation, &staged, run, &mut progress)?,
     };
-    let write_err = |path: &Path| {
-        let path = path.to_owned();
-        move |source| GenerateError::Write { path, source }
-    };
-    let tables = Table::ALL
-        .iter()
-        .map(|t| staged.file(&run.compression.file_name(t.name())).map(CountingWriter::new))
-        .collect::<Result<_, _>>()?;
-    let mut sink = TableFiles::new(tables, simulation.labels().len(), run.shard);
+    let mut manifest = build_manifest(
+        options,
+        entries,
+        &tenants,
+        &simulation,
+        written.labels,
+        &written.stats,
+        (start, end),
+    );
+    manifest.shard = written.shard;
+    manifest.compression = run.compression;
+    manifest.files = written.files;
+    if let Some(info) = written.diagnostic_settings {
+        manifest.diagnostic_settings = Some(info);
+        for label in &mut manifest.anomalies {
+            label.records = std::mem::take(&mut label.records)
+                .into_iter()
+                .map(|r| r.with_shaped_key())
+                .collect();
+        }
+    }
+    let manifest_path = staged.path().join(MANIFEST_FILE);
+    let mut text = serde_json::to_string_pretty(&manifest).map_err(|e| GenerateError::Write {
+        path: manifest_path.clone(),
+        source: e.into(),
+    })?;
+    text.push('\n');
+    std::fs::write(&manifest_path, text).map_err(write_err(&manifest_path))?;
+    commit(staged, &target, options.force, stopped)?;
+    Ok(manifest)
+}
+
+/// What the run wrote, for its manifest.
+struct Written {
+    stats: [TableStats; 5],
+    labels: Vec<LabelBuild>,
+    shard: Option<crate::manifest::ShardInfo>,
+    /// Per table, its file's name, when compressed.
+    files: std::collections::BTreeMap<String, String>,
+    diagnostic_settings: Option<DiagnosticSettingsInfo>,
+}
+
+/// The error of a run stopped by a signal, which removes its staging directory.
+fn stopped(staged: &StagedDir) -> Option<GenerateError> {
+    sink::interrupted().map(|signal| GenerateError::Interrupted {
+        signal,
+        staging: staged.root().to_owned(),
+    })
+}
+
+fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> GenerateError + use<> {
+    let path = path.to_owned();
+    move |source| GenerateError::Write { path, source }
+}
+
+/// Simulates and renders the run into `files`, one per table, reporting progress.
+fn simulate<W: Write + Send>(
+    simulation: &Simulation<'_>,
+    staged: &StagedDir,
+    files: Vec<W>,
+    (run, compression): (RunOptions, Compression),
+    progress: &mut dyn FnMut(f64),
+) -> Result<TableFiles<W>, GenerateError> {
+    let (start, end) = simulation.period();
+    let mut sink = TableFiles::new(files, simulation.labels().len(), run.shard);
     let span = (end - start).num_milliseconds().max(1) as f64;
     let mut last_reported = start;
     let plan = pipeline::Plan {
         threads: run.threads,
         shard: run.shard.unwrap_or(Shard::ALL),
-        compression: run.compression,
+        compression,
+        shape: run.shape,
     };
-    pipeline::run(&simulation, plan, &mut sink, |t| {
+    pipeline::run(simulation, plan, &mut sink, |t| {
         if (t - last_reported).num_minutes() >= 10 {
             last_reported = t;
             progress((t - start).num_milliseconds() as f64 / span);
         }
     })
-    .map_err(|e| stopped(&staged).unwrap_or_else(|| write_err(&staged.path())(e)))?;
+    .map_err(|e| {
+        stopped(staged).unwrap_or_else(|| match ShapeError::recover(e) {
+            Ok(shape) => GenerateError::Shape(shape),
+            Err(e) => write_err(&staged.path())(e),
+        })
+    })?;
     progress(1.0);
+    Ok(sink)
+}
 
+/// The Log Analytics shape: one `<Table>.jsonl[.zst|.gz]` per table.
+fn write_tables(
+    simulation: &Simulation<'_>,
+    staged: &StagedDir,
+    run: RunOptions,
+    progress: &mut dyn FnMut(f64),
+) -> Result<Written, GenerateError> {
+    let tables = Table::ALL
+        .iter()
+        .map(|t| staged.file(&run.compression.file_name(t.name())).map(CountingWriter::new))
+        .collect::<Result<_, _>>()?;
+    let mut sink = simulate(simulation, staged, tables, (run, run.compression), progress)?;
     let mut stats = sink.stats;
     for (i, mut file) in std::mem::take(&mut sink.files).into_iter().enumerate() {
         if file.bytes == 0 && !run.compression.is_none() {
@@ -347,24 +460,79 @@ pub fn generate_with(options: &GenerateOptions, run: RunOptions, mut progress: i
             .and_then(|f| f.sync_all())
             .map_err(write_err(&staged.path()))?;
     }
-    let mut manifest = build_manifest(options, entries, &tenants, &simulation, sink.labels, &stats, (start, end));
-    manifest.shard = sink.shard;
-    manifest.compression = run.compression;
-    if !run.compression.is_none() {
-        manifest.files = Table::ALL
+    let files = if run.compression.is_none() {
+        Default::default()
+    } else {
+        Table::ALL
             .iter()
             .map(|t| (t.name().to_owned(), run.compression.file_name(t.name())))
-            .collect();
+            .collect()
+    };
+    Ok(Written {
+        stats,
+        labels: sink.labels,
+        shard: sink.shard,
+        files,
+        diagnostic_settings: None,
+    })
+}
+
+/// The diagnostic-settings shape: each table's records, converted as they were rendered, written
+/// into their categories' containers or hubs. The chunks stay uncompressed: each blob or hub file
+/// is compressed as a whole.
+fn write_shaped(
+    simulation: &Simulation<'_>,
+    staged: &StagedDir,
+    run: RunOptions,
+    progress: &mut dyn FnMut(f64),
+) -> Result<Written, GenerateError> {
+    let packaging = Packaging {
+        delivery: run.delivery,
+        message_bytes: run.message_bytes,
+        compression: run.compression,
+    };
+    let out = staged.path();
+    let deliveries = Table::ALL
+        .iter()
+        .map(|t| TableDelivery::new(*t, &out, packaging))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut sink = simulate(simulation, staged, deliveries, (run, Compression::None), progress)?;
+    let mut stats = sink.stats;
+    let mut categories = std::collections::BTreeMap::new();
+    for (i, delivery) in std::mem::take(&mut sink.files).into_iter().enumerate() {
+        for (category, delivered) in delivery.finish()? {
+            stats[i].bytes += delivered.bytes;
+            let path = match run.delivery {
+                Delivery::Storage => crate::shape::destination(category).to_owned(),
+                Delivery::EventHub => crate::shape::eventhub::file_name(category, run.compression),
+            };
+            let (blobs, messages) = match run.delivery {
+                Delivery::Storage => (delivered.pieces, 0),
+                Delivery::EventHub => (0, delivered.pieces),
+            };
+            let output = CategoryOutput {
+                table: Table::ALL[i].name().to_owned(),
+                path,
+                records: delivered.records,
+                bytes: delivered.bytes,
+                blobs,
+                messages,
+            };
+            categories.insert(crate::shape::category_field(category).to_owned(), output);
+        }
     }
-    let manifest_path = staged.path().join(MANIFEST_FILE);
-    let mut text = serde_json::to_string_pretty(&manifest).map_err(|e| GenerateError::Write {
-        path: manifest_path.clone(),
-        source: e.into(),
-    })?;
-    text.push('\n');
-    std::fs::write(&manifest_path, text).map_err(write_err(&manifest_path))?;
-    commit(staged, &target, options.force, stopped)?;
-    Ok(manifest)
+    let info = DiagnosticSettingsInfo {
+        delivery: run.delivery,
+        max_message_bytes: (run.delivery == Delivery::EventHub).then_some(run.message_bytes),
+        categories,
+    };
+    Ok(Written {
+        stats,
+        labels: sink.labels,
+        shard: None,
+        files: Default::default(),
+        diagnostic_settings: Some(info),
+    })
 }
 
 /// Checks the target again (a user may have put files there during a long run) and puts the
@@ -464,5 +632,6 @@ fn build_manifest(
         shard: None,
         compression: Compression::None,
         files: std::collections::BTreeMap::new(),
+        diagnostic_settings: None,
     }
 }

@@ -19,6 +19,7 @@ pub mod manifest;
 pub mod merge;
 pub mod report;
 pub mod scenario;
+pub mod shape;
 pub(crate) mod sim;
 pub(crate) mod sink;
 pub(crate) mod suggest;

@@ -2,6 +2,7 @@
 
 use crate::compress::Compression;
 use crate::scenario::model::AnomalyKind;
+use crate::shape::Delivery;
 use crate::tables::RecordKey;
 use crate::verify::error::FileError;
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,45 @@ pub struct Manifest {
     /// Which share of a `--shard K/N` run the directory holds; absent for a whole output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardInfo>,
+    /// What a `--shape diagnostic-settings` run wrote instead of the table files; absent for the
+    /// Log Analytics shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnostic_settings: Option<DiagnosticSettingsInfo>,
+}
+
+/// The containers or hubs of a diagnostic-settings output (see [`crate::shape`]).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DiagnosticSettingsInfo {
+    /// Storage blobs or Event Hub messages.
+    pub delivery: Delivery,
+    /// The largest Event Hub message body, bytes; absent for storage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_message_bytes: Option<usize>,
+    /// Per category (its records' `category` field, e.g. `AuditEvent`), what it holds.
+    pub categories: BTreeMap<String, CategoryOutput>,
+}
+
+/// One category of a diagnostic-settings output.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CategoryOutput {
+    /// The Log Analytics table the same records are in.
+    pub table: String,
+    /// Its container directory (storage) or hub file (Event Hub), relative to the output.
+    pub path: String,
+    /// Records.
+    pub records: u64,
+    /// Bytes written, after compression.
+    pub bytes: u64,
+    /// Blobs in the container (storage only).
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub blobs: u64,
+    /// Messages in the hub file (Event Hub only).
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub messages: u64,
+}
+
+fn is_zero_u64(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What a shard's manifest says about the share it holds, for `merge` (see `generate::shard`).
@@ -212,6 +252,22 @@ pub struct LabelRecord {
     pub column: String,
     /// The record's value in that column.
     pub value: String,
+    /// The same record in a diagnostic-settings output; absent in the Log Analytics shape.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnostic_settings: Option<ShapedRecord>,
+}
+
+/// Identifies one record in a diagnostic-settings output: the record of `category` whose field at
+/// `field` (a dotted path, e.g. `properties.id`) equals `value`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ShapedRecord {
+    /// The records' `category` field, e.g. `ServicePrincipalSignInLogs`; the manifest's
+    /// `diagnostic_settings.categories` says where that category's records are.
+    pub category: String,
+    /// The field's dotted path.
+    pub field: String,
+    /// Its value.
+    pub value: String,
 }
 
 impl From<&RecordKey> for LabelRecord {
@@ -220,7 +276,23 @@ impl From<&RecordKey> for LabelRecord {
             table: key.table.name().to_owned(),
             column: key.column.to_owned(),
             value: key.value.clone(),
+            diagnostic_settings: None,
         }
+    }
+}
+
+impl LabelRecord {
+    /// The record with where it is in the diagnostic-settings shape too.
+    pub fn with_shaped_key(mut self) -> Self {
+        let table = crate::tables::Table::ALL.into_iter().find(|t| t.name() == self.table);
+        self.diagnostic_settings = table
+            .and_then(|t| crate::shape::key_field(t, &self.column))
+            .map(|(category, field)| ShapedRecord {
+                category: crate::shape::category_field(category).to_owned(),
+                field: field.to_owned(),
+                value: self.value.clone(),
+            });
+        self
     }
 }
 
@@ -236,6 +308,14 @@ impl TimeRange {
 pub const MAX_MANIFEST_BYTES: u64 = 256 * 1024 * 1024;
 
 impl Manifest {
+    /// The shape of the output it describes.
+    pub fn shape(&self) -> crate::shape::Shape {
+        match self.diagnostic_settings {
+            Some(_) => crate::shape::Shape::DiagnosticSettings,
+            None => crate::shape::Shape::LogAnalytics,
+        }
+    }
+
     /// Reads a manifest; `None` when the directory holds none or it is not a tenantless manifest.
     pub fn read(dir: &Path) -> Option<Manifest> {
         Manifest::load(dir).ok()

@@ -73,6 +73,10 @@ fn io_err(path: &Path) -> impl FnOnce(io::Error) -> SinkError + '_ {
 pub struct OwnFiles<'a> {
     /// Every file name a run writes (the tables and `manifest.json`).
     pub names: &'a [String],
+    /// Every directory name a run writes (the diagnostic-settings shape's storage containers):
+    /// ours only when the manifest lists it, also with `force`, since a directory may hold
+    /// anything.
+    pub dirs: &'a [String],
     /// The files a manifest in the directory lists, with their sizes (`None` for "any size");
     /// `None` when there is no readable tenantless manifest.
     pub listed: Option<Vec<(String, Option<u64>)>>,
@@ -125,8 +129,11 @@ pub fn check_target(out: &Path, own: &OwnFiles<'_>, force: bool) -> Result<(), S
         if KEEP_FILES.contains(&name.as_str()) {
             continue;
         }
+        let is_dir = entry.file_type().map_err(io_err(&entry.path()))?.is_dir();
         if is_file && own.names.contains(&name) {
             ours.push(name);
+        } else if is_dir && own.dirs.contains(&name) && is_listed_dir(&name, own.listed.as_deref()) {
+            continue;
         } else {
             foreign.push(if is_file { name } else { format!("{name}/") });
         }
@@ -149,6 +156,11 @@ pub fn check_target(out: &Path, own: &OwnFiles<'_>, force: bool) -> Result<(), S
         path: out.to_owned(),
         files: ours,
     })
+}
+
+/// True when the manifest lists the directory `name`.
+fn is_listed_dir(name: &str, listed: Option<&[(String, Option<u64>)]>) -> bool {
+    listed.is_some_and(|listed| listed.iter().any(|(n, size)| n == name && size.is_none()))
 }
 
 /// True when the manifest lists every present file, with the size it has now.
@@ -626,10 +638,12 @@ mod tests {
         let own_names = vec!["A.jsonl".to_owned(), "manifest.json".to_owned()];
         let listed = |size| OwnFiles {
             names: &own_names,
+            dirs: &[],
             listed: Some(vec![("A.jsonl".to_owned(), Some(size)), ("manifest.json".to_owned(), None)]),
         };
         let unlisted = OwnFiles {
             names: &own_names,
+            dirs: &[],
             listed: None,
         };
         fs::write(root.join(".gitkeep"), "").unwrap();

@@ -9,6 +9,7 @@ use crate::generate::{
 };
 use crate::manifest::Manifest;
 use crate::scenario::model::BackgroundLevel;
+use crate::shape::{Delivery, Shape};
 use chrono::{DateTime, SubsecRound, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -60,6 +61,21 @@ pub struct GenerateArgs {
     /// outputs that `tenantless merge` puts back together into this run's output.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
+    /// What the records look like: `log-analytics`, the five tables' files (default), or
+    /// `diagnostic-settings`, the records as Azure Monitor diagnostic settings deliver them to a
+    /// storage account or an Event Hub, for testing SIEM ingestion pipelines. Same records, same
+    /// ground truth.
+    #[arg(long, value_enum, default_value_t = Shape::LogAnalytics)]
+    pub shape: Shape,
+    /// With --shape diagnostic-settings, the destination: `storage`, a container per category of
+    /// hourly `PT1H.json` blobs (default), or `event-hub`, a file per hub with one
+    /// `{"records":[…]}` message per line.
+    #[arg(long, value_enum)]
+    pub delivery: Option<Delivery>,
+    /// With --delivery event-hub, the largest message body, e.g. 256KiB for the Basic tier
+    /// (default 1MiB, the Standard tier's largest event). A record never spans two messages.
+    #[arg(long, value_name = "SIZE", value_parser = parse_message_size)]
+    pub max_message_bytes: Option<u64>,
 }
 
 impl GenerateArgs {
@@ -78,7 +94,31 @@ impl GenerateArgs {
             threads: None,
             compress: Compression::None,
             shard: None,
+            shape: Shape::LogAnalytics,
+            delivery: None,
+            max_message_bytes: None,
         }
+    }
+
+    /// The shape options, or why they do not go together.
+    fn shaping(&self) -> Result<(Delivery, usize), Failure> {
+        let shaped = self.shape == Shape::DiagnosticSettings;
+        if self.delivery.is_some() && !shaped {
+            return Err(Failure::Input(
+                "--delivery applies to --shape diagnostic-settings: add that, or drop --delivery".into(),
+            ));
+        }
+        let delivery = self.delivery.unwrap_or_default();
+        let Some(bytes) = self.max_message_bytes else {
+            return Ok((delivery, crate::shape::EVENT_HUB_MESSAGE_BYTES));
+        };
+        if !shaped || delivery != Delivery::EventHub {
+            return Err(Failure::Input(
+                "--max-message-bytes applies to --shape diagnostic-settings --delivery event-hub: add those, or drop it".into(),
+            ));
+        }
+        let bytes = usize::try_from(bytes).map_err(|_| Failure::Input(format!("--max-message-bytes {bytes} is too large")))?;
+        Ok((delivery, bytes))
     }
 }
 
@@ -103,6 +143,15 @@ fn parse_threads(text: &str) -> Result<usize, String> {
     }
 }
 
+/// A message size: binary units (KiB, MiB, as Event Hubs quotas count), at least 1 KiB.
+fn parse_message_size(text: &str) -> Result<u64, String> {
+    let bytes = super::size::parse(text, super::size::Base::Binary)?;
+    if bytes < 1024 {
+        return Err(format!("`{text}` is below 1KiB; an Event Hub message must hold a whole record"));
+    }
+    Ok(bytes)
+}
+
 /// A size in bytes: a number with an optional decimal unit (B, KB, MB, GB, TB; K, M, G, T).
 fn parse_size(text: &str) -> Result<u64, String> {
     super::size::parse(text, super::size::Base::Decimal)
@@ -116,6 +165,9 @@ fn failure(e: GenerateError) -> Failure {
             message: e.to_string(),
             signal: u8::try_from(signal).unwrap_or(0),
         },
+        GenerateError::Shape(
+            crate::shape::ShapeError::Io { .. } | crate::shape::ShapeError::Column { .. } | crate::shape::ShapeError::NotJson { .. },
+        ) => Failure::Run(e.to_string()),
         _ => Failure::Input(e.to_string()),
     }
 }
@@ -123,6 +175,7 @@ fn failure(e: GenerateError) -> Failure {
 /// Runs `tenantless generate`: the volume guard, the run with a progress bar on stderr, and the
 /// summary on `out`.
 pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> CommandResult {
+    let (delivery, message_bytes) = args.shaping()?;
     // Before the volume check, whose estimate loads the scenarios too.
     crate::sink::without_huge_pages();
     let scenarios = if args.scenarios.is_empty() {
@@ -153,6 +206,9 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> CommandResult {
         threads: args.threads.unwrap_or_else(default_threads),
         compression: args.compress,
         shard: args.shard,
+        shape: args.shape,
+        delivery,
+        message_bytes,
     };
     let result = generate_with(&options, run, |fraction| bar.set_position((fraction * 1000.0) as u64));
     bar.finish_and_clear();
@@ -193,6 +249,19 @@ fn summary(manifest: &Manifest, out: &std::path::Path) -> String {
             "{table:<32} {:>10} {:>14} {:>14}",
             stats.records, stats.bytes, stats.billed_bytes
         );
+    }
+    if let Some(info) = &manifest.diagnostic_settings {
+        let (pieces, what): (u64, &str) = match info.delivery {
+            Delivery::Storage => (
+                info.categories.values().map(|c| c.blobs).sum(),
+                "blobs in their categories' containers",
+            ),
+            Delivery::EventHub => (
+                info.categories.values().map(|c| c.messages).sum(),
+                "Event Hub messages, one per line of each hub's file",
+            ),
+        };
+        let _ = writeln!(text, "diagnostic-settings shape, {} delivery: {pieces} {what}", info.delivery);
     }
     let benign = manifest.anomalies.iter().filter(|a| a.benign).count();
     let _ = writeln!(

@@ -4,6 +4,7 @@
 
 use crate::compress::Packer;
 use crate::manifest::LabelRecord;
+use crate::shape::Shape;
 use crate::sim::{Event, Origin};
 use crate::tables::{self, Category, RecordWriter};
 use chrono::{DateTime, Utc};
@@ -53,6 +54,8 @@ pub struct Chunk<'t> {
     pub billed: [u64; 5],
     /// The labelled records, table by table (their ground truth does not depend on the order).
     pub labels: Vec<LabelHit>,
+    /// A record converted into the diagnostic-settings shape, reused.
+    shaped: Vec<u8>,
 }
 
 impl<'t> Chunk<'t> {
@@ -67,6 +70,7 @@ impl<'t> Chunk<'t> {
             records: [0; 5],
             billed: [0; 5],
             labels: Vec::new(),
+            shaped: Vec::new(),
         }
     }
 
@@ -80,9 +84,10 @@ impl<'t> Chunk<'t> {
         self.events.is_empty() && self.records.iter().all(|&n| n == 0)
     }
 
-    /// Renders (and drops) the events into per-table lines, then compresses each table's lines
-    /// as `packer` says.
-    pub fn render(&mut self, writer: &mut RecordWriter, packer: &mut Packer) -> std::io::Result<()> {
+    /// Renders (and drops) the events into per-table lines in `shape`, then compresses each
+    /// table's lines as `packer` says. Converting into the diagnostic-settings shape happens here,
+    /// on the rendering threads, so that it spreads over `--threads` as rendering does.
+    pub fn render(&mut self, writer: &mut RecordWriter, packer: &mut Packer, shape: Shape) -> std::io::Result<()> {
         self.tables.clear();
         self.tables
             .extend(self.events.iter().map(|(e, _)| Category::of(e).table().index() as u8));
@@ -92,7 +97,7 @@ impl<'t> Chunk<'t> {
             let start = self.data.len();
             for (i, (event, origin)) in events.iter().enumerate() {
                 if usize::from(self.tables[i]) == table {
-                    self.render_one(event, *origin, writer);
+                    self.render_one(event, *origin, writer, shape)?;
                 }
             }
             self.spans[table] = start..self.data.len();
@@ -102,14 +107,23 @@ impl<'t> Chunk<'t> {
         packer.pack(&mut self.data, &mut self.spans)
     }
 
-    fn render_one(&mut self, event: &Event<'t>, origin: Origin, writer: &mut RecordWriter) {
+    fn render_one(&mut self, event: &Event<'t>, origin: Origin, writer: &mut RecordWriter, shape: Shape) -> std::io::Result<()> {
         let rendered = tables::render(event, writer);
         let i = rendered.table.index();
-        let needed = rendered.json.len() + 1;
+        let line = match shape {
+            Shape::LogAnalytics => rendered.json.as_bytes(),
+            Shape::DiagnosticSettings => {
+                self.shaped.clear();
+                crate::shape::convert_line(rendered.table, rendered.json.as_bytes(), &mut self.shaped)
+                    .map_err(crate::shape::ShapeError::into_io)?;
+                &self.shaped
+            }
+        };
+        let needed = line.len() + 1;
         if self.data.capacity() - self.data.len() < needed {
             self.data.reserve_exact(needed.max(GROWTH));
         }
-        self.data.extend_from_slice(rendered.json.as_bytes());
+        self.data.extend_from_slice(line);
         self.data.push(b'\n');
         self.records[i] += 1;
         self.billed[i] += rendered.billed_size;
@@ -120,6 +134,7 @@ impl<'t> Chunk<'t> {
                 record: LabelRecord::from(&rendered.key),
             });
         }
+        Ok(())
     }
 
     /// The rendered (and packed) lines of table `i`, in [`tables::Table::ALL`] order.

@@ -8,6 +8,7 @@ use super::chunk::{CHUNK_EVENTS, Chunk};
 use super::files::TableFiles;
 use super::shard::Shard;
 use crate::compress::{Compression, Packer};
+use crate::shape::Shape;
 use crate::sim::Simulation;
 use crate::sink;
 use crate::tables::RecordWriter;
@@ -26,6 +27,8 @@ pub struct Plan {
     pub shard: Shard,
     /// How the table files are compressed.
     pub compression: Compression,
+    /// What the records look like.
+    pub shape: Shape,
 }
 
 /// Cuts the event stream into chunks and says which ones this shard keeps.
@@ -83,7 +86,7 @@ fn run_inline<W: Write>(
     let mut chunk = Chunk::new();
     let mut cutter = Cutter::new(plan.shard);
     let mut flush = |chunk: &mut Chunk<'_>, files: &mut TableFiles<W>| {
-        chunk.render(&mut writer, &mut packer)?;
+        chunk.render(&mut writer, &mut packer, plan.shape)?;
         files.write(chunk)?;
         chunk.clear();
         Ok::<_, io::Error>(())
@@ -120,7 +123,7 @@ fn run_threaded<W: Write + Send>(
     std::thread::scope(|scope| {
         for _ in 0..plan.threads {
             let (work_rx, done_tx) = (&work_rx, done_tx.clone());
-            scope.spawn(move || render_chunks(work_rx, &done_tx, plan.compression));
+            scope.spawn(move || render_chunks(work_rx, &done_tx, plan));
         }
         drop(done_tx);
         let writer = scope.spawn(move || write_in_order(done_rx, free_tx, files));
@@ -135,9 +138,9 @@ fn run_threaded<W: Write + Send>(
 
 /// A worker: renders chunks until the simulation is done or the writer has stopped. A failure
 /// (of the compressor) is passed on in place of the chunk, for the writer to report.
-fn render_chunks<'t>(work: &Mutex<Receiver<Chunk<'t>>>, done: &SyncSender<Rendered<'t>>, compression: Compression) {
+fn render_chunks<'t>(work: &Mutex<Receiver<Chunk<'t>>>, done: &SyncSender<Rendered<'t>>, plan: Plan) {
     let mut writer = RecordWriter::new();
-    let mut packer = match Packer::new(compression) {
+    let mut packer = match Packer::new(plan.compression) {
         Ok(packer) => packer,
         Err(e) => {
             let _ = done.send(Err(e));
@@ -148,7 +151,7 @@ fn render_chunks<'t>(work: &Mutex<Receiver<Chunk<'t>>>, done: &SyncSender<Render
         // The lock is held only while taking a chunk, not while rendering it.
         let next = work.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
         let Ok(mut chunk) = next else { return };
-        let rendered = chunk.render(&mut writer, &mut packer).map(|()| chunk);
+        let rendered = chunk.render(&mut writer, &mut packer, plan.shape).map(|()| chunk);
         if done.send(rendered).is_err() {
             return;
         }

@@ -13,6 +13,7 @@ mod compressed;
 mod conformance;
 mod data_limits;
 mod determinism;
+mod diagnostic_shape;
 mod docs;
 mod estimate;
 mod export_adx;
