@@ -134,6 +134,30 @@ impl Write for FileEncoder {
     }
 }
 
+/// How the table files are written (`generate --format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum TableFormat {
+    /// NDJSON, `<Table>.jsonl` (compressed or not): what every tenantless command reads.
+    #[default]
+    Jsonl,
+    /// Parquet, `<Table>.parquet`: typed columns for ADX, Spark, Databricks and DuckDB
+    /// ([`crate::export::parquet`]).
+    Parquet,
+}
+
+impl TableFormat {
+    /// Whether the files are NDJSON (for `skip_serializing_if`).
+    pub fn is_jsonl(&self) -> bool {
+        *self == TableFormat::Jsonl
+    }
+
+    /// The Parquet file name of table `table`.
+    pub fn parquet_name(table: &str) -> String {
+        format!("{table}.parquet")
+    }
+}
+
 /// A rendering thread's compressor, kept across chunks so that zstd's context is made once.
 pub struct Packer {
     compression: Compression,
@@ -239,6 +263,12 @@ pub enum TableFilesError {
         /// The other.
         second: PathBuf,
     },
+    /// The directory holds a `generate --format parquet` output, not NDJSON table files.
+    #[error(
+        "{} holds Parquet tables (`generate --format parquet`), for ADX, Spark and DuckDB; query, verify, report, export and merge read NDJSON: generate without --format parquet to query it",
+        .0.display()
+    )]
+    Parquet(PathBuf),
     /// The directory holds a `generate --shape diagnostic-settings` output, not table files.
     #[error(
         "{} holds the diagnostic-settings shape (`generate --shape diagnostic-settings`), which query, verify, report and export do not read; generate with the default shape (`--shape log-analytics`) to query it",
@@ -276,9 +306,15 @@ pub fn table_files(dir: &Path) -> Result<Vec<(String, PathBuf, Compression)>, Ta
         }
         found.push((table.to_owned(), dir.join(name), compression));
     }
-    let shaped = || crate::manifest::Manifest::read(dir).is_some_and(|m| m.diagnostic_settings.is_some());
-    if found.is_empty() && shaped() {
-        return Err(TableFilesError::DiagnosticSettings(dir.to_owned()));
+    if found.is_empty()
+        && let Some(manifest) = crate::manifest::Manifest::read(dir)
+    {
+        if manifest.diagnostic_settings.is_some() {
+            return Err(TableFilesError::DiagnosticSettings(dir.to_owned()));
+        }
+        if manifest.table_format == TableFormat::Parquet {
+            return Err(TableFilesError::Parquet(dir.to_owned()));
+        }
     }
     Ok(found)
 }

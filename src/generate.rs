@@ -1,6 +1,6 @@
 //! `generate`: scenarios → simulation → five NDJSON tables + manifest, written atomically.
 
-use crate::compress::Compression;
+use crate::compress::{Compression, TableFormat};
 use crate::estimate::{EstimateError, EstimateOptions};
 use crate::ids::IdSource;
 use crate::manifest::{
@@ -97,6 +97,12 @@ pub enum GenerateError {
         "--shard works with the Log Analytics shape only: `merge` rebuilds table files, and an hourly blob or an Event Hub message of the diagnostic-settings shape spans shards. Generate the diagnostic-settings shape in one run (--threads spreads it over the cores), or drop --shape"
     )]
     ShardedShape,
+    /// `--format parquet` with an option it does not go with.
+    #[error("--format parquet {0}")]
+    ParquetWith(&'static str),
+    /// Converting a table to Parquet failed.
+    #[error("{0}")]
+    Parquet(crate::export::ExportError),
 }
 
 /// On-disk NDJSON bytes per billed byte: `_BilledSize` leaves out the JSON keys and punctuation.
@@ -187,7 +193,12 @@ fn own_names() -> (Vec<String>, Vec<String>) {
     let (dirs, hubs) = crate::shape::own_entries();
     let files = Table::ALL
         .iter()
-        .flat_map(|t| Compression::ALL.map(|c| c.file_name(t.name())))
+        .flat_map(|t| {
+            Compression::ALL
+                .map(|c| c.file_name(t.name()))
+                .into_iter()
+                .chain([TableFormat::parquet_name(t.name())])
+        })
         .chain(hubs)
         .chain([MANIFEST_FILE.to_owned(), crate::report::REPORT_FILE.to_owned()])
         .collect();
@@ -210,7 +221,7 @@ fn listed_files(dir: &Path) -> Option<Vec<(String, Option<u64>)>> {
         None => manifest
             .tables
             .iter()
-            .map(|(name, stats)| (manifest.compression.file_name(name), Some(stats.bytes)))
+            .map(|(name, stats)| (manifest.file_of(name), Some(stats.bytes)))
             .collect(),
     };
     listed.push((MANIFEST_FILE.to_owned(), None));
@@ -286,6 +297,8 @@ pub struct RunOptions {
     pub shard: Option<Shard>,
     /// How the table files are compressed (`--compress`).
     pub compression: Compression,
+    /// NDJSON or Parquet table files (`--format`).
+    pub format: TableFormat,
     /// What the records look like (`--shape`): the Log Analytics tables, or as diagnostic
     /// settings deliver them.
     pub shape: Shape,
@@ -302,6 +315,7 @@ impl Default for RunOptions {
             threads: default_threads(),
             shard: None,
             compression: Compression::None,
+            format: TableFormat::Jsonl,
             shape: Shape::LogAnalytics,
             delivery: Delivery::Storage,
             message_bytes: crate::shape::EVENT_HUB_MESSAGE_BYTES,
@@ -323,6 +337,18 @@ pub fn generate(options: &GenerateOptions, progress: impl FnMut(f64)) -> Result<
 pub fn generate_with(options: &GenerateOptions, run: RunOptions, mut progress: impl FnMut(f64)) -> Result<Manifest, GenerateError> {
     if run.shape == Shape::DiagnosticSettings && run.shard.is_some() {
         return Err(GenerateError::ShardedShape);
+    }
+    if run.format == TableFormat::Parquet {
+        if run.shape == Shape::DiagnosticSettings {
+            return Err(GenerateError::ParquetWith(
+                "writes the Log Analytics tables: the diagnostic-settings shape is JSON as Azure delivers it; drop one of the two",
+            ));
+        }
+        if !run.compression.is_none() {
+            return Err(GenerateError::ParquetWith(
+                "compresses its columns itself (Snappy): drop --compress",
+            ));
+        }
     }
     let ids = IdSource::new(options.seed);
     let target = sink::resolve_target(&options.out)?;
@@ -363,6 +389,7 @@ pub fn generate_with(options: &GenerateOptions, run: RunOptions, mut progress: i
                 .collect();
         }
     }
+    manifest.table_format = run.format;
     let manifest_path = staged.path().join(MANIFEST_FILE);
     let mut text = serde_json::to_string_pretty(&manifest).map_err(|e| GenerateError::Write {
         path: manifest_path.clone(),
@@ -460,7 +487,9 @@ fn write_tables(
             .and_then(|f| f.sync_all())
             .map_err(write_err(&staged.path()))?;
     }
-    let files = if run.compression.is_none() {
+    let files = if run.format == TableFormat::Parquet {
+        to_parquet(staged, &mut stats, run.threads)?
+    } else if run.compression.is_none() {
         Default::default()
     } else {
         Table::ALL
@@ -475,6 +504,47 @@ fn write_tables(
         files,
         diagnostic_settings: None,
     })
+}
+
+/// Replaces each staged `<Table>.jsonl` by `<Table>.parquet`, tables converted on `threads`
+/// threads at once; the files' names for the manifest, and their sizes in `stats`.
+fn to_parquet(
+    staged: &StagedDir,
+    stats: &mut [TableStats; 5],
+    threads: usize,
+) -> Result<std::collections::BTreeMap<String, String>, GenerateError> {
+    let dir = staged.path();
+    let convert = |table: Table| -> Result<u64, GenerateError> {
+        let source = dir.join(Compression::None.file_name(table.name()));
+        let target = dir.join(TableFormat::parquet_name(table.name()));
+        crate::export::parquet::convert(table.name(), &source, &target).map_err(GenerateError::Parquet)?;
+        std::fs::remove_file(&source).map_err(write_err(&source))?;
+        let file = std::fs::File::open(&target).and_then(|f| f.sync_all().and_then(|()| f.metadata()));
+        Ok(file.map_err(write_err(&target))?.len())
+    };
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let sizes: Vec<(usize, Result<u64, GenerateError>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.clamp(1, Table::ALL.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&table) = Table::ALL.get(i) else { return done };
+                        done.push((i, convert(table)));
+                    }
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
+    });
+    for (i, size) in sizes {
+        stats[i].bytes = size?;
+    }
+    Ok(Table::ALL
+        .iter()
+        .map(|t| (t.name().to_owned(), TableFormat::parquet_name(t.name())))
+        .collect())
 }
 
 /// The diagnostic-settings shape: each table's records, converted as they were rendered, written
@@ -632,6 +702,7 @@ fn build_manifest(
         shard: None,
         compression: Compression::None,
         files: std::collections::BTreeMap::new(),
+        table_format: TableFormat::Jsonl,
         diagnostic_settings: None,
     }
 }

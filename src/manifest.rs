@@ -1,6 +1,6 @@
 //! `manifest.json`: what a `generate` run wrote, from what, and the ground truth of its anomalies.
 
-use crate::compress::Compression;
+use crate::compress::{Compression, TableFormat};
 use crate::scenario::model::AnomalyKind;
 use crate::shape::Delivery;
 use crate::tables::RecordKey;
@@ -51,9 +51,12 @@ pub struct Manifest {
     /// How the table files are compressed (`--compress`); absent for plain `<Table>.jsonl`.
     #[serde(default, skip_serializing_if = "Compression::is_none")]
     pub compression: Compression,
-    /// Per table, its file's name, when compressed (plain outputs name them `<Table>.jsonl`).
+    /// Per table, its file's name, when compressed or Parquet (plain outputs name them `<Table>.jsonl`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub files: BTreeMap<String, String>,
+    /// How the table files are written (`generate --format`); absent for NDJSON.
+    #[serde(default, skip_serializing_if = "TableFormat::is_jsonl")]
+    pub table_format: TableFormat,
     /// Which share of a `--shard K/N` run the directory holds; absent for a whole output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<ShardInfo>,
@@ -308,6 +311,11 @@ impl TimeRange {
 pub const MAX_MANIFEST_BYTES: u64 = 256 * 1024 * 1024;
 
 impl Manifest {
+    /// The file name of `table` in the output: as `files` lists it, else as the compression names it.
+    pub fn file_of(&self, table: &str) -> String {
+        self.files.get(table).cloned().unwrap_or_else(|| self.compression.file_name(table))
+    }
+
     /// The shape of the output it describes.
     pub fn shape(&self) -> crate::shape::Shape {
         match self.diagnostic_settings {

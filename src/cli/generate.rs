@@ -3,7 +3,7 @@
 use super::default_scenario;
 use super::exit::{CommandResult, Failure, Outcome, emit};
 use super::parse_background;
-use crate::compress::Compression;
+use crate::compress::{Compression, TableFormat};
 use crate::generate::{
     DEFAULT_MAX_BYTES, DEFAULT_SEED, GenerateError, GenerateOptions, RunOptions, Shard, check_volume, default_threads, generate_with,
 };
@@ -57,6 +57,11 @@ pub struct GenerateArgs {
     /// (default: plain `<Table>.jsonl`). `query` and `verify` read all three.
     #[arg(long, value_enum, default_value_t = Compression::None)]
     pub compress: Compression,
+    /// Table file format: `jsonl`, NDJSON as Log Analytics exports it (default; what query,
+    /// verify and report read), or `parquet`, `<Table>.parquet` with each column typed as Azure
+    /// Data Explorer ingests it, for ADX, Spark, Databricks and DuckDB.
+    #[arg(long, value_enum, default_value_t = TableFormat::Jsonl)]
+    pub format: TableFormat,
     /// Write only share K of N (K from 0 to N-1): N runs that differ only in K write disjoint
     /// outputs that `tenantless merge` puts back together into this run's output.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
@@ -93,6 +98,7 @@ impl GenerateArgs {
             yes: false,
             threads: None,
             compress: Compression::None,
+            format: TableFormat::Jsonl,
             shard: None,
             shape: Shape::LogAnalytics,
             delivery: None,
@@ -205,6 +211,7 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> CommandResult {
     let run = RunOptions {
         threads: args.threads.unwrap_or_else(default_threads),
         compression: args.compress,
+        format: args.format,
         shard: args.shard,
         shape: args.shape,
         delivery,

@@ -38,6 +38,7 @@ mod library;
 mod loader;
 mod output_dir;
 mod parallel;
+mod parquet;
 mod properties;
 mod real_shapes;
 mod report;
