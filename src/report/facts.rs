@@ -106,6 +106,12 @@ struct Columns<'a> {
     resource: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "identity_claim_oid_g")]
     claim_oid: Option<Cow<'a, str>>,
+    /// AZKVAuditLogs (Key Vault's resource-specific table) keeps the caller's claims in one dynamic
+    /// column, `Identity.claim` (docs/reference/resource-specific.md §1.3).
+    #[serde(default, rename = "Identity")]
+    identity: Option<IdentityColumn>,
+    #[serde(borrow, default, rename = "_ResourceId")]
+    resource_id: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "resource_workflowName_s")]
     workflow: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "resource_runId_s")]
@@ -120,6 +126,22 @@ struct Columns<'a> {
 struct Claims<'a> {
     #[serde(borrow, default)]
     uti: Option<Cow<'a, str>>,
+}
+
+/// `Identity`: AZKVAuditLogs' claims object, or the sign-in tables' `Identity` string (a name).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum IdentityColumn {
+    Claims { claim: Option<IdentityClaims> },
+    Other(serde::de::IgnoredAny),
+}
+
+#[derive(Deserialize)]
+struct IdentityClaims {
+    #[serde(default)]
+    oid: Option<Cow<'static, str>>,
+    #[serde(default, rename = "http://schemas.microsoft.com/identity/claims/objectidentifier")]
+    object_id: Option<Cow<'static, str>>,
 }
 
 #[derive(Deserialize)]
@@ -200,7 +222,12 @@ fn actor_of(c: &Columns<'_>) -> (Option<String>, Option<String>) {
     if let Some(id) = present(&c.service_principal_id) {
         return (Some(id), present(&c.service_principal_name));
     }
-    if let Some(id) = present(&c.caller).or_else(|| present(&c.claim_oid)) {
+    let claims = match &c.identity {
+        Some(IdentityColumn::Claims { claim }) => claim.as_ref(),
+        _ => None,
+    };
+    let claimed = claims.and_then(|claim| present(&claim.oid).or_else(|| present(&claim.object_id)));
+    if let Some(id) = present(&c.caller).or_else(|| present(&c.claim_oid)).or(claimed) {
         return (Some(id), None);
     }
     if let Some(by) = &c.initiated_by {
@@ -232,6 +259,15 @@ fn resource_of(c: &Columns<'_>) -> Option<Resource> {
     if c.claim_oid.is_some() || (c.caller.is_none() && c.initiated_by.is_none() && c.resource.is_some()) {
         return named(ResourceKind::KeyVault, present(&c.resource).map(|r| r.to_lowercase()));
     }
+    // AZKVAuditLogs names the vault only in its `_ResourceId`.
+    let vault = c.resource_id.as_deref().and_then(|id| {
+        let lower = id.to_ascii_lowercase();
+        let at = lower.find("/providers/microsoft.keyvault/vaults/")? + "/providers/microsoft.keyvault/vaults/".len();
+        Some(lower[at..].trim_end_matches('/').to_owned())
+    });
+    if c.caller.is_none() && c.initiated_by.is_none() && vault.is_some() {
+        return named(ResourceKind::KeyVault, vault);
+    }
     if c.caller.is_some() {
         return named(ResourceKind::Subscription, present(&c.subscription_id));
     }
@@ -248,7 +284,7 @@ mod tests {
 
     #[test]
     fn a_sign_in_links_by_token_and_correlation_and_touches_its_audience() {
-        let line = r#"{"TimeGenerated":"2026-11-27T01:30:40.8189678Z","ServicePrincipalId":"sp-1","ServicePrincipalName":"app","ResourceDisplayName":"Azure Key Vault","UniqueTokenIdentifier":"tok","CorrelationId":"c-1"}"#;
+        let line = r#"{"TimeGenerated":"2026-11-27T01:30:40.8189678Z","ServicePrincipalId":"sp-1","ServicePrincipalName":"app","Identity":"app","ResourceDisplayName":"Azure Key Vault","UniqueTokenIdentifier":"tok","CorrelationId":"c-1"}"#;
         let facts = of_line(line).unwrap();
         assert_eq!(facts.actor.as_deref(), Some("sp-1"));
         assert_eq!(facts.actor_name.as_deref(), Some("app"));
@@ -308,6 +344,25 @@ mod tests {
                 name: "kv-1".into()
             })
         );
+    }
+
+    #[test]
+    fn a_resource_specific_key_vault_record_is_its_claimed_objects_and_names_the_vault_in_its_resource_id() {
+        let line = r#"{"TimeGenerated":"2026-11-27T01:30:40Z","Identity":{"claim":{"oid":"sp-4","appid":"a"}},"_ResourceId":"/subscriptions/s/resourcegroups/rg/providers/microsoft.keyvault/vaults/kv-2","CorrelationId":"c-5"}"#;
+        let facts = of_line(line).unwrap();
+        assert_eq!(facts.actor.as_deref(), Some("sp-4"));
+        assert_eq!(
+            facts.resource,
+            Some(Resource {
+                kind: ResourceKind::KeyVault,
+                name: "kv-2".into()
+            })
+        );
+        let long = line.replace(
+            r#""oid":"sp-4""#,
+            r#""http://schemas.microsoft.com/identity/claims/objectidentifier":"sp-5""#,
+        );
+        assert_eq!(of_line(&long).unwrap().actor.as_deref(), Some("sp-5"));
     }
 
     #[test]

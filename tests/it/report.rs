@@ -294,3 +294,16 @@ fn the_report_opens_in_chromium_without_errors_and_a_click_outlines_correlated_r
         "{click}"
     );
 }
+
+#[test]
+fn a_compressed_output_reports_like_a_plain_one() {
+    let dir = TempDir::new("report-compressed");
+    let (plain, packed) = (dir.join("plain"), dir.join("packed"));
+    crate::support::generate_bin(&scenario_path("seed.yaml"), &plain, &[]);
+    crate::support::generate_bin(&scenario_path("seed.yaml"), &packed, &["--compress", "zstd"]);
+    let a = page_data(&report(&plain, &dir.join("a.html"), &[]));
+    let b = page_data(&report(&packed, &dir.join("b.html"), &[]));
+    assert_eq!(a["records"], b["records"]);
+    assert_eq!(a["lanes"], b["lanes"]);
+    assert_eq!(a["graph"], b["graph"]);
+}

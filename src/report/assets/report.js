@@ -8,6 +8,7 @@
   const COLORS = {
     AADManagedIdentitySignInLogs: '#4e79a7', AADServicePrincipalSignInLogs: '#f28e2b',
     AzureDiagnostics: '#59a14f', AzureActivity: '#9c9088', AuditLogs: '#e15759',
+    AZKVAuditLogs: '#76b7b2', // Key Vault's resource-specific table
   };
   // Beyond this many records in view the timeline shows counts instead of dots.
   const VIEW_LIMIT = 2500;
