@@ -3,6 +3,7 @@
 // package), and prints one JSON object with what it saw:
 //   errors      console errors, uncaught exceptions and log errors (a CSP violation is one)
 //   screenshot  where the PNG of the loaded page went
+//   loadMs      the page's load event, in ms from navigation start (its script runs before it)
 //   click       after a real mouse click on a record that has correlated records: how many
 //               records the page outlines as correlated, which ones, and the detail panel's text
 //
@@ -119,6 +120,7 @@ async function main() {
   await send('Page.navigate', { url: 'file://' + path.resolve(report) }, sessionId);
   await loaded;
   await sleep(500);
+  const loadMs = await evaluate("Math.round(performance.getEntriesByType('navigation')[0].loadEventEnd)", sessionId);
   const shot = await send('Page.captureScreenshot', { format: 'png' }, sessionId);
   fs.writeFileSync(screenshot, Buffer.from(shot.data, 'base64'));
   const target = await evaluate(FIND_TARGET, sessionId);
@@ -130,7 +132,7 @@ async function main() {
     await sleep(300);
     click = { record: target.i, peers: target.peers, ...(await evaluate(AFTER_CLICK, sessionId)) };
   }
-  return { errors, screenshot, click };
+  return { errors, screenshot, loadMs, click };
 }
 
 const deadline = setTimeout(() => finish({ error: 'timed out after 90 s', stderr }), 90_000);
