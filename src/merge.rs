@@ -39,6 +39,12 @@ pub enum MergeError {
     /// A directory holds a whole output, not a shard.
     #[error("{} is not a shard: its manifest has no `shard` (it was not generated with --shard K/N)", .0.display())]
     NotAShard(PathBuf),
+    /// Parquet shards, which need no merge.
+    #[error(
+        "{} holds Parquet shards (`generate --format parquet`), which need no merge: read every shard's <Table>.parquet together (Spark and DuckDB take a glob such as 'shard-*/AuditLogs.parquet'; ADX ingests each file), or generate the shards without --format parquet to merge them",
+        .0.display()
+    )]
+    Parquet(PathBuf),
     /// Shards of different runs.
     #[error("{} does not belong with {}: their manifests differ in {what}; merge the shards of one command line that differs only in --shard", .path.display(), .first.display())]
     Mismatch {
@@ -86,6 +92,9 @@ fn read_shards(dirs: &[PathBuf]) -> Result<Vec<ShardInput>, MergeError> {
     for dir in dirs {
         let manifest = Manifest::load(dir)?;
         let info = manifest.shard.clone().ok_or_else(|| MergeError::NotAShard(dir.clone()))?;
+        if manifest.table_format == crate::compress::TableFormat::Parquet {
+            return Err(MergeError::Parquet(dir.clone()));
+        }
         shards.push(ShardInput {
             dir: dir.clone(),
             manifest,

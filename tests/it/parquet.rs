@@ -219,4 +219,19 @@ fn parquet_shards_hold_the_whole_run_between_them() {
     for (i, table) in TABLES.iter().enumerate() {
         assert_eq!(counts[i], records(&whole.join(format!("{table}.jsonl"))).len(), "{table}");
     }
+    let (s0, s1, all) = (dir.join("shard-0"), dir.join("shard-1"), dir.join("all"));
+    let output = run_bin(&[
+        "merge",
+        "--out",
+        &all.display().to_string(),
+        &s0.display().to_string(),
+        &s1.display().to_string(),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
+    assert!(
+        stderr_of(&output).contains("holds Parquet shards (`generate --format parquet`), which need no merge"),
+        "{}",
+        stderr_of(&output)
+    );
+    assert!(!all.exists());
 }
