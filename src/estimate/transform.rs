@@ -432,7 +432,10 @@ mod tests {
             text: "source".into(),
         })
         .collect();
-        for (t, m) in transforms.iter().zip(measure(ids, (&tenants, DiagnosticsModes::default()), &transforms).unwrap()) {
+        for (t, m) in transforms
+            .iter()
+            .zip(measure(ids, (&tenants, DiagnosticsModes::default()), &transforms).unwrap())
+        {
             assert!(m.rows_in > 0, "{}", t.table.name());
             assert_eq!(m.rows_out, m.rows_in, "{}", t.table.name());
             assert_eq!(m.bytes_out, m.bytes_in, "{}", t.table.name());
