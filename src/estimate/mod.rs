@@ -107,6 +107,16 @@ pub enum EstimateError {
     /// A `--rules` file or folder could not be read.
     #[error("{0}")]
     Rules(String),
+    /// A `--plan` or `--transform` of a table no category lands in with the chosen modes.
+    #[error(
+        "{option} {table}=…: no record lands in {table} with these diagnostics modes; it holds Key Vault's records with --diagnostics-mode keyvault=resource-specific: add that, or name the table they are in (AzureDiagnostics)"
+    )]
+    NotInMode {
+        /// `--plan` or `--transform`.
+        option: &'static str,
+        /// The table named.
+        table: String,
+    },
     /// The exact count's simulation failed.
     #[error("simulating: {0}")]
     Io(#[from] std::io::Error),
@@ -180,6 +190,7 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
     }
     .map_err(EstimateError::Prices)?;
     plans::check(&prices, &choices.plans)?;
+    check_written(options)?;
     let rules = load_rules(&options.rules)?;
     let disabled_rules = plans::disabled_rules(&rules, &choices.plans);
     let transforms = transform::load(&prices, &options.transforms)?;
@@ -242,6 +253,24 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
         },
         other_modes,
     })
+}
+
+/// Refuses a `--plan` or `--transform` of a table the chosen modes write nothing to, which would
+/// price or measure an empty table without saying why.
+fn check_written(options: &EstimateOptions) -> Result<(), EstimateError> {
+    let written = options.modes.tables();
+    let plans = options.choices.plans.keys().map(|t| ("--plan", t));
+    let transforms = options.transforms.iter().map(|(t, _)| ("--transform", t));
+    for (option, table) in plans.chain(transforms) {
+        let simulated = crate::tables::Table::ALL.iter().find(|t| t.name() == table);
+        if simulated.is_some_and(|t| !written.contains(t)) {
+            return Err(EstimateError::NotInMode {
+                option,
+                table: table.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The volume with every `per_day` range at its low end and at its high end, when there is one.

@@ -344,6 +344,10 @@ fn bad_modes_are_refused_before_anything_is_written() {
             assert!(stderr_of(&output).contains(says), "estimate {extra:?}: {}", stderr_of(&output));
         }
     }
+    // A plan or transformation of AZKVAuditLogs in Azure mode would price an empty table.
+    let output = run_bin(&["estimate", scenario.to_str().unwrap(), "--plan", "AZKVAuditLogs=basic"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_of(&output).contains("keyvault=resource-specific"), "{}", stderr_of(&output));
 }
 
 fn estimate_json(args: &[&str]) -> Value {
