@@ -165,14 +165,15 @@ impl std::fmt::Display for TooLarge {
     }
 }
 
-/// The volume guard: estimates the run analytically (milliseconds) and refuses it when the files
-/// would exceed `max_bytes`. Returns the estimated bytes on disk.
-pub fn check_volume(options: &GenerateOptions, max_bytes: u64) -> Result<f64, GenerateError> {
+/// The volume guard: estimates the run in `modes` analytically (milliseconds) and refuses it when
+/// the files would exceed `max_bytes`. Returns the estimated bytes on disk.
+pub fn check_volume(options: &GenerateOptions, (modes, max_bytes): (DiagnosticsModes, u64)) -> Result<f64, GenerateError> {
     let estimate = crate::estimate::estimate(&EstimateOptions {
         scenarios: options.scenarios.clone(),
         seed: options.seed,
         days: options.days,
         background: options.background,
+        modes,
         ..EstimateOptions::default()
     })
     .map_err(|e| match e {

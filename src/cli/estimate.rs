@@ -128,6 +128,7 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> CommandResult {
         categories: args.categories.clone(),
         background: args.background,
         modes,
+        compare_modes: true,
     };
     // `--exact` simulates every record and may take hours: show how far it is (hidden automatically
     // when stderr is not a terminal). The analytic estimate answers at once and needs none.

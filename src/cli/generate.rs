@@ -207,7 +207,7 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> CommandResult {
         background: args.background,
     };
     if !args.yes {
-        check_volume(&options, args.max_bytes).map_err(failure)?;
+        check_volume(&options, (modes, args.max_bytes)).map_err(failure)?;
     }
     crate::sink::install_signal_handlers();
     // Hidden automatically when stderr is not a terminal.

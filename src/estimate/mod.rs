@@ -58,6 +58,10 @@ pub struct EstimateOptions {
     /// The tables resource logs land in (`--diagnostics-mode`); the report compares each
     /// category that has two modes in both.
     pub modes: DiagnosticsModes,
+    /// Also count each category with two modes in its other mode, for the comparison: a second
+    /// pass, so off by default (the `estimate` command turns it on; `generate`'s volume guard and
+    /// the benchmarks need only the run's own mode).
+    pub compare_modes: bool,
 }
 
 impl Default for EstimateOptions {
@@ -76,6 +80,7 @@ impl Default for EstimateOptions {
             categories: Vec::new(),
             background: None,
             modes: DiagnosticsModes::default(),
+            compare_modes: false,
         }
     }
 }
@@ -226,7 +231,8 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
     let mut progress = progress;
     let volume = count(options.modes, &mut progress)?;
     let mut other_modes = Vec::new();
-    for category in DiagnosticsModes::switchable().filter(|c| volume.category_total(*c).rows > 0.0) {
+    let compared = DiagnosticsModes::switchable().filter(|c| options.compare_modes && volume.category_total(*c).rows > 0.0);
+    for category in compared {
         let Some(mode) = options.modes.mode_of(category) else { continue };
         let other = modes::other(mode);
         // The exact count runs the simulation again: its progress bar has already reached the end.

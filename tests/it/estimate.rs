@@ -47,6 +47,7 @@ fn assert_within(what: &str, analytic: f64, exact: f64, tolerance: f64) {
 fn check_agreement(path: PathBuf, days: Option<u32>) {
     let with = |exact| EstimateOptions {
         modes: DiagnosticsModes::RESOURCE_SPECIFIC,
+        compare_modes: true,
         ..options(path.clone(), days, exact)
     };
     let analytic = estimate(&with(false)).unwrap();
