@@ -106,6 +106,12 @@ struct Columns<'a> {
     resource: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "identity_claim_oid_g")]
     claim_oid: Option<Cow<'a, str>>,
+    /// AZKVAuditLogs' caller, the token's claims as one object (resource-specific.md §1.3); a
+    /// display name (a string) in the sign-in tables and AuditLogs.
+    #[serde(default, rename = "Identity")]
+    identity: Option<serde_json::Value>,
+    #[serde(borrow, default, rename = "_ResourceId")]
+    resource_id: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "resource_workflowName_s")]
     workflow: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "resource_runId_s")]
@@ -200,7 +206,11 @@ fn actor_of(c: &Columns<'_>) -> (Option<String>, Option<String>) {
     if let Some(id) = present(&c.service_principal_id) {
         return (Some(id), present(&c.service_principal_name));
     }
-    if let Some(id) = present(&c.caller).or_else(|| present(&c.claim_oid)) {
+    let azkv_oid = || {
+        let oid = c.identity.as_ref()?.get("claim")?.get("oid")?.as_str()?;
+        (!oid.is_empty()).then(|| oid.to_owned())
+    };
+    if let Some(id) = present(&c.caller).or_else(|| present(&c.claim_oid)).or_else(azkv_oid) {
         return (Some(id), None);
     }
     if let Some(by) = &c.initiated_by {
@@ -231,6 +241,11 @@ fn resource_of(c: &Columns<'_>) -> Option<Resource> {
     }
     if c.claim_oid.is_some() || (c.caller.is_none() && c.initiated_by.is_none() && c.resource.is_some()) {
         return named(ResourceKind::KeyVault, present(&c.resource).map(|r| r.to_lowercase()));
+    }
+    // AZKVAuditLogs has no `Resource` column: the vault is the last segment of `_ResourceId`.
+    if c.identity.as_ref().is_some_and(serde_json::Value::is_object) {
+        let vault = present(&c.resource_id).and_then(|id| id.rsplit('/').next().map(str::to_lowercase));
+        return named(ResourceKind::KeyVault, vault);
     }
     if c.caller.is_some() {
         return named(ResourceKind::Subscription, present(&c.subscription_id));
@@ -301,6 +316,21 @@ mod tests {
         let line = r#"{"TimeGenerated":"2026-11-27T01:30:40Z","Resource":"KV-1","identity_claim_oid_g":"sp-3","CorrelationId":"c-4"}"#;
         let facts = of_line(line).unwrap();
         assert_eq!(facts.actor.as_deref(), Some("sp-3"));
+        assert_eq!(
+            facts.resource,
+            Some(Resource {
+                kind: ResourceKind::KeyVault,
+                name: "kv-1".into()
+            })
+        );
+    }
+
+    #[test]
+    fn an_azkvauditlogs_read_is_its_identitys_object_and_touches_the_vault() {
+        let line = r#"{"TimeGenerated":"2026-11-27T01:30:40Z","Identity":{"claim":{"oid":"sp-3"}},"_ResourceId":"/subscriptions/s/resourcegroups/rg/providers/microsoft.keyvault/vaults/kv-1","CorrelationId":"c-4"}"#;
+        let facts = of_line(line).unwrap();
+        assert_eq!(facts.actor.as_deref(), Some("sp-3"));
+        assert_eq!(facts.links, vec![Link::Correlation("c-4".into())]);
         assert_eq!(
             facts.resource,
             Some(Resource {
