@@ -263,6 +263,23 @@ fn microsoft_style_azkvauditlogs_queries_run_and_return_rows() {
         "AZKVAuditLogs | extend oid = tostring(Identity.claim.oid) | where isnotempty(oid) | summarize count() by oid",
     );
     assert!(!callers.is_empty());
+    // The columns the ASIM Key Vault parser's AZKVAuditLogs branch reads (ASIM-KV, §3): the long
+    // claim keys of ARM-originated requests, `appid`, and the object from `Id` or `RequestUri`.
+    let actors = rows_of(
+        &dir,
+        "AZKVAuditLogs | extend ActorUserId = tostring(Identity.claim['http://schemas.microsoft.com/identity/claims/objectidentifier']), \
+         ActorUsername = tostring(Identity.claim['http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn']), \
+         AppId = tostring(Identity.claim.appid), Object = coalesce(Id, RequestUri, OperationName) \
+         | where isnotempty(ActorUserId) | summarize count() by ActorUserId, ActorUsername, AppId, Object",
+    );
+    assert!(
+        actors.iter().any(|r| r["ActorUsername"].as_str().is_some_and(|u| u.contains('@'))),
+        "{actors:?}"
+    );
+    assert!(
+        actors.iter().all(|r| r["AppId"].as_str().is_some_and(|a| !a.is_empty())),
+        "{actors:?}"
+    );
     // A rule written for AzureDiagnostics finds nothing once Key Vault is resource-specific (§1.6).
     let old = rows_of(&dir, "AzureDiagnostics | where ResourceProvider == 'MICROSOFT.KEYVAULT' | count");
     assert_eq!(old[0]["Count"], 0, "{old:?}");
