@@ -328,6 +328,20 @@ fn threads_compression_and_shards_give_the_same_resource_specific_output() {
         std::fs::read(merged.join("manifest.json")).unwrap(),
         std::fs::read(one.join("manifest.json")).unwrap()
     );
+    // Shards of two modes are two runs: refused, naming what differs.
+    let azure_shard = tmp.join("azure1");
+    generate_bin(&key_vault(), &azure_shard, &["--shard", "1/2"]);
+    let mixed = tmp.join("mixed");
+    let output = run_bin(&[
+        "merge",
+        "--out",
+        mixed.to_str().unwrap(),
+        shards[0].to_str().unwrap(),
+        azure_shard.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
+    assert!(stderr_of(&output).contains("--diagnostics-mode"), "{}", stderr_of(&output));
+    assert!(!mixed.exists());
 }
 
 /// Each refused value exits 2 with what is valid, and writes nothing.
