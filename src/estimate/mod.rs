@@ -234,7 +234,7 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
     let compared = DiagnosticsModes::switchable().filter(|c| options.compare_modes && volume.category_total(*c).rows > 0.0);
     for category in compared {
         let Some(mode) = options.modes.mode_of(category) else { continue };
-        let other = modes::other(mode);
+        let other = mode.other();
         // The exact count runs the simulation again: its progress bar has already reached the end.
         other_modes.push((category, count(options.modes.with(category, other), &mut |_| {})?));
     }

@@ -7,17 +7,9 @@
 use super::prices::Plan;
 use super::volume::Volume;
 use super::{DAYS_PER_MONTH, Estimate};
-use crate::tables::{Category, DiagnosticsMode};
+use crate::tables::Category;
 use serde::Serialize;
 use std::fmt::Write;
-
-/// The other of two modes.
-pub fn other(mode: DiagnosticsMode) -> DiagnosticsMode {
-    match mode {
-        DiagnosticsMode::Azure => DiagnosticsMode::ResourceSpecific,
-        DiagnosticsMode::ResourceSpecific => DiagnosticsMode::Azure,
-    }
-}
 
 /// One category in one mode.
 #[derive(Debug, Clone, Serialize)]

@@ -104,3 +104,27 @@ fn identity(record: &VaultRecord) -> Value {
     identity.insert("claim".to_owned(), Value::Object(claims));
     Value::Object(identity)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_columns_are_documented_and_in_the_schemas_order() {
+        let schema: Vec<String> = crate::kql::table::documented_columns("AZKVAuditLogs")
+            .expect("schemas/AZKVAuditLogs.json is registered")
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        let positions: Vec<usize> = COLUMNS
+            .iter()
+            .map(|c| {
+                schema
+                    .iter()
+                    .position(|s| s == c)
+                    .unwrap_or_else(|| panic!("{c} is not documented"))
+            })
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    }
+}

@@ -28,6 +28,14 @@ impl DiagnosticsMode {
         }
     }
 
+    /// The other of the two modes.
+    pub fn other(self) -> DiagnosticsMode {
+        match self {
+            DiagnosticsMode::Azure => DiagnosticsMode::ResourceSpecific,
+            DiagnosticsMode::ResourceSpecific => DiagnosticsMode::Azure,
+        }
+    }
+
     fn parse(text: &str) -> Result<DiagnosticsMode, ModeError> {
         DiagnosticsMode::ALL
             .into_iter()

@@ -136,6 +136,18 @@ fn azkvauditlogs_records_have_only_documented_columns_of_their_types_and_mapped_
             assert!(!r.contains_key(missing), "{missing}");
         }
         assert_eq!(r["Type"], AZKV);
+        // In the schema's order (tables::azkv::COLUMNS, itself checked against the schema).
+        let written: Vec<&str> = r
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !["_IsBillable", "_BilledSize"].contains(k))
+            .collect();
+        let order: Vec<&str> = tenantless::tables::azkv::COLUMNS
+            .iter()
+            .copied()
+            .filter(|c| written.contains(c))
+            .collect();
+        assert_eq!(written, order);
         assert_eq!(r["CallerIpAddress"], a["CallerIPAddress"]);
         assert_eq!(r["HttpStatusCode"].as_f64(), a["httpStatusCode_d"].as_f64());
         assert_eq!(r["DurationMs"], a["DurationMs"]);
