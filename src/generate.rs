@@ -1,4 +1,5 @@
-//! `generate`: scenarios → simulation → five NDJSON tables + manifest, written atomically.
+//! `generate`: scenarios → simulation → NDJSON tables (five, six in resource-specific mode) +
+//! manifest, written atomically.
 
 use crate::compress::{Compression, TableFormat};
 use crate::estimate::{EstimateError, EstimateOptions};
@@ -11,7 +12,7 @@ use crate::shape::stream::TableDelivery;
 use crate::shape::{Delivery, Packaging, Shape, ShapeError};
 use crate::sim::Simulation;
 use crate::sink::{self, CountingWriter, OwnFiles, SinkError, StagedDir, check_target};
-use crate::tables::Table;
+use crate::tables::{DiagnosticsModes, Table};
 use crate::timefmt::{format_ts, to_ticks};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
@@ -97,6 +98,11 @@ pub enum GenerateError {
         "--shard works with the Log Analytics shape only: `merge` rebuilds table files, and an hourly blob or an Event Hub message of the diagnostic-settings shape spans shards. Generate the diagnostic-settings shape in one run (--threads spreads it over the cores), or drop --shape"
     )]
     ShardedShape,
+    /// `--shape diagnostic-settings` with a resource-specific `--diagnostics-mode`.
+    #[error(
+        "--diagnostics-mode picks the Log Analytics table a category lands in; --shape diagnostic-settings writes the records as a storage account or an Event Hub receives them, which is the same AuditEvent record in every mode. Drop one of the two"
+    )]
+    ShapedMode,
     /// `--format parquet` with an option it does not go with.
     #[error("--format parquet {0}")]
     ParquetWith(&'static str),
@@ -159,14 +165,15 @@ impl std::fmt::Display for TooLarge {
     }
 }
 
-/// The volume guard: estimates the run analytically (milliseconds) and refuses it when the files
-/// would exceed `max_bytes`. Returns the estimated bytes on disk.
-pub fn check_volume(options: &GenerateOptions, max_bytes: u64) -> Result<f64, GenerateError> {
+/// The volume guard: estimates the run in `modes` analytically (milliseconds) and refuses it when
+/// the files would exceed `max_bytes`. Returns the estimated bytes on disk.
+pub fn check_volume(options: &GenerateOptions, (modes, max_bytes): (DiagnosticsModes, u64)) -> Result<f64, GenerateError> {
     let estimate = crate::estimate::estimate(&EstimateOptions {
         scenarios: options.scenarios.clone(),
         seed: options.seed,
         days: options.days,
         background: options.background,
+        modes,
         ..EstimateOptions::default()
     })
     .map_err(|e| match e {
@@ -306,6 +313,9 @@ pub struct RunOptions {
     pub delivery: Delivery,
     /// The largest Event Hub message body, bytes (`--max-message-bytes`).
     pub message_bytes: usize,
+    /// Which tables resource logs land in (`--diagnostics-mode`). The diagnostic-settings shape
+    /// is the same in every mode: the mode only picks the Log Analytics table.
+    pub modes: DiagnosticsModes,
 }
 
 impl Default for RunOptions {
@@ -319,6 +329,7 @@ impl Default for RunOptions {
             shape: Shape::LogAnalytics,
             delivery: Delivery::Storage,
             message_bytes: crate::shape::EVENT_HUB_MESSAGE_BYTES,
+            modes: DiagnosticsModes::default(),
         }
     }
 }
@@ -337,6 +348,9 @@ pub fn generate(options: &GenerateOptions, progress: impl FnMut(f64)) -> Result<
 pub fn generate_with(options: &GenerateOptions, run: RunOptions, mut progress: impl FnMut(f64)) -> Result<Manifest, GenerateError> {
     if run.shape == Shape::DiagnosticSettings && run.shard.is_some() {
         return Err(GenerateError::ShardedShape);
+    }
+    if run.shape == Shape::DiagnosticSettings && !run.modes.is_default() {
+        return Err(GenerateError::ShapedMode);
     }
     if run.format == TableFormat::Parquet {
         if run.shape == Shape::DiagnosticSettings {
@@ -374,7 +388,7 @@ pub fn generate_with(options: &GenerateOptions, run: RunOptions, mut progress: i
         &tenants,
         &simulation,
         written.labels,
-        &written.stats,
+        (&run.modes.tables(), &written.stats),
         (start, end),
     );
     manifest.shard = written.shard;
@@ -403,7 +417,7 @@ pub fn generate_with(options: &GenerateOptions, run: RunOptions, mut progress: i
 
 /// What the run wrote, for its manifest.
 struct Written {
-    stats: [TableStats; 5],
+    stats: [TableStats; Table::COUNT],
     labels: Vec<LabelBuild>,
     shard: Option<crate::manifest::ShardInfo>,
     /// Per table, its file's name, when compressed.
@@ -433,7 +447,7 @@ fn simulate<W: Write + Send>(
     progress: &mut dyn FnMut(f64),
 ) -> Result<TableFiles<W>, GenerateError> {
     let (start, end) = simulation.period();
-    let mut sink = TableFiles::new(files, simulation.labels().len(), run.shard);
+    let mut sink = TableFiles::new((run.modes.tables(), files), simulation.labels().len(), run.shard);
     let span = (end - start).num_milliseconds().max(1) as f64;
     let mut last_reported = start;
     let plan = pipeline::Plan {
@@ -441,6 +455,7 @@ fn simulate<W: Write + Send>(
         shard: run.shard.unwrap_or(Shard::ALL),
         compression,
         shape: run.shape,
+        modes: run.modes,
     };
     pipeline::run(simulation, plan, &mut sink, |t| {
         if (t - last_reported).num_minutes() >= 10 {
@@ -465,13 +480,15 @@ fn write_tables(
     run: RunOptions,
     progress: &mut dyn FnMut(f64),
 ) -> Result<Written, GenerateError> {
-    let tables = Table::ALL
+    let tables = run.modes.tables();
+    let files = tables
         .iter()
         .map(|t| staged.file(&run.compression.file_name(t.name())).map(CountingWriter::new))
         .collect::<Result<_, _>>()?;
-    let mut sink = simulate(simulation, staged, tables, (run, run.compression), progress)?;
+    let mut sink = simulate(simulation, staged, files, (run, run.compression), progress)?;
     let mut stats = sink.stats;
-    for (i, mut file) in std::mem::take(&mut sink.files).into_iter().enumerate() {
+    for (table, mut file) in tables.iter().zip(std::mem::take(&mut sink.files)) {
+        let i = table.index();
         if file.bytes == 0 && !run.compression.is_none() {
             // An empty table still gets a valid compressed file, which decompresses to nothing.
             let mut frame = Vec::new();
@@ -488,11 +505,11 @@ fn write_tables(
             .map_err(write_err(&staged.path()))?;
     }
     let files = if run.format == TableFormat::Parquet {
-        to_parquet(staged, &mut stats, run.threads)?
+        to_parquet(staged, (&tables, &mut stats), run.threads)?
     } else if run.compression.is_none() {
         Default::default()
     } else {
-        Table::ALL
+        tables
             .iter()
             .map(|t| (t.name().to_owned(), run.compression.file_name(t.name())))
             .collect()
@@ -510,7 +527,7 @@ fn write_tables(
 /// threads at once; the files' names for the manifest, and their sizes in `stats`.
 fn to_parquet(
     staged: &StagedDir,
-    stats: &mut [TableStats; 5],
+    (tables, stats): (&[Table], &mut [TableStats; Table::COUNT]),
     threads: usize,
 ) -> Result<std::collections::BTreeMap<String, String>, GenerateError> {
     let dir = staged.path();
@@ -524,14 +541,14 @@ fn to_parquet(
     };
     let next = std::sync::atomic::AtomicUsize::new(0);
     let sizes: Vec<(usize, Result<u64, GenerateError>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads.clamp(1, Table::ALL.len()))
+        let workers: Vec<_> = (0..threads.clamp(1, tables.len()))
             .map(|_| {
                 scope.spawn(|| {
                     let mut done = Vec::new();
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(&table) = Table::ALL.get(i) else { return done };
-                        done.push((i, convert(table)));
+                        let Some(&table) = tables.get(i) else { return done };
+                        done.push((table.index(), convert(table)));
                     }
                 })
             })
@@ -541,7 +558,7 @@ fn to_parquet(
     for (i, size) in sizes {
         stats[i].bytes = size?;
     }
-    Ok(Table::ALL
+    Ok(tables
         .iter()
         .map(|t| (t.name().to_owned(), TableFormat::parquet_name(t.name())))
         .collect())
@@ -562,14 +579,16 @@ fn write_shaped(
         compression: run.compression,
     };
     let out = staged.path();
-    let deliveries = Table::ALL
+    let tables = run.modes.tables();
+    let deliveries = tables
         .iter()
         .map(|t| TableDelivery::new(*t, &out, packaging))
         .collect::<Result<Vec<_>, _>>()?;
     let mut sink = simulate(simulation, staged, deliveries, (run, Compression::None), progress)?;
     let mut stats = sink.stats;
     let mut categories = std::collections::BTreeMap::new();
-    for (i, delivery) in std::mem::take(&mut sink.files).into_iter().enumerate() {
+    for (table, delivery) in tables.iter().zip(std::mem::take(&mut sink.files)) {
+        let i = table.index();
         for (category, delivered) in delivery.finish()? {
             stats[i].bytes += delivered.bytes;
             let path = match run.delivery {
@@ -581,7 +600,7 @@ fn write_shaped(
                 Delivery::EventHub => (0, delivered.pieces),
             };
             let output = CategoryOutput {
-                table: Table::ALL[i].name().to_owned(),
+                table: table.name().to_owned(),
                 path,
                 records: delivered.records,
                 bytes: delivered.bytes,
@@ -647,7 +666,7 @@ fn build_manifest(
     tenants: &[crate::scenario::Tenant],
     simulation: &Simulation,
     labels: Vec<LabelBuild>,
-    stats: &[TableStats; 5],
+    (tables, stats): (&[Table], &[TableStats; Table::COUNT]),
     (start, end): (DateTime<Utc>, DateTime<Utc>),
 ) -> Manifest {
     let anomalies = simulation
@@ -684,7 +703,7 @@ fn build_manifest(
             start: format_ts(start),
             end: format_ts(end),
         },
-        tables: Table::ALL.iter().map(|t| (t.name().to_owned(), stats[t.index()])).collect(),
+        tables: tables.iter().map(|t| (t.name().to_owned(), stats[t.index()])).collect(),
         anomalies,
         expectations: tenants.iter().flat_map(|t| t.expectations.iter().cloned()).collect(),
         identities: tenants

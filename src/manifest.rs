@@ -38,7 +38,8 @@ pub struct Manifest {
     pub seed: u64,
     /// The simulated period: earliest scenario start to latest scenario end.
     pub time_range: TimeRange,
-    /// Per table (all five, also when empty): records, bytes written, billed bytes.
+    /// Per table the run writes (the five, also when empty, plus `AZKVAuditLogs` when Key Vault
+    /// is in resource-specific mode): records, bytes written, billed bytes.
     pub tables: BTreeMap<String, TableStats>,
     /// Ground truth: every injected anomaly and benign near-miss, numbered in scenario order.
     pub anomalies: Vec<Label>,
@@ -111,8 +112,8 @@ pub struct ShardInfo {
     /// Events per chunk the stream was cut into.
     pub chunk_events: usize,
     /// Per chunk this shard wrote (its chunks `index`, `index + count`, … in order), the records it
-    /// holds per table, in the manifest's table order.
-    pub chunks: Vec<[u64; 5]>,
+    /// holds per table the run writes (those `tables` lists), in [`crate::tables::Table::ALL`] order.
+    pub chunks: Vec<Vec<u64>>,
 }
 
 /// A scenario's expectation of a rule, as `verify` checks it.
@@ -311,6 +312,14 @@ impl TimeRange {
 pub const MAX_MANIFEST_BYTES: u64 = 256 * 1024 * 1024;
 
 impl Manifest {
+    /// The tables the run wrote (those `tables` lists), in [`crate::tables::Table::ALL`] order.
+    pub fn written_tables(&self) -> Vec<crate::tables::Table> {
+        crate::tables::Table::ALL
+            .into_iter()
+            .filter(|t| self.tables.contains_key(t.name()))
+            .collect()
+    }
+
     /// The file name of `table` in the output: as `files` lists it, else as the compression names it.
     pub fn file_of(&self, table: &str) -> String {
         self.files.get(table).cloned().unwrap_or_else(|| self.compression.file_name(table))

@@ -136,17 +136,20 @@ fn difference(a: &Manifest, ai: &ShardInfo, b: &Manifest, bi: &ShardInfo) -> Opt
         (a.expectations != b.expectations, "expectations"),
         (labels(a) != labels(b), "anomalies"),
         (ai.count != bi.count, "shard count"),
+        (!a.tables.keys().eq(b.tables.keys()), "tables (--diagnostics-mode)"),
         (ai.chunk_events != bi.chunk_events, "chunk size"),
     ]
     .into_iter()
     .find_map(|(differs, what)| differs.then_some(what))
 }
 
-/// One shard's five table readers.
+/// One shard's table readers, one per table the run writes.
 type TableReaders = Vec<(PathBuf, BoundedLines<BufReader<Box<dyn Read + Send>>>)>;
 
 fn open_tables(shard: &ShardInput) -> Result<TableReaders, MergeError> {
-    Table::ALL
+    shard
+        .manifest
+        .written_tables()
         .iter()
         .map(|t| {
             let path = shard.dir.join(shard.manifest.compression.file_name(t.name()));
@@ -167,15 +170,17 @@ pub fn merge(options: &MergeOptions) -> Result<Manifest, MergeError> {
         path: staged.path(),
         source,
     };
-    let mut files = Table::ALL
+    let tables = shards[0].manifest.written_tables();
+    let mut files = tables
         .iter()
         .map(|t| staged.file(&options.compression.file_name(t.name())).map(CountingWriter::new))
         .collect::<Result<Vec<_>, _>>()
         .map_err(GenerateError::from)?;
     let mut readers = shards.iter().map(open_tables).collect::<Result<Vec<_>, _>>()?;
     let mut packer = Packer::new(options.compression).map_err(write_err)?;
-    let mut stats = [TableStats::default(); 5];
-    copy_chunks(&shards, &mut readers, (&mut files, &mut packer), &mut stats)?;
+    // Indexed like the readers and files: by position among the run's tables.
+    let mut stats = vec![TableStats::default(); tables.len()];
+    copy_chunks(&shards, &mut readers, (&mut files, &mut packer), (&tables, &mut stats))?;
     for (i, mut file) in files.into_iter().enumerate() {
         if file.bytes == 0 && !options.compression.is_none() {
             let mut frame = Vec::new();
@@ -192,7 +197,7 @@ pub fn merge(options: &MergeOptions) -> Result<Manifest, MergeError> {
             .and_then(|f| f.sync_all())
             .map_err(write_err)?;
     }
-    let manifest = merged_manifest(&shards, &stats, options.compression);
+    let manifest = merged_manifest(&shards, (&tables, &stats), options.compression);
     let path = staged.path().join(MANIFEST_FILE);
     let mut text = serde_json::to_string_pretty(&manifest).map_err(|e| write_err(e.into()))?;
     text.push('\n');
@@ -207,7 +212,7 @@ fn copy_chunks<W: Write>(
     shards: &[ShardInput],
     readers: &mut [TableReaders],
     (files, packer): (&mut [CountingWriter<W>], &mut Packer),
-    stats: &mut [TableStats; 5],
+    (tables, stats): (&[Table], &mut [TableStats]),
 ) -> Result<(), MergeError> {
     let count = shards.len();
     let mut buf = Vec::new();
@@ -215,7 +220,12 @@ fn copy_chunks<W: Write>(
         let (s, local) = (chunk % count, chunk / count);
         let Some(counts) = shards[s].info.chunks.get(local) else { break };
         for (t, &n) in counts.iter().enumerate() {
-            let (path, lines) = &mut readers[s][t];
+            let Some((path, lines)) = readers[s].get_mut(t) else {
+                return Err(MergeError::Records {
+                    path: shards[s].dir.join(MANIFEST_FILE),
+                    what: "chunk counts for more tables than it lists",
+                });
+            };
             buf.clear();
             for _ in 0..n {
                 let line = lines.next_line().ok_or_else(|| MergeError::Records {
@@ -249,16 +259,16 @@ fn copy_chunks<W: Write>(
     }
     for shard in shards {
         for (t, stat) in stats.iter_mut().enumerate() {
-            stat.billed_bytes += shard.manifest.tables.get(Table::ALL[t].name()).map_or(0, |s| s.billed_bytes);
+            stat.billed_bytes += shard.manifest.tables.get(tables[t].name()).map_or(0, |s| s.billed_bytes);
         }
     }
     Ok(())
 }
 
 /// The whole run's manifest: the first shard's, with the stats and ground truth of all.
-fn merged_manifest(shards: &[ShardInput], stats: &[TableStats; 5], compression: Compression) -> Manifest {
+fn merged_manifest(shards: &[ShardInput], (tables, stats): (&[Table], &[TableStats]), compression: Compression) -> Manifest {
     let mut manifest = shards[0].manifest.clone();
-    manifest.tables = Table::ALL.iter().map(|t| (t.name().to_owned(), stats[t.index()])).collect();
+    manifest.tables = tables.iter().zip(stats).map(|(t, s)| (t.name().to_owned(), *s)).collect();
     manifest.anomalies = (0..manifest.anomalies.len())
         .map(|i| merge_label(shards.iter().filter_map(|s| s.manifest.anomalies.get(i))))
         .collect();
@@ -267,7 +277,7 @@ fn merged_manifest(shards: &[ShardInput], stats: &[TableStats; 5], compression: 
     manifest.files = if compression.is_none() {
         Default::default()
     } else {
-        Table::ALL
+        tables
             .iter()
             .map(|t| (t.name().to_owned(), compression.file_name(t.name())))
             .collect()

@@ -8,7 +8,7 @@ use crate::estimate::prices::Plan;
 use crate::estimate::{EstimateError, EstimateOptions, chart, estimate_with_progress, parse_category, report::Report};
 use crate::generate::DEFAULT_SEED;
 use crate::scenario::model::BackgroundLevel;
-use crate::tables::Category;
+use crate::tables::{Category, DiagnosticsModes};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::Write;
@@ -92,6 +92,11 @@ pub struct EstimateArgs {
     /// Seed of the sampled records, as for generate.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
+    /// Estimate with a category's resource logs in this mode (repeatable), as for generate:
+    /// keyvault=resource-specific puts Key Vault's in AZKVAuditLogs. The report shows each
+    /// category that has two modes in both, side by side.
+    #[arg(long = "diagnostics-mode", value_name = "CATEGORY=MODE")]
+    pub diagnostics_modes: Vec<String>,
 }
 
 fn parse_transform_arg(text: &str) -> Result<(String, PathBuf), String> {
@@ -104,6 +109,7 @@ fn parse_plan_arg(text: &str) -> Result<(String, Plan), String> {
 
 /// Runs `tenantless estimate`: prints the report to `out` and writes the chart, if asked for.
 pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> CommandResult {
+    let modes = DiagnosticsModes::parse(&args.diagnostics_modes).map_err(|e| Failure::Input(e.to_string()))?;
     let options = EstimateOptions {
         scenarios: args.scenarios.clone(),
         seed: args.seed,
@@ -121,6 +127,8 @@ pub fn run(args: &EstimateArgs, out: &mut dyn Write) -> CommandResult {
         exact: args.exact,
         categories: args.categories.clone(),
         background: args.background,
+        modes,
+        compare_modes: true,
     };
     // `--exact` simulates every record and may take hours: show how far it is (hidden automatically
     // when stderr is not a terminal). The analytic estimate answers at once and needs none.

@@ -10,6 +10,7 @@ use crate::generate::{
 use crate::manifest::Manifest;
 use crate::scenario::model::BackgroundLevel;
 use crate::shape::{Delivery, Shape};
+use crate::tables::DiagnosticsModes;
 use chrono::{DateTime, SubsecRound, Utc};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -81,6 +82,11 @@ pub struct GenerateArgs {
     /// (default 1MiB, the Standard tier's largest event). A record never spans two messages.
     #[arg(long, value_name = "SIZE", value_parser = parse_message_size)]
     pub max_message_bytes: Option<u64>,
+    /// Where a category's resource logs land in Log Analytics (repeatable): CATEGORY=MODE with
+    /// category keyvault or logicapps and mode azure (AzureDiagnostics, the default) or
+    /// resource-specific (keyvault: AZKVAuditLogs); a bare MODE sets every category that has it.
+    #[arg(long = "diagnostics-mode", value_name = "CATEGORY=MODE")]
+    pub diagnostics_modes: Vec<String>,
 }
 
 impl GenerateArgs {
@@ -103,6 +109,7 @@ impl GenerateArgs {
             shape: Shape::LogAnalytics,
             delivery: None,
             max_message_bytes: None,
+            diagnostics_modes: Vec::new(),
         }
     }
 
@@ -182,6 +189,7 @@ fn failure(e: GenerateError) -> Failure {
 /// summary on `out`.
 pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> CommandResult {
     let (delivery, message_bytes) = args.shaping()?;
+    let modes = DiagnosticsModes::parse(&args.diagnostics_modes).map_err(|e| Failure::Input(e.to_string()))?;
     // Before the volume check, whose estimate loads the scenarios too.
     crate::sink::without_huge_pages();
     let scenarios = if args.scenarios.is_empty() {
@@ -199,7 +207,7 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> CommandResult {
         background: args.background,
     };
     if !args.yes {
-        check_volume(&options, args.max_bytes).map_err(failure)?;
+        check_volume(&options, (modes, args.max_bytes)).map_err(failure)?;
     }
     crate::sink::install_signal_handlers();
     // Hidden automatically when stderr is not a terminal.
@@ -216,6 +224,7 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> CommandResult {
         shape: args.shape,
         delivery,
         message_bytes,
+        modes,
     };
     let result = generate_with(&options, run, |fraction| bar.set_position((fraction * 1000.0) as u64));
     bar.finish_and_clear();

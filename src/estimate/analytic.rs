@@ -12,7 +12,7 @@ use crate::sim::event::VaultCaller;
 use crate::sim::schedule::expected_runs_in_hour;
 use crate::sim::tokens::RunTokens;
 use crate::sim::{Event, EventKind, workloads};
-use crate::tables::{self, Category, RecordWriter};
+use crate::tables::{self, Category, DiagnosticsModes, RecordWriter};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use std::collections::HashMap;
 
@@ -123,6 +123,8 @@ pub struct Analytic<'a> {
     people_cache: HashMap<(usize, usize, usize), PeopleProfile>,
     writer: RecordWriter,
     day_runs: Vec<[f64; 2]>,
+    /// The tables sample records are rendered into: the volume's (set by [`Analytic::run`]).
+    modes: DiagnosticsModes,
     /// Run instants replayed so far for clients that keep their tokens (see [`super::cached`]).
     pub(super) replayed: f64,
 }
@@ -137,12 +139,15 @@ impl<'a> Analytic<'a> {
             people_cache: HashMap::new(),
             writer: RecordWriter::new(),
             day_runs: Vec::new(),
+            modes: DiagnosticsModes::default(),
             replayed: 0.0,
         }
     }
 
     /// Adds every tenant's workloads and anomalies to `volume`, day 0 starting at `start`.
     pub fn run(&mut self, volume: &mut Volume, start: DateTime<Utc>) {
+        // The cached profiles hold bytes in these modes' tables: one instance, one set of modes.
+        self.modes = volume.modes;
         let mut identity_offset = 0;
         let mut workload_offset = 0;
         for (ti, tenant) in self.tenants.iter().enumerate() {
@@ -174,7 +179,7 @@ impl<'a> Analytic<'a> {
                 }
                 crate::sim::anomalies::anomaly(&self.ids, tenant, anomaly, &mut rng, &mut events);
                 for event in &events {
-                    let bytes = tables::render(event, &mut self.writer).billed_size as f64;
+                    let bytes = tables::render(event, self.modes, &mut self.writer).billed_size as f64;
                     volume.add(
                         day_of(start, event.time, volume.days()),
                         Category::of(event),
@@ -297,7 +302,7 @@ impl<'a> Analytic<'a> {
             let actions = people.run(index as u64);
             crate::sim::actions::perform_all(&self.ids, tenant, actions, t, &mut RunTokens::fresh(), &mut rng, &mut events);
             for event in &events {
-                let bytes = tables::render(event, &mut self.writer).billed_size as f64;
+                let bytes = tables::render(event, self.modes, &mut self.writer).billed_size as f64;
                 let category = Category::of(event);
                 if event.time - t > LATER {
                     later.push((event.time - t, category, share, bytes * share));
@@ -330,7 +335,7 @@ impl<'a> Analytic<'a> {
             let mut tokens = RunTokens::fresh();
             workloads::run(&self.ids, tenant, workload, index, t, &mut tokens, &mut rng, &mut events);
             for event in &events {
-                let bytes = tables::render(event, &mut self.writer).billed_size as f64;
+                let bytes = tables::render(event, self.modes, &mut self.writer).billed_size as f64;
                 let cells = match token_acquisition(event, &tokens, resources) {
                     Some(Acquired::Token(slot)) => &mut profile.acquisitions[slot],
                     Some(Acquired::Session(slot)) => &mut profile.sessions[slot],

@@ -10,7 +10,7 @@ const LEFT: f64 = 70.0;
 const RIGHT: f64 = 400.0;
 const TOP: f64 = 40.0;
 const BOTTOM: f64 = 50.0;
-const COLORS: [&str; 5] = ["#4e79a7", "#f28e2b", "#59a14f", "#9c9088", "#e15759"];
+const COLORS: [&str; crate::tables::Table::COUNT] = ["#4e79a7", "#f28e2b", "#59a14f", "#9c9088", "#e15759", "#76b7b2"];
 
 /// A table keeps its colour whichever tables are shown.
 fn color_of(table: &str) -> &'static str {

@@ -19,7 +19,7 @@ struct Counter<'v> {
 
 impl EventSink for Counter<'_> {
     fn event(&mut self, event: &Event<'_>, origin: Origin) -> std::io::Result<()> {
-        let bytes = tables::render(event, &mut self.writer).billed_size as f64;
+        let bytes = tables::render(event, self.volume.modes, &mut self.writer).billed_size as f64;
         let (identity, workload) = match origin {
             Origin::Workload { tenant, workload } => (
                 self.identity_offsets[tenant] + self.tenants[tenant].workloads[workload].identity,

@@ -9,6 +9,7 @@ pub mod chart;
 pub mod cost;
 mod cost_table;
 pub mod exact;
+pub mod modes;
 pub mod plans;
 pub mod prices;
 pub mod report;
@@ -20,7 +21,7 @@ use crate::generate::GenerateError;
 use crate::ids::IdSource;
 use crate::scenario::Tenant;
 use crate::scenario::{self, Members};
-use crate::tables::Category;
+use crate::tables::{Category, DiagnosticsModes};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::path::PathBuf;
 use volume::{Contributor, Volume};
@@ -54,6 +55,13 @@ pub struct EstimateOptions {
     pub categories: Vec<Category>,
     /// Overrides every scenario's `background` level.
     pub background: Option<crate::scenario::model::BackgroundLevel>,
+    /// The tables resource logs land in (`--diagnostics-mode`); the report compares each
+    /// category that has two modes in both.
+    pub modes: DiagnosticsModes,
+    /// Also count each category with two modes in its other mode, for the comparison: a second
+    /// pass, so off by default (the `estimate` command turns it on; `generate`'s volume guard and
+    /// the benchmarks need only the run's own mode).
+    pub compare_modes: bool,
 }
 
 impl Default for EstimateOptions {
@@ -71,6 +79,8 @@ impl Default for EstimateOptions {
             exact: false,
             categories: Vec::new(),
             background: None,
+            modes: DiagnosticsModes::default(),
+            compare_modes: false,
         }
     }
 }
@@ -102,6 +112,16 @@ pub enum EstimateError {
     /// A `--rules` file or folder could not be read.
     #[error("{0}")]
     Rules(String),
+    /// A `--plan` or `--transform` of a table no category lands in with the chosen modes.
+    #[error(
+        "{option} {table}=…: no record lands in {table} with these diagnostics modes; it holds Key Vault's records with --diagnostics-mode keyvault=resource-specific: add that, or name the table they are in (AzureDiagnostics)"
+    )]
+    NotInMode {
+        /// `--plan` or `--transform`.
+        option: &'static str,
+        /// The table named.
+        table: String,
+    },
     /// The exact count's simulation failed.
     #[error("simulating: {0}")]
     Io(#[from] std::io::Error),
@@ -135,6 +155,9 @@ pub struct Estimate {
     pub exact: bool,
     /// The categories to report: those asked for, or all of them.
     pub categories: Vec<Category>,
+    /// Per category with two modes that has records, the volume with that category in its other
+    /// mode (counted as `volume` is, analytic or exact): the side-by-side comparison.
+    pub other_modes: Vec<(Category, Volume)>,
 }
 
 /// Parses a category by its diagnostic-settings name or its Rust-ish name, case-insensitively.
@@ -172,6 +195,7 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
     }
     .map_err(EstimateError::Prices)?;
     plans::check(&prices, &choices.plans)?;
+    check_written(options)?;
     let rules = load_rules(&options.rules)?;
     let disabled_rules = plans::disabled_rules(&rules, &choices.plans);
     let transforms = transform::load(&prices, &options.transforms)?;
@@ -194,14 +218,28 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
         tenant.end = tenant.start + TimeDelta::days(days as i64);
     }
     let start = tenants.iter().map(|t| t.start).min().unwrap_or_default();
-    let mut volume = Volume::new(days, contributors(&tenants), workload_contributors(&tenants));
-    if options.exact {
-        exact::count(ids, &tenants, &mut volume, start, progress)?;
-    } else {
-        analytic::Analytic::new(ids, &tenants).run(&mut volume, start);
+    let count = |modes: DiagnosticsModes, progress: &mut dyn FnMut(f64)| -> Result<Volume, EstimateError> {
+        let mut volume = Volume::new(days, contributors(&tenants), workload_contributors(&tenants));
+        volume.modes = modes;
+        if options.exact {
+            exact::count(ids, &tenants, &mut volume, start, progress)?;
+        } else {
+            analytic::Analytic::new(ids, &tenants).run(&mut volume, start);
+        }
+        Ok(volume)
+    };
+    let mut progress = progress;
+    let volume = count(options.modes, &mut progress)?;
+    let mut other_modes = Vec::new();
+    let compared = DiagnosticsModes::switchable().filter(|c| options.compare_modes && volume.category_total(*c).rows > 0.0);
+    for category in compared {
+        let Some(mode) = options.modes.mode_of(category) else { continue };
+        let other = mode.other();
+        // The exact count runs the simulation again: its progress bar has already reached the end.
+        other_modes.push((category, count(options.modes.with(category, other), &mut |_| {})?));
     }
     let measured = measure_transforms(options, ids, &tenants, &transforms)?;
-    let ends = range_ends(ids, &tenants, start, days);
+    let ends = range_ends(ids, (&tenants, options.modes), start, days);
     Ok(Estimate {
         scenarios: tenants.iter().map(|t| t.scenario.clone()).collect(),
         start,
@@ -219,11 +257,35 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
         } else {
             options.categories.clone()
         },
+        other_modes,
     })
 }
 
+/// Refuses a `--plan` or `--transform` of a table the chosen modes write nothing to, which would
+/// price or measure an empty table without saying why.
+fn check_written(options: &EstimateOptions) -> Result<(), EstimateError> {
+    let written = options.modes.tables();
+    let plans = options.choices.plans.keys().map(|t| ("--plan", t));
+    let transforms = options.transforms.iter().map(|(t, _)| ("--transform", t));
+    for (option, table) in plans.chain(transforms) {
+        let simulated = crate::tables::Table::ALL.iter().find(|t| t.name() == table);
+        if simulated.is_some_and(|t| !written.contains(t)) {
+            return Err(EstimateError::NotInMode {
+                option,
+                table: table.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The volume with every `per_day` range at its low end and at its high end, when there is one.
-fn range_ends(ids: IdSource, tenants: &[Tenant], start: DateTime<Utc>, days: usize) -> Option<(Volume, Volume)> {
+fn range_ends(
+    ids: IdSource,
+    (tenants, modes): (&[Tenant], DiagnosticsModes),
+    start: DateTime<Utc>,
+    days: usize,
+) -> Option<(Volume, Volume)> {
     use crate::scenario::tenant::Schedule;
     let ranged = |s: &Schedule| matches!(s, Schedule::PerDay { range: Some(_), .. });
     let any = tenants
@@ -244,6 +306,7 @@ fn range_ends(ids: IdSource, tenants: &[Tenant], start: DateTime<Utc>, days: usi
             t.schedules.iter_mut().for_each(|p| set(&mut p.schedule));
         }
         let mut volume = Volume::new(days, contributors(&moved), workload_contributors(&moved));
+        volume.modes = modes;
         analytic::Analytic::new(ids, &moved).run(&mut volume, start);
         volume
     };
@@ -262,7 +325,7 @@ fn measure_transforms(
         return Ok(Vec::new());
     }
     if options.exact {
-        return Ok(transform::measure(ids, tenants, transforms)?);
+        return Ok(transform::measure(ids, (tenants, options.modes), transforms)?);
     }
     let load = scenario::LoadOptions {
         members: Members::All,
@@ -272,7 +335,7 @@ fn measure_transforms(
     for (full, horizon) in all.iter_mut().zip(tenants) {
         full.end = horizon.end;
     }
-    Ok(transform::measure(ids, &all, transforms)?)
+    Ok(transform::measure(ids, (&all, options.modes), transforms)?)
 }
 
 /// The rules under `paths` (as `verify --rules` finds them; correlations are not analytic rules).

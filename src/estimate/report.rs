@@ -154,19 +154,30 @@ fn groups(identities: &[Contributor], days: f64, all: Cell, price: f64) -> Vec<G
     by
 }
 
-/// The tables the selected categories land in, in [`Table::ALL`] order.
+/// The tables the selected categories land in (in the estimate's diagnostics modes), in
+/// [`Table::ALL`] order.
 fn selected_tables(e: &Estimate) -> impl Iterator<Item = Table> + '_ {
-    Table::ALL.into_iter().filter(|t| e.categories.iter().any(|c| c.table() == *t))
+    Table::ALL
+        .into_iter()
+        .filter(|t| e.categories.iter().any(|c| e.volume.modes.table(*c) == *t))
 }
 
 /// The sum of `of` over the selected categories that land in table `t`.
 fn over_categories(e: &Estimate, t: Table, of: impl Fn(Category) -> f64) -> f64 {
-    e.categories.iter().filter(|c| c.table() == t).map(|c| of(*c)).sum()
+    e.categories.iter().filter(|c| e.volume.modes.table(**c) == t).map(|c| of(*c)).sum()
 }
 
 /// The pay-as-you-go Analytics price per GB: `--price-per-gb`, else the price file's.
-fn analytics_price(e: &Estimate) -> f64 {
+pub(super) fn analytics_price(e: &Estimate) -> f64 {
     e.choices.analytics_per_gb.unwrap_or(e.prices.book.ingestion.analytics.per_gb)
+}
+
+/// The price per GB of `table` at its plan: Analytics pay-as-you-go unless `--plan` moved it.
+pub(super) fn plan_price(e: &Estimate, table: &str) -> f64 {
+    match e.choices.plans.get(table) {
+        Some(&plan) if plan != super::prices::Plan::Analytics => e.prices.ingestion(plan).per_gb,
+        _ => analytics_price(e),
+    }
 }
 
 /// Where the Analytics price comes from.
@@ -281,6 +292,10 @@ pub struct Report {
     pub top_signin_identities: u64,
     /// Billed GB per table, day by day.
     pub daily: Vec<Day>,
+    /// The diagnostics modes estimated (`--diagnostics-mode`).
+    pub diagnostics_modes: crate::tables::DiagnosticsModes,
+    /// Each selected category with two modes, in both, side by side (empty when none has records).
+    pub diagnostics_mode_comparison: Vec<super::modes::ModeLine>,
 }
 
 fn line(name: &str, table: &str, billable: bool, cell: Cell, days: f64, price: f64) -> Line {
@@ -356,15 +371,12 @@ impl Report {
         let days = v.days() as f64;
         let price = analytics_price(e);
         // Each line at its table's plan: Analytics pay-as-you-go unless `--plan` moved it.
-        let price_of = |table: &str| match e.choices.plans.get(table) {
-            Some(&plan) if plan != super::prices::Plan::Analytics => e.prices.ingestion(plan).per_gb,
-            _ => price,
-        };
+        let price_of = |table: &str| plan_price(e, table);
         let categories: Vec<Line> = e
             .categories
             .iter()
             .map(|c| {
-                let table = c.table();
+                let table = v.modes.table(*c);
                 line(
                     c.name(),
                     table.name(),
@@ -430,6 +442,8 @@ impl Report {
             top_signin_share,
             top_signin_identities,
             daily: daily(e),
+            diagnostics_modes: v.modes,
+            diagnostics_mode_comparison: super::modes::lines(e),
         }
     }
 
@@ -448,6 +462,7 @@ impl Report {
             self.free_gb_per_day
         );
         self.render_lines(&mut out);
+        super::modes::render(&mut out, &self.diagnostics_mode_comparison);
         super::cost_table::render(&mut out, &self.costs, &self.disabled_rules, self.rules_checked > 0);
         super::cost_table::render_transforms(&mut out, &self.transforms, &self.costs.currency);
         super::cost_table::render_calibration(&mut out, &self.calibration);

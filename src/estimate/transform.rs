@@ -8,7 +8,7 @@ use crate::ids::IdSource;
 use crate::kql::{Catalog, RunOptions, Value};
 use crate::scenario::Tenant;
 use crate::sim::{Event, EventSink, Origin, Simulation};
-use crate::tables::{self, Category, RecordWriter, Table};
+use crate::tables::{self, Category, DiagnosticsModes, RecordWriter, Table};
 use std::path::{Path, PathBuf};
 
 /// Rows run through a transformation at a time: transformations work row by row, so chunks change
@@ -136,9 +136,14 @@ pub struct Measured {
 }
 
 /// Simulates `tenants` and runs each transformation over its table's records.
-pub fn measure(ids: IdSource, tenants: &[Tenant], transforms: &[Transform]) -> Result<Vec<Measured>, TransformError> {
+pub fn measure(
+    ids: IdSource,
+    (tenants, modes): (&[Tenant], DiagnosticsModes),
+    transforms: &[Transform],
+) -> Result<Vec<Measured>, TransformError> {
     let mut sink = Sink {
         writer: RecordWriter::new(),
+        modes,
         pending: transforms.iter().map(|_| (String::new(), 0)).collect(),
         measured: vec![Measured::default(); transforms.len()],
         transforms,
@@ -158,6 +163,8 @@ pub fn measure(ids: IdSource, tenants: &[Tenant], transforms: &[Transform]) -> R
 /// Collects each transformed table's records and runs the transformation on every full chunk.
 struct Sink<'t> {
     writer: RecordWriter,
+    /// The tables records land in.
+    modes: DiagnosticsModes,
     /// Per transformation: NDJSON lines not yet run, and how many.
     pending: Vec<(String, usize)>,
     measured: Vec<Measured>,
@@ -168,12 +175,12 @@ struct Sink<'t> {
 
 impl EventSink for Sink<'_> {
     fn event(&mut self, event: &Event<'_>, _origin: Origin) -> std::io::Result<()> {
-        let table = Category::of(event).table();
+        let table = self.modes.table(Category::of(event));
         if !self.transforms.iter().any(|t| t.table == table) {
             return Ok(());
         }
         // Rendered once, whatever the number of transformations of its table.
-        let rendered = tables::render(event, &mut self.writer);
+        let rendered = tables::render(event, self.modes, &mut self.writer);
         let mut full = Vec::new();
         for i in (0..self.transforms.len()).filter(|&i| self.transforms[i].table == table) {
             self.measured[i].rows_in += 1;
@@ -425,7 +432,10 @@ mod tests {
             text: "source".into(),
         })
         .collect();
-        for (t, m) in transforms.iter().zip(measure(ids, &tenants, &transforms).unwrap()) {
+        for (t, m) in transforms
+            .iter()
+            .zip(measure(ids, (&tenants, DiagnosticsModes::default()), &transforms).unwrap())
+        {
             assert!(m.rows_in > 0, "{}", t.table.name());
             assert_eq!(m.rows_out, m.rows_in, "{}", t.table.name());
             assert_eq!(m.bytes_out, m.bytes_in, "{}", t.table.name());
@@ -445,7 +455,7 @@ mod tests {
             transform("source | where false"),
             transform("source | project-away ServicePrincipalCredentialThumbprint, ResourceDisplayName"),
         ];
-        let m = measure(ids, &tenants, &transforms).unwrap();
+        let m = measure(ids, (&tenants, DiagnosticsModes::default()), &transforms).unwrap();
         assert!(m[0].rows_out > 0 && m[0].rows_out < m[0].rows_in, "{:?}", m[0]);
         assert!(m[0].bytes_out < m[0].bytes_in);
         assert_eq!((m[1].rows_out, m[1].bytes_out), (0, 0.0));

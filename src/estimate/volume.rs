@@ -1,7 +1,7 @@
 //! Volume accumulated per day and category, and per identity: what both the analytic estimate and
 //! the exact count produce, so that they can be compared and reported alike.
 
-use crate::tables::{Category, Table};
+use crate::tables::{Category, DiagnosticsModes, Table};
 use serde::Serialize;
 
 /// Rows and billed bytes (fractional in the analytic estimate).
@@ -62,6 +62,8 @@ pub struct Volume {
     pub identities: Vec<Contributor>,
     /// Per workload, every tenant's workloads in scenario order.
     pub workloads: Vec<Contributor>,
+    /// The tables the categories' records land in, and whose columns their bytes are measured in.
+    pub modes: DiagnosticsModes,
 }
 
 impl Volume {
@@ -71,6 +73,7 @@ impl Volume {
             daily: vec![[Cell::default(); 6]; days],
             identities,
             workloads,
+            modes: DiagnosticsModes::default(),
         }
     }
 
@@ -79,7 +82,7 @@ impl Volume {
         let Some(cells) = self.daily.get_mut(day) else { return };
         cells[category.index()].add(rows, bytes);
         let signin = matches!(category, Category::ManagedIdentitySignInLogs | Category::ServicePrincipalSignInLogs);
-        let billable = category.table().billable();
+        let billable = self.modes.table(category).billable();
         for who in [self.identities.get_mut(identity), workload.and_then(|w| self.workloads.get_mut(w))]
             .into_iter()
             .flatten()
@@ -108,7 +111,7 @@ impl Volume {
     pub fn table_total(&self, table: Table) -> Cell {
         Category::ALL
             .iter()
-            .filter(|c| c.table() == table)
+            .filter(|c| self.modes.table(**c) == table)
             .fold(Cell::default(), |acc, c| acc.plus(self.category_total(*c)))
     }
 

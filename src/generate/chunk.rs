@@ -6,7 +6,7 @@ use crate::compress::Packer;
 use crate::manifest::LabelRecord;
 use crate::shape::Shape;
 use crate::sim::{Event, Origin};
-use crate::tables::{self, Category, RecordWriter};
+use crate::tables::{self, Category, DiagnosticsModes, RecordWriter, Table};
 use chrono::{DateTime, Utc};
 use std::ops::Range;
 
@@ -47,11 +47,11 @@ pub struct Chunk<'t> {
     /// chunk's events happen to be mostly one table's.
     data: Vec<u8>,
     /// Where each table's lines lie in `data`.
-    spans: [Range<usize>; 5],
+    spans: [Range<usize>; Table::COUNT],
     /// Per table, how many records the chunk holds.
-    pub records: [u64; 5],
+    pub records: [u64; Table::COUNT],
     /// Per table, the records' `_BilledSize` sum.
-    pub billed: [u64; 5],
+    pub billed: [u64; Table::COUNT],
     /// The labelled records, table by table (their ground truth does not depend on the order).
     pub labels: Vec<LabelHit>,
     /// A record converted into the diagnostic-settings shape, reused.
@@ -67,8 +67,8 @@ impl<'t> Chunk<'t> {
             tables: Vec::with_capacity(CHUNK_EVENTS),
             data: Vec::new(),
             spans: Default::default(),
-            records: [0; 5],
-            billed: [0; 5],
+            records: [0; Table::COUNT],
+            billed: [0; Table::COUNT],
             labels: Vec::new(),
             shaped: Vec::new(),
         }
@@ -84,20 +84,26 @@ impl<'t> Chunk<'t> {
         self.events.is_empty() && self.records.iter().all(|&n| n == 0)
     }
 
-    /// Renders (and drops) the events into per-table lines in `shape`, then compresses each
+    /// Renders (and drops) the events into per-table lines in `shape`, each in the table `modes`
+    /// land it in, then compresses each
     /// table's lines as `packer` says. Converting into the diagnostic-settings shape happens here,
     /// on the rendering threads, so that it spreads over `--threads` as rendering does.
-    pub fn render(&mut self, writer: &mut RecordWriter, packer: &mut Packer, shape: Shape) -> std::io::Result<()> {
+    pub fn render(
+        &mut self,
+        writer: &mut RecordWriter,
+        packer: &mut Packer,
+        (shape, modes): (Shape, DiagnosticsModes),
+    ) -> std::io::Result<()> {
         self.tables.clear();
         self.tables
-            .extend(self.events.iter().map(|(e, _)| Category::of(e).table().index() as u8));
+            .extend(self.events.iter().map(|(e, _)| modes.table(Category::of(e)).index() as u8));
         // Taken out while rendering borrows the rest; put back empty, keeping its capacity.
         let mut events = std::mem::take(&mut self.events);
         for table in 0..self.spans.len() {
             let start = self.data.len();
             for (i, (event, origin)) in events.iter().enumerate() {
                 if usize::from(self.tables[i]) == table {
-                    self.render_one(event, *origin, writer, shape)?;
+                    self.render_one(event, *origin, writer, (shape, modes))?;
                 }
             }
             self.spans[table] = start..self.data.len();
@@ -107,8 +113,14 @@ impl<'t> Chunk<'t> {
         packer.pack(&mut self.data, &mut self.spans)
     }
 
-    fn render_one(&mut self, event: &Event<'t>, origin: Origin, writer: &mut RecordWriter, shape: Shape) -> std::io::Result<()> {
-        let rendered = tables::render(event, writer);
+    fn render_one(
+        &mut self,
+        event: &Event<'t>,
+        origin: Origin,
+        writer: &mut RecordWriter,
+        (shape, modes): (Shape, DiagnosticsModes),
+    ) -> std::io::Result<()> {
+        let rendered = tables::render(event, modes, writer);
         let i = rendered.table.index();
         let line = match shape {
             Shape::LogAnalytics => rendered.json.as_bytes(),
@@ -147,8 +159,8 @@ impl<'t> Chunk<'t> {
         self.events.clear();
         self.data.clear();
         self.spans = Default::default();
-        self.records = [0; 5];
-        self.billed = [0; 5];
+        self.records = [0; Table::COUNT];
+        self.billed = [0; Table::COUNT];
         self.labels.clear();
     }
 }

@@ -1,9 +1,10 @@
-//! The writing end of `generate`: the five table files, and what the manifest needs to know about
+//! The writing end of `generate`: the run's table files, and what the manifest needs to know about
 //! them (per-table stats, the labelled records' ground truth, a shard's chunk counts).
 
 use super::chunk::Chunk;
 use super::shard::{Shard, ShardInfo};
 use crate::manifest::{LabelRecord, TableStats};
+use crate::tables::Table;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -21,10 +22,13 @@ pub struct LabelBuild {
 
 /// Receives rendered chunks in order and writes them.
 pub struct TableFiles<W> {
-    /// One writer per table, in [`crate::tables::Table::ALL`] order.
+    /// The tables the run writes, in [`Table::ALL`] order.
+    pub tables: Vec<Table>,
+    /// One writer per table of `tables`.
     pub files: Vec<W>,
-    /// Per-table records and billed bytes written so far (file bytes are filled in at the end).
-    pub stats: [TableStats; 5],
+    /// Per-table records and billed bytes written so far (file bytes are filled in at the end),
+    /// by [`Table::index`].
+    pub stats: [TableStats; Table::COUNT],
     /// Per label of the simulation, what its records showed.
     pub labels: Vec<LabelBuild>,
     /// The chunk counts of a sharded run, `None` for a whole one.
@@ -32,9 +36,11 @@ pub struct TableFiles<W> {
 }
 
 impl<W: Write> TableFiles<W> {
-    /// Writers for the five tables, for a simulation with `labels` labels; `shard` for a sharded run.
-    pub fn new(files: Vec<W>, labels: usize, shard: Option<Shard>) -> Self {
+    /// Writers for `tables`, one each, for a simulation with `labels` labels; `shard` for a
+    /// sharded run.
+    pub fn new((tables, files): (Vec<Table>, Vec<W>), labels: usize, shard: Option<Shard>) -> Self {
         Self {
+            tables,
             files,
             stats: Default::default(),
             labels: (0..labels).map(|_| LabelBuild::default()).collect(),
@@ -44,7 +50,8 @@ impl<W: Write> TableFiles<W> {
 
     /// Appends a rendered chunk's records to the files and its counts to the stats.
     pub fn write(&mut self, chunk: &Chunk<'_>) -> std::io::Result<()> {
-        for (i, file) in self.files.iter_mut().enumerate() {
+        for (table, file) in self.tables.iter().zip(&mut self.files) {
+            let i = table.index();
             file.write_all(chunk.table_bytes(i))?;
             self.stats[i].records += chunk.records[i];
             self.stats[i].billed_bytes += chunk.billed[i];
@@ -57,7 +64,7 @@ impl<W: Write> TableFiles<W> {
             }
         }
         if let Some(shard) = &mut self.shard {
-            shard.chunks.push(chunk.records);
+            shard.chunks.push(self.tables.iter().map(|t| chunk.records[t.index()]).collect());
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ use crate::compress::{Compression, Packer};
 use crate::shape::Shape;
 use crate::sim::Simulation;
 use crate::sink;
-use crate::tables::RecordWriter;
+use crate::tables::{DiagnosticsModes, RecordWriter};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -29,6 +29,8 @@ pub struct Plan {
     pub compression: Compression,
     /// What the records look like.
     pub shape: Shape,
+    /// Which tables the records land in.
+    pub modes: DiagnosticsModes,
 }
 
 /// Cuts the event stream into chunks and says which ones this shard keeps.
@@ -86,7 +88,7 @@ fn run_inline<W: Write>(
     let mut chunk = Chunk::new();
     let mut cutter = Cutter::new(plan.shard);
     let mut flush = |chunk: &mut Chunk<'_>, files: &mut TableFiles<W>| {
-        chunk.render(&mut writer, &mut packer, plan.shape)?;
+        chunk.render(&mut writer, &mut packer, (plan.shape, plan.modes))?;
         files.write(chunk)?;
         chunk.clear();
         Ok::<_, io::Error>(())
@@ -151,7 +153,7 @@ fn render_chunks<'t>(work: &Mutex<Receiver<Chunk<'t>>>, done: &SyncSender<Render
         // The lock is held only while taking a chunk, not while rendering it.
         let next = work.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
         let Ok(mut chunk) = next else { return };
-        let rendered = chunk.render(&mut writer, &mut packer, plan.shape).map(|()| chunk);
+        let rendered = chunk.render(&mut writer, &mut packer, (plan.shape, plan.modes)).map(|()| chunk);
         if done.send(rendered).is_err() {
             return;
         }

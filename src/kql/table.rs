@@ -157,6 +157,7 @@ const SCHEMAS: &[&str] = &[
     include_str!("../../schemas/AADManagedIdentitySignInLogs.json"),
     include_str!("../../schemas/AADServicePrincipalSignInLogs.json"),
     include_str!("../../schemas/AuditLogs.json"),
+    include_str!("../../schemas/AZKVAuditLogs.json"),
     include_str!("../../schemas/AzureActivity.json"),
     include_str!("../../schemas/AzureDiagnostics.json"),
     include_str!("../../schemas/Usage.json"),

@@ -366,6 +366,18 @@ mod tests {
     }
 
     #[test]
+    fn an_azkvauditlogs_read_is_its_identitys_object_and_touches_the_vault() {
+        let line = r#"{"TimeGenerated":"2026-11-27T01:30:40Z","Identity":{"claim":{"oid":"sp-3"}},"_ResourceId":"/subscriptions/s/resourcegroups/rg/providers/microsoft.keyvault/vaults/kv-1","CorrelationId":"c-4"}"#;
+        let facts = of_line(line).unwrap();
+        assert_eq!(facts.actor.as_deref(), Some("sp-3"));
+        assert_eq!(facts.links, vec![Link::Correlation("c-4".into())]);
+        assert_eq!(facts.resource, Some(Resource { kind: ResourceKind::KeyVault, name: "kv-1".into() }));
+        // The SDK's unauthenticated challenge: an empty identity, still the vault's.
+        let challenge = line.replace(r#"{"claim":{"oid":"sp-3"}}"#, "{}");
+        assert_eq!(of_line(&challenge).unwrap().resource.unwrap().name, "kv-1");
+    }
+
+    #[test]
     fn a_line_without_a_time_is_refused() {
         assert!(matches!(of_line(r#"{"TimeGenerated":"yesterday"}"#), Err(FactsError::Time(_))));
         assert!(matches!(of_line("[1]"), Err(FactsError::Json(_))));

@@ -238,7 +238,9 @@ pub fn convert_columns(columns: &Columns<'_>) -> Result<Shaped, ShapeError> {
         Table::AuditLogs => Category::AuditLogs,
         Table::AzureActivity => Category::ActivityLog,
         Table::AzureDiagnostics if columns.text("Category")? == "WorkflowRuntime" => Category::LogicAppsWorkflowRuntime,
-        Table::AzureDiagnostics => Category::KeyVaultAuditEvent,
+        // `generate` writes the shape from AzureDiagnostics records (the shape is the same in both
+        // modes); an AZKVAuditLogs record has no mapper and fails on the columns it lacks.
+        Table::AzureDiagnostics | Table::AZKVAuditLogs => Category::KeyVaultAuditEvent,
     };
     let record = match category {
         Category::ManagedIdentitySignInLogs | Category::ServicePrincipalSignInLogs => signin::convert(columns)?,

@@ -1,10 +1,10 @@
 //! `AzureDiagnostics`: Key Vault `AuditEvent` and Logic Apps `WorkflowRuntime` records, each with
 //! the columns that category populates (azure-logs.md §1.5, export shapes §3.4–3.5).
 
+use super::keyvault::VaultRecord;
 use super::{RecordKey, RecordWriter, Table, standard_columns};
-use crate::scenario::model::IdentityKind;
 use crate::sim::Event;
-use crate::sim::event::{KeyVaultOp, LogicAppEvent, VaultCaller, VaultObject, VaultObjectKind, WorkflowStep};
+use crate::sim::event::{KeyVaultOp, LogicAppEvent, WorkflowStep};
 
 /// Columns every Key Vault `AuditEvent` record carries, besides `_IsBillable`/`_BilledSize`.
 pub const KEYVAULT_ENVELOPE: &[&str] = &[
@@ -106,35 +106,12 @@ fn resource_ids(w: &mut RecordWriter, arm_id: &str) {
     w.string_unbilled("_ResourceId", &arm_id.to_lowercase());
 }
 
-/// `ResultSignature`: the HTTP reason phrase, with spaces (arm-and-keyvault-operations.md §2.4).
-fn signature(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        202 => "Accepted",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        409 => "Conflict",
-        429 => "Too Many Requests",
-        _ => "OK",
-    }
-}
-
-/// The management API version ARM-originated vault reads call with.
-const VAULT_MANAGEMENT_API_VERSION: &str = "2023-07-01";
-
 /// Writes the `AzureDiagnostics` record for one Key Vault request (`AuditEvent`); keyed by
 /// `CorrelationId`. `ResultType` is `Success` whatever the HTTP status: it says the request
 /// completed, not that it was allowed (SEKOIA and Google SecOps samples: 401, 403, 404 rows).
 pub fn render_keyvault(event: &Event<'_>, op: &KeyVaultOp<'_>, w: &mut RecordWriter) -> (Table, RecordKey) {
     let names = &op.vault.log_names;
-    let correlation_id = op.correlation_id.to_string();
-    let client = match op.caller {
-        VaultCaller::Identity(i) | VaultCaller::Unauthenticated(i) => Some(super::keyvault_client(i)),
-        VaultCaller::Service(_) | VaultCaller::Person(..) => None,
-    };
-    let api_version = client.map_or(VAULT_MANAGEMENT_API_VERSION, |c| c.keyvault_api_version);
+    let record = VaultRecord::of(event, op);
     w.datetime("TimeGenerated", event.time);
     standard_columns(event, Table::AzureDiagnostics, "Azure", w);
     w.string("ResourceId", &names.resource_id);
@@ -147,21 +124,26 @@ pub fn render_keyvault(event: &Event<'_>, op: &KeyVaultOp<'_>, w: &mut RecordWri
     w.string("ResourceType", "VAULTS");
     w.string("Category", "AuditEvent");
     w.string("OperationName", op.operation);
-    w.string("OperationVersion", api_version);
+    w.string("OperationVersion", record.api_version);
     w.string("ResultType", "Success");
-    w.string("ResultSignature", signature(op.status));
-    w.string("ResultDescription", &result_description(event, op));
+    w.string("ResultSignature", record.signature);
+    w.string("ResultDescription", &record.description);
     w.long("DurationMs", op.duration_ms);
     w.string_fmt("CallerIPAddress", format_args!("{}", op.caller_ip));
-    w.string("CorrelationId", &correlation_id);
-    keyvault_request(event, op, api_version, w);
-    match client {
-        Some(c) => w.static_string("clientInfo_s", c.keyvault_client_info),
-        None => w.static_string("clientInfo_s", service_agent(op)),
+    w.string("CorrelationId", &record.correlation_id);
+    if let Some(id) = &record.id {
+        w.string("id_s", id);
     }
+    w.string("requestUri_s", &record.request_uri);
+    w.static_string("clientInfo_s", record.client_info);
     w.real("httpStatusCode_d", f64::from(op.status));
     w.string("tlsVersion_s", "TLS1_2");
-    keyvault_identity(op, w);
+    if let Some(matched) = record.access_policy_match {
+        w.boolean("isAccessPolicyMatch_b", matched);
+    }
+    for (claim, value) in &record.claims {
+        w.string(claim.column(), value);
+    }
     if let Some(change) = &op.policy_change {
         access_policy_columns(event, change, w);
     }
@@ -170,158 +152,9 @@ pub fn render_keyvault(event: &Event<'_>, op: &KeyVaultOp<'_>, w: &mut RecordWri
         RecordKey {
             table: Table::AzureDiagnostics,
             column: "CorrelationId",
-            value: correlation_id,
+            value: record.correlation_id,
         },
     )
-}
-
-fn service_agent(op: &KeyVaultOp<'_>) -> &'static str {
-    match op.caller {
-        VaultCaller::Service(app) | VaultCaller::Person(_, app) => app.user_agent,
-        _ => "",
-    }
-}
-
-/// `ResultDescription`: empty on success; Key Vault's texts for a denial and a missing object.
-fn result_description(event: &Event<'_>, op: &KeyVaultOp<'_>) -> String {
-    let (VaultCaller::Identity(identity), 403 | 404) = (op.caller, op.status) else {
-        return String::new();
-    };
-    let vault = &op.vault.name;
-    let (kind, name, permission) = match &op.object {
-        VaultObject::Item { kind, name, .. } => (*kind, name.as_str(), op.operation.trim_start_matches(object_word(*kind))),
-        VaultObject::List(kind) => (*kind, "", "list"),
-        VaultObject::Vault => (VaultObjectKind::Secret, "", "get"),
-    };
-    let noun = object_word(kind).to_ascii_lowercase();
-    if op.status == 404 {
-        return format!(
-            "A {noun} with (name/id) {name} was not found in this key vault. If you recently deleted this {noun} you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182"
-        );
-    }
-    format!(
-        "The user, group or application 'appid={};oid={};numgroups=0;iss=https://sts.windows.net/{}/' does not have {noun}s {} permission on key vault '{vault};location={}'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287",
-        identity.app_id,
-        identity.sp_object_id,
-        event.tenant.tenant_id,
-        permission.to_ascii_lowercase(),
-        op.vault.placement.region.name
-    )
-}
-
-/// The operation-name prefix of an object kind (`Secret`, `Key`, `Certificate`).
-fn object_word(kind: VaultObjectKind) -> &'static str {
-    match kind {
-        VaultObjectKind::Secret => "Secret",
-        VaultObjectKind::Key => "Key",
-        VaultObjectKind::Certificate => "Certificate",
-    }
-}
-
-/// The path segment of an object kind.
-fn object_path(kind: VaultObjectKind) -> &'static str {
-    match kind {
-        VaultObjectKind::Secret => "secrets",
-        VaultObjectKind::Key => "keys",
-        VaultObjectKind::Certificate => "certificates",
-    }
-}
-
-/// `id_s` and `requestUri_s`: the object's id with its version, and the URI the client called
-/// (a secret read asks for the latest version, `…/secrets/<name>/`; a key operation posts to the
-/// version; an ARM read calls the management endpoint). The SDK's 401 challenge names no object.
-fn keyvault_request(event: &Event<'_>, op: &KeyVaultOp<'_>, api_version: &str, w: &mut RecordWriter) {
-    let host = &op.vault.log_names.host;
-    let unauthenticated = matches!(op.caller, VaultCaller::Unauthenticated(_));
-    match &op.object {
-        VaultObject::Vault => {
-            if !unauthenticated {
-                w.string_fmt("id_s", format_args!("https://{host}.vault.azure.net/"));
-            }
-            let arm_id = event
-                .tenant
-                .arm_id(&op.vault.placement, "Microsoft.KeyVault/vaults", &op.vault.name);
-            w.string_fmt(
-                "requestUri_s",
-                format_args!("https://management.azure.com{arm_id}?api-version={api_version}&MaskCMKEnabledProperties=true"),
-            );
-        }
-        VaultObject::List(kind) => {
-            let path = object_path(*kind);
-            w.string_fmt(
-                "requestUri_s",
-                format_args!("https://{host}.vault.azure.net/{path}?api-version={api_version}"),
-            );
-        }
-        VaultObject::Item {
-            kind,
-            name,
-            version,
-            action,
-        } => {
-            let path = object_path(*kind);
-            if !unauthenticated {
-                w.string_fmt("id_s", format_args!("https://{host}.vault.azure.net/{path}/{name}/{version}"));
-            }
-            match action {
-                Some(action) => w.string_fmt(
-                    "requestUri_s",
-                    format_args!("https://{host}.vault.azure.net/{path}/{name}/{version}/{action}?api-version={api_version}"),
-                ),
-                None => w.string_fmt(
-                    "requestUri_s",
-                    format_args!("https://{host}.vault.azure.net/{path}/{name}/?api-version={api_version}"),
-                ),
-            }
-        }
-    }
-}
-
-/// The caller's identity columns. Data-plane tokens carry short claims (`identity_claim_oid_g`,
-/// `appidacr`, `idtyp`, the network-perimeter claim, and for a managed identity `xms_mirid`, its ARM
-/// id: Google SecOps 2025 row, 2022 export); ARM-originated reads carry the long URI claims; the
-/// SDK's challenge request carries none, and no access-policy decision.
-fn keyvault_identity(op: &KeyVaultOp<'_>, w: &mut RecordWriter) {
-    match op.caller {
-        VaultCaller::Identity(identity) => {
-            w.boolean("isAccessPolicyMatch_b", op.status != 403);
-            w.string_fmt("identity_claim_appid_g", format_args!("{}", identity.app_id));
-            w.string_fmt("identity_claim_oid_g", format_args!("{}", identity.sp_object_id));
-            let certificate = identity.credentials.iter().any(|c| c.thumbprint.is_some());
-            let managed = identity.kind != IdentityKind::ServicePrincipal;
-            w.string("identity_claim_appidacr_s", if certificate || managed { "2" } else { "1" });
-            w.string("identity_claim_idtyp_s", "app");
-            w.string("identity_claim_xms_az_nwperimid_s", "[]");
-            if let Some(arm_id) = &identity.msi_resource_id {
-                w.string("identity_claim_xms_mirid_s", arm_id);
-            }
-        }
-        VaultCaller::Service(app) => {
-            w.boolean("isAccessPolicyMatch_b", true);
-            w.string("identity_claim_appid_g", app.app_id);
-            w.string(
-                "identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g",
-                app.app_id,
-            );
-        }
-        VaultCaller::Person(user, client) => {
-            w.boolean("isAccessPolicyMatch_b", true);
-            w.string("identity_claim_appid_g", client.app_id);
-            w.string_fmt(
-                "identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g",
-                format_args!("{}", user.object_id),
-            );
-            w.string(
-                "identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s",
-                &user.upn,
-            );
-            w.string(
-                "identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_name_s",
-                &user.upn,
-            );
-        }
-        VaultCaller::Unauthenticated(_) => {}
-    }
 }
 
 /// The delta columns of an access-policy change on `VaultPatch`: the principal, the tenant and

@@ -1,13 +1,18 @@
-//! The five Log Analytics tables: one renderer per table turns a semantic event into a record with
-//! the table's exact columns and value shapes.
+//! The Log Analytics tables: one renderer per table turns a semantic event into a record with
+//! the table's exact columns and value shapes. Five by default; `AZKVAuditLogs` too when Key Vault
+//! is in resource-specific mode ([`modes`]).
 
 pub mod activity;
 pub mod audit;
+pub mod azkv;
 pub mod diagnostics;
+pub mod keyvault;
+pub mod modes;
 pub mod record;
 pub mod signin;
 
 use crate::sim::{Event, EventKind};
+pub use modes::{DiagnosticsMode, DiagnosticsModes};
 pub use record::RecordWriter;
 use serde::Serialize;
 
@@ -24,16 +29,23 @@ pub enum Table {
     AzureActivity,
     /// Entra ID directory audit records.
     AuditLogs,
+    /// Key Vault `AuditEvent` in resource-specific mode (docs/reference/resource-specific.md §1).
+    AZKVAuditLogs,
 }
 
 impl Table {
-    /// Every table, in declaration order (the order [`Table::index`] counts in).
-    pub const ALL: [Table; 5] = [
+    /// How many tables there are, for per-table arrays.
+    pub const COUNT: usize = 6;
+
+    /// Every table, in declaration order (the order [`Table::index`] counts in). A run writes
+    /// those its [`DiagnosticsModes`] land categories in ([`DiagnosticsModes::tables`]).
+    pub const ALL: [Table; Table::COUNT] = [
         Table::AADManagedIdentitySignInLogs,
         Table::AADServicePrincipalSignInLogs,
         Table::AzureDiagnostics,
         Table::AzureActivity,
         Table::AuditLogs,
+        Table::AZKVAuditLogs,
     ];
 
     /// The table's name as Log Analytics and KQL queries spell it (also its `Type` column).
@@ -44,6 +56,7 @@ impl Table {
             Table::AzureDiagnostics => "AzureDiagnostics",
             Table::AzureActivity => "AzureActivity",
             Table::AuditLogs => "AuditLogs",
+            Table::AZKVAuditLogs => "AZKVAuditLogs",
         }
     }
 
@@ -98,7 +111,8 @@ impl Category {
         }
     }
 
-    /// The table the category's records land in.
+    /// The table the category's records land in by default (diagnostic settings in Azure mode;
+    /// see [`DiagnosticsModes::table`] for the others).
     pub fn table(self) -> Table {
         match self {
             Category::ManagedIdentitySignInLogs => Table::AADManagedIdentitySignInLogs,
@@ -152,12 +166,15 @@ pub struct Rendered<'w> {
     pub key: RecordKey,
 }
 
-/// Renders `event` into `writer` as a record of the table that logs it.
-pub fn render<'w>(event: &Event<'_>, writer: &'w mut RecordWriter) -> Rendered<'w> {
+/// Renders `event` into `writer` as a record of the table that logs it in `modes`.
+pub fn render<'w>(event: &Event<'_>, modes: DiagnosticsModes, writer: &'w mut RecordWriter) -> Rendered<'w> {
     writer.start();
     let (table, key) = match &event.kind {
         EventKind::SignIn(s) => signin::render(event, s, writer),
-        EventKind::KeyVault(op) => diagnostics::render_keyvault(event, op, writer),
+        EventKind::KeyVault(op) => match modes.keyvault {
+            DiagnosticsMode::Azure => diagnostics::render_keyvault(event, op, writer),
+            DiagnosticsMode::ResourceSpecific => azkv::render(event, op, writer),
+        },
         EventKind::LogicApp(run) => diagnostics::render_workflow(event, run, writer),
         EventKind::Arm(activity) => activity::render(event, activity, writer),
         EventKind::Audit(audit) => audit::render(event, audit, writer),

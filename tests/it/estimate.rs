@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use tenantless::estimate::{EstimateOptions, estimate, report::Report};
 use tenantless::generate::{DEFAULT_SEED, GenerateOptions, generate};
-use tenantless::tables::{Category, Table};
+use tenantless::tables::{Category, DiagnosticsModes, Table};
 
 fn scenario(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name)
@@ -41,14 +41,33 @@ fn assert_within(what: &str, analytic: f64, exact: f64, tolerance: f64) {
     );
 }
 
-/// The acceptance bar: analytic within 2% of exact on rows and bytes, per table.
+/// The acceptance bar: analytic within 2% of exact on rows and bytes, per table, in both
+/// diagnostics modes: estimated in resource-specific mode, whose side-by-side comparison counts
+/// the Azure mode too (each scenario here has Key Vault records).
 fn check_agreement(path: PathBuf, days: Option<u32>) {
-    let analytic = estimate(&options(path.clone(), days, false)).unwrap();
-    let exact = estimate(&options(path.clone(), days, true)).unwrap();
-    for table in Table::ALL {
-        let (a, e) = (analytic.volume.table_total(table), exact.volume.table_total(table));
-        assert_within(&format!("{} rows of {}", path.display(), table.name()), a.rows, e.rows, 0.02);
-        assert_within(&format!("{} bytes of {}", path.display(), table.name()), a.bytes, e.bytes, 0.02);
+    let with = |exact| EstimateOptions {
+        modes: DiagnosticsModes::RESOURCE_SPECIFIC,
+        compare_modes: true,
+        ..options(path.clone(), days, exact)
+    };
+    let analytic = estimate(&with(false)).unwrap();
+    let exact = estimate(&with(true)).unwrap();
+    assert_eq!(analytic.other_modes.len(), 1, "{}: the Azure mode is compared", path.display());
+    assert_eq!(exact.other_modes.len(), 1);
+    assert_eq!(exact.other_modes[0].1.modes, DiagnosticsModes::default());
+    let volumes = [
+        (&analytic.volume, &exact.volume),
+        (&analytic.other_modes[0].1, &exact.other_modes[0].1),
+    ];
+    {
+        for (analytic, exact) in volumes {
+            for table in Table::ALL {
+                let (a, e) = (analytic.table_total(table), exact.table_total(table));
+                let what = format!("{} ({:?}) of {}", path.display(), analytic.modes, table.name());
+                assert_within(&format!("rows {what}"), a.rows, e.rows, 0.02);
+                assert_within(&format!("bytes {what}"), a.bytes, e.bytes, 0.02);
+            }
+        }
     }
 }
 
@@ -88,7 +107,7 @@ fn exact_billed_bytes_equal_generated_billed_size() {
         )
         .unwrap();
         let exact = estimate(&options(scenario(name), None, true)).unwrap();
-        for table in Table::ALL {
+        for table in DiagnosticsModes::default().tables() {
             // Sum `_BilledSize` from the written file itself, not from the manifest.
             let text = std::fs::read_to_string(target.join(format!("{}.jsonl", table.name()))).unwrap();
             let written: u64 = text
@@ -514,7 +533,7 @@ fn a_sample_of_the_generated_data_calibrates_to_ratios_of_one() {
         &days,
     ]);
     let lines = report["calibration"].as_array().unwrap();
-    assert_eq!(lines.len(), Table::ALL.len(), "{lines:?}");
+    assert_eq!(lines.len(), DiagnosticsModes::default().tables().len(), "{lines:?}");
     for line in lines {
         for ratio in ["rows_ratio", "bytes_ratio"] {
             let r = line[ratio].as_f64().unwrap_or_else(|| panic!("{line}"));
@@ -540,7 +559,7 @@ fn a_rate_range_generates_its_midpoint_and_its_ends_bracket_the_estimate() {
         out
     };
     let (a, b) = (out("exact", &exact), out("ranged", &ranged));
-    for table in Table::ALL {
+    for table in DiagnosticsModes::default().tables() {
         let file = format!("{}.jsonl", table.name());
         assert_eq!(
             std::fs::read(a.join(&file)).unwrap(),

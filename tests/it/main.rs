@@ -42,6 +42,7 @@ mod parquet;
 mod properties;
 mod real_shapes;
 mod report;
+mod resource_specific;
 mod scenario_limits;
 mod shards;
 mod stored_functions;
