@@ -371,7 +371,13 @@ mod tests {
         let facts = of_line(line).unwrap();
         assert_eq!(facts.actor.as_deref(), Some("sp-3"));
         assert_eq!(facts.links, vec![Link::Correlation("c-4".into())]);
-        assert_eq!(facts.resource, Some(Resource { kind: ResourceKind::KeyVault, name: "kv-1".into() }));
+        assert_eq!(
+            facts.resource,
+            Some(Resource {
+                kind: ResourceKind::KeyVault,
+                name: "kv-1".into()
+            })
+        );
         // The SDK's unauthenticated challenge: an empty identity, still the vault's.
         let challenge = line.replace(r#"{"claim":{"oid":"sp-3"}}"#, "{}");
         assert_eq!(of_line(&challenge).unwrap().resource.unwrap().name, "kv-1");
