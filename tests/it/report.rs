@@ -274,6 +274,15 @@ fn the_report_opens_in_chromium_without_errors_and_a_click_outlines_correlated_r
     });
     assert!(result["error"].is_null(), "{result}");
     assert_eq!(result["errors"], serde_json::json!([]), "the page logged errors");
+    // The anomaly rows, as drawn: each label with its status, and the queries of the rules that
+    // judged it folded in (both seed anomalies are caught by two bundled rules).
+    let drawn = result["anomalies"].as_array().expect("the anomaly rows");
+    let manifest = tenantless::manifest::Manifest::load(&data).unwrap();
+    assert_eq!(drawn.len(), manifest.anomalies.len());
+    for row in drawn {
+        assert_eq!(row["status"], "caught", "{row}");
+        assert!(row["ruleQueries"].as_u64().unwrap() >= 2, "{row}");
+    }
     let png = std::fs::read(&screenshot).expect("a screenshot");
     assert!(png.starts_with(b"\x89PNG") && png.len() > 20_000, "{} bytes", png.len());
     let click = &result["click"];

@@ -4,6 +4,7 @@
 //   errors      console errors, uncaught exceptions and log errors (a CSP violation is one)
 //   screenshot  where the PNG of the loaded page went
 //   loadMs      the page's load event, in ms from navigation start (its script runs before it)
+//   anomalies   per anomaly row: its id, status and the rules whose query it folds in
 //   click       after a real mouse click on a record that has correlated records: how many
 //               records the page outlines as correlated, which ones, and the detail panel's text
 //
@@ -121,6 +122,10 @@ async function main() {
   await loaded;
   await sleep(500);
   const loadMs = await evaluate("Math.round(performance.getEntriesByType('navigation')[0].loadEventEnd)", sessionId);
+  const anomalies = await evaluate(`[...document.querySelectorAll('#anomaly-list .status')].map((s) => ({
+    id: s.getAttribute('data-id'), status: s.getAttribute('data-status'),
+    ruleQueries: s.closest('tr').querySelectorAll('details.verdict-rule pre.query').length,
+  }))`, sessionId);
   const shot = await send('Page.captureScreenshot', { format: 'png' }, sessionId);
   fs.writeFileSync(screenshot, Buffer.from(shot.data, 'base64'));
   const target = await evaluate(FIND_TARGET, sessionId);
@@ -132,7 +137,7 @@ async function main() {
     await sleep(300);
     click = { record: target.i, peers: target.peers, ...(await evaluate(AFTER_CLICK, sessionId)) };
   }
-  return { errors, screenshot, loadMs, click };
+  return { errors, screenshot, loadMs, anomalies, click };
 }
 
 const deadline = setTimeout(() => finish({ error: 'timed out after 90 s', stderr }), 90_000);

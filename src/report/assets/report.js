@@ -301,8 +301,16 @@
     const holder = document.getElementById('anomaly-list');
     if (!D.anomalies.length) { holder.replaceChildren(el('p', {}, 'The scenarios inject no anomaly.')); return; }
     const rows = D.anomalies.map((a) => {
+      // Each verdict with its rule's query, folded.
+      const verdict = (v) => {
+        const rule = D.rules.find((r) => r.name === v.rule);
+        const name = rule && rule.query
+          ? el('details', { class: 'verdict-rule' }, el('summary', {}, v.rule), el('pre', { class: 'query' }, rule.query))
+          : el('span', {}, v.rule);
+        return el('div', { class: 'verdict' }, badge(v.result, v.result === 'fired' ? 'fired_falsely' : v.result), ' ', name);
+      };
       const verdicts = a.verdicts.length
-        ? el('span', {}, ...a.verdicts.map((v) => el('span', { class: 'verdict' }, badge(v.result, v.result === 'fired' ? 'fired_falsely' : v.result), ' ', v.rule, el('br'))))
+        ? el('div', {}, ...a.verdicts.map(verdict))
         : (D.rules_run ? 'no rule judged it' : 'rules not run (--rules)');
       const show = el('button', { type: 'button', class: 'show-anomaly', 'data-id': a.id, onclick: () => focusAnomaly(a) }, 'show on timeline');
       return [a.id, a.behaviour, a.benign ? 'near-miss' : 'anomaly', a.identity, `${a.start} – ${a.end}`,
