@@ -29,6 +29,23 @@ fn project_variants() {
 }
 
 #[test]
+fn a_project_of_columns_moves_owned_rows_and_copies_a_shared_or_repeated_column() {
+    // After `where` the rows are the stage's own: `project` moves their values (ops.rs
+    // `project_owned`); reordered, renamed and dropped columns come out as a copy would give them.
+    let moved = eval(&format!("{EVENTS}E | where N > 1 | project Who = User, N, App"));
+    assert_eq!(moved.column_names(), ["Who", "N", "App"]);
+    assert_eq!(rows(&moved), ["bob,2,ARM", "alice,3,ARM"]);
+    // A column named twice is copied, not moved (the second would be empty).
+    let twice = eval(&format!("{EVENTS}E | where N > 2 | project User, Again = User"));
+    assert_eq!(rows(&twice), ["alice,alice"]);
+    // A table another expression still reads keeps its rows.
+    let shared = eval(&format!(
+        "{EVENTS}let F = E | where N > 1; F | project App | union (F | project App) | count"
+    ));
+    assert_eq!(rows(&shared), ["4"]);
+}
+
+#[test]
 fn extend_replaces_and_chains() {
     let t = eval(&format!("{EVENTS}E | extend N = N * 10, M = N + 1 | project N, M | take 1"));
     assert_eq!(rows(&t), ["10,11"], "later items see earlier ones");

@@ -172,6 +172,7 @@ impl Evaluator<'_> {
                 return self.apply_multi_value(items, matches!(op, Operator::Extend(_)), t, env);
             }
             Operator::Extend(items) => return Ok(Arc::new(self.extend(t, items, env)?)),
+            Operator::Project(items) => return self.project_owned(t, items, env),
             Operator::Serialize(items) if !items.is_empty() => {
                 // `serialize` itself serializes: its own expressions may use window functions.
                 self.serialized.set(true);
@@ -187,13 +188,13 @@ impl Evaluator<'_> {
         Ok(Arc::new(match op {
             Operator::Where(_)
             | Operator::Extend(_)
+            | Operator::Project(_)
             | Operator::Serialize(_)
             | Operator::Search(_)
             | Operator::Invoke { .. }
             | Operator::Render(_)
             | Operator::Fork(_)
             | Operator::Facet(_) => return Ok(t),
-            Operator::Project(items) => self.project(&t, items, env)?,
             Operator::ProjectAway(pats) => self.project_matching(&t, pats, false)?,
             Operator::ProjectKeep(pats) => self.project_matching(&t, pats, true)?,
             Operator::ProjectReorder(pats) => project_reorder(&t, pats),
@@ -459,6 +460,49 @@ impl Evaluator<'_> {
             .map(|mut r| order.iter().map(|&i| std::mem::take(&mut r[i])).collect())
             .collect();
         Ok(Table { columns, rows })
+    }
+
+    /// `project` of columns only (`project A, B = C`) over rows nobody else holds: each row's
+    /// values are moved into its new row, whose input row is freed at once, so the stage never
+    /// holds two copies of the table (a million sign-ins' rows are hundreds of MB). Any other
+    /// `project` computes a new table beside its input.
+    fn project_owned(&self, t: Arc<Table>, items: &[NamedExpr], env: &Env) -> Result<Arc<Table>, KqlError> {
+        let mut cols = Vec::new();
+        let mut exprs = Vec::new();
+        let mut unnamed = 0;
+        let ((), frame) = self.windowed(t.columns.len(), || {
+            for item in items {
+                self.project_item(item, &t.columns, (&mut cols, &mut exprs), env, &mut unnamed)?;
+            }
+            Ok(())
+        })?;
+        let places: Option<Vec<usize>> = exprs
+            .iter()
+            .zip(items)
+            .map(|(c, item)| match c {
+                CExpr::Col(i) if *i < t.columns.len() && !super::types::is_path(&item.expr) => Some(*i),
+                _ => None,
+            })
+            .collect();
+        // A column projected twice is copied, not moved: the copying path handles it.
+        let distinct = |p: &[usize]| p.iter().enumerate().all(|(k, i)| !p[..k].contains(i));
+        let Some(places) = places.filter(|p| frame.is_empty() && distinct(p)) else {
+            return Ok(Arc::new(self.project(&t, items, env)?));
+        };
+        let mut owned = match Arc::try_unwrap(t) {
+            Ok(owned) => owned,
+            Err(shared) => return Ok(Arc::new(self.project(&shared, items, env)?)),
+        };
+        let mut meter = Meter::new(self);
+        for row in &mut owned.rows {
+            meter.tick()?;
+            *row = places.iter().map(|&i| std::mem::take(&mut row[i])).collect();
+        }
+        meter.finish();
+        Ok(Arc::new(Table {
+            columns: cols,
+            rows: owned.rows,
+        }))
     }
 
     fn project(&self, t: &Table, items: &[NamedExpr], env: &Env) -> Result<Table, KqlError> {
