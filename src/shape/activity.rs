@@ -8,16 +8,12 @@ use super::ShapeError;
 use super::fields::Columns;
 use serde_json::{Map, Value, json};
 
-/// Columns only Log Analytics has: its own; the legacy and `*Value` duplicates; the JSON-text
+/// Columns only Log Analytics has besides its standard ones (`shape::is_log_analytics_only`): the legacy and `*Value` duplicates; the JSON-text
 /// copies of `Authorization_d`, `Claims_d` and `Properties_d`; what it derives from `resourceId`,
 /// the claims or `properties` (`Caller`, `Hierarchy`, `EventDataId`, `OperationId`,
 /// `EventSubmissionTimestamp`, `Resource*`, `SubscriptionId`); `OperationName`, the display name;
 /// `HTTPRequest`, of which the export keeps the address as `callerIpAddress`.
 pub const LOG_ANALYTICS_ONLY: &[&str] = &[
-    "TimeGenerated",
-    "TenantId",
-    "SourceSystem",
-    "Type",
     "ActivityStatus",
     "ActivitySubstatus",
     "Authorization",
@@ -38,8 +34,6 @@ pub const LOG_ANALYTICS_ONLY: &[&str] = &[
     "SubscriptionId",
     "_SubscriptionId",
     "_ResourceId",
-    "_IsBillable",
-    "_BilledSize",
 ];
 
 /// `resultSignature`: the status in the past tense, a dot, and the substatus — `Started.`,

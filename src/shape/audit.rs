@@ -21,22 +21,10 @@ const PROPERTIES: &[(&str, &str, Kind)] = &[
     ("AdditionalDetails", "additionalDetails", Kind::Json),
 ];
 
-/// Columns only Log Analytics has: its own, and the resource columns it derives from `resourceId`
+/// Columns only Log Analytics has besides its standard ones (`shape::is_log_analytics_only`): the resource columns it derives from `resourceId`
 /// (`Resource`, `ResourceGroup`, `ResourceProvider`), `Location` (empty), and `ResultDescription`,
 /// which repeats `ResultReason`.
-pub const LOG_ANALYTICS_ONLY: &[&str] = &[
-    "TimeGenerated",
-    "TenantId",
-    "SourceSystem",
-    "Type",
-    "Location",
-    "Resource",
-    "ResourceGroup",
-    "ResourceProvider",
-    "ResultDescription",
-    "_IsBillable",
-    "_BilledSize",
-];
+pub const LOG_ANALYTICS_ONLY: &[&str] = &["Location", "Resource", "ResourceGroup", "ResourceProvider", "ResultDescription"];
 
 /// The export form of a directory audit record.
 pub fn convert(c: &Columns<'_>) -> Result<Map<String, Value>, ShapeError> {

@@ -41,22 +41,9 @@ const PROPERTIES: &[(&str, &str, Kind)] = &[
     ("tlsVersion_s", "tlsVersion", Kind::Copy),
 ];
 
-/// Columns only Log Analytics has: its own, and what it derives from `resourceId`.
-pub const LOG_ANALYTICS_ONLY: &[&str] = &[
-    "TimeGenerated",
-    "TenantId",
-    "SourceSystem",
-    "Type",
-    "_ResourceId",
-    "SubscriptionId",
-    "_SubscriptionId",
-    "ResourceGroup",
-    "ResourceProvider",
-    "Resource",
-    "ResourceType",
-    "_IsBillable",
-    "_BilledSize",
-];
+/// Columns only Log Analytics has besides its standard ones and those it derives from
+/// `resourceId` (`shape::is_log_analytics_only`): none.
+pub const LOG_ANALYTICS_ONLY: &[&str] = &[];
 
 /// `addedAccessPolicy` / `removedAccessPolicy` of a `VaultPatch`: `{ObjectId, TenantId,
 /// Permissions: {keys, secrets, certificates}}`, the permission lists parsed from their JSON text.

@@ -252,16 +252,33 @@ pub fn convert_columns(columns: &Columns<'_>) -> Result<Shaped, ShapeError> {
     Ok(Shaped { category, record })
 }
 
-/// The columns of a category's Log Analytics records that its diagnostic-settings records do not
-/// carry, because Log Analytics adds or derives them: every other column is mapped.
-pub fn log_analytics_only(category: Category) -> &'static [&'static str] {
-    match category {
-        Category::ManagedIdentitySignInLogs | Category::ServicePrincipalSignInLogs => signin::LOG_ANALYTICS_ONLY,
-        Category::AuditLogs => audit::LOG_ANALYTICS_ONLY,
-        Category::ActivityLog => activity::LOG_ANALYTICS_ONLY,
-        Category::KeyVaultAuditEvent => keyvault::LOG_ANALYTICS_ONLY,
-        Category::LogicAppsWorkflowRuntime => workflow::LOG_ANALYTICS_ONLY,
-    }
+/// The columns Log Analytics adds to every table's records, none of which a diagnostic setting
+/// delivers.
+const STANDARD_COLUMNS: &[&str] = &["TimeGenerated", "TenantId", "SourceSystem", "Type", "_IsBillable", "_BilledSize"];
+
+/// The columns Log Analytics derives from an AzureDiagnostics record's `resourceId`.
+const RESOURCE_ID_COLUMNS: &[&str] = &[
+    "_ResourceId",
+    "SubscriptionId",
+    "_SubscriptionId",
+    "ResourceGroup",
+    "ResourceProvider",
+    "Resource",
+    "ResourceType",
+];
+
+/// Whether `column` of a category's Log Analytics records is one its diagnostic-settings records
+/// do not carry, because Log Analytics adds or derives it: every other column is mapped.
+pub fn is_log_analytics_only(category: Category, column: &str) -> bool {
+    let (own, from_resource_id) = match category {
+        Category::ManagedIdentitySignInLogs | Category::ServicePrincipalSignInLogs => (signin::LOG_ANALYTICS_ONLY, false),
+        Category::AuditLogs => (audit::LOG_ANALYTICS_ONLY, false),
+        Category::ActivityLog => (activity::LOG_ANALYTICS_ONLY, false),
+        Category::KeyVaultAuditEvent => (keyvault::LOG_ANALYTICS_ONLY, true),
+        Category::LogicAppsWorkflowRuntime => (workflow::LOG_ANALYTICS_ONLY, true),
+    };
+    let derived = from_resource_id && RESOURCE_ID_COLUMNS.contains(&column);
+    STANDARD_COLUMNS.contains(&column) || derived || own.contains(&column)
 }
 
 /// The value at a dotted `path` (`properties.resource.runId`) of a shaped record.

@@ -47,18 +47,9 @@ const PROPERTIES: &[(&str, &str, Kind)] = &[
     ("UserAgent", "userAgent", Kind::Copy),
 ];
 
-/// Columns only Log Analytics has: its own (`TenantId` is the workspace), the envelope's, and
-/// `Agent`, `ResourceGroup`, empty in every sign-in.
-pub const LOG_ANALYTICS_ONLY: &[&str] = &[
-    "TimeGenerated",
-    "TenantId",
-    "SourceSystem",
-    "Type",
-    "Agent",
-    "ResourceGroup",
-    "_IsBillable",
-    "_BilledSize",
-];
+/// Columns only Log Analytics has besides its standard ones (`shape::is_log_analytics_only`; its
+/// `TenantId` is the workspace): `Agent` and `ResourceGroup`, empty in every sign-in.
+pub const LOG_ANALYTICS_ONLY: &[&str] = &["Agent", "ResourceGroup"];
 
 /// The export form of a sign-in record.
 pub fn convert(c: &Columns<'_>) -> Result<Map<String, Value>, ShapeError> {

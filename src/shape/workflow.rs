@@ -5,24 +5,9 @@ use super::ShapeError;
 use super::fields::Columns;
 use serde_json::{Map, Value, json};
 
-/// Columns only Log Analytics has: its own, what it derives from `resourceId`, and `ResultType`,
-/// which repeats `properties.status`.
-pub const LOG_ANALYTICS_ONLY: &[&str] = &[
-    "TimeGenerated",
-    "TenantId",
-    "SourceSystem",
-    "Type",
-    "_ResourceId",
-    "SubscriptionId",
-    "_SubscriptionId",
-    "ResourceGroup",
-    "ResourceProvider",
-    "Resource",
-    "ResourceType",
-    "ResultType",
-    "_IsBillable",
-    "_BilledSize",
-];
+/// Columns only Log Analytics has besides its standard ones and those it derives from
+/// `resourceId` (`shape::is_log_analytics_only`): `ResultType`, which repeats `properties.status`.
+pub const LOG_ANALYTICS_ONLY: &[&str] = &["ResultType"];
 
 /// Inserts `name` from `column` when the record has a value there (not null, not empty).
 fn put_present(c: &Columns<'_>, into: &mut Map<String, Value>, name: &str, column: &str) {
