@@ -467,15 +467,8 @@ impl Evaluator<'_> {
     /// holds two copies of the table (a million sign-ins' rows are hundreds of MB). Any other
     /// `project` computes a new table beside its input.
     fn project_owned(&self, t: Arc<Table>, items: &[NamedExpr], env: &Env) -> Result<Arc<Table>, KqlError> {
-        let mut cols = Vec::new();
-        let mut exprs = Vec::new();
-        let mut unnamed = 0;
-        let ((), frame) = self.windowed(t.columns.len(), || {
-            for item in items {
-                self.project_item(item, &t.columns, (&mut cols, &mut exprs), env, &mut unnamed)?;
-            }
-            Ok(())
-        })?;
+        let plan = self.project_plan(&t.columns, items, env)?;
+        let (_, exprs, frame) = &plan;
         let places: Option<Vec<usize>> = exprs
             .iter()
             .zip(items)
@@ -487,11 +480,11 @@ impl Evaluator<'_> {
         // A column projected twice is copied, not moved: the copying path handles it.
         let distinct = |p: &[usize]| p.iter().enumerate().all(|(k, i)| !p[..k].contains(i));
         let Some(places) = places.filter(|p| frame.is_empty() && distinct(p)) else {
-            return Ok(Arc::new(self.project(&t, items, env)?));
+            return Ok(Arc::new(self.project_rows(&t, items, plan)?));
         };
         let mut owned = match Arc::try_unwrap(t) {
             Ok(owned) => owned,
-            Err(shared) => return Ok(Arc::new(self.project(&shared, items, env)?)),
+            Err(shared) => return Ok(Arc::new(self.project_rows(&shared, items, plan)?)),
         };
         let mut meter = Meter::new(self);
         for row in &mut owned.rows {
@@ -500,21 +493,33 @@ impl Evaluator<'_> {
         }
         meter.finish();
         Ok(Arc::new(Table {
-            columns: cols,
+            columns: plan.0,
             rows: owned.rows,
         }))
     }
 
     fn project(&self, t: &Table, items: &[NamedExpr], env: &Env) -> Result<Table, KqlError> {
+        let plan = self.project_plan(&t.columns, items, env)?;
+        self.project_rows(t, items, plan)
+    }
+
+    /// Compiles `project`'s items over `input`: the output columns, their expressions, and the
+    /// window frame of any window calls among them.
+    fn project_plan(&self, input: &[Column], items: &[NamedExpr], env: &Env) -> Result<ProjectPlan, KqlError> {
         let mut cols = Vec::new();
         let mut exprs = Vec::new();
         let mut unnamed = 0;
-        let ((), frame) = self.windowed(t.columns.len(), || {
+        let ((), frame) = self.windowed(input.len(), || {
             for item in items {
-                self.project_item(item, &t.columns, (&mut cols, &mut exprs), env, &mut unnamed)?;
+                self.project_item(item, input, (&mut cols, &mut exprs), env, &mut unnamed)?;
             }
             Ok(())
         })?;
+        Ok((cols, exprs, frame))
+    }
+
+    /// Computes a compiled `project` as a new table beside its input.
+    fn project_rows(&self, t: &Table, items: &[NamedExpr], (mut cols, exprs, frame): ProjectPlan) -> Result<Table, KqlError> {
         let mut meter = Meter::new(self);
         let rows: Vec<Vec<Value>> = if frame.is_empty() {
             t.rows
@@ -1437,6 +1442,9 @@ impl Evaluator<'_> {
 }
 
 /// `extend`'s compiled items (see [`Evaluator::extend_plan`]).
+/// A compiled `project`: output columns, their expressions, and the window frame.
+type ProjectPlan = (Vec<Column>, Vec<CExpr>, super::window::Frame);
+
 type ExtendPlan = (Vec<(usize, CExpr)>, Vec<(Option<KqlType>, bool)>, Vec<usize>, super::window::Frame);
 
 /// A summarize group: its key values and its aggregate states.
