@@ -71,11 +71,13 @@ pub struct Scan {
     pub categories: BTreeMap<(String, String), CategoryVolume>,
 }
 
-/// A label's record key: table, column, value.
-type LabelKey = (String, &'static str, String);
+/// The ground-truth labels by the value of a record key: per value, the table, the column
+/// (`Id`, `CorrelationId` or `resource_runId_s`) and the label's index. Keyed by value so that a
+/// record is looked up by its own borrowed values, without building a key per record.
+type LabelKeys = HashMap<String, Vec<(String, &'static str, usize)>>;
 
-fn label_keys(manifest: &Manifest) -> HashMap<LabelKey, Vec<usize>> {
-    let mut keys: HashMap<LabelKey, Vec<usize>> = HashMap::new();
+fn label_keys(manifest: &Manifest) -> LabelKeys {
+    let mut keys = LabelKeys::new();
     for (i, label) in manifest.anomalies.iter().enumerate() {
         for r in &label.records {
             let column = match r.column.as_str() {
@@ -84,23 +86,33 @@ fn label_keys(manifest: &Manifest) -> HashMap<LabelKey, Vec<usize>> {
                 "resource_runId_s" => "resource_runId_s",
                 _ => continue,
             };
-            keys.entry((r.table.clone(), column, r.value.clone())).or_default().push(i);
+            keys.entry(r.value.clone()).or_default().push((r.table.clone(), column, i));
         }
     }
     keys
 }
 
-/// The hash a link is compared by: 64 bits, so that millions of keys cost no strings.
+/// The hash a link is compared by: 64 bits, so that millions of keys cost no strings. The same
+/// as hashing [`Link::key`], without building it.
 pub fn link_hash(link: &Link) -> u64 {
-    xxhash_rust::xxh64::xxh64(link.key().as_bytes(), 0).max(1)
+    let (prefix, value) = match link {
+        Link::Token(v) => ("token:", v),
+        Link::Correlation(v) => ("correlation:", v),
+        Link::Run(v) => ("run:", v),
+    };
+    let mut hasher = xxhash_rust::xxh64::Xxh64::new(0);
+    hasher.update(prefix.as_bytes());
+    hasher.update(value.as_bytes());
+    hasher.digest().max(1)
 }
 
-struct Interner<T> {
-    index: HashMap<String, u32>,
+/// Numbers the distinct keys it is given, keeping one item per key.
+struct Interner<K, T> {
+    index: HashMap<K, u32>,
     items: Vec<T>,
 }
 
-impl<T> Interner<T> {
+impl<K: std::hash::Hash + Eq, T> Interner<K, T> {
     fn new() -> Self {
         Self {
             index: HashMap::new(),
@@ -108,7 +120,12 @@ impl<T> Interner<T> {
         }
     }
 
-    fn intern(&mut self, key: &str, make: impl FnOnce() -> T) -> u32 {
+    /// The key's number; `make` builds its item the first time (the key is copied only then).
+    fn intern<Q>(&mut self, key: &Q, make: impl FnOnce() -> T) -> u32
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         if let Some(&i) = self.index.get(key) {
             return i;
         }
@@ -135,12 +152,13 @@ pub fn scan(data: &Path, manifest: &Manifest) -> Result<Scan, ReportError> {
         .map(|i| (i.service_principal_id.as_str(), i.name.as_str()))
         .collect();
     let mut scan = Scan::default();
-    let mut actors = Interner::<Actor>::new();
-    let mut resources = Interner::<Resource>::new();
+    let mut actors = Interner::<String, Actor>::new();
+    let mut resources = Interner::<Resource, Resource>::new();
     let table_count = files.len();
     for (t, (table, path, _)) in files.into_iter().enumerate() {
+        let mut categories: HashMap<Option<String>, CategoryVolume> = HashMap::new();
         let mut each = |line_no: usize, line: &str| -> Result<(), ReportError> {
-            let f = facts::of_line(line).map_err(|e| ReportError::Data {
+            let mut f = facts::of_line(line).map_err(|e| ReportError::Data {
                 path: path.clone(),
                 line: line_no,
                 message: e.to_string(),
@@ -158,17 +176,11 @@ pub fn scan(data: &Path, manifest: &Manifest) -> Result<Scan, ReportError> {
                 entry.name = f.actor_name.clone();
             }
             if let (Some(r), Some(_)) = (&f.resource, &f.actor) {
-                let key = format!("{:?}:{}", r.kind, r.name);
-                let r = resources.intern(&key, || r.clone());
+                let r = resources.intern(r, || r.clone());
                 *scan.edges.entry((actor, r)).or_default() += 1;
             }
-            for label in labels_of(&keys, &table, &f) {
-                scan.labelled.push((record, label));
-            }
-            let volume = scan
-                .categories
-                .entry((table.clone(), f.category.clone().unwrap_or_default()))
-                .or_default();
+            scan.labelled.extend(labels_of(&keys, &table, &f).map(|label| (record, label)));
+            let volume = categories.entry(f.category.take()).or_default();
             volume.rows += 1;
             volume.billed_bytes += f.billed_size.unwrap_or(0);
             let mut links = [0; 3];
@@ -186,6 +198,9 @@ pub fn scan(data: &Path, manifest: &Manifest) -> Result<Scan, ReportError> {
             Ok(())
         };
         for_each_line(&path, &mut each)?;
+        for (category, volume) in categories {
+            scan.categories.insert((table.clone(), category.unwrap_or_default()), volume);
+        }
         scan.tables.push(table);
         scan.files.push(path);
     }
@@ -194,19 +209,21 @@ pub fn scan(data: &Path, manifest: &Manifest) -> Result<Scan, ReportError> {
     Ok(scan)
 }
 
-fn labels_of<'k>(keys: &'k HashMap<LabelKey, Vec<usize>>, table: &str, f: &facts::Facts) -> impl Iterator<Item = usize> + 'k {
-    let mut candidates: Vec<LabelKey> = Vec::new();
-    if let Some(id) = &f.id {
-        candidates.push((table.to_owned(), "Id", id.clone()));
-    }
-    for link in &f.links {
-        match link {
-            Link::Correlation(v) => candidates.push((table.to_owned(), "CorrelationId", v.clone())),
-            Link::Run(v) => candidates.push((table.to_owned(), "resource_runId_s", v.clone())),
-            Link::Token(_) => {}
-        }
-    }
-    candidates.into_iter().filter_map(|k| keys.get(&k)).flatten().copied()
+/// The labels naming this record of `table`, by its `Id`, `CorrelationId` or run.
+fn labels_of<'k>(keys: &'k LabelKeys, table: &'k str, f: &'k facts::Facts) -> impl Iterator<Item = usize> + 'k {
+    let ids = f.id.iter().map(|id| ("Id", id.as_str()));
+    let linked = f.links.iter().filter_map(|link| match link {
+        Link::Correlation(v) => Some(("CorrelationId", v.as_str())),
+        Link::Run(v) => Some(("resource_runId_s", v.as_str())),
+        Link::Token(_) => None,
+    });
+    ids.chain(linked).flat_map(move |(column, value)| {
+        keys.get(value)
+            .into_iter()
+            .flatten()
+            .filter(move |(t, c, _)| t == table && *c == column)
+            .map(|(_, _, label)| *label)
+    })
 }
 
 /// Calls `each` with every non-blank line of a table file (plain or compressed) and its number.
@@ -248,4 +265,17 @@ pub fn read_lines(path: &Path, wanted: &[u32]) -> Result<Vec<String>, ReportErro
     };
     for_each_line(path, &mut each)?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_links_hash_is_that_of_its_key() {
+        for link in [Link::Token("t".into()), Link::Correlation("c-1".into()), Link::Run("r".into())] {
+            assert_eq!(link_hash(&link), xxhash_rust::xxh64::xxh64(link.key().as_bytes(), 0).max(1));
+        }
+        assert_ne!(link_hash(&Link::Token("x".into())), link_hash(&Link::Run("x".into())));
+    }
 }
