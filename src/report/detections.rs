@@ -4,6 +4,7 @@
 use crate::manifest::Manifest;
 use crate::verify::{self, Engine, Outcome, RuleResult, RuleStatus, correlation};
 use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// Rows of a correlation's result the page shows; the rest are counted.
@@ -99,6 +100,7 @@ pub fn verdicts(results: &[RuleResult], manifest: &Manifest) -> Vec<(Status, Vec
 /// The page's view of each result, with its rule's query.
 pub fn rule_views(results: &[RuleResult], manifest: &Manifest) -> Vec<RuleView> {
     let id = |i: &usize| manifest.anomalies[*i].id.clone();
+    let queries = queries_of(results);
     results
         .iter()
         .map(|r| {
@@ -114,7 +116,7 @@ pub fn rule_views(results: &[RuleResult], manifest: &Manifest) -> Vec<RuleView> 
                 caught: Vec::new(),
                 missed: Vec::new(),
                 expectations: r.expectations.iter().map(expectation).collect(),
-                query: query_of(&r.path, &r.name),
+                query: queries.get(&(r.path.clone(), r.name.clone())).cloned(),
             };
             match &r.status {
                 RuleStatus::Ran {
@@ -147,12 +149,22 @@ fn expectation(e: &verify::ExpectationResult) -> (String, &'static str, Option<S
     }
 }
 
-/// The KQL of the rule or correlation named `name` in `path`.
-fn query_of(path: &Path, name: &str) -> Option<String> {
-    let rule = verify::rule::load_all(path)
-        .ok()
-        .and_then(|rules| rules.into_iter().find(|r| r.file.name == name).map(|r| r.file.query));
-    rule.or_else(|| correlation::load(path).ok()?.into_iter().find(|c| c.name == name).map(|c| c.query))
+/// The KQL of every rule and correlation of the results' files, by (file, name); each file is
+/// read once however many results it holds (an ARM export holds several rules).
+fn queries_of(results: &[RuleResult]) -> HashMap<(PathBuf, String), String> {
+    let paths: BTreeSet<&Path> = results.iter().map(|r| r.path.as_path()).collect();
+    let mut out = HashMap::new();
+    for path in paths {
+        let rules = verify::rule::load_all(path)
+            .into_iter()
+            .flatten()
+            .map(|r| (r.file.name, r.file.query));
+        let correlations = correlation::load(path).into_iter().flatten().map(|c| (c.name, c.query));
+        for (name, query) in rules.chain(correlations) {
+            out.entry((path.to_owned(), name)).or_insert(query);
+        }
+    }
+    out
 }
 
 /// One correlation query and what it returned.
