@@ -2,13 +2,10 @@
 //! anomaly's status from those verdicts, and each correlation query's result table.
 
 use crate::manifest::Manifest;
-use crate::verify::{self, Engine, Outcome, RuleResult, RuleStatus, correlation};
+use crate::verify::{self, Outcome, RuleResult, RuleStatus, correlation};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-
-/// Rows of a correlation's result the page shows; the rest are counted.
-pub const RESULT_ROWS: usize = 50;
 
 /// One rule or correlation as the page shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -178,7 +175,7 @@ pub struct CorrelationTable {
     pub query: String,
     /// The result's columns.
     pub columns: Vec<String>,
-    /// Its first [`RESULT_ROWS`] rows.
+    /// Its first [`correlation::HEAD_ROWS`] rows.
     pub rows: Vec<Vec<String>>,
     /// How many rows it returned.
     pub total_rows: usize,
@@ -186,32 +183,36 @@ pub struct CorrelationTable {
     pub error: Option<String>,
 }
 
-/// Every correlation of `files` that is written for this data, with its result table.
-pub fn correlation_tables(files: &[PathBuf], manifest: &Manifest, engine: &mut dyn Engine) -> Vec<CorrelationTable> {
+/// The result tables of the correlations among `results` (those from `files`) that ran or failed
+/// on this data, as `verify` ran them: a correlation of another scenario has none.
+pub fn correlation_tables(results: &[RuleResult], files: &[PathBuf], manifest: &Manifest) -> Vec<CorrelationTable> {
+    let loaded: HashMap<&Path, Vec<correlation::Correlation>> = files
+        .iter()
+        .filter_map(|p| Some((p.as_path(), correlation::load(p).ok()?)))
+        .collect();
     let mut out = Vec::new();
-    for path in files {
-        let Ok(correlations) = correlation::load(path) else {
-            continue; // the rules' section reports the file that does not load
+    for r in results {
+        let Some(c) = loaded.get(r.path.as_path()).and_then(|cs| cs.iter().find(|c| c.name == r.name)) else {
+            continue; // a rule, or a correlation file that does not load (the rules' section says so)
         };
-        for c in correlations {
-            let Some(result) = correlation::result_table(&c, manifest, engine) else {
-                continue;
-            };
-            let query = correlation::query_for(&c, manifest).unwrap_or_else(|| c.query.clone());
-            let (columns, rows, error) = match result {
-                Ok(r) => (r.columns, r.rows, None),
-                Err(e) => (Vec::new(), Vec::new(), Some(e.to_string())),
-            };
-            out.push(CorrelationTable {
-                name: c.name,
-                path: path.display().to_string(),
-                query,
-                columns,
-                total_rows: rows.len(),
-                rows: rows.into_iter().take(RESULT_ROWS).collect(),
-                error,
-            });
-        }
+        let (head, total, error) = match &r.status {
+            RuleStatus::Queried {
+                head: Some(head), rows, ..
+            } => (Some(head), rows.unwrap_or(0) as usize, None),
+            RuleStatus::Queried { .. } => continue,
+            RuleStatus::Failed(why) => (None, 0, Some(why.clone())),
+            RuleStatus::NotExecutable(feature) => (None, 0, Some(format!("uses KQL tenantless does not support yet: {feature}"))),
+            RuleStatus::Ran { .. } => continue,
+        };
+        out.push(CorrelationTable {
+            name: r.name.clone(),
+            path: r.path.display().to_string(),
+            query: correlation::query_for(c, manifest).unwrap_or_else(|| c.query.clone()),
+            columns: head.map(|h| h.columns.clone()).unwrap_or_default(),
+            rows: head.map(|h| h.rows.clone()).unwrap_or_default(),
+            total_rows: total,
+            error,
+        });
     }
     out
 }

@@ -302,7 +302,7 @@ fn graph(scan: &Scan, lanes_of: &HashMap<u32, usize>, manifest: &Manifest) -> Gr
     }
 }
 
-/// Runs the rules as `verify` does, and the correlations once more for their result tables.
+/// Runs the rules and correlations as `verify` does; the correlations keep their result tables.
 fn run_rules(
     options: &ReportOptions,
     manifest: &Manifest,
@@ -324,6 +324,6 @@ fn run_rules(
         Some(options.rule_timeout),
         &mut |_| {},
     );
-    let correlations = detections::correlation_tables(&correlation_files, manifest, &mut engine);
+    let correlations = detections::correlation_tables(&results, &correlation_files, manifest);
     Ok((results, correlations))
 }

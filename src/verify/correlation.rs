@@ -159,6 +159,9 @@ pub fn query_for(c: &Correlation, manifest: &Manifest) -> Option<String> {
     Some(crate::kql::params::substitute(&c.query, &values))
 }
 
+/// Rows of a correlation's result its [`RuleStatus::Queried`] keeps.
+pub const HEAD_ROWS: usize = 50;
+
 /// Runs one correlation over all the data, `now()` at the end of the simulated period.
 pub fn run(c: &Correlation, path: &Path, manifest: &Manifest, engine: &mut dyn Engine) -> RuleResult {
     let result = |status, expectations| RuleResult {
@@ -172,42 +175,29 @@ pub fn run(c: &Correlation, path: &Path, manifest: &Manifest, engine: &mut dyn E
             name: "data from its scenario".into(),
             outcome: Outcome::Skipped(format!("the data is not from scenario `{scenario}`")),
         };
-        return result(RuleStatus::Queried { rows: None }, vec![skipped]);
+        return result(RuleStatus::Queried { rows: None, head: None }, vec![skipped]);
     }
     match execute(c, manifest, engine) {
-        Ok(r) => result(
-            RuleStatus::Queried {
-                rows: Some(r.rows.len() as u64),
-            },
-            check(&c.expect, &r),
-        ),
+        Ok(r) => {
+            let expectations = check(&c.expect, &r);
+            let rows = Some(r.rows.len() as u64);
+            let head = QueryResult {
+                columns: r.columns,
+                rows: r.rows.into_iter().take(HEAD_ROWS).collect(),
+            };
+            result(RuleStatus::Queried { rows, head: Some(head) }, expectations)
+        }
         Err(RunError::Setup(e)) | Err(RunError::Engine(EngineError::Failed(e))) => result(RuleStatus::Failed(e), vec![]),
         Err(RunError::Engine(EngineError::Unsupported(f))) => result(RuleStatus::NotExecutable(f), vec![]),
     }
 }
 
 /// Why a correlation gave no result table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RunError {
+enum RunError {
     /// Its parameters could not be bound, or the manifest has no period to run it over.
     Setup(String),
     /// The engine refused or failed the query.
     Engine(EngineError),
-}
-
-impl std::fmt::Display for RunError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RunError::Setup(e) | RunError::Engine(EngineError::Failed(e)) => f.write_str(e),
-            RunError::Engine(EngineError::Unsupported(feature)) => write!(f, "uses KQL tenantless does not support yet: {feature}"),
-        }
-    }
-}
-
-/// The result table of one correlation over all the data (as [`run`] checks it); `None` when
-/// the data is from another scenario than the one it is written for.
-pub fn result_table(c: &Correlation, manifest: &Manifest, engine: &mut dyn Engine) -> Option<Result<QueryResult, RunError>> {
-    of_scenario(c, manifest).then(|| execute(c, manifest, engine))
 }
 
 fn execute(c: &Correlation, manifest: &Manifest, engine: &mut dyn Engine) -> Result<QueryResult, RunError> {

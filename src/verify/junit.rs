@@ -59,7 +59,7 @@ pub fn render(results: &[RuleResult]) -> String {
                     alerts.len()
                 );
             }
-            RuleStatus::Queried { rows } => {
+            RuleStatus::Queried { rows, .. } => {
                 if let Some(rows) = rows {
                     let _ = write!(out, "<system-out>{rows} row(s)</system-out>");
                 }

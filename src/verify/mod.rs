@@ -116,6 +116,9 @@ pub enum RuleStatus {
     Queried {
         /// Rows the query returned; `None` when it was not run.
         rows: Option<u64>,
+        /// Its columns and first [`correlation::HEAD_ROWS`] rows, when it ran (the HTML report
+        /// shows them).
+        head: Option<QueryResult>,
     },
     /// The rule uses KQL tenantless does not support yet (distinct from a failure).
     NotExecutable(String),

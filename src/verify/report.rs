@@ -61,10 +61,10 @@ pub fn rule_text(r: &RuleResult, manifest: &Manifest) -> String {
                     let _ = writeln!(out, "     missed: {}", names.join("; "));
                 }
             }
-            RuleStatus::Queried { rows: Some(rows) } => {
+            RuleStatus::Queried { rows: Some(rows), .. } => {
                 let _ = writeln!(out, "     returned {rows} row(s)");
             }
-            RuleStatus::Queried { rows: None } => {}
+            RuleStatus::Queried { rows: None, .. } => {}
             RuleStatus::NotExecutable(feature) => {
                 let _ = writeln!(out, "     not executable: {feature}");
             }
@@ -156,7 +156,7 @@ pub fn json(results: &[RuleResult], manifest: &Manifest) -> serde_json::Value {
                     "status": "ran", "alerts": alerts.len(), "true_positives": true_positives, "false_positives": false_positives,
                     "caught": caught.iter().map(label).collect::<Vec<_>>(), "missed": missed.iter().map(label).collect::<Vec<_>>(),
                 }),
-                RuleStatus::Queried { rows } => serde_json::json!({"status": "queried", "rows": rows}),
+                RuleStatus::Queried { rows, .. } => serde_json::json!({"status": "queried", "rows": rows}),
                 RuleStatus::NotExecutable(feature) => serde_json::json!({"status": "not_executable", "reason": feature}),
                 RuleStatus::Failed(message) => serde_json::json!({"status": "failed", "reason": message}),
             };

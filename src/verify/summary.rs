@@ -40,7 +40,7 @@ pub fn render(results: &[RuleResult], findings: &[Finding], manifest: &Manifest)
                 if r.passed() { "passed" } else { "failed" }.to_owned(),
                 format!("{} | {true_positives} | {false_positives} | {}", alerts.len(), missed.len()),
             ),
-            RuleStatus::Queried { rows } => (
+            RuleStatus::Queried { rows, .. } => (
                 if r.passed() { "passed" } else { "failed" }.to_owned(),
                 format!(
                     "{} row(s) | - | - | -",
