@@ -53,6 +53,12 @@ impl TokenEvents {
 }
 
 impl RunProfile {
+    /// Whether any part of a run writes records of `category`.
+    fn writes(&self, category: Category) -> bool {
+        let parts = std::iter::once(&self.base).chain(&self.acquisitions).chain(&self.sessions);
+        parts.into_iter().any(|cells| cells[category.index()].0 > 0.0)
+    }
+
     /// Adds `runs` runs that wrote their base records, and their new tokens and sessions.
     pub fn add_to(&self, volume: &mut Volume, day: usize, runs: f64, events: TokenEvents, identity: usize, workload: usize) {
         let parts = std::iter::once((&self.base, runs))
@@ -127,6 +133,8 @@ pub struct Analytic<'a> {
     modes: DiagnosticsModes,
     /// Run instants replayed so far for clients that keep their tokens (see [`super::cached`]).
     pub(super) replayed: f64,
+    /// Their replays, kept for another run of the same tenants in other modes.
+    pub(super) replays: super::cached::Replays,
 }
 
 impl<'a> Analytic<'a> {
@@ -141,13 +149,13 @@ impl<'a> Analytic<'a> {
             day_runs: Vec::new(),
             modes: DiagnosticsModes::default(),
             replayed: 0.0,
+            replays: super::cached::Replays::new(),
         }
     }
 
     /// Adds every tenant's workloads and anomalies to `volume`, day 0 starting at `start`.
     pub fn run(&mut self, volume: &mut Volume, start: DateTime<Utc>) {
-        // The cached profiles hold bytes in these modes' tables: one instance, one set of modes.
-        self.modes = volume.modes;
+        self.switch_modes(volume.modes);
         let mut identity_offset = 0;
         let mut workload_offset = 0;
         for (ti, tenant) in self.tenants.iter().enumerate() {
@@ -193,6 +201,23 @@ impl<'a> Analytic<'a> {
             identity_offset += tenant.identities.len();
             workload_offset += tenant.workloads.len();
         }
+    }
+
+    /// Measures later sample records in the tables of `modes`. Cached profiles hold bytes in their
+    /// modes' tables: those with records of a category whose table changes are dropped, the others
+    /// (and the replays, which hold no bytes) stay.
+    fn switch_modes(&mut self, modes: DiagnosticsModes) {
+        let changed: Vec<Category> = Category::ALL
+            .into_iter()
+            .filter(|c| self.modes.table(*c) != modes.table(*c))
+            .collect();
+        if changed.is_empty() {
+            return;
+        }
+        self.cache.retain(|_, profile| !changed.iter().any(|c| profile.writes(*c)));
+        self.people_cache
+            .retain(|_, (profile, later)| !changed.iter().any(|c| profile.writes(*c) || later.iter().any(|l| l.1 == *c)));
+        self.modes = modes;
     }
 
     fn workload(&mut self, ti: usize, grid: &HourGrid, workload: &Workload, volume: &mut Volume, identity: usize, flat_workload: usize) {

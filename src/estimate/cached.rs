@@ -4,9 +4,12 @@
 //! [`crate::sim::tokens`] — without rendering a record — and each run's records are priced with
 //! the sample profiles of [`super::analytic`].
 //!
-//! Identities whose shared workloads come from the same declarations (a population's members) are
-//! alike: at most [`SAMPLED_MEMBERS`] of them are replayed, and every member is credited with their
-//! average. Cost therefore grows with the runs of the sampled members, not with the tenant's size.
+//! Identities whose shared workloads behave alike — the same kind, schedules, token resources and
+//! credential validity over the horizon (a population's members, or background identities made
+//! from the same template) — form a group: at most [`SAMPLED_MEMBERS`] of them are replayed, and
+//! every member is credited with their average. Cost therefore grows with the runs of the sampled
+//! members, not with the tenant's size. A group's replay does not depend on the tables records land
+//! in, so the diagnostics-mode comparison reuses it ([`Replays`]).
 
 use super::analytic::{Analytic, HourGrid, TokenEvents, day_of, runs_per_step};
 use super::volume::Volume;
@@ -20,8 +23,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
-/// Identities replayed per group of alike identities.
-pub const SAMPLED_MEMBERS: usize = 256;
+/// Identities replayed per group of alike identities: members differ only in their schedules'
+/// random phase and jitter, so the average of this many is within a fraction of a percent of the
+/// group's (tenant-large's pools against `--exact`, README "Estimate").
+pub const SAMPLED_MEMBERS: usize = 32;
 /// Run instants replayed in one estimate at most (about a tenth of a second of work); groups past
 /// it are estimated densely.
 const REPLAY_BUDGET: f64 = 4_000_000.0;
@@ -41,9 +46,12 @@ struct DayCounts {
     events: TokenEvents,
 }
 
+/// The replays of every group already replayed, by tenant and the group's first identity.
+pub(super) type Replays = std::collections::HashMap<(usize, usize), Vec<Slot>>;
+
 /// One workload slot of a group: its runs per day, and an instant of each outcome to sample.
 #[derive(Debug, Clone)]
-struct Slot {
+pub(super) struct Slot {
     days: Vec<DayCounts>,
     first_ok: Option<DateTime<Utc>>,
     first_failed: Option<DateTime<Utc>>,
@@ -60,19 +68,36 @@ pub(super) fn estimate(
 ) {
     let tenant = &analytic.tenants()[ti];
     for members in alike_groups(tenant) {
-        let (identity, workloads) = &members[0];
-        let workloads: Vec<&Workload> = workloads.iter().map(|w| &tenant.workloads[*w]).collect();
-        let member_runs: f64 = workloads.iter().map(|w| expected_runs(w, grid)).sum();
-        let fit = (REPLAY_BUDGET - analytic.replayed).max(0.0) / member_runs.max(1.0);
-        let slots = if member_runs <= DENSE_RUNS && fit >= 1.0 {
-            let sampled = (fit as usize).clamp(1, SAMPLED_MEMBERS);
-            analytic.replayed += sampled.min(members.len()) as f64 * member_runs;
-            replay_group(analytic, tenant, &members[..sampled.min(members.len())], start, volume.days())
-        } else {
-            let kind = tenant.identities[*identity].kind;
-            renew_densely(tenant, &workloads, kind, grid, volume.days())
+        let key = (ti, members[0].0);
+        let slots = match analytic.replays.remove(&key) {
+            Some(slots) => slots,
+            None => group_outcomes(analytic, tenant, &members, (start, grid), volume.days()),
         };
         credit_group(analytic, ti, &members, &slots, offsets, volume);
+        analytic.replays.insert(key, slots);
+    }
+}
+
+/// The outcomes of a group's workload slots: replayed on a sample of its members while the replay
+/// budget lasts, else counted densely.
+fn group_outcomes(
+    analytic: &mut Analytic<'_>,
+    tenant: &Tenant,
+    members: &[Member],
+    (start, grid): (DateTime<Utc>, &HourGrid),
+    days: usize,
+) -> Vec<Slot> {
+    let (identity, workloads) = &members[0];
+    let workloads: Vec<&Workload> = workloads.iter().map(|w| &tenant.workloads[*w]).collect();
+    let member_runs: f64 = workloads.iter().map(|w| expected_runs(w, grid)).sum();
+    let fit = (REPLAY_BUDGET - analytic.replayed).max(0.0) / member_runs.max(1.0);
+    if member_runs <= DENSE_RUNS && fit >= 1.0 {
+        let sampled = (fit as usize).clamp(1, SAMPLED_MEMBERS).min(members.len());
+        analytic.replayed += sampled as f64 * member_runs;
+        replay_group(analytic, tenant, &members[..sampled], start, days)
+    } else {
+        let kind = tenant.identities[*identity].kind;
+        renew_densely(tenant, &workloads, kind, grid, days)
     }
 }
 
@@ -87,8 +112,38 @@ fn expected_runs(workload: &Workload, grid: &HourGrid) -> f64 {
 /// An identity and the indexes of its shared-token workloads.
 type Member = (usize, Vec<usize>);
 
-/// Every identity with shared-token workloads, with those workloads, grouped by the declarations
-/// the workloads come from (so a population's members form one group, in identity order).
+/// What decides how a shared-token workload's runs meet its client's cache: the schedule, the
+/// resources it asks tokens for, and when the identity's credentials can sign in (clipped to the
+/// horizon, so credentials valid throughout compare equal).
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Behaviour {
+    /// `Every`: interval and jitter in ms; `PerDay`: the rate's bits, profile and jitter; `At`: the
+    /// instants.
+    schedule: (u8, i64, i64, u64, Vec<i64>),
+    resources: &'static [&'static str],
+    pinned: Option<usize>,
+    validity: Vec<(i64, i64)>,
+}
+
+fn behaviour(tenant: &Tenant, workload: &Workload) -> Behaviour {
+    let ms = |d: TimeDelta| d.num_milliseconds();
+    let schedule = match &workload.schedule {
+        Schedule::Every { interval, jitter } => (0, ms(*interval), ms(*jitter), 0, Vec::new()),
+        Schedule::PerDay { runs, profile, jitter, .. } => (1, *profile as i64, ms(*jitter), runs.to_bits(), Vec::new()),
+        Schedule::At { times, jitter } => (2, 0, ms(*jitter), 0, times.iter().map(|t| t.timestamp_millis()).collect()),
+    };
+    let identity = &tenant.identities[workload.identity];
+    let clip = |t: DateTime<Utc>| t.clamp(tenant.start, tenant.end).timestamp_millis();
+    Behaviour {
+        schedule,
+        resources: workloads::token_resources(&workload.action, identity.kind),
+        pinned: workload.credential,
+        validity: identity.credentials.iter().map(|c| (clip(c.start), clip(c.expiry))).collect(),
+    }
+}
+
+/// Every identity with shared-token workloads, with those workloads, grouped by their behaviour
+/// (so a population's members form one group, in identity order).
 fn alike_groups(tenant: &Tenant) -> Vec<Vec<Member>> {
     let mut by_identity: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (wi, workload) in tenant.workloads.iter().enumerate() {
@@ -96,9 +151,9 @@ fn alike_groups(tenant: &Tenant) -> Vec<Vec<Member>> {
             by_identity.entry(workload.identity).or_default().push(wi);
         }
     }
-    let mut groups: BTreeMap<(u8, Vec<usize>), Vec<Member>> = BTreeMap::new();
+    let mut groups: BTreeMap<(u8, Vec<Behaviour>), Vec<Member>> = BTreeMap::new();
     for (identity, workloads) in by_identity {
-        let signature = workloads.iter().map(|w| tenant.workloads[*w].declaration).collect();
+        let signature = workloads.iter().map(|w| behaviour(tenant, &tenant.workloads[*w])).collect();
         let kind = tenant.identities[identity].kind as u8;
         groups.entry((kind, signature)).or_default().push((identity, workloads));
     }

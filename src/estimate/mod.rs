@@ -218,13 +218,15 @@ pub fn estimate_with_progress(options: &EstimateOptions, progress: impl FnMut(f6
         tenant.end = tenant.start + TimeDelta::days(days as i64);
     }
     let start = tenants.iter().map(|t| t.start).min().unwrap_or_default();
-    let count = |modes: DiagnosticsModes, progress: &mut dyn FnMut(f64)| -> Result<Volume, EstimateError> {
+    // One analytic instance for every mode: the token-cache replays do not depend on the tables.
+    let mut analytic = analytic::Analytic::new(ids, &tenants);
+    let mut count = |modes: DiagnosticsModes, progress: &mut dyn FnMut(f64)| -> Result<Volume, EstimateError> {
         let mut volume = Volume::new(days, contributors(&tenants), workload_contributors(&tenants));
         volume.modes = modes;
         if options.exact {
             exact::count(ids, &tenants, &mut volume, start, progress)?;
         } else {
-            analytic::Analytic::new(ids, &tenants).run(&mut volume, start);
+            analytic.run(&mut volume, start);
         }
         Ok(volume)
     };
