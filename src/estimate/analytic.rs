@@ -352,6 +352,8 @@ impl<'a> Analytic<'a> {
         const SAMPLES: u64 = 2;
         let share = 1.0 / SAMPLES as f64;
         let resources = workloads::token_resources(&workload.action, tenant.identities[workload.identity].kind);
+        let (spread, per_action) = spread_actions(workload);
+        let workload = spread.as_ref().unwrap_or(workload);
         let mut profile = RunProfile::default();
         let mut rng = self.ids.rng(&workload.path, "estimate-sample");
         let mut events = Vec::new();
@@ -361,10 +363,10 @@ impl<'a> Analytic<'a> {
             workloads::run(&self.ids, tenant, workload, index, t, &mut tokens, &mut rng, &mut events);
             for event in &events {
                 let bytes = tables::render(event, self.modes, &mut self.writer).billed_size as f64;
-                let cells = match token_acquisition(event, &tokens, resources) {
-                    Some(Acquired::Token(slot)) => &mut profile.acquisitions[slot],
-                    Some(Acquired::Session(slot)) => &mut profile.sessions[slot],
-                    None => &mut profile.base,
+                let (cells, share) = match token_acquisition(event, &tokens, resources) {
+                    Some(Acquired::Token(slot)) => (&mut profile.acquisitions[slot], share),
+                    Some(Acquired::Session(slot)) => (&mut profile.sessions[slot], share),
+                    None => (&mut profile.base, share * per_action),
                 };
                 let cell = &mut cells[Category::of(event).index()];
                 cell.0 += share;
@@ -384,6 +386,30 @@ impl<'a> Analytic<'a> {
     pub(super) fn ids(&self) -> IdSource {
         self.ids
     }
+}
+
+/// Actions a sample run performs at most. A workload acting on hundreds of resources (a nightly
+/// job stopping every VM) writes alike records for each of them, so its sample runs act on an even
+/// spread of them, and what they write beyond their tokens counts for the actions left out.
+const SAMPLED_ACTIONS: usize = 16;
+
+/// The workload with an even spread of [`SAMPLED_ACTIONS`] of its actions, and how many actions
+/// each sampled one stands for; `None` and 1 when it has no more.
+fn spread_actions(workload: &Workload) -> (Option<Workload>, f64) {
+    let WorkloadAction::Actions(actions) = &workload.action else {
+        return (None, 1.0);
+    };
+    if actions.len() <= SAMPLED_ACTIONS {
+        return (None, 1.0);
+    }
+    let spread = (0..SAMPLED_ACTIONS)
+        .map(|i| actions[i * actions.len() / SAMPLED_ACTIONS].clone())
+        .collect();
+    let sampled = Workload {
+        action: WorkloadAction::Actions(spread),
+        ..workload.clone()
+    };
+    (Some(sampled), actions.len() as f64 / SAMPLED_ACTIONS as f64)
 }
 
 /// The total length of the names actions carry (their actors' and targets'): what makes the
