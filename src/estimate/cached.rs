@@ -25,8 +25,9 @@ use std::collections::{BTreeMap, BinaryHeap};
 
 /// Identities replayed per group of alike identities: members differ only in their schedules'
 /// random phase and jitter, so the average of this many is within a fraction of a percent of the
-/// group's (tenant-large's pools against `--exact`, README "Estimate").
-pub const SAMPLED_MEMBERS: usize = 32;
+/// group's (tenant-large's pools against `--exact`, README "Estimate"). As many as a population
+/// has stand-ins per name length.
+pub const SAMPLED_MEMBERS: usize = crate::scenario::resolve::STAND_INS as usize;
 /// Run instants replayed in one estimate at most (about a tenth of a second of work); groups past
 /// it are estimated densely.
 const REPLAY_BUDGET: f64 = 4_000_000.0;

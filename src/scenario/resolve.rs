@@ -59,12 +59,17 @@ impl Default for LoadOptions {
 pub enum Members {
     /// Every member, up to [`MAX_IDENTITIES`] and [`MAX_WORKLOAD_ENTRIES`]: `generate`, `estimate --exact`.
     All,
-    /// Every member while within those limits; past them, for each population, one member per name
-    /// length standing (its `weight`) for every member whose name has that length, plus each member
-    /// a workload or an anomaly names. The analytic estimate needs counts, not identities, and a
-    /// member's records differ in size from another's only by the length of its name.
+    /// For each population, up to [`STAND_INS`] members per name length standing (their `weight`)
+    /// for every member whose name has that length, plus each member a workload or an anomaly
+    /// names; no limit applies. The analytic estimate needs counts, not identities, and a member's
+    /// records differ in size from another's only by the length of its name and the random phase
+    /// of its schedules, which the stand-ins sample.
     Representatives,
 }
+
+/// Members standing for the others of their name length (see [`Members::Representatives`]): as
+/// many as the analytic estimate replays of a group of alike clients that keep their tokens.
+pub const STAND_INS: u64 = 32;
 
 pub(super) struct Ctx<'a> {
     pub(super) file: &'a Path,
@@ -448,7 +453,7 @@ fn resolve_populations(
     let mut ranges = Vec::with_capacity(spec.populations.len());
     for ((pi, population), count) in spec.populations.iter().enumerate().zip(counts) {
         let template = &population.identity.name;
-        let numbers = if oversized {
+        let numbers = if oversized || members == Members::Representatives {
             let mut wanted: Vec<u32> = named.iter().filter_map(|n| member_index(&template.value, count, n)).collect();
             wanted.sort_unstable();
             wanted.dedup();
@@ -516,7 +521,7 @@ fn check_scale(ctx: &Ctx, spec: &ScenarioFile, counts: &[u32], tenant: &Tenant, 
 
 /// The members standing for a population of `count` too large to resolve one by one, with how many
 /// members each stands for: each member in `named` (sorted) for itself, and for each name length,
-/// the first other member with that length for the rest of them.
+/// the first [`STAND_INS`] other members with that length for the rest of them, in even shares.
 fn representatives(template: &str, count: u32, named: &[u32]) -> Vec<(u32, u64)> {
     let width = parse_template(template).map_or(0, |(_, width, _)| width);
     let digits = |n: u32| n.to_string().len().max(width);
@@ -532,9 +537,13 @@ fn representatives(template: &str, count: u32, named: &[u32]) -> Vec<(u32, u64)>
         };
         let inside: Vec<u32> = named.iter().copied().filter(|n| (lo..=hi).contains(n)).collect();
         let rest = u64::from(hi - lo + 1) - inside.len() as u64;
-        let stand_in = (lo..=hi).find(|n| !inside.contains(n));
-        if let (Some(n), true) = (stand_in, rest > 0) {
-            out.push((n, rest));
+        let stand_ins: Vec<u32> = (lo..=hi)
+            .filter(|n| !inside.contains(n))
+            .take(STAND_INS.min(rest) as usize)
+            .collect();
+        let shares = stand_ins.len() as u64;
+        for (i, n) in stand_ins.into_iter().enumerate() {
+            out.push((n, rest / shares + u64::from((i as u64) < rest % shares)));
         }
         out.extend(inside.into_iter().map(|n| (n, 1)));
         lo = hi.saturating_add(1);
@@ -1481,13 +1490,25 @@ mod tests {
     #[test]
     fn representatives_stand_for_every_member_once_per_name_length() {
         let reps = representatives("app-{n}", 1_000_000, &[]);
-        let firsts: Vec<u32> = reps.iter().map(|r| r.0).collect();
-        assert_eq!(firsts, [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000]);
+        let firsts: Vec<u32> = reps.iter().filter(|r| r.1 > 1).map(|r| r.0).collect();
+        // Classes 1..=9 and 1_000_000 have too few members to share: each stands for itself.
+        assert_eq!(firsts.first(), Some(&10));
+        assert!(reps.iter().any(|r| r.0 == 100_000 + 31) && !reps.iter().any(|r| r.0 == 100_000 + 32));
+        assert_eq!(reps.len(), 9 + 5 * 32 + 1);
         assert_eq!(reps.iter().map(|r| r.1).sum::<u64>(), 1_000_000);
-        // Padding to 3 digits puts 1..=999 in one class; 1000.. in the next.
-        assert_eq!(representatives("app-{n:03}", 1_500, &[]), [(1, 999), (1_000, 501)]);
-        // A named member stands for itself; the class's stand-in moves to the next member.
-        assert_eq!(representatives("a{n}", 12, &[1, 11]), [(1, 1), (2, 8), (10, 2), (11, 1)]);
+        // Padding to 3 digits puts 1..=999 in one class; 1000.. in the next. 999 = 32 * 31 + 7:
+        // the first seven stand-ins stand for one more member.
+        let padded = representatives("app-{n:03}", 1_500, &[]);
+        assert_eq!(padded.len(), 64);
+        assert_eq!((padded[0], padded[6], padded[7], padded[31]), ((1, 32), (7, 32), (8, 31), (32, 31)));
+        assert_eq!(padded[32], (1_000, 501 / 32 + 1));
+        assert_eq!(padded.iter().map(|r| r.1).sum::<u64>(), 1_500);
+        // A named member stands for itself, and the class's stand-ins skip it.
+        let class = |n: u32| n.to_string().len();
+        let named = representatives("a{n}", 100, &[1, 11, 12]);
+        assert!(named.contains(&(11, 1)) && named.contains(&(12, 1)));
+        assert_eq!(named.iter().filter(|r| class(r.0) == 2).count(), 32 + 2);
+        assert_eq!(named.iter().map(|r| r.1).sum::<u64>(), 100);
         assert_eq!(representatives("a{n}", 1, &[1]), [(1, 1)]);
     }
 
