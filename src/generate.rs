@@ -539,22 +539,7 @@ fn to_parquet(
         let file = std::fs::File::open(&target).and_then(|f| f.sync_all().and_then(|()| f.metadata()));
         Ok(file.map_err(write_err(&target))?.len())
     };
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let sizes: Vec<(usize, Result<u64, GenerateError>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads.clamp(1, tables.len()))
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(&table) = tables.get(i) else { return done };
-                        done.push((table.index(), convert(table)));
-                    }
-                })
-            })
-            .collect();
-        workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
-    });
+    let sizes = crate::parallel::map(tables, threads, |&table| (table.index(), convert(table)));
     for (i, size) in sizes {
         stats[i].bytes = size?;
     }

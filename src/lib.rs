@@ -17,6 +17,7 @@ pub mod input;
 pub mod kql;
 pub mod manifest;
 pub mod merge;
+pub mod parallel;
 pub mod report;
 pub mod scenario;
 pub mod shape;

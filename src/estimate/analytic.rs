@@ -7,7 +7,7 @@ use super::volume::Volume;
 use crate::ids::IdSource;
 use crate::scenario::Tenant;
 use crate::scenario::model::{DailyProfile, TokenCacheMode};
-use crate::scenario::tenant::{Schedule, Workload, WorkloadAction};
+use crate::scenario::tenant::{ActorSchedule, Schedule, Workload, WorkloadAction};
 use crate::sim::event::VaultCaller;
 use crate::sim::schedule::expected_runs_in_hour;
 use crate::sim::tokens::RunTokens;
@@ -175,6 +175,7 @@ impl<'a> Analytic<'a> {
                     workload_offset + wi,
                 );
             }
+            self.sample_families(ti, &grid);
             for people in &tenant.schedules {
                 self.people(ti, &grid, people, volume);
             }
@@ -267,31 +268,40 @@ impl<'a> Analytic<'a> {
         }
     }
 
-    /// Adds a person's scheduled actions: runs per day from the schedule, each priced by sample
-    /// runs (people's records are not attributed to identities).
-    fn people(&mut self, ti: usize, grid: &HourGrid, people: &crate::scenario::tenant::ActorSchedule, volume: &mut Volume) {
+    /// Samples, on every core, each family of tenant `ti`'s people's schedules not sampled yet, at
+    /// its first schedule's first run.
+    fn sample_families(&mut self, ti: usize, grid: &HourGrid) {
+        let tenant = &self.tenants[ti];
+        let mut seen = std::collections::HashSet::new();
+        let wanted: Vec<(FamilyKey, &ActorSchedule, DateTime<Utc>)> = tenant
+            .schedules
+            .iter()
+            .filter_map(|people| {
+                let &(first, _) = people_runs(tenant, grid, people).first()?;
+                let key = family_key(ti, tenant, people);
+                (!self.people_cache.contains_key(&key) && seen.insert(key)).then_some((key, people, first))
+            })
+            .collect();
+        let (ids, modes) = (self.ids, self.modes);
+        let workers = crate::generate::default_threads();
+        let sampled = crate::parallel::map(&wanted, workers, |(_, people, first)| {
+            sample_people(ids, modes, tenant, people, *first)
+        });
+        for ((key, ..), profile) in wanted.iter().zip(sampled) {
+            self.people_cache.insert(*key, profile);
+        }
+    }
+
+    /// Adds a person's scheduled actions: runs per day from the schedule, each priced by its
+    /// family's sample runs (people's records are not attributed to identities).
+    fn people(&mut self, ti: usize, grid: &HourGrid, people: &ActorSchedule, volume: &mut Volume) {
         let tenant = &self.tenants[ti];
         let days = volume.days();
-        // Runs at the instants (or hours) they happen.
-        let runs: Vec<(DateTime<Utc>, f64)> = match &people.schedule {
-            Schedule::At { times, .. } => times
-                .iter()
-                .filter(|t| (tenant.start..tenant.end).contains(*t))
-                .map(|t| (*t, 1.0))
-                .collect(),
-            schedule => runs_per_step(schedule, &grid.hours)
-                .filter(|(_, n)| *n > 0.0)
-                .map(|(step, n)| (step.mid, n))
-                .collect(),
+        let runs = people_runs(tenant, grid, people);
+        let Some(profile) = self.people_cache.get(&family_key(ti, tenant, people)) else {
+            return;
         };
-        let Some(&(first, _)) = runs.first() else { return };
-        // Schedules of one family differ only in the names they carry.
-        let key = (ti, people.family, names_length(tenant, &people.actions));
-        if !self.people_cache.contains_key(&key) {
-            let sampled = self.sample_people(tenant, people, first);
-            self.people_cache.insert(key, sampled);
-        }
-        let (profile, later) = &self.people_cache[&key];
+        let (profile, later) = profile;
         for (t, n) in runs {
             let day = day_of(grid.start, t, days);
             profile.add_to(volume, day, n, TokenEvents::default(), usize::MAX, usize::MAX);
@@ -308,37 +318,6 @@ impl<'a> Analytic<'a> {
                 );
             }
         }
-    }
-
-    /// Rows and bytes of a schedule's runs, from sample runs at `t`: what a run writes within minutes,
-    /// and what it writes later, with its delay.
-    fn sample_people(&mut self, tenant: &Tenant, people: &crate::scenario::tenant::ActorSchedule, t: DateTime<Utc>) -> PeopleProfile {
-        /// Records this long after a run's start are its later part.
-        const LATER: TimeDelta = TimeDelta::minutes(10);
-        let mut profile = RunProfile::default();
-        let mut later = Vec::new();
-        let mut rng = self.ids.rng(&people.path, "estimate-sample");
-        let mut events = Vec::new();
-        // A rotating stream's runs differ by target: sample several of them.
-        let samples = if people.rotate { people.actions.len().clamp(1, 8) } else { 4 };
-        let share = 1.0 / samples as f64;
-        for index in 0..samples {
-            events.clear();
-            let actions = people.run(index as u64);
-            crate::sim::actions::perform_all(&self.ids, tenant, actions, t, &mut RunTokens::fresh(), &mut rng, &mut events);
-            for event in &events {
-                let bytes = tables::render(event, self.modes, &mut self.writer).billed_size as f64;
-                let category = Category::of(event);
-                if event.time - t > LATER {
-                    later.push((event.time - t, category, share, bytes * share));
-                    continue;
-                }
-                let cell = &mut profile.base[category.index()];
-                cell.0 += share;
-                cell.1 += bytes * share;
-            }
-        }
-        (profile, later)
     }
 
     /// Rows and bytes of one run, averaged over two sample runs, cached by shape. The sample runs
@@ -410,6 +389,61 @@ fn spread_actions(workload: &Workload) -> (Option<Workload>, f64) {
         ..workload.clone()
     };
     (Some(sampled), actions.len() as f64 / SAMPLED_ACTIONS as f64)
+}
+
+/// What the profile of a people's schedule is cached by: schedules of one family differ only in
+/// the names they carry.
+type FamilyKey = (usize, usize, usize);
+
+fn family_key(ti: usize, tenant: &Tenant, people: &ActorSchedule) -> FamilyKey {
+    (ti, people.family, names_length(tenant, &people.actions))
+}
+
+/// A people's schedule's runs at the instants (or hours) they happen.
+fn people_runs(tenant: &Tenant, grid: &HourGrid, people: &ActorSchedule) -> Vec<(DateTime<Utc>, f64)> {
+    match &people.schedule {
+        Schedule::At { times, .. } => times
+            .iter()
+            .filter(|t| (tenant.start..tenant.end).contains(*t))
+            .map(|t| (*t, 1.0))
+            .collect(),
+        schedule => runs_per_step(schedule, &grid.hours)
+            .filter(|(_, n)| *n > 0.0)
+            .map(|(step, n)| (step.mid, n))
+            .collect(),
+    }
+}
+
+/// Rows and bytes of a schedule's runs, from sample runs at `t`: what a run writes within minutes,
+/// and what it writes later, with its delay.
+fn sample_people(ids: IdSource, modes: DiagnosticsModes, tenant: &Tenant, people: &ActorSchedule, t: DateTime<Utc>) -> PeopleProfile {
+    /// Records this long after a run's start are its later part.
+    const LATER: TimeDelta = TimeDelta::minutes(10);
+    let mut profile = RunProfile::default();
+    let mut later = Vec::new();
+    let mut rng = ids.rng(&people.path, "estimate-sample");
+    let mut events = Vec::new();
+    let mut writer = RecordWriter::new();
+    // A rotating stream's runs differ by target: sample several of them.
+    let samples = if people.rotate { people.actions.len().clamp(1, 8) } else { 4 };
+    let share = 1.0 / samples as f64;
+    for index in 0..samples {
+        events.clear();
+        let actions = people.run(index as u64);
+        crate::sim::actions::perform_all(&ids, tenant, actions, t, &mut RunTokens::fresh(), &mut rng, &mut events);
+        for event in &events {
+            let bytes = tables::render(event, modes, &mut writer).billed_size as f64;
+            let category = Category::of(event);
+            if event.time - t > LATER {
+                later.push((event.time - t, category, share, bytes * share));
+                continue;
+            }
+            let cell = &mut profile.base[category.index()];
+            cell.0 += share;
+            cell.1 += bytes * share;
+        }
+    }
+    (profile, later)
 }
 
 /// The total length of the names actions carry (their actors' and targets'): what makes the

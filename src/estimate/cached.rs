@@ -13,6 +13,7 @@
 
 use super::analytic::{Analytic, HourGrid, TokenEvents, day_of, runs_per_step};
 use super::volume::Volume;
+use crate::ids::IdSource;
 use crate::scenario::Tenant;
 use crate::scenario::model::{IdentityKind, TokenCacheMode};
 use crate::scenario::tenant::{Schedule, Workload};
@@ -59,7 +60,9 @@ pub(super) struct Slot {
 }
 
 /// Adds the volume of tenant `ti`'s shared-token workloads, whose horizon starts at `start` and has
-/// the hours of `grid`; `offsets` place its identities and workloads among every tenant's.
+/// the hours of `grid`; `offsets` place its identities and workloads among every tenant's. Groups
+/// are replayed on every core (each replay is independent and deterministic), then credited in
+/// order.
 pub(super) fn estimate(
     analytic: &mut Analytic<'_>,
     ti: usize,
@@ -68,37 +71,57 @@ pub(super) fn estimate(
     volume: &mut Volume,
 ) {
     let tenant = &analytic.tenants()[ti];
-    for members in alike_groups(tenant) {
+    let groups = alike_groups(tenant);
+    let plans: Vec<Plan<'_>> = groups.iter().map(|members| plan(analytic, ti, tenant, members, grid)).collect();
+    let (ids, days) = (analytic.ids(), volume.days());
+    let workers = crate::generate::default_threads();
+    let found = crate::parallel::map(&plans, workers, |plan| outcomes(ids, tenant, plan, (start, grid), days));
+    for (members, found) in groups.iter().zip(found) {
         let key = (ti, members[0].0);
-        let slots = match analytic.replays.remove(&key) {
-            Some(slots) => slots,
-            None => group_outcomes(analytic, tenant, &members, (start, grid), volume.days()),
+        let Some(slots) = found.or_else(|| analytic.replays.remove(&key)) else {
+            continue;
         };
-        credit_group(analytic, ti, &members, &slots, offsets, volume);
+        credit_group(analytic, ti, members, &slots, offsets, volume);
         analytic.replays.insert(key, slots);
     }
 }
 
-/// The outcomes of a group's workload slots: replayed on a sample of its members while the replay
-/// budget lasts, else counted densely.
-fn group_outcomes(
-    analytic: &mut Analytic<'_>,
-    tenant: &Tenant,
-    members: &[Member],
-    (start, grid): (DateTime<Utc>, &HourGrid),
-    days: usize,
-) -> Vec<Slot> {
-    let (identity, workloads) = &members[0];
-    let workloads: Vec<&Workload> = workloads.iter().map(|w| &tenant.workloads[*w]).collect();
-    let member_runs: f64 = workloads.iter().map(|w| expected_runs(w, grid)).sum();
+/// How a group's outcomes are found.
+enum Plan<'m> {
+    /// Replayed already (for the other diagnostics mode).
+    Known,
+    /// Replayed on these members, a sample of the group while the replay budget lasts.
+    Replay(&'m [Member]),
+    /// Counted densely for the group's first member.
+    Dense(&'m Member),
+}
+
+/// Decides how a group's outcomes are found, spending the replay budget in group order (so the
+/// choice does not depend on the threads).
+fn plan<'m>(analytic: &mut Analytic<'_>, ti: usize, tenant: &Tenant, members: &'m [Member], grid: &HourGrid) -> Plan<'m> {
+    if analytic.replays.contains_key(&(ti, members[0].0)) {
+        return Plan::Known;
+    }
+    let member_runs: f64 = members[0].1.iter().map(|w| expected_runs(&tenant.workloads[*w], grid)).sum();
     let fit = (REPLAY_BUDGET - analytic.replayed).max(0.0) / member_runs.max(1.0);
     if member_runs <= DENSE_RUNS && fit >= 1.0 {
         let sampled = (fit as usize).clamp(1, SAMPLED_MEMBERS).min(members.len());
         analytic.replayed += sampled as f64 * member_runs;
-        replay_group(analytic, tenant, &members[..sampled], start, days)
+        Plan::Replay(&members[..sampled])
     } else {
-        let kind = tenant.identities[*identity].kind;
-        renew_densely(tenant, &workloads, kind, grid, days)
+        Plan::Dense(&members[0])
+    }
+}
+
+/// The outcomes of a group's workload slots as `plan` says; `None` when they are known.
+fn outcomes(ids: IdSource, tenant: &Tenant, plan: &Plan<'_>, (start, grid): (DateTime<Utc>, &HourGrid), days: usize) -> Option<Vec<Slot>> {
+    match plan {
+        Plan::Known => None,
+        Plan::Replay(members) => Some(replay_group(ids, tenant, members, start, days)),
+        Plan::Dense((identity, workloads)) => {
+            let workloads: Vec<&Workload> = workloads.iter().map(|w| &tenant.workloads[*w]).collect();
+            Some(renew_densely(tenant, &workloads, tenant.identities[*identity].kind, grid, days))
+        }
     }
 }
 
@@ -226,13 +249,13 @@ fn renew_densely(tenant: &Tenant, workloads: &[&Workload], kind: IdentityKind, g
 
 /// Replays the members of a group, and returns per workload slot their daily outcomes per unit of
 /// weight.
-fn replay_group(analytic: &Analytic<'_>, tenant: &Tenant, members: &[Member], start: DateTime<Utc>, days: usize) -> Vec<Slot> {
+fn replay_group(ids: IdSource, tenant: &Tenant, members: &[Member], start: DateTime<Utc>, days: usize) -> Vec<Slot> {
     let mut slots = empty_slots(members.first().map_or(0, |(_, w)| w.len()), days);
     let sampled_weight: f64 = members.iter().map(|(i, _)| tenant.identities[*i].weight as f64).sum();
     for (identity, workloads) in members {
         let weight = tenant.identities[*identity].weight as f64 / sampled_weight.max(1.0);
         let workloads: Vec<&Workload> = workloads.iter().map(|w| &tenant.workloads[*w]).collect();
-        replay_identity(analytic, tenant, &workloads, (start, days), weight, &mut slots);
+        replay_identity(ids, tenant, &workloads, (start, days), weight, &mut slots);
     }
     slots
 }
@@ -240,14 +263,13 @@ fn replay_group(analytic: &Analytic<'_>, tenant: &Tenant, members: &[Member], st
 /// Replays one identity's shared-token workloads in time order through its token cache, adding
 /// `weight` per run to the slot counts.
 fn replay_identity(
-    analytic: &Analytic<'_>,
+    ids: IdSource,
     tenant: &Tenant,
     workloads: &[&Workload],
     (start, days): (DateTime<Utc>, usize),
     weight: f64,
     slots: &mut [Slot],
 ) {
-    let ids = analytic.ids();
     let mut streams: Vec<Runs> = workloads
         .iter()
         .map(|w| Runs::new(&w.schedule, tenant.start, tenant.end, ids.rng(&w.path, "schedule")))
