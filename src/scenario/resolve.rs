@@ -405,7 +405,7 @@ fn check_name_length(ctx: &Ctx, at: &S<String>, what: &str) -> R<()> {
 }
 
 /// Expands every population into identities appended to `tenant.identities` (all members, or
-/// representatives of an oversized scenario, as `members` says), and returns each population's
+/// their stand-ins, as `members` says), and returns each population's
 /// index with the range of its members there.
 fn resolve_populations(
     ctx: &Ctx,
@@ -434,7 +434,7 @@ fn resolve_populations(
         parse_template(&template.value).map_err(|e| ctx.err(template, e))?;
         counts.push(count);
     }
-    let oversized = check_scale(ctx, spec, &counts, tenant, members)?;
+    check_scale(ctx, spec, &counts, tenant, members)?;
     // Identities that workloads and anomalies name must exist even when members are represented.
     let named: Vec<&str> = spec
         .workloads
@@ -453,7 +453,7 @@ fn resolve_populations(
     let mut ranges = Vec::with_capacity(spec.populations.len());
     for ((pi, population), count) in spec.populations.iter().enumerate().zip(counts) {
         let template = &population.identity.name;
-        let numbers = if oversized || members == Members::Representatives {
+        let numbers = if members == Members::Representatives {
             let mut wanted: Vec<u32> = named.iter().filter_map(|n| member_index(&template.value, count, n)).collect();
             wanted.sort_unstable();
             wanted.dedup();
@@ -471,15 +471,19 @@ fn resolve_populations(
         }
         ranges.push((pi, first..tenant.identities.len()));
     }
-    if oversized {
+    if members == Members::Representatives {
         check_plain_names_outside_populations(ctx, spec)?;
     }
     Ok(ranges)
 }
 
-/// Whether the scenario is larger than [`MAX_IDENTITIES`] or [`MAX_WORKLOAD_ENTRIES`]: an error
-/// located on the population's `count` that crosses the limit when every member is needed.
-fn check_scale(ctx: &Ctx, spec: &ScenarioFile, counts: &[u32], tenant: &Tenant, members: Members) -> R<bool> {
+/// Refuses a scenario larger than [`MAX_IDENTITIES`] or [`MAX_WORKLOAD_ENTRIES`] when every member
+/// is needed, with an error located on the population's `count` that crosses the limit (stand-ins
+/// have no limit).
+fn check_scale(ctx: &Ctx, spec: &ScenarioFile, counts: &[u32], tenant: &Tenant, members: Members) -> R<()> {
+    if members == Members::Representatives {
+        return Ok(());
+    }
     let secrets_read = |w: &WorkloadSpec| -> u64 {
         let listed = w.secrets.as_ref().map(Vec::len).or_else(|| {
             let vault = w.vault.as_ref()?;
@@ -502,9 +506,6 @@ fn check_scale(ctx: &Ctx, spec: &ScenarioFile, counts: &[u32], tenant: &Tenant, 
             None
         };
         let Some(over) = over else { continue };
-        if members == Members::Representatives {
-            return Ok(true);
-        }
         return Err(ctx
             .err(
                 &population.count,
@@ -516,11 +517,11 @@ fn check_scale(ctx: &Ctx, spec: &ScenarioFile, counts: &[u32], tenant: &Tenant, 
                  --exact) answers for this scenario as it is"
             )));
     }
-    Ok(false)
+    Ok(())
 }
 
-/// The members standing for a population of `count` too large to resolve one by one, with how many
-/// members each stands for: each member in `named` (sorted) for itself, and for each name length,
+/// The members standing for a population of `count` (see [`Members::Representatives`]), with how
+/// many members each stands for: each member in `named` (sorted) for itself, and for each name length,
 /// the first [`STAND_INS`] other members with that length for the rest of them, in even shares.
 fn representatives(template: &str, count: u32, named: &[u32]) -> Vec<(u32, u64)> {
     let width = parse_template(template).map_or(0, |(_, width, _)| width);
@@ -555,8 +556,7 @@ fn representatives(template: &str, count: u32, named: &[u32]) -> Vec<(u32, u64)>
     out
 }
 
-/// In an oversized scenario only representatives exist, so a plain identity named like a
-/// population member is caught by matching its name against each population's template.
+/// When only stand-ins exist, a plain identity named like a population member is caught by matching its name against each population's template.
 fn check_plain_names_outside_populations(ctx: &Ctx, spec: &ScenarioFile) -> R<()> {
     for identity in &spec.identities {
         for population in &spec.populations {
@@ -1485,6 +1485,21 @@ mod tests {
         assert_eq!(expand_member_name("app-{n}", 7).unwrap(), "app-7");
         assert_eq!(expand_member_name("app-{n:03}-x", 7).unwrap(), "app-007-x");
         assert!(expand_member_name("app-{n:x}", 7).is_err());
+    }
+
+    /// Stand-ins leave most members unresolved, so a plain identity named like one must be caught
+    /// by its name, as when every member is resolved.
+    #[test]
+    fn a_plain_identity_named_like_a_member_is_refused_with_stand_ins_too() {
+        let source = "name: clash\ntenant: { domain: clash.onmicrosoft.com }\nperiod: { start: 2026-11-01T00:00:00Z, duration: 1d }\n\
+                      background: none\nidentities:\n  - { name: app-0500, kind: service_principal }\npopulations:\n  \
+                      - { name: apps, count: 1000, identity: { name: \"app-{n:04}\", kind: service_principal } }\n";
+        for members in [Members::All, Members::Representatives] {
+            let options = LoadOptions { members, background: None };
+            let error =
+                crate::scenario::parse_with(Path::new("clash.yaml"), source, IdSource::new(1), options).expect_err("the names clash");
+            assert!(error.to_string().contains("app-0500"), "{members:?}: {error}");
+        }
     }
 
     #[test]
