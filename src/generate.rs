@@ -336,7 +336,7 @@ impl Default for RunOptions {
 
 /// The default `--threads`: every core the process may use.
 pub fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    crate::parallel::cores()
 }
 
 /// Runs `generate` end to end on every core; `progress` receives (fraction done) now and then.

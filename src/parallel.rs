@@ -2,6 +2,12 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+/// The cores this process may use (1 when the system cannot say): every command's default number of
+/// threads.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
 /// `f` of every item, on up to `workers` threads that each take the next item when done with
 /// one (so uneven items balance), returned in the items' order. A panic in `f` is resumed here.
 pub fn map<T: Sync, R: Send>(items: &[T], workers: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {

@@ -283,7 +283,7 @@ impl<'a> Analytic<'a> {
             })
             .collect();
         let (ids, modes) = (self.ids, self.modes);
-        let workers = crate::generate::default_threads();
+        let workers = crate::parallel::cores();
         let sampled = crate::parallel::map(&wanted, workers, |(_, people, first)| {
             sample_people(ids, modes, tenant, people, *first)
         });

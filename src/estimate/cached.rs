@@ -74,7 +74,7 @@ pub(super) fn estimate(
     let groups = alike_groups(tenant);
     let plans: Vec<Plan<'_>> = groups.iter().map(|members| plan(analytic, ti, tenant, members, grid)).collect();
     let (ids, days) = (analytic.ids(), volume.days());
-    let workers = crate::generate::default_threads();
+    let workers = crate::parallel::cores();
     let found = crate::parallel::map(&plans, workers, |plan| outcomes(ids, tenant, plan, (start, grid), days));
     for (members, found) in groups.iter().zip(found) {
         let key = (ti, members[0].0);

@@ -611,7 +611,7 @@ pub fn run_all_with(
             results.push(result);
         }
     };
-    let workers = std::thread::available_parallelism().map_or(1, usize::from).min(jobs.len());
+    let workers = crate::parallel::cores().min(jobs.len());
     let forks: Vec<Box<dyn Engine + Send>> = if workers > 1 {
         (0..workers).map_while(|_| engine.fork()).collect()
     } else {

@@ -279,7 +279,7 @@ impl Split {
     /// One thread per core, in chunks of [`CHUNK_BYTES`].
     fn every_core() -> Split {
         Split {
-            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            workers: crate::parallel::cores(),
             chunk_bytes: CHUNK_BYTES,
         }
     }
