@@ -175,9 +175,10 @@ impl<'a> Analytic<'a> {
                     workload_offset + wi,
                 );
             }
-            self.sample_families(ti, &grid);
-            for people in &tenant.schedules {
-                self.people(ti, &grid, people, volume);
+            let people_runs: Vec<_> = tenant.schedules.iter().map(|people| people_runs(tenant, &grid, people)).collect();
+            self.sample_families(ti, &people_runs);
+            for (people, runs) in tenant.schedules.iter().zip(people_runs) {
+                self.people(ti, &grid, people, runs, volume);
             }
             for (ai, anomaly) in tenant.anomalies.iter().enumerate() {
                 // One-off events: render them exactly, from the same random stream as the simulation.
@@ -269,15 +270,16 @@ impl<'a> Analytic<'a> {
     }
 
     /// Samples, on every core, each family of tenant `ti`'s people's schedules not sampled yet, at
-    /// its first schedule's first run.
-    fn sample_families(&mut self, ti: usize, grid: &HourGrid) {
+    /// its first schedule's first run; `runs` are each schedule's.
+    fn sample_families(&mut self, ti: usize, runs: &[Vec<(DateTime<Utc>, f64)>]) {
         let tenant = &self.tenants[ti];
         let mut seen = std::collections::HashSet::new();
         let wanted: Vec<(FamilyKey, &ActorSchedule, DateTime<Utc>)> = tenant
             .schedules
             .iter()
-            .filter_map(|people| {
-                let &(first, _) = people_runs(tenant, grid, people).first()?;
+            .zip(runs)
+            .filter_map(|(people, runs)| {
+                let &(first, _) = runs.first()?;
                 let key = family_key(ti, tenant, people);
                 (!self.people_cache.contains_key(&key) && seen.insert(key)).then_some((key, people, first))
             })
@@ -292,12 +294,11 @@ impl<'a> Analytic<'a> {
         }
     }
 
-    /// Adds a person's scheduled actions: runs per day from the schedule, each priced by its
-    /// family's sample runs (people's records are not attributed to identities).
-    fn people(&mut self, ti: usize, grid: &HourGrid, people: &ActorSchedule, volume: &mut Volume) {
+    /// Adds a person's scheduled actions, its `runs`, each priced by its family's sample runs
+    /// (people's records are not attributed to identities).
+    fn people(&mut self, ti: usize, grid: &HourGrid, people: &ActorSchedule, runs: Vec<(DateTime<Utc>, f64)>, volume: &mut Volume) {
         let tenant = &self.tenants[ti];
         let days = volume.days();
-        let runs = people_runs(tenant, grid, people);
         let Some(profile) = self.people_cache.get(&family_key(ti, tenant, people)) else {
             return;
         };

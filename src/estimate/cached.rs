@@ -369,3 +369,54 @@ fn credit_group(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity(name: &str, start: &str, expiry: &str) -> String {
+        format!(
+            "  - {{ name: {name}, kind: service_principal, credentials: [{{ type: client_secret, start: {start}, expiry: {expiry} }}] }}\n"
+        )
+    }
+
+    fn read(name: &str, per_day: u32) -> String {
+        format!(
+            "  - {{ name: {name}-read, identity: {name}, kind: keyvault_secret_read, vault: kv, schedule: {{ per_day: {per_day} }} }}\n"
+        )
+    }
+
+    /// Identities from different declarations group when their runs meet the cache alike, and
+    /// stay apart when the schedule or the credentials' validity within the horizon differs.
+    #[test]
+    fn identities_group_by_behaviour_not_by_declaration() {
+        let source = [
+            "name: groups\ntenant: { domain: groups.onmicrosoft.com }\nperiod: { start: 2026-11-01T00:00:00Z, duration: 1d }\n",
+            "background: none\nsubscriptions: [{ name: prod, resource_groups: [rg] }]\n",
+            "resources: { key_vaults: [{ name: kv, resource_group: rg, secrets: [s] }] }\nidentities:\n",
+            // Valid throughout, from different dates: alike.
+            &identity("sp-a", "2026-01-01T00:00:00Z", "2027-12-01T00:00:00Z"),
+            &identity("sp-b", "2026-02-01T00:00:00Z", "2028-01-01T00:00:00Z"),
+            // Expires within the horizon.
+            &identity("sp-c", "2026-01-01T00:00:00Z", "2026-11-01T12:00:00Z"),
+            // Runs twice as often.
+            &identity("sp-d", "2026-01-01T00:00:00Z", "2027-12-01T00:00:00Z"),
+            "workloads:\n",
+            &read("sp-a", 12),
+            &read("sp-b", 12),
+            &read("sp-c", 12),
+            &read("sp-d", 24),
+        ]
+        .concat();
+        let tenant = crate::scenario::parse(std::path::Path::new("groups.yaml"), &source, IdSource::new(1)).expect("valid scenario");
+        let index = |name: &str| tenant.identities.iter().position(|i| i.name == name).expect("identity");
+        let mut groups: Vec<Vec<usize>> = alike_groups(&tenant)
+            .into_iter()
+            .map(|members| members.into_iter().map(|(identity, _)| identity).collect())
+            .collect();
+        groups.sort();
+        let mut expected = vec![vec![index("sp-a"), index("sp-b")], vec![index("sp-c")], vec![index("sp-d")]];
+        expected.sort();
+        assert_eq!(groups, expected);
+    }
+}
