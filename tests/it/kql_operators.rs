@@ -231,6 +231,36 @@ fn stage_stats_report_rows_per_stage() {
 }
 
 #[test]
+fn leading_wheres_over_a_catalog_table_keep_what_their_conjunction_keeps_and_count_each_stage() {
+    // where-operator: `where A | where B` keeps what `where A and B` keeps. Over a catalog table
+    // the leading `where`s are one pass (eval/ops.rs `filter_slice`) that copies out only the rows
+    // passing them all; each stage still reports its own rows, as `--explain` shows them.
+    let lines: String = (1..=10)
+        .map(|x| format!("{{\"x\":{x},\"s\":\"{}\"}}\n", if x == 6 { "skip" } else { "keep" }))
+        .collect();
+    let mut cat = Catalog::new();
+    cat.insert("T", kql::table_from_ndjson("T", &lines).expect("loads"));
+    let chained = "T | where x > 2 | where x in (4, 6, 8, 9) | where s != 'skip' | project x";
+    let (out, stats) = kql::run_with_stats(chained, &cat, &options()).expect("runs");
+    assert_eq!(rows(&out[0]), ["4", "8", "9"]);
+    assert_eq!(stats.iter().map(|s| s.rows).collect::<Vec<_>>(), [10, 8, 4, 3, 3]);
+    assert!(stats[2].stage.starts_with("where x in"), "{}", stats[2].stage);
+    let conjunction = kql::run(
+        "T | where x > 2 and x in (4, 6, 8, 9) and s != 'skip' | project x",
+        &cat,
+        &options(),
+    )
+    .expect("runs");
+    assert_eq!(rows(&conjunction[0]), rows(&out[0]));
+    // A later operator sees only the rows and columns the pass kept.
+    let later = kql::run("T | where x > 2 | where x < 5 | extend y = x * 2 | project y", &cat, &options()).expect("runs");
+    assert_eq!(rows(&later[0]), ["6", "8"]);
+    // An unknown column in the second `where` is named there, with a suggestion.
+    let e = kql::run("T | where x > 2 | where z > 1", &cat, &options()).expect_err("unknown column");
+    assert!(e.to_string().contains("`z`"), "{e}");
+}
+
+#[test]
 fn row_limit_stops_runaway_join() {
     let opts = RunOptions {
         row_limit: 1000,

@@ -454,17 +454,20 @@ impl<'a> Evaluator<'a> {
         self.serialized.set(false);
         self.record_stage(record, p.source.to_string(), rows.len());
         let keep = prune::kept_columns(p, columns, env, then);
-        if let Some(Operator::Where(pred)) = p.ops.first() {
-            // Filtered in place, and only the columns read later are copied out of the rows that pass.
-            let saved = self.cur_op.replace((op_name(&p.ops[0]), p.op_spans.first().copied()));
-            if let Some(filtered) = self.filter_slice((columns, rows), pred, env, keep.as_deref())? {
-                self.check_limit(filtered.rows.len(), "`where`")?;
+        if matches!(p.ops.first(), Some(Operator::Where(_))) {
+            // Filtered in place, and only the columns read later are copied out of the rows that
+            // pass every leading `where`.
+            if let Some((filtered, passed)) = self.filter_slice((columns, rows), p, env, keep.as_deref())? {
+                let saved = self.cur_op.get();
+                for (i, &rows) in passed.iter().enumerate() {
+                    self.cur_op.set((op_name(&p.ops[i]), p.op_spans.get(i).copied()));
+                    self.check_limit(rows, "`where`")?;
+                    self.record_stage(record, p.ops[i].to_string(), rows);
+                }
                 self.check_budgets()?;
                 self.cur_op.set(saved);
-                self.record_stage(record, p.ops[0].to_string(), filtered.rows.len());
-                return self.run_ops(p, 1, Arc::new(filtered), env, record).map(Some);
+                return self.run_ops(p, passed.len(), Arc::new(filtered), env, record).map(Some);
             }
-            self.cur_op.set(saved);
         }
         // Not a `where` this can filter in place: only narrowed, when the pipeline narrows.
         keep.map(|keep| self.run_ops(p, 0, prune::select_columns((columns, rows), &keep), env, record))

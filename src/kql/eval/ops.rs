@@ -301,32 +301,58 @@ impl Evaluator<'_> {
     }
 
     /// `where`: filters in place when nobody else holds the rows, else copies the kept ones.
-    /// `where` over rows read in place (a catalog table or a window of one); `None` when the
-    /// predicate calls window functions, which need the rows as a table of their own.
-    /// `keep`: the places of the only columns to copy out of the rows that pass, or all of them.
+    /// The pipeline's leading `where`s over rows read in place (a catalog table or a window of
+    /// one), in one pass: a row is copied out only once it passes them all, and only the columns
+    /// at `keep` (or all of them). `where A | where B` keeps what `where A and B` keeps, so a rule
+    /// that first narrows by time (which every row passes) and then by result no longer copies
+    /// every row for the second to drop (…/kusto/query/where-operator).
+    ///
+    /// Returns the rows and how many passed each `where` in turn. The pass stops before a
+    /// `where` whose predicate calls window functions, which need the rows as a table of their
+    /// own; `None` when the first one does.
     pub(crate) fn filter_slice(
         &self,
         (columns, rows): (&[Column], &[Vec<Value>]),
-        pred: &Expr,
+        p: &Pipeline,
         env: &Env,
         keep: Option<&[usize]>,
-    ) -> Result<Option<Table>, KqlError> {
-        let (c, frame) = self.windowed(columns.len(), || self.compile(pred, columns, env))?;
-        if !frame.is_empty() {
+    ) -> Result<Option<(Table, Vec<usize>)>, KqlError> {
+        let mut preds = Vec::new();
+        for (i, op) in p.ops.iter().enumerate() {
+            let Operator::Where(pred) = op else { break };
+            let saved = self.cur_op.replace((super::op_name(op), p.op_spans.get(i).copied()));
+            let compiled = self.windowed(columns.len(), || self.compile(pred, columns, env));
+            self.cur_op.set(saved);
+            let (c, frame) = compiled?;
+            if !frame.is_empty() {
+                break;
+            }
+            preds.push(c);
+        }
+        if preds.is_empty() {
             return Ok(None);
         }
+        // A budget or deadline stops the pass at the first `where`, the one reading the rows.
+        let saved = self.cur_op.replace((super::op_name(&p.ops[0]), p.op_spans.first().copied()));
         let mut meter = Meter::new(self);
         let width = keep.map_or(columns.len(), <[usize]>::len);
+        let mut passed = vec![0; preds.len()];
         let mut kept = Vec::new();
         for r in rows {
             meter.tick()?;
-            if c.eval(r).is_true() {
+            // How many of the `where`s in turn this row passes.
+            let through = preds.iter().take_while(|c| c.eval(r).is_true()).count();
+            for count in &mut passed[..through] {
+                *count += 1;
+            }
+            if through == preds.len() {
                 meter.row(width)?;
                 kept.push(keep.map_or_else(|| r.clone(), |keep| super::prune::pick(r, keep)));
             }
         }
+        self.cur_op.set(saved);
         let columns = keep.map_or_else(|| columns.to_vec(), |keep| super::prune::pick(columns, keep));
-        Ok(Some(Table { columns, rows: kept }))
+        Ok(Some((Table { columns, rows: kept }, passed)))
     }
 
     fn filter(&self, t: Arc<Table>, pred: &Expr, env: &Env) -> Result<Table, KqlError> {
