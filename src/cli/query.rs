@@ -102,7 +102,10 @@ pub fn run(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Comman
             }
         })
         .map_err(|e| Failure::Input(e.to_string()))?;
-        Ok(kql::run_with_stats(&query, &catalog, &options))
+        let result = kql::run_with_stats(&query, &catalog, &options);
+        // Freed while the results are written.
+        crate::parallel::drop_aside(catalog);
+        Ok(result)
     };
     let mut result = run(&narrowed);
     if matches!(result, Ok(Err(_))) && narrowed.narrows_columns() {
