@@ -184,6 +184,16 @@ fn a_line_longer_than_16_mib_is_an_error_naming_the_limit() {
     drop(file);
     let err = kql::load_jsonl_dir(&dir).unwrap_err().to_string();
     assert!(err.contains("AuditLogs.jsonl:2: the line is longer than 16777216 bytes"), "{err}");
+    // Past several chunks of short lines, the line is still numbered from the file's start
+    // (the reader counts lines only when an error needs the number).
+    let mut file = std::fs::File::create(dir.join("AuditLogs.jsonl")).unwrap();
+    for _ in 0..300_000 {
+        writeln!(file, "{{\"OperationName\":\"ok\"}}").unwrap();
+    }
+    writeln!(file, "{{\"OperationName\":\"{long}\"}}").unwrap();
+    drop(file);
+    let err = kql::load_jsonl_dir(&dir).unwrap_err().to_string();
+    assert!(err.contains("AuditLogs.jsonl:300001: the line is longer"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
