@@ -305,7 +305,6 @@ impl Evaluator<'_> {
         })
     }
 
-    /// `where`: filters in place when nobody else holds the rows, else copies the kept ones.
     /// The pipeline's leading `where`s over rows read in place (a catalog table or a window of
     /// one), in one pass: a row is copied out only once it passes them all, and only the columns
     /// at `keep` (or all of them). `where A | where B` keeps what `where A and B` keeps, so a rule
@@ -360,6 +359,7 @@ impl Evaluator<'_> {
         Ok(Some((Table { columns, rows: kept }, passed)))
     }
 
+    /// `where`: filters in place when nobody else holds the rows, else copies the kept ones.
     fn filter(&self, t: Arc<Table>, pred: &Expr, env: &Env) -> Result<Table, KqlError> {
         let (c, frame) = self.windowed(t.columns.len(), || self.compile(pred, &t.columns, env))?;
         let mut meter = Meter::new(self);

@@ -305,7 +305,7 @@ fn load_split(path: &Path, name: &str, split: Split, keep: Option<Arc<HashSet<St
         // One pass has one chunk, which always joins.
         None => parse_file(path, name, &source, Split::ONE_PASS, None)?
             .map(TableBuilder::finish)
-            .ok_or_else(|| KqlError::Data(format!("{source}: the file changed while it was read; read it again"))),
+            .ok_or_else(|| changed_while_read(&source)),
     }
 }
 
@@ -432,7 +432,7 @@ impl<'m> Merger<'m> {
         match parse_chunk(self.parse, chunk, self.lines + 1) {
             Err(e) => e,
             // Parsing the same text twice cannot succeed once and fail once.
-            Ok(_) => KqlError::Data(format!("{}: the file changed while it was read; read it again", self.parse.1)),
+            Ok(_) => changed_while_read(self.parse.1),
         }
     }
 
@@ -443,6 +443,11 @@ impl<'m> Merger<'m> {
             None => Ok(self.whole),
         }
     }
+}
+
+/// The error of a file whose text differed between two reads of it.
+fn changed_while_read(source: &str) -> KqlError {
+    KqlError::Data(format!("{source}: the file changed while it was read; read it again"))
 }
 
 /// What a chunk is parsed with: the table's name, the file's name, the columns read.
