@@ -16,6 +16,7 @@ pub mod ids;
 pub mod input;
 pub mod kql;
 pub mod manifest;
+pub mod memory;
 pub mod merge;
 pub mod parallel;
 pub mod report;

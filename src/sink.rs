@@ -423,35 +423,6 @@ extern "C" fn on_signal(signal: libc::c_int) {
     }
 }
 
-/// Keeps a streaming run's resident memory near what it holds. Generation fills and empties a
-/// few buffers over and over, and its volume check's estimate frees what it used just before.
-/// - Linux is asked not to back the process with transparent huge pages: the allocator's arenas
-///   became resident 2 MiB at a time, 144 MiB peak RSS against 119 MiB without them (1 day of
-///   tenant-large.yaml on 2 threads).
-/// - mimalloc returns freed pages to the system after 10 ms instead of its default 1 s
-///   (`purge_delay`; `MIMALLOC_PURGE_DELAY` still overrides it): the same day on 2 threads peaked
-///   at 102–103 MiB with the default and 89–90 MiB with 10 ms, in the same time.
-///
-/// Nothing else changes; where a request is refused, nothing does.
-pub fn keep_memory_flat() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: PR_SET_THP_DISABLE takes plain integers and touches no memory of ours.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
-    // mimalloc's `mi_option_purge_delay` (its option list's 16th entry, in v2 and v3 alike).
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: a plain integer option, set before this run starts any thread of its own; the
-        // collection purges now what is pending, whose purge an arena had already scheduled 1 s
-        // ahead (it keeps the first deadline it is given).
-        unsafe {
-            libmimalloc_sys::mi_option_set(PURGE_DELAY, 10);
-            libmimalloc_sys::mi_collect(true);
-        }
-    }
-}
-
 /// Makes SIGINT and SIGTERM set a flag that the writer checks, so that a run stops, removes its
 /// staging directory and exits with 128 + the signal instead of dying with it.
 pub fn install_signal_handlers() {

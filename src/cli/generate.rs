@@ -191,7 +191,7 @@ pub fn run(args: &GenerateArgs, out: &mut dyn Write) -> CommandResult {
     let (delivery, message_bytes) = args.shaping()?;
     let modes = DiagnosticsModes::parse(&args.diagnostics_modes).map_err(|e| Failure::Input(e.to_string()))?;
     // Before the volume check, whose estimate loads the scenarios too.
-    crate::sink::keep_memory_flat();
+    crate::memory::keep_flat();
     let scenarios = if args.scenarios.is_empty() {
         vec![default_scenario()]
     } else {

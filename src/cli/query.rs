@@ -63,6 +63,7 @@ pub struct QueryArgs {
 
 /// Runs the command against the given writers: results to `out`, `--explain`'s stage counts to `err`.
 pub fn run(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> CommandResult {
+    crate::memory::without_huge_pages();
     let query = match (&args.query, &args.file) {
         (Some(_), Some(_)) => {
             return Err(Failure::Input("give the query either as an argument or with -f, not both".into()));

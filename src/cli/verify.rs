@@ -109,6 +109,7 @@ pub fn default_rules() -> PathBuf {
 /// Runs `tenantless verify`: loads the manifest, rules and correlations, runs them, and prints
 /// the report to `out` and writes the JUnit XML, if asked for.
 pub fn run(args: &VerifyArgs, out: &mut dyn Write) -> CommandResult {
+    crate::memory::without_huge_pages();
     let manifest = Manifest::load(&args.data).map_err(|e| {
         Failure::Input(format!(
             "{e}\n  hint: point --data at a directory written by `tenantless generate --out {}`",
