@@ -280,3 +280,19 @@ fn the_cli_takes_max_memory_and_exits_1_on_budget_errors() {
     let bad = run(&["T | count", "--max-memory", "lots"]);
     assert_eq!(bad.status.code(), Some(2), "a bad size is a usage error");
 }
+
+/// A join's right side is filtered by the left side's keys before its columns are computed
+/// (eval/key_filter.rs): 200,000 rows of 1,000 padding bytes each are over a 32 MiB budget, the
+/// one row whose key the left side has is not.
+#[test]
+fn a_join_computes_only_the_right_rows_whose_keys_the_left_side_has() {
+    let budget = options(32 << 20);
+    let right = "range x from 1 to 200000 step 1 | extend K = tostring(x) | extend Pad = strrep('x', 1000)";
+    // The right side alone is over the budget, so the join below fits only because of the filter.
+    let alone = fails(&format!("{right} | count"), &Catalog::new(), &budget);
+    assert!(matches!(alone, KqlError::Memory { .. }), "{alone}");
+    let joined = format!("datatable(K:string) ['7', '123456'] | join kind=inner ({right}) on K | project K, x");
+    let tables = kql::run(&joined, &Catalog::new(), &runaway_guard(&budget)).expect("the filtered join fits");
+    let got: Vec<String> = tables[0].rows.iter().map(|r| format!("{},{}", r[0], r[1])).collect();
+    assert_eq!(got, ["7,7", "123456,123456"]);
+}

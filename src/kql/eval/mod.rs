@@ -9,6 +9,7 @@ mod external;
 mod find;
 mod invoke;
 mod join;
+mod key_filter;
 mod meter;
 mod multi;
 mod needs;

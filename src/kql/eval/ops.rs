@@ -994,7 +994,7 @@ impl Evaluator<'_> {
     }
 
     fn join(&self, left: &Table, spec: &JoinSpec, env: &mut Env) -> Result<Table, KqlError> {
-        let right = self.eval_pipeline(&spec.right, &mut env.clone())?;
+        let right = self.join_right(left, spec, env)?;
         let mut meter = Meter::new(self);
         meter.hold(self.last_bytes.take().unwrap_or(0))?;
         let kind = spec.kind.unwrap_or_default();
@@ -1023,6 +1023,19 @@ impl Evaluator<'_> {
             crate::parallel::drop_aside(right);
         }
         Ok(out)
+    }
+
+    /// The join's right side, narrowed by the left side's keys where that keeps every match
+    /// (see [`super::key_filter`]). A name error in the narrowed pipeline is the original's own,
+    /// which then reports it.
+    fn join_right(&self, left: &Table, spec: &JoinSpec, env: &Env) -> Result<Arc<Table>, KqlError> {
+        if let Some(narrowed) = super::key_filter::narrowed_right(left, spec, env) {
+            match self.eval_pipeline(&narrowed, &mut env.clone()) {
+                Err(KqlError::Semantic(_)) => {}
+                other => return other,
+            }
+        }
+        self.eval_pipeline(&spec.right, &mut env.clone())
     }
 
     /// The rows of `t` that `keep` accepts (semi and anti joins), charged to `meter`.

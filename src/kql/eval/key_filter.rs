@@ -1,0 +1,176 @@
+//! A join's right side narrowed by the left side's keys before it is computed: the seed's
+//! credential rules join a dozen audit events with a pipeline over a million sign-ins that
+//! lower-cases every name, only for all but a few hundred rows to find no partner.
+//!
+//! The left side is evaluated first, so its keys are known. When the join keeps no right row
+//! without a partner (`inner`, `innerunique`, `leftouter`, `leftsemi`, `leftanti`, and `lookup`,
+//! which is a `leftouter` or `inner` join), the right pipeline gets one more `where`: the key's
+//! expression `in` the left keys. It goes as early as the key can be computed, so that the rows
+//! it drops are not extended or projected first, but never before an operator whose result
+//! depends on other rows (`summarize`, `take`, window functions like `row_number()`, a user
+//! function, which may call them): every operator after the new `where` is row by row.
+//!
+//! `in` with string constants matches exactly what the join's key equality matches when every
+//! left key is a string: equal strings, and nothing that is not a string (`in` never matches a
+//! number with a string, nor does a join). So the filter is added only then.
+
+use std::collections::BTreeSet;
+
+use super::super::ast::{Expr, InOp, JoinCond, JoinKind, JoinSpec, Literal, Name, NamedExpr, Operator, Pipeline};
+use super::super::table::Table;
+use super::super::value::Value;
+use super::ops::derive_column_name;
+use super::window::WindowKind;
+use super::{Binding, Env};
+
+/// More distinct left keys than this are not worth a set of constants (and the join's own
+/// index does the same work).
+const MAX_KEYS: usize = 100_000;
+
+/// The right pipeline of `spec` with a `where` that keeps only rows whose key is among `left`'s,
+/// or `None` when the join's kind, its keys or the pipeline do not allow one.
+pub(super) fn narrowed_right(left: &Table, spec: &JoinSpec, env: &Env) -> Option<Pipeline> {
+    let kind = spec.kind.unwrap_or_default();
+    let keeps_unmatched_right = matches!(
+        kind,
+        JoinKind::RightOuter | JoinKind::FullOuter | JoinKind::RightSemi | JoinKind::RightAnti
+    );
+    if keeps_unmatched_right {
+        return None;
+    }
+    // Every condition must hold, so the first one alone is a filter that keeps every match.
+    let (left_key, right_key) = match spec.on.first()? {
+        JoinCond::Column(c) => (c, c),
+        JoinCond::Eq { left, right } => (left, right),
+    };
+    let keys = string_keys(left, &left_key.text)?;
+    let (at, key) = key_origin(&spec.right.ops, right_key, env)?;
+    let span = key.span();
+    let list = keys.into_iter().map(|k| Expr::Literal(Literal::String(k), span)).collect();
+    let filter = Operator::Where(Expr::In {
+        expr: Box::new(key),
+        op: InOp::In,
+        list,
+        span,
+    });
+    let mut right = (*spec.right).clone();
+    right.ops.insert(at, filter);
+    if right.op_spans.len() + 1 == right.ops.len() {
+        right.op_spans.insert(at, span);
+    }
+    Some(right)
+}
+
+/// The distinct values of `left`'s column `name` when every one is a string (nulls, which
+/// match nothing, aside) and there are at most [`MAX_KEYS`].
+fn string_keys(left: &Table, name: &str) -> Option<BTreeSet<String>> {
+    let c = left.column_index(name)?;
+    let mut keys = BTreeSet::new();
+    for row in &left.rows {
+        match &row[c] {
+            Value::String(s) => {
+                if !keys.contains(&**s) {
+                    keys.insert(s.to_string());
+                }
+            }
+            Value::Null => {}
+            _ => return None,
+        }
+        if keys.len() > MAX_KEYS {
+            return None;
+        }
+    }
+    Some(keys)
+}
+
+/// Where in `ops` the filter goes and the key's expression there: walking back from the end
+/// through row-by-row operators, following the key column through renames and computed columns.
+fn key_origin(ops: &[Operator], right_key: &Name, env: &Env) -> Option<(usize, Expr)> {
+    let mut key = right_key.text.clone();
+    // Errors in the filter point at the join's key: the filter was not written by anybody.
+    let column = |key: String| Expr::Ident(key, right_key.span);
+    for (i, op) in ops.iter().enumerate().rev() {
+        let here = |key: String| Some((i + 1, column(key)));
+        match op {
+            Operator::Where(e) if row_local(e, env) => {}
+            Operator::Extend(items) | Operator::Project(items) if items.iter().all(|it| item_row_local(it, env)) => {
+                let project = matches!(op, Operator::Project(_));
+                match producer(items, &key) {
+                    Some(Some(j)) => match &items[j].expr {
+                        Expr::Ident(source, _) => key = source.clone(),
+                        computed if !reads_earlier_items(computed, &items[..j]) => return Some((i, computed.clone())),
+                        // Computed from a column the same operator makes: filter right after it.
+                        _ => return here(key),
+                    },
+                    // Two items make the key: the join's own error, if any, is left to the join.
+                    Some(None) => return None,
+                    None if project => return None,
+                    None => {}
+                }
+            }
+            Operator::ProjectRename(pairs) => {
+                if let Some((_, old)) = pairs.iter().find(|(new, _)| new.text == key) {
+                    key = old.text.clone();
+                } else if pairs.iter().any(|(_, old)| old.text == key) {
+                    return None;
+                }
+            }
+            Operator::ProjectAway(_) | Operator::ProjectKeep(_) | Operator::ProjectReorder(_) => {}
+            _ => return here(key),
+        }
+    }
+    Some((0, column(key)))
+}
+
+/// The item of an `extend` or `project` that makes column `key`: `Some(Some(j))` for one,
+/// `Some(None)` for several, `None` for none.
+fn producer(items: &[NamedExpr], key: &str) -> Option<Option<usize>> {
+    let makes = |it: &NamedExpr| it.name.clone().or_else(|| derive_column_name(&it.expr)).as_deref() == Some(key);
+    let mut found = items.iter().enumerate().filter(|(_, it)| makes(it)).map(|(j, _)| j);
+    let first = found.next()?;
+    Some(found.next().is_none().then_some(first))
+}
+
+/// Whether `e` names a column that one of `earlier` (items of the same operator) makes.
+fn reads_earlier_items(e: &Expr, earlier: &[NamedExpr]) -> bool {
+    let made: Vec<String> = earlier
+        .iter()
+        .filter_map(|it| it.name.clone().or_else(|| derive_column_name(&it.expr)))
+        .collect();
+    !all_of(e, &mut |x| !matches!(x, Expr::Ident(n, _) if made.contains(n)))
+}
+
+fn item_row_local(item: &NamedExpr, env: &Env) -> bool {
+    item.names.is_empty() && row_local(&item.expr, env)
+}
+
+/// Whether `e`'s value for a row depends on that row alone: only built-in functions that are not
+/// window functions, and no nested pipeline.
+fn row_local(e: &Expr, env: &Env) -> bool {
+    let builtin = |name: &str| {
+        !matches!(env.get(name), Some(Binding::Function(_)))
+            && WindowKind::lookup(name).is_none()
+            && super::super::functions::all_names().any(|n| n == name)
+    };
+    all_of(e, &mut |x| match x {
+        Expr::Call { name, .. } => builtin(name),
+        Expr::Tabular(_) => false,
+        _ => true,
+    })
+}
+
+/// Whether `ok` holds for `e` and every expression inside it.
+fn all_of(e: &Expr, ok: &mut impl FnMut(&Expr) -> bool) -> bool {
+    if !ok(e) {
+        return false;
+    }
+    match e {
+        Expr::Literal(..) | Expr::Ident(..) | Expr::Star(_) | Expr::Tabular(_) => true,
+        Expr::Member(inner, _, _) | Expr::Unary(_, inner, _) => all_of(inner, ok),
+        Expr::NamedArg { value, .. } => all_of(value, ok),
+        Expr::Index(a, b, _) | Expr::Binary(_, a, b, _) => all_of(a, ok) && all_of(b, ok),
+        Expr::Call { args, .. } => args.iter().all(|a| all_of(a, ok)),
+        Expr::Between { expr, lo, hi, .. } => all_of(expr, ok) && all_of(lo, ok) && all_of(hi, ok),
+        Expr::In { expr, list, .. } => all_of(expr, ok) && list.iter().all(|a| all_of(a, ok)),
+    }
+}
