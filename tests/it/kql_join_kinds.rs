@@ -87,6 +87,15 @@ fn reference(kind: &str, left: &Rows, right: &Rows) -> Vec<String> {
     out
 }
 
+/// Each row's values, comma-separated.
+fn text_rows(table: &tenantless::kql::Table) -> Vec<String> {
+    table
+        .rows
+        .iter()
+        .map(|r| r.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(","))
+        .collect()
+}
+
 fn rows() -> impl Strategy<Value = Rows> {
     prop::collection::vec((prop::option::weighted(0.9, 0i64..4), 0i64..100), 0..12)
 }
@@ -97,13 +106,7 @@ proptest! {
     fn every_join_kind_matches_the_nested_loop_reference(left in rows(), right in rows(), kind in 0..KINDS.len()) {
         let kind = KINDS[kind];
         let query = format!("{}\n{}\nL | join kind={kind} R on k", datatable("L", &left), datatable("R", &right));
-        let table = eval(&query);
-        let got: Vec<String> = table
-            .rows
-            .iter()
-            .map(|r| r.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(","))
-            .collect();
-        prop_assert_eq!(got, reference(kind, &left, &right), "{}", query);
+        prop_assert_eq!(text_rows(&eval(&query)), reference(kind, &left, &right), "{}", query);
     }
 }
 
@@ -129,13 +132,7 @@ proptest! {
             datatable("L", &left),
             datatable("R", &right)
         );
-        let table = eval(&query);
-        let got: Vec<String> = table
-            .rows
-            .iter()
-            .map(|r| r.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(","))
-            .collect();
-        prop_assert_eq!(got, reference(kind, &left, &right), "{}", query);
+        prop_assert_eq!(text_rows(&eval(&query)), reference(kind, &left, &right), "{}", query);
     }
 }
 
@@ -148,13 +145,11 @@ fn the_key_filter_never_moves_before_a_window_function_or_an_aggregation() {
          | join kind=inner (datatable(N:string) ['A', 'B', 'C', 'B'] | serialize | extend Row = row_number() \
          | extend Name = tolower(N)) on Name | project Name, Row",
     );
-    let got: Vec<String> = numbered.rows.iter().map(|r| format!("{},{}", r[0], r[1])).collect();
-    assert_eq!(got, ["b,2", "b,4"]);
+    assert_eq!(text_rows(&numbered), ["b,2", "b,4"]);
     let counted = eval(
         "datatable(Name:string) ['b'] \
          | join kind=leftouter (datatable(Name:string) ['a', 'b', 'b'] | summarize Total = count() | extend Name = 'b') on Name \
          | project Name, Total",
     );
-    let got: Vec<String> = counted.rows.iter().map(|r| format!("{},{}", r[0], r[1])).collect();
-    assert_eq!(got, ["b,3"]);
+    assert_eq!(text_rows(&counted), ["b,3"]);
 }
