@@ -139,7 +139,7 @@ proptest! {
 /// The filter by the left side's keys goes after anything that depends on other rows: the row
 /// numbers are those of the whole right side, not of the rows that match.
 #[test]
-fn the_key_filter_never_moves_before_a_window_function_or_an_aggregation() {
+fn the_key_filter_never_moves_before_what_the_key_or_other_rows_depend_on() {
     let numbered = eval(
         "datatable(Name:string) ['b'] \
          | join kind=inner (datatable(N:string) ['A', 'B', 'C', 'B'] | serialize | extend Row = row_number() \
@@ -152,4 +152,43 @@ fn the_key_filter_never_moves_before_a_window_function_or_an_aggregation() {
          | project Name, Total",
     );
     assert_eq!(text_rows(&counted), ["b,3"]);
+    // The key is a copy of a column the same `extend` lower-cases first: filtered after it.
+    let copied = eval(
+        "datatable(K:string) ['x'] \
+         | join kind=inner (datatable(B:string) ['X', 'y'] | extend B = tolower(B), K = B) on K | project K, B",
+    );
+    assert_eq!(text_rows(&copied), ["x,x"]);
+}
+
+/// Right pipelines whose key the filter follows through different operators: a plain computed
+/// key, row numbers, renames and copies within one `extend`, an aggregation, a key computed
+/// from a computed column, and a `project` after a `where`.
+const RIGHT_SHAPES: [&str; 6] = [
+    "R | extend s = strcat('k', k)",
+    "R | serialize | extend n = row_number() | extend s = strcat('k', k)",
+    "R | extend s0 = strcat('k', k), t = s0 | project-rename u = t | project s = u, v, k",
+    "R | summarize v = sum(v) by k | extend s = strcat('k', k)",
+    "R | extend s = strcat('K', k) | extend s = tolower(s)",
+    "R | where v % 2 == 0 | project s = strcat('k', k), k, v",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// `inner` and `leftouter`, which the key filter narrows, give what `fullouter`, which it
+    /// never narrows, gives once its rows without a left (or either) side are dropped.
+    #[test]
+    fn filtered_joins_give_what_the_unfiltered_full_outer_join_gives(
+        left in rows_without_null_keys(),
+        right in rows_without_null_keys(),
+        shape in 0..RIGHT_SHAPES.len(),
+        inner in any::<bool>(),
+    ) {
+        let prelude = format!("{}\n{}\n", datatable("L", &left), datatable("R", &right));
+        let shape = RIGHT_SHAPES[shape];
+        let (kind, sides) = if inner { ("inner", "isnotnull(v) and isnotnull(v1)") } else { ("leftouter", "isnotnull(v)") };
+        let keyed = "L | extend s = strcat('k', k)";
+        let narrowed = format!("{prelude}{keyed} | join kind={kind} ({shape}) on s");
+        let full = format!("{prelude}{keyed} | join kind=fullouter ({shape}) on s | where {sides}");
+        prop_assert_eq!(text_rows(&eval(&narrowed)), text_rows(&eval(&full)), "{}", narrowed);
+    }
 }

@@ -96,11 +96,11 @@ fn key_origin(ops: &[Operator], right_key: &Name, env: &Env) -> Option<(usize, E
             Operator::Extend(items) | Operator::Project(items) if items.iter().all(|it| item_row_local(it, env)) => {
                 let project = matches!(op, Operator::Project(_));
                 match producer(items, &key) {
+                    // Made from a column the same operator makes: filter right after it.
+                    Some(Some(j)) if reads_earlier_items(&items[j].expr, &items[..j]) => return here(key),
                     Some(Some(j)) => match &items[j].expr {
                         Expr::Ident(source, _) => key = source.clone(),
-                        computed if !reads_earlier_items(computed, &items[..j]) => return Some((i, computed.clone())),
-                        // Computed from a column the same operator makes: filter right after it.
-                        _ => return here(key),
+                        computed => return Some((i, computed.clone())),
                     },
                     // Two items make the key: the join's own error, if any, is left to the join.
                     Some(None) => return None,
@@ -123,8 +123,13 @@ fn key_origin(ops: &[Operator], right_key: &Name, env: &Env) -> Option<(usize, E
 }
 
 /// The item of an `extend` or `project` that makes column `key`: `Some(Some(j))` for one,
-/// `Some(None)` for several, `None` for none.
+/// `Some(None)` for several or where it cannot tell, `None` for none.
 fn producer(items: &[NamedExpr], key: &str) -> Option<Option<usize>> {
+    // An item without a name to derive is named `Column1`, `Column2`, … by its place.
+    let numbered = |it: &NamedExpr| it.name.is_none() && derive_column_name(&it.expr).is_none();
+    if key.starts_with("Column") && items.iter().any(numbered) {
+        return Some(None);
+    }
     let makes = |it: &NamedExpr| it.name.clone().or_else(|| derive_column_name(&it.expr)).as_deref() == Some(key);
     let mut found = items.iter().enumerate().filter(|(_, it)| makes(it)).map(|(j, _)| j);
     let first = found.next()?;
@@ -172,5 +177,93 @@ fn all_of(e: &Expr, ok: &mut impl FnMut(&Expr) -> bool) -> bool {
         Expr::Call { args, .. } => args.iter().all(|a| all_of(a, ok)),
         Expr::Between { expr, lo, hi, .. } => all_of(expr, ok) && all_of(lo, ok) && all_of(hi, ok),
         Expr::In { expr, list, .. } => all_of(expr, ok) && list.iter().all(|a| all_of(a, ok)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kql::ast::Statement;
+    use crate::kql::table::Column;
+    use crate::kql::value::KqlType;
+
+    /// The right pipeline of `R | join (…) on <key>` narrowed by left keys `a` and `b`, printed.
+    fn narrowed(right: &str, key: &str) -> Option<String> {
+        let script = crate::kql::parse(&format!("L | join kind=inner ({right}) on {key}")).expect("parses");
+        let Some(Statement::Query(p)) = script.statements.first() else {
+            panic!("a query")
+        };
+        let Some(Operator::Join(spec)) = p.ops.first() else {
+            panic!("a join")
+        };
+        let left = Table {
+            columns: vec![Column::new(key, KqlType::String)],
+            rows: vec![
+                vec![Value::str("a")],
+                vec![Value::Null],
+                vec![Value::str("b")],
+                vec![Value::str("a")],
+            ],
+        };
+        narrowed_right(&left, spec, &Env::default()).map(|p| p.to_string().replace("\n|", " |"))
+    }
+
+    #[test]
+    fn the_filter_goes_where_the_key_is_first_computed_and_not_before_what_other_rows_decide() {
+        let cases = [
+            // Before the extend that computes the key, after the leading `where`s.
+            (
+                "T | where x > 1 | extend K = tolower(N) | project K",
+                "T | where x > 1 | where tolower(N) in (\"a\", \"b\") | extend K = tolower(N) | project K",
+            ),
+            // Through a rename and a copy, to the source's own column.
+            (
+                "T | extend C = N | project-rename K = C",
+                "T | where N in (\"a\", \"b\") | extend C = N | project-rename K = C",
+            ),
+            // Not before row numbers, nor before an aggregation.
+            (
+                "T | extend K = tolower(N) | serialize | extend R = row_number()",
+                "T | extend K = tolower(N) | serialize | extend R = row_number() | where K in (\"a\", \"b\")",
+            ),
+            ("T | summarize by K", "T | summarize by K | where K in (\"a\", \"b\")"),
+            // After an extend whose key copies a column the same extend makes.
+            (
+                "T | extend N = tolower(N), K = N",
+                "T | extend N = tolower(N), K = N | where K in (\"a\", \"b\")",
+            ),
+        ];
+        for (right, want) in cases {
+            assert_eq!(narrowed(right, "K").as_deref(), Some(want), "{right}");
+        }
+    }
+
+    #[test]
+    fn joins_that_keep_unmatched_right_rows_or_have_other_than_string_keys_are_left_alone() {
+        let script = crate::kql::parse("L | join kind=rightouter (T) on K").expect("parses");
+        let Some(Statement::Query(p)) = script.statements.first() else {
+            panic!("a query")
+        };
+        let Some(Operator::Join(spec)) = p.ops.first() else {
+            panic!("a join")
+        };
+        let strings = Table {
+            columns: vec![Column::new("K", KqlType::String)],
+            rows: vec![vec![Value::str("a")]],
+        };
+        assert!(narrowed_right(&strings, spec, &Env::default()).is_none());
+        let inner = JoinSpec {
+            kind: Some(JoinKind::Inner),
+            ..spec.clone()
+        };
+        assert!(narrowed_right(&strings, &inner, &Env::default()).is_some());
+        let longs = Table {
+            columns: vec![Column::new("K", KqlType::Long)],
+            rows: vec![vec![Value::Long(1)]],
+        };
+        assert!(narrowed_right(&longs, &inner, &Env::default()).is_none());
+        // Two items making the key, or a `project` that drops it: no filter.
+        assert_eq!(narrowed("T | project K = a, K = b", "K"), None);
+        assert_eq!(narrowed("T | project X = a", "K"), None);
     }
 }
