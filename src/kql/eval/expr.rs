@@ -263,25 +263,36 @@ impl CExpr {
                 }
             }
             _ => {
-                let a = l.eval(row);
-                let b = r.eval(row);
+                let (a, b) = (operand(l, row), operand(r, row));
+                let (a, b) = (&*a, &*b);
                 match op {
-                    BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => arith(op, &a, &b),
-                    BinOp::Eq => kql_eq(&a, &b),
-                    BinOp::Ne => match kql_eq(&a, &b) {
+                    BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => arith(op, a, b),
+                    BinOp::Eq => kql_eq(a, b),
+                    BinOp::Ne => match kql_eq(a, b) {
                         Value::Bool(x) => Value::Bool(!x),
                         other => other,
                     },
-                    BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => compare(op, &a, &b),
+                    BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => compare(op, a, b),
                     BinOp::EqCi | BinOp::NeCi => {
                         let eq = a.to_kql_string().eq_ignore_ascii_case(&b.to_kql_string());
                         Value::Bool(eq == (op == BinOp::EqCi))
                     }
-                    BinOp::Str(sop, negated) => Value::Bool(functions::string_op(sop, &a, &b) != negated),
+                    BinOp::Str(sop, negated) => Value::Bool(functions::string_op(sop, a, b) != negated),
                     BinOp::And | BinOp::Or => Value::Null,
                 }
             }
         }
+    }
+}
+
+/// An operand of a binary operator: a column's or a constant's value borrowed, anything else
+/// computed. Cloning a shared string only to compare it costs two atomic updates of its count,
+/// and a loaded column's equal strings share one count.
+fn operand<'v>(e: &'v CExpr, row: &'v [Value]) -> std::borrow::Cow<'v, Value> {
+    match e {
+        CExpr::Col(i) => row.get(*i).map_or(std::borrow::Cow::Owned(Value::Null), std::borrow::Cow::Borrowed),
+        CExpr::Const(v) => std::borrow::Cow::Borrowed(v),
+        other => std::borrow::Cow::Owned(other.eval(row)),
     }
 }
 
