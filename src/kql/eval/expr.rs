@@ -1,6 +1,7 @@
 //! Compiled scalar expressions: names are resolved to column indexes (and constants folded for
 //! `let` values, `toscalar`, tabular `in`) once per operator, before any row is processed.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -288,11 +289,11 @@ impl CExpr {
 /// An operand of a binary operator: a column's or a constant's value borrowed, anything else
 /// computed. Cloning a shared string only to compare it costs two atomic updates of its count,
 /// and a loaded column's equal strings share one count.
-fn operand<'v>(e: &'v CExpr, row: &'v [Value]) -> std::borrow::Cow<'v, Value> {
+fn operand<'v>(e: &'v CExpr, row: &'v [Value]) -> Cow<'v, Value> {
     match e {
-        CExpr::Col(i) => row.get(*i).map_or(std::borrow::Cow::Owned(Value::Null), std::borrow::Cow::Borrowed),
-        CExpr::Const(v) => std::borrow::Cow::Borrowed(v),
-        other => std::borrow::Cow::Owned(other.eval(row)),
+        CExpr::Col(i) => row.get(*i).map_or(Cow::Owned(Value::Null), Cow::Borrowed),
+        CExpr::Const(v) => Cow::Borrowed(v),
+        other => Cow::Owned(other.eval(row)),
     }
 }
 
