@@ -12,7 +12,7 @@ use super::super::error::KqlError;
 use super::super::table::{Column, Table, known_schema};
 use super::super::value::{Bag, KqlType, Value, convert, parse_datetime};
 use super::field::{FieldSeed, plain_string_value};
-use super::scan::{self, Raw};
+use super::scan::{self, Key, Raw};
 use super::{MAX_COLUMNS, OVERFLOW_COLUMN};
 
 /// Past this many distinct values a column stops sharing equal strings (ids, timestamps): sharing
@@ -185,49 +185,54 @@ impl TableBuilder {
         row[slot] = self.shared(slot, text).unwrap_or_else(|| Value::str(text));
     }
 
-    /// Reads one line (line `number` of the source) into a row.
+    /// Reads one line (line `number` of the source, holding no line end) into a row.
     pub(super) fn push_line(&mut self, number: usize, line: &str) -> Result<(), KqlError> {
-        if line.trim().is_empty() {
-            return Ok(());
-        }
+        self.push_line_at(number, line, 0).map(|_| ())
+    }
+
+    /// Reads the line of `text` that starts at byte `start` (line `number` of the source) into a
+    /// row, and gives the index of its end (its `\n`, or the end of `text`). A line the scan
+    /// accepts is not searched for its end: the scan stops there.
+    pub(super) fn push_line_at(&mut self, number: usize, text: &str, start: usize) -> Result<usize, KqlError> {
         let folded_before = self.folded;
-        if let Some(row) = self.scan_line(line) {
+        if let Some((row, end)) = self.scan_record(text, start) {
             self.rows.push(row);
-            return Ok(());
+            return Ok(end);
         }
         // The scan gave up part way: what it counted is counted again below.
         self.folded = folded_before;
-        self.parse_line(number, line)
+        let end = memchr::memchr(b'\n', &text.as_bytes()[start..]).map_or(text.len(), |i| start + i);
+        let line = &text[start..end];
+        if !line.trim().is_empty() {
+            self.parse_line(number, line)?;
+        }
+        Ok(end)
     }
 
-    /// A line's row by [`scan::fields`], parsing only the values of the columns read; `None` when
-    /// the scan gives up (the line may still be valid: [`Self::parse_line`] decides).
-    fn scan_line(&mut self, line: &str) -> Option<Vec<Value>> {
+    /// The row of the record at byte `at` of `text` by [`scan::Record`], parsing only the values
+    /// of the columns read, and the index of its line end; `None` when the scan gives up (the line
+    /// may still be valid: [`Self::parse_line`] decides).
+    fn scan_record(&mut self, text: &str, at: usize) -> Option<(Vec<Value>, usize)> {
         let mut row = self.defaults.clone();
         let mut folded = Bag::new();
-        let mut failed = false;
+        let mut record = scan::Record::open(text, at)?;
         let mut place = 0;
-        scan::fields(line, |key, raw| match self.target_at(post_increment(&mut place), key) {
-            Target::Skip => {}
-            Target::Column(c, None | Some(KqlType::String | KqlType::Guid)) if let Raw::Plain(text) = raw => {
-                self.store_text(&mut row, c, text)
+        while let Some(key) = record.key(self.by_place.get(place).map(|(name, _)| &**name))? {
+            let raw = record.value()?;
+            match self.target_at(place, key) {
+                Target::Skip => {}
+                Target::Column(c, None | Some(KqlType::String | KqlType::Guid)) if let Raw::Plain(text) = raw => {
+                    self.store_text(&mut row, c, text)
+                }
+                Target::Column(c, ty) => self.store(&mut row, c, read_raw(raw, ty)?),
+                Target::Folded(name) => folded.push((name, read_raw(raw, None)?)),
             }
-            Target::Column(c, ty) => match read_raw(raw, ty) {
-                Some(value) => self.store(&mut row, c, value),
-                None => failed = true,
-            },
-            Target::Folded(name) => match read_raw(raw, None) {
-                Some(value) => folded.push((name, value)),
-                None => failed = true,
-            },
-        })?;
-        if failed {
-            return None;
+            place += 1;
         }
         if !folded.is_empty() {
             self.store_folded(&mut row, folded);
         }
-        Some(row)
+        Some((row, record.end()?))
     }
 
     /// Reads one line with `serde_json`, which locates any error.
@@ -280,23 +285,26 @@ impl TableBuilder {
     }
 
     /// [`Self::target`] through the names by their place in the record: the records of a file
-    /// mostly list the same fields in the same order, and comparing a name with the one last seen
-    /// at its place costs less than hashing it.
-    fn target_at(&mut self, place: usize, key: &str) -> Target {
-        if let Some((name, field)) = self.by_place.get(place)
-            && **name == *key
-        {
-            return match *field {
-                Field::Skip => Target::Skip,
-                Field::Column(c) => Target::Column(c, (c < self.declared).then(|| self.columns[c].ty)),
-            };
-        }
+    /// mostly list the same fields in the same order, so the scan is given the name last seen at
+    /// `place` to compare with (which costs less than scanning and hashing it), and says
+    /// [`Key::Expected`] when it is that name.
+    fn target_at(&mut self, place: usize, key: Key) -> Target {
+        let key = match key {
+            Key::Expected => {
+                return match self.by_place[place].1 {
+                    Field::Skip => Target::Skip,
+                    Field::Column(c) => Target::Column(c, (c < self.declared).then(|| self.columns[c].ty)),
+                };
+            }
+            Key::Other(key) => key,
+        };
         let target = self.target(key);
         let field = match target {
             Target::Skip => Field::Skip,
             Target::Column(c, _) => Field::Column(c),
             Target::Folded(_) => return target,
         };
+        // Only names the scan read land here, so the scan can compare them as they are.
         if place < self.by_place.len() {
             self.by_place[place] = (key.into(), field);
         } else if place == self.by_place.len() {
@@ -507,12 +515,6 @@ impl<'de> Visitor<'de> for RowVisitor<'_> {
         }
         Ok((self.row, self.folded))
     }
-}
-
-/// `*n`, then adds one to it.
-fn post_increment(n: &mut usize) -> usize {
-    *n += 1;
-    *n - 1
 }
 
 /// A field's value read as a column of type `ty` would read it (see [`FieldSeed`]); `None` when

@@ -600,6 +600,24 @@ fn line_at(path: &Path, offset: u64) -> usize {
 fn parse_chunk((name, source, keep): ChunkParse<'_>, chunk: &Chunk, first_line: usize) -> Result<(TableBuilder, usize), KqlError> {
     let mut builder = TableBuilder::new(name, source.clone(), keep.clone());
     let text = chunk.text.strip_suffix(b"\n").unwrap_or(&chunk.text);
+    // One UTF-8 check of the whole chunk, and no search for line ends: the scan of each line
+    // stops at its end. Only a chunk that is not UTF-8 goes line by line, to locate the error.
+    let Ok(text) = simdutf8::basic::from_utf8(text) else {
+        return parse_lines(builder, text, source, first_line);
+    };
+    let (mut start, mut lines) = (0, 0);
+    loop {
+        let end = builder.push_line_at(first_line + lines, text, start)?;
+        lines += 1;
+        if end >= text.len() {
+            return Ok((builder, lines));
+        }
+        start = end + 1;
+    }
+}
+
+/// [`parse_chunk`] line by line, checking each line is UTF-8.
+fn parse_lines(mut builder: TableBuilder, text: &[u8], source: &str, first_line: usize) -> Result<(TableBuilder, usize), KqlError> {
     let ends = memchr::memchr_iter(b'\n', text).chain([text.len()]);
     let mut start = 0;
     let mut lines = 0;
@@ -780,6 +798,53 @@ mod tests {
         for (workers, chunk_bytes) in [(0, usize::MAX), (3, 64), (2, 500)] {
             let err = load_text(dir.path(), "AuditLogs", &text, Split { workers, chunk_bytes }).expect_err("line 58 is bad");
             assert!(err.to_string().contains("AuditLogs.jsonl:58:"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_record_never_reaches_into_the_next_line() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        // serde_json alone would read `{"a":` and `1}` as one object; in NDJSON they are two lines.
+        let text = "{\"TimeGenerated\":\"2026-11-28T10:00:00Z\"}\r\n{\"a\":\n1}\n";
+        for split in [
+            Split::ONE_PASS,
+            Split {
+                workers: 2,
+                chunk_bytes: 16,
+            },
+        ] {
+            let err = load_text(dir.path(), "AuditLogs", text, split).expect_err("line 2 is cut short");
+            assert!(err.to_string().contains("AuditLogs.jsonl:2:"), "{split:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_located_by_line_and_column() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = dir.path().join("AuditLogs.jsonl");
+        let mut text = mixed_lines().into_bytes();
+        // Line 3 (after line 1 and the blank line 2) gets a stray continuation byte in a value.
+        let third = text
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(1)
+            .map(|(i, _)| i + 1)
+            .expect("three lines");
+        text[third + 20] = 0x80;
+        std::fs::write(&path, &text).expect("writes");
+        for split in [
+            Split::ONE_PASS,
+            Split {
+                workers: 2,
+                chunk_bytes: 100,
+            },
+        ] {
+            let err = load_split(&path, "AuditLogs", split, None).expect_err("not UTF-8");
+            assert!(
+                err.to_string().contains("AuditLogs.jsonl:3:21: the line is not UTF-8"),
+                "{split:?}: {err}"
+            );
         }
     }
 

@@ -19,45 +19,137 @@ pub(super) enum Raw<'a> {
     Json(&'a str),
 }
 
+/// A field's key as the scan saw it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Key<'a> {
+    /// Exactly the key the caller expected (see [`Record::key`]).
+    Expected,
+    /// Another key, without escapes.
+    Other(&'a str),
+}
+
 /// Calls `each(key, value)` for every top-level field of `line`, in order; `None` when the line is
 /// not certainly one valid JSON object (the caller then parses it the slow way).
+#[cfg(test)]
 pub(super) fn fields<'a>(line: &'a str, mut each: impl FnMut(&'a str, Raw<'a>)) -> Option<()> {
-    let bytes = line.as_bytes();
-    let mut at = skip_ws(bytes, 0);
-    if bytes.get(at) != Some(&b'{') {
-        return None;
+    let mut record = Record::open(line, 0)?;
+    while let Some(key) = record.key(None)? {
+        let Key::Other(key) = key else {
+            unreachable!("no key was expected")
+        };
+        each(key, record.value()?);
     }
-    at = skip_ws(bytes, at + 1);
-    if bytes.get(at) == Some(&b'}') {
-        return (skip_ws(bytes, at + 1) == bytes.len()).then_some(());
+    (record.end()? == line.len()).then_some(())
+}
+
+/// A cursor over the top-level fields of the record that starts at a byte of a text, which may
+/// hold more lines after it. A line end is never whitespace to the scan (it skips only spaces,
+/// tabs and `\r`, and strings stop at control characters), so a record the scan accepts never
+/// reaches into the next line.
+pub(super) struct Record<'a> {
+    text: &'a str,
+    at: usize,
+    /// Whether a field was read: a comma must come before the next key.
+    after_field: bool,
+    /// The line end after the closing brace, once the record is read.
+    end: Option<usize>,
+}
+
+impl<'a> Record<'a> {
+    /// The record starting at byte `at` of `text`; `None` when no object starts there.
+    pub(super) fn open(text: &'a str, at: usize) -> Option<Record<'a>> {
+        let bytes = text.as_bytes();
+        let at = skip_ws(bytes, at);
+        (bytes.get(at) == Some(&b'{')).then(|| Record {
+            text,
+            at: skip_ws(bytes, at + 1),
+            after_field: false,
+            end: None,
+        })
     }
-    loop {
-        let (key, after_key) = plain_string(line, at)?;
-        at = skip_ws(bytes, after_key);
+
+    /// The next field's key, up to its colon: [`Key::Expected`] when it is exactly `expected`
+    /// (which must be a key the scan once gave as [`Key::Other`]: the records of a file mostly
+    /// list the same fields in the same order, and comparing the text with the key expected costs
+    /// less than scanning it); `Some(None)` after the last field; `None` when the scan gives up.
+    pub(super) fn key(&mut self, expected: Option<&str>) -> Option<Option<Key<'a>>> {
+        let bytes = self.text.as_bytes();
+        match (bytes.get(self.at), self.after_field) {
+            (Some(b'}'), _) => {
+                self.end = Some(line_end(bytes, self.at + 1)?);
+                return Some(None);
+            }
+            (Some(b','), true) => self.at = skip_ws(bytes, self.at + 1),
+            (_, true) => return None,
+            (_, false) => {}
+        }
+        let (key, after_key) = match expected {
+            Some(name) if is_key_at(bytes, self.at, name) => (Key::Expected, self.at + name.len() + 2),
+            _ => plain_string(self.text, self.at).map(|(key, end)| (Key::Other(key), end))?,
+        };
+        let at = skip_ws(bytes, after_key);
         if bytes.get(at) != Some(&b':') {
             return None;
         }
-        let start = skip_ws(bytes, at + 1);
-        let (raw, end) = match plain_string(line, start) {
+        self.at = skip_ws(bytes, at + 1);
+        Some(Some(key))
+    }
+
+    /// The value of the field whose key was just read.
+    pub(super) fn value(&mut self) -> Option<Raw<'a>> {
+        let start = self.at;
+        let (raw, end) = match plain_string(self.text, start) {
             Some((text, end)) => (Raw::Plain(text), end),
             None => {
-                let end = value(bytes, start, 0)?;
-                (Raw::Json(&line[start..end]), end)
+                let end = value(self.text.as_bytes(), start, 0)?;
+                (Raw::Json(&self.text[start..end]), end)
             }
         };
-        each(key, raw);
-        at = skip_ws(bytes, end);
-        match bytes.get(at) {
-            Some(b',') => at = skip_ws(bytes, at + 1),
-            Some(b'}') => return (skip_ws(bytes, at + 1) == bytes.len()).then_some(()),
-            _ => return None,
-        }
+        self.at = skip_ws(self.text.as_bytes(), end);
+        self.after_field = true;
+        Some(raw)
+    }
+
+    /// The index of the line end (`\n`, or the end of the text) after the record, once
+    /// [`Self::key`] has found its closing brace.
+    pub(super) fn end(&self) -> Option<usize> {
+        self.end
     }
 }
 
+/// Whether the string at `at` is `"name"`, for a `name` without escapes.
+#[inline]
+fn is_key_at(bytes: &[u8], at: usize, name: &str) -> bool {
+    let close = at + 1 + name.len();
+    bytes.get(at) == Some(&b'"') && bytes.get(close) == Some(&b'"') && same_bytes(&bytes[at + 1..close], name.as_bytes())
+}
+
+/// `a == b` for slices of one length, eight bytes at a time and inline: keys are short, and a
+/// call to `memcmp` for each was a visible share of loading.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("eight bytes"));
+    // Whole words, then the last eight bytes (which may overlap the words already compared).
+    (0..n / 8).all(|w| word(a, w * 8) == word(b, w * 8)) && word(a, n - 8) == word(b, n - 8)
+}
+
+/// The line end after a record's closing brace at `at - 1`: only whitespace may come before it.
+fn line_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let end = skip_ws(bytes, at);
+    matches!(bytes.get(end), None | Some(b'\n')).then_some(end)
+}
+
+/// JSON whitespace but the line end, which ends an NDJSON record.
 #[inline]
 fn skip_ws(bytes: &[u8], mut at: usize) -> usize {
-    while matches!(bytes.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+    while matches!(bytes.get(at), Some(b' ' | b'\t' | b'\r')) {
         at += 1;
     }
     at
@@ -260,6 +352,38 @@ mod tests {
         }
         let deep = format!("{{\"a\":{}{}}}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
         assert_eq!(scanned(&deep), None);
+    }
+
+    #[test]
+    fn an_expected_key_is_recognised_only_when_it_is_the_whole_key() {
+        let line = r#"{"TimeGenerated":1,"Type":"x","TypeX":2,"Type":3}"#;
+        let mut record = Record::open(line, 0).expect("an object");
+        let mut keys = Vec::new();
+        for expected in [Some("TimeGenerated"), Some("TypeX"), Some("Type"), None] {
+            keys.push(record.key(expected).expect("valid").expect("a field"));
+            record.value().expect("a value");
+        }
+        assert_eq!(keys, [Key::Expected, Key::Other("Type"), Key::Other("TypeX"), Key::Other("Type")]);
+        assert_eq!(record.key(Some("Type")), Some(None), "the record ends");
+        assert_eq!(record.end(), Some(line.len()));
+        // A key with escapes is never taken for the name it starts with: the scan gives up.
+        let escaped = r#"{"a\"b":1}"#;
+        assert_eq!(Record::open(escaped, 0).expect("an object").key(Some("a")), None);
+    }
+
+    #[test]
+    fn same_bytes_is_slice_equality() {
+        let text = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        for len in 0..=text.len() {
+            let a = &text[..len];
+            assert!(same_bytes(a, a));
+            for i in 0..len {
+                let mut b = a.to_vec();
+                b[i] ^= 1;
+                assert!(!same_bytes(a, &b), "{len} {i}");
+            }
+            assert!(!same_bytes(a, &text[..len.saturating_sub(1)]) || len == 0);
+        }
     }
 
     /// Text near JSON: valid records, and the same with a byte changed, dropped or repeated.
