@@ -13,7 +13,6 @@
 use crate::catalog::FirstPartyApp;
 use crate::scenario::model::IdentityKind;
 use chrono::{DateTime, TimeDelta, Utc};
-use std::collections::HashMap;
 
 /// A service principal's access token lives one hour from issue.
 pub const SERVICE_PRINCIPAL_TOKEN_LIFETIME: TimeDelta = TimeDelta::hours(1);
@@ -85,26 +84,10 @@ pub fn usable_for(kind: IdentityKind) -> TimeDelta {
 /// Which tokens an identity's client holds: `(tenant, identity, resource key)`.
 type Key = (usize, usize, &'static str);
 
-/// FNV-1a: the cache is looked up on every call of every run, with short keys a hash-flooding
-/// attack cannot choose, so SipHash's strength buys nothing and costs a few percent of generation.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for b in bytes {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+/// FxHash: the cache is looked up on every call of every run, with short keys a hash-flooding
+/// attack cannot choose, so SipHash's strength buys nothing and costs a few percent of generation;
+/// FxHash takes the key's text eight bytes at a time, where FNV-1a took it byte by byte.
+type FastMap<K, V> = rustc_hash::FxHashMap<K, V>;
 
 /// The tokens every long-lived client of the simulation holds, across runs.
 #[derive(Debug, Default)]
