@@ -272,13 +272,23 @@ fn literal(bytes: &[u8], at: usize, word: &[u8]) -> Option<usize> {
     (bytes.get(at..at + word.len())? == word).then_some(at + word.len())
 }
 
-/// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+/// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, of a size a float surely holds:
+/// `serde_json` refuses a number beyond `f64`'s range (`1e309`, or 400 digits), so a long
+/// integer part or a large exponent is left to it.
 fn number(bytes: &[u8], at: usize) -> Option<usize> {
+    /// Fewer integer digits and a smaller exponent than this cannot pass `f64::MAX` (1.8e308).
+    const SURELY_IN_RANGE: usize = 150;
     let digits = |from: usize| from + bytes[from..].iter().take_while(|b| b.is_ascii_digit()).count();
     let mut at = at + usize::from(bytes[at] == b'-');
     match *bytes.get(at)? {
         b'0' => at += 1,
-        b'1'..=b'9' => at = digits(at),
+        b'1'..=b'9' => {
+            let end = digits(at);
+            if end - at >= SURELY_IN_RANGE {
+                return None;
+            }
+            at = end;
+        }
         _ => return None,
     }
     if bytes.get(at) == Some(&b'.') {
@@ -294,7 +304,8 @@ fn number(bytes: &[u8], at: usize) -> Option<usize> {
             at += 1;
         }
         let end = digits(at);
-        if end == at {
+        // Leading zeros do not change the exponent, but they are not worth telling apart.
+        if end == at || end - at > 2 {
             return None;
         }
         at = end;
@@ -347,6 +358,8 @@ mod tests {
             r#"{"a":-}"#,
             r#"{"a":1e}"#,
             r#"{"a":"\u+123"}"#,
+            r#"{"a": -1E00309}"#,
+            r#"{"a": 1e400}"#,
         ] {
             assert_eq!(scanned(line), None, "{line}");
         }
