@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustc_hash::FxHashMap;
 use serde::de::{MapAccess, Visitor};
@@ -18,6 +19,30 @@ use super::{MAX_COLUMNS, OVERFLOW_COLUMN};
 /// Past this many distinct values a column stops sharing equal strings (ids, timestamps): sharing
 /// only pays for the many repeated values of columns like `Category` or `TenantId`.
 const INTERN_LIMIT: usize = 4096;
+
+/// The declared columns whose strings the table being joined from chunks no longer shares (its
+/// set of them passed [`INTERN_LIMIT`]): the chunks parsed after that stop sharing them too, as
+/// the join would not keep what they shared. Each chunk's builder shares strings on its own, and
+/// a column of ids (a few thousand distinct per chunk) cost every chunk a set of all of them.
+pub(super) struct Unshared(Vec<AtomicBool>);
+
+impl Default for Unshared {
+    fn default() -> Unshared {
+        Unshared((0..MAX_COLUMNS).map(|_| AtomicBool::new(false)).collect())
+    }
+}
+
+impl Unshared {
+    fn stop(&self, column: usize) {
+        if let Some(flag) = self.0.get(column) {
+            flag.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn stopped(&self, column: usize) -> bool {
+        self.0.get(column).is_some_and(|flag| flag.load(Ordering::Relaxed))
+    }
+}
 
 /// A row stores only the columns that are *active*: every declared column of a fixed-schema table,
 /// but for AzureDiagnostics only those some record has (see [`TableBuilder::finish`]).
@@ -44,6 +69,8 @@ pub(super) struct TableBuilder {
     defaults: Vec<Value>,
     /// Per slot: equal strings shared until the column proves to hold mostly distinct values.
     interners: Vec<Option<FxHashMap<Arc<str>, ()>>>,
+    /// The declared columns the joined table stopped sharing strings of, for all the file's chunks.
+    unshared: Arc<Unshared>,
     rows: Vec<Vec<Value>>,
     /// The column of [`OVERFLOW_COLUMN`], once the table has one.
     overflow: Option<usize>,
@@ -80,7 +107,7 @@ enum Target {
 impl TableBuilder {
     /// A builder of table `name` that reads the columns in `keep` (lower-cased names), or every
     /// column.
-    pub(super) fn new(name: &str, source: Arc<str>, keep: Option<Arc<HashSet<String>>>) -> TableBuilder {
+    pub(super) fn new(name: &str, source: Arc<str>, keep: Option<Arc<HashSet<String>>>, unshared: Arc<Unshared>) -> TableBuilder {
         let schema = known_schema(name).unwrap_or_default();
         let schema_width = schema.len();
         let wanted = |c: &Column| keep.as_ref().is_none_or(|k| k.contains(&c.name.to_ascii_lowercase()));
@@ -102,6 +129,7 @@ impl TableBuilder {
             column_of: Vec::new(),
             defaults: Vec::new(),
             interners: Vec::new(),
+            unshared,
             overflow,
             columns,
             index,
@@ -169,7 +197,8 @@ impl TableBuilder {
         if let Some((shared, ())) = set.get_key_value(text) {
             return Some(Value::String(shared.clone()));
         }
-        if set.len() >= INTERN_LIMIT {
+        let column = self.column_of[slot];
+        if set.len() >= INTERN_LIMIT || (column < self.declared && self.unshared.stopped(column)) {
             self.interners[slot] = None;
             return None;
         }
@@ -391,6 +420,11 @@ impl TableBuilder {
             }
         }
         self.share_strings(&mut later, &slot_map);
+        for (slot, &column) in self.column_of.iter().enumerate() {
+            if column < self.declared && self.interners[slot].is_none() {
+                self.unshared.stop(column);
+            }
+        }
         let identity = slot_map.len() == self.column_of.len() && slot_map.iter().enumerate().all(|(i, &s)| i == s);
         if identity {
             self.rows.append(&mut later.rows);
@@ -553,4 +587,49 @@ fn infer_value_type<'a>(values: impl Iterator<Item = &'a Value>) -> KqlType {
         });
     }
     ty.unwrap_or(KqlType::String)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    impl TableBuilder {
+        fn shares_strings_of(&self, name: &str) -> bool {
+            let c = self.columns.iter().position(|c| c.name == name).expect("a column");
+            self.slot_of[c].is_some_and(|slot| self.interners[slot].is_some())
+        }
+    }
+
+    fn builder(unshared: &Arc<Unshared>) -> TableBuilder {
+        TableBuilder::new("AuditLogs", Arc::from("AuditLogs.jsonl"), None, unshared.clone())
+    }
+
+    fn push(builder: &mut TableBuilder, lines: impl Iterator<Item = String>) {
+        for (i, line) in lines.enumerate() {
+            builder.push_line(i + 1, &line).expect("a valid line");
+        }
+    }
+
+    #[test]
+    fn once_the_joined_table_stops_sharing_a_column_later_chunks_stop_too() {
+        let unshared = Arc::new(Unshared::default());
+        let line = |id: usize| format!(r#"{{"Id":"id-{id}","Category":"ApplicationManagement"}}"#);
+        let (mut whole, mut first) = (builder(&unshared), builder(&unshared));
+        push(&mut whole, (0..10).map(line));
+        push(&mut first, (0..=INTERN_LIMIT).map(line));
+        // The chunk alone passing the limit stops only its own sharing.
+        assert!(!first.shares_strings_of("Id") && !unshared.stopped(whole.columns.iter().position(|c| c.name == "Id").expect("Id")));
+        let mut second = builder(&unshared);
+        push(&mut second, (0..10).map(line));
+        assert!(second.shares_strings_of("Id"), "nothing has stopped yet");
+        push(&mut whole, (10..=INTERN_LIMIT).map(line));
+        let mut third = builder(&unshared);
+        assert!(whole.absorb(second));
+        assert!(!whole.shares_strings_of("Id") && whole.shares_strings_of("Category"));
+        push(&mut third, (0..10).map(line));
+        assert!(!third.shares_strings_of("Id"), "the joined table stopped sharing Id");
+        assert!(third.shares_strings_of("Category"), "and only Id");
+        let table = whole.finish().0;
+        assert_eq!(table.rows.len(), INTERN_LIMIT + 11);
+    }
 }

@@ -213,7 +213,7 @@ fn code_only<'q>(query: &'q str, tokens: &[lexer::Token]) -> Cow<'q, str> {
 /// Fields beyond [`MAX_COLUMNS`] are folded into [`OVERFLOW_COLUMN`], without a warning: callers
 /// that want it use [`load_jsonl_dir_with`].
 pub fn table_from_ndjson(name: &str, text: &str) -> Result<Table, KqlError> {
-    let mut builder = TableBuilder::new(name, Arc::from(format!("{name}.jsonl")), None);
+    let mut builder = TableBuilder::new(name, Arc::from(format!("{name}.jsonl")), None, Arc::default());
     for (i, line) in text.lines().enumerate() {
         builder.push_line(i + 1, line)?;
     }
@@ -332,12 +332,13 @@ fn parse_file(
         offset: 0,
         done: false,
     };
+    let unshared = Arc::default();
     let Some(first) = reader.next().transpose()? else {
-        return Ok(Some(TableBuilder::new(name, source.clone(), keep)));
+        return Ok(Some(TableBuilder::new(name, source.clone(), keep, Arc::default())));
     };
     let Some(second) = reader.next().transpose()? else {
         // One chunk: no threads to start.
-        return parse_chunk((name, source, &keep), &first, 1).map(|(whole, _)| Some(whole));
+        return parse_chunk((name, source, &keep, &unshared), &first, 1).map(|(whole, _)| Some(whole));
     };
     let stop = AtomicBool::new(false);
     let workers = split.workers;
@@ -347,11 +348,12 @@ fn parse_file(
         let (part_tx, part_rx) = mpsc::channel();
         for _ in 0..workers {
             let (chunk_rx, part_tx, stop, keep, spare_tx) = (&chunk_rx, part_tx.clone(), &stop, &keep, spare_tx.clone());
-            scope.spawn(move || parse_worker((name, source, keep), chunk_rx, (&part_tx, &spare_tx), stop));
+            let unshared = &unshared;
+            scope.spawn(move || parse_worker((name, source, keep, unshared), chunk_rx, (&part_tx, &spare_tx), stop));
         }
         drop(part_tx);
         // Joining overlaps parsing: chunks are appended as soon as those before them are in.
-        let parse = (name, source, &keep);
+        let parse = (name, source, &keep, &unshared);
         let merger = scope.spawn(move || part_rx.iter().fold(Merger::new(parse), Merger::add));
         let mut read = Ok(());
         for chunk in [Ok(first), Ok(second)].into_iter().chain(&mut reader) {
@@ -450,8 +452,9 @@ fn changed_while_read(source: &str) -> KqlError {
     KqlError::Data(format!("{source}: the file changed while it was read; read it again"))
 }
 
-/// What a chunk is parsed with: the table's name, the file's name, the columns read.
-type ChunkParse<'p> = (&'p str, &'p Arc<str>, &'p Option<Arc<HashSet<String>>>);
+/// What a chunk is parsed with: the table's name, the file's name, the columns read, and the
+/// columns whose strings the file's chunks no longer share.
+type ChunkParse<'p> = (&'p str, &'p Arc<str>, &'p Option<Arc<HashSet<String>>>, &'p Arc<builder::Unshared>);
 
 /// Takes chunks until there are none, or until a chunk failed (then the others stop early: only
 /// the first error in file order is reported, and the chunks before it are all parsed).
@@ -597,8 +600,12 @@ fn line_at(path: &Path, offset: u64) -> usize {
 
 /// One chunk's lines in a builder of their own, numbered from `first_line`, and how many lines
 /// it holds.
-fn parse_chunk((name, source, keep): ChunkParse<'_>, chunk: &Chunk, first_line: usize) -> Result<(TableBuilder, usize), KqlError> {
-    let mut builder = TableBuilder::new(name, source.clone(), keep.clone());
+fn parse_chunk(
+    (name, source, keep, unshared): ChunkParse<'_>,
+    chunk: &Chunk,
+    first_line: usize,
+) -> Result<(TableBuilder, usize), KqlError> {
+    let mut builder = TableBuilder::new(name, source.clone(), keep.clone(), unshared.clone());
     let text = chunk.text.strip_suffix(b"\n").unwrap_or(&chunk.text);
     // One UTF-8 check of the whole chunk, and no search for line ends: the scan of each line
     // stops at its end. Only a chunk that is not UTF-8 goes line by line, to locate the error.
