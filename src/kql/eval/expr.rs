@@ -206,6 +206,11 @@ impl CExpr {
                 }
             }
             CExpr::InSet { expr, set, ci, negated } => {
+                // Nothing is in an empty set, not even a null: the value is not needed (a join
+                // whose left side has no keys filters its right side so).
+                if set.is_empty() {
+                    return Value::Bool(*negated);
+                }
                 let v = expr.eval(row);
                 if v.is_null() {
                     return Value::Bool(*negated);
@@ -309,6 +314,21 @@ pub fn build_in_set(values: &[Value], ci: bool) -> Arc<HashSet<Value>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nothing_is_in_an_empty_set_and_everything_is_not_in_it() {
+        for negated in [false, true] {
+            for v in [Value::Null, Value::str("a"), Value::Long(1)] {
+                let e = CExpr::InSet {
+                    expr: Box::new(CExpr::Const(v.clone())),
+                    set: build_in_set(&[], false),
+                    ci: false,
+                    negated,
+                };
+                assert_eq!(e.eval(&[]), Value::Bool(negated), "{v:?} negated={negated}");
+            }
+        }
+    }
 
     // learn.microsoft.com/kusto/query/scalar-data-types/null-values
     #[test]

@@ -44,7 +44,14 @@ pub(super) fn narrowed_right(left: &Table, spec: &JoinSpec, env: &Env) -> Option
         JoinCond::Eq { left, right } => (left, right),
     };
     let keys = string_keys(left, &left_key.text)?;
-    let (at, key) = key_origin(&spec.right.ops, right_key, env)?;
+    let (mut at, key) = key_origin(&spec.right.ops, right_key, env)?;
+    if keys.is_empty() {
+        // No left key: the filter keeps no row, so it goes before the `where`s too, which then
+        // see no row either. A `where` makes no column, so what follows it is typed as before.
+        while at > 0 && matches!(&spec.right.ops[at - 1], Operator::Where(e) if row_local(e, env)) {
+            at -= 1;
+        }
+    }
     let span = key.span();
     let list = keys.into_iter().map(|k| Expr::Literal(Literal::String(k), span)).collect();
     let filter = Operator::Where(Expr::In {
@@ -236,6 +243,33 @@ mod tests {
         for (right, want) in cases {
             assert_eq!(narrowed(right, "K").as_deref(), Some(want), "{right}");
         }
+    }
+
+    #[test]
+    fn without_left_keys_the_filter_goes_before_the_leading_wheres_too() {
+        let script =
+            crate::kql::parse("L | join kind=leftouter (T | where x > 1 | where y == 2 | extend K = tolower(N)) on K").expect("parses");
+        let Some(Statement::Query(p)) = script.statements.first() else {
+            panic!("a query")
+        };
+        let Some(Operator::Join(spec)) = p.ops.first() else {
+            panic!("a join")
+        };
+        let left = |rows: Vec<Vec<Value>>| Table {
+            columns: vec![Column::new("K", KqlType::String)],
+            rows,
+        };
+        let printed = |left: &Table| narrowed_right(left, spec, &Env::default()).map(|p| p.to_string().replace("\n|", " |"));
+        assert_eq!(
+            printed(&left(vec![])).as_deref(),
+            Some("T | where tolower(N) in () | where x > 1 | where y == 2 | extend K = tolower(N)")
+        );
+        // Null keys match nothing either.
+        assert_eq!(printed(&left(vec![vec![Value::Null]])), printed(&left(vec![])));
+        assert_eq!(
+            printed(&left(vec![vec![Value::str("a")]])).as_deref(),
+            Some("T | where x > 1 | where y == 2 | where tolower(N) in (\"a\") | extend K = tolower(N)")
+        );
     }
 
     #[test]
