@@ -13,6 +13,7 @@
 use crate::catalog::FirstPartyApp;
 use crate::scenario::model::IdentityKind;
 use chrono::{DateTime, TimeDelta, Utc};
+use rustc_hash::FxHashMap;
 
 /// A service principal's access token lives one hour from issue.
 pub const SERVICE_PRINCIPAL_TOKEN_LIFETIME: TimeDelta = TimeDelta::hours(1);
@@ -84,17 +85,14 @@ pub fn usable_for(kind: IdentityKind) -> TimeDelta {
 /// Which tokens an identity's client holds: `(tenant, identity, resource key)`.
 type Key = (usize, usize, &'static str);
 
-/// FxHash: the cache is looked up on every call of every run, with short keys a hash-flooding
-/// attack cannot choose, so SipHash's strength buys nothing and costs a few percent of generation;
-/// FxHash takes the key's text eight bytes at a time, where FNV-1a took it byte by byte.
-type FastMap<K, V> = rustc_hash::FxHashMap<K, V>;
-
 /// The tokens every long-lived client of the simulation holds, across runs.
 #[derive(Debug, Default)]
 pub struct TokenCache {
-    tokens: FastMap<Key, Token>,
+    /// FxHash: looked up on every call of every run, with short keys a hash-flooding attack
+    /// cannot choose, so SipHash's strength buys nothing and costs a few percent of generation.
+    tokens: FxHashMap<Key, Token>,
     /// When each long-lived client's current SDK session started.
-    sessions: FastMap<Key, DateTime<Utc>>,
+    sessions: FxHashMap<Key, DateTime<Utc>>,
 }
 
 impl TokenCache {

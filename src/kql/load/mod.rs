@@ -334,7 +334,7 @@ fn parse_file(
     };
     let unshared = Arc::default();
     let Some(first) = reader.next().transpose()? else {
-        return Ok(Some(TableBuilder::new(name, source.clone(), keep, Arc::default())));
+        return Ok(Some(TableBuilder::new(name, source.clone(), keep, unshared)));
     };
     let Some(second) = reader.next().transpose()? else {
         // One chunk: no threads to start.
