@@ -13,7 +13,7 @@ use super::super::error::KqlError;
 use super::super::table::{Column, Table, known_schema};
 use super::super::value::{Bag, KqlType, Value, convert, parse_datetime};
 use super::field::{FieldSeed, plain_string_value};
-use super::scan::{self, Key, Raw};
+use super::scan::{self, Earlier, Key, Raw};
 use super::{MAX_COLUMNS, OVERFLOW_COLUMN};
 
 /// Past this many distinct values a column stops sharing equal strings (ids, timestamps): sharing
@@ -216,15 +216,22 @@ impl TableBuilder {
 
     /// Reads one line (line `number` of the source, holding no line end) into a row.
     pub(super) fn push_line(&mut self, number: usize, line: &str) -> Result<(), KqlError> {
-        self.push_line_at(number, line, 0).map(|_| ())
+        self.push_line_at(number, line, 0, &mut Earlier::new(line)).map(|_| ())
     }
 
     /// Reads the line of `text` that starts at byte `start` (line `number` of the source) into a
     /// row, and gives the index of its end (its `\n`, or the end of `text`). A line the scan
     /// accepts is not searched for its end: the scan stops there.
-    pub(super) fn push_line_at(&mut self, number: usize, text: &str, start: usize) -> Result<usize, KqlError> {
+    /// `earlier` holds values of records of `text` read before, which the scan may find again.
+    pub(super) fn push_line_at<'t>(
+        &mut self,
+        number: usize,
+        text: &'t str,
+        start: usize,
+        earlier: &mut Earlier<'t>,
+    ) -> Result<usize, KqlError> {
         let folded_before = self.folded;
-        if let Some((row, end)) = self.scan_record(text, start) {
+        if let Some((row, end)) = self.scan_record(text, start, earlier) {
             self.rows.push(row);
             return Ok(end);
         }
@@ -241,14 +248,21 @@ impl TableBuilder {
     /// The row of the record at byte `at` of `text` by [`scan::Record`], parsing only the values
     /// of the columns read, and the index of its line end; `None` when the scan gives up (the line
     /// may still be valid: [`Self::parse_line`] decides).
-    fn scan_record(&mut self, text: &str, at: usize) -> Option<(Vec<Value>, usize)> {
+    fn scan_record<'t>(&mut self, text: &'t str, at: usize, earlier: &mut Earlier<'t>) -> Option<(Vec<Value>, usize)> {
         let mut row = self.defaults.clone();
         let mut folded = Bag::new();
         let mut record = scan::Record::open(text, at)?;
         let mut place = 0;
         while let Some(key) = record.key(self.by_place.get(place).map(|(name, _)| &**name))? {
+            let target = self.target_at(place, key);
+            // A field not read needs only to be valid: the same text as before at this place is.
+            if matches!(target, Target::Skip) && record.repeats(earlier, place) {
+                place += 1;
+                continue;
+            }
             let raw = record.value()?;
-            match self.target_at(place, key) {
+            earlier.remember(place, &record);
+            match target {
                 Target::Skip => {}
                 Target::Column(c, None | Some(KqlType::String | KqlType::Guid)) if let Raw::Plain(text) = raw => {
                     self.store_text(&mut row, c, text)

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use builder::TableBuilder;
+use scan::Earlier;
 
 use super::error::KqlError;
 use super::eval::ColumnNeeds;
@@ -613,8 +614,9 @@ fn parse_chunk(
         return parse_lines(builder, text, source, first_line);
     };
     let (mut start, mut lines) = (0, 0);
+    let mut earlier = Earlier::new(text);
     loop {
-        let end = builder.push_line_at(first_line + lines, text, start)?;
+        let end = builder.push_line_at(first_line + lines, text, start, &mut earlier)?;
         lines += 1;
         if end >= text.len() {
             return Ok((builder, lines));
@@ -805,6 +807,77 @@ mod tests {
         for (workers, chunk_bytes) in [(0, usize::MAX), (3, 64), (2, 500)] {
             let err = load_text(dir.path(), "AuditLogs", &text, Split { workers, chunk_bytes }).expect_err("line 58 is bad");
             assert!(err.to_string().contains("AuditLogs.jsonl:58:"), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_line_that_repeats_the_values_before_it_is_still_checked_after_them() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let good = r#"{"TimeGenerated":"2026-11-28T10:00:00Z","Category":"AuditEvent","OperationName":"x"}"#;
+        for bad in [
+            r#"{"TimeGenerated":"2026-11-28T10:00:00Z","Category":"AuditEvent","OperationName":"x",}"#,
+            r#"{"TimeGenerated":"2026-11-28T10:00:00Z","Category":"AuditEvent","OperationName":"x""#,
+            r#"{"TimeGenerated":"2026-11-28T10:00:00Z","Category":"AuditEvent","OperationName":"x"} x"#,
+            r#"{"TimeGenerated":"2026-11-28T10:00:00Z","Category":"AuditEvent","OperationName":"x" "y"}"#,
+        ] {
+            let text = format!("{good}\n{good}\n{bad}\n{good}\n");
+            for split in [
+                Split::ONE_PASS,
+                Split {
+                    workers: 2,
+                    chunk_bytes: 200,
+                },
+            ] {
+                let err = load_text(dir.path(), "AuditLogs", &text, split).expect_err("line 3 is bad");
+                assert!(err.to_string().contains("AuditLogs.jsonl:3:"), "{bad} {split:?}: {err}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Lines drawn from few values, so that values repeat from line to line, some broken:
+        /// read in chunks (where repeated values are stepped over) they give what reading each
+        /// line on its own gives, the same table or an error at the same line.
+        #[test]
+        fn repeated_values_read_as_each_line_alone_reads_them(
+            lines in proptest::collection::vec(
+                proptest::collection::vec(
+                    (0..4usize, proptest::sample::select(vec![
+                        "\"x\"", "\"x y\"", "12", "123", "1.5", "\"q\\\"q\"", "{\"b\":[1,2]}",
+                        "[]", "null", "\"2026-11-28T10:00:00Z\"", "nope", "\"x", "12,",
+                    ])),
+                    0..5,
+                ),
+                1..12,
+            ),
+        ) {
+            let keys = ["TimeGenerated", "Category", "n", "Extra"];
+            let text: String = lines
+                .iter()
+                .map(|fields| {
+                    let body: Vec<String> = fields.iter().map(|(k, v)| format!("\"{}\":{v}", keys[*k])).collect();
+                    format!("{{{}}}\n", body.join(","))
+                })
+                .collect();
+            let dir = tempfile::tempdir().expect("a temp dir");
+            // `Category` and `Extra` are not read: only their validity counts.
+            let keep: Option<Arc<HashSet<String>>> = Some(Arc::new(["timegenerated".into(), "n".into()].into()));
+            let mut alone = TableBuilder::new("AuditLogs", Arc::from("AuditLogs.jsonl"), keep.clone(), Arc::default());
+            let alone = text.lines().enumerate().try_for_each(|(i, line)| alone.push_line(i + 1, line)).map(|()| alone.finish().0);
+            let path = dir.path().join("AuditLogs.jsonl");
+            std::fs::write(&path, &text).expect("writes");
+            for split in [Split::ONE_PASS, Split { workers: 2, chunk_bytes: 64 }] {
+                let chunked = load_split(&path, "AuditLogs", split, keep.clone()).map(|(t, _)| t);
+                match (&alone, &chunked) {
+                    (Ok(a), Ok(c)) => proptest::prop_assert_eq!(a, c),
+                    (Err(a), Err(c)) => {
+                        // The same place and message, after the source (a path, or the table's name).
+                        let line = |e: &KqlError| e.to_string().split("AuditLogs.jsonl").nth(1).map(str::to_owned);
+                        proptest::prop_assert_eq!(line(a), line(c), "{} / {}", a, c);
+                    }
+                    _ => proptest::prop_assert!(false, "{:?} / {:?}", alone.as_ref().err(), chunked.as_ref().err()),
+                }
+            }
         }
     }
 

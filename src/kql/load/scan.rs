@@ -53,6 +53,34 @@ pub(super) struct Record<'a> {
     after_field: bool,
     /// The line end after the closing brace, once the record is read.
     end: Option<usize>,
+    /// The text of the value last read, as a byte range of `text`.
+    value_span: (usize, usize),
+}
+
+/// The text of the value last read at each place of a record, over the records of one text: the
+/// records of a log file repeat most of their values from one line to the next (tenant ids,
+/// categories, the same JSON of processing details), and comparing a value's bytes with the same
+/// value accepted before costs less than scanning it again.
+pub(super) struct Earlier<'a> {
+    text: &'a str,
+    spans: Vec<(usize, usize)>,
+}
+
+impl<'a> Earlier<'a> {
+    /// No values yet, for the records of `text`.
+    pub(super) fn new(text: &'a str) -> Earlier<'a> {
+        Earlier { text, spans: Vec::new() }
+    }
+
+    /// Remembers the value `record` last read as the one at `place`.
+    #[inline]
+    pub(super) fn remember(&mut self, place: usize, record: &Record<'a>) {
+        if place < self.spans.len() {
+            self.spans[place] = record.value_span;
+        } else if place == self.spans.len() {
+            self.spans.push(record.value_span);
+        }
+    }
 }
 
 impl<'a> Record<'a> {
@@ -65,6 +93,7 @@ impl<'a> Record<'a> {
             at: skip_ws(bytes, at + 1),
             after_field: false,
             end: None,
+            value_span: (0, 0),
         })
     }
 
@@ -105,9 +134,31 @@ impl<'a> Record<'a> {
                 (Raw::Json(&self.text[start..end]), end)
             }
         };
+        self.value_span = (start, end);
         self.at = skip_ws(self.text.as_bytes(), end);
         self.after_field = true;
         Some(raw)
+    }
+
+    /// Steps over the value of the field whose key was just read when its text is the value
+    /// `earlier` remembers at `place`, a value the scan accepted in the same text: a value is
+    /// whole once its bytes end, but for a number, which ends at the next delimiter (`12` is not
+    /// `123`). Gives false, and reads nothing, otherwise.
+    #[inline]
+    pub(super) fn repeats(&mut self, earlier: &Earlier<'a>, place: usize) -> bool {
+        let Some(&(start, end)) = earlier.spans.get(place) else {
+            return false;
+        };
+        let bytes = self.text.as_bytes();
+        let stop = self.at + (end - start);
+        let delimited = matches!(bytes.get(stop), Some(b',' | b'}' | b' ' | b'\t' | b'\r'));
+        if !delimited || !std::ptr::eq(self.text, earlier.text) || !same_bytes(&bytes[self.at..stop], &bytes[start..end]) {
+            return false;
+        }
+        self.value_span = (self.at, stop);
+        self.at = skip_ws(bytes, stop);
+        self.after_field = true;
+        true
     }
 
     /// The index of the line end (`\n`, or the end of the text) after the record, once
@@ -382,6 +433,45 @@ mod tests {
         // A key with escapes is never taken for the name it starts with: the scan gives up.
         let escaped = r#"{"a\"b":1}"#;
         assert_eq!(Record::open(escaped, 0).expect("an object").key(Some("a")), None);
+    }
+
+    /// Reads every field of the record at `at`, stepping over the values that repeat; gives the
+    /// values read (`None` where one repeated) and the line end.
+    fn read_repeating<'a>(text: &'a str, at: usize, earlier: &mut Earlier<'a>) -> (Vec<Option<Raw<'a>>>, usize) {
+        let mut record = Record::open(text, at).expect("an object");
+        let mut values = Vec::new();
+        while record.key(None).expect("valid").is_some() {
+            let place = values.len();
+            if record.repeats(earlier, place) {
+                values.push(None);
+            } else {
+                values.push(Some(record.value().expect("a value")));
+                earlier.remember(place, &record);
+            }
+        }
+        (values, record.end().expect("read"))
+    }
+
+    #[test]
+    fn a_value_repeats_only_as_the_whole_value_remembered_at_its_place_in_the_same_text() {
+        let text =
+            "{\"a\":\"x\",\"n\":12,\"o\":{\"b\":[1]}}\n{\"a\":\"x\",\"n\":123,\"o\":{\"b\":[1]}}\n{\"a\":\"x y\",\"n\":123 ,\"o\":1}";
+        let mut earlier = Earlier::new(text);
+        let (first, end) = read_repeating(text, 0, &mut earlier);
+        assert_eq!(
+            first,
+            [Some(Raw::Plain("x")), Some(Raw::Json("12")), Some(Raw::Json("{\"b\":[1]}"))]
+        );
+        let (second, end) = read_repeating(text, end + 1, &mut earlier);
+        assert_eq!(second, [None, Some(Raw::Json("123")), None], "12 is not 123");
+        let (third, _) = read_repeating(text, end + 1, &mut earlier);
+        assert_eq!(third, [Some(Raw::Plain("x y")), None, Some(Raw::Json("1"))]);
+        // The same bytes in another text are not taken for a value read before.
+        let copy = text.to_owned();
+        let mut record = Record::open(&copy, 0).expect("an object");
+        record.key(None).expect("valid");
+        assert!(!record.repeats(&earlier, 0));
+        assert_eq!(record.value(), Some(Raw::Plain("x")));
     }
 
     #[test]
