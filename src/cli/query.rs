@@ -85,7 +85,11 @@ pub fn run(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Comman
     // Only the tables the query (or a function it calls) names are read, and of those only the
     // columns it can read.
     let tables_read = kql::TableFilter::for_query(&functions.with_called_bodies(&query));
-    let narrowed = tables_read.clone().reading(kql::column_needs(&query, &functions));
+    let mut narrowed = tables_read.clone().reading(kql::column_needs(&query, &functions));
+    // `--explain` counts the rows each table holds, so it gets them all.
+    if !args.explain {
+        narrowed = narrowed.dropping_unseen_rows();
+    }
     let options = RunOptions {
         now,
         params,

@@ -181,3 +181,21 @@ fn externaldata_reads_mapped_urls_and_names_unmapped_ones() {
     assert_ne!(bad.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("must be URL=FILE"));
 }
+
+#[test]
+fn rows_the_query_drops_first_are_dropped_as_read_and_the_result_is_the_same() {
+    let dir = seed_fixture();
+    let query = "AADServicePrincipalSignInLogs | where ResultType != \"0\" \
+                 | summarize n = count() by ServicePrincipalName, ResultType | order by ServicePrincipalName asc";
+    let mut a = args(&dir, query);
+    a.format = OutputFormat::Json;
+    let (code, dropped, err) = exec(&a);
+    assert_eq!(code, 0, "{err}");
+    assert!(dropped.contains("\"n\":"), "{dropped}");
+    // `--explain` counts the rows each table holds, so its load keeps them all.
+    a.explain = true;
+    let (code, whole, err) = exec(&a);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("10 rows  AADServicePrincipalSignInLogs"), "{err}");
+    assert_eq!(dropped, whole);
+}

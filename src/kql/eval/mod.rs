@@ -20,6 +20,7 @@ mod partition;
 mod plugins;
 mod prune;
 mod render;
+mod row_tests;
 mod sample;
 mod scan;
 mod series;
@@ -30,6 +31,7 @@ mod types;
 mod window;
 
 pub use needs::{ColumnNeeds, column_needs};
+pub use row_tests::RowTest;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;

@@ -12,15 +12,23 @@ use std::collections::{HashMap, HashSet};
 
 use super::super::ast::*;
 use super::prune::UserFunctions;
+use super::row_tests::{self, RowTest};
 
 /// The columns each narrowed table may be read with; a table that is not in it is read whole.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ColumnNeeds {
     /// Table name (as written: table names are case-sensitive) → lower-cased column names.
     tables: HashMap<String, HashSet<String>>,
+    /// Per narrowed table mentioned once: tests every row the query can see passes.
+    rows: HashMap<String, Vec<RowTest>>,
 }
 
 impl ColumnNeeds {
+    /// The tests every row of `table` the query can see passes (see [`row_tests`]).
+    pub fn row_tests(&self, table: &str) -> &[RowTest] {
+        self.rows.get(table).map_or(&[], Vec::as_slice)
+    }
+
     /// The columns (lower-cased) of `table` a query may read, or `None` for all of them.
     pub fn of(&self, table: &str) -> Option<&HashSet<String>> {
         self.tables.get(table)
@@ -31,6 +39,7 @@ impl ColumnNeeds {
         let columns = columns.into_iter().map(str::to_owned).collect();
         ColumnNeeds {
             tables: HashMap::from([(table.to_owned(), columns)]),
+            rows: HashMap::new(),
         }
     }
 
@@ -71,6 +80,7 @@ pub fn column_needs<'n>(statements: &'n [Statement], text: &str, stored: impl It
         lets,
         refs: Vec::new(),
         let_refs: Vec::new(),
+        tests: Vec::new(),
     };
     // Last to first, so that the uses of a `let` are known when its value is walked: a value
     // that does not narrow itself is read with what they read.
@@ -98,12 +108,18 @@ pub fn column_needs<'n>(statements: &'n [Statement], text: &str, stored: impl It
             _ => *entry = None,
         }
     }
-    let tables = tables
+    let tables: HashMap<String, HashSet<String>> = tables
         .into_iter()
         .filter(|(table, _)| mentions(text, table) == found[table])
         .filter_map(|(table, need)| Some((table, need?)))
         .collect();
-    ColumnNeeds { tables }
+    // Rows may be dropped only for a table whose one mention is the pipeline the tests are of.
+    let rows = walk
+        .tests
+        .into_iter()
+        .filter(|(table, tests)| !tests.is_empty() && found[table] == 1 && tables.contains_key(table))
+        .collect();
+    ColumnNeeds { tables, rows }
 }
 
 /// Whole-word mentions of `name` in `text` that could read it: a name followed by a lone `=` is
@@ -138,6 +154,8 @@ struct Walk<'n> {
     refs: Vec<Ref>,
     /// Per reference to a tabular `let`, in the statements walked so far.
     let_refs: Vec<Ref>,
+    /// Per table reference that starts a pipeline of its own, its rows' tests.
+    tests: Vec<(String, Vec<RowTest>)>,
 }
 
 impl Walk<'_> {
@@ -150,6 +168,9 @@ impl Walk<'_> {
                 let refs = if self.lets.contains(name.as_str()) {
                     &mut self.let_refs
                 } else {
+                    if then.is_empty() {
+                        self.tests.push((name.clone(), row_tests::leading(&p.ops, &self.lets)));
+                    }
                     &mut self.refs
                 };
                 refs.push((name.clone(), need));
@@ -305,6 +326,29 @@ mod tests {
         assert_eq!(columns(sub, "B").expect("narrowed"), ["k"]);
         // The sub-query's names count too (here its table's): an over-approximation, never a miss.
         assert_eq!(columns(sub, "A").expect("narrowed"), ["a", "b", "k"]);
+    }
+
+    #[test]
+    fn rows_are_tested_only_for_a_narrowed_table_mentioned_once() {
+        let once = r#"T | where TimeGenerated > ago(1d) | where ResultType != "0" | summarize count() by Name"#;
+        let test = RowTest {
+            column: "ResultType".into(),
+            equal: false,
+            value: "0".into(),
+        };
+        assert_eq!(needs(once).row_tests("T"), std::slice::from_ref(&test));
+        let joined = r#"A | project k | join (T | where ResultType != "0" | project k, v) on k"#;
+        assert_eq!(needs(joined).row_tests("T"), [test]);
+        for query in [
+            // Mentioned twice: the other mention sees every row.
+            r#"T | where ResultType != "0" | project k | join (T | project k) on k"#,
+            // Read whole (no narrowing): left to the query.
+            r#"T | where ResultType != "0""#,
+            // A union's input is followed by the union's operators, not only its own.
+            r#"union (T | where ResultType != "0"), U | summarize count()"#,
+        ] {
+            assert_eq!(needs(query).row_tests("T"), [], "{query}");
+        }
     }
 
     #[test]

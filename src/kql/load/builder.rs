@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 use serde::de::{MapAccess, Visitor};
 
 use super::super::error::KqlError;
+use super::super::eval::RowTest;
 use super::super::table::{Column, Table, known_schema};
 use super::super::value::{Bag, KqlType, Value, convert, parse_datetime};
 use super::field::{FieldSeed, plain_string_value};
@@ -44,6 +45,14 @@ impl Unshared {
     }
 }
 
+/// What a load keeps of a table: the columns read (lower-cased), and tests every row kept passes
+/// (a query's leading `where`s would drop the others before anything saw them).
+#[derive(Debug, Default)]
+pub(super) struct Keep {
+    pub(super) columns: HashSet<String>,
+    pub(super) rows: Vec<RowTest>,
+}
+
 /// A row stores only the columns that are *active*: every declared column of a fixed-schema table,
 /// but for AzureDiagnostics only those some record has (see [`TableBuilder::finish`]).
 pub(super) struct TableBuilder {
@@ -56,7 +65,13 @@ pub(super) struct TableBuilder {
     index: FxHashMap<String, Field>,
     declared: usize,
     /// The columns to read (lower-cased), when a query reads only some; the others are skipped.
-    keep: Option<Arc<HashSet<String>>>,
+    keep: Option<Arc<Keep>>,
+    /// Per test of `keep`, the declared string column it is of: a row that fails one is not kept.
+    row_tests: Vec<(usize, RowTest)>,
+    /// The values of the record being read that wait for its row tests (kept to be reused).
+    pending: Vec<(usize, Option<KqlType>, Span)>,
+    /// Records tested, and how many of them were dropped.
+    tested: (usize, usize),
     /// The declared columns before `keep` removed any.
     schema_width: usize,
     /// The field name last seen at each place of a record, with what it stands for.
@@ -94,6 +109,35 @@ enum Field {
     Skip,
 }
 
+/// A value the scan read, as a byte range of the text it is in.
+#[derive(Clone)]
+struct Span {
+    /// Whether it is [`Raw::Plain`] (the range then leaves out the quotes) or [`Raw::Json`].
+    plain: bool,
+    range: std::ops::Range<usize>,
+}
+
+impl Span {
+    /// Where `raw`, a value scanned from `text`, lies in it.
+    fn of(text: &str, raw: Raw) -> Span {
+        let (plain, value) = match raw {
+            Raw::Plain(value) => (true, value),
+            Raw::Json(value) => (false, value),
+        };
+        // `value` is a slice of `text`, so its address is inside text's.
+        let start = value.as_ptr() as usize - text.as_ptr() as usize;
+        Span {
+            plain,
+            range: start..start + value.len(),
+        }
+    }
+
+    fn raw<'t>(&self, text: &'t str) -> Raw<'t> {
+        let value = &text[self.range.clone()];
+        if self.plain { Raw::Plain(value) } else { Raw::Json(value) }
+    }
+}
+
 /// Where one field of a record goes.
 enum Target {
     /// Nowhere: the column is not read.
@@ -107,11 +151,22 @@ enum Target {
 impl TableBuilder {
     /// A builder of table `name` that reads the columns in `keep` (lower-cased names), or every
     /// column.
-    pub(super) fn new(name: &str, source: Arc<str>, keep: Option<Arc<HashSet<String>>>, unshared: Arc<Unshared>) -> TableBuilder {
+    pub(super) fn new(name: &str, source: Arc<str>, keep: Option<Arc<Keep>>, unshared: Arc<Unshared>) -> TableBuilder {
         let schema = known_schema(name).unwrap_or_default();
         let schema_width = schema.len();
-        let wanted = |c: &Column| keep.as_ref().is_none_or(|k| k.contains(&c.name.to_ascii_lowercase()));
+        let wanted = |c: &Column| keep.as_ref().is_none_or(|k| k.columns.contains(&c.name.to_ascii_lowercase()));
         let columns: Vec<Column> = schema.into_iter().filter(wanted).collect();
+        // A test is decided on the value stored, so only on a declared string column's.
+        let row_tests = keep
+            .iter()
+            .flat_map(|k| &k.rows)
+            .filter_map(|t| {
+                Some((
+                    columns.iter().position(|c| c.name == t.column && c.ty == KqlType::String)?,
+                    t.clone(),
+                ))
+            })
+            .collect();
         let index = columns
             .iter()
             .enumerate()
@@ -122,6 +177,9 @@ impl TableBuilder {
             name: name.to_owned(),
             source,
             keep,
+            row_tests,
+            pending: Vec::new(),
+            tested: (0, 0),
             schema_width,
             by_place: Vec::new(),
             declared: columns.len(),
@@ -232,7 +290,7 @@ impl TableBuilder {
     ) -> Result<usize, KqlError> {
         let folded_before = self.folded;
         if let Some((row, end)) = self.scan_record(text, start, earlier) {
-            self.rows.push(row);
+            self.rows.extend(row);
             return Ok(end);
         }
         // The scan gave up part way: what it counted is counted again below.
@@ -246,11 +304,17 @@ impl TableBuilder {
     }
 
     /// The row of the record at byte `at` of `text` by [`scan::Record`], parsing only the values
-    /// of the columns read, and the index of its line end; `None` when the scan gives up (the line
-    /// may still be valid: [`Self::parse_line`] decides).
-    fn scan_record<'t>(&mut self, text: &'t str, at: usize, earlier: &mut Earlier<'t>) -> Option<(Vec<Value>, usize)> {
+    /// of the columns read (no row when it fails a row test), and the index of its line end;
+    /// `None` when the scan gives up (the line may still be valid: [`Self::parse_line`] decides).
+    fn scan_record<'t>(&mut self, text: &'t str, at: usize, earlier: &mut Earlier<'t>) -> Option<(Option<Vec<Value>>, usize)> {
         let mut row = self.defaults.clone();
         let mut folded = Bag::new();
+        // While the row tests drop many rows, the values read wait until the record is known to
+        // pass them: storing a row's strings and dropping them again cost more than keeping the
+        // row. While they drop few, waiting costs more than the rows dropped.
+        let defer = !self.row_tests.is_empty() && self.tested.1 * 4 >= self.tested.0;
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.clear();
         let mut record = scan::Record::open(text, at)?;
         let mut place = 0;
         while let Some(key) = record.key(self.by_place.get(place).map(|(name, _)| &**name))? {
@@ -264,18 +328,54 @@ impl TableBuilder {
             earlier.remember(place, &record);
             match target {
                 Target::Skip => {}
-                Target::Column(c, None | Some(KqlType::String | KqlType::Guid)) if let Raw::Plain(text) = raw => {
-                    self.store_text(&mut row, c, text)
-                }
-                Target::Column(c, ty) => self.store(&mut row, c, read_raw(raw, ty)?),
+                Target::Column(c, ty) if defer => pending.push((c, ty, Span::of(text, raw))),
+                Target::Column(c, ty) => self.store_raw(&mut row, c, ty, raw)?,
                 Target::Folded(name) => folded.push((name, read_raw(raw, None)?)),
             }
             place += 1;
         }
+        let end = record.end()?;
+        let passes = !defer || self.passes(text, &pending);
+        if defer && passes {
+            for (c, ty, span) in &pending {
+                self.store_raw(&mut row, *c, *ty, span.raw(text))?;
+            }
+        }
+        // Kept for the next record, not to allocate one for each.
+        self.pending = pending;
         if !folded.is_empty() {
             self.store_folded(&mut row, folded);
         }
-        Some((row, record.end()?))
+        let row = if defer {
+            self.counted(passes).then_some(row)
+        } else {
+            self.tested(row)
+        };
+        Some((row, end))
+    }
+
+    /// Stores a value the scan read in column `column`, of type `ty` (`None`: typed later).
+    #[inline]
+    fn store_raw(&mut self, row: &mut Vec<Value>, column: usize, ty: Option<KqlType>, raw: Raw) -> Option<()> {
+        match (ty, raw) {
+            (None | Some(KqlType::String | KqlType::Guid), Raw::Plain(text)) => self.store_text(row, column, text),
+            (ty, raw) => self.store(row, column, read_raw(raw, ty)?),
+        }
+        Some(())
+    }
+
+    /// Whether a record whose columns read are `read` (in order; the last of a column counts)
+    /// passes every row test. A value that is not a plain JSON string passes: it is converted to
+    /// the column's string before the query tests it again.
+    fn passes(&self, text: &str, read: &[(usize, Option<KqlType>, Span)]) -> bool {
+        self.row_tests
+            .iter()
+            .all(|(column, test)| match read.iter().rev().find(|(c, ..)| c == column) {
+                Some((.., Span { plain: true, range })) => test.passes(&text[range.clone()]),
+                Some(_) => true,
+                // A column the record lacks holds its default, the empty string.
+                None => test.passes(""),
+            })
     }
 
     /// Reads one line with `serde_json`, which locates any error.
@@ -294,13 +394,37 @@ impl TableBuilder {
         if !folded.is_empty() {
             self.store_folded(&mut row, folded);
         }
-        self.rows.push(row);
+        if let Some(row) = self.tested(row) {
+            self.rows.push(row);
+        }
         Ok(())
+    }
+
+    /// `row`, unless it fails a row test; counted in [`Self::tested`].
+    fn tested(&mut self, row: Vec<Value>) -> Option<Vec<Value>> {
+        if self.row_tests.is_empty() {
+            return Some(row);
+        }
+        let passes = |(c, test): &(usize, RowTest)| match self.slot_of[*c].map(|slot| &row[slot]) {
+            Some(Value::String(text)) => test.passes(text),
+            // An inactive column holds its default, the empty string, in every row.
+            None => test.passes(""),
+            Some(_) => true,
+        };
+        let kept = self.row_tests.iter().all(passes);
+        self.counted(kept).then_some(row)
+    }
+
+    /// Counts a tested record, kept or not, and gives `kept`.
+    fn counted(&mut self, kept: bool) -> bool {
+        self.tested.0 += 1;
+        self.tested.1 += usize::from(!kept);
+        kept
     }
 
     /// Whether the column of field `key` is read.
     fn reads(&self, key: &str) -> bool {
-        self.keep.as_ref().is_none_or(|k| k.contains(&key.to_ascii_lowercase()))
+        self.keep.as_ref().is_none_or(|k| k.columns.contains(&key.to_ascii_lowercase()))
     }
 
     /// Whether the columns read are exactly those a builder of every column would have read:

@@ -12,11 +12,11 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
-use builder::TableBuilder;
+use builder::{Keep, TableBuilder};
 use scan::Earlier;
 
 use super::error::KqlError;
-use super::eval::ColumnNeeds;
+use super::eval::{ColumnNeeds, RowTest};
 use super::lexer;
 use super::table::{Catalog, Table, known_schema};
 
@@ -50,12 +50,17 @@ pub struct TableFilter {
     /// Per query: its lower-cased text, whose mentions decide which tables it reads, and the
     /// columns it reads of the tables it narrows. `None`: every table, whole.
     queries: Option<Vec<(String, ColumnNeeds)>>,
+    /// Whether rows the one query's leading `where`s would drop are dropped as they are read.
+    drops_unseen_rows: bool,
 }
 
 impl TableFilter {
     /// Every table.
     pub fn all() -> TableFilter {
-        TableFilter { queries: None }
+        TableFilter {
+            queries: None,
+            drops_unseen_rows: false,
+        }
     }
 
     /// The tables `query` may read: those it names (case-insensitively, anywhere in its text, so a
@@ -77,7 +82,10 @@ impl TableFilter {
             }
             each.push((query.to_ascii_lowercase(), needs));
         }
-        TableFilter { queries: Some(each) }
+        TableFilter {
+            queries: Some(each),
+            drops_unseen_rows: false,
+        }
     }
 
     /// Reads only the columns `needs` names of the tables it narrows, for a filter of one query.
@@ -87,6 +95,23 @@ impl TableFilter {
             *own = needs;
         }
         self
+    }
+
+    /// Drops, as they are read, the rows of a narrowed table that the query (of a filter of one
+    /// query, given by [`Self::reading`]) surely drops first (see `ColumnNeeds::row_tests`). Its
+    /// tables then hold only those rows: for `tenantless query`, not for several queries over one
+    /// load, nor where the rows' count matters (`--explain`).
+    pub fn dropping_unseen_rows(mut self) -> TableFilter {
+        self.drops_unseen_rows = true;
+        self
+    }
+
+    /// The tests the rows kept of table `name` pass.
+    fn row_tests_of(&self, name: &str) -> Vec<RowTest> {
+        match self.queries.as_deref() {
+            Some([(_, needs)]) if self.drops_unseen_rows => needs.row_tests(name).to_vec(),
+            _ => Vec::new(),
+        }
     }
 
     /// Whether some table is read without all of its columns.
@@ -238,7 +263,8 @@ pub fn load_jsonl_dir_with(dir: &Path, filter: &TableFilter, warn: &mut dyn FnMu
             catalog.insert(stem, Table::with_columns(known_schema(stem).unwrap_or_default()));
             continue;
         }
-        let keep = filter.columns_of(stem).map(Arc::new);
+        let rows = filter.row_tests_of(stem);
+        let keep = filter.columns_of(stem).map(|columns| Arc::new(Keep { columns, rows }));
         let (table, warning) = load_jsonl_file(&path, stem, keep)?;
         if let Some(warning) = warning {
             warn(warning);
@@ -266,7 +292,7 @@ struct Chunk {
 /// the rare file whose chunks cannot be joined exactly (fields beyond [`MAX_COLUMNS`]) is read
 /// again in one piece.
 /// `keep`: the columns to read (lower-cased), or all of them.
-fn load_jsonl_file(path: &Path, name: &str, keep: Option<Arc<HashSet<String>>>) -> Result<(Table, Option<String>), KqlError> {
+fn load_jsonl_file(path: &Path, name: &str, keep: Option<Arc<Keep>>) -> Result<(Table, Option<String>), KqlError> {
     load_split(path, name, Split::every_core(), keep)
 }
 
@@ -295,7 +321,7 @@ impl Split {
     };
 }
 
-fn load_split(path: &Path, name: &str, split: Split, keep: Option<Arc<HashSet<String>>>) -> Result<(Table, Option<String>), KqlError> {
+fn load_split(path: &Path, name: &str, split: Split, keep: Option<Arc<Keep>>) -> Result<(Table, Option<String>), KqlError> {
     let source: Arc<str> = Arc::from(path.display().to_string());
     let narrowed = keep.is_some();
     match parse_file(path, name, &source, split, keep)? {
@@ -313,13 +339,7 @@ fn load_split(path: &Path, name: &str, split: Split, keep: Option<Arc<HashSet<St
 /// The file's lines parsed in chunks on `split.workers` threads and joined in file order as they
 /// arrive; `None` when the chunks cannot be joined exactly (see [`TableBuilder::absorb`]). The
 /// first error in file order wins.
-fn parse_file(
-    path: &Path,
-    name: &str,
-    source: &Arc<str>,
-    split: Split,
-    keep: Option<Arc<HashSet<String>>>,
-) -> Result<Option<TableBuilder>, KqlError> {
+fn parse_file(path: &Path, name: &str, source: &Arc<str>, split: Split, keep: Option<Arc<Keep>>) -> Result<Option<TableBuilder>, KqlError> {
     let file = crate::compress::open_table_reader(path).map_err(|e| KqlError::Data(e.to_string()))?;
     // Parsed chunks' buffers come back to be filled again: fresh 4 MiB buffers cost page faults.
     let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
@@ -455,7 +475,7 @@ fn changed_while_read(source: &str) -> KqlError {
 
 /// What a chunk is parsed with: the table's name, the file's name, the columns read, and the
 /// columns whose strings the file's chunks no longer share.
-type ChunkParse<'p> = (&'p str, &'p Arc<str>, &'p Option<Arc<HashSet<String>>>, &'p Arc<builder::Unshared>);
+type ChunkParse<'p> = (&'p str, &'p Arc<str>, &'p Option<Arc<Keep>>, &'p Arc<builder::Unshared>);
 
 /// Takes chunks until there are none, or until a chunk failed (then the others stop early: only
 /// the first error in file order is reported, and the chunks before it are all parsed).
@@ -861,7 +881,7 @@ mod tests {
                 .collect();
             let dir = tempfile::tempdir().expect("a temp dir");
             // `Category` and `Extra` are not read: only their validity counts.
-            let keep: Option<Arc<HashSet<String>>> = Some(Arc::new(["timegenerated".into(), "n".into()].into()));
+            let keep = Some(Arc::new(Keep { columns: ["timegenerated".into(), "n".into()].into(), rows: Vec::new() }));
             let mut alone = TableBuilder::new("AuditLogs", Arc::from("AuditLogs.jsonl"), keep.clone(), Arc::default());
             let alone = text.lines().enumerate().try_for_each(|(i, line)| alone.push_line(i + 1, line)).map(|()| alone.finish().0);
             let path = dir.path().join("AuditLogs.jsonl");
@@ -879,6 +899,54 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn rows_that_fail_a_row_test_are_not_kept_and_the_query_sees_what_it_would() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        // Mostly failures and then mostly successes, so that both ways of testing run: values
+        // waiting for the test while most rows are dropped, stored first while most are kept.
+        let mut lines = Vec::new();
+        for i in 0..400 {
+            let result = match i % 9 {
+                _ if i < 40 && i % 5 != 0 => r#","ResultType":"7000222""#,
+                // A number and an escaped string are converted before the query tests them.
+                3 => r#","ResultType":0"#,
+                4 => r#","ResultType":"0""#,
+                // A record without the field holds the empty string.
+                5 => "",
+                _ => r#","ResultType":"0""#,
+            };
+            lines.push(format!(
+                r#"{{"TimeGenerated":"2026-11-28T10:{:02}:00Z","ServicePrincipalName":"app-{}"{result}}}"#,
+                i % 60,
+                i % 7
+            ));
+        }
+        let text = lines.join("\n");
+        let path = dir.path().join("AADServicePrincipalSignInLogs.jsonl");
+        std::fs::write(&path, &text).expect("writes");
+        let query = r#"AADServicePrincipalSignInLogs | where ResultType == "0" | summarize n = count() by ServicePrincipalName, ResultType | order by ServicePrincipalName asc"#;
+        let needs = crate::kql::column_needs(query, &Default::default());
+        assert!(!needs.row_tests("AADServicePrincipalSignInLogs").is_empty());
+        let filter = TableFilter::for_query(query).reading(needs);
+        let whole = load_jsonl_dir_with(dir.path(), &filter, &mut |_| {}).expect("loads");
+        let tested = load_jsonl_dir_with(dir.path(), &filter.dropping_unseen_rows(), &mut |_| {}).expect("loads");
+        let rows = |c: &Catalog| c.get("AADServicePrincipalSignInLogs").expect("a table").rows.len();
+        let kept = whole
+            .get("AADServicePrincipalSignInLogs")
+            .expect("a table")
+            .rows
+            .iter()
+            .filter(|r| r.iter().any(|v| v == &Value::str("0")))
+            .count();
+        assert_eq!(rows(&whole), 400);
+        // Exactly the rows whose value is "0" once converted, whichever way they were tested.
+        assert_eq!(rows(&tested), kept);
+        assert!(kept < 400);
+        let options = crate::kql::RunOptions::default();
+        let expected = crate::kql::run(query, &whole, &options).expect("runs");
+        assert_eq!(crate::kql::run(query, &tested, &options).expect("runs"), expected);
     }
 
     #[test]

@@ -101,6 +101,7 @@ impl<'a> Record<'a> {
     /// (which must be a key the scan once gave as [`Key::Other`]: the records of a file mostly
     /// list the same fields in the same order, and comparing the text with the key expected costs
     /// less than scanning it); `Some(None)` after the last field; `None` when the scan gives up.
+    #[inline]
     pub(super) fn key(&mut self, expected: Option<&str>) -> Option<Option<Key<'a>>> {
         let bytes = self.text.as_bytes();
         match (bytes.get(self.at), self.after_field) {
@@ -125,6 +126,7 @@ impl<'a> Record<'a> {
     }
 
     /// The value of the field whose key was just read.
+    #[inline]
     pub(super) fn value(&mut self) -> Option<Raw<'a>> {
         let start = self.at;
         let (raw, end) = match plain_string(self.text, start) {

@@ -1,0 +1,162 @@
+//! Which rows of a table a query surely drops before anything else sees them, so that the loader
+//! need not keep them: the failed-sign-in rule keeps one sign-in in twenty, and storing the other
+//! nineteen was most of its memory.
+//!
+//! Only the leading `where`s of a pipeline that starts from the table count, and of those only
+//! conjuncts that compare a column with a string literal (`==`, `!=`), which the loader can decide
+//! on the value it stores. A `where` whose predicate calls anything but row-local functions stops
+//! the search: a function of the row's position (`row_number`, `prev`) or of chance (`rand`)
+//! would see other rows if earlier ones were dropped. The query still runs its `where`s on the
+//! rows kept, so dropping fewer rows than it would is always safe.
+
+use std::collections::HashSet;
+
+use super::super::ast::*;
+
+/// A test every row the query can see passes: `column == value` (`equal`) or `column != value`,
+/// compared as KQL compares strings (exactly, case-sensitive).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowTest {
+    pub column: String,
+    pub equal: bool,
+    pub value: String,
+}
+
+impl RowTest {
+    /// Whether a row whose column holds `text` passes.
+    pub fn passes(&self, text: &str) -> bool {
+        (text == self.value) == self.equal
+    }
+}
+
+/// Functions whose value depends on their arguments (and the query's one `now`) only.
+const ROW_LOCAL: &[&str] = &[
+    "ago",
+    "now",
+    "datetime_add",
+    "datetime_diff",
+    "tolower",
+    "toupper",
+    "tostring",
+    "toint",
+    "tolong",
+    "todatetime",
+    "isempty",
+    "isnotempty",
+    "isnull",
+    "isnotnull",
+    "strlen",
+    "startofday",
+    "bin",
+];
+
+/// The tests of the leading `where`s of `ops`; `bound` holds names the script binds with `let`,
+/// which a `where` may mean instead of a column.
+pub(super) fn leading(ops: &[Operator], bound: &HashSet<&str>) -> Vec<RowTest> {
+    let mut tests = Vec::new();
+    for op in ops {
+        let Operator::Where(predicate) = op else { break };
+        if !row_local(predicate) {
+            break;
+        }
+        conjuncts(predicate, &mut |e| {
+            tests.extend(test_of(e).filter(|t| !bound.contains(t.column.as_str())))
+        });
+    }
+    tests
+}
+
+fn conjuncts<'e>(e: &'e Expr, each: &mut dyn FnMut(&'e Expr)) {
+    match e {
+        Expr::Binary(BinOp::And, a, b, _) => {
+            conjuncts(a, each);
+            conjuncts(b, each);
+        }
+        other => each(other),
+    }
+}
+
+/// `column == "text"` or `column != "text"`, either way round.
+fn test_of(e: &Expr) -> Option<RowTest> {
+    let Expr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b, _) = e else {
+        return None;
+    };
+    let (column, value) = match (&**a, &**b) {
+        (Expr::Ident(column, _), Expr::Literal(Literal::String(value), _))
+        | (Expr::Literal(Literal::String(value), _), Expr::Ident(column, _)) => (column, value),
+        _ => return None,
+    };
+    Some(RowTest {
+        column: column.clone(),
+        equal: *op == BinOp::Eq,
+        value: value.clone(),
+    })
+}
+
+/// Whether `e` reads only the row it is evaluated on.
+fn row_local(e: &Expr) -> bool {
+    match e {
+        Expr::Literal(..) | Expr::Ident(..) => true,
+        Expr::Member(b, _, _) | Expr::Unary(_, b, _) => row_local(b),
+        Expr::Index(a, b, _) | Expr::Binary(_, a, b, _) => row_local(a) && row_local(b),
+        Expr::Call { name, args, .. } => ROW_LOCAL.contains(&name.as_str()) && args.iter().all(row_local),
+        Expr::Between { expr, lo, hi, .. } => row_local(expr) && row_local(lo) && row_local(hi),
+        Expr::In { expr, list, .. } => row_local(expr) && list.iter().all(row_local),
+        Expr::Star(_) | Expr::NamedArg { .. } | Expr::Tabular(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tests_of(query: &str, bound: &[&str]) -> Vec<RowTest> {
+        let script = crate::kql::parse(query).expect("parses");
+        let Some(Statement::Query(p)) = script.statements.last() else {
+            panic!("a query")
+        };
+        leading(&p.ops, &bound.iter().copied().collect())
+    }
+
+    fn test(column: &str, equal: bool, value: &str) -> RowTest {
+        RowTest {
+            column: column.into(),
+            equal,
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn string_comparisons_of_the_leading_wheres_are_tests() {
+        let query = r#"T | where TimeGenerated >= ago(1d) | where ResultType != "0" and "x" == Category and n > 1 | where A == "a""#;
+        assert_eq!(
+            tests_of(query, &[]),
+            [test("ResultType", false, "0"), test("Category", true, "x"), test("A", true, "a")]
+        );
+    }
+
+    #[test]
+    fn nothing_after_another_operator_or_a_where_that_sees_other_rows_is_a_test() {
+        for query in [
+            r#"T | extend ResultType = "1" | where ResultType == "0""#,
+            r#"T | where row_number() < 10 and A == "a""#,
+            r#"T | where rand() < 0.5 | where A == "a""#,
+            r#"T | where myfunc(B) | where A == "a""#,
+            r#"T | where A == "a" or B == "b""#,
+            r#"T | where A =~ "a""#,
+            r#"T | where A == 1"#,
+        ] {
+            assert_eq!(tests_of(query, &[]), [], "{query}");
+        }
+        // A name the script binds may mean the `let`, not the column.
+        assert_eq!(tests_of(r#"T | where A == "a" | where B != "b""#, &["A"]), [test("B", false, "b")]);
+    }
+
+    #[test]
+    fn a_test_compares_exactly() {
+        assert!(test("A", true, "0").passes("0"));
+        assert!(!test("A", true, "0").passes("00"));
+        assert!(!test("A", false, "Ab").passes("Ab"));
+        assert!(test("A", false, "Ab").passes("ab"));
+    }
+}
