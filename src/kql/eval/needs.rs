@@ -24,7 +24,8 @@ pub struct ColumnNeeds {
 }
 
 impl ColumnNeeds {
-    /// The tests every row of `table` the query can see passes (see [`row_tests`]).
+    /// The tests every row of `table` the query can see passes: string comparisons of its
+    /// pipeline's leading `where`s, for a narrowed table mentioned once.
     pub fn row_tests(&self, table: &str) -> &[RowTest] {
         self.rows.get(table).map_or(&[], Vec::as_slice)
     }
