@@ -912,7 +912,7 @@ mod tests {
                 _ if i < 40 && i % 5 != 0 => r#","ResultType":"7000222""#,
                 // A number and an escaped string are converted before the query tests them.
                 3 => r#","ResultType":0"#,
-                4 => r#","ResultType":"0""#,
+                4 => r#","ResultType":"\u0030""#,
                 // A record without the field holds the empty string.
                 5 => "",
                 _ => r#","ResultType":"0""#,
