@@ -19,9 +19,9 @@ use std::collections::BTreeSet;
 use super::super::ast::{Expr, InOp, JoinCond, JoinKind, JoinSpec, Literal, Name, NamedExpr, Operator, Pipeline};
 use super::super::table::Table;
 use super::super::value::Value;
+use super::Env;
 use super::ops::derive_column_name;
-use super::window::WindowKind;
-use super::{Binding, Env};
+use super::row_local::{all_of, row_local};
 
 /// More distinct left keys than this are not worth a set of constants (and the join's own
 /// index does the same work).
@@ -154,37 +154,6 @@ fn reads_earlier_items(e: &Expr, earlier: &[NamedExpr]) -> bool {
 
 fn item_row_local(item: &NamedExpr, env: &Env) -> bool {
     item.names.is_empty() && row_local(&item.expr, env)
-}
-
-/// Whether `e`'s value for a row depends on that row alone: only built-in functions that are not
-/// window functions, and no nested pipeline.
-fn row_local(e: &Expr, env: &Env) -> bool {
-    let builtin = |name: &str| {
-        !matches!(env.get(name), Some(Binding::Function(_)))
-            && WindowKind::lookup(name).is_none()
-            && super::super::functions::all_names().any(|n| n == name)
-    };
-    all_of(e, &mut |x| match x {
-        Expr::Call { name, .. } => builtin(name),
-        Expr::Tabular(_) => false,
-        _ => true,
-    })
-}
-
-/// Whether `ok` holds for `e` and every expression inside it.
-fn all_of(e: &Expr, ok: &mut impl FnMut(&Expr) -> bool) -> bool {
-    if !ok(e) {
-        return false;
-    }
-    match e {
-        Expr::Literal(..) | Expr::Ident(..) | Expr::Star(_) | Expr::Tabular(_) => true,
-        Expr::Member(inner, _, _) | Expr::Unary(_, inner, _) => all_of(inner, ok),
-        Expr::NamedArg { value, .. } => all_of(value, ok),
-        Expr::Index(a, b, _) | Expr::Binary(_, a, b, _) => all_of(a, ok) && all_of(b, ok),
-        Expr::Call { args, .. } => args.iter().all(|a| all_of(a, ok)),
-        Expr::Between { expr, lo, hi, .. } => all_of(expr, ok) && all_of(lo, ok) && all_of(hi, ok),
-        Expr::In { expr, list, .. } => all_of(expr, ok) && list.iter().all(|a| all_of(a, ok)),
-    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ mod partition;
 mod plugins;
 mod prune;
 mod render;
+mod row_local;
 mod row_tests;
 mod sample;
 mod scan;
@@ -145,6 +146,10 @@ pub(crate) struct Evaluator<'a> {
     /// The columns (lower-cased) the uses of the `let` being evaluated read, for its pipeline.
     let_reads: RefCell<Option<HashSet<String>>>,
 }
+
+/// The scalar functions the evaluator compiles itself rather than through [`functions`]: they
+/// need the query's `now`, its columns or a sub-query.
+pub(super) const EVALUATOR_FUNCTIONS: [&str; 4] = ["toscalar", "column_ifexists", "now", "ago"];
 
 impl<'a> Evaluator<'a> {
     pub fn new(src: &'a str, catalog: &'a Catalog, now: i64, options: &'a RunOptions) -> Evaluator<'a> {
@@ -942,9 +947,7 @@ impl<'a> Evaluator<'a> {
         if functions::series::NOT_YET.contains(&alias) {
             return KqlError::Unsupported(format!("function `{name}()`"));
         }
-        let known = functions::all_names()
-            .chain(["toscalar", "column_ifexists", "now", "ago"])
-            .chain(window::names());
+        let known = functions::all_names().chain(EVALUATOR_FUNCTIONS).chain(window::names());
         match suggest(lower, known) {
             Some(s) if s != lower => self.err(span, format!("unknown function `{name}`; did you mean `{s}`?")),
             _ => KqlError::Unsupported(format!("function `{name}()`")),

@@ -170,7 +170,8 @@ impl Walk<'_> {
                     &mut self.let_refs
                 } else {
                     if then.is_empty() {
-                        self.tests.push((name.clone(), row_tests::leading(&p.ops, &self.lets)));
+                        self.tests
+                            .push((name.clone(), row_tests::leading(&p.ops, &self.lets, &self.functions)));
                     }
                     &mut self.refs
                 };

@@ -4,14 +4,16 @@
 //!
 //! Only the leading `where`s of a pipeline that starts from the table count, and of those only
 //! conjuncts that compare a column with a string literal (`==`, `!=`), which the loader can decide
-//! on the value it stores. A `where` whose predicate calls anything but row-local functions stops
-//! the search: a function of the row's position (`row_number`, `prev`) or of chance (`rand`)
-//! would see other rows if earlier ones were dropped. The query still runs its `where`s on the
-//! rows kept, so dropping fewer rows than it would is always safe.
+//! on the value it stores. A `where` that is not row-local (see [`row_local`]) stops the search:
+//! a window function (`row_number`, `prev`) or a user function would see other rows if earlier
+//! ones were dropped. The query still runs its `where`s on the rows kept, so dropping fewer rows
+//! than it would is always safe.
 
 use std::collections::HashSet;
 
 use super::super::ast::*;
+use super::prune::UserFunctions;
+use super::row_local::row_local;
 
 /// A test every row the query can see passes: `column == value` (`equal`) or `column != value`,
 /// compared as KQL compares strings (exactly, case-sensitive).
@@ -29,34 +31,13 @@ impl RowTest {
     }
 }
 
-/// Functions whose value depends on their arguments (and the query's one `now`) only.
-const ROW_LOCAL: &[&str] = &[
-    "ago",
-    "now",
-    "datetime_add",
-    "datetime_diff",
-    "tolower",
-    "toupper",
-    "tostring",
-    "toint",
-    "tolong",
-    "todatetime",
-    "isempty",
-    "isnotempty",
-    "isnull",
-    "isnotnull",
-    "strlen",
-    "startofday",
-    "bin",
-];
-
 /// The tests of the leading `where`s of `ops`; `bound` holds names the script binds with `let`,
-/// which a `where` may mean instead of a column.
-pub(super) fn leading(ops: &[Operator], bound: &HashSet<&str>) -> Vec<RowTest> {
+/// which a `where` may mean instead of a column, and `functions` tells its own functions.
+pub(super) fn leading(ops: &[Operator], bound: &HashSet<&str>, functions: &impl UserFunctions) -> Vec<RowTest> {
     let mut tests = Vec::new();
     for op in ops {
         let Operator::Where(predicate) = op else { break };
-        if !row_local(predicate) {
+        if !row_local(predicate, functions) {
             break;
         }
         conjuncts(predicate, &mut |e| {
@@ -93,19 +74,6 @@ fn test_of(e: &Expr) -> Option<RowTest> {
     })
 }
 
-/// Whether `e` reads only the row it is evaluated on.
-fn row_local(e: &Expr) -> bool {
-    match e {
-        Expr::Literal(..) | Expr::Ident(..) => true,
-        Expr::Member(b, _, _) | Expr::Unary(_, b, _) => row_local(b),
-        Expr::Index(a, b, _) | Expr::Binary(_, a, b, _) => row_local(a) && row_local(b),
-        Expr::Call { name, args, .. } => ROW_LOCAL.contains(&name.as_str()) && args.iter().all(row_local),
-        Expr::Between { expr, lo, hi, .. } => row_local(expr) && row_local(lo) && row_local(hi),
-        Expr::In { expr, list, .. } => row_local(expr) && list.iter().all(row_local),
-        Expr::Star(_) | Expr::NamedArg { .. } | Expr::Tabular(_) => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,7 +83,7 @@ mod tests {
         let Some(Statement::Query(p)) = script.statements.last() else {
             panic!("a query")
         };
-        leading(&p.ops, &bound.iter().copied().collect())
+        leading(&p.ops, &bound.iter().copied().collect(), &super::super::Env::default())
     }
 
     fn test(column: &str, equal: bool, value: &str) -> RowTest {
