@@ -47,7 +47,7 @@ impl Unshared {
 
 /// What a load keeps of a table: the columns read (lower-cased), and tests every row kept passes
 /// (a query's leading `where`s would drop the others before anything saw them).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Keep {
     pub(super) columns: HashSet<String>,
     pub(super) rows: Vec<RowTest>,
@@ -70,8 +70,8 @@ pub(super) struct TableBuilder {
     row_tests: Vec<(usize, RowTest)>,
     /// The values of the record being read that wait for its row tests (kept to be reused).
     pending: Vec<(usize, Option<KqlType>, Span)>,
-    /// Records tested, and how many of them were dropped.
-    tested: (usize, usize),
+    /// What the row tests have kept and dropped so far.
+    tally: Tally,
     /// The declared columns before `keep` removed any.
     schema_width: usize,
     /// The field name last seen at each place of a record, with what it stands for.
@@ -109,6 +109,29 @@ enum Field {
     Skip,
 }
 
+/// The records a builder's row tests have seen, and how many they dropped.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    tested: usize,
+    dropped: usize,
+}
+
+impl Tally {
+    /// Whether a record's values should wait for its tests: while a quarter or more of the
+    /// records are dropped. Storing a row's strings and dropping them again cost more than keeping
+    /// the row; while few are dropped, waiting costs more than the rows dropped.
+    fn defers(self) -> bool {
+        self.dropped * 4 >= self.tested
+    }
+
+    /// Counts a record, kept or not, and gives `kept`.
+    fn count(&mut self, kept: bool) -> bool {
+        self.tested += 1;
+        self.dropped += usize::from(!kept);
+        kept
+    }
+}
+
 /// A value the scan read, as a byte range of the text it is in.
 #[derive(Clone)]
 struct Span {
@@ -135,6 +158,17 @@ impl Span {
     fn raw<'t>(&self, text: &'t str) -> Raw<'t> {
         let value = &text[self.range.clone()];
         if self.plain { Raw::Plain(value) } else { Raw::Json(value) }
+    }
+}
+
+/// The text of column `column` in a record whose values read are `pending` (in order, so the
+/// last of a column counts): `None` when it is not a plain string, `""` (the default) when the
+/// record lacks it.
+fn pending_text<'t>(text: &'t str, pending: &[(usize, Option<KqlType>, Span)], column: usize) -> Option<&'t str> {
+    match pending.iter().rev().find(|(c, ..)| *c == column) {
+        Some((.., Span { plain: true, range })) => Some(&text[range.clone()]),
+        Some(_) => None,
+        None => Some(""),
     }
 }
 
@@ -179,7 +213,7 @@ impl TableBuilder {
             keep,
             row_tests,
             pending: Vec::new(),
-            tested: (0, 0),
+            tally: Tally::default(),
             schema_width,
             by_place: Vec::new(),
             declared: columns.len(),
@@ -307,12 +341,11 @@ impl TableBuilder {
     /// of the columns read (no row when it fails a row test), and the index of its line end;
     /// `None` when the scan gives up (the line may still be valid: [`Self::parse_line`] decides).
     fn scan_record<'t>(&mut self, text: &'t str, at: usize, earlier: &mut Earlier<'t>) -> Option<(Option<Vec<Value>>, usize)> {
-        let mut row = self.defaults.clone();
+        // While the row tests drop many rows, the values read wait in `pending` until the record
+        // is known to pass them (see [`Tally::defers`]); then no row is made for a dropped one.
+        let defer = !self.row_tests.is_empty() && self.tally.defers();
+        let mut row = if defer { Vec::new() } else { self.defaults.clone() };
         let mut folded = Bag::new();
-        // While the row tests drop many rows, the values read wait until the record is known to
-        // pass them: storing a row's strings and dropping them again cost more than keeping the
-        // row. While they drop few, waiting costs more than the rows dropped.
-        let defer = !self.row_tests.is_empty() && self.tested.1 * 4 >= self.tested.0;
         let mut pending = std::mem::take(&mut self.pending);
         pending.clear();
         let mut record = scan::Record::open(text, at)?;
@@ -335,8 +368,13 @@ impl TableBuilder {
             place += 1;
         }
         let end = record.end()?;
-        let passes = !defer || self.passes(text, &pending);
-        if defer && passes {
+        if defer {
+            let passes = self.passes_tests(|column| pending_text(text, &pending, column));
+            if !self.tally.count(passes) {
+                self.pending = pending;
+                return Some((None, end));
+            }
+            row = self.defaults.clone();
             for (c, ty, span) in &pending {
                 self.store_raw(&mut row, *c, *ty, span.raw(text))?;
             }
@@ -346,11 +384,7 @@ impl TableBuilder {
         if !folded.is_empty() {
             self.store_folded(&mut row, folded);
         }
-        let row = if defer {
-            self.counted(passes).then_some(row)
-        } else {
-            self.tested(row)
-        };
+        let row = if defer { Some(row) } else { self.tested(row) };
         Some((row, end))
     }
 
@@ -364,18 +398,13 @@ impl TableBuilder {
         Some(())
     }
 
-    /// Whether a record whose columns read are `read` (in order; the last of a column counts)
-    /// passes every row test. A value that is not a plain JSON string passes: it is converted to
-    /// the column's string before the query tests it again.
-    fn passes(&self, text: &str, read: &[(usize, Option<KqlType>, Span)]) -> bool {
+    /// Whether a record passes every row test, given the text of each tested column: `None` for
+    /// a value that is not a plain JSON string, which passes (it is converted to the column's
+    /// string before the query tests it again).
+    fn passes_tests<'v>(&self, text_of: impl Fn(usize) -> Option<&'v str>) -> bool {
         self.row_tests
             .iter()
-            .all(|(column, test)| match read.iter().rev().find(|(c, ..)| c == column) {
-                Some((.., Span { plain: true, range })) => test.passes(&text[range.clone()]),
-                Some(_) => true,
-                // A column the record lacks holds its default, the empty string.
-                None => test.passes(""),
-            })
+            .all(|(column, test)| text_of(*column).is_none_or(|text| test.passes(text)))
     }
 
     /// Reads one line with `serde_json`, which locates any error.
@@ -400,26 +429,18 @@ impl TableBuilder {
         Ok(())
     }
 
-    /// `row`, unless it fails a row test; counted in [`Self::tested`].
+    /// `row`, unless it fails a row test; counted in [`Self::tally`].
     fn tested(&mut self, row: Vec<Value>) -> Option<Vec<Value>> {
         if self.row_tests.is_empty() {
             return Some(row);
         }
-        let passes = |(c, test): &(usize, RowTest)| match self.slot_of[*c].map(|slot| &row[slot]) {
-            Some(Value::String(text)) => test.passes(text),
+        let passes = self.passes_tests(|column| match self.slot_of[column].map(|slot| &row[slot]) {
+            Some(Value::String(text)) => Some(text),
             // An inactive column holds its default, the empty string, in every row.
-            None => test.passes(""),
-            Some(_) => true,
-        };
-        let kept = self.row_tests.iter().all(passes);
-        self.counted(kept).then_some(row)
-    }
-
-    /// Counts a tested record, kept or not, and gives `kept`.
-    fn counted(&mut self, kept: bool) -> bool {
-        self.tested.0 += 1;
-        self.tested.1 += usize::from(!kept);
-        kept
+            None => Some(""),
+            Some(_) => None,
+        });
+        self.tally.count(passes).then_some(row)
     }
 
     /// Whether the column of field `key` is read.
