@@ -308,7 +308,7 @@ impl TableBuilder {
 
     /// Reads one line (line `number` of the source, holding no line end) into a row.
     pub(super) fn push_line(&mut self, number: usize, line: &str) -> Result<(), KqlError> {
-        self.push_line_at(number, line, 0, &mut Earlier::new(line)).map(|_| ())
+        self.push_line_at(number, line, 0, &mut Earlier::none(line)).map(|_| ())
     }
 
     /// Reads the line of `text` that starts at byte `start` (line `number` of the source) into a

@@ -64,17 +64,34 @@ pub(super) struct Record<'a> {
 pub(super) struct Earlier<'a> {
     text: &'a str,
     spans: Vec<(usize, usize)>,
+    /// Whether values are remembered: not for a lone line, which no record follows.
+    remembers: bool,
 }
 
 impl<'a> Earlier<'a> {
     /// No values yet, for the records of `text`.
     pub(super) fn new(text: &'a str) -> Earlier<'a> {
-        Earlier { text, spans: Vec::new() }
+        Earlier {
+            text,
+            spans: Vec::new(),
+            remembers: true,
+        }
+    }
+
+    /// Nothing to remember, for a lone line: no record follows it in the same text.
+    pub(super) fn none(line: &'a str) -> Earlier<'a> {
+        Earlier {
+            remembers: false,
+            ..Earlier::new(line)
+        }
     }
 
     /// Remembers the value `record` last read as the one at `place`.
     #[inline]
     pub(super) fn remember(&mut self, place: usize, record: &Record<'a>) {
+        if !self.remembers {
+            return;
+        }
         if place < self.spans.len() {
             self.spans[place] = record.value_span;
         } else if place == self.spans.len() {
