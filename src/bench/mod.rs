@@ -135,7 +135,10 @@ pub fn kql_in_process(rules_dir: &Path, data: &DataSet) -> Result<Vec<Measuremen
     let run_error = |e: String| BenchError::step("the in-process KQL rows", e);
     let start = Instant::now();
     let catalog = crate::kql::load_jsonl_dir(&data.dir).map_err(|e| run_error(e.to_string()))?;
-    let rows: usize = catalog.names().filter_map(|n| catalog.get(n)).map(|t| t.rows.len()).sum();
+    let mut rows = 0;
+    for table in catalog.names().filter_map(|n| catalog.get(n)) {
+        rows += table.map_err(|e| run_error(e.to_string()))?.rows.len();
+    }
     let bytes = dir_bytes(&data.dir);
     let mut out = vec![Measurement {
         name: "kql load".into(),

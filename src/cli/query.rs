@@ -101,19 +101,23 @@ pub fn run(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> Comman
     };
     let mut warnings: Vec<String> = Vec::new();
     let mut run = |filter: &kql::TableFilter| -> Result<_, Failure> {
-        let catalog = kql::load_jsonl_dir_with(&args.data, filter, &mut |warning| {
+        let mut warn = |warning: String| {
             if !warnings.contains(&warning) {
                 warnings.push(warning);
             }
-        })
-        .map_err(|e| Failure::Input(e.to_string()))?;
+        };
+        let catalog = kql::load_jsonl_dir_with(&args.data, filter, &mut warn).map_err(|e| Failure::Input(e.to_string()))?;
         let result = kql::run_with_stats(&query, &catalog, &options);
+        // A table loaded as the query read it reports a broken file as loading it first would
+        // have, before any error of the query, and also when the query never read it.
+        let deferred = catalog.finish_deferred().map_err(|e| Failure::Input(e.to_string()))?;
+        deferred.into_iter().for_each(&mut warn);
         // Freed while the results are written.
         crate::parallel::drop_aside(catalog);
         Ok(result)
     };
     let mut result = run(&narrowed);
-    if matches!(result, Ok(Err(_))) && narrowed.narrows_columns() {
+    if matches!(&result, Ok(Err(e)) if !matches!(e, KqlError::Data(_))) && narrowed.narrows_columns() {
         // An error is reported as over every column, so that suggestions see them all.
         result = run(&tables_read);
     }

@@ -1050,8 +1050,8 @@ mod tests {
 }
 
 /// The case `tolower` and `toupper` map to.
-#[derive(Clone, Copy)]
-enum Case {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Case {
     Lower,
     Upper,
 }
@@ -1060,15 +1060,23 @@ enum Case {
 /// is returned as it is, without a copy.
 fn case_mapped(value: &Value, case: Case) -> Value {
     let text = value.to_kql_string();
+    match case_mapped_text(&text, case) {
+        std::borrow::Cow::Borrowed(_) => Value::String(text),
+        std::borrow::Cow::Owned(mapped) => Value::str(&mapped),
+    }
+}
+
+/// `text` in `case`, as `tolower`/`toupper` map it: borrowed when it is already in that case.
+pub(crate) fn case_mapped_text(text: &str, case: Case) -> std::borrow::Cow<'_, str> {
     let unchanged = text.is_ascii()
         && match case {
             Case::Lower => !text.bytes().any(|b| b.is_ascii_uppercase()),
             Case::Upper => !text.bytes().any(|b| b.is_ascii_lowercase()),
         };
     if unchanged {
-        return Value::String(text);
+        return std::borrow::Cow::Borrowed(text);
     }
-    Value::str(&match case {
+    std::borrow::Cow::Owned(match case {
         Case::Lower => text.to_lowercase(),
         Case::Upper => text.to_uppercase(),
     })

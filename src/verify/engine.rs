@@ -67,7 +67,7 @@ fn sort_by_time(table: &mut Table) -> Option<Vec<i64>> {
 fn load_timed(dir: &Path, filter: &kql::TableFilter) -> Result<TimedTables, KqlError> {
     let catalog = kql::load_jsonl_dir_with(dir, filter, &mut |warning| eprintln!("{warning}"))?;
     let mut tables = BTreeMap::new();
-    for (name, table) in catalog.into_tables() {
+    for (name, table) in catalog.into_tables()? {
         // The catalog is dropped here, so this takes the table over rather than copying it.
         let mut table = Arc::unwrap_or_clone(table);
         let times = sort_by_time(&mut table).map(Arc::from);

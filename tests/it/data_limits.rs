@@ -99,7 +99,7 @@ fn wide_azure_diagnostics_folds_fields_beyond_500_columns_into_additional_fields
     let dir = temp_dir("wide-ad");
     std::fs::write(dir.join("AzureDiagnostics.jsonl"), wide_records(20_000)).unwrap();
     let (catalog, warnings) = load_with_warnings(&dir);
-    let table = catalog.get("AzureDiagnostics").unwrap();
+    let table = catalog.get("AzureDiagnostics").unwrap().unwrap();
     assert_eq!(table.rows.len(), 20_000);
     assert!(table.columns.len() <= MAX_COLUMNS, "{} columns", table.columns.len());
     // The last record's field is past the cap: it is in the record's AdditionalFields bag.
@@ -125,7 +125,7 @@ fn a_wide_unknown_table_is_capped_too_and_its_own_additional_fields_are_kept() {
     let dir = temp_dir("wide-custom");
     std::fs::write(dir.join("Custom.jsonl"), wide_records(5_000)).unwrap();
     let (catalog, warnings) = load_with_warnings(&dir);
-    let table = catalog.get("Custom").unwrap();
+    let table = catalog.get("Custom").unwrap().unwrap();
     assert_eq!(table.columns.len(), MAX_COLUMNS, "the cap, the overflow bag included");
     assert_eq!(
         table.get(4_999, "AdditionalFields").unwrap().get_key("unique_4999_s"),
@@ -228,7 +228,7 @@ fn verify_over_5000_records_with_distinct_keys_finishes_with_the_same_results() 
     drop(file);
     // The cost of every scheduled run is bounded by the table's width, which the cap bounds.
     let (catalog, _) = load_with_warnings(&data);
-    assert!(catalog.get("AzureDiagnostics").unwrap().columns.len() <= MAX_COLUMNS);
+    assert!(catalog.get("AzureDiagnostics").unwrap().unwrap().columns.len() <= MAX_COLUMNS);
     let run = tenantless_within(Duration::from_secs(300), &["verify", "--data", data.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert_eq!(run.status.code(), Some(0), "{stdout}");

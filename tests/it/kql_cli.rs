@@ -199,3 +199,82 @@ fn rows_the_query_drops_first_are_dropped_as_read_and_the_result_is_the_same() {
     assert!(err.contains("10 rows  AADServicePrincipalSignInLogs"), "{err}");
     assert_eq!(dropped, whole);
 }
+
+/// A data directory whose sign-ins (300, of four names in mixed case, every fifth failed) a
+/// credential-style join reads through the keys of two audit events.
+fn join_fixture(broken_line: Option<usize>) -> TempDir {
+    let dir = TempDir::new("join-keys");
+    let signins: Vec<String> = (1..=300)
+        .map(|i| match broken_line {
+            Some(line) if line == i => "{\"ServicePrincipalName\": }".to_owned(),
+            _ => format!(
+                r#"{{"TimeGenerated":"2026-11-28T10:{:02}:00Z","ServicePrincipalName":"{}","ResultType":"{}","ServicePrincipalId":"sp-{i}"}}"#,
+                i % 60,
+                ["App-1", "app-2", "APP-3", "app-4"][i % 4],
+                if i % 5 == 0 { "50126" } else { "0" }
+            ),
+        })
+        .collect();
+    dir.write("AADServicePrincipalSignInLogs.jsonl", &(signins.join("\n") + "\n"));
+    dir.write(
+        "AuditLogs.jsonl",
+        concat!(
+            r#"{"TimeGenerated":"2026-11-28T11:01:00Z","OperationName":"Update application","TargetResources":[{"displayName":"app-1"}]}"#,
+            "\n",
+            r#"{"TimeGenerated":"2026-11-28T11:02:00Z","OperationName":"Update application","TargetResources":[{"displayName":"App-3"}]}"#,
+            "\n"
+        ),
+    );
+    dir
+}
+
+const KEYED_JOIN: &str = r#"AuditLogs
+| extend Name = tolower(tostring(TargetResources[0].displayName))
+| project Name, Changed = TimeGenerated
+| join kind=leftouter (AADServicePrincipalSignInLogs
+    | where ResultType == "0"
+    | extend Name = tolower(tostring(ServicePrincipalName))
+    | project Name, ServicePrincipalId, SignIn = TimeGenerated) on Name
+| summarize n = count(), ids = dcount(ServicePrincipalId), last = max(SignIn) by Name
+| order by Name asc"#;
+
+#[test]
+fn a_joins_right_side_read_through_the_left_keys_gives_the_result_of_reading_it_whole() {
+    let dir = join_fixture(None);
+    let mut a = args(&dir, KEYED_JOIN);
+    a.format = OutputFormat::Json;
+    let (code, keyed, err) = exec(&a);
+    assert_eq!(code, 0, "{err}");
+    // 75 sign-ins per name, 15 of them failed.
+    assert!(keyed.contains(r#""Name":"app-1","n":60,"ids":60"#), "{keyed}");
+    assert!(keyed.contains(r#""Name":"app-3","n":60,"ids":60"#), "{keyed}");
+    assert_eq!(keyed.lines().count(), 2, "{keyed}");
+    // `--explain` reads every row of every table it names (it counts them).
+    a.explain = true;
+    let (code, whole, err) = exec(&a);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("120 rows  join kind=leftouter"), "{err}");
+    assert_eq!(keyed, whole);
+}
+
+#[test]
+fn a_broken_line_of_a_table_read_as_the_query_runs_is_reported_wherever_it_is() {
+    // Line 2 is a sign-in of a name the left side does not have: still read, still an error.
+    for line in [2, 299] {
+        let dir = join_fixture(Some(line));
+        let (code, out, err) = exec(&args(&dir, KEYED_JOIN));
+        assert_eq!((code, out.as_str()), (2, ""), "{err}");
+        assert!(err.contains(&format!("AADServicePrincipalSignInLogs.jsonl:{line}:")), "{err}");
+        // A query that names the table without reading it (an unused `let`) reports it too.
+        let unused = "let s = AADServicePrincipalSignInLogs | where ResultType == \"0\" | project ServicePrincipalName;\nAuditLogs | count";
+        let (code, _, err) = exec(&args(&dir, unused));
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(&format!("AADServicePrincipalSignInLogs.jsonl:{line}:")), "{err}");
+        // An error of the query before it reads the table comes after the broken file, as it
+        // did when every table was loaded first.
+        let failing = KEYED_JOIN.replace("Changed = TimeGenerated", "Changed = nosuchcolumn");
+        let (code, _, err) = exec(&args(&dir, &failing));
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(&format!("AADServicePrincipalSignInLogs.jsonl:{line}:")), "{err}");
+    }
+}

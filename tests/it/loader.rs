@@ -58,7 +58,7 @@ fn the_loader_reads_every_bundled_scenario_as_the_json_value_route_does() {
         let mut checked = 0;
         for name in catalog.names() {
             let text = std::fs::read_to_string(out.join(format!("{name}.jsonl"))).expect("the table file");
-            check_table(name, &text, catalog.get(name).expect("listed"));
+            check_table(name, &text, &catalog.get(name).expect("listed").expect("loads"));
             checked += 1;
         }
         assert_eq!(checked, 5, "{}: the five tables", scenario.display());

@@ -99,7 +99,7 @@ impl Evaluator<'_> {
         let mut virtual_cols = cols.to_vec();
         let mut missing: Vec<&String> = names
             .iter()
-            .filter(|n| !cols.iter().any(|c| &c.name == *n) && env.get(n).is_none() && self.catalog.get(n).is_none())
+            .filter(|n| !cols.iter().any(|c| &c.name == *n) && env.get(n).is_none() && !self.catalog.contains(n))
             .collect();
         missing.sort();
         virtual_cols.extend(missing.into_iter().map(|n| Column::new(n.clone(), KqlType::Dynamic)));
@@ -111,11 +111,12 @@ impl Evaluator<'_> {
     /// or the listed ones.
     fn search_inputs(&self, tables: &Option<Vec<Pipeline>>, span: Span, env: &mut Env) -> Result<Vec<Input>, KqlError> {
         let Some(tables) = tables else {
-            let mut inputs: Vec<Input> = self
-                .catalog
-                .names()
-                .filter_map(|n| Some((n.to_owned(), self.catalog.get(n)?.clone())))
-                .collect();
+            let mut inputs = Vec::new();
+            for name in self.catalog.names() {
+                if let Some(table) = self.catalog.get(name) {
+                    inputs.push((name.to_owned(), table?));
+                }
+            }
             let views: Vec<(String, Arc<FunctionDef>)> = env
                 .vars
                 .iter()
@@ -136,7 +137,11 @@ impl Evaluator<'_> {
         for p in tables {
             if let (Source::TableGlob(pattern), true) = (&p.source, p.ops.is_empty()) {
                 let matching = self.catalog.names().filter(|n| glob(&pattern.text, n));
-                inputs.extend(matching.filter_map(|n| Some((n.to_owned(), self.catalog.get(n)?.clone()))));
+                for name in matching {
+                    if let Some(table) = self.catalog.get(name) {
+                        inputs.push((name.to_owned(), table?));
+                    }
+                }
                 continue;
             }
             // Inputs evaluated so far are held while the later ones are evaluated.

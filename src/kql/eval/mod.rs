@@ -325,7 +325,7 @@ impl<'a> Evaluator<'a> {
                 Some(Binding::Tabular(_)) => true,
                 Some(Binding::Function(def)) => callable_bare(def) && self.function_is_tabular(def, env),
                 Some(_) => false,
-                None => self.catalog.get(name).is_some(),
+                None => self.catalog.contains(name),
             },
             Expr::Call { name, .. } => match env.get(name) {
                 Some(Binding::Function(def)) => self.function_is_tabular(def, env),
@@ -415,7 +415,14 @@ impl<'a> Evaluator<'a> {
         if let Some(t) = self.run_narrowed_union(p, env, record) {
             return t;
         }
-        let t = self.eval_source(&p.source, p.span, env)?;
+        let t = match self.tested_source(p, env) {
+            Some(t) => {
+                // Tables are not serialized (…/serialize-operator).
+                self.serialized.set(false);
+                t?
+            }
+            None => self.eval_source(&p.source, p.span, env)?,
+        };
         self.check_budgets()?;
         self.record_stage(record, p.source.to_string(), t.rows.len());
         let stats_len = self.stats.borrow().len();
@@ -440,6 +447,23 @@ impl<'a> Evaluator<'a> {
             Source::Expr(Expr::Ident(name, _)) if env.get(name).is_none() => self.catalog.window(name),
             _ => None,
         }
+    }
+
+    /// The deferred catalog table a pipeline starts from, loaded with only the rows its leading
+    /// `where`s keep, as this evaluation sees them: with the filter a join's keys added to its
+    /// right side (`key_filter`). `None` when the source is anything else (see
+    /// [`Catalog::tested`]).
+    fn tested_source(&self, p: &Pipeline, env: &Env) -> Option<Result<Arc<Table>, KqlError>> {
+        let Source::Expr(Expr::Ident(name, _)) = &p.source else {
+            return None;
+        };
+        if env.get(name).is_some() {
+            return None;
+        }
+        let mut tests = row_tests::leading(&p.ops, &HashSet::new(), env);
+        // A name the script binds may mean the `let`, not the column (as before the query ran).
+        tests.retain(|t| env.get(&t.column).is_none());
+        self.catalog.tested(name, &tests)
     }
 
     /// Records that `stage` of query `record` (when stats are kept) left `rows` rows.
@@ -586,7 +610,7 @@ impl<'a> Evaluator<'a> {
                 Some(Binding::Function(def)) if callable_bare(&def) => self.call_tabular(&def, &[], *span, env),
                 Some(_) => Err(self.err(*span, format!("`{name}` is a scalar, not a table"))),
                 None => match self.catalog.get(name) {
-                    Some(t) => Ok(t.clone()),
+                    Some(t) => t,
                     None => Err(self.unknown_table(name, *span, env)),
                 },
             },
@@ -595,7 +619,7 @@ impl<'a> Evaluator<'a> {
                 _ if name == "table" && args.len() == 1 => {
                     let n = self.compile(&args[0], &[], env)?.eval(&[]).to_kql_string();
                     match self.catalog.get(&n) {
-                        Some(t) => Ok(t.clone()),
+                        Some(t) => t,
                         None => Err(self.unknown_table(&n, *span, env)),
                     }
                 }
@@ -605,11 +629,11 @@ impl<'a> Evaluator<'a> {
                 _ if name == "_GetWatchlist" && args.len() == 1 => {
                     let alias = self.compile(&args[0], &[], env)?.eval(&[]).to_kql_string();
                     let table = format!("Watchlist_{alias}");
-                    self.catalog.get(&table).cloned().ok_or_else(|| {
-                        self.err(
+                    self.catalog.get(&table).unwrap_or_else(|| {
+                        Err(self.err(
                             *span,
                             format!("watchlist `{alias}` not found: add {table}.jsonl to the data directory"),
-                        )
+                        ))
                     })
                 }
                 _ => Err(self
@@ -775,7 +799,7 @@ impl<'a> Evaluator<'a> {
             Some(Binding::Tabular(_)) => Err(self.err(span, format!("`{name}` is a table; use it with `in (…)` or toscalar(…)"))),
             Some(Binding::Function(_)) => Err(self.err(span, format!("`{name}` is a function; call it as `{name}(…)`"))),
             _ => {
-                if self.catalog.get(name).is_some() {
+                if self.catalog.contains(name) {
                     return Err(self.err(span, format!("`{name}` is a table, not a column")));
                 }
                 let mut candidates: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();

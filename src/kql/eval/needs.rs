@@ -19,7 +19,8 @@ use super::row_tests::{self, RowTest};
 pub struct ColumnNeeds {
     /// Table name (as written: table names are case-sensitive) → lower-cased column names.
     tables: HashMap<String, HashSet<String>>,
-    /// Per narrowed table mentioned once: tests every row the query can see passes.
+    /// Per narrowed table mentioned once, as the source of a pipeline of its own: tests every
+    /// row the query can see passes (maybe none).
     rows: HashMap<String, Vec<RowTest>>,
 }
 
@@ -28,6 +29,13 @@ impl ColumnNeeds {
     /// pipeline's leading `where`s, for a narrowed table mentioned once.
     pub fn row_tests(&self, table: &str) -> &[RowTest] {
         self.rows.get(table).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether the one pipeline that reads `table` may test its rows as they are read, also with
+    /// tests known only as the query runs (a join's keys): a narrowed table mentioned once, as
+    /// the source of a pipeline of its own.
+    pub fn tests_rows_of(&self, table: &str) -> bool {
+        self.rows.contains_key(table)
     }
 
     /// The columns (lower-cased) of `table` a query may read, or `None` for all of them.
@@ -118,7 +126,7 @@ pub fn column_needs<'n>(statements: &'n [Statement], text: &str, stored: impl It
     let rows = walk
         .tests
         .into_iter()
-        .filter(|(table, tests)| !tests.is_empty() && found[table] == 1 && tables.contains_key(table))
+        .filter(|(table, _)| found[table] == 1 && tables.contains_key(table))
         .collect();
     ColumnNeeds { tables, rows }
 }
@@ -333,11 +341,7 @@ mod tests {
     #[test]
     fn rows_are_tested_only_for_a_narrowed_table_mentioned_once() {
         let once = r#"T | where TimeGenerated > ago(1d) | where ResultType != "0" | summarize count() by Name"#;
-        let test = RowTest {
-            column: "ResultType".into(),
-            equal: false,
-            value: "0".into(),
-        };
+        let test = RowTest::compare("ResultType", false, "0");
         assert_eq!(needs(once).row_tests("T"), std::slice::from_ref(&test));
         let joined = r#"A | project k | join (T | where ResultType != "0" | project k, v) on k"#;
         assert_eq!(needs(joined).row_tests("T"), [test]);

@@ -1163,7 +1163,11 @@ impl Evaluator<'_> {
             // (…/union-operator); loaded tables are not counted against the memory budget.
             if let (Source::TableGlob(pattern), true) = (&p.source, p.ops.is_empty()) {
                 let matching = self.catalog.names().filter(|n| glob(&pattern.text, n));
-                inputs.extend(matching.filter_map(|n| Some((n.to_owned(), UnionInput::Owned(self.catalog.get(n)?.clone())))));
+                for name in matching {
+                    if let Some(table) = self.catalog.get(name) {
+                        inputs.push((name.to_owned(), UnionInput::Owned(table?)));
+                    }
+                }
                 continue;
             }
             let label = super::find::label_of(p);

@@ -10,24 +10,64 @@
 //! than it would is always safe.
 
 use std::collections::HashSet;
+use std::sync::Arc;
+
+use rustc_hash::FxHashSet;
 
 use super::super::ast::*;
+use super::super::functions::{Case, case_mapped_text};
 use super::prune::UserFunctions;
 use super::row_local::row_local;
 
-/// A test every row the query can see passes: `column == value` (`equal`) or `column != value`,
-/// compared as KQL compares strings (exactly, case-sensitive).
+/// A test every row the query can see passes, decided on a string column's text: whether the
+/// text, first mapped to a case (`tolower(Column)`, `toupper(…)`), is among some strings
+/// (`Column == "a"`, `Column in ("a", "b")`) or not (`!=`, `!in`). Strings compare as KQL
+/// compares them with `==` and `in`: exactly.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowTest {
     pub column: String,
-    pub equal: bool,
-    pub value: String,
+    /// The case the text is mapped to before it is compared.
+    pub case: Option<Case>,
+    /// Whether a row passes when its text is among `values` (else: when it is not).
+    pub among: bool,
+    pub values: Values,
+}
+
+/// The strings a [`RowTest`] compares with: one, or a set (shared: every chunk's builder holds
+/// the test, and a join's keys may be thousands).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Values {
+    One(String),
+    Set(Arc<FxHashSet<String>>),
+}
+
+impl Values {
+    fn contains(&self, text: &str) -> bool {
+        match self {
+            Values::One(value) => text == value,
+            Values::Set(set) => set.contains(text),
+        }
+    }
 }
 
 impl RowTest {
+    /// `column == value` (`equal`) or `column != value`.
+    pub fn compare(column: &str, equal: bool, value: &str) -> RowTest {
+        RowTest {
+            column: column.to_owned(),
+            case: None,
+            among: equal,
+            values: Values::One(value.to_owned()),
+        }
+    }
+
     /// Whether a row whose column holds `text` passes.
     pub fn passes(&self, text: &str) -> bool {
-        (text == self.value) == self.equal
+        let found = match self.case {
+            None => self.values.contains(text),
+            Some(case) => self.values.contains(&case_mapped_text(text, case)),
+        };
+        found == self.among
     }
 }
 
@@ -57,21 +97,57 @@ fn conjuncts<'e>(e: &'e Expr, each: &mut dyn FnMut(&'e Expr)) {
     }
 }
 
-/// `column == "text"` or `column != "text"`, either way round.
+/// `text == "a"` or `text != "a"` (either way round), `text in ("a", …)` or `text !in (…)`,
+/// where `text` is a column, as it is or through `tostring`, `tolower` or `toupper`.
 fn test_of(e: &Expr) -> Option<RowTest> {
-    let Expr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b, _) = e else {
-        return None;
-    };
-    let (column, value) = match (&**a, &**b) {
-        (Expr::Ident(column, _), Expr::Literal(Literal::String(value), _))
-        | (Expr::Literal(Literal::String(value), _), Expr::Ident(column, _)) => (column, value),
+    let (text, among, values) = match e {
+        Expr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b, _) => {
+            let (text, value) = match (&**a, &**b) {
+                (Expr::Literal(Literal::String(value), _), text) | (text, Expr::Literal(Literal::String(value), _)) => (text, value),
+                _ => return None,
+            };
+            (text, *op == BinOp::Eq, Values::One(value.clone()))
+        }
+        Expr::In {
+            expr,
+            op: op @ (InOp::In | InOp::NotIn),
+            list,
+            ..
+        } => {
+            let strings = list.iter().map(|item| match item {
+                Expr::Literal(Literal::String(value), _) => Some(value.clone()),
+                _ => None,
+            });
+            (&**expr, *op == InOp::In, Values::Set(Arc::new(strings.collect::<Option<_>>()?)))
+        }
         _ => return None,
     };
+    let (column, case) = column_text(text, None)?;
     Some(RowTest {
-        column: column.clone(),
-        equal: *op == BinOp::Eq,
-        value: value.clone(),
+        column: column.to_owned(),
+        case,
+        among,
+        values,
     })
+}
+
+/// The column whose text `e` is, and the case it maps it to: a column, or `tostring`,
+/// `tolower` or `toupper` of one (of a string column, `tostring` is the text itself; the loader
+/// tests only string columns). Of nested mappings the outermost case wins.
+fn column_text(e: &Expr, case: Option<Case>) -> Option<(&str, Option<Case>)> {
+    match e {
+        Expr::Ident(column, _) => Some((column, case)),
+        Expr::Call { name, args, .. } if args.len() == 1 => {
+            let mapped = match name.as_str() {
+                "tostring" => None,
+                "tolower" => Some(Case::Lower),
+                "toupper" => Some(Case::Upper),
+                _ => return None,
+            };
+            column_text(&args[0], case.or(mapped))
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -87,11 +163,7 @@ mod tests {
     }
 
     fn test(column: &str, equal: bool, value: &str) -> RowTest {
-        RowTest {
-            column: column.into(),
-            equal,
-            value: value.into(),
-        }
+        RowTest::compare(column, equal, value)
     }
 
     #[test]
@@ -118,6 +190,52 @@ mod tests {
         }
         // A name the script binds may mean the `let`, not the column.
         assert_eq!(tests_of(r#"T | where A == "a" | where B != "b""#, &["A"]), [test("B", false, "b")]);
+    }
+
+    fn among(column: &str, case: Option<Case>, among: bool, values: &[&str]) -> RowTest {
+        RowTest {
+            column: column.into(),
+            case,
+            among,
+            values: Values::Set(Arc::new(values.iter().map(|v| v.to_string()).collect())),
+        }
+    }
+
+    #[test]
+    fn lists_of_strings_and_mapped_columns_are_tests_too() {
+        // The filter a join's keys add to its right side (`key_filter`) has this shape.
+        let query = r#"T | where tolower(tostring(Name)) in ("app-1", "app-2") | where toupper(A) != "X" | where B !in ("b")"#;
+        let mut one = RowTest::compare("A", false, "X");
+        one.case = Some(Case::Upper);
+        assert_eq!(
+            tests_of(query, &[]),
+            [
+                among("Name", Some(Case::Lower), true, &["app-1", "app-2"]),
+                one,
+                among("B", None, false, &["b"])
+            ]
+        );
+        for query in [
+            r#"T | where Name in ("a", 1)"#,
+            r#"T | where Name in (dynamic(["a"]))"#,
+            r#"T | where Name in~ ("a")"#,
+            r#"T | where trim(" ", Name) == "a""#,
+            r#"T | where tolower(Name, "x") == "a""#,
+            r#"T | where tostring(d.key) == "a""#,
+        ] {
+            assert_eq!(tests_of(query, &[]), [], "{query}");
+        }
+    }
+
+    #[test]
+    fn a_mapped_test_maps_the_text_as_tolower_and_toupper_do() {
+        let lower = among("Name", Some(Case::Lower), true, &["app-1", "straße"]);
+        assert!(lower.passes("App-1"));
+        assert!(lower.passes("STRAßE"));
+        assert!(!lower.passes("app-10"));
+        let upper_not = among("Name", Some(Case::Upper), false, &["APP-1"]);
+        assert!(!upper_not.passes("app-1"));
+        assert!(upper_not.passes("app-2"));
     }
 
     #[test]

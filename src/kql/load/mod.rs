@@ -106,11 +106,12 @@ impl TableFilter {
         self
     }
 
-    /// The tests the rows kept of table `name` pass.
-    fn row_tests_of(&self, name: &str) -> Vec<RowTest> {
+    /// The tests the rows kept of table `name` pass, when its rows are tested as they are read:
+    /// then the table is loaded only when the query reads it (see [`Catalog::insert_deferred`]).
+    fn row_tests_of(&self, name: &str) -> Option<Vec<RowTest>> {
         match self.queries.as_deref() {
-            Some([(_, needs)]) if self.drops_unseen_rows => needs.row_tests(name).to_vec(),
-            _ => Vec::new(),
+            Some([(_, needs)]) if self.drops_unseen_rows && needs.tests_rows_of(name) => Some(needs.row_tests(name).to_vec()),
+            _ => None,
         }
     }
 
@@ -263,8 +264,20 @@ pub fn load_jsonl_dir_with(dir: &Path, filter: &TableFilter, warn: &mut dyn FnMu
             catalog.insert(stem, Table::with_columns(known_schema(stem).unwrap_or_default()));
             continue;
         }
-        let rows = filter.row_tests_of(stem);
-        let keep = filter.columns_of(stem).map(|columns| Arc::new(Keep { columns, rows }));
+        let columns = filter.columns_of(stem);
+        if let (Some(tests), Some(columns)) = (filter.row_tests_of(stem), &columns) {
+            let (name, columns) = (stem.to_owned(), columns.clone());
+            let load = move |tests: &[RowTest]| {
+                let keep = Keep {
+                    columns: columns.clone(),
+                    rows: tests.to_vec(),
+                };
+                load_jsonl_file(&path, &name, Some(Arc::new(keep)))
+            };
+            catalog.insert_deferred(stem, tests, Box::new(load));
+            continue;
+        }
+        let keep = columns.map(|columns| Arc::new(Keep { columns, rows: Vec::new() }));
         let (table, warning) = load_jsonl_file(&path, stem, keep)?;
         if let Some(warning) = warning {
             warn(warning);
@@ -932,10 +945,11 @@ mod tests {
         let filter = TableFilter::for_query(query).reading(needs);
         let whole = load_jsonl_dir_with(dir.path(), &filter, &mut |_| {}).expect("loads");
         let tested = load_jsonl_dir_with(dir.path(), &filter.dropping_unseen_rows(), &mut |_| {}).expect("loads");
-        let rows = |c: &Catalog| c.get("AADServicePrincipalSignInLogs").expect("a table").rows.len();
+        let rows = |c: &Catalog| c.get("AADServicePrincipalSignInLogs").expect("a table").expect("loads").rows.len();
         let kept = whole
             .get("AADServicePrincipalSignInLogs")
             .expect("a table")
+            .expect("loads")
             .rows
             .iter()
             .filter(|r| r.iter().any(|v| v == &Value::str("0")))
@@ -947,6 +961,52 @@ mod tests {
         let options = crate::kql::RunOptions::default();
         let expected = crate::kql::run(query, &whole, &options).expect("runs");
         assert_eq!(crate::kql::run(query, &tested, &options).expect("runs"), expected);
+    }
+
+    #[test]
+    fn a_joins_right_side_keeps_as_it_is_read_only_the_rows_whose_key_the_left_side_has() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let signins: Vec<String> = (0..300)
+            .map(|i| {
+                let name = ["App-1", "app-2", "APP-3", "app-4"][i % 4];
+                let result = if i % 5 == 0 { "50126" } else { "0" };
+                format!(r#"{{"TimeGenerated":"2026-11-28T10:{:02}:00Z","ServicePrincipalName":"{name}","ResultType":"{result}","ServicePrincipalId":"sp-{i}"}}"#, i % 60)
+            })
+            .collect();
+        std::fs::write(dir.path().join("AADServicePrincipalSignInLogs.jsonl"), signins.join("\n")).expect("writes");
+        let audit = [("app-1", 1), ("App-3", 2)].map(|(name, minute)| {
+            format!(r#"{{"TimeGenerated":"2026-11-28T11:{minute:02}:00Z","OperationName":"Update application","TargetResources":[{{"displayName":"{name}"}}]}}"#)
+        });
+        std::fs::write(dir.path().join("AuditLogs.jsonl"), audit.join("\n")).expect("writes");
+        // The seed's credential rules' shape: the key is lower-cased on both sides.
+        let query = r#"AuditLogs
+            | extend Name = tolower(tostring(TargetResources[0].displayName))
+            | project Name, Changed = TimeGenerated
+            | join kind=leftouter (AADServicePrincipalSignInLogs
+                | where ResultType == "0"
+                | extend Name = tolower(tostring(ServicePrincipalName))
+                | project Name, ServicePrincipalId) on Name
+            | summarize n = count(), ids = dcount(ServicePrincipalId) by Name | order by Name asc"#;
+        let needs = crate::kql::column_needs(query, &Default::default());
+        let filter = TableFilter::for_query(query).reading(needs);
+        let whole = load_jsonl_dir_with(dir.path(), &filter, &mut |_| {}).expect("loads");
+        let tested = load_jsonl_dir_with(dir.path(), &filter.dropping_unseen_rows(), &mut |_| {}).expect("loads");
+        let options = crate::kql::RunOptions::default();
+        let expected = crate::kql::run(query, &whole, &options).expect("runs");
+        assert_eq!(expected[0].rows.len(), 2, "{expected:?}");
+        assert_eq!(crate::kql::run(query, &tested, &options).expect("runs"), expected);
+        // The one load the query made kept the successful sign-ins of the two names only: of
+        // the 150 sign-ins of App-1 and APP-3, the 30 failed ones (every fifth) are dropped.
+        let signins = "AADServicePrincipalSignInLogs";
+        let first = tested.first_load(signins).expect("read by the query");
+        let name = first.column_index("ServicePrincipalName").expect("read");
+        let mut names: Vec<String> = first.rows.iter().map(|r| r[name].to_kql_string().to_string()).collect();
+        names.dedup();
+        names.sort();
+        names.dedup();
+        assert_eq!((first.rows.len(), names), (120, vec!["APP-3".to_owned(), "App-1".to_owned()]));
+        assert_eq!(whole.get(signins).expect("a table").expect("loads").rows.len(), 300);
+        assert_eq!(tested.finish_deferred().expect("loaded"), Vec::<String>::new());
     }
 
     #[test]
