@@ -92,7 +92,7 @@ impl Entry {
     }
 }
 
-/// Loads a table whose rows pass some tests (see [`RowTest`]): the table, and a warning about it
+/// Loads a table whose rows pass some tests (a query's row tests): the table, and a warning about it
 /// to show (fields folded into `AdditionalFields`).
 pub type LoadTable = dyn Fn(&[RowTest]) -> Result<(Table, Option<String>), KqlError> + Send + Sync;
 
