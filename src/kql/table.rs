@@ -213,10 +213,11 @@ impl Catalog {
     }
 
     /// A deferred table (see [`Catalog::insert_deferred`]) loaded with only the rows that pass
-    /// `tests`, tests that the only pipeline reading it applies first; `None` for any other table.
-    pub fn tested(&self, name: &str, tests: &[RowTest]) -> Option<Result<Arc<Table>, KqlError>> {
+    /// `tests` (asked for only then), tests that the only pipeline reading it applies first;
+    /// `None` for any other table.
+    pub fn tested(&self, name: &str, tests: impl FnOnce() -> Vec<RowTest>) -> Option<Result<Arc<Table>, KqlError>> {
         match self.tables.get(name)? {
-            Entry::Deferred(deferred) => Some(deferred.with_tests(tests)),
+            Entry::Deferred(deferred) => Some(deferred.with_tests(&tests())),
             _ => None,
         }
     }
@@ -361,9 +362,9 @@ mod tests {
         assert!(catalog.window("T").is_none(), "not loaded to be read in place");
         assert_eq!(loads.load(Ordering::Relaxed), 0, "nothing is loaded before it is read");
         let only_a = [not_c.clone(), RowTest::compare("Name", true, "a")];
-        let tested = catalog.tested("T", &only_a).expect("deferred").expect("loads");
+        let tested = catalog.tested("T", || only_a.to_vec()).expect("deferred").expect("loads");
         assert_eq!(names(&tested), ["a"]);
-        let again = catalog.tested("T", &only_a).expect("deferred").expect("loads");
+        let again = catalog.tested("T", || only_a.to_vec()).expect("deferred").expect("loads");
         assert!(Arc::ptr_eq(&tested, &again), "the same tests reuse the first load");
         assert_eq!(loads.load(Ordering::Relaxed), 1);
         // Another reader (here `get`, as a `union *` reads it) gets the tests known beforehand.
@@ -391,8 +392,8 @@ mod tests {
     fn a_table_that_is_not_deferred_is_never_tested() {
         let mut catalog = Catalog::new();
         catalog.insert("W", Table::with_columns(vec![Column::new("Name", KqlType::String)]));
-        assert!(catalog.tested("W", &[]).is_none());
-        assert!(catalog.tested("Missing", &[]).is_none());
+        assert!(catalog.tested("W", Vec::new).is_none());
+        assert!(catalog.tested("Missing", Vec::new).is_none());
         assert_eq!(catalog.finish_deferred().expect("nothing to load"), Vec::<String>::new());
     }
 

@@ -460,10 +460,12 @@ impl<'a> Evaluator<'a> {
         if env.get(name).is_some() {
             return None;
         }
-        let mut tests = row_tests::leading(&p.ops, &HashSet::new(), env);
-        // A name the script binds may mean the `let`, not the column (as before the query ran).
-        tests.retain(|t| env.get(&t.column).is_none());
-        self.catalog.tested(name, &tests)
+        self.catalog.tested(name, || {
+            let mut tests = row_tests::leading(&p.ops, &HashSet::new(), env);
+            // A name the script binds may mean the `let`, not the column (as before the query ran).
+            tests.retain(|t| env.get(&t.column).is_none());
+            tests
+        })
     }
 
     /// Records that `stage` of query `record` (when stats are kept) left `rows` rows.

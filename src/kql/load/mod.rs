@@ -254,7 +254,10 @@ pub fn load_jsonl_dir(dir: &Path) -> Result<Catalog, KqlError> {
 }
 
 /// [`load_jsonl_dir`] of the tables `filter` wants (the others get no rows), handing each warning
-/// to `warn` instead of printing it.
+/// to `warn` instead of printing it. A table whose rows the filter tests as they are read (see
+/// [`TableFilter::dropping_unseen_rows`]) is loaded only when the query reads it
+/// ([`Catalog::insert_deferred`]); its errors and warnings come from the catalog then
+/// ([`Catalog::finish_deferred`]).
 pub fn load_jsonl_dir_with(dir: &Path, filter: &TableFilter, warn: &mut dyn FnMut(String)) -> Result<Catalog, KqlError> {
     let files = crate::compress::table_files(dir).map_err(|e| KqlError::Data(e.to_string()))?;
     let mut catalog = Catalog::new();
