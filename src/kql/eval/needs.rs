@@ -354,7 +354,14 @@ mod tests {
             r#"union (T | where ResultType != "0"), U | summarize count()"#,
         ] {
             assert_eq!(needs(query).row_tests("T"), [], "{query}");
+            assert!(!needs(query).tests_rows_of("T"), "{query}");
         }
+        // Mentioned once without a test of its own, it is still tested as the query runs (by a
+        // join's keys).
+        let keyed = r#"A | project k | join (T | extend k = tolower(Name) | project k, v) on k"#;
+        assert_eq!(needs(keyed).row_tests("T"), []);
+        assert!(needs(keyed).tests_rows_of("T"));
+        assert!(needs(joined).tests_rows_of("T"));
     }
 
     #[test]
