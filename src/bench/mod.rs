@@ -13,7 +13,7 @@ pub mod suite;
 pub mod verify;
 
 use crate::estimate::{EstimateOptions, estimate};
-use crate::generate::{DEFAULT_SEED, GenerateOptions};
+use crate::generate::DEFAULT_SEED;
 use dataset::DataSet;
 use error::BenchError;
 use std::path::{Path, PathBuf};
@@ -72,14 +72,20 @@ fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
     best.expect("at least one run")
 }
 
-/// Runs the generation and estimation benchmarks on the bundled scenarios in `scenarios_dir`.
-pub fn generation(scenarios_dir: &Path, scratch: &Path, days: u32) -> Result<Vec<Measurement>, BenchError> {
+/// Runs the generation and estimation benchmarks on the bundled scenarios in `scenarios_dir`,
+/// generation by `binary` (this one) in a child process.
+pub fn generation(binary: &Path, scenarios_dir: &Path, scratch: &Path, days: u32) -> Result<Vec<Measurement>, BenchError> {
     let large = scenarios_dir.join("tenant-large.yaml");
     let mut out = Vec::new();
     for d in [days, days * 3] {
         let threads = crate::generate::default_threads();
         let target = scratch.join(format!("generate-{d}"));
-        out.push(generate_large(&large, &target, d, threads, "written to disk, every core")?);
+        let run = GenerateRun {
+            binary,
+            large: &large,
+            scratch,
+        };
+        out.push(run.measure(&target, d, threads, "written to disk, every core")?);
         remove_dir(&target)?;
     }
     let exact = EstimateOptions {
@@ -231,8 +237,13 @@ const GENERATION_RUNS: usize = 3;
 /// Generates `days` of tenant-large.yaml at 1 thread, serializes the records it wrote alone, then
 /// generates them at every core, [`GENERATION_RUNS`] times in turn: the best run of each,
 /// records/s and MB/s written to disk.
-pub fn generation_threads(scenarios_dir: &Path, scratch: &Path, days: u32) -> Result<Scaling, BenchError> {
+pub fn generation_threads(binary: &Path, scenarios_dir: &Path, scratch: &Path, days: u32) -> Result<Scaling, BenchError> {
     let large = scenarios_dir.join("tenant-large.yaml");
+    let generate = GenerateRun {
+        binary,
+        large: &large,
+        scratch,
+    };
     let threads = crate::generate::default_threads();
     let (one_dir, all_dir) = (
         scratch.join("generate-threads-1"),
@@ -240,11 +251,11 @@ pub fn generation_threads(scenarios_dir: &Path, scratch: &Path, days: u32) -> Re
     );
     let how = |t: usize| format!("--threads {t}, written to disk, best of {GENERATION_RUNS} interleaved runs");
     let run = || -> Result<Scaling, BenchError> {
-        let one = generate_large(&large, &one_dir, days, 1, &how(1))?;
+        let one = generate.measure(&one_dir, days, 1, &how(1))?;
         let mut serialize = baseline::serialize_only(&one_dir)?;
         serialize.detail.push_str(&format!(", best of {GENERATION_RUNS}"));
         let all = if threads > 1 {
-            let measured = generate_large(&large, &all_dir, days, threads, &how(threads))?;
+            let measured = generate.measure(&all_dir, days, threads, &how(threads))?;
             remove_dir(&all_dir)?;
             Some((threads, measured))
         } else {
@@ -274,32 +285,42 @@ fn remove_dir(dir: &Path) -> Result<(), BenchError> {
     std::fs::remove_dir_all(dir).map_err(|e| BenchError::io(dir, e))
 }
 
-/// Generates `days` of `large` into `target` on `threads` threads, measured; the caller removes it.
-fn generate_large(large: &Path, target: &Path, days: u32, threads: usize, how: &str) -> Result<Measurement, BenchError> {
-    let options = GenerateOptions {
-        scenarios: vec![large.to_owned()],
-        seed: DEFAULT_SEED,
-        out: target.to_owned(),
-        end: None,
-        days: Some(days),
-        force: true,
-        background: None,
-    };
-    let run = crate::generate::RunOptions {
-        threads,
-        ..Default::default()
-    };
-    let start = Instant::now();
-    let manifest =
-        crate::generate::generate_with(&options, run, |_| {}).map_err(|e| BenchError::step("generating tenant-large.yaml", e))?;
-    Ok(Measurement {
-        name: "generate".into(),
-        detail: format!("tenant-large.yaml, {days} day(s), {how}"),
-        seconds: start.elapsed().as_secs_f64(),
-        records: manifest.tables.values().map(|t| t.records).sum(),
-        bytes: manifest.tables.values().map(|t| t.bytes).sum(),
-        peak_rss_mib: peak_rss_mib(),
-    })
+/// `tenantless generate` of the large tenant, as a user runs it: this binary in a child process,
+/// with the command's own memory settings, volume check and peak RSS.
+struct GenerateRun<'g> {
+    binary: &'g Path,
+    large: &'g Path,
+    /// Where the child's output streams go.
+    scratch: &'g Path,
+}
+
+impl GenerateRun<'_> {
+    /// Generates `days` into `target` on `threads` threads, measured; the caller removes it.
+    fn measure(&self, target: &Path, days: u32, threads: usize, how: &str) -> Result<Measurement, BenchError> {
+        let mut command = std::process::Command::new(self.binary);
+        command
+            .arg("generate")
+            .arg(self.large)
+            .args(["--days", &days.to_string(), "--threads", &threads.to_string(), "--force", "--out"])
+            .arg(target);
+        let (child, _, stderr) = process::run_measured(&mut command, self.scratch, "generate")?;
+        if child.code != Some(0) {
+            return Err(BenchError::Child {
+                command: process::display(&command),
+                status: child.code.map_or_else(|| "a signal".into(), |c| c.to_string()),
+                stderr: process::tail(&stderr, 20),
+            });
+        }
+        let manifest = crate::manifest::Manifest::load(target).map_err(|e| BenchError::step("reading the generated manifest", e))?;
+        Ok(Measurement {
+            name: "generate".into(),
+            detail: format!("`tenantless generate tenant-large.yaml --days {days}`, {how}"),
+            seconds: child.seconds,
+            records: manifest.tables.values().map(|t| t.records).sum(),
+            bytes: manifest.tables.values().map(|t| t.bytes).sum(),
+            peak_rss_mib: Some(child.peak_rss_mib),
+        })
+    }
 }
 
 /// A scratch directory for the benchmark's output, removed afterwards by the caller.

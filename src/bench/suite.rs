@@ -64,9 +64,10 @@ pub fn run(options: &SuiteOptions, note: &mut dyn FnMut(&str)) -> Result<String,
     // then verify, whose child would inherit that peak in its ru_maxrss (see process::own_peak_kib).
     let generation = if wants(Part::Generate) {
         note("generate: tenant-large.yaml, generation, rendering and estimation");
-        let scaling = super::generation_threads(&options.scenarios, &options.scratch, options.days)?;
+        let binary = &options.peer_setup.binary;
+        let scaling = super::generation_threads(binary, &options.scenarios, &options.scratch, options.days)?;
         let mut rows = scaling.rows();
-        rows.extend(super::generation(&options.scenarios, &options.scratch, options.days)?);
+        rows.extend(super::generation(binary, &options.scenarios, &options.scratch, options.days)?);
         Some((scaling.summary(), rows))
     } else {
         None
