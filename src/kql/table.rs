@@ -338,7 +338,8 @@ mod tests {
             if names.contains(&"broken") {
                 return Err(KqlError::Data("T.jsonl:2:1: broken".into()));
             }
-            let kept = names.iter().filter(|n| tests.iter().all(|t| t.passes(n)));
+            let passes = |t: &RowTest, n: &str| matches!(t, RowTest::Text(t) if t.passes(n));
+            let kept = names.iter().filter(|n| tests.iter().all(|t| passes(t, n)));
             let table = Table {
                 columns: vec![Column::new("Name", KqlType::String)],
                 rows: kept.map(|n| vec![Value::str(n)]).collect(),

@@ -143,7 +143,7 @@ pub fn kql_eq(a: &Value, b: &Value) -> Value {
     }
 }
 
-fn compare(op: BinOp, a: &Value, b: &Value) -> Value {
+pub(super) fn compare(op: BinOp, a: &Value, b: &Value) -> Value {
     use std::cmp::Ordering::*;
     if a.is_null() || b.is_null() {
         return Value::Null;

@@ -43,7 +43,7 @@ use super::ast::*;
 use super::budget;
 use super::error::{KqlError, Span, suggest};
 use super::functions;
-use super::table::{Catalog, Column, Table};
+use super::table::{Catalog, Column, Table, known_schema};
 use super::value::Value;
 use expr::{CExpr, build_in_set};
 
@@ -460,12 +460,30 @@ impl<'a> Evaluator<'a> {
         if env.get(name).is_some() {
             return None;
         }
-        self.catalog.tested(name, || {
-            let mut tests = row_tests::leading(&p.ops, &HashSet::new(), env);
+        let declared: HashSet<String> = known_schema(name).unwrap_or_default().into_iter().map(|c| c.name).collect();
+        // The names the tests' constants read, which a `where` means as columns if the table has them.
+        let read = std::cell::RefCell::new(Vec::new());
+        let constant = |e: &Expr| -> Option<Value> {
+            let names = row_tests::names_of_constant(e)?;
+            if names.iter().any(|n| declared.contains(n)) {
+                return None;
+            }
+            let value = self.compile(e, &[], env).ok()?.eval(&[]);
+            read.borrow_mut().extend(names);
+            Some(value)
+        };
+        let table = self.catalog.tested(name, || {
+            let mut tests = row_tests::leading(&p.ops, &HashSet::new(), env, &constant);
             // A name the script binds may mean the `let`, not the column (as before the query ran).
-            tests.retain(|t| env.get(&t.column).is_none());
+            tests.retain(|t| env.get(t.column()).is_none());
             tests
-        })
+        })?;
+        // A field outside the schema is a column too, which its name then means: the constants
+        // read of a `let` may be no constants, so the table is read with the tests known before.
+        match &table {
+            Ok(t) if read.borrow().iter().any(|n| t.column_index(n).is_some()) => self.catalog.get(name),
+            _ => Some(table),
+        }
     }
 
     /// Records that `stage` of query `record` (when stats are kept) left `rows` rows.

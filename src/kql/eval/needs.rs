@@ -178,8 +178,10 @@ impl Walk<'_> {
                     &mut self.let_refs
                 } else {
                     if then.is_empty() {
-                        self.tests
-                            .push((name.clone(), row_tests::leading(&p.ops, &self.lets, &self.functions)));
+                        self.tests.push((
+                            name.clone(),
+                            row_tests::leading(&p.ops, &self.lets, &self.functions, &row_tests::literal),
+                        ));
                     }
                     &mut self.refs
                 };

@@ -16,15 +16,24 @@ use rustc_hash::FxHashSet;
 
 use super::super::ast::*;
 use super::super::functions::{Case, case_mapped_text};
+use super::super::value::Value;
+use super::expr::compare;
 use super::prune::UserFunctions;
 use super::row_local::row_local;
 
-/// A test every row the query can see passes, decided on a string column's text: whether the
-/// text, first mapped to a case (`tolower(Column)`, `toupper(…)`), is among some strings
-/// (`Column == "a"`, `Column in ("a", "b")`) or not (`!=`, `!in`). Strings compare as KQL
-/// compares them with `==` and `in`: exactly.
+/// A test every row the query can see passes: of a string column's text ([`TextTest`]), or of
+/// a datetime column's time ([`TimeTest`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct RowTest {
+pub enum RowTest {
+    Text(TextTest),
+    Time(TimeTest),
+}
+
+/// Whether a string column's text, first mapped to a case (`tolower(Column)`, `toupper(…)`), is
+/// among some strings (`Column == "a"`, `Column in ("a", "b")`) or not (`!=`, `!in`). Strings
+/// compare as KQL compares them with `==` and `in`: exactly.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextTest {
     pub column: String,
     /// The case the text is mapped to before it is compared.
     pub case: Option<Case>,
@@ -33,7 +42,18 @@ pub struct RowTest {
     pub values: Values,
 }
 
-/// The strings a [`RowTest`] compares with: one, or a set (shared: every chunk's builder holds
+/// A datetime column compared with a time the query fixes before it reads a row
+/// (`TimeGenerated >= ago(1d)`, with `now` known): `column op time`, `op` one of `<`, `<=`, `>`,
+/// `>=`, compared as the query compares them (a null time passes none).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeTest {
+    pub column: String,
+    pub op: BinOp,
+    /// The time, in 100-ns ticks.
+    pub ticks: i64,
+}
+
+/// The strings a [`TextTest`] compares with: one, or a set (shared: every chunk's builder holds
 /// the test, and a join's keys may be thousands).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Values {
@@ -53,14 +73,24 @@ impl Values {
 impl RowTest {
     /// `column == value` (`equal`) or `column != value`.
     pub fn compare(column: &str, equal: bool, value: &str) -> RowTest {
-        RowTest {
+        RowTest::Text(TextTest {
             column: column.to_owned(),
             case: None,
             among: equal,
             values: Values::One(value.to_owned()),
-        }
+        })
     }
 
+    /// The column tested.
+    pub fn column(&self) -> &str {
+        match self {
+            RowTest::Text(t) => &t.column,
+            RowTest::Time(t) => &t.column,
+        }
+    }
+}
+
+impl TextTest {
     /// Whether a row whose column holds `text` passes.
     pub fn passes(&self, text: &str) -> bool {
         let found = match self.case {
@@ -71,9 +101,47 @@ impl RowTest {
     }
 }
 
+impl TimeTest {
+    /// Whether a row whose column holds `value` (as the table stores it) passes.
+    pub fn passes(&self, value: &Value) -> bool {
+        compare(self.op, value, &Value::DateTime(self.ticks)) == Value::Bool(true)
+    }
+}
+
+/// What the value of an expression is before any row is read, if the caller can tell: a string
+/// literal before the query runs ([`literal`]); as it runs, anything that reads no column
+/// (`ago(timeRange)`, a `let`'s string).
+pub(super) type Constant<'c> = dyn Fn(&Expr) -> Option<Value> + 'c;
+
+/// A string literal's value: what is known of an expression before the query runs.
+pub(super) fn literal(e: &Expr) -> Option<Value> {
+    match e {
+        Expr::Literal(Literal::String(text), _) => Some(Value::str(text)),
+        _ => None,
+    }
+}
+
+/// The names `e` reads, when its value could be known before any row is read: `None` when it
+/// calls what may answer differently on each row, or by the row's columns (`new_guid()`,
+/// `column_ifexists`).
+pub(super) fn names_of_constant(e: &Expr) -> Option<Vec<String>> {
+    let mut names = Vec::new();
+    let fixed = super::row_local::all_of(e, &mut |x| match x {
+        Expr::Ident(name, _) => {
+            names.push(name.clone());
+            true
+        }
+        Expr::Call { name, .. } => !matches!(name.as_str(), "new_guid" | "column_ifexists"),
+        _ => true,
+    });
+    fixed.then_some(names)
+}
+
 /// The tests of the leading `where`s of `ops`; `bound` holds names the script binds with `let`,
-/// which a `where` may mean instead of a column, and `functions` tells its own functions.
-pub(super) fn leading(ops: &[Operator], bound: &HashSet<&str>, functions: &impl UserFunctions) -> Vec<RowTest> {
+/// which a `where` may mean instead of a column, `functions` tells its own functions, and
+/// `constant` what expressions are worth before any row is read. Text tests come first: they
+/// are the cheaper to decide.
+pub(super) fn leading(ops: &[Operator], bound: &HashSet<&str>, functions: &impl UserFunctions, constant: &Constant) -> Vec<RowTest> {
     let mut tests = Vec::new();
     for op in ops {
         let Operator::Where(predicate) = op else { break };
@@ -81,9 +149,10 @@ pub(super) fn leading(ops: &[Operator], bound: &HashSet<&str>, functions: &impl 
             break;
         }
         conjuncts(predicate, &mut |e| {
-            tests.extend(test_of(e).filter(|t| !bound.contains(t.column.as_str())))
+            tests.extend(test_of(e, constant).filter(|t| !bound.contains(t.column())))
         });
     }
+    tests.sort_by_key(|t| matches!(t, RowTest::Time(_)));
     tests
 }
 
@@ -98,15 +167,21 @@ fn conjuncts<'e>(e: &'e Expr, each: &mut dyn FnMut(&'e Expr)) {
 }
 
 /// `text == "a"` or `text != "a"` (either way round), `text in ("a", …)` or `text !in (…)`,
-/// where `text` is a column, as it is or through `tostring`, `tolower` or `toupper`.
-fn test_of(e: &Expr) -> Option<RowTest> {
+/// where `text` is a column, as it is or through `tostring`, `tolower` or `toupper`; or a column
+/// compared (`<`, `<=`, `>`, `>=`) with a datetime, either way round.
+fn test_of(e: &Expr, constant: &Constant) -> Option<RowTest> {
+    let string = |e: &Expr| match constant(e)? {
+        Value::String(text) => Some(text.to_string()),
+        _ => None,
+    };
     let (text, among, values) = match e {
+        Expr::Binary(op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge), a, b, _) => return time_test(*op, a, b, constant),
         Expr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b, _) => {
-            let (text, value) = match (&**a, &**b) {
-                (Expr::Literal(Literal::String(value), _), text) | (text, Expr::Literal(Literal::String(value), _)) => (text, value),
-                _ => return None,
+            let (text, value) = match column_text(a, None) {
+                Some(_) => (&**a, string(b)?),
+                None => (&**b, string(a)?),
             };
-            (text, *op == BinOp::Eq, Values::One(value.clone()))
+            (text, *op == BinOp::Eq, Values::One(value))
         }
         Expr::In {
             expr,
@@ -114,26 +189,49 @@ fn test_of(e: &Expr) -> Option<RowTest> {
             list,
             ..
         } => {
-            let strings = list.iter().map(|item| match item {
-                Expr::Literal(Literal::String(value), _) => Some(value.clone()),
-                _ => None,
-            });
-            (&**expr, *op == InOp::In, Values::Set(Arc::new(strings.collect::<Option<_>>()?)))
+            let strings = list.iter().map(string).collect::<Option<_>>()?;
+            (&**expr, *op == InOp::In, Values::Set(Arc::new(strings)))
         }
         _ => return None,
     };
     let (column, case) = column_text(text, None)?;
-    Some(RowTest {
+    Some(RowTest::Text(TextTest {
         column: column.to_owned(),
         case,
         among,
         values,
-    })
+    }))
+}
+
+/// `column op time` or `time op column` (turned round), where `time` is a datetime constant.
+fn time_test(op: BinOp, a: &Expr, b: &Expr, constant: &Constant) -> Option<RowTest> {
+    let (column, time, op) = match (a, b) {
+        (Expr::Ident(column, _), time) => (column, time, op),
+        (time, Expr::Ident(column, _)) => {
+            let turned = match op {
+                BinOp::Lt => BinOp::Gt,
+                BinOp::Le => BinOp::Ge,
+                BinOp::Gt => BinOp::Lt,
+                _ => BinOp::Le,
+            };
+            (column, time, turned)
+        }
+        _ => return None,
+    };
+    let Value::DateTime(ticks) = constant(time)? else {
+        return None;
+    };
+    Some(RowTest::Time(TimeTest {
+        column: column.clone(),
+        op,
+        ticks,
+    }))
 }
 
 /// The column whose text `e` is, and the case it maps it to: a column, or `tostring`,
 /// `tolower` or `toupper` of one (of a string column, `tostring` is the text itself; the loader
-/// tests only string columns). Of nested mappings the outermost case wins.
+/// tests only string columns). Two mappings are no test: `tolower(toupper(x))` is not always
+/// `tolower(x)` (`ß` upper-cases to `SS`).
 fn column_text(e: &Expr, case: Option<Case>) -> Option<(&str, Option<Case>)> {
     match e {
         Expr::Ident(column, _) => Some((column, case)),
@@ -144,6 +242,9 @@ fn column_text(e: &Expr, case: Option<Case>) -> Option<(&str, Option<Case>)> {
                 "toupper" => Some(Case::Upper),
                 _ => return None,
             };
+            if case.is_some() && mapped.is_some() {
+                return None;
+            }
             column_text(&args[0], case.or(mapped))
         }
         _ => None,
@@ -154,16 +255,45 @@ fn column_text(e: &Expr, case: Option<Case>) -> Option<(&str, Option<Case>)> {
 mod tests {
     use super::*;
 
-    fn tests_of(query: &str, bound: &[&str]) -> Vec<RowTest> {
+    /// What a query knows of expressions as it runs, for these tests: literals, a `let x = "v"`,
+    /// and `ago(…)` as 1,000 ticks.
+    fn running(e: &Expr) -> Option<Value> {
+        match e {
+            Expr::Ident(name, _) if name == "x" => Some(Value::str("v")),
+            Expr::Call { name, .. } if name == "ago" => Some(Value::DateTime(1_000)),
+            other => literal(other),
+        }
+    }
+
+    fn tests_with(query: &str, bound: &[&str], constant: &Constant) -> Vec<RowTest> {
         let script = crate::kql::parse(query).expect("parses");
         let Some(Statement::Query(p)) = script.statements.last() else {
             panic!("a query")
         };
-        leading(&p.ops, &bound.iter().copied().collect(), &super::super::Env::default())
+        leading(&p.ops, &bound.iter().copied().collect(), &super::super::Env::default(), constant)
+    }
+
+    fn tests_of(query: &str, bound: &[&str]) -> Vec<RowTest> {
+        tests_with(query, bound, &literal)
     }
 
     fn test(column: &str, equal: bool, value: &str) -> RowTest {
         RowTest::compare(column, equal, value)
+    }
+
+    fn text(test: RowTest) -> TextTest {
+        match test {
+            RowTest::Text(t) => t,
+            other => panic!("not a text test: {other:?}"),
+        }
+    }
+
+    fn time(column: &str, op: BinOp, ticks: i64) -> RowTest {
+        RowTest::Time(TimeTest {
+            column: column.into(),
+            op,
+            ticks,
+        })
     }
 
     #[test]
@@ -173,6 +303,22 @@ mod tests {
             tests_of(query, &[]),
             [test("ResultType", false, "0"), test("Category", true, "x"), test("A", true, "a")]
         );
+    }
+
+    #[test]
+    fn as_the_query_runs_times_and_lets_are_known_too_and_time_tests_come_last() {
+        let query = r#"T | where TimeGenerated >= ago(1d) and ago(2d) > Start | where A == x | where n > ago(1d)"#;
+        assert_eq!(
+            tests_with(query, &[], &running),
+            [
+                test("A", true, "v"),
+                time("TimeGenerated", BinOp::Ge, 1_000),
+                time("Start", BinOp::Lt, 1_000),
+                time("n", BinOp::Gt, 1_000)
+            ]
+        );
+        // A string is no time, and a time is no string.
+        assert_eq!(tests_with(r#"T | where A > "a" | where B == ago(1d)"#, &[], &running), []);
     }
 
     #[test]
@@ -192,8 +338,24 @@ mod tests {
         assert_eq!(tests_of(r#"T | where A == "a" | where B != "b""#, &["A"]), [test("B", false, "b")]);
     }
 
-    fn among(column: &str, case: Option<Case>, among: bool, values: &[&str]) -> RowTest {
-        RowTest {
+    #[test]
+    fn a_constant_reads_no_row() {
+        let parse = |e: &str| crate::kql::parse(&format!("print {e}")).expect("parses");
+        let names = |e: &str| {
+            let script = parse(e);
+            let Some(Statement::Query(p)) = script.statements.last() else {
+                panic!()
+            };
+            let Source::Print(items) = &p.source else { panic!() };
+            names_of_constant(&items[0].expr)
+        };
+        assert_eq!(names("ago(timeRange) + 1h"), Some(vec!["timeRange".to_owned()]));
+        assert_eq!(names("new_guid()"), None);
+        assert_eq!(names(r#"column_ifexists("A", "")"#), None);
+    }
+
+    fn among(column: &str, case: Option<Case>, among: bool, values: &[&str]) -> TextTest {
+        TextTest {
             column: column.into(),
             case,
             among,
@@ -205,16 +367,14 @@ mod tests {
     fn lists_of_strings_and_mapped_columns_are_tests_too() {
         // The filter a join's keys add to its right side (`key_filter`) has this shape.
         let query = r#"T | where tolower(tostring(Name)) in ("app-1", "app-2") | where toupper(A) != "X" | where B !in ("b")"#;
-        let mut one = RowTest::compare("A", false, "X");
+        let mut one = text(RowTest::compare("A", false, "X"));
         one.case = Some(Case::Upper);
-        assert_eq!(
-            tests_of(query, &[]),
-            [
-                among("Name", Some(Case::Lower), true, &["app-1", "app-2"]),
-                one,
-                among("B", None, false, &["b"])
-            ]
-        );
+        let expected = [
+            among("Name", Some(Case::Lower), true, &["app-1", "app-2"]),
+            one,
+            among("B", None, false, &["b"]),
+        ];
+        assert_eq!(tests_of(query, &[]), expected.map(RowTest::Text));
         for query in [
             r#"T | where Name in ("a", 1)"#,
             r#"T | where Name in (dynamic(["a"]))"#,
@@ -222,6 +382,8 @@ mod tests {
             r#"T | where trim(" ", Name) == "a""#,
             r#"T | where tolower(Name, "x") == "a""#,
             r#"T | where tostring(d.key) == "a""#,
+            // `tolower(toupper("ß"))` is "ss", `tolower("ß")` is "ß".
+            r#"T | where tolower(toupper(Name)) == "ss""#,
         ] {
             assert_eq!(tests_of(query, &[]), [], "{query}");
         }
@@ -240,9 +402,26 @@ mod tests {
 
     #[test]
     fn a_test_compares_exactly() {
+        let test = |column, equal, value| text(test(column, equal, value));
         assert!(test("A", true, "0").passes("0"));
         assert!(!test("A", true, "0").passes("00"));
         assert!(!test("A", false, "Ab").passes("Ab"));
         assert!(test("A", false, "Ab").passes("ab"));
+    }
+
+    #[test]
+    fn a_time_test_compares_as_the_query_does_and_a_null_time_passes_none() {
+        let at = |op| match time("T", op, 1_000) {
+            RowTest::Time(t) => t,
+            _ => unreachable!(),
+        };
+        let (before, same, after) = (Value::DateTime(999), Value::DateTime(1_000), Value::DateTime(1_001));
+        assert!(at(BinOp::Ge).passes(&same) && at(BinOp::Ge).passes(&after) && !at(BinOp::Ge).passes(&before));
+        assert!(!at(BinOp::Gt).passes(&same) && at(BinOp::Gt).passes(&after));
+        assert!(at(BinOp::Lt).passes(&before) && !at(BinOp::Lt).passes(&same));
+        assert!(at(BinOp::Le).passes(&same) && !at(BinOp::Le).passes(&after));
+        for op in [BinOp::Lt, BinOp::Le, BinOp::Gt, BinOp::Ge] {
+            assert!(!at(op).passes(&Value::Null), "{op:?}");
+        }
     }
 }

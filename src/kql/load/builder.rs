@@ -172,6 +172,13 @@ fn pending_text<'t>(text: &'t str, pending: &[(usize, Option<KqlType>, Span)], c
     }
 }
 
+/// The value of column `column` in a record whose values read are `pending`, converted as it
+/// will be stored: `None` when the record lacks it, `Some(None)` when it cannot be read.
+fn pending_value(text: &str, pending: &[(usize, Option<KqlType>, Span)], column: usize) -> Option<Option<Value>> {
+    let (_, ty, span) = pending.iter().rev().find(|(c, ..)| *c == column)?;
+    Some(read_raw(span.raw(text), *ty))
+}
+
 /// Where one field of a record goes.
 enum Target {
     /// Nowhere: the column is not read.
@@ -190,15 +197,16 @@ impl TableBuilder {
         let schema_width = schema.len();
         let wanted = |c: &Column| keep.as_ref().is_none_or(|k| k.columns.contains(&c.name.to_ascii_lowercase()));
         let columns: Vec<Column> = schema.into_iter().filter(wanted).collect();
-        // A test is decided on the value stored, so only on a declared string column's.
+        // A test is decided on the value stored, so only on a declared column of its type.
         let row_tests = keep
             .iter()
             .flat_map(|k| &k.rows)
             .filter_map(|t| {
-                Some((
-                    columns.iter().position(|c| c.name == t.column && c.ty == KqlType::String)?,
-                    t.clone(),
-                ))
+                let ty = match t {
+                    RowTest::Text(_) => KqlType::String,
+                    RowTest::Time(_) => KqlType::DateTime,
+                };
+                Some((columns.iter().position(|c| c.name == t.column() && c.ty == ty)?, t.clone()))
             })
             .collect();
         let index = columns
@@ -369,7 +377,8 @@ impl TableBuilder {
         }
         let end = record.end()?;
         if defer {
-            let passes = self.passes_tests(|column| pending_text(text, &pending, column));
+            let value_of = |column| pending_value(text, &pending, column).unwrap_or_else(|| Some(self.default_of(column)));
+            let passes = self.passes_tests(|column| pending_text(text, &pending, column), value_of);
             if !self.tally.count(passes) {
                 self.pending = pending;
                 return Some((None, end));
@@ -398,13 +407,20 @@ impl TableBuilder {
         Some(())
     }
 
-    /// Whether a record passes every row test, given the text of each tested column: `None` for
-    /// a value that is not a plain JSON string, which passes (it is converted to the column's
-    /// string before the query tests it again).
-    fn passes_tests<'v>(&self, text_of: impl Fn(usize) -> Option<&'v str>) -> bool {
-        self.row_tests
-            .iter()
-            .all(|(column, test)| text_of(*column).is_none_or(|text| test.passes(text)))
+    /// Whether a record passes every row test, given the text of each tested string column
+    /// (`None` for a value that is not a plain JSON string, which passes: it is converted to the
+    /// column's string before the query tests it again) and the value of each tested datetime
+    /// column as the table stores it (`None` when it cannot be read, which the store reports).
+    fn passes_tests<'v>(&self, text_of: impl Fn(usize) -> Option<&'v str>, value_of: impl Fn(usize) -> Option<Value>) -> bool {
+        self.row_tests.iter().all(|(column, test)| match test {
+            RowTest::Text(test) => text_of(*column).is_none_or(|text| test.passes(text)),
+            RowTest::Time(test) => value_of(*column).is_none_or(|value| test.passes(&value)),
+        })
+    }
+
+    /// The value column `column` holds by default, in a record that lacks it.
+    fn default_of(&self, column: usize) -> Value {
+        convert(&Value::Null, self.columns[column].ty)
     }
 
     /// Reads one line with `serde_json`, which locates any error.
@@ -434,12 +450,15 @@ impl TableBuilder {
         if self.row_tests.is_empty() {
             return Some(row);
         }
-        let passes = self.passes_tests(|column| match self.slot_of[column].map(|slot| &row[slot]) {
-            Some(Value::String(text)) => Some(text),
+        let stored = |column: usize| self.slot_of[column].map(|slot| &row[slot]);
+        let text_of = |column| match stored(column) {
+            Some(Value::String(text)) => Some(&**text),
             // An inactive column holds its default, the empty string, in every row.
             None => Some(""),
             Some(_) => None,
-        });
+        };
+        let value_of = |column| Some(stored(column).cloned().unwrap_or_else(|| self.default_of(column)));
+        let passes = self.passes_tests(text_of, value_of);
         self.tally.count(passes).then_some(row)
     }
 

@@ -1013,6 +1013,70 @@ mod tests {
     }
 
     #[test]
+    fn a_time_window_the_query_fixes_as_it_runs_keeps_only_the_rows_inside_it() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        // 48 sign-ins an hour apart, every other one failed, each with a field outside the
+        // schema, `x`, that repeats its result.
+        let lines: Vec<String> = (0..48)
+            .map(|h| {
+                let result = if h % 2 == 0 { "0" } else { "50126" };
+                format!(
+                    r#"{{"TimeGenerated":"2026-11-{:02}T{:02}:30:00Z","ResultType":"{result}","x":"{result}"}}"#,
+                    27 + h / 24,
+                    h % 24
+                )
+            })
+            .collect();
+        std::fs::write(dir.path().join("AADServicePrincipalSignInLogs.jsonl"), lines.join("\n")).expect("writes");
+        let signins = "AADServicePrincipalSignInLogs";
+        let options = crate::kql::RunOptions {
+            now: "2026-11-29T00:00:00Z".parse().expect("a time"),
+            ..Default::default()
+        };
+        let load = |query: &str, dropping: bool| {
+            let filter = TableFilter::for_query(query).reading(crate::kql::column_needs(query, &Default::default()));
+            let filter = if dropping { filter.dropping_unseen_rows() } else { filter };
+            load_jsonl_dir_with(dir.path(), &filter, &mut |_| {}).expect("loads")
+        };
+        for (query, kept) in [
+            // The last day: 24 of the 48.
+            (
+                "let window = 1d; AADServicePrincipalSignInLogs | where TimeGenerated >= ago(window) | summarize n = count()",
+                24,
+            ),
+            // Before 18:00 on the last day, and successful: 21.
+            (
+                "AADServicePrincipalSignInLogs | where ago(6h) > TimeGenerated and ResultType == '0' | summarize n = count()",
+                21,
+            ),
+            // `x` is also a column of the table, which the `where` means (all 48 rows pass):
+            // the `let` is no constant there, so the table is read again with the tests known
+            // before the query ran.
+            (
+                "let x = '0'; AADServicePrincipalSignInLogs | where ResultType == x | summarize n = count()",
+                48,
+            ),
+        ] {
+            let (whole, tested) = (load(query, false), load(query, true));
+            let expected = crate::kql::run(query, &whole, &options).expect("runs");
+            assert_eq!(crate::kql::run(query, &tested, &options).expect("runs"), expected, "{query}");
+            assert_eq!(expected[0].rows[0][0], Value::Long(kept as i64), "{query}");
+        }
+        // The first two were read once, with their windows; the third also without its `let`.
+        let windowed = load(
+            "let window = 1d; AADServicePrincipalSignInLogs | where TimeGenerated >= ago(window) | count",
+            true,
+        );
+        crate::kql::run(
+            "let window = 1d; AADServicePrincipalSignInLogs | where TimeGenerated >= ago(window) | count",
+            &windowed,
+            &options,
+        )
+        .expect("runs");
+        assert_eq!(windowed.first_load(signins).expect("read").rows.len(), 24);
+    }
+
+    #[test]
     fn a_record_never_reaches_into_the_next_line() {
         let dir = tempfile::tempdir().expect("a temp dir");
         // serde_json alone would read `{"a":` and `1}` as one object; in NDJSON they are two lines.
