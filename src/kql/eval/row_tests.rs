@@ -31,12 +31,15 @@ pub enum RowTest {
 
 /// Whether a string column's text, first mapped to a case (`tolower(Column)`, `toupper(…)`), is
 /// among some strings (`Column == "a"`, `Column in ("a", "b")`) or not (`!=`, `!in`). Strings
-/// compare as KQL compares them with `==` and `in`: exactly.
+/// compare as the engine compares them with `==` and `in`: exactly; with `=~` and `in~`:
+/// ignoring the case of ASCII letters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextTest {
     pub column: String,
     /// The case the text is mapped to before it is compared.
     pub case: Option<Case>,
+    /// Whether ASCII letters compare in either case (`=~`, `in~`): `values` are lower-cased then.
+    pub ignore_ascii_case: bool,
     /// Whether a row passes when its text is among `values` (else: when it is not).
     pub among: bool,
     pub values: Values,
@@ -76,6 +79,7 @@ impl RowTest {
         RowTest::Text(TextTest {
             column: column.to_owned(),
             case: None,
+            ignore_ascii_case: false,
             among: equal,
             values: Values::One(value.to_owned()),
         })
@@ -93,9 +97,14 @@ impl RowTest {
 impl TextTest {
     /// Whether a row whose column holds `text` passes.
     pub fn passes(&self, text: &str) -> bool {
-        let found = match self.case {
-            None => self.values.contains(text),
-            Some(case) => self.values.contains(&case_mapped_text(text, case)),
+        let mapped = match self.case {
+            None => std::borrow::Cow::Borrowed(text),
+            Some(case) => case_mapped_text(text, case),
+        };
+        let found = if self.ignore_ascii_case && mapped.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.values.contains(&mapped.to_ascii_lowercase())
+        } else {
+            self.values.contains(&mapped)
         };
         found == self.among
     }
@@ -174,30 +183,44 @@ fn test_of(e: &Expr, constant: &Constant) -> Option<RowTest> {
         Value::String(text) => Some(text.to_string()),
         _ => None,
     };
-    let (text, among, values) = match e {
-        Expr::Binary(op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge), a, b, _) => return time_test(*op, a, b, constant),
-        Expr::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b, _) => {
+    match e {
+        Expr::Binary(op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge), a, b, _) => time_test(*op, a, b, constant),
+        Expr::Binary(op @ (BinOp::Eq | BinOp::Ne | BinOp::EqCi | BinOp::NeCi), a, b, _) => {
             let (text, value) = match column_text(a, None) {
                 Some(_) => (&**a, string(b)?),
                 None => (&**b, string(a)?),
             };
-            (text, *op == BinOp::Eq, Values::One(value))
+            let ignore = matches!(op, BinOp::EqCi | BinOp::NeCi);
+            let among = matches!(op, BinOp::Eq | BinOp::EqCi);
+            text_test(text, (among, ignore), Values::One(folded(value, ignore)))
         }
         Expr::In {
             expr,
-            op: op @ (InOp::In | InOp::NotIn),
+            op: op @ (InOp::In | InOp::NotIn | InOp::InCi | InOp::NotInCi),
             list,
             ..
         } => {
-            let strings = list.iter().map(string).collect::<Option<_>>()?;
-            (&**expr, *op == InOp::In, Values::Set(Arc::new(strings)))
+            let ignore = matches!(op, InOp::InCi | InOp::NotInCi);
+            let among = matches!(op, InOp::In | InOp::InCi);
+            let strings = list.iter().map(|item| Some(folded(string(item)?, ignore)));
+            text_test(expr, (among, ignore), Values::Set(Arc::new(strings.collect::<Option<_>>()?)))
         }
-        _ => return None,
-    };
+        _ => None,
+    }
+}
+
+/// `value`, ASCII lower-cased when the test ignores ASCII case (as the engine's `=~` and `in~`).
+fn folded(value: String, ignore_ascii_case: bool) -> String {
+    if ignore_ascii_case { value.to_ascii_lowercase() } else { value }
+}
+
+/// A test of the column whose text `text` is.
+fn text_test(text: &Expr, (among, ignore_ascii_case): (bool, bool), values: Values) -> Option<RowTest> {
     let (column, case) = column_text(text, None)?;
     Some(RowTest::Text(TextTest {
         column: column.to_owned(),
         case,
+        ignore_ascii_case,
         among,
         values,
     }))
@@ -329,7 +352,6 @@ mod tests {
             r#"T | where rand() < 0.5 | where A == "a""#,
             r#"T | where myfunc(B) | where A == "a""#,
             r#"T | where A == "a" or B == "b""#,
-            r#"T | where A =~ "a""#,
             r#"T | where A == 1"#,
         ] {
             assert_eq!(tests_of(query, &[]), [], "{query}");
@@ -358,8 +380,31 @@ mod tests {
         TextTest {
             column: column.into(),
             case,
+            ignore_ascii_case: false,
             among,
             values: Values::Set(Arc::new(values.iter().map(|v| v.to_string()).collect())),
+        }
+    }
+
+    #[test]
+    fn comparisons_that_ignore_case_ignore_it_as_the_engine_does() {
+        let query = r#"T | where A =~ "Add Member" | where B !in~ ("X", "y")"#;
+        let mut a = text(RowTest::compare("A", true, "add member"));
+        a.ignore_ascii_case = true;
+        let mut b = among("B", None, false, &["x", "y"]);
+        b.ignore_ascii_case = true;
+        assert_eq!(tests_of(query, &[]), [RowTest::Text(a.clone()), RowTest::Text(b.clone())]);
+        for text in ["add member", "ADD MEMBER", "Add Member"] {
+            assert!(a.passes(text), "{text}");
+        }
+        assert!(!b.passes("Y") && b.passes("z"));
+        // As the engine's own `=~`: ASCII letters fold, others do not.
+        let mut cafe = text(RowTest::compare("C", true, "café"));
+        cafe.ignore_ascii_case = true;
+        for value in ["CAFé", "CAFÉ", "café", "cafe"] {
+            let engine = crate::kql::run(&format!("print x = '{value}' =~ 'café'"), &Default::default(), &Default::default());
+            let engine = engine.expect("runs")[0].rows[0][0].clone();
+            assert_eq!(Value::Bool(cafe.passes(value)), engine, "{value}");
         }
     }
 
@@ -378,7 +423,6 @@ mod tests {
         for query in [
             r#"T | where Name in ("a", 1)"#,
             r#"T | where Name in (dynamic(["a"]))"#,
-            r#"T | where Name in~ ("a")"#,
             r#"T | where trim(" ", Name) == "a""#,
             r#"T | where tolower(Name, "x") == "a""#,
             r#"T | where tostring(d.key) == "a""#,
