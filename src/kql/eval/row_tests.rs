@@ -158,7 +158,11 @@ pub(super) fn leading(ops: &[Operator], bound: &HashSet<&str>, functions: &impl 
             break;
         }
         conjuncts(predicate, &mut |e| {
-            tests.extend(test_of(e, constant).filter(|t| !bound.contains(t.column())))
+            let found = match e {
+                Expr::Between { .. } => between(e, constant),
+                _ => test_of(e, constant).into_iter().collect(),
+            };
+            tests.extend(found.into_iter().filter(|t| !bound.contains(t.column())))
         });
     }
     tests.sort_by_key(|t| matches!(t, RowTest::Time(_)));
@@ -226,6 +230,41 @@ fn text_test(text: &Expr, (among, ignore_ascii_case): (bool, bool), values: Valu
     }))
 }
 
+/// `column between (lo .. hi)` of times: `column >= lo` and `column <= hi`, where `hi` may be a
+/// timespan after `lo` (as the engine reads `between (start .. 1h)`). `!between` passes rows on
+/// either side, so it is no test.
+fn between(e: &Expr, constant: &Constant) -> Vec<RowTest> {
+    let Expr::Between {
+        expr,
+        lo,
+        hi,
+        negated: false,
+        ..
+    } = e
+    else {
+        return Vec::new();
+    };
+    let Expr::Ident(column, _) = &**expr else {
+        return Vec::new();
+    };
+    let (Some(Value::DateTime(lo)), Some(hi)) = (constant(lo), constant(hi)) else {
+        return Vec::new();
+    };
+    let hi = match hi {
+        Value::DateTime(hi) => hi,
+        Value::TimeSpan(span) => lo.wrapping_add(span),
+        _ => return Vec::new(),
+    };
+    let at = |op, ticks| {
+        RowTest::Time(TimeTest {
+            column: column.clone(),
+            op,
+            ticks,
+        })
+    };
+    vec![at(BinOp::Ge, lo), at(BinOp::Le, hi)]
+}
+
 /// `column op time` or `time op column` (turned round), where `time` is a datetime constant.
 fn time_test(op: BinOp, a: &Expr, b: &Expr, constant: &Constant) -> Option<RowTest> {
     let (column, time, op) = match (a, b) {
@@ -284,6 +323,7 @@ mod tests {
         match e {
             Expr::Ident(name, _) if name == "x" => Some(Value::str("v")),
             Expr::Call { name, .. } if name == "ago" => Some(Value::DateTime(1_000)),
+            Expr::Literal(Literal::TimeSpan(Some(ticks)), _) => Some(Value::TimeSpan(*ticks)),
             other => literal(other),
         }
     }
@@ -342,6 +382,18 @@ mod tests {
         );
         // A string is no time, and a time is no string.
         assert_eq!(tests_with(r#"T | where A > "a" | where B == ago(1d)"#, &[], &running), []);
+        // `between` is two tests, its end maybe a timespan after its start; `!between` is none.
+        let between = r#"T | where TimeGenerated between (ago(1d) .. ago(2d)) | where S between (ago(1d) .. 1h)"#;
+        assert_eq!(
+            tests_with(between, &[], &running),
+            [
+                time("TimeGenerated", BinOp::Ge, 1_000),
+                time("TimeGenerated", BinOp::Le, 1_000),
+                time("S", BinOp::Ge, 1_000),
+                time("S", BinOp::Le, 1_000 + 36_000_000_000)
+            ]
+        );
+        assert_eq!(tests_with(r#"T | where S !between (ago(1d) .. 1h)"#, &[], &running), []);
     }
 
     #[test]

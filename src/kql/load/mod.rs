@@ -1044,6 +1044,15 @@ mod tests {
                 "let window = 1d; AADServicePrincipalSignInLogs | where TimeGenerated >= ago(window) | summarize n = count()",
                 24,
             ),
+            (
+                "AADServicePrincipalSignInLogs | where TimeGenerated between (ago(1d) .. now()) | summarize n = count()",
+                24,
+            ),
+            // From midnight to 06:00 on the last day: 6.
+            (
+                "AADServicePrincipalSignInLogs | where TimeGenerated between (ago(1d) .. 6h) | summarize n = count()",
+                6,
+            ),
             // Before 18:00 on the last day, and successful: 21.
             (
                 "AADServicePrincipalSignInLogs | where ago(6h) > TimeGenerated and ResultType == '0' | summarize n = count()",
