@@ -974,23 +974,26 @@ pub fn has_term(hay: &str, needle: &str, cs: bool, check_start: bool, check_end:
 
 /// Evaluates a string operator on two values.
 pub fn string_op(op: super::ast::StrOp, lhs: &Value, rhs: &Value) -> bool {
+    string_op_text(op, &lhs.to_kql_string(), &rhs.to_kql_string())
+}
+
+/// [`string_op`] of two strings.
+pub fn string_op_text(op: super::ast::StrOp, hay: &str, needle: &str) -> bool {
     use super::ast::StrOp::*;
-    let hay = lhs.to_kql_string();
-    let needle = rhs.to_kql_string();
     match op {
-        Has => has_term(&hay, &needle, false, true, true),
-        HasCs => has_term(&hay, &needle, true, true, true),
-        HasPrefix => has_term(&hay, &needle, false, true, false),
-        HasPrefixCs => has_term(&hay, &needle, true, true, false),
-        HasSuffix => has_term(&hay, &needle, false, false, true),
-        HasSuffixCs => has_term(&hay, &needle, true, false, true),
-        Contains => fold(&hay, false).contains(&*fold(&needle, false)),
-        ContainsCs => hay.contains(&*needle),
-        StartsWith => fold(&hay, false).starts_with(&*fold(&needle, false)),
-        StartsWithCs => hay.starts_with(&*needle),
-        EndsWith => fold(&hay, false).ends_with(&*fold(&needle, false)),
-        EndsWithCs => hay.ends_with(&*needle),
-        MatchesRegex => regex(&needle).is_some_and(|r| r.is_match(&hay)),
+        Has => has_term(hay, needle, false, true, true),
+        HasCs => has_term(hay, needle, true, true, true),
+        HasPrefix => has_term(hay, needle, false, true, false),
+        HasPrefixCs => has_term(hay, needle, true, true, false),
+        HasSuffix => has_term(hay, needle, false, false, true),
+        HasSuffixCs => has_term(hay, needle, true, false, true),
+        Contains => fold(hay, false).contains(&*fold(needle, false)),
+        ContainsCs => hay.contains(needle),
+        StartsWith => fold(hay, false).starts_with(&*fold(needle, false)),
+        StartsWithCs => hay.starts_with(needle),
+        EndsWith => fold(hay, false).ends_with(&*fold(needle, false)),
+        EndsWithCs => hay.ends_with(needle),
+        MatchesRegex => regex(needle).is_some_and(|r| r.is_match(hay)),
     }
 }
 

@@ -15,18 +15,44 @@ use std::sync::Arc;
 use rustc_hash::FxHashSet;
 
 use super::super::ast::*;
-use super::super::functions::{Case, case_mapped_text};
+use super::super::functions::{Case, case_mapped_text, string_op_text};
 use super::super::value::Value;
 use super::expr::compare;
 use super::prune::UserFunctions;
 use super::row_local::row_local;
 
-/// A test every row the query can see passes: of a string column's text ([`TextTest`]), or of
-/// a datetime column's time ([`TimeTest`]).
+/// A test every row the query can see passes: of a string column's text ([`TextTest`],
+/// [`MatchTest`]), or of a datetime column's time ([`TimeTest`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum RowTest {
     Text(TextTest),
+    Match(MatchTest),
     Time(TimeTest),
+}
+
+/// A string column's text (mapped to a case, as in [`TextTest`]) tested by a string operator
+/// with a string: `has`, `contains`, `startswith`, `endswith`, `hasprefix`, `hassuffix`, their
+/// `_cs` forms and negations (`!has`, …), decided by the engine's own operator. Not `matches
+/// regex`, which would compile its pattern per row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchTest {
+    pub column: String,
+    pub case: Option<Case>,
+    pub op: StrOp,
+    /// `!has`, `!contains`, …: a row passes when the operator does not hold.
+    pub negated: bool,
+    pub needle: String,
+}
+
+impl MatchTest {
+    /// Whether a row whose column holds `text` passes.
+    pub fn passes(&self, text: &str) -> bool {
+        let mapped = match self.case {
+            None => std::borrow::Cow::Borrowed(text),
+            Some(case) => case_mapped_text(text, case),
+        };
+        string_op_text(self.op, &mapped, &self.needle) != self.negated
+    }
 }
 
 /// Whether a string column's text, first mapped to a case (`tolower(Column)`, `toupper(…)`), is
@@ -89,6 +115,7 @@ impl RowTest {
     pub fn column(&self) -> &str {
         match self {
             RowTest::Text(t) => &t.column,
+            RowTest::Match(t) => &t.column,
             RowTest::Time(t) => &t.column,
         }
     }
@@ -189,6 +216,16 @@ fn test_of(e: &Expr, constant: &Constant) -> Option<RowTest> {
     };
     match e {
         Expr::Binary(op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge), a, b, _) => time_test(*op, a, b, constant),
+        Expr::Binary(BinOp::Str(op, negated), a, b, _) if *op != StrOp::MatchesRegex => {
+            let (column, case) = column_text(a, None)?;
+            Some(RowTest::Match(MatchTest {
+                column: column.to_owned(),
+                case,
+                op: *op,
+                negated: *negated,
+                needle: string(b)?,
+            }))
+        }
         Expr::Binary(op @ (BinOp::Eq | BinOp::Ne | BinOp::EqCi | BinOp::NeCi), a, b, _) => {
             let (text, value) = match column_text(a, None) {
                 Some(_) => (&**a, string(b)?),
@@ -483,6 +520,36 @@ mod tests {
         ] {
             assert_eq!(tests_of(query, &[]), [], "{query}");
         }
+    }
+
+    #[test]
+    fn string_operators_are_tests_decided_by_the_engines_own() {
+        let query = r#"T | where OperationName has "Consent" | where tolower(Name) !startswith "sp-" | where X matches regex "a""#;
+        let tests = tests_of(query, &[]);
+        let matched: Vec<&MatchTest> = tests
+            .iter()
+            .map(|t| match t {
+                RowTest::Match(m) => m,
+                other => panic!("not a match test: {other:?}"),
+            })
+            .collect();
+        assert_eq!(matched.len(), 2, "{tests:?}");
+        assert_eq!(
+            (matched[0].op, matched[0].negated, matched[0].needle.as_str()),
+            (StrOp::Has, false, "Consent")
+        );
+        assert_eq!((matched[1].case, matched[1].negated), (Some(Case::Lower), true));
+        // The needle on the left is no test: `"Consent" has Name` asks another question.
+        assert_eq!(tests_of(r#"T | where "Consent to application" has Name"#, &[]), []);
+        for text in ["Consent to application", "consent", "Consentment", "Revoke consent", ""] {
+            let engine = crate::kql::run(
+                &format!("print x = '{text}' has 'Consent'"),
+                &Default::default(),
+                &Default::default(),
+            );
+            assert_eq!(Value::Bool(matched[0].passes(text)), engine.expect("runs")[0].rows[0][0], "{text}");
+        }
+        assert!(!matched[1].passes("SP-payroll") && matched[1].passes("app-payroll"));
     }
 
     #[test]

@@ -203,7 +203,7 @@ impl TableBuilder {
             .flat_map(|k| &k.rows)
             .filter_map(|t| {
                 let ty = match t {
-                    RowTest::Text(_) => KqlType::String,
+                    RowTest::Text(_) | RowTest::Match(_) => KqlType::String,
                     RowTest::Time(_) => KqlType::DateTime,
                 };
                 Some((columns.iter().position(|c| c.name == t.column() && c.ty == ty)?, t.clone()))
@@ -414,6 +414,7 @@ impl TableBuilder {
     fn passes_tests<'v>(&self, text_of: impl Fn(usize) -> Option<&'v str>, value_of: impl Fn(usize) -> Option<Value>) -> bool {
         self.row_tests.iter().all(|(column, test)| match test {
             RowTest::Text(test) => text_of(*column).is_none_or(|text| test.passes(text)),
+            RowTest::Match(test) => text_of(*column).is_none_or(|text| test.passes(text)),
             RowTest::Time(test) => value_of(*column).is_none_or(|value| test.passes(&value)),
         })
     }
