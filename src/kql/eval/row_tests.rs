@@ -31,9 +31,9 @@ pub enum RowTest {
 }
 
 /// A string column's text (mapped to a case, as in [`TextTest`]) tested by a string operator
-/// with a string: `has`, `contains`, `startswith`, `endswith`, `hasprefix`, `hassuffix`, their
-/// `_cs` forms and negations (`!has`, …), decided by the engine's own operator. Not `matches
-/// regex`, which would compile its pattern per row.
+/// with strings: `has`, `contains`, `startswith`, `endswith`, `hasprefix`, `hassuffix`, their
+/// `_cs` forms and negations (`!has`, …) with one, `has_any` and `has_all` with a list; decided
+/// by the engine's own operator. Not `matches regex`, which would compile its pattern per row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MatchTest {
     pub column: String,
@@ -41,7 +41,10 @@ pub struct MatchTest {
     pub op: StrOp,
     /// `!has`, `!contains`, …: a row passes when the operator does not hold.
     pub negated: bool,
-    pub needle: String,
+    pub needles: Vec<String>,
+    /// Whether one needle's hit is enough (`has_any`, and every one-needle operator), or every
+    /// needle must hit (`has_all`).
+    pub any: bool,
 }
 
 impl MatchTest {
@@ -51,7 +54,13 @@ impl MatchTest {
             None => std::borrow::Cow::Borrowed(text),
             Some(case) => case_mapped_text(text, case),
         };
-        string_op_text(self.op, &mapped, &self.needle) != self.negated
+        let hit = |needle: &String| string_op_text(self.op, &mapped, needle);
+        let found = if self.any {
+            self.needles.iter().any(hit)
+        } else {
+            self.needles.iter().all(hit)
+        };
+        found != self.negated
     }
 }
 
@@ -223,7 +232,25 @@ fn test_of(e: &Expr, constant: &Constant) -> Option<RowTest> {
                 case,
                 op: *op,
                 negated: *negated,
-                needle: string(b)?,
+                needles: vec![string(b)?],
+                any: true,
+            }))
+        }
+        // As the engine's `has_any` and `has_all`: `has` of each of the list's strings.
+        Expr::In {
+            expr,
+            op: op @ (InOp::HasAny | InOp::HasAll),
+            list,
+            ..
+        } => {
+            let (column, case) = column_text(expr, None)?;
+            Some(RowTest::Match(MatchTest {
+                column: column.to_owned(),
+                case,
+                op: StrOp::Has,
+                negated: false,
+                needles: list.iter().map(string).collect::<Option<_>>()?,
+                any: *op == InOp::HasAny,
             }))
         }
         Expr::Binary(op @ (BinOp::Eq | BinOp::Ne | BinOp::EqCi | BinOp::NeCi), a, b, _) => {
@@ -535,8 +562,8 @@ mod tests {
             .collect();
         assert_eq!(matched.len(), 2, "{tests:?}");
         assert_eq!(
-            (matched[0].op, matched[0].negated, matched[0].needle.as_str()),
-            (StrOp::Has, false, "Consent")
+            (matched[0].op, matched[0].negated, &matched[0].needles[..]),
+            (StrOp::Has, false, &["Consent".to_owned()][..])
         );
         assert_eq!((matched[1].case, matched[1].negated), (Some(Case::Lower), true));
         // The needle on the left is no test: `"Consent" has Name` asks another question.
@@ -550,6 +577,20 @@ mod tests {
             assert_eq!(Value::Bool(matched[0].passes(text)), engine.expect("runs")[0].rows[0][0], "{text}");
         }
         assert!(!matched[1].passes("SP-payroll") && matched[1].passes("app-payroll"));
+        // `has_any` and `has_all`, against the engine's own.
+        let lists = tests_of(
+            r#"T | where A has_any ("consent", "grant") | where A has_all ("consent", "grant")"#,
+            &[],
+        );
+        assert_eq!(lists.len(), 2, "{lists:?}");
+        for text in ["Consent grant", "consent", "Grant role", "Consentgrant", ""] {
+            for (test, op) in lists.iter().zip(["has_any", "has_all"]) {
+                let RowTest::Match(test) = test else { panic!("{test:?}") };
+                let query = format!("print x = '{text}' {op} ('consent', 'grant')");
+                let engine = crate::kql::run(&query, &Default::default(), &Default::default()).expect("runs");
+                assert_eq!(Value::Bool(test.passes(text)), engine[0].rows[0][0], "{query}");
+            }
+        }
     }
 
     #[test]
