@@ -305,11 +305,7 @@ impl GenerateRun<'_> {
             .arg(target);
         let (child, _, stderr) = process::run_measured(&mut command, self.scratch, "generate")?;
         if child.code != Some(0) {
-            return Err(BenchError::Child {
-                command: process::display(&command),
-                status: child.code.map_or_else(|| "a signal".into(), |c| c.to_string()),
-                stderr: process::tail(&stderr, 20),
-            });
+            return Err(process::child_failed(&command, child.code, &stderr));
         }
         let manifest = crate::manifest::Manifest::load(target).map_err(|e| BenchError::step("reading the generated manifest", e))?;
         Ok(Measurement {

@@ -3,7 +3,7 @@
 
 use super::dataset::DataSet;
 use super::error::BenchError;
-use super::process::{display, run_measured, tail};
+use super::process::{child_failed, run_measured, tail};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -103,11 +103,7 @@ pub fn run(setup: &PeerSetup, data: &DataSet, scratch: &Path) -> Result<PeerRepo
             }
         }
         Some(EXIT_NO_DUCKDB) => Err(BenchError::NoDuckdb(tail(&stderr, 5))),
-        code => Err(BenchError::Child {
-            command: display(&command),
-            status: code.map_or_else(|| "a signal".into(), |c| c.to_string()),
-            stderr: tail(&stderr, 20),
-        }),
+        code => Err(child_failed(&command, code, &stderr)),
     }
 }
 

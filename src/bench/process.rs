@@ -104,6 +104,15 @@ fn wait4(pid: u32) -> (i32, i64) {
     }
 }
 
+/// The error of `command`, which ended with exit `code` (`None`: a signal) and wrote `stderr`.
+pub fn child_failed(command: &Command, code: Option<i32>, stderr: &str) -> BenchError {
+    BenchError::Child {
+        command: display(command),
+        status: code.map_or_else(|| "a signal".into(), |c| c.to_string()),
+        stderr: tail(stderr, 20),
+    }
+}
+
 /// The last lines of a child's stderr, for an error message that stays readable.
 pub fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.trim_end().lines().collect();

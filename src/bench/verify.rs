@@ -3,7 +3,7 @@
 
 use super::dataset::generate_into;
 use super::error::BenchError;
-use super::process::{ChildRun, display, run_measured, tail};
+use super::process::{ChildRun, child_failed, run_measured};
 use std::path::Path;
 use std::process::Command;
 
@@ -34,11 +34,7 @@ pub fn run(binary: &Path, scenario: &Path, rules: &Path, days: u32, scratch: &Pa
             records: data.records,
             child,
         }),
-        code => Err(BenchError::Child {
-            command: display(&command),
-            status: code.map_or_else(|| "a signal".into(), |c| c.to_string()),
-            stderr: tail(&stderr, 20),
-        }),
+        code => Err(child_failed(&command, code, &stderr)),
     }
 }
 
