@@ -460,28 +460,31 @@ impl<'a> Evaluator<'a> {
         if env.get(name).is_some() {
             return None;
         }
-        let declared: HashSet<String> = known_schema(name).unwrap_or_default().into_iter().map(|c| c.name).collect();
         // The names the tests' constants read, which a `where` means as columns if the table has them.
-        let read = std::cell::RefCell::new(Vec::new());
-        let constant = |e: &Expr| -> Option<Value> {
-            let names = row_tests::names_of_constant(e)?;
-            if names.iter().any(|n| declared.contains(n)) {
-                return None;
-            }
-            let value = self.compile(e, &[], env).ok()?.eval(&[]);
-            read.borrow_mut().extend(names);
-            Some(value)
-        };
+        let mut read = Vec::new();
+        // Only for a deferred table: every other pipeline's source skips this walk.
         let table = self.catalog.tested(name, || {
+            let declared: HashSet<String> = known_schema(name).unwrap_or_default().into_iter().map(|c| c.name).collect();
+            let names_read = std::cell::RefCell::new(Vec::new());
+            let constant = |e: &Expr| -> Option<Value> {
+                let names = row_tests::names_of_constant(e)?;
+                if names.iter().any(|n| declared.contains(n)) {
+                    return None;
+                }
+                let value = self.compile(e, &[], env).ok()?.eval(&[]);
+                names_read.borrow_mut().extend(names);
+                Some(value)
+            };
             let mut tests = row_tests::leading(&p.ops, &HashSet::new(), env, &constant);
             // A name the script binds may mean the `let`, not the column (as before the query ran).
             tests.retain(|t| env.get(t.column()).is_none());
+            read = names_read.into_inner();
             tests
         })?;
         // A field outside the schema is a column too, which its name then means: the constants
         // read of a `let` may be no constants, so the table is read with the tests known before.
         match &table {
-            Ok(t) if read.borrow().iter().any(|n| t.column_index(n).is_some()) => self.catalog.get(name),
+            Ok(t) if read.iter().any(|n| t.column_index(n).is_some()) => self.catalog.get(name),
             _ => Some(table),
         }
     }

@@ -50,10 +50,7 @@ pub struct MatchTest {
 impl MatchTest {
     /// Whether a row whose column holds `text` passes.
     pub fn passes(&self, text: &str) -> bool {
-        let mapped = match self.case {
-            None => std::borrow::Cow::Borrowed(text),
-            Some(case) => case_mapped_text(text, case),
-        };
+        let mapped = mapped(text, self.case);
         let hit = |needle: &String| string_op_text(self.op, &mapped, needle);
         let found = if self.any {
             self.needles.iter().any(hit)
@@ -133,16 +130,24 @@ impl RowTest {
 impl TextTest {
     /// Whether a row whose column holds `text` passes.
     pub fn passes(&self, text: &str) -> bool {
-        let mapped = match self.case {
-            None => std::borrow::Cow::Borrowed(text),
-            Some(case) => case_mapped_text(text, case),
-        };
-        let found = if self.ignore_ascii_case && mapped.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.values.contains(&mapped.to_ascii_lowercase())
-        } else {
-            self.values.contains(&mapped)
+        let mapped = mapped(text, self.case);
+        let found = match &self.values {
+            // `values` are lower-cased already; one compares without a copy of the row's text.
+            Values::One(value) if self.ignore_ascii_case => mapped.eq_ignore_ascii_case(value),
+            values if self.ignore_ascii_case && mapped.bytes().any(|b| b.is_ascii_uppercase()) => {
+                values.contains(&mapped.to_ascii_lowercase())
+            }
+            values => values.contains(&mapped),
         };
         found == self.among
+    }
+}
+
+/// `text` mapped to `case`, as `tolower`/`toupper` map it (borrowed when nothing changes).
+fn mapped(text: &str, case: Option<Case>) -> std::borrow::Cow<'_, str> {
+    match case {
+        None => std::borrow::Cow::Borrowed(text),
+        Some(case) => case_mapped_text(text, case),
     }
 }
 
