@@ -107,6 +107,7 @@ impl Values {
 
 impl RowTest {
     /// `column == value` (`equal`) or `column != value`.
+    #[cfg(test)]
     pub fn compare(column: &str, equal: bool, value: &str) -> RowTest {
         RowTest::Text(TextTest {
             column: column.to_owned(),

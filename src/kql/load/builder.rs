@@ -66,7 +66,8 @@ pub(super) struct TableBuilder {
     declared: usize,
     /// The columns to read (lower-cased), when a query reads only some; the others are skipped.
     keep: Option<Arc<Keep>>,
-    /// Per test of `keep`, the declared string column it is of: a row that fails one is not kept.
+    /// Per test of `keep`, the declared column (of the test's type) it is of: a row that fails one
+    /// is not kept.
     row_tests: Vec<(usize, RowTest)>,
     /// The values of the record being read that wait for its row tests (kept to be reused).
     pending: Vec<(usize, Option<KqlType>, Span)>,

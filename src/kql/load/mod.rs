@@ -1071,7 +1071,7 @@ mod tests {
             assert_eq!(crate::kql::run(query, &tested, &options).expect("runs"), expected, "{query}");
             assert_eq!(expected[0].rows[0][0], Value::Long(kept as i64), "{query}");
         }
-        // The first two were read once, with their windows; the third also without its `let`.
+        // The window is applied as the table is read, not only by the query's `where`.
         let windowed = load(
             "let window = 1d; AADServicePrincipalSignInLogs | where TimeGenerated >= ago(window) | count",
             true,
